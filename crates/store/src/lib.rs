@@ -14,7 +14,7 @@ mod sealed_file;
 pub use error::StoreError;
 pub use fsutil::{atomic_write, fsync_dir};
 pub use keyring::{KEYRING_FILE, Keyring, Pairing, Unlocked};
-pub use log::{DocLog, LogKind, LogOpen, MAX_RECORD_LEN, TornTail};
+pub use log::{DocLog, LogKind, LogOpen, MAX_RECORD_LEN, Record, TornTail};
 pub use sealed_file::{read_sealed, write_sealed};
 
 pub use kintsugi_crypto::{KdfParams, Secret32};

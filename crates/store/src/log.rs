@@ -144,6 +144,10 @@ impl DocLog {
         &self.path
     }
 
+    pub fn key(&self) -> &Secret32 {
+        &self.key
+    }
+
     /// Complete records in the file as far as this handle has read.
     pub fn record_count(&self) -> u64 {
         self.next_index
@@ -291,16 +295,14 @@ impl DocLog {
     }
 
     fn lock(&mut self) -> Result<(), StoreError> {
-        let f = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&self.lock_path)
-            .map_err(StoreError::io(format!(
-                "opening {}",
-                self.lock_path.display()
-            )))?;
+        let mut opts = OpenOptions::new();
+        opts.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let f = opts.open(&self.lock_path).map_err(StoreError::io(format!(
+            "opening {}",
+            self.lock_path.display()
+        )))?;
         f.lock().map_err(StoreError::io(format!(
             "locking {}",
             self.lock_path.display()

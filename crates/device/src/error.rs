@@ -1,0 +1,29 @@
+use thiserror::Error;
+
+/// Errors a front end shows to a person. Like the layers below, they name ids and
+/// files, never entry content.
+#[derive(Debug, Error)]
+pub enum DeviceError {
+    #[error(transparent)]
+    Store(#[from] kintsugi_store::StoreError),
+    #[error(transparent)]
+    Journal(#[from] kintsugi_journal::JournalError),
+    #[error(transparent)]
+    Crypto(#[from] kintsugi_crypto::CryptoError),
+    #[error("{0}")]
+    Invalid(String),
+    #[error(
+        "found journal files in {0} but no keyring: an earlier setup was interrupted, or the keyring was removed. Move the folder's contents away before creating a new profile"
+    )]
+    OrphanFiles(std::path::PathBuf),
+    #[error("the {0} document could not be loaded: {1}")]
+    Load(&'static str, String),
+    #[error("could not write {path}: {source}")]
+    Export {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+pub type Result<T, E = DeviceError> = std::result::Result<T, E>;

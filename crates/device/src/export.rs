@@ -1,0 +1,225 @@
+//! Readable exports: what a person can keep, print, or bring to a therapist.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::{Device, DeviceError, PartnerId, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Markdown,
+    Json,
+    /// The shared journal as a standard Automerge document.
+    Automerge,
+}
+
+impl std::str::FromStr for ExportFormat {
+    type Err = DeviceError;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "md" | "markdown" => Ok(Self::Markdown),
+            "json" => Ok(Self::Json),
+            "automerge" | "am" => Ok(Self::Automerge),
+            other => Err(DeviceError::Invalid(format!(
+                "unknown export format {other:?}: expected md, json or automerge"
+            ))),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Everything {
+    exported_at: String,
+    me: PartnerId,
+    partners: Vec<crate::Partner>,
+    stages: Vec<crate::StageProgress>,
+    boundaries: Vec<crate::Boundary>,
+    checkins: Vec<crate::CheckIn>,
+    letters: Vec<crate::Letter>,
+    promises: Vec<crate::Promise>,
+    shared_entries: Vec<crate::SharedEntry>,
+    private: Private,
+}
+
+#[derive(Serialize)]
+struct Private {
+    diary: Vec<crate::DiaryEntry>,
+    letter_drafts: Vec<crate::LetterDraft>,
+}
+
+fn gather(device: &Device) -> Result<Everything> {
+    Ok(Everything {
+        exported_at: chrono::Utc::now().to_rfc3339(),
+        me: device.me()?,
+        partners: device.partners()?,
+        stages: device.stages()?,
+        boundaries: device.boundaries()?,
+        checkins: device.checkins()?,
+        letters: device.letters()?,
+        promises: device.promises()?,
+        shared_entries: device.shared_entries()?,
+        private: Private {
+            diary: device.diary_entries()?,
+            letter_drafts: device.drafts()?,
+        },
+    })
+}
+
+pub(crate) fn export(device: &Device, format: ExportFormat) -> Result<Vec<u8>> {
+    match format {
+        ExportFormat::Automerge => device.shared_automerge_bytes(),
+        ExportFormat::Json => {
+            let all = gather(device)?;
+            serde_json::to_vec_pretty(&all)
+                .map_err(|e| DeviceError::Invalid(format!("could not encode the export: {e}")))
+        }
+        ExportFormat::Markdown => Ok(markdown(&gather(device)?).into_bytes()),
+    }
+}
+
+pub fn format_time(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| {
+            t.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|| "?".into())
+}
+
+fn markdown(all: &Everything) -> String {
+    let name = |id: &PartnerId| -> String {
+        all.partners
+            .iter()
+            .find(|p| &p.id == id)
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| format!("partner {}", &id.as_str()[..8]))
+    };
+    let mut md = String::new();
+    let w = &mut md;
+    let _ = writeln!(w, "# Kintsugi journal\n");
+    let _ = writeln!(w, "Exported {} by {}.\n", all.exported_at, name(&all.me));
+    let _ = writeln!(
+        w,
+        "This file is not encrypted. Keep it somewhere only you (and those you choose) can read.\n"
+    );
+
+    let _ = writeln!(w, "## Stages\n");
+    if all.stages.is_empty() {
+        let _ = writeln!(w, "No stage marked yet.\n");
+    }
+    for s in &all.stages {
+        let _ = writeln!(
+            w,
+            "- Stage {} — {}: {}{}",
+            s.stage,
+            name(&s.partner),
+            if s.done { "done" } else { "in progress" },
+            s.note
+                .as_deref()
+                .map(|n| format!(" — {n}"))
+                .unwrap_or_default()
+        );
+    }
+
+    let _ = writeln!(w, "\n## Boundaries\n");
+    for b in &all.boundaries {
+        let _ = writeln!(
+            w,
+            "- **{}** [{}{}] — proposed by {} on {}",
+            b.text,
+            b.status.as_str(),
+            b.category
+                .as_deref()
+                .map(|c| format!(", {c}"))
+                .unwrap_or_default(),
+            name(&b.author),
+            format_time(b.created)
+        );
+        for (who, at) in &b.agreements {
+            let _ = writeln!(w, "  - agreed by {} on {}", name(who), format_time(*at));
+        }
+    }
+
+    let _ = writeln!(w, "\n## Weekly check-ins\n");
+    for c in &all.checkins {
+        let _ = writeln!(
+            w,
+            "### {} — {}\n\nMood {}/5 · trust {}/10 · closeness {}/10\n",
+            c.week,
+            name(&c.author),
+            c.mood,
+            c.trust,
+            c.closeness
+        );
+        for (label, text) in [
+            ("What went well", &c.went_well),
+            ("What was hard", &c.hard),
+            ("What I need", &c.need),
+            ("What I appreciate", &c.appreciate),
+        ] {
+            if let Some(t) = text {
+                let _ = writeln!(w, "- {label}: {t}");
+            }
+        }
+        let _ = writeln!(w);
+    }
+
+    let _ = writeln!(w, "## Letters\n");
+    for l in &all.letters {
+        let _ = writeln!(
+            w,
+            "### {} ({}) — from {}, sent {}{}\n\n{}\n",
+            l.title,
+            l.kind.as_str(),
+            name(&l.author),
+            format_time(l.sent),
+            l.read_at
+                .map(|r| format!(", read {}", format_time(r)))
+                .unwrap_or_default(),
+            l.body
+        );
+    }
+
+    let _ = writeln!(w, "## Promises\n");
+    for p in &all.promises {
+        let _ = writeln!(
+            w,
+            "- {} — by {}, due {}: {}",
+            p.text,
+            name(&p.author),
+            p.due,
+            p.outcome.as_str()
+        );
+    }
+
+    let _ = writeln!(w, "\n## Shared reflections\n");
+    for e in &all.shared_entries {
+        let _ = writeln!(
+            w,
+            "- {} ({}): {}",
+            name(&e.author),
+            format_time(e.created),
+            e.text
+        );
+    }
+
+    let _ = writeln!(w, "\n## Private diary (never shared)\n");
+    for e in &all.private.diary {
+        let _ = writeln!(
+            w,
+            "- {}{}{}: {}",
+            format_time(e.created),
+            e.mood.map(|m| format!(" · mood {m}/5")).unwrap_or_default(),
+            e.stage.map(|s| format!(" · stage {s}")).unwrap_or_default(),
+            e.text
+        );
+    }
+    let _ = writeln!(w, "\n## Letter drafts (private)\n");
+    for d in &all.private.letter_drafts {
+        let _ = writeln!(w, "### {} ({})\n\n{}\n", d.title, d.kind.as_str(), d.body);
+    }
+    md
+}

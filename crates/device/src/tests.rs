@@ -1,0 +1,94 @@
+use super::*;
+
+fn opts() -> Options {
+    Options {
+        kdf: KdfParams::INSECURE_FAST,
+    }
+}
+
+#[test]
+fn create_write_lock_and_unlock_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p");
+    let d = Device::create(&path, "Alex", b"pw", opts()).unwrap();
+    let mut events = d.subscribe();
+    let b = d.propose_boundary("Be on time", Some("time")).unwrap();
+    assert_eq!(
+        events.try_recv().unwrap(),
+        Event::Changed {
+            doc: DocKind::Shared,
+            local: true
+        }
+    );
+    d.add_diary_entry("only mine", Some(3), Some(1)).unwrap();
+    assert_eq!(
+        events.try_recv().unwrap(),
+        Event::Changed {
+            doc: DocKind::Diary,
+            local: true
+        }
+    );
+    d.lock();
+    assert!(d.is_locked());
+    assert!(d.boundaries().is_err());
+    assert_eq!(events.try_recv().unwrap(), Event::Locked);
+
+    assert!(matches!(
+        Device::unlock(&path, b"nope", opts()),
+        Err(DeviceError::Store(
+            kintsugi_store::StoreError::WrongPassphrase
+        ))
+    ));
+    let d = Device::unlock(&path, b"pw", opts()).unwrap();
+    assert_eq!(d.boundaries().unwrap()[0].id, b);
+    assert_eq!(d.diary_entries().unwrap()[0].text, "only mine");
+    let st = d.status().unwrap();
+    assert_eq!(st.name.as_deref(), Some("Alex"));
+    assert_eq!((st.boundaries, st.diary_entries), (1, 1));
+}
+
+#[test]
+fn a_failed_command_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p");
+    let d = Device::create(&path, "Alex", b"pw", opts()).unwrap();
+    let size = std::fs::metadata(path.join(SHARED_LOG)).unwrap().len();
+    assert!(d.propose_boundary("  ", None).is_err());
+    assert!(d.agree_boundary("0123").is_err());
+    assert_eq!(
+        std::fs::metadata(path.join(SHARED_LOG)).unwrap().len(),
+        size
+    );
+    // And the next valid command still works.
+    d.propose_boundary("fine", None).unwrap();
+    assert_eq!(d.boundaries().unwrap().len(), 1);
+}
+
+#[test]
+fn refuses_to_create_over_orphaned_files() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(SHARED_LOG), b"left over").unwrap();
+    assert!(matches!(
+        Device::create(dir.path(), "A", b"pw", opts()),
+        Err(DeviceError::OrphanFiles(_))
+    ));
+    assert_eq!(
+        std::fs::read(dir.path().join(SHARED_LOG)).unwrap(),
+        b"left over"
+    );
+}
+
+#[test]
+fn sending_a_letter_moves_it_from_drafts_to_the_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Device::create(&dir.path().join("p"), "Alex", b"pw", opts()).unwrap();
+    let draft = d
+        .draft_letter(LetterKind::Hope, "Next year", "Together")
+        .unwrap();
+    assert_eq!(d.drafts().unwrap().len(), 1);
+    let sent = d.send_letter(&draft).unwrap();
+    assert!(d.drafts().unwrap().is_empty());
+    let letters = d.letters().unwrap();
+    assert_eq!(letters[0].id, sent);
+    assert_eq!(letters[0].body, "Together");
+}

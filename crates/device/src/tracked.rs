@@ -1,0 +1,168 @@
+//! A document paired with the log that persists it. The invariant that matters:
+//! a change counts as made only once its chunk is durably in the log; if the append
+//! fails, the in-memory document is rebuilt from disk so memory never runs ahead of
+//! what a restart would show.
+
+use kintsugi_journal::{JournalError, PrivateDiary, SharedJournal};
+use kintsugi_store::{DocLog, LogKind, Secret32, TornTail};
+
+use crate::{DeviceError, Result};
+
+/// The few operations persistence needs from a document.
+pub(crate) trait Persisted: Sized {
+    const KIND: LogKind;
+    const NAME: &'static str;
+    fn genesis_bytes() -> Vec<u8>;
+    fn load(bytes: &[u8]) -> Result<Self, JournalError>;
+    fn load_incremental(&mut self, bytes: &[u8]) -> Result<usize, JournalError>;
+    fn heads(&mut self) -> Vec<automerge::ChangeHash>;
+    fn save_after(&mut self, heads: &[automerge::ChangeHash]) -> Vec<u8>;
+    fn save(&mut self) -> Vec<u8>;
+    fn rollback(&mut self);
+}
+
+macro_rules! persisted {
+    ($ty:ty, $kind:expr, $name:literal) => {
+        impl Persisted for $ty {
+            const KIND: LogKind = $kind;
+            const NAME: &'static str = $name;
+            fn genesis_bytes() -> Vec<u8> {
+                <$ty>::genesis_bytes()
+            }
+            fn load(bytes: &[u8]) -> Result<Self, JournalError> {
+                <$ty>::load(bytes)
+            }
+            fn load_incremental(&mut self, bytes: &[u8]) -> Result<usize, JournalError> {
+                <$ty>::load_incremental(self, bytes)
+            }
+            fn heads(&mut self) -> Vec<automerge::ChangeHash> {
+                <$ty>::heads(self)
+            }
+            fn save_after(&mut self, heads: &[automerge::ChangeHash]) -> Vec<u8> {
+                <$ty>::save_after(self, heads)
+            }
+            fn save(&mut self) -> Vec<u8> {
+                <$ty>::save(self)
+            }
+            fn rollback(&mut self) {
+                self.doc_mut().rollback();
+            }
+        }
+    };
+}
+
+persisted!(SharedJournal, LogKind::Shared, "shared journal");
+persisted!(PrivateDiary, LogKind::Diary, "private diary");
+
+pub(crate) struct Tracked<D> {
+    pub doc: D,
+    pub log: DocLog,
+    pub torn: Option<TornTail>,
+}
+
+impl<D: Persisted> Tracked<D> {
+    pub fn create(path: &std::path::Path, key: &Secret32) -> Result<()> {
+        DocLog::create(path, D::KIND, key, &D::genesis_bytes())?;
+        Ok(())
+    }
+
+    pub fn open(path: &std::path::Path, key: &Secret32) -> Result<Self> {
+        let opened = DocLog::open(path, D::KIND, key)?;
+        if let Some(t) = opened.torn {
+            tracing::warn!(
+                doc = D::NAME,
+                offset = t.offset,
+                bytes = t.bytes,
+                "found an interrupted final write; it will be cut off at the next write"
+            );
+        }
+        let doc = load_records(&opened.records)?;
+        Ok(Self {
+            doc,
+            log: opened.log,
+            torn: opened.torn,
+        })
+    }
+
+    /// Applies what other processes appended. Returns whether anything was new.
+    pub fn refresh(&mut self) -> Result<bool> {
+        let records = self.log.refresh()?;
+        self.apply(&records)
+    }
+
+    fn apply(&mut self, records: &[kintsugi_store::Record]) -> Result<bool> {
+        let mut any = false;
+        for r in records {
+            let n = self
+                .doc
+                .load_incremental(r)
+                .map_err(|e| DeviceError::Load(D::NAME, e.to_string()))?;
+            any |= n > 0;
+        }
+        Ok(any)
+    }
+
+    /// Runs `f` on the document and persists the change it made, durably.
+    /// Returns `f`'s value and whether the document changed.
+    pub fn write<R>(
+        &mut self,
+        f: impl FnOnce(&mut D) -> Result<R, JournalError>,
+    ) -> Result<(R, bool)> {
+        self.refresh()?;
+        let before = self.doc.heads();
+        let value = match f(&mut self.doc) {
+            Ok(v) => v,
+            Err(e) => {
+                self.doc.rollback();
+                return Err(e.into());
+            }
+        };
+        if self.doc.heads() == before {
+            return Ok((value, false));
+        }
+        let chunk = zeroize::Zeroizing::new(self.doc.save_after(&before));
+        match self.log.append(&chunk) {
+            Ok(foreign) => {
+                self.torn = None;
+                self.apply(&foreign)?;
+                Ok((value, true))
+            }
+            Err(e) => {
+                tracing::warn!(
+                    doc = D::NAME,
+                    "a write failed; reloading the document from disk"
+                );
+                let path = self.log.path().to_path_buf();
+                if let Ok(reopened) = Self::open(&path, self.log_key()) {
+                    *self = reopened;
+                }
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Rewrites the log as one full save.
+    pub fn compact(&mut self) -> Result<()> {
+        let Tracked { doc, log, .. } = self;
+        log.compact(|foreign| {
+            for r in &foreign {
+                doc.load_incremental(r)
+                    .map_err(|e| DeviceError::Load(D::NAME, e.to_string()))?;
+            }
+            Ok::<_, DeviceError>(doc.save())
+        })
+    }
+
+    fn log_key(&self) -> &Secret32 {
+        self.log.key()
+    }
+}
+
+fn load_records<D: Persisted>(records: &[kintsugi_store::Record]) -> Result<D> {
+    let total: usize = records.iter().map(|r| r.len()).sum();
+    let mut all = zeroize::Zeroizing::new(Vec::with_capacity(total));
+    for r in records {
+        all.extend_from_slice(r);
+    }
+    D::load(&all).map_err(|e| DeviceError::Load(D::NAME, e.to_string()))
+}

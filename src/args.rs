@@ -1,0 +1,222 @@
+//! The command-line contract. Scripts and later work rely on these names, so
+//! change them only with care.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "kintsugi",
+    version,
+    about = "A private, end-to-end-encrypted journal for two partners rebuilding trust",
+    long_about = "Kintsugi keeps a shared journal (boundaries, check-ins, letters, promises, \
+                  progress through the stages) and a private diary, encrypted on this device. \
+                  Without a command it opens the desktop app."
+)]
+pub struct Cli {
+    /// Profile folder [default: the platform's data folder]
+    #[arg(long, global = true, env = "KINTSUGI_PROFILE", value_name = "DIR")]
+    pub profile: Option<PathBuf>,
+
+    /// Print lists and status as JSON
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Use cheap passphrase hardening for new keyrings. For tests and benchmarks only:
+    /// it makes a stolen keyring easy to brute-force.
+    #[arg(long, global = true, hide = true, env = "KINTSUGI_INSECURE_FAST_KDF", value_parser = clap::builder::BoolishValueParser::new())]
+    pub insecure_fast_kdf: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create a new profile protected by a passphrase
+    Init {
+        /// Your name as your partner will see it
+        #[arg(long)]
+        name: String,
+    },
+    /// Show the profile, pairing state and how many entries it holds
+    Status,
+    /// Boundaries you agree on together
+    #[command(subcommand)]
+    Boundary(BoundaryCmd),
+    /// Weekly check-ins
+    #[command(subcommand)]
+    Checkin(CheckinCmd),
+    /// Letters: drafted privately, shared when sent
+    #[command(subcommand)]
+    Letter(LetterCmd),
+    /// Promises your partner confirms as kept, missed or renegotiated
+    #[command(subcommand)]
+    Promise(PromiseCmd),
+    /// Your private diary: it never leaves this device
+    #[command(subcommand)]
+    Diary(DiaryCmd),
+    /// Your progress through the seven stages
+    #[command(subcommand)]
+    Stage(StageCmd),
+    /// Copy a private diary entry into the shared journal (your partner keeps a copy)
+    Share {
+        /// Diary entry id (or a unique prefix)
+        id: String,
+    },
+    /// Export everything readable (md, json) or the shared journal as an Automerge file
+    Export {
+        #[arg(long, value_enum)]
+        format: ExportFormatArg,
+        /// Write to this file instead of standard output
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Change the profile's passphrase
+    #[command(subcommand)]
+    Passphrase(PassphraseCmd),
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy)]
+pub enum ExportFormatArg {
+    Md,
+    Json,
+    Automerge,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BoundaryCmd {
+    /// Propose a boundary (it counts as agreed once you both agree)
+    Add {
+        text: String,
+        #[arg(long)]
+        category: Option<String>,
+    },
+    /// List boundaries with their status
+    List,
+    /// Agree to a proposed boundary
+    Agree { id: String },
+    /// Ask to talk a boundary over again
+    Revisit { id: String },
+    /// Retire a boundary that no longer applies
+    Retire { id: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CheckinCmd {
+    /// Write this week's check-in (a second one this week updates it)
+    Add(CheckinArgs),
+    /// List check-ins
+    List,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckinArgs {
+    /// How you feel, 1 (low) to 5 (good)
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub mood: u8,
+    /// How much you trust right now, 1 to 10
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=10))]
+    pub trust: u8,
+    /// How close you feel, 1 to 10
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=10))]
+    pub closeness: u8,
+    /// What went well this week
+    #[arg(long)]
+    pub went_well: Option<String>,
+    /// What was hard
+    #[arg(long)]
+    pub hard: Option<String>,
+    /// What you need
+    #[arg(long)]
+    pub need: Option<String>,
+    /// What you appreciate
+    #[arg(long)]
+    pub appreciate: Option<String>,
+    /// ISO week (e.g. 2026-W48) [default: the current week]
+    #[arg(long)]
+    pub week: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LetterCmd {
+    /// Write a private draft
+    Draft {
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        body: String,
+        /// apology, appreciation, hope, forgiveness or other
+        #[arg(long, default_value = "other")]
+        kind: String,
+    },
+    /// Send a draft: it enters the shared journal
+    Send { id: String },
+    /// List drafts, sent and received letters
+    List,
+    /// Show a letter (marks it read if it was written to you)
+    Read { id: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PromiseCmd {
+    /// Make a promise with a due date
+    Add {
+        text: String,
+        /// YYYY-MM-DD
+        #[arg(long)]
+        due: String,
+    },
+    /// List promises and their outcomes
+    List,
+    /// Confirm your partner kept a promise
+    Kept { id: String },
+    /// Record that your partner missed a promise
+    Missed { id: String },
+    /// Record that a promise was renegotiated
+    Renegotiate { id: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DiaryCmd {
+    /// Write a private diary entry
+    Add {
+        text: String,
+        /// 1 to 5
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=5))]
+        mood: Option<u8>,
+        /// Which stage (1 to 7) it belongs to
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=7))]
+        stage: Option<u8>,
+    },
+    /// List diary entries
+    List {
+        /// Only entries for this stage
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=7))]
+        stage: Option<u8>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StageCmd {
+    /// Mark a stage (1 to 7) as done for you
+    Done {
+        #[arg(value_parser = clap::value_parser!(u8).range(1..=7))]
+        stage: u8,
+        /// A note your partner will see
+        #[arg(long)]
+        note: Option<String>,
+        /// Mark it as not done after all
+        #[arg(long)]
+        undo: bool,
+    },
+    /// Both partners' progress through the stages
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PassphraseCmd {
+    /// Set a new passphrase (asks for the current one first)
+    Change,
+}

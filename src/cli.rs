@@ -1,0 +1,537 @@
+//! Runs one CLI command against the device API. Everything a command does goes
+//! through `kintsugi_device`; this module only reads passphrases and prints.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+use kintsugi_device::{
+    Boundary, CheckInInput, Device, ExportFormat, Letter, LetterKind, Options, PartnerId,
+    PromiseOutcome, Status,
+};
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use crate::args::*;
+
+pub fn init_logging() {
+    // Logs go to stderr and carry ids and sizes only; the default shows warnings.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn default_profile() -> Result<PathBuf> {
+    directories::ProjectDirs::from("", "", "Kintsugi")
+        .map(|d| d.data_dir().to_path_buf())
+        .ok_or_else(|| anyhow!("could not find a data folder for this user; pass --profile DIR"))
+}
+
+fn options(cli: &Cli) -> Options {
+    let mut o = Options::default();
+    if cli.insecure_fast_kdf {
+        o.kdf = kintsugi_device::KdfParams::INSECURE_FAST;
+    }
+    o
+}
+
+/// The passphrase from `KINTSUGI_PASSPHRASE` (for scripts) or an interactive prompt.
+fn passphrase(prompt: &str, env: &str, confirm: bool) -> Result<Zeroizing<String>> {
+    if let Ok(p) = std::env::var(env) {
+        return Ok(Zeroizing::new(p));
+    }
+    let first = Zeroizing::new(
+        rpassword::prompt_password(prompt)
+            .map_err(|_| anyhow!("no passphrase: run in a terminal or set {env}"))?,
+    );
+    if confirm {
+        let again = Zeroizing::new(
+            rpassword::prompt_password("Repeat it: ")
+                .map_err(|_| anyhow!("no passphrase: run in a terminal or set {env}"))?,
+        );
+        if *first != *again {
+            bail!("the two passphrases differ; nothing was changed");
+        }
+    }
+    Ok(first)
+}
+
+fn unlock(dir: &Path, cli: &Cli) -> Result<Device> {
+    if !Device::exists(dir) {
+        bail!(
+            "no profile in {}: create one with `kintsugi init --name NAME`",
+            dir.display()
+        );
+    }
+    let pass = passphrase("Passphrase: ", "KINTSUGI_PASSPHRASE", false)?;
+    let device = Device::unlock(dir, pass.as_bytes(), options(cli))?;
+    if let Ok(status) = device.status() {
+        for w in status.warnings {
+            eprintln!("kintsugi: note: {w}");
+        }
+    }
+    Ok(device)
+}
+
+fn print_json<T: Serialize>(value: &T) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    let Some(command) = &cli.command else {
+        bail!(
+            "the desktop app is not part of this build yet; run `kintsugi --help` for the commands"
+        );
+    };
+    let dir = match &cli.profile {
+        Some(p) => p.clone(),
+        None => default_profile()?,
+    };
+    match command {
+        Command::Init { name } => {
+            if Device::exists(&dir) {
+                bail!("a profile already exists in {}", dir.display());
+            }
+            let pass = passphrase("New passphrase: ", "KINTSUGI_PASSPHRASE", true)?;
+            let device = Device::create(&dir, name, pass.as_bytes(), options(&cli))?;
+            println!("Created a profile in {}", dir.display());
+            println!("{}", device.me()?);
+            Ok(())
+        }
+        Command::Status => {
+            let device = unlock(&dir, &cli)?;
+            let status = device.status()?;
+            if cli.json {
+                print_json(&status)
+            } else {
+                print_status(&status);
+                Ok(())
+            }
+        }
+        Command::Boundary(cmd) => boundary(&unlock(&dir, &cli)?, cmd, cli.json),
+        Command::Checkin(cmd) => checkin(&unlock(&dir, &cli)?, cmd, cli.json),
+        Command::Letter(cmd) => letter(&unlock(&dir, &cli)?, cmd, cli.json),
+        Command::Promise(cmd) => promise(&unlock(&dir, &cli)?, cmd, cli.json),
+        Command::Diary(cmd) => diary(&unlock(&dir, &cli)?, cmd, cli.json),
+        Command::Stage(cmd) => stage(&unlock(&dir, &cli)?, cmd, cli.json),
+        Command::Share { id } => {
+            let device = unlock(&dir, &cli)?;
+            let shared = device.share_diary_entry(id)?;
+            eprintln!("Shared. Your partner's device keeps its own copy of this entry.");
+            println!("{shared}");
+            Ok(())
+        }
+        Command::Export { format, out } => {
+            let device = unlock(&dir, &cli)?;
+            let format = match format {
+                ExportFormatArg::Md => ExportFormat::Markdown,
+                ExportFormatArg::Json => ExportFormat::Json,
+                ExportFormatArg::Automerge => ExportFormat::Automerge,
+            };
+            let bytes = Zeroizing::new(device.export(format)?);
+            match out {
+                Some(path) => {
+                    std::fs::write(path, &*bytes)
+                        .with_context(|| format!("could not write {}", path.display()))?;
+                    if format != ExportFormat::Automerge {
+                        eprintln!(
+                            "Wrote {} (not encrypted: keep it somewhere private)",
+                            path.display()
+                        );
+                    } else {
+                        eprintln!("Wrote {}", path.display());
+                    }
+                }
+                None => std::io::stdout().lock().write_all(&bytes)?,
+            }
+            Ok(())
+        }
+        Command::Passphrase(PassphraseCmd::Change) => {
+            let device = unlock(&dir, &cli)?;
+            let new = passphrase("New passphrase: ", "KINTSUGI_NEW_PASSPHRASE", true)?;
+            device.change_passphrase(new.as_bytes())?;
+            println!("Passphrase changed.");
+            Ok(())
+        }
+    }
+}
+
+fn print_status(s: &Status) {
+    println!("Profile:      {}", s.profile.display());
+    println!(
+        "You:          {} ({})",
+        s.name.as_deref().unwrap_or("?"),
+        short(&s.partner_id)
+    );
+    if s.paired {
+        println!(
+            "Partner:      {}",
+            s.partner_name
+                .as_deref()
+                .unwrap_or("(name not received yet)")
+        );
+    } else {
+        println!("Partner:      not paired");
+    }
+    println!(
+        "Shared:       {} boundaries, {} check-ins, {} letters, {} promises, {} shared entries",
+        s.boundaries, s.checkins, s.letters, s.promises, s.shared_entries
+    );
+    println!(
+        "Private:      {} diary entries, {} letter drafts",
+        s.diary_entries, s.drafts
+    );
+}
+
+fn short(id: &str) -> &str {
+    &id[..id.len().min(8)]
+}
+
+/// Names partners in listings: "you" for this profile, the display name otherwise.
+struct Names {
+    me: PartnerId,
+    partners: Vec<kintsugi_device::Partner>,
+}
+
+impl Names {
+    fn of(device: &Device) -> Result<Self> {
+        Ok(Self {
+            me: device.me()?,
+            partners: device.partners()?,
+        })
+    }
+
+    fn name(&self, id: &PartnerId) -> String {
+        if *id == self.me {
+            return "you".into();
+        }
+        self.partners
+            .iter()
+            .find(|p| &p.id == id)
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| format!("partner {}", short(id.as_str())))
+    }
+}
+
+fn when(ms: i64) -> String {
+    kintsugi_device::format_time(ms)
+}
+
+fn print_boundary(b: &Boundary, names: &Names) {
+    let agreed: Vec<String> = b
+        .agreements
+        .iter()
+        .map(|(p, at)| format!("{} {}", names.name(p), when(*at)))
+        .collect();
+    println!(
+        "{}  [{}]{}  {}",
+        b.id,
+        b.status.as_str(),
+        b.category
+            .as_deref()
+            .map(|c| format!(" ({c})"))
+            .unwrap_or_default(),
+        b.text
+    );
+    if !agreed.is_empty() {
+        println!("    agreed: {}", agreed.join(", "));
+    }
+}
+
+fn boundary(device: &Device, cmd: &BoundaryCmd, json: bool) -> Result<()> {
+    let names = Names::of(device)?;
+    let show = |b: Boundary| -> Result<()> {
+        if json {
+            print_json(&b)
+        } else {
+            print_boundary(&b, &names);
+            Ok(())
+        }
+    };
+    match cmd {
+        BoundaryCmd::Add { text, category } => {
+            println!("{}", device.propose_boundary(text, category.as_deref())?);
+            Ok(())
+        }
+        BoundaryCmd::List => {
+            let list = device.boundaries()?;
+            if json {
+                return print_json(&list);
+            }
+            if list.is_empty() {
+                println!("No boundaries yet.");
+            }
+            for b in &list {
+                print_boundary(b, &names);
+            }
+            Ok(())
+        }
+        BoundaryCmd::Agree { id } => show(device.agree_boundary(id)?),
+        BoundaryCmd::Revisit { id } => show(device.revisit_boundary(id)?),
+        BoundaryCmd::Retire { id } => show(device.retire_boundary(id)?),
+    }
+}
+
+fn checkin(device: &Device, cmd: &CheckinCmd, json: bool) -> Result<()> {
+    match cmd {
+        CheckinCmd::Add(a) => {
+            let week = match &a.week {
+                Some(w) => w.clone(),
+                None => kintsugi_device::journal::iso_week_of(chrono::Local::now().date_naive()),
+            };
+            let input = CheckInInput {
+                week,
+                mood: a.mood,
+                trust: a.trust,
+                closeness: a.closeness,
+                went_well: a.went_well.clone(),
+                hard: a.hard.clone(),
+                need: a.need.clone(),
+                appreciate: a.appreciate.clone(),
+            };
+            let saved = device.save_checkin(&input)?;
+            if !saved.is_new {
+                eprintln!("Updated your check-in for {}.", input.week);
+            }
+            println!("{}", saved.id);
+            Ok(())
+        }
+        CheckinCmd::List => {
+            let list = device.checkins()?;
+            if json {
+                return print_json(&list);
+            }
+            let names = Names::of(device)?;
+            if list.is_empty() {
+                println!("No check-ins yet.");
+            }
+            for c in &list {
+                println!(
+                    "{}  {}  {}: mood {}/5, trust {}/10, closeness {}/10",
+                    c.id,
+                    c.week,
+                    names.name(&c.author),
+                    c.mood,
+                    c.trust,
+                    c.closeness
+                );
+                for (label, t) in [
+                    ("went well", &c.went_well),
+                    ("was hard", &c.hard),
+                    ("needs", &c.need),
+                    ("appreciates", &c.appreciate),
+                ] {
+                    if let Some(t) = t {
+                        println!("    {label}: {t}");
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct LetterList {
+    drafts: Vec<kintsugi_device::LetterDraft>,
+    sent: Vec<Letter>,
+    received: Vec<Letter>,
+}
+
+fn letter(device: &Device, cmd: &LetterCmd, json: bool) -> Result<()> {
+    match cmd {
+        LetterCmd::Draft { title, body, kind } => {
+            let kind: LetterKind = kind.parse()?;
+            println!("{}", device.draft_letter(kind, title, body)?);
+            Ok(())
+        }
+        LetterCmd::Send { id } => {
+            println!("{}", device.send_letter(id)?);
+            Ok(())
+        }
+        LetterCmd::List => {
+            let me = device.me()?;
+            let (sent, received): (Vec<Letter>, Vec<Letter>) =
+                device.letters()?.into_iter().partition(|l| l.author == me);
+            let list = LetterList {
+                drafts: device.drafts()?,
+                sent,
+                received,
+            };
+            if json {
+                return print_json(&list);
+            }
+            let names = Names::of(device)?;
+            println!("Drafts (private):");
+            for d in &list.drafts {
+                println!("  {}  [{}] {}", d.id, d.kind.as_str(), d.title);
+            }
+            println!("Sent:");
+            for l in &list.sent {
+                println!(
+                    "  {}  [{}] {} — sent {}{}",
+                    l.id,
+                    l.kind.as_str(),
+                    l.title,
+                    when(l.sent),
+                    l.read_at
+                        .map(|r| format!(", read {}", when(r)))
+                        .unwrap_or_default()
+                );
+            }
+            println!("Received:");
+            for l in &list.received {
+                println!(
+                    "  {}  [{}] {} — from {}, {}",
+                    l.id,
+                    l.kind.as_str(),
+                    l.title,
+                    names.name(&l.author),
+                    if l.read_at.is_some() {
+                        "read"
+                    } else {
+                        "unread"
+                    }
+                );
+            }
+            Ok(())
+        }
+        LetterCmd::Read { id } => {
+            let l = device.read_letter(id)?;
+            if json {
+                return print_json(&l);
+            }
+            let names = Names::of(device)?;
+            println!("{} ({})", l.title, l.kind.as_str());
+            println!("From {}, sent {}", names.name(&l.author), when(l.sent));
+            println!();
+            println!("{}", l.body);
+            Ok(())
+        }
+    }
+}
+
+fn promise(device: &Device, cmd: &PromiseCmd, json: bool) -> Result<()> {
+    let outcome = |id: &str, o: PromiseOutcome| -> Result<()> {
+        let p = device.set_promise_outcome(id, o)?;
+        if json {
+            print_json(&p)
+        } else {
+            println!("{}  {}", p.id, p.outcome.as_str());
+            Ok(())
+        }
+    };
+    match cmd {
+        PromiseCmd::Add { text, due } => {
+            println!("{}", device.add_promise(text, due)?);
+            Ok(())
+        }
+        PromiseCmd::List => {
+            let list = device.promises()?;
+            if json {
+                return print_json(&list);
+            }
+            let names = Names::of(device)?;
+            if list.is_empty() {
+                println!("No promises yet.");
+            }
+            for p in &list {
+                println!(
+                    "{}  due {}  [{}]  by {}: {}",
+                    p.id,
+                    p.due,
+                    p.outcome.as_str(),
+                    names.name(&p.author),
+                    p.text
+                );
+            }
+            Ok(())
+        }
+        PromiseCmd::Kept { id } => outcome(id, PromiseOutcome::Kept),
+        PromiseCmd::Missed { id } => outcome(id, PromiseOutcome::Missed),
+        PromiseCmd::Renegotiate { id } => outcome(id, PromiseOutcome::Renegotiated),
+    }
+}
+
+fn diary(device: &Device, cmd: &DiaryCmd, json: bool) -> Result<()> {
+    match cmd {
+        DiaryCmd::Add { text, mood, stage } => {
+            println!("{}", device.add_diary_entry(text, *mood, *stage)?);
+            Ok(())
+        }
+        DiaryCmd::List { stage } => {
+            let list: Vec<_> = device
+                .diary_entries()?
+                .into_iter()
+                .filter(|e| stage.is_none() || e.stage == *stage)
+                .collect();
+            if json {
+                return print_json(&list);
+            }
+            if list.is_empty() {
+                println!("No diary entries yet.");
+            }
+            for e in &list {
+                println!(
+                    "{}  {}{}{}  {}",
+                    e.id,
+                    when(e.created),
+                    e.mood.map(|m| format!(" mood {m}/5")).unwrap_or_default(),
+                    e.stage.map(|s| format!(" stage {s}")).unwrap_or_default(),
+                    e.text
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+fn stage(device: &Device, cmd: &StageCmd, json: bool) -> Result<()> {
+    match cmd {
+        StageCmd::Done { stage, note, undo } => {
+            device.set_stage(*stage, !undo, note.as_deref())?;
+            println!("Stage {stage}: {}", if *undo { "not done" } else { "done" });
+            Ok(())
+        }
+        StageCmd::List => {
+            let list = device.stages()?;
+            if json {
+                return print_json(&list);
+            }
+            let names = Names::of(device)?;
+            for n in 1..=7u8 {
+                let rows: Vec<String> = list
+                    .iter()
+                    .filter(|s| s.stage == n)
+                    .map(|s| {
+                        format!(
+                            "{}: {}{}",
+                            names.name(&s.partner),
+                            if s.done { "done" } else { "in progress" },
+                            s.note
+                                .as_deref()
+                                .map(|t| format!(" — {t}"))
+                                .unwrap_or_default()
+                        )
+                    })
+                    .collect();
+                println!(
+                    "{n}. {:<24} {}",
+                    kintsugi_device::stage_name(n),
+                    if rows.is_empty() {
+                        "—".to_string()
+                    } else {
+                        rows.join("; ")
+                    }
+                );
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! The `kintsugi` binary: argument parsing, then a hand-off to the command runner.
+
+mod args;
+mod cli;
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = args::Cli::parse();
+    cli::init_logging();
+    match cli::run(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // One line, no content: errors below never carry entry text.
+            eprintln!("kintsugi: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
