@@ -460,7 +460,8 @@ impl Device {
 
     /// Copies a private draft into the shared journal, then removes the draft. The
     /// letter is durable in the shared log before the draft is removed, so a crash in
-    /// between leaves a duplicate draft, never a lost letter.
+    /// between leaves the draft behind, never a lost letter; sending it again is a
+    /// no-op that only removes the draft.
     pub fn send_letter(&self, draft_id: &str) -> Result<String> {
         let id = self.resolve_diary(draft_id, EntryKind::Draft)?;
         let draft = self.read_diary(|d, _| d.get_draft(&id))??;

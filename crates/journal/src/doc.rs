@@ -1,0 +1,241 @@
+//! What the shared journal and the private diary have in common: a deterministic
+//! genesis, loading with a schema check, one commit per command, and id lookup.
+
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{ActorId, AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc};
+
+use crate::entries::{Chronological, sort_chronologically};
+use crate::error::{JournalError, Result};
+use crate::fields::{entry_object, entry_objects};
+use crate::ids::{EntryKind, id_starts_with, normalize_id};
+
+/// The fixed shape of one kind of document.
+///
+/// Everything here is frozen: the genesis change is derived from it and must stay
+/// byte-identical across devices and versions. Adding a root map later means a
+/// *second* deterministic change, never editing this list.
+pub(crate) struct Schema {
+    /// For error messages: "shared journal", "private diary".
+    pub doc: &'static str,
+    /// The actor that writes the genesis change and nothing else.
+    pub genesis_actor: [u8; 16],
+    /// Root maps, in creation order.
+    pub maps: &'static [&'static str],
+    /// Which root maps hold which kind of entry (index into `maps`).
+    pub kinds: &'static [(EntryKind, usize)],
+}
+
+/// Reads one entry object; the shape shared by every entry kind's parser.
+pub(crate) type Reader<T> = fn(&AutoCommit, &str, ObjId) -> Result<T>;
+
+/// The value of the root `schema` key written by genesis.
+pub const SCHEMA_VERSION: u64 = 1;
+
+/// An Automerge document plus the object ids of its root maps.
+pub(crate) struct Doc {
+    schema: &'static Schema,
+    am: AutoCommit,
+    /// Object ids of `schema.maps`, same order. We address the genesis objects
+    /// directly instead of looking the names up under the root each time: if a buggy
+    /// or hostile writer ever replaced a root key, both partners still read the same
+    /// objects and nothing written to the originals disappears from view.
+    roots: Vec<ObjId>,
+}
+
+impl Doc {
+    /// The genesis document, still writing as the genesis actor.
+    fn genesis_doc(schema: &Schema) -> AutoCommit {
+        let mut am = AutoCommit::new().with_actor(ActorId::from(schema.genesis_actor));
+        for name in schema.maps {
+            am.put_object(ROOT, *name, ObjType::Map)
+                .expect("creating a root map in a fresh document cannot fail");
+        }
+        am.put(ROOT, "schema", SCHEMA_VERSION)
+            .expect("writing a root scalar in a fresh document cannot fail");
+        // Time 0 and no message: anything else would make the change differ per device.
+        am.commit_with(CommitOptions::default().with_time(0));
+        am
+    }
+
+    /// `save()` of the genesis document; identical on every device.
+    pub fn genesis_bytes(schema: &Schema) -> Vec<u8> {
+        Self::genesis_doc(schema).save()
+    }
+
+    /// The genesis document and the ids of its root maps.
+    fn genesis_parts(schema: &Schema) -> (AutoCommit, Vec<ObjId>) {
+        let am = Self::genesis_doc(schema);
+        let roots = schema
+            .maps
+            .iter()
+            .map(|name| match am.get(ROOT, *name) {
+                Ok(Some((_, id))) => id,
+                _ => unreachable!("genesis creates every root map"),
+            })
+            .collect();
+        (am, roots)
+    }
+
+    pub fn genesis(schema: &'static Schema) -> Self {
+        let (mut am, roots) = Self::genesis_parts(schema);
+        am.set_actor(ActorId::random());
+        Self { schema, am, roots }
+    }
+
+    /// Loads a full save, optionally followed by incremental chunks, and checks that it
+    /// grew from our genesis.
+    pub fn load(schema: &'static Schema, bytes: &[u8]) -> Result<Self> {
+        let mut am = AutoCommit::load(bytes)?;
+        let (_, genesis_roots) = Self::genesis_parts(schema);
+        let mut roots = Vec::with_capacity(schema.maps.len());
+        for (name, genesis_id) in schema.maps.iter().zip(&genesis_roots) {
+            let missing = JournalError::MissingRoot {
+                doc: schema.doc,
+                map: name,
+            };
+            match am.import(&genesis_id.to_string()) {
+                Ok((id, ObjType::Map)) => roots.push(id),
+                _ => return Err(missing),
+            }
+        }
+        // Every process writes under its own actor id: two writers sharing one would
+        // produce conflicting changes with the same (actor, seq) and break sync.
+        am.set_actor(ActorId::random());
+        Ok(Self { schema, am, roots })
+    }
+
+    pub fn load_incremental(&mut self, bytes: &[u8]) -> Result<usize> {
+        Ok(self.am.load_incremental(bytes)?)
+    }
+
+    pub fn heads(&mut self) -> Vec<ChangeHash> {
+        self.am.get_heads()
+    }
+
+    pub fn save(&mut self) -> Vec<u8> {
+        self.am.save()
+    }
+
+    pub fn save_after(&mut self, heads: &[ChangeHash]) -> Vec<u8> {
+        self.am.save_after(heads)
+    }
+
+    pub fn am(&self) -> &AutoCommit {
+        &self.am
+    }
+
+    pub fn am_mut(&mut self) -> &mut AutoCommit {
+        &mut self.am
+    }
+
+    pub fn schema_version(&self) -> Option<u64> {
+        match self.am.get(ROOT, "schema") {
+            Ok(Some((v, _))) => v.as_u64(),
+            _ => None,
+        }
+    }
+
+    /// The object id of root map number `index` in the schema.
+    pub fn root(&self, index: usize) -> &ObjId {
+        &self.roots[index]
+    }
+
+    fn root_of(&self, kind: EntryKind) -> Option<&ObjId> {
+        self.schema
+            .kinds
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, index)| &self.roots[*index])
+    }
+
+    /// Runs one command as one Automerge change.
+    ///
+    /// One change per command is what lets the device layer persist exactly
+    /// `save_after(heads_before)`. If the command fails half-way, its operations are
+    /// rolled back so a rejected command leaves no trace.
+    pub fn transact<T>(
+        &mut self,
+        now: i64,
+        f: impl FnOnce(&mut AutoCommit, &[ObjId]) -> Result<T>,
+    ) -> Result<T> {
+        match f(&mut self.am, &self.roots) {
+            Ok(value) => {
+                // Automerge change times are Unix seconds.
+                self.am
+                    .commit_with(CommitOptions::default().with_time(now.div_euclid(1000)));
+                Ok(value)
+            }
+            Err(e) => {
+                self.am.rollback();
+                Err(e)
+            }
+        }
+    }
+
+    /// The object of entry `id`, which must be of `kind`.
+    ///
+    /// When the id is not in `kind`'s map we look in the others, so that passing a
+    /// letter id to a boundary command says so instead of "unknown id".
+    pub fn locate(&self, kind: EntryKind, id: &str) -> Result<ObjId> {
+        if let Some(map) = self.root_of(kind)
+            && let Some(obj) = entry_object(&self.am, map, kind, id)?
+        {
+            return Ok(obj);
+        }
+        for (other, index) in self.schema.kinds {
+            if *other != kind && self.am.get(&self.roots[*index], id)?.is_some() {
+                return Err(JournalError::WrongKind {
+                    id: id.to_owned(),
+                    expected: kind,
+                    found: *other,
+                });
+            }
+        }
+        Err(JournalError::UnknownId(id.to_owned()))
+    }
+
+    /// Every readable entry of one root map, oldest first. Malformed entries are
+    /// skipped so one bad write from a partner's device cannot hide the rest.
+    pub fn list<T: Chronological>(&self, root: usize, read: Reader<T>) -> Vec<T> {
+        let mut out: Vec<T> = entry_objects(&self.am, &self.roots[root])
+            .into_iter()
+            .filter_map(|(id, obj)| read(&self.am, &id, obj).ok())
+            .collect();
+        sort_chronologically(&mut out);
+        out
+    }
+
+    /// One entry by its full id; unlike [`Self::list`], a malformed entry is an error.
+    pub fn get<T>(&self, kind: EntryKind, id: &str, read: Reader<T>) -> Result<T> {
+        let obj = self.locate(kind, id)?;
+        read(&self.am, id, obj)
+    }
+
+    /// Finds the one entry whose id starts with `prefix` (case and hyphens ignored).
+    pub fn resolve(&self, prefix: &str) -> Result<(EntryKind, String)> {
+        let wanted = normalize_id(prefix);
+        if wanted.is_empty() {
+            return Err(JournalError::UnknownId(prefix.to_owned()));
+        }
+        let mut matches = Vec::new();
+        for (kind, index) in self.schema.kinds {
+            for key in self.am.keys(&self.roots[*index]) {
+                if key == prefix {
+                    // An exact id wins even if it also prefixes a longer key.
+                    return Ok((*kind, key));
+                }
+                if id_starts_with(&key, &wanted) {
+                    matches.push((*kind, key));
+                }
+            }
+        }
+        match matches.len() {
+            0 => Err(JournalError::UnknownId(prefix.to_owned())),
+            1 => Ok(matches.remove(0)),
+            n => Err(JournalError::AmbiguousId {
+                prefix: prefix.to_owned(),
+                matches: n,
+            }),
+        }
+    }
+}

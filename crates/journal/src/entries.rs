@@ -1,0 +1,312 @@
+//! The entry types queries return.
+//!
+//! Plain data: front ends print them (the CLI as JSON) and never see Automerge.
+//! Times are Unix milliseconds as passed in by the caller.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use serde::{Serialize, Serializer};
+
+use crate::error::{JournalError, Result};
+use crate::ids::PartnerId;
+use crate::validate::format_date;
+
+/// A partner's display name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Partner {
+    pub id: PartnerId,
+    pub name: String,
+    pub updated: i64,
+}
+
+/// Where a boundary stands. Derived when read, never stored, so that concurrent
+/// agree / revisit / retire on two devices merge into a sensible state instead of a
+/// last-writer-wins status field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BoundaryStatus {
+    /// Suggested; not yet agreed by both partners.
+    Proposed,
+    /// Both partners agree.
+    Agreed,
+    /// Someone asked to talk about it again; agreements were cleared.
+    Revisit,
+    /// No longer in force. Final.
+    Retired,
+}
+
+impl BoundaryStatus {
+    pub(crate) fn derive(retired: bool, agreements: usize, revisit: bool) -> Self {
+        if retired {
+            Self::Retired
+        } else if agreements >= 2 {
+            Self::Agreed
+        } else if revisit {
+            Self::Revisit
+        } else {
+            Self::Proposed
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Proposed => "proposed",
+            Self::Agreed => "agreed",
+            Self::Revisit => "revisit",
+            Self::Retired => "retired",
+        }
+    }
+}
+
+impl fmt::Display for BoundaryStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An agreed rule between the partners.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Boundary {
+    pub id: String,
+    pub author: PartnerId,
+    pub text: String,
+    pub category: Option<String>,
+    pub status: BoundaryStatus,
+    /// Who agreed in the current round, and when; sorted by time.
+    pub agreements: Vec<(PartnerId, i64)>,
+    pub created: i64,
+    pub updated: i64,
+    pub revisit_at: Option<i64>,
+    pub revisit_by: Option<PartnerId>,
+    pub retired_at: Option<i64>,
+    pub retired_by: Option<PartnerId>,
+}
+
+/// What a partner fills in for a weekly check-in.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CheckInInput {
+    /// ISO week, e.g. `2026-W48`; see [`iso_week_of`](crate::iso_week_of).
+    pub week: String,
+    /// 1–5.
+    pub mood: u8,
+    /// 1–10.
+    pub trust: u8,
+    /// 1–10.
+    pub closeness: u8,
+    pub went_well: Option<String>,
+    pub hard: Option<String>,
+    pub need: Option<String>,
+    pub appreciate: Option<String>,
+}
+
+/// One partner's check-in for one week.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckIn {
+    pub id: String,
+    pub author: PartnerId,
+    pub week: String,
+    pub mood: u8,
+    pub trust: u8,
+    pub closeness: u8,
+    pub went_well: Option<String>,
+    pub hard: Option<String>,
+    pub need: Option<String>,
+    pub appreciate: Option<String>,
+    pub created: i64,
+    pub updated: i64,
+}
+
+/// The result of [`upsert_checkin`](crate::SharedJournal::upsert_checkin).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Upserted {
+    pub id: String,
+    /// `false` when the author's existing check-in for that week was updated.
+    pub is_new: bool,
+}
+
+/// Implements the string forms shared by the small enums below: lowercase names,
+/// used in the document, in JSON output and on the command line alike.
+macro_rules! string_enum {
+    ($ty:ident, $err:ident, { $($variant:ident => $name:literal),+ $(,)? }) => {
+        impl $ty {
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $name),+ }
+            }
+
+            pub(crate) fn from_name(s: &str) -> Option<Self> {
+                match s { $($name => Some(Self::$variant),)+ _ => None }
+            }
+        }
+
+        impl FromStr for $ty {
+            type Err = JournalError;
+
+            fn from_str(s: &str) -> Result<Self> {
+                Self::from_name(s).ok_or_else(|| JournalError::$err(s.to_owned()))
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+/// What a letter is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LetterKind {
+    Apology,
+    Appreciation,
+    Hope,
+    Forgiveness,
+    Other,
+}
+
+string_enum!(LetterKind, BadLetterKind, {
+    Apology => "apology",
+    Appreciation => "appreciation",
+    Hope => "hope",
+    Forgiveness => "forgiveness",
+    Other => "other",
+});
+
+/// A letter still being written, in the private diary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LetterDraft {
+    pub id: String,
+    pub author: PartnerId,
+    pub kind: LetterKind,
+    pub title: String,
+    pub body: String,
+    pub created: i64,
+    pub updated: i64,
+}
+
+/// A letter sent to the other partner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Letter {
+    /// The same id the draft had.
+    pub id: String,
+    pub author: PartnerId,
+    pub kind: LetterKind,
+    pub title: String,
+    pub body: String,
+    /// When the draft was started.
+    pub created: i64,
+    pub updated: i64,
+    pub sent: i64,
+    pub read_at: Option<i64>,
+    pub read_by: Option<PartnerId>,
+}
+
+/// How a promise turned out, as confirmed by the other partner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PromiseOutcome {
+    Open,
+    Kept,
+    Missed,
+    Renegotiated,
+}
+
+string_enum!(PromiseOutcome, BadOutcome, {
+    Open => "open",
+    Kept => "kept",
+    Missed => "missed",
+    Renegotiated => "renegotiated",
+});
+
+/// A promise one partner made to the other.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Promise {
+    pub id: String,
+    pub author: PartnerId,
+    pub text: String,
+    #[serde(serialize_with = "serialize_date")]
+    pub due: NaiveDate,
+    pub outcome: PromiseOutcome,
+    pub outcome_by: Option<PartnerId>,
+    pub outcome_at: Option<i64>,
+    pub created: i64,
+    pub updated: i64,
+}
+
+fn serialize_date<S: Serializer>(date: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format_date(*date))
+}
+
+/// One partner's progress on one of the seven stages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StageProgress {
+    pub stage: u8,
+    pub partner: PartnerId,
+    pub done: bool,
+    pub done_at: Option<i64>,
+    /// Shared with the other partner.
+    pub note: Option<String>,
+    pub updated: i64,
+}
+
+/// A private diary entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DiaryEntry {
+    pub id: String,
+    pub author: PartnerId,
+    pub text: String,
+    pub mood: Option<u8>,
+    pub stage: Option<u8>,
+    pub created: i64,
+    pub updated: i64,
+}
+
+/// A diary entry its author copied into the shared journal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SharedEntry {
+    /// The same id as the diary entry it was copied from.
+    pub id: String,
+    pub author: PartnerId,
+    /// The diary entry's id.
+    pub origin: String,
+    pub text: String,
+    pub mood: Option<u8>,
+    pub stage: Option<u8>,
+    /// When the diary entry was written.
+    pub created: i64,
+    pub updated: i64,
+    pub shared_at: i64,
+}
+
+/// Entries that list queries return oldest first, ties broken by id so the order is
+/// the same on both devices.
+pub(crate) trait Chronological {
+    fn sort_key(&self) -> (i64, &str);
+}
+
+macro_rules! chronological {
+    ($($ty:ty),+) => {
+        $(impl Chronological for $ty {
+            fn sort_key(&self) -> (i64, &str) {
+                (self.created, &self.id)
+            }
+        })+
+    };
+}
+
+chronological!(
+    Boundary,
+    CheckIn,
+    Letter,
+    LetterDraft,
+    Promise,
+    DiaryEntry,
+    SharedEntry
+);
+
+pub(crate) fn sort_chronologically<T: Chronological>(entries: &mut [T]) {
+    entries.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+}

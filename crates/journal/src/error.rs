@@ -1,0 +1,102 @@
+//! The one error type of the crate.
+//!
+//! Entry content is sensitive: it must never end up in a log line or a crash report.
+//! Every variant therefore names ids, field names and formats only — never a text
+//! field's value. Keep it that way when adding variants.
+
+use crate::EntryKind;
+
+/// Everything that can go wrong in a journal or diary operation.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum JournalError {
+    /// A required text field is empty or whitespace only.
+    #[error("{field} must not be empty")]
+    EmptyText { field: &'static str },
+
+    /// A numeric scale is outside its allowed range.
+    #[error("{field} must be between {min} and {max}, got {value}")]
+    OutOfRange {
+        field: &'static str,
+        min: i64,
+        max: i64,
+        value: i64,
+    },
+
+    /// A check-in week is not an ISO week such as `2026-W48`.
+    #[error("invalid week {0:?}: expected an ISO week such as 2026-W48")]
+    BadWeek(String),
+
+    /// A date is not a calendar date written `YYYY-MM-DD`.
+    #[error("invalid date {0:?}: expected YYYY-MM-DD")]
+    BadDate(String),
+
+    /// A partner id is not 32 hex characters.
+    #[error("invalid partner id: expected 32 lowercase hex characters")]
+    BadPartnerId,
+
+    /// A letter kind string is not one of the known kinds.
+    #[error(
+        "unknown letter kind {0:?}: expected apology, appreciation, hope, forgiveness or other"
+    )]
+    BadLetterKind(String),
+
+    /// A promise outcome string is not one of the known outcomes.
+    #[error("unknown promise outcome {0:?}: expected open, kept, missed or renegotiated")]
+    BadOutcome(String),
+
+    /// No entry has this id (or id prefix).
+    #[error("no entry with id {0:?}")]
+    UnknownId(String),
+
+    /// The id exists, but belongs to a different kind of entry.
+    #[error("{id} is a {found} entry, not a {expected} entry")]
+    WrongKind {
+        id: String,
+        expected: EntryKind,
+        found: EntryKind,
+    },
+
+    /// An id prefix matches more than one entry.
+    #[error("id prefix {prefix:?} is ambiguous: {matches} entries match")]
+    AmbiguousId { prefix: String, matches: usize },
+
+    /// Only the *other* partner may say whether a promise was kept.
+    #[error("promise {0} is your own: only your partner can confirm its outcome")]
+    OwnPromise(String),
+
+    /// Only the recipient of a letter may mark it read.
+    #[error("letter {0} was written by you: only the recipient can mark it read")]
+    NotRecipient(String),
+
+    /// This partner's agreement to the boundary is already recorded.
+    #[error("you have already agreed to boundary {0}")]
+    AlreadyAgreed(String),
+
+    /// A retired boundary can no longer change.
+    #[error("boundary {0} is retired")]
+    BoundaryRetired(String),
+
+    /// A loaded document does not have the root maps of our genesis.
+    #[error("not a Kintsugi {doc} document: root map {map} is missing")]
+    MissingRoot {
+        doc: &'static str,
+        map: &'static str,
+    },
+
+    /// A field in the document has the wrong type or is missing; the partner's device
+    /// (or a bug) wrote something this version cannot read.
+    #[error("corrupt document: {what}")]
+    Corrupt { what: String },
+
+    /// The operating system's random number generator failed.
+    #[error("the system random number generator failed")]
+    Random,
+
+    /// Automerge rejected an operation or could not load bytes.
+    #[error("automerge: {0}")]
+    Automerge(#[from] automerge::AutomergeError),
+}
+
+/// Shorthand used throughout the crate.
+pub type Result<T, E = JournalError> = std::result::Result<T, E>;

@@ -1,0 +1,57 @@
+//! The domain of Kintsugi: the shared journal and the private diary, each an
+//! Automerge document, with their entry types, validation and queries.
+//!
+//! This crate is pure: no files, no network, no clock. Callers pass `now` as Unix
+//! milliseconds; the only randomness is new entry ids and per-process actor ids.
+//!
+//! # Document layout
+//!
+//! Both documents start from a deterministic genesis change (fixed actor, time 0) that
+//! creates their root maps and a root `schema` scalar (`1`). Entries live in root maps
+//! keyed by UUIDv7 ids, never in lists, so concurrent inserts never collide. Every
+//! entry is a map with `author` (partner id), `created` and `updated` (Int, Unix ms)
+//! plus its own fields; long text is a plain string scalar, not a Text object.
+//!
+//! Shared journal root maps:
+//!
+//! | map          | key                  | fields                                                                                   |
+//! |--------------|----------------------|------------------------------------------------------------------------------------------|
+//! | `boundaries` | entry id             | `text`, `category`?, `agreed_by` (map partner → ms), `revisit_at`?, `revisit_by`?, `retired_at`?, `retired_by`? |
+//! | `checkins`   | entry id             | `week` (`2026-W48`), `mood` 1–5, `trust` 1–10, `closeness` 1–10, `went_well`?, `hard`?, `need`?, `appreciate`? |
+//! | `letters`    | draft id             | `kind`, `title`, `body`, `sent`, `read_at`?, `read_by`?                                  |
+//! | `promises`   | entry id             | `text`, `due` (`YYYY-MM-DD`), `outcome` (`open`/`kept`/`missed`/`renegotiated`), `outcome_by`?, `outcome_at`? |
+//! | `steps`      | `"{stage}:{partner}"`| `stage` 1–7, `done` (bool), `done_at`?, `note`?                                          |
+//! | `shared`     | diary entry id       | `origin`, `text`, `mood`?, `stage`?, `shared_at`                                         |
+//! | `partners`   | partner id           | `name`, `updated` (no `author`/`created`)                                                |
+//! | `exercises`  | —                    | reserved                                                                                 |
+//!
+//! Private diary root maps: `entries` (`text`, `mood`?, `stage`?), `drafts` (`kind`,
+//! `title`, `body`), `reflections` (reserved).
+//!
+//! Anything read back is checked: a malformed entry is skipped by list queries and
+//! reported as [`JournalError::Corrupt`] by a get, because the partner's device may
+//! run another version or simply be wrong. Errors never contain entry text.
+
+mod diary;
+mod doc;
+mod entries;
+mod error;
+mod fields;
+mod ids;
+mod shared;
+mod validate;
+
+pub use automerge::{AutoCommit, ChangeHash};
+pub use diary::PrivateDiary;
+pub use doc::SCHEMA_VERSION;
+pub use entries::{
+    Boundary, BoundaryStatus, CheckIn, CheckInInput, DiaryEntry, Letter, LetterDraft, LetterKind,
+    Partner, Promise, PromiseOutcome, SharedEntry, StageProgress, Upserted,
+};
+pub use error::{JournalError, Result};
+pub use ids::{EntryKind, PartnerId};
+pub use shared::SharedJournal;
+pub use validate::{iso_week_of, parse_date, parse_week};
+
+#[cfg(test)]
+mod tests;

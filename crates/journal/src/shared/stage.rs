@@ -1,0 +1,91 @@
+//! Progress through the seven stages, per partner.
+//!
+//! Keyed `"{stage}:{partner}"` rather than by a fresh id: each partner has exactly one
+//! record per stage, and a deterministic key makes two devices' writes land on the
+//! same record instead of creating duplicates.
+
+use automerge::transaction::Transactable;
+use automerge::{ObjType, ReadDoc, Value};
+
+use super::{STEPS, SharedJournal};
+use crate::entries::StageProgress;
+use crate::error::Result;
+use crate::fields::{Fields, entry_objects, put_opt};
+use crate::ids::PartnerId;
+use crate::validate::{STAGE, optional_text};
+
+impl SharedJournal {
+    /// Marks a stage done or not done for me.
+    ///
+    /// `note`: `None` leaves the existing note alone (so ticking a stage off does not
+    /// wipe what was written); `Some` blank text removes it; other text replaces it.
+    /// `done_at` keeps the first time the stage was marked done until it is un-done.
+    pub fn set_stage(
+        &mut self,
+        me: &PartnerId,
+        stage: u8,
+        done: bool,
+        note: Option<&str>,
+        now: i64,
+    ) -> Result<()> {
+        let stage = STAGE.check(stage)?;
+        let key = format!("{stage}:{me}");
+        self.doc.transact(now, |am, roots| {
+            let steps = &roots[STEPS];
+            let (obj, was_done) = match am.get(steps, key.as_str())? {
+                Some((Value::Object(ObjType::Map), obj)) => {
+                    let f = Fields::named(am, obj.clone(), "stage", &key);
+                    let was_done = f.bool("done").unwrap_or(false)
+                        && f.opt_int("done_at").ok().flatten().is_some();
+                    (obj, was_done)
+                }
+                _ => {
+                    let obj = am.put_object(steps, key.as_str(), ObjType::Map)?;
+                    am.put(&obj, "author", me.as_str())?;
+                    am.put(&obj, "stage", i64::from(stage))?;
+                    am.put(&obj, "created", now)?;
+                    (obj, false)
+                }
+            };
+            am.put(&obj, "done", done)?;
+            if !done {
+                put_opt::<i64>(am, &obj, "done_at", None)?;
+            } else if !was_done {
+                am.put(&obj, "done_at", now)?;
+            }
+            if let Some(note) = note {
+                put_opt(am, &obj, "note", optional_text(Some(note)))?;
+            }
+            am.put(&obj, "updated", now)?;
+            Ok(())
+        })
+    }
+
+    /// Both partners' progress, by stage then partner. Records are listed once
+    /// written, done or not.
+    pub fn stages(&self) -> Vec<StageProgress> {
+        let am = self.doc.am();
+        let mut out: Vec<StageProgress> = entry_objects(am, self.doc.root(STEPS))
+            .into_iter()
+            .filter_map(|(key, obj)| {
+                let (stage, partner) = key.split_once(':')?;
+                let stage = STAGE.contains(stage.parse().ok()?)?;
+                let partner = PartnerId::parse(partner).ok()?;
+                let f = Fields::named(am, obj, "stage", &key);
+                if f.partner("author").ok()? != partner {
+                    return None;
+                }
+                Some(StageProgress {
+                    stage,
+                    done: f.bool("done").ok()?,
+                    done_at: f.opt_int("done_at").ok()?,
+                    note: f.opt_str("note").ok()?,
+                    updated: f.int("updated").ok()?,
+                    partner,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| (a.stage, &a.partner).cmp(&(b.stage, &b.partner)));
+        out
+    }
+}

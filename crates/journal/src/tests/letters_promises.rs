@@ -1,0 +1,161 @@
+use super::documents::date;
+use super::{NOW, alice, bob};
+use crate::{JournalError, LetterKind, PrivateDiary, PromiseOutcome, SharedJournal};
+
+#[test]
+fn letter_from_draft_to_read() {
+    let mut diary = PrivateDiary::genesis();
+    let mut j = SharedJournal::genesis();
+    let draft_id = diary
+        .add_draft(
+            &alice(),
+            LetterKind::Apology,
+            "I am sorry",
+            "Dear Bob, ...",
+            NOW,
+        )
+        .unwrap();
+    diary
+        .update_draft(
+            &draft_id,
+            LetterKind::Apology,
+            "I am sorry",
+            "Dear Bob, I ...",
+            NOW + 5,
+        )
+        .unwrap();
+    let draft = diary.get_draft(&draft_id).unwrap();
+
+    let id = j.send_letter(&alice(), &draft, NOW + 10).unwrap();
+    assert_eq!(id, draft_id);
+    diary.remove_draft(&draft_id, NOW + 10).unwrap();
+    assert!(diary.drafts().is_empty());
+
+    let letter = j.get_letter(&id).unwrap();
+    assert_eq!(letter.kind, LetterKind::Apology);
+    assert_eq!(letter.body, "Dear Bob, I ...");
+    assert_eq!((letter.created, letter.sent), (NOW, NOW + 10));
+    assert_eq!(letter.read_at, None);
+
+    // Sending the same draft again (e.g. a retry after a crash) changes nothing.
+    let heads = j.heads();
+    assert_eq!(j.send_letter(&alice(), &draft, NOW + 11).unwrap(), id);
+    assert_eq!(j.heads(), heads);
+    assert_eq!(j.letters().len(), 1);
+
+    // Only the recipient may mark it read.
+    assert!(matches!(
+        j.mark_letter_read(&alice(), &id, NOW + 20),
+        Err(JournalError::NotRecipient(e)) if e == id
+    ));
+    assert!(j.mark_letter_read(&bob(), &id, NOW + 30).unwrap());
+    let letter = j.get_letter(&id).unwrap();
+    assert_eq!(letter.read_at, Some(NOW + 30));
+    assert_eq!(letter.read_by, Some(bob()));
+    // Already read: fine, nothing changes.
+    let heads = j.heads();
+    assert!(!j.mark_letter_read(&bob(), &id, NOW + 40).unwrap());
+    assert_eq!(j.heads(), heads);
+    assert_eq!(j.get_letter(&id).unwrap().read_at, Some(NOW + 30));
+}
+
+#[test]
+fn letter_kinds_parse_from_lowercase() {
+    for kind in [
+        LetterKind::Apology,
+        LetterKind::Appreciation,
+        LetterKind::Hope,
+        LetterKind::Forgiveness,
+        LetterKind::Other,
+    ] {
+        assert_eq!(kind.as_str().parse::<LetterKind>().unwrap(), kind);
+        assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+    }
+    assert!(matches!(
+        "Apology!".parse::<LetterKind>(),
+        Err(JournalError::BadLetterKind(_))
+    ));
+}
+
+#[test]
+fn letter_validation() {
+    let mut diary = PrivateDiary::genesis();
+    assert!(matches!(
+        diary.add_draft(&alice(), LetterKind::Hope, "", "body", NOW),
+        Err(JournalError::EmptyText { field: "title" })
+    ));
+    assert!(matches!(
+        diary.add_draft(&alice(), LetterKind::Hope, "title", " \n\t", NOW),
+        Err(JournalError::EmptyText { field: "body" })
+    ));
+}
+
+#[test]
+fn only_the_other_partner_sets_a_promise_outcome() {
+    let mut j = SharedJournal::genesis();
+    let id = j
+        .add_promise(
+            &alice(),
+            "Home by seven on weekdays",
+            date("2026-12-24"),
+            NOW,
+        )
+        .unwrap();
+    let p = j.get_promise(&id).unwrap();
+    assert_eq!(p.outcome, PromiseOutcome::Open);
+    assert_eq!(p.due, date("2026-12-24"));
+
+    assert!(matches!(
+        j.set_promise_outcome(&alice(), &id, PromiseOutcome::Kept, NOW + 1),
+        Err(JournalError::OwnPromise(e)) if e == id
+    ));
+    assert_eq!(j.get_promise(&id).unwrap().outcome, PromiseOutcome::Open);
+
+    j.set_promise_outcome(&bob(), &id, PromiseOutcome::Kept, NOW + 2)
+        .unwrap();
+    let p = j.get_promise(&id).unwrap();
+    assert_eq!(p.outcome, PromiseOutcome::Kept);
+    assert_eq!(p.outcome_by, Some(bob()));
+    assert_eq!(p.outcome_at, Some(NOW + 2));
+
+    j.set_promise_outcome(&bob(), &id, PromiseOutcome::Open, NOW + 3)
+        .unwrap();
+    let p = j.get_promise(&id).unwrap();
+    assert_eq!(p.outcome, PromiseOutcome::Open);
+    assert_eq!((&p.outcome_by, p.outcome_at), (&None, None));
+
+    let json = serde_json::to_value(&p).unwrap();
+    assert_eq!(json["due"], "2026-12-24");
+    assert_eq!(json["outcome"], "open");
+}
+
+#[test]
+fn promise_validation() {
+    let mut j = SharedJournal::genesis();
+    assert!(matches!(
+        j.add_promise(&alice(), " ", date("2026-12-24"), NOW),
+        Err(JournalError::EmptyText { field: "text" })
+    ));
+    for bad in [
+        "2026-13-01",
+        "2026-02-30",
+        "26-01-01",
+        "2026/01/01",
+        "+2026-01-01",
+        "",
+    ] {
+        assert!(
+            matches!(crate::parse_date(bad), Err(JournalError::BadDate(_))),
+            "{bad}"
+        );
+    }
+    assert!(
+        "done"
+            .parse::<PromiseOutcome>()
+            .is_err_and(|e| matches!(e, JournalError::BadOutcome(_)))
+    );
+    assert_eq!(
+        "missed".parse::<PromiseOutcome>().unwrap(),
+        PromiseOutcome::Missed
+    );
+}

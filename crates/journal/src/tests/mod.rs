@@ -1,0 +1,26 @@
+//! Tests of the public behaviour, compiled into the library's test binary (one link
+//! instead of one per file).
+
+mod boundaries;
+mod checkins;
+mod corrupt;
+mod diary;
+mod documents;
+mod letters_promises;
+mod props;
+mod resolve;
+mod sharing;
+
+use crate::PartnerId;
+
+/// The partner who broke trust, say. Ids are arbitrary but fixed.
+pub(crate) fn alice() -> PartnerId {
+    PartnerId::parse(&"a1".repeat(16)).unwrap()
+}
+
+pub(crate) fn bob() -> PartnerId {
+    PartnerId::parse(&"b2".repeat(16)).unwrap()
+}
+
+/// A plausible "now": 2026-11-26T12:00:00Z in ms.
+pub(crate) const NOW: i64 = 1_795_694_400_000;

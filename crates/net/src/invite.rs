@@ -1,0 +1,222 @@
+//! The invite a device shows as a QR code and as copyable text.
+//!
+//! It carries where to reach the inviting device and a one-time secret, nothing
+//! else: names and everything personal travel later, inside the encrypted channel.
+//! The text form is `KINTSUGI:` followed by base32, which uses only characters of the
+//! QR alphanumeric mode (denser than byte mode, and robust to case changes when typed).
+
+use std::net::SocketAddr;
+
+use iroh::{EndpointAddr, EndpointId, RelayUrl, TransportAddr};
+use kintsugi_crypto::{Secret32, sha256};
+
+use crate::NetError;
+use crate::wire::{Reader, put_addrs, put_short_bytes};
+
+const PREFIX: &str = "KINTSUGI:";
+const VERSION: u8 = 1;
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct Invite {
+    pub endpoint: EndpointId,
+    pub addrs: Vec<SocketAddr>,
+    pub relay: Option<RelayUrl>,
+    pub secret: Secret32,
+    /// Unix seconds after which the inviter refuses it.
+    pub expires: u64,
+}
+
+impl std::fmt::Debug for Invite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Invite")
+            .field("endpoint", &self.endpoint.fmt_short().to_string())
+            .field("addrs", &self.addrs)
+            .field("expires", &self.expires)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Invite {
+    pub fn new(addr: &EndpointAddr, expires: u64) -> Result<Self, NetError> {
+        Ok(Self {
+            endpoint: addr.id,
+            addrs: addr.ip_addrs().copied().collect(),
+            relay: addr.relay_urls().next().cloned(),
+            secret: Secret32::random()?,
+            expires,
+        })
+    }
+
+    pub fn endpoint_addr(&self) -> EndpointAddr {
+        let mut addrs: Vec<TransportAddr> =
+            self.addrs.iter().copied().map(TransportAddr::Ip).collect();
+        if let Some(r) = &self.relay {
+            addrs.push(TransportAddr::Relay(r.clone()));
+        }
+        EndpointAddr::from_parts(self.endpoint, addrs)
+    }
+
+    pub fn is_expired(&self, now_secs: u64) -> bool {
+        now_secs >= self.expires
+    }
+
+    /// The canonical bytes: what the text encodes, and what the pairing transcript
+    /// commits to.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(128);
+        out.push(VERSION);
+        out.extend_from_slice(self.endpoint.as_bytes());
+        out.extend_from_slice(&self.expires.to_be_bytes());
+        out.extend_from_slice(self.secret.expose());
+        put_addrs(&mut out, &self.addrs);
+        put_short_bytes(
+            &mut out,
+            self.relay
+                .as_ref()
+                .map(|r| r.as_str().as_bytes())
+                .unwrap_or(&[]),
+        );
+        let sum = sha256(&[&out]);
+        out.extend_from_slice(&sum[..4]);
+        out
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, NetError> {
+        if bytes.len() < 5 {
+            return Err(NetError::DamagedInvite);
+        }
+        let (body, sum) = bytes.split_at(bytes.len() - 4);
+        if sha256(&[body])[..4] != *sum {
+            return Err(NetError::DamagedInvite);
+        }
+        let mut r = Reader::new(body);
+        let version = r.u8().ok_or(NetError::DamagedInvite)?;
+        if version != VERSION {
+            return Err(NetError::InviteVersion(version));
+        }
+        let mut parse = || -> Option<Invite> {
+            let endpoint = EndpointId::from_bytes(&r.array::<32>()?).ok()?;
+            let expires = r.u64()?;
+            let secret = Secret32::from_bytes(r.array::<32>()?);
+            let addrs = r.addrs()?;
+            let relay = r.short_bytes()?;
+            let relay = if relay.is_empty() {
+                None
+            } else {
+                Some(std::str::from_utf8(relay).ok()?.parse::<RelayUrl>().ok()?)
+            };
+            if !r.is_empty() {
+                return None;
+            }
+            Some(Invite {
+                endpoint,
+                addrs,
+                relay,
+                secret,
+                expires,
+            })
+        };
+        parse().ok_or(NetError::DamagedInvite)
+    }
+
+    pub fn to_text(&self) -> String {
+        format!(
+            "{PREFIX}{}",
+            data_encoding::BASE32_NOPAD.encode(&self.to_bytes())
+        )
+    }
+
+    /// Accepts the text however it was carried: any case, with spaces or line breaks
+    /// a messenger may have added.
+    pub fn from_text(text: &str) -> Result<Self, NetError> {
+        let cleaned: String = text
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_uppercase();
+        let body = cleaned.strip_prefix(PREFIX).ok_or(NetError::NotAnInvite)?;
+        let bytes = data_encoding::BASE32_NOPAD
+            .decode(body.as_bytes())
+            .map_err(|_| NetError::DamagedInvite)?;
+        Self::from_bytes(&bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn sample() -> Invite {
+        let id = iroh::SecretKey::from_bytes(&[3; 32]).public();
+        Invite {
+            endpoint: id,
+            addrs: vec![
+                "127.0.0.1:4242".parse().unwrap(),
+                "[::1]:4243".parse().unwrap(),
+            ],
+            relay: None,
+            secret: Secret32::from_bytes([9; 32]),
+            expires: 1_800_000_000,
+        }
+    }
+
+    #[test]
+    fn text_round_trip_and_alphanumeric_only() {
+        let inv = sample();
+        let text = inv.to_text();
+        assert!(
+            text.chars()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase() || " $%*+-./:".contains(c))
+        );
+        assert_eq!(Invite::from_text(&text).unwrap(), inv);
+        assert_eq!(Invite::from_text(&text.to_lowercase()).unwrap(), inv);
+        let spaced: String = text
+            .chars()
+            .enumerate()
+            .flat_map(|(i, c)| if i % 10 == 9 { vec![c, '\n'] } else { vec![c] })
+            .collect();
+        assert_eq!(Invite::from_text(&spaced).unwrap(), inv);
+    }
+
+    #[test]
+    fn relay_url_round_trips() {
+        let mut inv = sample();
+        inv.relay = Some("https://relay.example.org./".parse().unwrap());
+        assert_eq!(Invite::from_text(&inv.to_text()).unwrap(), inv);
+    }
+
+    #[test]
+    fn garbage_and_damage_are_named() {
+        assert!(matches!(
+            Invite::from_text("hello"),
+            Err(NetError::NotAnInvite)
+        ));
+        assert!(matches!(
+            Invite::from_text("KINTSUGI:!!"),
+            Err(NetError::DamagedInvite)
+        ));
+        let text = sample().to_text();
+        // One changed character anywhere after the prefix is caught.
+        for i in PREFIX.len()..text.len() {
+            let mut chars: Vec<char> = text.chars().collect();
+            chars[i] = if chars[i] == 'A' { 'B' } else { 'A' };
+            let bad: String = chars.into_iter().collect();
+            assert!(Invite::from_text(&bad).is_err(), "change at {i} unnoticed");
+        }
+        assert!(Invite::from_text(&text[..text.len() - 3]).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_text_never_panics(s in ".{0,300}") {
+            let _ = Invite::from_text(&s);
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(b in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let _ = Invite::from_bytes(&b);
+            let _ = Invite::from_text(&format!("{PREFIX}{}", data_encoding::BASE32_NOPAD.encode(&b)));
+        }
+    }
+}
