@@ -12,6 +12,10 @@ pub enum DeviceError {
     Crypto(#[from] kintsugi_crypto::CryptoError),
     #[error("{0}")]
     Invalid(String),
+    #[error(transparent)]
+    Net(#[from] kintsugi_net::NetError),
+    #[error("the partner's changes could not be applied: {0}")]
+    Sync(String),
     #[error(
         "found journal files in {0} but no keyring: an earlier setup was interrupted, or the keyring was removed. Move the folder's contents away before creating a new profile"
     )]

@@ -5,8 +5,11 @@
 //! is durably in the encrypted log. Front ends never see Automerge, files or keys;
 //! they get plain entry types and a stream of [`Event`]s.
 
+mod bundle;
 mod error;
 mod export;
+mod network;
+pub mod qr;
 mod tracked;
 
 use std::path::{Path, PathBuf};
@@ -23,7 +26,9 @@ pub use kintsugi_journal::{
     LetterKind, Partner, PartnerId, Promise, PromiseOutcome, SharedEntry, StageProgress, Upserted,
 };
 use kintsugi_journal::{PrivateDiary, SharedJournal};
+pub use kintsugi_net::{Invite, NetworkMode};
 pub use kintsugi_store::KdfParams;
+pub use network::{NetOverrides, NetSettings, Network, PartnerInfo, PendingPairing};
 use tracked::Tracked;
 
 pub const SHARED_LOG: &str = "shared.klog";
@@ -56,9 +61,24 @@ pub enum DocKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     /// A document changed: by this process, or by another one on this device.
-    Changed { doc: DocKind, local: bool },
+    Changed {
+        doc: DocKind,
+        local: bool,
+    },
     /// The profile was locked; drop everything shown.
     Locked,
+    /// Both people confirmed the codes; the partner is stored.
+    Paired,
+    /// The pairing ended (here, or the partner ended it).
+    Unpaired,
+    PartnerOnline,
+    PartnerOffline,
+    /// Bytes received from the partner in the current session.
+    SyncProgress {
+        bytes: u64,
+    },
+    /// Both devices hold the same shared journal.
+    InSync,
 }
 
 /// Where a profile stands, for `status` and the home screen.
@@ -94,7 +114,14 @@ struct Inner {
 pub struct Device {
     inner: Arc<Mutex<Option<Inner>>>,
     events: broadcast::Sender<Event>,
+    /// Ticks on every change of the shared journal; the sync session waits on it.
+    changes: Arc<tokio::sync::watch::Sender<u64>>,
+    /// Diagnostics: sees every decrypted sync payload before it is applied.
+    tap: Arc<Mutex<Option<PayloadTap>>>,
 }
+
+/// A function shown each decrypted sync payload, see [`Device::tap_sync_payloads`].
+pub type PayloadTap = Box<dyn Fn(&[u8]) + Send>;
 
 impl std::fmt::Debug for Device {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -162,6 +189,7 @@ impl Device {
         Tracked::<PrivateDiary>::create(&dir.join(DIARY_LOG), &keyring.profile_key)?;
         Unlocked::create(dir, keyring, passphrase, options.kdf)?;
         let device = Self::unlock(dir, passphrase, options)?;
+        device.init_settings()?;
         device.set_name(name)?;
         Ok(device)
     }
@@ -173,7 +201,10 @@ impl Device {
         let shared = Tracked::open(&dir.join(SHARED_LOG), &key)?;
         let diary = Tracked::open(&dir.join(DIARY_LOG), &key)?;
         let (events, _) = broadcast::channel(256);
+        let (changes, _) = tokio::sync::watch::channel(0);
         Ok(Self {
+            changes: Arc::new(changes),
+            tap: Arc::new(Mutex::new(None)),
             inner: Arc::new(Mutex::new(Some(Inner {
                 dir: dir.to_path_buf(),
                 keys,
@@ -213,7 +244,26 @@ impl Device {
     }
 
     fn emit(&self, doc: DocKind, local: bool) {
+        if doc == DocKind::Shared {
+            self.changes.send_modify(|n| *n += 1);
+        }
         let _ = self.events.send(Event::Changed { doc, local });
+    }
+
+    /// Shows `tap` every sync payload the partner sends, decrypted, before it is
+    /// applied: for diagnostics, and for tests that prove what crosses the wire.
+    pub fn tap_sync_payloads(&self, tap: Option<PayloadTap>) {
+        if let Ok(mut t) = self.tap.lock() {
+            *t = tap;
+        }
+    }
+
+    /// Starts the shared journal over from an empty genesis, e.g. when someone
+    /// unpairs and chooses not to keep the old journal.
+    fn reset_shared(&self) -> Result<()> {
+        self.with(|i| i.shared.reset())?;
+        self.emit(DocKind::Shared, true);
+        Ok(())
     }
 
     fn write_shared<R>(

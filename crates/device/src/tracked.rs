@@ -104,9 +104,9 @@ impl<D: Persisted> Tracked<D> {
 
     /// Runs `f` on the document and persists the change it made, durably.
     /// Returns `f`'s value and whether the document changed.
-    pub fn write<R>(
+    pub fn write<R, E: Into<DeviceError>>(
         &mut self,
-        f: impl FnOnce(&mut D) -> Result<R, JournalError>,
+        f: impl FnOnce(&mut D) -> Result<R, E>,
     ) -> Result<(R, bool)> {
         self.refresh()?;
         let before = self.doc.heads();
@@ -151,6 +151,15 @@ impl<D: Persisted> Tracked<D> {
             }
             Ok::<_, DeviceError>(doc.save())
         })
+    }
+
+    /// Replaces the document with a fresh genesis, atomically, under the lock.
+    pub fn reset(&mut self) -> Result<()> {
+        self.log
+            .compact(|_| Ok::<_, DeviceError>(D::genesis_bytes()))?;
+        self.doc =
+            D::load(&D::genesis_bytes()).map_err(|e| DeviceError::Load(D::NAME, e.to_string()))?;
+        Ok(())
     }
 
     fn log_key(&self) -> &Secret32 {

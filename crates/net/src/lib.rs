@@ -23,6 +23,11 @@ pub use invite::Invite;
 pub use iroh::{EndpointAddr, EndpointId, RelayUrl, SecretKey};
 pub use node::{NetConfig, NetworkMode, Node};
 
+/// A direct socket address as iroh names it.
+pub fn iroh_transport(addr: std::net::SocketAddr) -> iroh::TransportAddr {
+    iroh::TransportAddr::Ip(addr)
+}
+
 /// ALPN of the pairing protocol.
 pub const PAIR_ALPN: &[u8] = b"kintsugi/pair/1";
 /// ALPN of the sync protocol.

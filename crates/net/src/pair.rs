@@ -181,12 +181,14 @@ pub async fn join(node: &Node, invite: &Invite, my_name: &str) -> Result<Pending
         ));
     }
     let conn = step(node.connect(invite.endpoint_addr(), PAIR_ALPN)).await?;
-    let result = join_on(node, &conn, invite, my_name).await;
+    let result = join_on(node, &conn, invite, my_name)
+        .await
+        .map_err(|e| refine_close(&conn, e));
     if let Err(e) = &result {
         tracing::info!(error = %e, "joining failed");
         conn.close(4u32.into(), b"failed");
     }
-    result.map_err(|e| refine_close(&conn, e))
+    result
 }
 
 /// Turns "the connection closed" into what the inviter meant by closing.

@@ -1,0 +1,310 @@
+//! Two real devices in one process, over real iroh connections on loopback: pairing,
+//! live sync, refusals, and bundles.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use kintsugi_device::{Device, KdfParams, NetOverrides, Network, NetworkMode, Options};
+
+struct Side {
+    _dir: tempfile::TempDir,
+    device: Device,
+    net: Network,
+}
+
+fn opts() -> Options {
+    Options {
+        kdf: KdfParams::INSECURE_FAST,
+    }
+}
+
+fn loopback() -> NetOverrides {
+    NetOverrides {
+        mode: Some(NetworkMode::Direct),
+        bind: Some("127.0.0.1:0".into()),
+        relay: None,
+    }
+}
+
+async fn side(name: &str) -> Side {
+    let dir = tempfile::tempdir().unwrap();
+    let device = Device::create(&dir.path().join("p"), name, b"pw", opts()).unwrap();
+    let net = device.start_network(&loopback()).await.unwrap();
+    Side {
+        _dir: dir,
+        device,
+        net,
+    }
+}
+
+async fn pair(a: &Side, b: &Side) {
+    let invite = a.net.create_invite(Duration::from_secs(60)).unwrap();
+    let (host, join) = tokio::join!(a.net.host(&invite), b.net.join(&invite));
+    let (host, join) = (host.unwrap(), join.unwrap());
+    assert_eq!(host.sas(), join.sas(), "both screens show the same code");
+    assert_eq!(host.partner_name(), "Bea");
+    assert_eq!(join.partner_name(), "Ari");
+    let (x, y) = tokio::join!(
+        a.net.finish_pairing(host, true),
+        b.net.finish_pairing(join, true)
+    );
+    assert_eq!(x.unwrap(), "Bea");
+    assert_eq!(y.unwrap(), "Ari");
+}
+
+async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn texts(d: &Device) -> Vec<String> {
+    let mut t: Vec<String> = d
+        .boundaries()
+        .unwrap()
+        .into_iter()
+        .map(|b| b.text)
+        .collect();
+    t.sort();
+    t
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_devices_pair_sync_live_and_keep_the_diary_private() {
+    let a = side("Ari").await;
+    let b = side("Bea").await;
+    // Written before pairing, on both sides: it all merges.
+    a.device
+        .propose_boundary("from Ari before pairing", None)
+        .unwrap();
+    b.device
+        .propose_boundary("from Bea before pairing", None)
+        .unwrap();
+    a.device
+        .add_diary_entry("CANARY-DIARY-a1 never leaves Ari", None, None)
+        .unwrap();
+    a.device
+        .draft_letter(
+            kintsugi_device::LetterKind::Hope,
+            "CANARY-DRAFT-a1",
+            "unsent",
+        )
+        .unwrap();
+
+    let received = Arc::new(Mutex::new(Vec::<u8>::new()));
+    let sink = received.clone();
+    b.device.tap_sync_payloads(Some(Box::new(move |p| {
+        sink.lock().unwrap().extend_from_slice(p)
+    })));
+
+    pair(&a, &b).await;
+    assert!(a.device.partner().unwrap().is_some());
+    assert!(a.net.start_sync().unwrap());
+    assert!(b.net.start_sync().unwrap());
+
+    let want = vec![
+        "from Ari before pairing".to_string(),
+        "from Bea before pairing".to_string(),
+    ];
+    eventually("the first sync", || {
+        texts(&a.device) == want && texts(&b.device) == want
+    })
+    .await;
+
+    // Live, both directions, and concurrent edits.
+    let started = Instant::now();
+    a.device.propose_boundary("live from Ari", None).unwrap();
+    eventually("live change to reach Bea", || {
+        texts(&b.device).contains(&"live from Ari".to_string())
+    })
+    .await;
+    eprintln!("live change arrived after {:?}", started.elapsed());
+    for i in 0..5 {
+        a.device.propose_boundary(&format!("a{i}"), None).unwrap();
+        b.device.propose_boundary(&format!("b{i}"), None).unwrap();
+    }
+    eventually("concurrent edits to converge", || {
+        texts(&a.device).len() == 13 && texts(&a.device) == texts(&b.device)
+    })
+    .await;
+
+    // Agreement needs both partners, and now it can happen.
+    let id = a
+        .device
+        .boundaries()
+        .unwrap()
+        .into_iter()
+        .find(|x| x.text == "from Ari before pairing")
+        .unwrap()
+        .id;
+    b.device.agree_boundary(&id).unwrap();
+    eventually("Bea's agreement to reach Ari", || {
+        a.device
+            .boundaries()
+            .unwrap()
+            .iter()
+            .any(|x| x.id == id && x.status == kintsugi_device::BoundaryStatus::Agreed)
+    })
+    .await;
+    // Names travelled through the journal.
+    assert_eq!(
+        b.device.partner().unwrap().unwrap().name.as_deref(),
+        Some("Ari")
+    );
+
+    // The private diary and drafts never crossed.
+    let seen = received.lock().unwrap().clone();
+    assert!(!seen.is_empty());
+    let contains = |n: &[u8]| seen.windows(n.len()).any(|w| w == n);
+    assert!(
+        contains(b"live from Ari"),
+        "the tap sees the shared content"
+    );
+    assert!(!contains(b"CANARY"), "private content reached the partner");
+    assert!(b.device.diary_entries().unwrap().is_empty());
+    let export = b
+        .device
+        .export(kintsugi_device::ExportFormat::Json)
+        .unwrap();
+    assert!(!export.windows(6).any(|w| w == b"CANARY"));
+
+    a.net.shutdown().await;
+    b.net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stranger_is_refused_on_the_sync_protocol_before_any_frame() {
+    let a = side("Ari").await;
+    let b = side("Bea").await;
+    pair(&a, &b).await;
+    a.net.start_sync().unwrap();
+    let stranger = side("Eve").await;
+    let conn = stranger
+        .net
+        .node()
+        .connect(a.net.addr(), kintsugi_net::SYNC_ALPN)
+        .await
+        .unwrap();
+    // The TLS handshake completes (QUIC must, to learn who is calling), then the
+    // gate closes the connection before reading anything.
+    let reason = tokio::time::timeout(Duration::from_secs(10), conn.closed())
+        .await
+        .unwrap();
+    assert!(reason.to_string().contains("not paired"), "{reason}");
+    a.net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn used_expired_and_forged_invites_are_refused_clearly() {
+    let a = side("Ari").await;
+    let b = side("Bea").await;
+    let c = side("Cy").await;
+
+    // Expired: refused on the joining side before connecting, and by the host.
+    let mut expired = a.net.create_invite(Duration::from_secs(60)).unwrap();
+    expired.expires = 1;
+    let err = b.net.join(&expired).await.unwrap_err();
+    assert!(err.to_string().contains("expired"), "{err}");
+
+    // Forged: right address, wrong secret. The host turns it away and keeps waiting.
+    let invite = a.net.create_invite(Duration::from_secs(60)).unwrap();
+    let mut forged = invite.clone();
+    forged.secret = kintsugi_store::Secret32::from_bytes([7; 32]);
+    let host = a.net.host(&invite);
+    tokio::pin!(host);
+    let forged_join = c.net.join(&forged);
+    let err = tokio::select! {
+        r = forged_join => r.unwrap_err(),
+        _ = &mut host => panic!("the host must not accept a forged invite"),
+    };
+    assert!(err.to_string().contains("does not match"), "{err}");
+
+    // The real one still works while the host keeps waiting…
+    let (host, join) = tokio::join!(host, b.net.join(&invite));
+    let (host, join) = (host.unwrap(), join.unwrap());
+    let (x, y) = tokio::join!(
+        a.net.finish_pairing(host, true),
+        b.net.finish_pairing(join, true)
+    );
+    x.unwrap();
+    y.unwrap();
+
+    // …and is burned after: a second join with it is refused.
+    let err = c.net.join(&invite).await.unwrap_err();
+    assert!(err.to_string().contains("already used"), "{err}");
+    assert!(c.device.partner().unwrap().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn if_one_person_declines_nothing_is_stored_on_either_side() {
+    let a = side("Ari").await;
+    let b = side("Bea").await;
+    let invite = a.net.create_invite(Duration::from_secs(60)).unwrap();
+    let (host, join) = tokio::join!(a.net.host(&invite), b.net.join(&invite));
+    let (x, y) = tokio::join!(
+        a.net.finish_pairing(host.unwrap(), true),
+        b.net.finish_pairing(join.unwrap(), false)
+    );
+    assert!(x.unwrap_err().to_string().contains("declined"));
+    assert!(y.unwrap_err().to_string().contains("declined"));
+    assert!(a.device.partner().unwrap().is_none());
+    assert!(b.device.partner().unwrap().is_none());
+    assert!(!a.device.status().unwrap().paired && !b.device.status().unwrap().paired);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bundles_carry_changes_without_a_network() {
+    let a = side("Ari").await;
+    let b = side("Bea").await;
+    pair(&a, &b).await;
+    a.device.propose_boundary("first", None).unwrap();
+    let one = a.device.export_bundle().unwrap();
+    a.device.propose_boundary("second", None).unwrap();
+    let two = a.device.export_bundle().unwrap();
+
+    // Newer first, then older, then again: harmless, and all converge.
+    assert!(b.device.import_bundle(&two).unwrap());
+    assert!(!b.device.import_bundle(&one).unwrap());
+    assert!(!b.device.import_bundle(&two).unwrap());
+    assert_eq!(texts(&b.device), ["first", "second"]);
+    let back = b.device.export_bundle().unwrap();
+    b.device.propose_boundary("from Bea", None).unwrap();
+    let back2 = b.device.export_bundle().unwrap();
+    a.device.import_bundle(&back).unwrap();
+    a.device.import_bundle(&back2).unwrap();
+    assert_eq!(texts(&a.device), texts(&b.device));
+
+    // Tampered, or from another couple: refused, nothing changes.
+    let mut bad = two.clone();
+    let n = bad.len();
+    bad[n - 5] ^= 1;
+    assert!(
+        b.device
+            .import_bundle(&bad)
+            .unwrap_err()
+            .to_string()
+            .contains("damaged")
+    );
+    let c = side("Cy").await;
+    let d = side("Dee").await;
+    let invite = c.net.create_invite(Duration::from_secs(60)).unwrap();
+    let (h, j) = tokio::join!(c.net.host(&invite), d.net.join(&invite));
+    let (x, y) = tokio::join!(
+        c.net.finish_pairing(h.unwrap(), true),
+        d.net.finish_pairing(j.unwrap(), true)
+    );
+    x.unwrap();
+    y.unwrap();
+    c.device.propose_boundary("other couple", None).unwrap();
+    let foreign = c.device.export_bundle().unwrap();
+    assert!(
+        b.device
+            .import_bundle(&foreign)
+            .unwrap_err()
+            .to_string()
+            .contains("not made by your partner")
+    );
+    assert_eq!(texts(&b.device), ["first", "from Bea", "second"]);
+}
