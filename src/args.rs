@@ -28,6 +28,19 @@ pub struct Cli {
     #[arg(long, global = true, hide = true, env = "KINTSUGI_INSECURE_FAST_KDF", value_parser = clap::builder::BoolishValueParser::new())]
     pub insecure_fast_kdf: bool,
 
+    /// How to find the partner: local (no server at all), anywhere (adds relays),
+    /// direct (only remembered addresses) [default: the profile's setting, local]
+    #[arg(long, global = true, value_name = "MODE", value_parser = ["local", "anywhere", "direct"])]
+    pub network: Option<String>,
+
+    /// Listen on this address (IP, or IP:PORT) instead of the profile's stable port
+    #[arg(long, global = true, value_name = "ADDR")]
+    pub bind: Option<String>,
+
+    /// A relay the two of you run yourselves (with --network anywhere)
+    #[arg(long, global = true, value_name = "URL")]
+    pub relay: Option<String>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -76,6 +89,66 @@ pub enum Command {
     /// Change the profile's passphrase
     #[command(subcommand)]
     Passphrase(PassphraseCmd),
+    /// Pair this device with your partner's, once, by QR code or invite text
+    #[command(subcommand)]
+    Pair(PairCmd),
+    /// End the pairing: stop syncing and forget your partner's device
+    Unpair {
+        /// Also delete the shared journal from this device (it is kept as an archive otherwise)
+        #[arg(long)]
+        delete_shared: bool,
+        /// Do not ask for confirmation
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Sync the shared journal with your partner's device, directly
+    Sync {
+        /// Sync until both devices hold the same journal, then stop
+        #[arg(long)]
+        once: bool,
+        /// Give up (with --once) or stop (without) after this many seconds
+        #[arg(long, value_name = "S")]
+        timeout: Option<u64>,
+    },
+    /// Carry changes without a network: a sealed file for your partner's device
+    #[command(subcommand)]
+    Bundle(BundleCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PairCmd {
+    /// Show an invite (QR code and text) and wait for your partner to join
+    Invite {
+        /// Also save the QR code as a PNG image
+        #[arg(long, value_name = "FILE")]
+        qr_png: Option<PathBuf>,
+        /// Accept the codes without asking (for scripts; compare them anyway)
+        #[arg(long)]
+        yes: bool,
+        /// How long the invite stays valid, in seconds
+        #[arg(long, value_name = "S", default_value_t = 600)]
+        timeout: u64,
+    },
+    /// Join your partner's invite, from its text or a picture of its QR code
+    Join {
+        /// The invite text (starts with KINTSUGI:)
+        #[arg(required_unless_present = "qr_image", conflicts_with = "qr_image")]
+        code: Option<String>,
+        /// A photo or screenshot (PNG or JPEG) of the QR code
+        #[arg(long, value_name = "FILE")]
+        qr_image: Option<PathBuf>,
+        /// Accept the codes without asking (for scripts; compare them anyway)
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BundleCmd {
+    /// Write the changes your partner may not have yet to FILE
+    Export { file: PathBuf },
+    /// Merge a bundle from your partner (importing twice is harmless)
+    Import { file: PathBuf },
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy)]

@@ -107,13 +107,35 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Status => {
             let device = unlock(&dir, &cli)?;
             let status = device.status()?;
-            if cli.json {
-                print_json(&status)
+            let reachable = if status.paired {
+                Some(crate::net::reachable(&device, &cli)?)
             } else {
-                print_status(&status);
+                None
+            };
+            if cli.json {
+                #[derive(Serialize)]
+                struct WithReach<'a> {
+                    #[serde(flatten)]
+                    status: &'a Status,
+                    partner_reachable: Option<bool>,
+                }
+                print_json(&WithReach {
+                    status: &status,
+                    partner_reachable: reachable,
+                })
+            } else {
+                print_status(&status, reachable);
                 Ok(())
             }
         }
+        Command::Pair(cmd) => crate::net::pair(&unlock(&dir, &cli)?, &cli, cmd),
+        Command::Unpair { delete_shared, yes } => {
+            crate::net::unpair(&unlock(&dir, &cli)?, &cli, *delete_shared, *yes)
+        }
+        Command::Sync { once, timeout } => {
+            crate::net::sync(&unlock(&dir, &cli)?, &cli, *once, *timeout)
+        }
+        Command::Bundle(cmd) => crate::net::bundle(&unlock(&dir, &cli)?, cmd),
         Command::Boundary(cmd) => boundary(&unlock(&dir, &cli)?, cmd, cli.json),
         Command::Checkin(cmd) => checkin(&unlock(&dir, &cli)?, cmd, cli.json),
         Command::Letter(cmd) => letter(&unlock(&dir, &cli)?, cmd, cli.json),
@@ -162,7 +184,7 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
-fn print_status(s: &Status) {
+fn print_status(s: &Status, reachable: Option<bool>) {
     println!("Profile:      {}", s.profile.display());
     println!(
         "You:          {} ({})",
@@ -171,10 +193,23 @@ fn print_status(s: &Status) {
     );
     if s.paired {
         println!(
-            "Partner:      {}",
+            "Partner:      {} (device {})",
             s.partner_name
                 .as_deref()
-                .unwrap_or("(name not received yet)")
+                .unwrap_or("(name not received yet)"),
+            s.partner_endpoint.as_deref().unwrap_or("?")
+        );
+        println!(
+            "Last sync:    {}",
+            s.last_sync.map(when).unwrap_or_else(|| "never".into())
+        );
+        println!(
+            "Reachable:    {}",
+            match reachable {
+                Some(true) => "yes, right now",
+                Some(false) => "not right now",
+                None => "unknown",
+            }
         );
     } else {
         println!("Partner:      not paired");

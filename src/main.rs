@@ -2,6 +2,7 @@
 
 mod args;
 mod cli;
+mod net;
 
 use clap::Parser;
 

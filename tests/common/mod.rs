@@ -97,3 +97,130 @@ pub fn all_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
+
+/// Loopback only, no discovery: what every network test uses.
+pub const NET: [&str; 4] = ["--network", "direct", "--bind", "127.0.0.1"];
+
+impl Profile {
+    /// Runs with the loopback network options in front of `args`.
+    pub fn net_ok(&self, args: &[&str]) -> String {
+        let mut a: Vec<&str> = NET.to_vec();
+        a.extend_from_slice(args);
+        self.ok(&a)
+    }
+
+    pub fn spawn(&self, args: &[&str]) -> Child {
+        let mut a: Vec<&str> = NET.to_vec();
+        a.extend_from_slice(args);
+        Child(
+            self.cmd()
+                .args(&a)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap(),
+        )
+    }
+
+    pub fn texts(&self) -> Vec<String> {
+        let mut t: Vec<String> = self
+            .json(&["boundary", "list"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["text"].as_str().unwrap().to_string())
+            .collect();
+        t.sort();
+        t
+    }
+}
+
+/// A background `kintsugi` process, killed if the test ends early.
+pub struct Child(pub std::process::Child);
+
+impl Child {
+    pub fn wait_output(mut self) -> Output {
+        let out = std::mem::replace(
+            &mut self.0,
+            std::process::Command::new("true").spawn().unwrap(),
+        );
+        out.wait_with_output().unwrap()
+    }
+}
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The line of the form "123 456": the short authentication string.
+pub fn sas_line(stdout: &str) -> String {
+    stdout
+        .lines()
+        .find(|l| {
+            let b = l.as_bytes();
+            b.len() == 7 && b[3] == b' ' && l.chars().filter(|c| c.is_ascii_digit()).count() == 6
+        })
+        .unwrap_or_else(|| panic!("no authentication string in:\n{stdout}"))
+        .to_string()
+}
+
+/// Waits until `path` exists and is not empty.
+pub fn wait_for_file(path: &Path) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::fs::metadata(path)
+        .map(|m| m.len() == 0)
+        .unwrap_or(true)
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} never appeared",
+            path.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// An external program the tests rely on; `scripts/test-all` installs it.
+pub fn tool(name: &str) -> Command {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {name}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    assert!(
+        found,
+        "{name} is missing: run ./scripts/test-all, which installs it"
+    );
+    Command::new(name)
+}
+
+/// Pairs two fresh profiles through the real binary: invite with a PNG, join with
+/// the image. Returns the two profiles and the invite text both saw.
+pub fn paired_profiles() -> (Profile, Profile) {
+    let a = Profile::init("Ari");
+    let b = Profile::init("Bea");
+    let png = a.dir.path().join("invite.png");
+    let inviter = a.spawn(&[
+        "pair",
+        "invite",
+        "--qr-png",
+        png.to_str().unwrap(),
+        "--yes",
+        "--timeout",
+        "60",
+    ]);
+    wait_for_file(&png);
+    let joined = b.net_ok(&["pair", "join", "--qr-image", png.to_str().unwrap(), "--yes"]);
+    let hosted = inviter.wait_output();
+    assert!(
+        hosted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&hosted.stderr)
+    );
+    let hosted = String::from_utf8(hosted.stdout).unwrap();
+    assert_eq!(sas_line(&hosted), sas_line(&joined));
+    (a, b)
+}

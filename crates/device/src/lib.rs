@@ -89,6 +89,10 @@ pub struct Status {
     pub name: Option<String>,
     pub paired: bool,
     pub partner_name: Option<String>,
+    /// The partner device's endpoint id, shortened.
+    pub partner_endpoint: Option<String>,
+    /// When the two devices last held the same journal (Unix ms).
+    pub last_sync: Option<i64>,
     pub boundaries: usize,
     pub checkins: usize,
     pub letters: usize,
@@ -402,7 +406,13 @@ impl Device {
             })?;
         let (diary_entries, drafts) =
             self.read_diary(|d, _| (d.entries().len(), d.drafts().len()))?;
+        let partner = self.partner()?;
+        let partner_name = partner_name.or_else(|| partner.as_ref().and_then(|p| p.name.clone()));
         Ok(Status {
+            partner_endpoint: partner
+                .as_ref()
+                .map(|p| p.endpoint.chars().take(10).collect()),
+            last_sync: partner.as_ref().and_then(|p| p.last_sync),
             profile: dir,
             partner_id: me.to_string(),
             name,

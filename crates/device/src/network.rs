@@ -183,9 +183,15 @@ impl Device {
             Some(m) => m,
             None => settings.mode.parse().map_err(DeviceError::Invalid)?,
         };
-        let bind = match &overrides.bind {
-            Some(b) => parse_bind(b, settings.port)?,
-            None => SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), settings.port),
+        let (bind, port_given) = match &overrides.bind {
+            Some(b) => (
+                parse_bind(b, settings.port)?,
+                b.parse::<SocketAddr>().is_ok(),
+            ),
+            None => (
+                SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), settings.port),
+                false,
+            ),
         };
         let relay = match overrides.relay.as_ref().or(settings.relay.as_ref()) {
             Some(r) => Some(
@@ -195,7 +201,18 @@ impl Device {
             None => None,
         };
         let secret = self.with(|i| Ok(i.keys.keyring.device_secret.clone()))?;
-        let node = Node::spawn(&secret, &NetConfig { mode, bind, relay }).await?;
+        let mut cfg = NetConfig { mode, bind, relay };
+        let node = match Node::spawn(&secret, &cfg).await {
+            Ok(node) => node,
+            // Another process of this profile (a running `kintsugi sync`, the app)
+            // holds the stable port: this one can still dial out from any port.
+            Err(e) if !port_given && bind.port() != 0 => {
+                tracing::info!(error = %e, "the profile's port is busy; using a temporary one");
+                cfg.bind.set_port(0);
+                Node::spawn(&secret, &cfg).await?
+            }
+            Err(e) => return Err(e.into()),
+        };
         let node = Arc::new(node);
         if let Some((partner, _)) = self.pairing()? {
             node.set_partner(Some(partner));

@@ -24,6 +24,8 @@ pub enum NetError {
     NotPartner,
     #[error("your partner declined: the codes did not match on their screen. Nothing was saved")]
     PartnerDeclined,
+    #[error("the connection closed before your partner confirmed. Nothing was saved; try again")]
+    Interrupted,
     #[error("you declined the pairing. Nothing was saved")]
     Declined,
     #[error("the other device broke the protocol: {0}")]

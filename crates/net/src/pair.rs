@@ -94,8 +94,12 @@ impl PendingPairing {
         }
         let frame = tokio::time::timeout(DECISION_TIMEOUT, self.reader.read())
             .await
-            .map_err(|_| NetError::Timeout)??
-            .ok_or(NetError::PartnerDeclined)?;
+            .map_err(|_| NetError::Timeout)?
+            .map_err(|e| match e {
+                NetError::Closed | NetError::Io(_) => NetError::Interrupted,
+                other => other,
+            })?
+            .ok_or(NetError::Interrupted)?;
         let theirs = self.opener.open(&frame)?;
         let result = match theirs.as_slice() {
             [1] => Ok(Paired {
@@ -180,7 +184,14 @@ pub async fn join(node: &Node, invite: &Invite, my_name: &str) -> Result<Pending
             "this is this device's own invite".into(),
         ));
     }
-    let conn = step(node.connect(invite.endpoint_addr(), PAIR_ALPN)).await?;
+    let conn = step(node.connect(invite.endpoint_addr(), PAIR_ALPN))
+        .await
+        .map_err(|e| match e {
+            NetError::Timeout => NetError::Unreachable(
+                "no answer; is your partner's device still showing the invite?".into(),
+            ),
+            other => other,
+        })?;
     let result = join_on(node, &conn, invite, my_name)
         .await
         .map_err(|e| refine_close(&conn, e));

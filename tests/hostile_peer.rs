@@ -1,0 +1,124 @@
+//! A partner's device that sends well-formed, authenticated frames carrying garbage
+//! where Automerge sync messages belong: the session ends and nothing is harmed.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use kintsugi_device::{Device, KdfParams, Options};
+use kintsugi_net::sync::{LinkEvent, Replica, ReplicaSession, SessionParams, Until, run_session};
+use kintsugi_store::Secret32;
+use tokio::sync::watch;
+
+struct Garbage {
+    payloads: std::sync::Mutex<Vec<Vec<u8>>>,
+    changes: watch::Sender<u64>,
+}
+
+struct GarbageSession(Arc<Garbage>);
+
+impl ReplicaSession for GarbageSession {
+    fn generate(&mut self) -> Result<Option<Vec<u8>>, String> {
+        Ok(self.0.payloads.lock().unwrap().pop())
+    }
+    fn receive(&mut self, _: &[u8]) -> Result<(), String> {
+        Ok(())
+    }
+    fn in_sync(&mut self) -> bool {
+        false
+    }
+    fn end(&mut self) {}
+}
+
+struct GarbageReplica(Arc<Garbage>);
+
+impl Replica for GarbageReplica {
+    fn begin(&self) -> Result<Box<dyn ReplicaSession>, String> {
+        Ok(Box::new(GarbageSession(self.0.clone())))
+    }
+    fn changes(&self) -> watch::Receiver<u64> {
+        self.0.changes.subscribe()
+    }
+    fn partner_addrs(&self, _: Vec<SocketAddr>) {}
+    fn known_partner_addrs(&self) -> Vec<SocketAddr> {
+        Vec::new()
+    }
+    fn partner_unpaired(&self) {}
+    fn link(&self, _: LinkEvent) {}
+}
+
+fn id(n: u8) -> kintsugi_net::EndpointId {
+    kintsugi_net::SecretKey::from_bytes(&[n; 32]).public()
+}
+
+#[tokio::test]
+async fn garbage_automerge_messages_end_the_session_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p");
+    let opts = Options {
+        kdf: KdfParams::INSECURE_FAST,
+    };
+    let device = Device::create(&path, "Ari", b"pw", opts).unwrap();
+    device.propose_boundary("kept safe", None).unwrap();
+    let before: Vec<(std::path::PathBuf, Vec<u8>)> = ["shared.klog", "diary.klog"]
+        .iter()
+        .map(|f| (path.join(f), std::fs::read(path.join(f)).unwrap()))
+        .collect();
+
+    let cases: Vec<Vec<u8>> = vec![
+        b"not automerge at all".to_vec(),
+        vec![0x42; 64],
+        // A sync-message type byte followed by nonsense.
+        vec![0x42, 0xff, 0xff, 0xff, 0xff, 0x0f, 1, 2, 3],
+        Vec::new(),
+    ];
+    for payload in cases {
+        let key = Secret32::from_bytes([1; 32]);
+        let hostile = GarbageReplica(Arc::new(Garbage {
+            payloads: std::sync::Mutex::new(vec![payload]),
+            changes: watch::channel(0).0,
+        }));
+        let honest = device.sync_replica();
+        let (a_w, b_r) = tokio::io::duplex(1 << 16);
+        let (b_w, a_r) = tokio::io::duplex(1 << 16);
+        let (_stop_tx, stop) = watch::channel(false);
+        let attacker = run_session(
+            a_r,
+            a_w,
+            SessionParams {
+                dialer: true,
+                me: id(9),
+                them: id(1),
+                couple_key: &key,
+                my_addrs: Vec::new(),
+            },
+            &hostile,
+            Until::Live,
+            stop.clone(),
+        );
+        let victim = run_session(
+            b_r,
+            b_w,
+            SessionParams {
+                dialer: false,
+                me: id(1),
+                them: id(9),
+                couple_key: &key,
+                my_addrs: Vec::new(),
+            },
+            honest.as_ref(),
+            Until::Live,
+            stop,
+        );
+        let result = tokio::select! {
+            r = victim => r,
+            _ = attacker => panic!("the attacker's session should not outlive the victim's"),
+        };
+        assert!(result.is_err(), "garbage was accepted");
+    }
+    // The device still works and its files are as they were.
+    assert_eq!(device.boundaries().unwrap()[0].text, "kept safe");
+    for (p, bytes) in before {
+        assert_eq!(std::fs::read(&p).unwrap(), bytes, "{}", p.display());
+    }
+    device.propose_boundary("still writable", None).unwrap();
+}
