@@ -141,6 +141,11 @@ impl Node {
             .clear_ip_transports()
             .bind_addr(cfg.bind)
             .map_err(|e| NetError::Bind(e.to_string()))?;
+        if cfg.mode == NetworkMode::Local {
+            // mDNS on the local network, under iroh's generic service name: it reveals
+            // that an iroh endpoint is present, not that it is Kintsugi.
+            builder = builder.address_lookup(iroh_mdns_address_lookup::MdnsAddressLookup::builder());
+        }
         builder = match (cfg.mode, &cfg.relay) {
             (NetworkMode::Anywhere, Some(url)) => {
                 builder.relay_mode(RelayMode::custom([url.clone()]))
