@@ -41,6 +41,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "URL")]
     pub relay: Option<String>,
 
+    /// Close the app's window after this many seconds (for smoke tests)
+    #[arg(long, global = true, hide = true, value_name = "S")]
+    pub exit_after: Option<u64>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -84,14 +84,16 @@ fn print_json<T: Serialize>(value: &T) -> Result<()> {
 }
 
 pub fn run(cli: Cli) -> Result<()> {
-    let Some(command) = &cli.command else {
-        bail!(
-            "the desktop app is not part of this build yet; run `kintsugi --help` for the commands"
-        );
-    };
     let dir = match &cli.profile {
         Some(p) => p.clone(),
         None => default_profile()?,
+    };
+    let Some(command) = &cli.command else {
+        let mut config = kintsugi_ui::AppConfig::new(dir);
+        config.net = crate::net::overrides(&cli)?;
+        config.kdf = options(&cli).kdf;
+        config.exit_after = cli.exit_after.map(std::time::Duration::from_secs);
+        return kintsugi_ui::run(config).map_err(|e| anyhow!(e));
     };
     match command {
         Command::Init { name } => {

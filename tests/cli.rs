@@ -200,13 +200,6 @@ fn bad_input_gets_one_clear_line_and_a_non_zero_exit() {
 }
 
 #[test]
-fn no_subcommand_says_the_app_is_not_here_yet() {
-    let p = Profile::new();
-    let out = p.run(&[]);
-    assert!(!out.status.success());
-}
-
-#[test]
 fn passphrase_change_keeps_everything() {
     let p = Profile::init("Kim");
     p.id(&["diary", "add", "before the change"]);

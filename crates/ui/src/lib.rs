@@ -1,0 +1,169 @@
+//! The Kintsugi desktop app.
+//!
+//! UI state lives here; domain state lives in `kintsugi_device`. Every screen is a
+//! small struct with a `ui` method. Anything that touches the disk or the network
+//! runs on a tokio runtime owned by the app ([`work::Worker`]) and reports back
+//! through a channel that the UI drains each frame, so the window never stalls.
+
+mod guide;
+mod pages;
+mod session;
+mod start;
+mod widgets;
+mod work;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use kintsugi_device::{KdfParams, NetOverrides};
+
+pub use session::Page;
+
+/// How the app is started: by `main` for people, by tests with a temporary
+/// profile, loopback networking and cheap passphrase hardening.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    pub profile: PathBuf,
+    pub net: NetOverrides,
+    pub kdf: KdfParams,
+    /// Lock after this long without input.
+    pub auto_lock: Duration,
+    /// Start the network after unlocking (tests that need no network turn it off).
+    pub network: bool,
+    /// Close the window after this long (the real-window smoke test).
+    pub exit_after: Option<Duration>,
+}
+
+impl AppConfig {
+    pub fn new(profile: PathBuf) -> Self {
+        Self {
+            profile,
+            net: NetOverrides::default(),
+            kdf: KdfParams::STRONG,
+            auto_lock: Duration::from_secs(10 * 60),
+            network: true,
+            exit_after: None,
+        }
+    }
+}
+
+/// The whole app: either the start screens (create or unlock) or an unlocked session.
+pub struct KintsugiApp {
+    config: AppConfig,
+    started: std::time::Instant,
+    worker: work::Worker,
+    screen: Screen,
+    guide: guide::Guide,
+}
+
+enum Screen {
+    Start(start::StartScreen),
+    Unlocked(Box<session::Session>),
+}
+
+impl KintsugiApp {
+    pub fn new(ctx: &egui::Context, config: AppConfig) -> Self {
+        widgets::style(ctx);
+        let worker = work::Worker::new(ctx.clone());
+        let start = start::StartScreen::new(&config);
+        Self {
+            config,
+            started: std::time::Instant::now(),
+            worker,
+            screen: Screen::Start(start),
+            guide: guide::Guide::load(),
+        }
+    }
+
+    /// The open session's page, for tests.
+    pub fn page(&self) -> Option<Page> {
+        match &self.screen {
+            Screen::Unlocked(s) => Some(s.page()),
+            Screen::Start(_) => None,
+        }
+    }
+
+    /// The unlocked device, for tests that check what the app wrote.
+    pub fn device(&self) -> Option<&kintsugi_device::Device> {
+        match &self.screen {
+            Screen::Unlocked(s) => Some(s.device()),
+            Screen::Start(_) => None,
+        }
+    }
+
+    /// Whether the session has its network up (tests wait for it).
+    pub fn network_ready(&self) -> bool {
+        match &self.screen {
+            Screen::Unlocked(s) => s.network_ready(),
+            Screen::Start(_) => false,
+        }
+    }
+
+    fn lock(&mut self) {
+        if let Screen::Unlocked(s) = &mut self.screen {
+            s.shutdown(&self.worker);
+        }
+        self.screen = Screen::Start(start::StartScreen::new(&self.config));
+    }
+
+    /// One frame: drain finished work, then draw the current screen.
+    pub fn frame(&mut self, ui: &mut egui::Ui) {
+        if let Some(after) = self.config.exit_after {
+            if self.started.elapsed() >= after {
+                ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+            ui.ctx().request_repaint_after(Duration::from_millis(200));
+        }
+        for done in self.worker.drain() {
+            match (&mut self.screen, done) {
+                (Screen::Start(_), work::Done::Unlocked(device)) => {
+                    let session = session::Session::new(device, &self.config, &self.worker);
+                    self.screen = Screen::Unlocked(Box::new(session));
+                }
+                (Screen::Start(start), other) => start.on_done(other),
+                (Screen::Unlocked(s), other) => s.on_done(other, &self.worker),
+            }
+        }
+        let mut lock = false;
+        match &mut self.screen {
+            Screen::Start(start) => start.ui(ui, &self.config, &self.worker),
+            Screen::Unlocked(s) => {
+                lock = s.ui(ui, &self.worker, &self.guide, &self.config);
+            }
+        }
+        if lock {
+            self.lock();
+        }
+    }
+}
+
+impl eframe::App for KintsugiApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.frame(ui);
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        if let Screen::Unlocked(s) = &mut self.screen {
+            s.shutdown(&self.worker);
+        }
+    }
+}
+
+/// Opens the app in a native window (glow renderer).
+pub fn run(config: AppConfig) -> Result<(), String> {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Kintsugi")
+            .with_app_id("kintsugi")
+            .with_inner_size([1100.0, 760.0])
+            .with_min_inner_size([720.0, 520.0]),
+        renderer: eframe::Renderer::Glow,
+        ..Default::default()
+    };
+    eframe::run_native(
+        "Kintsugi",
+        options,
+        Box::new(move |cc| Ok(Box::new(KintsugiApp::new(&cc.egui_ctx, config)))),
+    )
+    .map_err(|e| format!("the window could not be opened: {e}"))
+}

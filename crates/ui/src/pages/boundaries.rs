@@ -1,0 +1,124 @@
+//! Boundaries by status: propose, agree, ask to revisit, retire.
+
+use kintsugi_device::BoundaryStatus;
+
+use super::Ctx;
+use crate::widgets;
+
+#[derive(Default)]
+pub struct Boundaries {
+    text: String,
+    category: String,
+}
+
+impl Boundaries {
+    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
+        widgets::heading(ui, "Boundaries");
+        widgets::note(
+            ui,
+            "Agreements you both say yes to. A boundary counts once both of you agreed.",
+        );
+        ui.group(|ui| {
+            widgets::field(ui, "New boundary", &mut self.text);
+            widgets::field(ui, "Category (optional)", &mut self.category);
+            if ui
+                .add_enabled(!self.text.trim().is_empty(), egui::Button::new("Propose"))
+                .clicked()
+            {
+                let (text, cat) = (
+                    std::mem::take(&mut self.text),
+                    std::mem::take(&mut self.category),
+                );
+                ctx.worker.command(
+                    ctx.device,
+                    |_| "Proposed.".into(),
+                    move |d| {
+                        d.propose_boundary(
+                            &text,
+                            Some(cat.as_str()).filter(|c| !c.trim().is_empty()),
+                        )
+                    },
+                );
+            }
+        });
+        let c = ctx.cache;
+        for status in [
+            BoundaryStatus::Proposed,
+            BoundaryStatus::Agreed,
+            BoundaryStatus::Revisit,
+            BoundaryStatus::Retired,
+        ] {
+            let list: Vec<_> = c.boundaries.iter().filter(|b| b.status == status).collect();
+            let title = match status {
+                BoundaryStatus::Proposed => "Proposed",
+                BoundaryStatus::Agreed => "Agreed by both",
+                BoundaryStatus::Revisit => "To talk over again",
+                BoundaryStatus::Retired => "Retired",
+            };
+            egui::CollapsingHeader::new(format!("{title} ({})", list.len()))
+                .default_open(status != BoundaryStatus::Retired)
+                .show(ui, |ui| {
+                    for b in list {
+                        ui.group(|ui| {
+                            ui.horizontal_wrapped(|ui| {
+                                ui.label(egui::RichText::new(&b.text).strong());
+                                if let Some(cat) = &b.category {
+                                    ui.label(egui::RichText::new(format!("({cat})")).weak());
+                                }
+                            });
+                            let who: Vec<String> = b
+                                .agreements
+                                .iter()
+                                .map(|(p, at)| format!("{} on {}", c.name(p), widgets::when(*at)))
+                                .collect();
+                            ui.label(format!(
+                                "Proposed by {} · agreed: {}",
+                                c.name(&b.author),
+                                if who.is_empty() {
+                                    "no one yet".into()
+                                } else {
+                                    who.join(", ")
+                                }
+                            ));
+                            ui.horizontal(|ui| {
+                                let i_agreed = b.agreements.iter().any(|(p, _)| c.is_me(p));
+                                if status != BoundaryStatus::Retired
+                                    && !i_agreed
+                                    && ui.button("Agree").clicked()
+                                {
+                                    let id = b.id.clone();
+                                    ctx.worker.command(
+                                        ctx.device,
+                                        |_| "You agreed.".into(),
+                                        move |d| d.agree_boundary(&id),
+                                    );
+                                }
+                                if matches!(
+                                    status,
+                                    BoundaryStatus::Agreed | BoundaryStatus::Proposed
+                                ) && ui.button("Ask to revisit").clicked()
+                                {
+                                    let id = b.id.clone();
+                                    ctx.worker.command(
+                                        ctx.device,
+                                        |_| "Marked to talk over again.".into(),
+                                        move |d| d.revisit_boundary(&id),
+                                    );
+                                }
+                                if status != BoundaryStatus::Retired
+                                    && ui.button("Retire").clicked()
+                                {
+                                    let id = b.id.clone();
+                                    ctx.worker.command(
+                                        ctx.device,
+                                        |_| "Retired.".into(),
+                                        move |d| d.retire_boundary(&id),
+                                    );
+                                }
+                            });
+                        });
+                    }
+                });
+        }
+    }
+}

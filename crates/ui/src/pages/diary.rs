@@ -1,0 +1,152 @@
+//! The private diary: write, list (only visible rows are laid out), filter by
+//! stage, and share an entry on purpose.
+
+use super::Ctx;
+use crate::widgets;
+
+#[derive(Default)]
+pub struct Diary {
+    text: String,
+    mood: Option<u8>,
+    stage: Option<u8>,
+    filter: Option<u8>,
+    confirm_share: Option<String>,
+}
+
+impl Diary {
+    /// Starts an entry from a stage's prompt.
+    pub fn seed(&mut self, text: String, stage: Option<u8>) {
+        self.text = format!("{text}\n\n");
+        self.stage = stage;
+    }
+
+    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
+        widgets::heading(ui, "Private diary");
+        widgets::note(
+            ui,
+            "Only on this device. Nothing here is sent to your partner unless you share an entry.",
+        );
+        ui.group(|ui| {
+            widgets::area(ui, "New entry", &mut self.text, 5);
+            ui.horizontal(|ui| {
+                egui::ComboBox::from_label("Mood")
+                    .selected_text(
+                        self.mood
+                            .map(|m| format!("{m}/5"))
+                            .unwrap_or_else(|| "—".into()),
+                    )
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut self.mood, None, "—");
+                        for m in 1..=5u8 {
+                            ui.selectable_value(&mut self.mood, Some(m), format!("{m}/5"));
+                        }
+                    });
+                egui::ComboBox::from_label("Stage")
+                    .selected_text(
+                        self.stage
+                            .map(|s| s.to_string())
+                            .unwrap_or_else(|| "—".into()),
+                    )
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut self.stage, None, "—");
+                        for s in 1..=7u8 {
+                            ui.selectable_value(&mut self.stage, Some(s), s.to_string());
+                        }
+                    });
+            });
+            if ui
+                .add_enabled(
+                    !self.text.trim().is_empty(),
+                    egui::Button::new("Save entry"),
+                )
+                .clicked()
+            {
+                let (text, mood, stage) = (std::mem::take(&mut self.text), self.mood, self.stage);
+                ctx.worker.command(
+                    ctx.device,
+                    |_| "Saved privately.".into(),
+                    move |d| d.add_diary_entry(&text, mood, stage),
+                );
+            }
+        });
+
+        ui.horizontal(|ui| {
+            ui.label("Show");
+            egui::ComboBox::from_id_salt("diary-filter")
+                .selected_text(
+                    self.filter
+                        .map(|s| format!("stage {s}"))
+                        .unwrap_or_else(|| "all entries".into()),
+                )
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.filter, None, "all entries");
+                    for s in 1..=7u8 {
+                        ui.selectable_value(&mut self.filter, Some(s), format!("stage {s}"));
+                    }
+                });
+        });
+
+        let c = ctx.cache;
+        let shared: std::collections::HashSet<&str> =
+            c.shared.iter().map(|s| s.origin.as_str()).collect();
+        let rows: Vec<_> = c
+            .diary
+            .iter()
+            .rev()
+            .filter(|e| self.filter.is_none() || e.stage == self.filter)
+            .collect();
+        let row_height = 54.0;
+        egui::ScrollArea::vertical()
+            .id_salt("diary-rows")
+            .max_height(420.0)
+            .auto_shrink([false, true])
+            .show_rows(ui, row_height, rows.len(), |ui, range| {
+                for e in &rows[range] {
+                    ui.allocate_ui(egui::vec2(ui.available_width(), row_height), |ui| {
+                        ui.horizontal(|ui| {
+                            ui.label(egui::RichText::new(widgets::when(e.created)).weak());
+                            if let Some(m) = e.mood {
+                                ui.label(format!("mood {m}/5"));
+                            }
+                            if let Some(s) = e.stage {
+                                ui.label(format!("stage {s}"));
+                            }
+                            if shared.contains(e.id.as_str()) {
+                                ui.label(egui::RichText::new("shared").color(widgets::GOLD));
+                            } else if ui.small_button("Share with my partner").clicked() {
+                                self.confirm_share = Some(e.id.clone());
+                            }
+                        });
+                        let first_line = e.text.lines().next().unwrap_or("");
+                        ui.label(first_line).on_hover_text(&e.text);
+                    });
+                }
+            });
+
+        if let Some(id) = self.confirm_share.clone() {
+            let modal = egui::Modal::new(egui::Id::unique("share-warning")).show(ui.ctx(), |ui| {
+                widgets::heading(ui, "Share this entry?");
+                ui.label(
+                    "Your partner's device will keep its own copy of this entry. \
+                     You will not be able to take it back or delete it from their device.",
+                );
+                ui.horizontal(|ui| {
+                    if ui.button("Share it").clicked() {
+                        ctx.worker.command(
+                            ctx.device,
+                            |_| "Shared with your partner.".into(),
+                            move |d| d.share_diary_entry(&id),
+                        );
+                        self.confirm_share = None;
+                    }
+                    if ui.button("Keep it private").clicked() {
+                        self.confirm_share = None;
+                    }
+                });
+            });
+            if modal.should_close() {
+                self.confirm_share = None;
+            }
+        }
+    }
+}

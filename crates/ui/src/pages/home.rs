@@ -1,0 +1,155 @@
+//! Where the couple stands: the stages, what is due, the partner's status.
+
+use chrono::Datelike;
+use kintsugi_device::PromiseOutcome;
+
+use super::Ctx;
+use crate::session::Page;
+use crate::widgets::{self, GOLD};
+
+#[derive(Default)]
+pub struct Home;
+
+impl Home {
+    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
+        let c = ctx.cache;
+        let name = c
+            .status
+            .as_ref()
+            .and_then(|s| s.name.clone())
+            .unwrap_or_default();
+        widgets::heading(ui, &format!("Welcome, {name}"));
+
+        ui.label(egui::RichText::new("The seven stages").strong());
+        let partner = c.partner_id();
+        egui::Grid::new("stage-grid").striped(true).show(ui, |ui| {
+            ui.label("");
+            ui.label("You");
+            ui.label(
+                partner
+                    .as_ref()
+                    .map(|p| c.name(p))
+                    .unwrap_or_else(|| "Your partner".into()),
+            );
+            ui.end_row();
+            for n in 1..=7u8 {
+                let title = ctx
+                    .guide
+                    .stage(n)
+                    .map(|s| s.title.clone())
+                    .unwrap_or_default();
+                if ui.link(format!("{n}. {title}")).clicked() {
+                    *ctx.goto = Some(Page::Stage(n));
+                }
+                for who in [c.me.clone(), partner.clone()] {
+                    let done = who
+                        .as_ref()
+                        .map(|w| {
+                            c.stages
+                                .iter()
+                                .any(|s| s.stage == n && &s.partner == w && s.done)
+                        })
+                        .unwrap_or(false);
+                    ui.label(if done {
+                        egui::RichText::new("done").color(GOLD)
+                    } else {
+                        egui::RichText::new("—").weak()
+                    });
+                }
+                ui.end_row();
+            }
+        });
+
+        ui.add_space(10.0);
+        ui.label(egui::RichText::new("What is due").strong());
+        let today = chrono::Local::now().date_naive();
+        let week = kintsugi_device::journal::iso_week_of(today);
+        let mine_this_week = c
+            .checkins
+            .iter()
+            .any(|x| c.is_me(&x.author) && x.week == week);
+        if !mine_this_week
+            && ui
+                .link(format!("Your check-in for {week} is not written yet."))
+                .clicked()
+        {
+            *ctx.goto = Some(Page::Checkins);
+        }
+        let soon: Vec<_> = c
+            .promises
+            .iter()
+            .filter(|p| p.outcome == PromiseOutcome::Open && (p.due - today).num_days() <= 7)
+            .collect();
+        for p in &soon {
+            let days = (p.due - today).num_days();
+            let when = match days {
+                d if d < 0 => format!("was due {} days ago", -d),
+                0 => "is due today".into(),
+                1 => "is due tomorrow".into(),
+                d => format!("is due in {d} days ({})", p.due.weekday()),
+            };
+            if ui
+                .link(format!(
+                    "{}'s promise \"{}\" {when}",
+                    c.name(&p.author),
+                    p.text
+                ))
+                .clicked()
+            {
+                *ctx.goto = Some(Page::Promises);
+            }
+        }
+        let unread = c
+            .letters
+            .iter()
+            .filter(|l| !c.is_me(&l.author) && l.read_at.is_none())
+            .count();
+        if unread > 0
+            && ui
+                .link(format!("{unread} unread letter(s) from your partner"))
+                .clicked()
+        {
+            *ctx.goto = Some(Page::Letters);
+        }
+        if mine_this_week && soon.is_empty() && unread == 0 {
+            widgets::note(ui, "Nothing is waiting for you right now.");
+        }
+
+        ui.add_space(10.0);
+        ui.label(egui::RichText::new("Your partner").strong());
+        if !c.paired() {
+            ui.label(
+                "You are not paired yet. Everything you write stays on this device until you pair.",
+            );
+            if ui.button("Pair with my partner").clicked() {
+                *ctx.goto = Some(Page::Pair);
+            }
+        } else if ctx.net.online {
+            ui.label("Online now: changes reach each other as you write them.");
+            if ctx.net.received > 0 {
+                ui.label(format!(
+                    "Received {} KiB in this session.",
+                    ctx.net.received.div_ceil(1024)
+                ));
+            }
+        } else {
+            let last = c.partner.as_ref().and_then(|p| p.last_sync);
+            ui.label(match last {
+                Some(t) => format!("Offline. Last synced {}.", widgets::when(t)),
+                None => "Offline. You have not synced yet.".into(),
+            });
+        }
+        if let Some(e) = &ctx.net.error {
+            widgets::error_text(ui, &format!("Network: {e}"));
+        }
+        if let Some(ex) = ctx
+            .guide
+            .exercises
+            .get((today.ordinal0() / 7) as usize % ctx.guide.exercises.len().max(1))
+        {
+            ui.add_space(10.0);
+            ui.label(egui::RichText::new(format!("This week's exercise: {}", ex.title)).strong());
+            ui.label(&ex.description);
+        }
+    }
+}

@@ -1,0 +1,265 @@
+//! Pairing: invite (QR code, text, countdown) or join (pasted text, image file), then
+//! both people compare the code.
+
+use std::time::Duration;
+
+use kintsugi_device::{Invite, PendingPairing, qr};
+
+use super::Ctx;
+use crate::widgets::{self, GOLD};
+use crate::work::Done;
+
+#[derive(Default)]
+pub struct Pair {
+    invite: Option<(String, u64, (usize, Vec<bool>))>,
+    pending: Option<Box<PendingPairing>>,
+    waiting: bool,
+    paste: String,
+    path: String,
+    error: Option<String>,
+    confirm_unpair: bool,
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+impl Pair {
+    pub fn reset(&mut self) {
+        *self = Self::default();
+    }
+
+    pub fn on_done(&mut self, done: Done) {
+        match done {
+            Done::Pending(Ok(p)) => {
+                self.pending = Some(p);
+                self.waiting = false;
+            }
+            Done::QrRead(Ok(text)) => self.paste = text,
+            Done::Pending(Err(e)) | Done::Paired(Err(e)) | Done::QrRead(Err(e)) => {
+                self.error = Some(e);
+                self.waiting = false;
+                self.invite = None;
+                self.pending = None;
+            }
+            _ => {}
+        }
+    }
+
+    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
+        if ctx.cache.paired() {
+            self.paired_ui(ui, ctx);
+            return;
+        }
+        widgets::heading(ui, "Pair with your partner");
+        widgets::note(
+            ui,
+            "Pair once, with both devices in front of you (or on a call). After that your shared \
+             journal syncs directly between the two devices; your diary never leaves yours.",
+        );
+        let Some(net) = ctx.net.net.clone() else {
+            match &ctx.net.error {
+                Some(e) => widgets::error_text(ui, &format!("The network could not start: {e}")),
+                None => {
+                    ui.horizontal(|ui| {
+                        ui.spinner();
+                        ui.label("Starting the network…");
+                    });
+                }
+            }
+            return;
+        };
+        if let Some(e) = &self.error {
+            widgets::error_text(ui, e);
+        }
+
+        if let Some(pending) = self.pending.take() {
+            ui.label(format!(
+                "Connected to {}. Does this code match the one on their screen?",
+                pending.partner_name()
+            ));
+            ui.label(
+                egui::RichText::new(pending.sas())
+                    .size(40.0)
+                    .monospace()
+                    .color(GOLD),
+            );
+            let mut decision = None;
+            ui.horizontal(|ui| {
+                if ui.button("It matches").clicked() {
+                    decision = Some(true);
+                }
+                if ui.button("It doesn't match").clicked() {
+                    decision = Some(false);
+                }
+            });
+            match decision {
+                Some(matches) => {
+                    self.waiting = true;
+                    let net = net.clone();
+                    ctx.worker.spawn(async move {
+                        Done::Paired(
+                            net.finish_pairing(*pending, matches)
+                                .await
+                                .map_err(|e| e.to_string()),
+                        )
+                    });
+                }
+                None => self.pending = Some(pending),
+            }
+            return;
+        }
+        if self.waiting {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(if self.invite.is_some() {
+                    "Waiting for your partner to join…"
+                } else {
+                    "Waiting for your partner…"
+                });
+            });
+        }
+
+        if let Some((text, expires, (size, modules))) = &self.invite {
+            let left = expires.saturating_sub(now_secs());
+            ui.label(format!(
+                "Ask your partner to scan this code (or copy the text below). It works once, for the next {}:{:02}.",
+                left / 60,
+                left % 60
+            ));
+            widgets::qr(ui, *size, modules, 300.0);
+            let mut shown = text.clone();
+            ui.add(
+                egui::TextEdit::multiline(&mut shown)
+                    .desired_rows(3)
+                    .desired_width(460.0),
+            )
+            .on_hover_text("Invite text");
+            if ui.button("Copy invite text").clicked() {
+                ui.ctx().copy_text(text.clone());
+            }
+            ui.ctx().request_repaint_after(Duration::from_secs(1));
+            if left == 0 {
+                self.invite = None;
+                self.waiting = false;
+                self.error =
+                    Some("The invite expired. Make a new one when you are both ready.".into());
+            }
+            return;
+        }
+        if self.waiting {
+            return;
+        }
+
+        ui.group(|ui| {
+            ui.label(egui::RichText::new("Invite my partner").strong());
+            if ui.button("Invite my partner").clicked() {
+                self.error = None;
+                self.waiting = true;
+                match net.create_invite(Duration::from_secs(600)) {
+                    Ok(invite) => {
+                        let text = invite.to_text();
+                        let expires = invite.expires;
+                        let modules = qr::modules(&text).unwrap_or((0, Vec::new()));
+                        self.invite = Some((text, expires, modules));
+                        let net = net.clone();
+                        ctx.worker.spawn(async move {
+                            Done::Pending(
+                                net.host(&invite)
+                                    .await
+                                    .map(Box::new)
+                                    .map_err(|e| e.to_string()),
+                            )
+                        });
+                    }
+                    Err(e) => {
+                        self.waiting = false;
+                        self.error = Some(e.to_string());
+                    }
+                }
+            }
+        });
+        ui.group(|ui| {
+            ui.label(egui::RichText::new("Join my partner").strong());
+            widgets::area(ui, "Invite text", &mut self.paste, 3);
+            ui.horizontal(|ui| {
+                let l = ui.label("QR image file");
+                ui.add(egui::TextEdit::singleline(&mut self.path).desired_width(260.0))
+                    .labelled_by(l.id);
+                if ui.button("Choose…").clicked()
+                    && let Some(p) = rfd::FileDialog::new()
+                        .add_filter("Images", &["png", "jpg", "jpeg"])
+                        .pick_file()
+                {
+                    self.path = p.display().to_string();
+                }
+                if ui
+                    .add_enabled(
+                        !self.path.trim().is_empty(),
+                        egui::Button::new("Read image"),
+                    )
+                    .clicked()
+                {
+                    let path = self.path.trim().to_string();
+                    ctx.worker.blocking(move || {
+                        Done::QrRead(
+                            std::fs::read(&path)
+                                .map_err(|e| format!("could not read {path}: {e}"))
+                                .and_then(|b| qr::decode_image(&b).map_err(|e| e.to_string())),
+                        )
+                    });
+                }
+            });
+            if ui
+                .add_enabled(!self.paste.trim().is_empty(), egui::Button::new("Join"))
+                .clicked()
+            {
+                self.error = None;
+                match Invite::from_text(&self.paste) {
+                    Ok(invite) => {
+                        self.waiting = true;
+                        let net = net.clone();
+                        ctx.worker.spawn(async move {
+                            Done::Pending(
+                                net.join(&invite)
+                                    .await
+                                    .map(Box::new)
+                                    .map_err(|e| e.to_string()),
+                            )
+                        });
+                    }
+                    Err(e) => self.error = Some(e.to_string()),
+                }
+            }
+        });
+    }
+
+    fn paired_ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
+        let c = ctx.cache;
+        widgets::heading(ui, "Your partner");
+        if let Some(p) = &c.partner {
+            ui.label(format!(
+                "Paired with {}.",
+                p.name.clone().unwrap_or_else(|| "your partner".into())
+            ));
+            ui.label(format!(
+                "Their device: {}",
+                &p.endpoint[..p.endpoint.len().min(16)]
+            ));
+            ui.label(match p.last_sync {
+                Some(t) => format!("Last synced {}", widgets::when(t)),
+                None => "Not synced yet".into(),
+            });
+        }
+        ui.label(if ctx.net.online {
+            "Online now."
+        } else {
+            "Not reachable right now."
+        });
+        widgets::note(ui, "To end the pairing, go to Settings.");
+        let _ = &mut self.confirm_unpair;
+    }
+}

@@ -1,0 +1,406 @@
+//! An unlocked session: the device, a cache of what the pages show, the network,
+//! navigation, and locking.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use kintsugi_device::{
+    Boundary, CheckIn, Device, DiaryEntry, DocKind, Event, Letter, LetterDraft, NetSettings,
+    Network, Partner, PartnerId, PartnerInfo, Promise, SharedEntry, StageProgress, Status,
+};
+use tokio::sync::broadcast;
+
+use crate::AppConfig;
+use crate::guide::Guide;
+use crate::pages::Pages;
+use crate::widgets::{self, GOLD};
+use crate::work::{Done, Worker};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    Home,
+    Boundaries,
+    Checkins,
+    Letters,
+    Promises,
+    Diary,
+    Stage(u8),
+    Pair,
+    Settings,
+}
+
+/// What the pages read. Rebuilt when a document changes, never per frame, so a
+/// frame costs the same with ten entries or ten thousand.
+#[derive(Default)]
+pub struct Cache {
+    pub me: Option<PartnerId>,
+    pub partners: Vec<Partner>,
+    pub boundaries: Vec<Boundary>,
+    pub checkins: Vec<CheckIn>,
+    pub letters: Vec<Letter>,
+    pub drafts: Vec<LetterDraft>,
+    pub promises: Vec<Promise>,
+    pub diary: Vec<DiaryEntry>,
+    pub stages: Vec<StageProgress>,
+    pub shared: Vec<SharedEntry>,
+    pub status: Option<Status>,
+    pub partner: Option<PartnerInfo>,
+    pub settings: Option<NetSettings>,
+}
+
+impl Cache {
+    fn load(device: &Device) -> Self {
+        Self {
+            me: device.me().ok(),
+            partners: device.partners().unwrap_or_default(),
+            boundaries: device.boundaries().unwrap_or_default(),
+            checkins: device.checkins().unwrap_or_default(),
+            letters: device.letters().unwrap_or_default(),
+            drafts: device.drafts().unwrap_or_default(),
+            promises: device.promises().unwrap_or_default(),
+            diary: device.diary_entries().unwrap_or_default(),
+            stages: device.stages().unwrap_or_default(),
+            shared: device.shared_entries().unwrap_or_default(),
+            status: device.status().ok(),
+            partner: device.partner().ok().flatten(),
+            settings: device.net_settings().ok(),
+        }
+    }
+
+    pub fn is_me(&self, id: &PartnerId) -> bool {
+        self.me.as_ref() == Some(id)
+    }
+
+    /// "You" for this profile, the partner's display name otherwise.
+    pub fn name(&self, id: &PartnerId) -> String {
+        if self.is_me(id) {
+            return "You".into();
+        }
+        self.partners
+            .iter()
+            .find(|p| &p.id == id)
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| "Your partner".into())
+    }
+
+    pub fn partner_id(&self) -> Option<PartnerId> {
+        self.partners
+            .iter()
+            .find(|p| !self.is_me(&p.id))
+            .map(|p| p.id.clone())
+    }
+
+    pub fn paired(&self) -> bool {
+        self.status.as_ref().map(|s| s.paired).unwrap_or(false)
+    }
+}
+
+/// The network as the UI sees it.
+#[derive(Default)]
+pub struct NetState {
+    pub net: Option<Arc<Network>>,
+    pub error: Option<String>,
+    pub online: bool,
+    pub received: u64,
+    pub syncing: bool,
+}
+
+pub struct Session {
+    device: Device,
+    events: broadcast::Receiver<Event>,
+    pub cache: Cache,
+    pub net: NetState,
+    page: Page,
+    pages: Pages,
+    _watch: kintsugi_device::Watcher,
+    last_input: Instant,
+    toasts: Vec<(String, bool, Instant)>,
+}
+
+impl Session {
+    pub fn new(device: Device, config: &AppConfig, worker: &Worker) -> Self {
+        let events = device.subscribe();
+        // Entries written by another process (a CLI command, `kintsugi sync`) show up
+        // here without a restart.
+        let watch = device.watch(Duration::from_millis(500));
+        let cache = Cache::load(&device);
+        if config.network {
+            let d = device.clone();
+            let overrides = config.net.clone();
+            worker.spawn(async move {
+                Done::NetworkStarted(
+                    d.start_network(&overrides)
+                        .await
+                        .map(Arc::new)
+                        .map_err(|e| e.to_string()),
+                )
+            });
+        }
+        Self {
+            device,
+            events,
+            cache,
+            net: NetState::default(),
+            page: Page::Home,
+            pages: Pages::default(),
+            _watch: watch,
+            last_input: Instant::now(),
+            toasts: Vec::new(),
+        }
+    }
+
+    pub fn page(&self) -> Page {
+        self.page
+    }
+
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    pub fn network_ready(&self) -> bool {
+        self.net.net.is_some()
+    }
+
+    pub fn toast(&mut self, text: impl Into<String>, error: bool) {
+        self.toasts.push((text.into(), error, Instant::now()));
+    }
+
+    fn start_sync(&mut self, worker: &Worker) {
+        if let Some(net) = &self.net.net {
+            let _guard = worker.handle().enter();
+            match net.start_sync() {
+                Ok(started) => self.net.syncing = started,
+                Err(e) => self.net.error = Some(e.to_string()),
+            }
+        }
+    }
+
+    pub fn on_done(&mut self, done: Done, worker: &Worker) {
+        match done {
+            Done::Command(Ok(msg)) => {
+                if !msg.is_empty() {
+                    self.toast(msg, false);
+                }
+            }
+            Done::Command(Err(e)) => self.toast(e, true),
+            Done::NetworkStarted(Ok(net)) => {
+                self.net.net = Some(net);
+                self.net.error = None;
+                if self.cache.paired() {
+                    self.start_sync(worker);
+                }
+            }
+            Done::NetworkStarted(Err(e)) => self.net.error = Some(e),
+            Done::Paired(Ok(name)) => {
+                self.toast(format!("Paired with {name}."), false);
+                self.refresh();
+                self.pages.pair.reset();
+                self.start_sync(worker);
+            }
+            Done::Unpaired(result) => {
+                match result {
+                    Ok(true) => self.toast("Unpaired. Your partner's device was told.", false),
+                    Ok(false) => self.toast(
+                        "Unpaired. Your partner's device could not be reached.",
+                        false,
+                    ),
+                    Err(e) => self.toast(e, true),
+                }
+                self.net.syncing = false;
+                self.refresh();
+            }
+            other => self.pages.pair.on_done(other),
+        }
+    }
+
+    fn refresh(&mut self) {
+        self.cache = Cache::load(&self.device);
+    }
+
+    fn drain_events(&mut self) {
+        let mut changed = false;
+        loop {
+            match self.events.try_recv() {
+                Ok(Event::Changed {
+                    doc: DocKind::Shared | DocKind::Diary,
+                    ..
+                }) => changed = true,
+                Ok(Event::PartnerOnline) => {
+                    self.net.online = true;
+                    self.net.received = 0;
+                }
+                Ok(Event::PartnerOffline) => self.net.online = false,
+                Ok(Event::SyncProgress { bytes }) => self.net.received = bytes,
+                Ok(Event::InSync) | Ok(Event::Paired) => changed = true,
+                Ok(Event::Unpaired) => {
+                    self.net.syncing = false;
+                    self.net.online = false;
+                    changed = true;
+                }
+                Ok(Event::Locked) => {}
+                Err(broadcast::error::TryRecvError::Lagged(_)) => changed = true,
+                Err(_) => break,
+            }
+        }
+        if changed {
+            self.refresh();
+        }
+    }
+
+    pub fn shutdown(&mut self, worker: &Worker) {
+        if let Some(net) = self.net.net.take() {
+            let _ = worker.handle().block_on(async {
+                tokio::time::timeout(Duration::from_secs(3), net.shutdown()).await
+            });
+        }
+        self.device.lock();
+    }
+
+    /// Draws the session; returns true when it should lock.
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        worker: &Worker,
+        guide: &Guide,
+        config: &AppConfig,
+    ) -> bool {
+        self.drain_events();
+        let ctx = ui.ctx().clone();
+        if ctx.input(|i| !i.events.is_empty() || i.pointer.is_moving()) {
+            self.last_input = Instant::now();
+        }
+        let lock_key = ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::L));
+        let idle = self.last_input.elapsed() >= self.pages.settings.auto_lock(config.auto_lock);
+        ctx.request_repaint_after(Duration::from_secs(1));
+        let mut lock = lock_key || idle;
+
+        egui::Panel::top("top").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.label(egui::RichText::new("Kintsugi").strong().color(GOLD));
+                ui.separator();
+                ui.label(self.link_text());
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    if ui
+                        .button("Lock")
+                        .on_hover_text("Lock now (Ctrl+L)")
+                        .clicked()
+                    {
+                        lock = true;
+                    }
+                });
+            });
+        });
+
+        egui::Panel::left("nav")
+            .resizable(false)
+            .default_size(190.0)
+            .show(ui, |ui| {
+                ui.add_space(6.0);
+                for (page, label) in [
+                    (Page::Home, "Home"),
+                    (Page::Boundaries, "Boundaries"),
+                    (Page::Checkins, "Check-ins"),
+                    (Page::Letters, "Letters"),
+                    (Page::Promises, "Promises"),
+                    (Page::Diary, "Private diary"),
+                ] {
+                    if ui.selectable_label(self.page == page, label).clicked() {
+                        self.page = page;
+                    }
+                }
+                ui.separator();
+                ui.label(egui::RichText::new("The seven stages").weak());
+                for n in 1..=7u8 {
+                    let title = guide.stage(n).map(|s| s.title.as_str()).unwrap_or("");
+                    if ui
+                        .selectable_label(self.page == Page::Stage(n), format!("{n}. {title}"))
+                        .clicked()
+                    {
+                        self.page = Page::Stage(n);
+                    }
+                }
+                ui.separator();
+                if ui
+                    .selectable_label(
+                        self.page == Page::Pair,
+                        if self.cache.paired() {
+                            "Partner"
+                        } else {
+                            "Pair with my partner"
+                        },
+                    )
+                    .clicked()
+                {
+                    self.page = Page::Pair;
+                }
+                if ui
+                    .selectable_label(self.page == Page::Settings, "Settings")
+                    .clicked()
+                {
+                    self.page = Page::Settings;
+                }
+            });
+
+        self.toasts
+            .retain(|(_, _, at)| at.elapsed() < Duration::from_secs(5));
+        if !self.toasts.is_empty() {
+            egui::Panel::bottom("toasts").show(ui, |ui| {
+                for (text, error, _) in &self.toasts {
+                    if *error {
+                        widgets::error_text(ui, text);
+                    } else {
+                        ui.label(egui::RichText::new(text).color(GOLD));
+                    }
+                }
+            });
+        }
+
+        let mut goto = None;
+        egui::CentralPanel::default().show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .auto_shrink([false, false])
+                .show(ui, |ui| {
+                    let mut pctx = crate::pages::Ctx {
+                        device: &self.device,
+                        worker,
+                        cache: &self.cache,
+                        guide,
+                        net: &self.net,
+                        goto: &mut goto,
+                    };
+                    self.pages.ui(self.page, ui, &mut pctx);
+                });
+        });
+        if let Some(p) = goto {
+            self.page = p;
+        }
+        lock
+    }
+
+    fn link_text(&self) -> String {
+        if !self.cache.paired() {
+            return "Not paired — your journal stays on this device".into();
+        }
+        let who = self
+            .cache
+            .partner
+            .as_ref()
+            .and_then(|p| p.name.clone())
+            .unwrap_or_else(|| "Your partner".into());
+        if self.net.online {
+            if self.net.received > 64 * 1024 {
+                format!(
+                    "{who} is online — received {} KiB",
+                    self.net.received / 1024
+                )
+            } else {
+                format!("{who} is online")
+            }
+        } else {
+            match self.cache.partner.as_ref().and_then(|p| p.last_sync) {
+                Some(t) => format!("{who} is offline — last synced {}", widgets::when(t)),
+                None => format!("{who} is offline — not synced yet"),
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! Small pieces every screen uses: the look, labelled inputs, a crisp QR code.
+
+use egui::{Color32, CornerRadius, RichText, Stroke, Ui};
+
+/// Warm, quiet colours: gold seams on dark ceramic, as in kintsugi itself.
+pub const GOLD: Color32 = Color32::from_rgb(0xC9, 0xA2, 0x27);
+
+pub fn style(ctx: &egui::Context) {
+    ctx.set_visuals(egui::Visuals::dark());
+    ctx.global_style_mut(|s| {
+        s.spacing.item_spacing = egui::vec2(8.0, 8.0);
+        s.spacing.button_padding = egui::vec2(10.0, 5.0);
+        s.visuals.selection.bg_fill = Color32::from_rgb(0x7A, 0x62, 0x14);
+        s.visuals.hyperlink_color = GOLD;
+    });
+}
+
+pub fn heading(ui: &mut Ui, text: &str) {
+    ui.label(RichText::new(text).heading().color(GOLD));
+}
+
+/// A one-line text field with a visible label that is also its accessible name.
+pub fn field(ui: &mut Ui, label: &str, value: &mut String) -> egui::Response {
+    ui.horizontal(|ui| {
+        let l = ui.label(label);
+        ui.add(egui::TextEdit::singleline(value).desired_width(320.0))
+            .labelled_by(l.id)
+    })
+    .inner
+}
+
+pub fn password(ui: &mut Ui, label: &str, value: &mut String) -> egui::Response {
+    ui.horizontal(|ui| {
+        let l = ui.label(label);
+        ui.add(
+            egui::TextEdit::singleline(value)
+                .password(true)
+                .desired_width(280.0),
+        )
+        .labelled_by(l.id)
+    })
+    .inner
+}
+
+pub fn area(ui: &mut Ui, label: &str, value: &mut String, rows: usize) -> egui::Response {
+    let l = ui.label(label);
+    ui.add(
+        egui::TextEdit::multiline(value)
+            .desired_rows(rows)
+            .desired_width(f32::INFINITY),
+    )
+    .labelled_by(l.id)
+}
+
+/// Paints the code module by module, so it stays sharp at any size.
+pub fn qr(ui: &mut Ui, size: usize, modules: &[bool], side: f32) -> egui::Response {
+    let quiet = 4usize;
+    let total = size + 2 * quiet;
+    let (rect, response) = ui.allocate_exact_size(egui::vec2(side, side), egui::Sense::hover());
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, CornerRadius::ZERO, Color32::WHITE);
+    let cell = side / total as f32;
+    for y in 0..size {
+        for x in 0..size {
+            if modules.get(y * size + x).copied().unwrap_or(false) {
+                let min =
+                    rect.min + egui::vec2((x + quiet) as f32 * cell, (y + quiet) as f32 * cell);
+                painter.rect_filled(
+                    egui::Rect::from_min_size(min, egui::vec2(cell.ceil(), cell.ceil())),
+                    CornerRadius::ZERO,
+                    Color32::BLACK,
+                );
+            }
+        }
+    }
+    painter.rect_stroke(
+        rect,
+        CornerRadius::ZERO,
+        Stroke::new(1.0, GOLD),
+        egui::StrokeKind::Outside,
+    );
+    response.on_hover_text("Invite QR code")
+}
+
+/// A rough passphrase strength hint: length and variety. Argon2id does the real
+/// work; this only nudges people away from the weakest choices.
+pub fn strength(p: &str) -> (&'static str, Color32) {
+    let len = p.chars().count();
+    let classes = [
+        p.chars().any(|c| c.is_lowercase()),
+        p.chars().any(|c| c.is_uppercase()),
+        p.chars().any(|c| c.is_ascii_digit()),
+        p.chars().any(|c| !c.is_alphanumeric()),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
+    let words = p.split_whitespace().count();
+    if len == 0 {
+        ("", Color32::GRAY)
+    } else if len < 8 {
+        ("Too short", Color32::from_rgb(0xD0, 0x50, 0x50))
+    } else if len >= 20 || (words >= 4 && len >= 16) || (len >= 14 && classes >= 3) {
+        ("Strong", Color32::from_rgb(0x5C, 0xB8, 0x5C))
+    } else if len >= 12 || classes >= 3 {
+        ("Fair: a few more words would help", GOLD)
+    } else {
+        (
+            "Weak: try a short sentence",
+            Color32::from_rgb(0xE0, 0x90, 0x40),
+        )
+    }
+}
+
+pub fn when(ms: i64) -> String {
+    kintsugi_device::format_time(ms)
+}
+
+pub fn error_text(ui: &mut Ui, text: &str) {
+    ui.label(RichText::new(text).color(Color32::from_rgb(0xE0, 0x70, 0x70)));
+}
+
+pub fn note(ui: &mut Ui, text: &str) {
+    ui.label(RichText::new(text).weak().italics());
+}
