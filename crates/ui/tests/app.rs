@@ -1,0 +1,288 @@
+//! The real app, driven through egui_kittest: the same `KintsugiApp` the window runs,
+//! a real encrypted profile in a temporary folder, real iroh on loopback.
+
+use std::time::{Duration, Instant};
+
+use egui::accesskit::Role;
+use egui_kittest::kittest::Queryable;
+use egui_kittest::{Harness, SnapshotOptions};
+use kintsugi_device::{Device, KdfParams, NetOverrides, NetworkMode, Options};
+use kintsugi_ui::{AppConfig, KintsugiApp, Page};
+
+fn config(dir: &std::path::Path, network: bool) -> AppConfig {
+    let mut c = AppConfig::new(dir.join("profile"));
+    c.kdf = KdfParams::INSECURE_FAST;
+    c.network = network;
+    c.net = NetOverrides {
+        mode: Some(NetworkMode::Direct),
+        bind: Some("127.0.0.1:0".into()),
+        relay: None,
+    };
+    c
+}
+
+fn app(config: AppConfig) -> Harness<'static, KintsugiApp> {
+    Harness::builder()
+        .with_size(egui::vec2(1100.0, 800.0))
+        .build_eframe(move |cc| KintsugiApp::new(&cc.egui_ctx, config))
+}
+
+/// Steps frames until `cond` holds; background work needs real time.
+fn wait(h: &mut Harness<'static, KintsugiApp>, what: &str, cond: impl Fn(&KintsugiApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        h.step();
+        if cond(h.state()) {
+            h.run_steps(2);
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(15));
+    }
+}
+
+/// Steps frames until a widget with this label (or containing it) is on screen:
+/// the UI shows a change a frame or two after the device reports it.
+fn see(h: &mut Harness<'static, KintsugiApp>, label: &str, exact: bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let found = if exact {
+            h.query_by_label(label).is_some()
+        } else {
+            h.query_by_label_contains(label).is_some()
+        };
+        if found {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{label:?} never appeared");
+        h.step();
+        std::thread::sleep(Duration::from_millis(15));
+    }
+}
+
+fn input<'a>(h: &'a Harness<'static, KintsugiApp>, label: &'a str) -> egui_kittest::Node<'a> {
+    for role in [Role::TextInput, Role::PasswordInput, Role::MultilineTextInput] {
+        if let Some(n) = h.query_by_role_and_label(role, label) {
+            return n;
+        }
+    }
+    panic!("no input labelled {label:?}");
+}
+
+fn click(h: &mut Harness<'static, KintsugiApp>, label: &str) {
+    h.get_by_role_and_label(Role::Button, label).click();
+    h.run_steps(2);
+}
+
+fn type_into(h: &mut Harness<'static, KintsugiApp>, label: &str, text: &str) {
+    let n = input(h, label);
+    n.focus();
+    n.type_text(text);
+    h.run_steps(2);
+}
+
+/// The side navigation is drawn first, so its entry is the first match (the home
+/// page links to some of the same places).
+fn nav(h: &mut Harness<'static, KintsugiApp>, label: &str) {
+    h.get_all_by_label(label).next().unwrap_or_else(|| panic!("no {label:?} in the navigation")).click();
+    h.run_steps(3);
+}
+
+fn create(h: &mut Harness<'static, KintsugiApp>, name: &str) {
+    type_into(h, "Your name", name);
+    type_into(h, "Passphrase", "a long passphrase for tests");
+    type_into(h, "Repeat passphrase", "a long passphrase for tests");
+    click(h, "Create profile");
+    wait(h, "the profile to open", |a| a.page() == Some(Page::Home));
+}
+
+fn device(h: &Harness<'static, KintsugiApp>) -> Device {
+    h.state().device().cloned().expect("unlocked")
+}
+
+#[test]
+fn onboarding_creates_an_encrypted_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(config(dir.path(), false));
+    h.run_steps(2);
+    see(&mut h, "Create your profile", true);
+    create(&mut h, "Ari");
+    assert!(Device::exists(&dir.path().join("profile")));
+    assert_eq!(device(&h).status().unwrap().name.as_deref(), Some("Ari"));
+    see(&mut h, "Welcome, Ari", false);
+    // Locking with Ctrl+L returns to the unlock screen.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::L);
+    h.run_steps(3);
+    assert_eq!(h.state().page(), None);
+    h.get_by_role_and_label(Role::Button, "Unlock");
+}
+
+#[test]
+fn unlock_refuses_a_wrong_passphrase_then_opens_with_the_right_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("profile");
+    let d = Device::create(&path, "Bea", b"right one", Options { kdf: KdfParams::INSECURE_FAST }).unwrap();
+    d.propose_boundary("Kept from before", None).unwrap();
+    d.lock();
+    let mut h = app(config(dir.path(), false));
+    h.run_steps(2);
+    type_into(&mut h, "Passphrase", "wrong one");
+    click(&mut h, "Unlock");
+    wait(&mut h, "the refusal", |_| true);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while h.query_by_label("wrong passphrase").is_none() {
+        assert!(Instant::now() < deadline, "no wrong-passphrase message");
+        h.step();
+        std::thread::sleep(Duration::from_millis(15));
+    }
+    assert_eq!(h.state().page(), None);
+    type_into(&mut h, "Passphrase", "right one");
+    click(&mut h, "Unlock");
+    wait(&mut h, "the session", |a| a.page() == Some(Page::Home));
+    nav(&mut h, "Boundaries");
+    see(&mut h, "Kept from before", true);
+}
+
+#[test]
+fn every_entry_kind_can_be_written_and_seen_and_a_diary_entry_shared() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(config(dir.path(), false));
+    h.run_steps(2);
+    create(&mut h, "Ari");
+    let d = device(&h);
+
+    nav(&mut h, "Boundaries");
+    type_into(&mut h, "New boundary", "No phones at dinner");
+    type_into(&mut h, "Category (optional)", "home");
+    click(&mut h, "Propose");
+    wait(&mut h, "the boundary", |_| d.boundaries().unwrap().len() == 1);
+    see(&mut h, "No phones at dinner", true);
+
+    nav(&mut h, "Check-ins");
+    type_into(&mut h, "What went well", "A long walk");
+    click(&mut h, "Save check-in");
+    wait(&mut h, "the check-in", |_| d.checkins().unwrap().len() == 1);
+    assert_eq!(d.checkins().unwrap()[0].went_well.as_deref(), Some("A long walk"));
+    see(&mut h, "Went well: A long walk", false);
+
+    nav(&mut h, "Letters");
+    type_into(&mut h, "Title", "To you");
+    type_into(&mut h, "Letter", "I am sorry.");
+    click(&mut h, "Save draft");
+    wait(&mut h, "the draft", |_| d.drafts().unwrap().len() == 1);
+    click(&mut h, "Send \"To you\"");
+    wait(&mut h, "the sent letter", |_| d.letters().unwrap().len() == 1 && d.drafts().unwrap().is_empty());
+    see(&mut h, "To you (apology) — sent", false);
+
+    nav(&mut h, "Promises");
+    type_into(&mut h, "I promise", "Call at lunch");
+    click(&mut h, "Make this promise");
+    wait(&mut h, "the promise", |_| d.promises().unwrap().len() == 1);
+    see(&mut h, "Call at lunch — You promised", false);
+
+    nav(&mut h, "Private diary");
+    type_into(&mut h, "New entry", "Only for me, for now");
+    click(&mut h, "Save entry");
+    wait(&mut h, "the diary entry", |_| d.diary_entries().unwrap().len() == 1);
+    see(&mut h, "Only for me, for now", true);
+    click(&mut h, "Share with my partner");
+    see(&mut h, "will keep its own copy", false);
+    click(&mut h, "Share it");
+    wait(&mut h, "the shared entry", |_| d.shared_entries().unwrap().len() == 1);
+
+    nav(&mut h, "3. Talk honestly");
+    see(&mut h, "Prompts for your diary", true);
+    h.get_all_by_role_and_label(Role::Button, "Write about this").next().unwrap().click();
+    h.run_steps(3);
+    assert_eq!(h.state().page(), Some(Page::Diary));
+    click(&mut h, "Save entry");
+    wait(&mut h, "the prompted entry", |_| d.diary_entries().unwrap().len() == 2);
+    assert_eq!(d.diary_entries().unwrap()[1].stage, Some(3));
+}
+
+#[test]
+fn two_app_windows_pair_by_pasted_text_and_sync() {
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut a = app(config(da.path(), true));
+    let mut b = app(config(db.path(), true));
+    a.run_steps(2);
+    b.run_steps(2);
+    create(&mut a, "Ari");
+    create(&mut b, "Bea");
+    wait(&mut a, "A's network", |x| x.network_ready());
+    wait(&mut b, "B's network", |x| x.network_ready());
+
+    nav(&mut a, "Pair with my partner");
+    click(&mut a, "Invite my partner");
+    a.run_steps(3);
+    let text = a.get_by_label("Invite text").value().expect("invite text");
+    assert!(text.starts_with("KINTSUGI:"), "{text}");
+
+    nav(&mut b, "Pair with my partner");
+    type_into(&mut b, "Invite text", &text);
+    click(&mut b, "Join");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while a.query_by_label("It matches").is_none() || b.query_by_label("It matches").is_none() {
+        assert!(Instant::now() < deadline, "the codes never showed");
+        a.step();
+        b.step();
+        std::thread::sleep(Duration::from_millis(15));
+    }
+    see(&mut a, "Connected to Bea", false);
+    see(&mut b, "Connected to Ari", false);
+    click(&mut a, "It matches");
+    click(&mut b, "It matches");
+    let (ad, bd) = (device(&a), device(&b));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while ad.partner().unwrap().is_none() || bd.partner().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "pairing never completed");
+        a.step();
+        b.step();
+        std::thread::sleep(Duration::from_millis(15));
+    }
+
+    // A writes in its window; it shows in B's.
+    nav(&mut a, "Boundaries");
+    type_into(&mut a, "New boundary", "Written in Ari's window");
+    click(&mut a, "Propose");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    nav(&mut b, "Boundaries");
+    while b.query_by_label("Written in Ari's window").is_none() {
+        assert!(Instant::now() < deadline, "the entry never reached Bea's window");
+        a.step();
+        b.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // And B can agree, which only a partner can complete.
+    click(&mut b, "Agree");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !ad.boundaries().unwrap().iter().any(|x| x.status == kintsugi_device::BoundaryStatus::Agreed) {
+        assert!(Instant::now() < deadline, "the agreement never reached Ari");
+        a.step();
+        b.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn snapshot(h: &mut Harness<'static, KintsugiApp>, name: &str) {
+    // Software rendering differs a little between Mesa versions; the tolerance keeps
+    // snapshots stable there while still catching a changed layout.
+    h.run_steps(4);
+    h.snapshot_options(name, &SnapshotOptions::new().threshold(2.0).max_failed_pixels(400));
+}
+
+#[test]
+fn snapshots_of_the_main_screens() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(config(dir.path(), false));
+    h.run_steps(2);
+    snapshot(&mut h, "create-profile");
+    create(&mut h, "Ari");
+    nav(&mut h, "1. Acknowledge what happened");
+    snapshot(&mut h, "stage-1");
+    nav(&mut h, "Settings");
+    snapshot(&mut h, "settings");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::L);
+    h.run_steps(3);
+    snapshot(&mut h, "unlock");
+}
