@@ -342,6 +342,16 @@ impl Device {
         Watcher { stop, handle }
     }
 
+    /// How many records a document's log holds (as far as this handle has read).
+    pub fn log_records(&self, doc: DocKind) -> Result<u64> {
+        self.with(|i| {
+            Ok(match doc {
+                DocKind::Shared => i.shared.log.record_count(),
+                DocKind::Diary => i.diary.log.record_count(),
+            })
+        })
+    }
+
     /// Rewrites both logs as single full saves, under the writers' lock.
     pub fn compact(&self) -> Result<()> {
         self.with(|i| {

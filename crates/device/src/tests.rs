@@ -92,3 +92,23 @@ fn sending_a_letter_moves_it_from_drafts_to_the_journal() {
     assert_eq!(letters[0].id, sent);
     assert_eq!(letters[0].body, "Together");
 }
+
+#[test]
+fn a_long_log_is_compacted_by_the_writer_and_nothing_is_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p");
+    let d = Device::create(&path, "Alex", b"pw", opts()).unwrap();
+    let other = Device::unlock(&path, b"pw", opts()).unwrap();
+    for i in 0..30 {
+        d.propose_boundary(&format!("b{i}"), None).unwrap();
+    }
+    let fresh = Device::unlock(&path, b"pw", opts()).unwrap();
+    assert_eq!(fresh.boundaries().unwrap().len(), 30);
+    // The second handle follows the replaced file and still writes.
+    other.refresh().unwrap();
+    assert_eq!(other.boundaries().unwrap().len(), 30);
+    other.propose_boundary("after", None).unwrap();
+    assert_eq!(Device::unlock(&path, b"pw", opts()).unwrap().boundaries().unwrap().len(), 31);
+    let size = std::fs::metadata(path.join(SHARED_LOG)).unwrap().len();
+    assert!(fresh.log_records(DocKind::Shared).unwrap() < 20, "the log was not compacted ({size} bytes)");
+}

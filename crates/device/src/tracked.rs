@@ -54,6 +54,12 @@ macro_rules! persisted {
 persisted!(SharedJournal, LogKind::Shared, "shared journal");
 persisted!(PrivateDiary, LogKind::Diary, "private diary");
 
+/// How many records a log may grow to before a writer compacts it.
+#[cfg(not(test))]
+const COMPACT_AFTER_RECORDS: u64 = 2000;
+#[cfg(test)]
+const COMPACT_AFTER_RECORDS: u64 = 20;
+
 pub(crate) struct Tracked<D> {
     pub doc: D,
     pub log: DocLog,
@@ -125,6 +131,13 @@ impl<D: Persisted> Tracked<D> {
             Ok(foreign) => {
                 self.torn = None;
                 self.apply(&foreign)?;
+                if self.log.record_count() >= COMPACT_AFTER_RECORDS {
+                    // Many small records make every open slower; fold them into one.
+                    // A failure here loses nothing: the log is intact as it was.
+                    if let Err(e) = self.compact() {
+                        tracing::warn!(doc = D::NAME, error = %e, "compaction failed; will try again later");
+                    }
+                }
                 Ok((value, true))
             }
             Err(e) => {
