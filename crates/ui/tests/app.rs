@@ -61,7 +61,11 @@ fn see(h: &mut Harness<'static, KintsugiApp>, label: &str, exact: bool) {
 }
 
 fn input<'a>(h: &'a Harness<'static, KintsugiApp>, label: &'a str) -> egui_kittest::Node<'a> {
-    for role in [Role::TextInput, Role::PasswordInput, Role::MultilineTextInput] {
+    for role in [
+        Role::TextInput,
+        Role::PasswordInput,
+        Role::MultilineTextInput,
+    ] {
         if let Some(n) = h.query_by_role_and_label(role, label) {
             return n;
         }
@@ -84,7 +88,10 @@ fn type_into(h: &mut Harness<'static, KintsugiApp>, label: &str, text: &str) {
 /// The side navigation is drawn first, so its entry is the first match (the home
 /// page links to some of the same places).
 fn nav(h: &mut Harness<'static, KintsugiApp>, label: &str) {
-    h.get_all_by_label(label).next().unwrap_or_else(|| panic!("no {label:?} in the navigation")).click();
+    h.get_all_by_label(label)
+        .next()
+        .unwrap_or_else(|| panic!("no {label:?} in the navigation"))
+        .click();
     h.run_steps(3);
 }
 
@@ -121,7 +128,15 @@ fn onboarding_creates_an_encrypted_profile() {
 fn unlock_refuses_a_wrong_passphrase_then_opens_with_the_right_one() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("profile");
-    let d = Device::create(&path, "Bea", b"right one", Options { kdf: KdfParams::INSECURE_FAST }).unwrap();
+    let d = Device::create(
+        &path,
+        "Bea",
+        b"right one",
+        Options {
+            kdf: KdfParams::INSECURE_FAST,
+        },
+    )
+    .unwrap();
     d.propose_boundary("Kept from before", None).unwrap();
     d.lock();
     let mut h = app(config(dir.path(), false));
@@ -155,14 +170,19 @@ fn every_entry_kind_can_be_written_and_seen_and_a_diary_entry_shared() {
     type_into(&mut h, "New boundary", "No phones at dinner");
     type_into(&mut h, "Category (optional)", "home");
     click(&mut h, "Propose");
-    wait(&mut h, "the boundary", |_| d.boundaries().unwrap().len() == 1);
+    wait(&mut h, "the boundary", |_| {
+        d.boundaries().unwrap().len() == 1
+    });
     see(&mut h, "No phones at dinner", true);
 
     nav(&mut h, "Check-ins");
     type_into(&mut h, "What went well", "A long walk");
     click(&mut h, "Save check-in");
     wait(&mut h, "the check-in", |_| d.checkins().unwrap().len() == 1);
-    assert_eq!(d.checkins().unwrap()[0].went_well.as_deref(), Some("A long walk"));
+    assert_eq!(
+        d.checkins().unwrap()[0].went_well.as_deref(),
+        Some("A long walk")
+    );
     see(&mut h, "Went well: A long walk", false);
 
     nav(&mut h, "Letters");
@@ -171,7 +191,9 @@ fn every_entry_kind_can_be_written_and_seen_and_a_diary_entry_shared() {
     click(&mut h, "Save draft");
     wait(&mut h, "the draft", |_| d.drafts().unwrap().len() == 1);
     click(&mut h, "Send \"To you\"");
-    wait(&mut h, "the sent letter", |_| d.letters().unwrap().len() == 1 && d.drafts().unwrap().is_empty());
+    wait(&mut h, "the sent letter", |_| {
+        d.letters().unwrap().len() == 1 && d.drafts().unwrap().is_empty()
+    });
     see(&mut h, "To you (apology) — sent", false);
 
     nav(&mut h, "Promises");
@@ -183,20 +205,29 @@ fn every_entry_kind_can_be_written_and_seen_and_a_diary_entry_shared() {
     nav(&mut h, "Private diary");
     type_into(&mut h, "New entry", "Only for me, for now");
     click(&mut h, "Save entry");
-    wait(&mut h, "the diary entry", |_| d.diary_entries().unwrap().len() == 1);
+    wait(&mut h, "the diary entry", |_| {
+        d.diary_entries().unwrap().len() == 1
+    });
     see(&mut h, "Only for me, for now", true);
     click(&mut h, "Share with my partner");
     see(&mut h, "will keep its own copy", false);
     click(&mut h, "Share it");
-    wait(&mut h, "the shared entry", |_| d.shared_entries().unwrap().len() == 1);
+    wait(&mut h, "the shared entry", |_| {
+        d.shared_entries().unwrap().len() == 1
+    });
 
     nav(&mut h, "3. Talk honestly");
     see(&mut h, "Prompts for your diary", true);
-    h.get_all_by_role_and_label(Role::Button, "Write about this").next().unwrap().click();
+    h.get_all_by_role_and_label(Role::Button, "Write about this")
+        .next()
+        .unwrap()
+        .click();
     h.run_steps(3);
     assert_eq!(h.state().page(), Some(Page::Diary));
     click(&mut h, "Save entry");
-    wait(&mut h, "the prompted entry", |_| d.diary_entries().unwrap().len() == 2);
+    wait(&mut h, "the prompted entry", |_| {
+        d.diary_entries().unwrap().len() == 2
+    });
     assert_eq!(d.diary_entries().unwrap()[1].stage, Some(3));
 }
 
@@ -248,7 +279,10 @@ fn two_app_windows_pair_by_pasted_text_and_sync() {
     let deadline = Instant::now() + Duration::from_secs(30);
     nav(&mut b, "Boundaries");
     while b.query_by_label("Written in Ari's window").is_none() {
-        assert!(Instant::now() < deadline, "the entry never reached Bea's window");
+        assert!(
+            Instant::now() < deadline,
+            "the entry never reached Bea's window"
+        );
         a.step();
         b.step();
         std::thread::sleep(Duration::from_millis(20));
@@ -256,7 +290,12 @@ fn two_app_windows_pair_by_pasted_text_and_sync() {
     // And B can agree, which only a partner can complete.
     click(&mut b, "Agree");
     let deadline = Instant::now() + Duration::from_secs(30);
-    while !ad.boundaries().unwrap().iter().any(|x| x.status == kintsugi_device::BoundaryStatus::Agreed) {
+    while !ad
+        .boundaries()
+        .unwrap()
+        .iter()
+        .any(|x| x.status == kintsugi_device::BoundaryStatus::Agreed)
+    {
         assert!(Instant::now() < deadline, "the agreement never reached Ari");
         a.step();
         b.step();
@@ -268,7 +307,10 @@ fn snapshot(h: &mut Harness<'static, KintsugiApp>, name: &str) {
     // Software rendering differs a little between Mesa versions; the tolerance keeps
     // snapshots stable there while still catching a changed layout.
     h.run_steps(4);
-    h.snapshot_options(name, &SnapshotOptions::new().threshold(2.0).max_failed_pixels(400));
+    h.snapshot_options(
+        name,
+        &SnapshotOptions::new().threshold(2.0).max_failed_pixels(400),
+    );
 }
 
 #[test]
