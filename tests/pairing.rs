@@ -308,3 +308,62 @@ async fn bundles_carry_changes_without_a_network() {
     );
     assert_eq!(texts(&b.device), ["first", "from Bea", "second"]);
 }
+
+fn free_loopback_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Both devices starting at the same moment dial each other; the tie-break must keep
+/// one session and drive it at once, not stall until a handshake times out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simultaneous_starts_settle_on_one_session_without_a_stall() {
+    let dirs = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = Device::create(&dirs.0.path().join("p"), "Ari", b"pw", opts()).unwrap();
+    let b = Device::create(&dirs.1.path().join("p"), "Bea", b"pw", opts()).unwrap();
+    let ports = (free_loopback_port(), free_loopback_port());
+    let at = |port: u16| NetOverrides {
+        mode: Some(NetworkMode::Direct),
+        bind: Some(format!("127.0.0.1:{port}")),
+        relay: None,
+    };
+    {
+        let (na, nb) = (
+            a.start_network(&at(ports.0)).await.unwrap(),
+            b.start_network(&at(ports.1)).await.unwrap(),
+        );
+        let invite = na.create_invite(Duration::from_secs(60)).unwrap();
+        let (h, j) = tokio::join!(na.host(&invite), nb.join(&invite));
+        let (x, y) = tokio::join!(
+            na.finish_pairing(h.unwrap(), true),
+            nb.finish_pairing(j.unwrap(), true)
+        );
+        x.unwrap();
+        y.unwrap();
+        na.shutdown().await;
+        nb.shutdown().await;
+    }
+    for round in 0..3 {
+        let (oa, ob) = (at(ports.0), at(ports.1));
+        let (na, nb) = tokio::join!(a.start_network(&oa), b.start_network(&ob));
+        let (na, nb) = (na.unwrap(), nb.unwrap());
+        assert!(na.start_sync().unwrap() && nb.start_sync().unwrap());
+        let text = format!("round {round}");
+        a.propose_boundary(&text, None).unwrap();
+        let started = Instant::now();
+        while !texts(&b).contains(&text) {
+            // A stall would last until the 15 s handshake timeout.
+            assert!(
+                started.elapsed() < Duration::from_secs(8),
+                "round {round}: the change stalled"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        eprintln!("round {round}: arrived after {:?}", started.elapsed());
+        na.shutdown().await;
+        nb.shutdown().await;
+    }
+}

@@ -202,7 +202,17 @@ impl Device {
         };
         let secret = self.with(|i| Ok(i.keys.keyring.device_secret.clone()))?;
         let mut cfg = NetConfig { mode, bind, relay };
-        let node = match Node::spawn(&secret, &cfg).await {
+        // A network this process just shut down may hold the port for a moment
+        // longer (its socket closes asynchronously): retry briefly before giving up.
+        let mut attempt = Node::spawn(&secret, &cfg).await;
+        for _ in 0..20 {
+            if attempt.is_ok() || bind.port() == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            attempt = Node::spawn(&secret, &cfg).await;
+        }
+        let node = match attempt {
             Ok(node) => node,
             // Another process of this profile (a running `kintsugi sync`, the app)
             // holds the stable port: this one can still dial out from any port.

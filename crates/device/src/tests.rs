@@ -108,7 +108,17 @@ fn a_long_log_is_compacted_by_the_writer_and_nothing_is_lost() {
     other.refresh().unwrap();
     assert_eq!(other.boundaries().unwrap().len(), 30);
     other.propose_boundary("after", None).unwrap();
-    assert_eq!(Device::unlock(&path, b"pw", opts()).unwrap().boundaries().unwrap().len(), 31);
+    assert_eq!(
+        Device::unlock(&path, b"pw", opts())
+            .unwrap()
+            .boundaries()
+            .unwrap()
+            .len(),
+        31
+    );
     let size = std::fs::metadata(path.join(SHARED_LOG)).unwrap().len();
-    assert!(fresh.log_records(DocKind::Shared).unwrap() < 20, "the log was not compacted ({size} bytes)");
+    assert!(
+        fresh.log_records(DocKind::Shared).unwrap() < 20,
+        "the log was not compacted ({size} bytes)"
+    );
 }

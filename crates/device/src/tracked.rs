@@ -60,6 +60,9 @@ const COMPACT_AFTER_RECORDS: u64 = 2000;
 #[cfg(test)]
 const COMPACT_AFTER_RECORDS: u64 = 20;
 
+/// A single appended chunk this large triggers a compaction too.
+const COMPACT_AFTER_BYTES: usize = 256 * 1024;
+
 pub(crate) struct Tracked<D> {
     pub doc: D,
     pub log: DocLog,
@@ -131,7 +134,11 @@ impl<D: Persisted> Tracked<D> {
             Ok(foreign) => {
                 self.torn = None;
                 self.apply(&foreign)?;
-                if self.log.record_count() >= COMPACT_AFTER_RECORDS {
+                // A big chunk (a first sync, a bundle) is stored far more compactly as
+                // part of a full save, and loads faster that way.
+                if self.log.record_count() >= COMPACT_AFTER_RECORDS
+                    || chunk.len() >= COMPACT_AFTER_BYTES
+                {
                     // Many small records make every open slower; fold them into one.
                     // A failure here loses nothing: the log is intact as it was.
                     if let Err(e) = self.compact() {

@@ -144,7 +144,8 @@ impl Node {
         if cfg.mode == NetworkMode::Local {
             // mDNS on the local network, under iroh's generic service name: it reveals
             // that an iroh endpoint is present, not that it is Kintsugi.
-            builder = builder.address_lookup(iroh_mdns_address_lookup::MdnsAddressLookup::builder());
+            builder =
+                builder.address_lookup(iroh_mdns_address_lookup::MdnsAddressLookup::builder());
         }
         builder = match (cfg.mode, &cfg.relay) {
             (NetworkMode::Anywhere, Some(url)) => {

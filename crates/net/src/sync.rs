@@ -443,8 +443,19 @@ async fn run_on(
     result
 }
 
+/// When both devices dial each other at about the same moment, the session dialed
+/// by the lower endpoint id is kept; a call that arrives later than this after our
+/// own dial means the partner lost the old session, so theirs replaces ours.
+const CROSSING_WINDOW: Duration = Duration::from_secs(3);
+
+type SessionFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<SessionEnd, NetError>> + Send>>;
+
 /// Keeps the partner in sync for as long as it runs: accepts the partner's sessions,
 /// dials the partner when no session is up, and backs off while it is unreachable.
+/// Exactly one session is driven at a time; a newer call from the partner replaces
+/// the current one (it means the partner's side of it is gone), except for a
+/// crossing dial, which the tie-break settles.
 pub async fn serve(
     node: Arc<Node>,
     partner: EndpointId,
@@ -453,45 +464,52 @@ pub async fn serve(
     mut stop: watch::Receiver<bool>,
 ) {
     let mut backoff = Duration::from_millis(200);
+    let mut incoming: Option<Connection> = None;
     loop {
         if *stop.borrow() {
             return;
         }
-        // Dial, unless the partner dials us first.
-        let dialed = {
-            let node = node.clone();
-            let replica = replica.clone();
-            let key = couple_key.clone();
-            let stop = stop.clone();
-            async move { dial(&node, partner, &key, replica.as_ref(), Until::Live, stop).await }
+        let (mut session, mut dialed): (SessionFuture, bool) = match incoming.take() {
+            Some(conn) => (
+                accept_owned(&node, conn, &couple_key, &replica, &stop),
+                false,
+            ),
+            None => {
+                let (node, key, replica, stop) = (
+                    node.clone(),
+                    couple_key.clone(),
+                    replica.clone(),
+                    stop.clone(),
+                );
+                (
+                    Box::pin(async move {
+                        dial(&node, partner, &key, replica.as_ref(), Until::Live, stop).await
+                    }),
+                    true,
+                )
+            }
         };
-        tokio::pin!(dialed);
-        let outcome = tokio::select! {
-            r = &mut dialed => Some(r),
-            conn = node.next_sync_connection() => {
-                let Some(conn) = conn else { return };
-                // Crossing dials: the lower endpoint id's outgoing session wins, so
-                // both sides keep the same one.
-                if partner < node.id() {
-                    Some(accept(&node, conn, &couple_key, replica.as_ref(), stop.clone()).await)
-                } else {
-                    tokio::select! {
-                        r = &mut dialed => { conn.close(7u32.into(), b"crossed"); Some(r) }
-                        _ = tokio::time::sleep(Duration::from_millis(500)) => {
-                            Some(accept(&node, conn, &couple_key, replica.as_ref(), stop.clone()).await)
-                        }
+        let mut started = tokio::time::Instant::now();
+        let end = loop {
+            tokio::select! {
+                r = &mut session => break r,
+                conn = node.next_sync_connection() => {
+                    let Some(conn) = conn else { return };
+                    if dialed && node.id() < partner && started.elapsed() < CROSSING_WINDOW {
+                        conn.close(7u32.into(), b"crossed");
+                        continue;
                     }
+                    session = accept_owned(&node, conn, &couple_key, &replica, &stop);
+                    dialed = false;
+                    started = tokio::time::Instant::now();
                 }
+                _ = stop.changed() => return,
             }
-            _ = stop.changed() => return,
         };
-        match outcome {
-            Some(Ok(SessionEnd::PartnerUnpaired)) | Some(Ok(SessionEnd::Stopped)) => return,
-            Some(Ok(_)) => backoff = Duration::from_millis(200),
-            Some(Err(e)) => {
-                tracing::debug!(error = %e, "sync session ended");
-            }
-            None => {}
+        match end {
+            Ok(SessionEnd::PartnerUnpaired) | Ok(SessionEnd::Stopped) => return,
+            Ok(_) => backoff = Duration::from_millis(200),
+            Err(e) => tracing::debug!(error = %e, "sync session ended"),
         }
         // Wait before the next dial, but take the partner's call at once.
         let jitter =
@@ -499,15 +517,23 @@ pub async fn serve(
         tokio::select! {
             _ = tokio::time::sleep(backoff + jitter) => {}
             conn = node.next_sync_connection() => {
-                if let Some(conn) = conn {
-                    let r = accept(&node, conn, &couple_key, replica.as_ref(), stop.clone()).await;
-                    if matches!(r, Ok(SessionEnd::PartnerUnpaired) | Ok(SessionEnd::Stopped)) {
-                        return;
-                    }
-                }
+                let Some(conn) = conn else { return };
+                incoming = Some(conn);
+                continue;
             }
             _ = stop.changed() => return,
         }
         backoff = (backoff * 2).min(Duration::from_secs(10));
     }
+}
+
+fn accept_owned(
+    node: &Arc<Node>,
+    conn: Connection,
+    key: &Secret32,
+    replica: &Arc<dyn Replica>,
+    stop: &watch::Receiver<bool>,
+) -> SessionFuture {
+    let (node, key, replica, stop) = (node.clone(), key.clone(), replica.clone(), stop.clone());
+    Box::pin(async move { accept(&node, conn, &key, replica.as_ref(), stop).await })
 }
