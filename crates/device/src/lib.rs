@@ -104,7 +104,22 @@ pub struct Status {
     pub warnings: Vec<String>,
 }
 
+/// Typed lists of the shared journal, valid for the heads they were read at. A UI
+/// frame asks for the same list many times between changes; reading 10,000 entries
+/// out of Automerge costs tens of milliseconds, a copy of the cached list about one.
+#[derive(Default)]
+struct Lists {
+    heads: Vec<automerge::ChangeHash>,
+    boundaries: Option<Vec<Boundary>>,
+    checkins: Option<Vec<CheckIn>>,
+    letters: Option<Vec<Letter>>,
+    promises: Option<Vec<Promise>>,
+    shared: Option<Vec<SharedEntry>>,
+    stages: Option<Vec<StageProgress>>,
+}
+
 struct Inner {
+    lists: Lists,
     dir: PathBuf,
     keys: Unlocked,
     me: PartnerId,
@@ -210,6 +225,7 @@ impl Device {
             changes: Arc::new(changes),
             tap: Arc::new(Mutex::new(None)),
             inner: Arc::new(Mutex::new(Some(Inner {
+                lists: Lists::default(),
                 dir: dir.to_path_buf(),
                 keys,
                 me,
@@ -300,6 +316,26 @@ impl Device {
 
     fn read_shared<R>(&self, f: impl FnOnce(&SharedJournal, &PartnerId) -> R) -> Result<R> {
         self.with(|i| Ok(f(&i.shared.doc, &i.me)))
+    }
+
+    /// A shared-journal list from the cache, read afresh only when the document's
+    /// heads moved since it was cached.
+    fn cached<T: Clone>(
+        &self,
+        slot: impl FnOnce(&mut Lists) -> &mut Option<Vec<T>>,
+        read: impl FnOnce(&SharedJournal) -> Vec<T>,
+    ) -> Result<Vec<T>> {
+        self.with(|i| {
+            let heads = i.shared.doc.heads();
+            if heads != i.lists.heads {
+                i.lists = Lists {
+                    heads,
+                    ..Lists::default()
+                };
+            }
+            let doc = &i.shared.doc;
+            Ok(slot(&mut i.lists).get_or_insert_with(|| read(doc)).clone())
+        })
     }
 
     fn read_diary<R>(&self, f: impl FnOnce(&PrivateDiary, &PartnerId) -> R) -> Result<R> {
@@ -504,7 +540,7 @@ impl Device {
     }
 
     pub fn boundaries(&self) -> Result<Vec<Boundary>> {
-        self.read_shared(|s, _| s.boundaries())
+        self.cached(|l| &mut l.boundaries, |s| s.boundaries())
     }
 
     // --- check-ins ------------------------------------------------------------
@@ -515,7 +551,7 @@ impl Device {
     }
 
     pub fn checkins(&self) -> Result<Vec<CheckIn>> {
-        self.read_shared(|s, _| s.checkins())
+        self.cached(|l| &mut l.checkins, |s| s.checkins())
     }
 
     // --- letters --------------------------------------------------------------
@@ -553,7 +589,7 @@ impl Device {
     }
 
     pub fn letters(&self) -> Result<Vec<Letter>> {
-        self.read_shared(|s, _| s.letters())
+        self.cached(|l| &mut l.letters, |s| s.letters())
     }
 
     // --- promises -------------------------------------------------------------
@@ -570,7 +606,7 @@ impl Device {
     }
 
     pub fn promises(&self) -> Result<Vec<Promise>> {
-        self.read_shared(|s, _| s.promises())
+        self.cached(|l| &mut l.promises, |s| s.promises())
     }
 
     // --- private diary --------------------------------------------------------
@@ -597,7 +633,7 @@ impl Device {
     }
 
     pub fn shared_entries(&self) -> Result<Vec<SharedEntry>> {
-        self.read_shared(|s, _| s.shared_entries())
+        self.cached(|l| &mut l.shared, |s| s.shared_entries())
     }
 
     // --- stages ---------------------------------------------------------------
@@ -607,7 +643,7 @@ impl Device {
     }
 
     pub fn stages(&self) -> Result<Vec<StageProgress>> {
-        self.read_shared(|s, _| s.stages())
+        self.cached(|l| &mut l.stages, |s| s.stages())
     }
 
     // --- export ---------------------------------------------------------------
