@@ -1,0 +1,895 @@
+//! The benchmark itself: every figure of the issue, each beside its baseline.
+//!
+//! Two real devices (profiles in a temporary directory, iroh endpoints on loopback)
+//! are paired and driven through the device API from this thread, while their
+//! network tasks run on a two-worker tokio runtime, as in the app.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail, ensure};
+use automerge::AutoCommit;
+use automerge::sync::State;
+use kintsugi_device::{DIARY_LOG, KdfParams, SHARED_LOG};
+use kintsugi_journal::SharedJournal;
+use kintsugi_store::{DocLog, LogKind, Unlocked};
+use serde::Serialize;
+use tokio::runtime::Runtime;
+
+use crate::baseline::{MemSync, iroh_round_trips, plain_appends, plain_load, sync_in_memory};
+use crate::child;
+use crate::report::{Figure, GrowthRow, Target};
+use crate::side::{PASSPHRASE, Side, pair, settle};
+use crate::stats::{median, ms, percentile};
+use crate::workload::Texts;
+
+/// How much work a run does. `--quick` shrinks everything so CI can run it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sizes {
+    /// Shared entries on the big profile, and diary entries beside them.
+    pub entries: usize,
+    /// Smaller histories `one_entry_bytes` is measured at (the big one is `entries`).
+    pub histories: [usize; 2],
+    /// Timed live writes, after at least `warmup_writes` untimed ones (and none
+    /// sooner than `WARM_UP` after the devices started syncing).
+    pub live_writes: usize,
+    pub warmup_writes: usize,
+    /// Live writes per row of the growth table.
+    pub growth_live_writes: usize,
+    /// Writes whose wire bytes are measured, per history (the median is reported).
+    pub bytes_samples: usize,
+    /// Timed durable writes, network off.
+    pub write_samples: usize,
+    pub list_reps: usize,
+    /// Fresh child processes that open the big profile.
+    pub open_reps: usize,
+    /// Repetitions of the in-memory baselines.
+    pub baseline_reps: usize,
+    /// Catch-ups, each by a fresh empty partner (the median is reported).
+    pub catch_up_reps: usize,
+    pub rtt_samples: usize,
+}
+
+impl Sizes {
+    pub const FULL: Sizes = Sizes {
+        entries: 10_000,
+        histories: [10, 1_000],
+        live_writes: 200,
+        warmup_writes: 10,
+        growth_live_writes: 20,
+        bytes_samples: 5,
+        write_samples: 200,
+        list_reps: 30,
+        open_reps: 3,
+        baseline_reps: 3,
+        catch_up_reps: 3,
+        rtt_samples: 200,
+    };
+
+    pub const QUICK: Sizes = Sizes {
+        entries: 200,
+        histories: [10, 100],
+        live_writes: 20,
+        warmup_writes: 3,
+        growth_live_writes: 5,
+        bytes_samples: 3,
+        write_samples: 20,
+        list_reps: 5,
+        open_reps: 1,
+        baseline_reps: 1,
+        catch_up_reps: 1,
+        rtt_samples: 20,
+    };
+}
+
+pub struct Outcome {
+    pub machine: String,
+    pub figures: Vec<Figure>,
+    pub growth: Vec<GrowthRow>,
+    pub notes: Vec<String>,
+}
+
+/// How long the wire must be silent before an exchange counts as finished. QUIC
+/// delays acknowledgements by up to 25 ms; this waits well past that.
+const QUIET: Duration = Duration::from_millis(150);
+/// Between timed live writes: long enough for the acknowledgement to finish.
+const LIVE_QUIET: Duration = Duration::from_millis(40);
+/// Live writes are timed only this long after both devices started syncing, so the
+/// figure is the steady state; what happens before is reported on its own (it is
+/// where two devices that dialled each other at once settle on one connection).
+const WARM_UP: Duration = Duration::from_millis(2500);
+/// A live write slower than this is called a stall in the notes.
+const STALL: Duration = Duration::from_secs(1);
+
+fn progress(msg: impl AsRef<str>) {
+    eprintln!("[kintsugi-bench] {}", msg.as_ref());
+}
+
+pub fn run(sizes: &Sizes) -> Result<Outcome> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    let tmp = tempfile::Builder::new()
+        .prefix("kintsugi-bench-")
+        .tempdir()
+        .context("creating a temporary directory")?;
+    let machine = crate::machine::describe(tmp.path());
+    progress(format!("machine: {machine}"));
+    let mut b = Bench {
+        rt,
+        sizes: sizes.clone(),
+        figures: Vec::new(),
+        growth: Vec::new(),
+        notes: Vec::new(),
+        texts: Texts::new(7),
+        rtt_ms: Vec::new(),
+        open_baseline_ms: 0.0,
+    };
+    let load_before = crate::machine::load_average();
+    b.all(tmp.path())?;
+    if let (Some(x), Some(y)) = (load_before, crate::machine::load_average()) {
+        b.note(format!(
+            "1-minute load average {x:.2} when the run started and {y:.2} when it ended, on {} cores",
+            std::thread::available_parallelism().map_or(0, |n| n.get())
+        ));
+    }
+    Ok(Outcome {
+        machine,
+        figures: b.figures,
+        growth: b.growth,
+        notes: b.notes,
+    })
+}
+
+struct Bench {
+    rt: Runtime,
+    sizes: Sizes,
+    figures: Vec<Figure>,
+    growth: Vec<GrowthRow>,
+    notes: Vec<String>,
+    texts: Texts,
+    rtt_ms: Vec<f64>,
+    open_baseline_ms: f64,
+}
+
+/// Per-write samples of live writes.
+#[derive(Default)]
+struct Live {
+    /// The write call on A, until it returned (durable on A).
+    write_ms: Vec<f64>,
+    /// From the write returning on A until the entry is durable and readable on B.
+    latency_ms: Vec<f64>,
+    texts: Vec<String>,
+}
+
+/// One catch-up of an empty partner, and its in-memory baseline.
+struct CatchUp {
+    started: Instant,
+    took_ms: f64,
+    /// UDP bytes both endpoints sent.
+    sent: u64,
+    base: MemSync,
+    /// `save_after` on the in-memory partner: time and bytes.
+    persist: (Duration, usize),
+    frames: u64,
+    a_sent: u64,
+    b_sent: u64,
+    b_recv: u64,
+    b_dgrams: u64,
+    online_ms: Option<f64>,
+    sessions: usize,
+    /// When the largest payload reached the partner, and its size.
+    arrived: Option<(f64, usize)>,
+    log_bytes: u64,
+    save_bytes: usize,
+}
+
+/// One entry's cost on the wire, medians over a few writes.
+struct OneEntry {
+    wire: f64,
+    frames: f64,
+}
+
+impl Bench {
+    fn note(&mut self, s: impl Into<String>) {
+        let s = s.into();
+        progress(&s);
+        self.notes.push(s);
+    }
+
+    fn all(&mut self, root: &Path) -> Result<()> {
+        let n = self.sizes.entries;
+
+        progress("iroh round trips on loopback (baseline of live_sync)");
+        let rtts = self
+            .rt
+            .block_on(iroh_round_trips(self.sizes.rtt_samples, 256))?;
+        self.rtt_ms = rtts.into_iter().map(ms).collect();
+        self.note(format!(
+            "iroh loopback round trip of a 256-byte frame: p50 {:.3} ms, p99 {:.3} ms",
+            median(&self.rtt_ms),
+            percentile(&self.rtt_ms, 99.0)
+        ));
+
+        progress("pairing Ari and Bea over loopback");
+        let mut a = Side::create(root, "Ari")?;
+        let mut bea = Side::create(root, "Bea")?;
+        // (Bea is handed to the catch-ups, which may replace her.)
+        a.start_network(&self.rt)?;
+        bea.start_network(&self.rt)?;
+        pair(&self.rt, &a, &bea)?;
+
+        // The second pair starts syncing now, so whatever it takes to settle happens
+        // while the first pair is measured.
+        let (mut c, mut d, growth_started) = self.start_growth_pair(root)?;
+
+        let last_id = self.fill(&a, n)?;
+        let (mut bea, started) = self.catch_ups(root, &mut a, bea, &last_id)?;
+        // Measured on Ari, idle after the catch-up; the profile now also holds Bea's
+        // name, so the baselines are saved again.
+        self.list(&a, n)?;
+        let shared_save = plaintext_save(&a.dir, SHARED_LOG, LogKind::Shared)?;
+        let diary_save = plaintext_save(&a.dir, DIARY_LOG, LogKind::Diary)?;
+        self.open(&a, &shared_save, &diary_save)?;
+        self.storage(&a, &shared_save)?;
+        let live = self.live_sync(&mut a, &mut bea, started)?;
+        let big = self.one_entry(&mut a, &mut bea, self.sizes.bytes_samples)?;
+        a.stop_network(&self.rt);
+        bea.stop_network(&self.rt);
+        drop(bea);
+        self.write(&a, root)?;
+        drop(a);
+
+        let small = self.growth(&mut c, &mut d, growth_started)?;
+        let row_big = GrowthRow {
+            history: n,
+            write_p50_ms: median(&live.write_ms),
+            live_sync_p50_ms: median(&live.latency_ms),
+            one_entry_wire_bytes: big.wire,
+            one_entry_frame_bytes: big.frames,
+        };
+        let base = small.first().map(|r| r.one_entry_wire_bytes).unwrap_or(0.0);
+        for r in small.iter().chain(std::iter::once(&row_big)) {
+            let mut f = Figure::new("one_entry_bytes", r.one_entry_wire_bytes, "B")
+                .variant(r.history.to_string())
+                .baseline(base);
+            if r.history == n {
+                f = f.target(Target::Ratio(1.2));
+            }
+            self.figures.push(f);
+        }
+        self.growth.extend(small);
+        self.growth.push(row_big);
+        self.order_figures();
+        Ok(())
+    }
+
+    /// The issue's order, whatever order they were measured in.
+    fn order_figures(&mut self) {
+        const ORDER: [&str; 10] = [
+            "live_sync",
+            "catch_up_10k",
+            "wire_bytes_10k",
+            "one_entry_bytes",
+            "open_10k",
+            "unlock_argon2",
+            "write",
+            "list_10k",
+            "rss_10k",
+            "storage_10k",
+        ];
+        self.figures
+            .sort_by_key(|f| ORDER.iter().position(|o| *o == f.name).unwrap_or(99));
+    }
+
+    /// Ari writes `n` boundaries and `n` diary entries, one durable command each, as
+    /// a person would over the years. Returns the last boundary's id.
+    fn fill(&mut self, a: &Side, n: usize) -> Result<String> {
+        progress(format!(
+            "Ari writes {n} shared entries and {n} diary entries"
+        ));
+        let started = Instant::now();
+        let mut last = String::new();
+        let mut by_size: Vec<(usize, f64)> = Vec::new();
+        for i in 0..n {
+            let text = self.texts.boundary();
+            let t = Instant::now();
+            last = a.device.propose_boundary(&text, None)?;
+            by_size.push((i, ms(t.elapsed())));
+            if (i + 1) % (n / 5).max(1) == 0 {
+                progress(format!("  {} shared entries", i + 1));
+            }
+        }
+        for i in 0..n {
+            let text = self.texts.diary();
+            let mood = 1 + self.texts.below(5) as u8;
+            let stage = 1 + (i % 7) as u8;
+            a.device.add_diary_entry(&text, Some(mood), Some(stage))?;
+        }
+        let window = |lo: usize, hi: usize| {
+            let s: Vec<f64> = by_size
+                .iter()
+                .filter(|(i, _)| (lo..hi).contains(i))
+                .map(|(_, v)| *v)
+                .collect();
+            median(&s)
+        };
+        self.note(format!(
+            "setup: {n} + {n} durable writes took {:.1} s; a shared write's p50 was {:.2} ms for the first 100 entries and {:.2} ms for the last 100 (network up, not syncing)",
+            started.elapsed().as_secs_f64(),
+            window(0, 100),
+            window(n.saturating_sub(100), n)
+        ));
+        Ok(last)
+    }
+
+    fn list(&mut self, a: &Side, n: usize) -> Result<()> {
+        progress("listing");
+        let mut shared = Vec::new();
+        let mut diary = Vec::new();
+        let mut cached = Vec::new();
+        for _ in 0..self.sizes.list_reps {
+            let t = Instant::now();
+            let l = a.device.boundaries()?;
+            shared.push(ms(t.elapsed()));
+            ensure!(l.len() == n, "expected {n} boundaries, listed {}", l.len());
+            // What a frame would pay if the device kept this typed list and handed
+            // out copies: the cost of the copy.
+            let t = Instant::now();
+            let copy = std::hint::black_box(l.clone());
+            cached.push(ms(t.elapsed()));
+            drop(copy);
+            drop(l);
+            let t = Instant::now();
+            let l = a.device.diary_entries()?;
+            diary.push(ms(t.elapsed()));
+            drop(l);
+        }
+        self.figures
+            .push(Figure::new("list_10k", median(&shared), "ms").target(Target::Value(5.0)));
+        self.note(format!(
+            "list_10k: boundaries() p50 {:.2} ms, min {:.2} ms; diary_entries() of {n} p50 {:.2} ms; a copy of the typed list of {n} (what a cached list would cost a frame) p50 {:.2} ms",
+            median(&shared),
+            percentile(&shared, 0.0),
+            median(&diary),
+            median(&cached)
+        ));
+        Ok(())
+    }
+
+    fn open(&mut self, a: &Side, shared_save: &[u8], diary_save: &[u8]) -> Result<()> {
+        progress("opening the profile in fresh processes");
+        let mut opens = Vec::new();
+        for _ in 0..self.sizes.open_reps {
+            opens.push(child::spawn(&a.dir)?);
+        }
+        let n = self.sizes.entries;
+        for o in &opens {
+            ensure!(
+                o.shared_entries == n && o.diary_entries == n,
+                "the child saw {} shared and {} diary entries, expected {n} of each",
+                o.shared_entries,
+                o.diary_entries
+            );
+        }
+        let open_ms: Vec<f64> = opens.iter().map(|o| o.open_ms).collect();
+        // The baseline, like the open, in fresh processes.
+        let mut base = Vec::new();
+        let mut base_hwm = 0;
+        for _ in 0..self.sizes.open_reps {
+            let r = child::spawn_plain(&[shared_save, diary_save])?;
+            base.push(r.load_ms);
+            base_hwm = base_hwm.max(r.hwm_kib);
+        }
+        let in_process = ms(plain_load(&[shared_save, diary_save])?);
+        self.open_baseline_ms = median(&base);
+        self.figures.push(
+            Figure::new("open_10k", median(&open_ms), "ms")
+                .baseline(median(&base))
+                .target(Target::Ratio(1.3)),
+        );
+        let hwm = opens.iter().map(|o| o.hwm_kib).max().unwrap_or(0);
+        self.figures
+            .push(Figure::new("rss_10k", hwm as f64 / 1024.0, "MiB").target(Target::Value(150.0)));
+        let o = &opens[0];
+        let log_bytes = file_len(&a.dir.join(SHARED_LOG))? + file_len(&a.dir.join(DIARY_LOG))?;
+        self.note(format!(
+            "open_10k: the profile as the app leaves it ({} log records, {} bytes; plaintext saves {} + {} bytes); {} runs: {:?} ms; of which reading and decrypting the logs {:.0} ms, Automerge loading their {} chunks {:.0} ms",
+            o.records,
+            log_bytes,
+            shared_save.len(),
+            diary_save.len(),
+            opens.len(),
+            open_ms.iter().map(|v| v.round()).collect::<Vec<_>>(),
+            o.read_decrypt_ms,
+            o.records,
+            o.automerge_load_ms,
+        ));
+        self.note(format!(
+            "open_10k baseline: automerge::load of the two plaintext saves in a fresh process {:.0} ms (in this warm process {in_process:.0} ms)",
+            median(&base)
+        ));
+        self.note(format!(
+            "rss_10k: peak {:.1} MiB right after the open, {:.1} MiB after listing everything once ({:.1} ms); resident at the end {:.1} MiB. A fresh process that only loads the plaintext saves peaks at {:.1} MiB",
+            o.hwm_after_open_kib as f64 / 1024.0,
+            o.hwm_kib as f64 / 1024.0,
+            o.first_lists_ms,
+            o.rss_kib as f64 / 1024.0,
+            base_hwm as f64 / 1024.0
+        ));
+
+        // Argon2id with the parameters every real profile uses, on its own.
+        let mut argon = Vec::new();
+        for i in 0..self.sizes.baseline_reps {
+            let salt = [i as u8; 16];
+            let t = Instant::now();
+            let key = kintsugi_crypto::derive_passphrase_key(PASSPHRASE, &salt, KdfParams::STRONG)?;
+            argon.push(ms(t.elapsed()));
+            drop(key);
+        }
+        self.figures
+            .push(Figure::new("unlock_argon2", median(&argon), "ms"));
+        Ok(())
+    }
+
+    fn storage(&mut self, a: &Side, shared_save: &[u8]) -> Result<()> {
+        progress("compaction");
+        let path = a.dir.join(SHARED_LOG);
+        let before = file_len(&path)?;
+        let t = Instant::now();
+        a.device.compact()?;
+        let took = t.elapsed();
+        let after = file_len(&path)?;
+        self.figures.push(
+            Figure::new("storage_10k", after as f64, "B")
+                .baseline(shared_save.len() as f64)
+                .target(Target::Ratio(1.2)),
+        );
+        let mut reopened = Vec::new();
+        for _ in 0..self.sizes.open_reps {
+            reopened.push(child::spawn(&a.dir)?.open_ms);
+        }
+        self.note(format!(
+            "storage_10k: the shared log was {before} bytes before compaction ({:.2}× the save); compacting both logs took {:.0} ms; opening the compacted profile takes {:.0} ms ({:.2}× the open_10k baseline)",
+            before as f64 / shared_save.len() as f64,
+            ms(took),
+            median(&reopened),
+            median(&reopened) / self.open_baseline_ms
+        ));
+        Ok(())
+    }
+
+    /// Catch-ups of a fresh, empty partner from Ari, `catch_up_reps` times (Ari
+    /// forgets the last partner and pairs with a new one in between). The last
+    /// partner stays paired and syncing; returns her and when syncing started.
+    fn catch_ups(
+        &mut self,
+        root: &Path,
+        a: &mut Side,
+        first: Side,
+        last_id: &str,
+    ) -> Result<(Side, Instant)> {
+        const NAMES: [&str; 5] = ["Bea", "Bex", "Bel", "Bet", "Bev"];
+        let n = self.sizes.entries;
+        let reps = self.sizes.catch_up_reps.clamp(1, NAMES.len());
+        let mut runs = Vec::new();
+        let mut bea = first;
+        for (rep, name) in NAMES.iter().enumerate().take(reps) {
+            if rep > 0 {
+                bea.stop_network(&self.rt);
+                a.stop_network(&self.rt);
+                a.device.forget_partner(false)?;
+                a.start_network(&self.rt)?;
+                bea = Side::create(root, name)?;
+                bea.start_network(&self.rt)?;
+                pair(&self.rt, a, &bea)?;
+            }
+            progress(format!(
+                "catch-up {}/{reps}: {name} (empty) syncs {n} entries from Ari",
+                rep + 1
+            ));
+            let before_sync = plaintext_save(&a.dir, SHARED_LOG, LogKind::Shared)?;
+            runs.push(self.catch_up(a, &mut bea, last_id, &before_sync)?);
+        }
+        let took: Vec<f64> = runs.iter().map(|r| r.took_ms).collect();
+        let base: Vec<f64> = runs
+            .iter()
+            .map(|r| r.base.elapsed.as_secs_f64() * 1000.0)
+            .collect();
+        let sent: Vec<f64> = runs.iter().map(|r| r.sent as f64).collect();
+        let base_bytes: Vec<f64> = runs.iter().map(|r| r.base.bytes as f64).collect();
+        self.figures.push(
+            Figure::new("catch_up_10k", median(&took), "ms")
+                .baseline(median(&base))
+                .target(Target::Ratio(1.5)),
+        );
+        self.figures.push(
+            Figure::new("wire_bytes_10k", median(&sent), "B")
+                .baseline(median(&base_bytes))
+                .target(Target::Ratio(1.1)),
+        );
+        let round = |v: &[f64]| v.iter().map(|x| x.round()).collect::<Vec<_>>();
+        self.note(format!(
+            "catch_up_10k: {} catch-ups took {:?} ms beside in-memory syncs of {:?} ms; UDP bytes {:?} beside {:?}",
+            runs.len(),
+            round(&took),
+            round(&base),
+            round(&sent),
+            round(&base_bytes)
+        ));
+        // The details of the median run.
+        let mut order: Vec<usize> = (0..runs.len()).collect();
+        order.sort_by(|x, y| runs[*x].took_ms.total_cmp(&runs[*y].took_ms));
+        let r = &runs[order[order.len() / 2]];
+        self.note(format!(
+            "wire_bytes_10k: the in-memory sync took {} messages of {} bytes; the sync protocol's frames carried {} bytes ({:.3}× the messages); on the wire Ari sent {} and her partner {} UDP bytes; the partner received {} datagrams averaging {:.0} bytes",
+            r.base.messages,
+            r.base.bytes,
+            r.frames,
+            r.frames as f64 / r.base.bytes as f64,
+            r.a_sent,
+            r.b_sent,
+            r.b_dgrams,
+            r.b_recv as f64 / r.b_dgrams.max(1) as f64
+        ));
+        if let (Some(online), Some((arrived, len))) = (r.online_ms, r.arrived) {
+            self.note(format!(
+                "catch_up_10k on the partner: a session was up after {online:.0} ms ({} session(s) opened); Ari's journal ({len} bytes of sync message) arrived after {arrived:.0} ms; durable and readable after {:.0} ms. In memory, applying that message takes {:.0} ms, and save_after() of what it added (what the device appends to the partner's log) {:.0} ms for {} bytes",
+                r.sessions,
+                r.took_ms,
+                ms(r.base.slowest_receive),
+                ms(r.persist.0),
+                r.persist.1
+            ));
+        }
+        self.note(format!(
+            "catch_up_10k: afterwards the partner's shared log is {} bytes, {:.2}× the save ({} bytes): the sync is persisted as one record of {n} separate changes",
+            r.log_bytes,
+            r.log_bytes as f64 / r.save_bytes as f64,
+            r.save_bytes
+        ));
+        let started = runs.last().map(|r| r.started).unwrap_or_else(Instant::now);
+        Ok((bea, started))
+    }
+
+    fn catch_up(
+        &mut self,
+        a: &mut Side,
+        bea: &mut Side,
+        last_id: &str,
+        shared_save: &[u8],
+    ) -> Result<CatchUp> {
+        let n = self.sizes.entries;
+        let bea_save = bea.device.shared_automerge_bytes()?;
+        a.reset_events();
+        bea.reset_events();
+        bea.sessions = 0;
+        bea.first_online = None;
+        // When each sync payload reached Bea, before she applied it.
+        let arrivals = Arc::new(Mutex::new(Vec::<(Instant, usize)>::new()));
+        let sink = arrivals.clone();
+        bea.device.tap_sync_payloads(Some(Box::new(move |p| {
+            if let Ok(mut v) = sink.lock() {
+                v.push((Instant::now(), p.len()));
+            }
+        })));
+        let sent_before = a.udp_sent() + bea.udp_sent();
+        let (a_sent0, b_sent0) = (a.udp_sent(), bea.udp_sent());
+        let (b_recv0, b_dgrams0) = bea.udp_received();
+        let frames0 = a.received_total + bea.received_total;
+        let t0 = Instant::now();
+        a.start_sync(&self.rt)?;
+        bea.start_sync(&self.rt)?;
+        let seen = bea.wait_until(&self.rt, Duration::from_secs(600), "the catch-up", |d| {
+            d.boundary(last_id).is_ok()
+        })?;
+        let took = seen - t0;
+        bea.device.tap_sync_payloads(None);
+        let biggest = arrivals
+            .lock()
+            .map_err(|_| anyhow!("the payload tap panicked"))?
+            .iter()
+            .copied()
+            .max_by_key(|(_, len)| *len);
+        let listed = bea.device.boundaries()?.len();
+        ensure!(
+            listed == n,
+            "{} has {listed} entries after the catch-up, expected {n}",
+            bea.name
+        );
+        let sent = settle(a, bea, QUIET)? - sent_before;
+        let (b_recv, b_dgrams) = bea.udp_received();
+
+        let mut da = AutoCommit::load(shared_save).map_err(|e| anyhow!("{e}"))?;
+        let mut db = AutoCommit::load(&bea_save).map_err(|e| anyhow!("{e}"))?;
+        let (mut sa, mut sb) = (State::new(), State::new());
+        let before = db.get_heads();
+        let base = sync_in_memory(&mut da, &mut sa, &mut db, &mut sb)?;
+        // What the device then writes to Bea's log: the changes since her old heads.
+        let t = Instant::now();
+        let chunk = db.save_after(&before);
+        let persist = (t.elapsed(), chunk.len());
+        Ok(CatchUp {
+            started: t0,
+            took_ms: ms(took),
+            sent,
+            base,
+            persist,
+            frames: a.received_total + bea.received_total - frames0,
+            a_sent: a.udp_sent() - a_sent0,
+            b_sent: bea.udp_sent() - b_sent0,
+            b_recv: b_recv - b_recv0,
+            b_dgrams: b_dgrams - b_dgrams0,
+            online_ms: bea.first_online.map(|o| ms(o - t0)),
+            sessions: bea.sessions,
+            arrived: biggest.map(|(at, len)| (ms(at - t0), len)),
+            log_bytes: file_len(&bea.dir.join(SHARED_LOG))?,
+            save_bytes: shared_save.len(),
+        })
+    }
+
+    fn live_sync(&mut self, a: &mut Side, bea: &mut Side, started: Instant) -> Result<Live> {
+        progress(format!(
+            "live sync: {} writes on Ari, each until durable and readable on Bea",
+            self.sizes.live_writes
+        ));
+        let rt = &self.rt;
+        let warm = warm_up(
+            rt,
+            &mut self.texts,
+            a,
+            bea,
+            self.sizes.warmup_writes,
+            started,
+        )?;
+        let snapshot = a.device.shared_automerge_bytes()?;
+        let me = a.device.me()?;
+        let live = live_writes(rt, &mut self.texts, a, bea, self.sizes.live_writes)?;
+
+        // The same changes, synced between two in-memory copies, plus one round trip.
+        let mut da = SharedJournal::load(&snapshot)?;
+        let mut db = AutoCommit::load(&snapshot).map_err(|e| anyhow!("{e}"))?;
+        let (mut sa, mut sb) = (State::new(), State::new());
+        sync_in_memory(da.doc_mut(), &mut sa, &mut db, &mut sb)?;
+        let mut mem = Vec::new();
+        let mut base = Vec::new();
+        for (i, text) in live.texts.iter().enumerate() {
+            da.propose_boundary(&me, text, None, kintsugi_device::now_ms())?;
+            let m = sync_in_memory(da.doc_mut(), &mut sa, &mut db, &mut sb)?;
+            mem.push(ms(m.elapsed));
+            base.push(ms(m.elapsed) + self.rtt_ms[i % self.rtt_ms.len()]);
+        }
+        for (p, v) in [("p50", 50.0), ("p99", 99.0)] {
+            let mut f = Figure::new("live_sync", percentile(&live.latency_ms, v), "ms")
+                .variant(p)
+                .baseline(percentile(&base, v));
+            if p == "p50" {
+                f = f.target(Target::Value(10.0));
+            }
+            self.figures.push(f);
+        }
+        self.note(format!(
+            "live_sync: {} writes at a history of {}+ entries; max {:.1} ms; in-memory sync alone p50 {:.3} ms; the write itself (durable on Ari) p50 {:.2} ms",
+            live.latency_ms.len(),
+            self.sizes.entries,
+            percentile(&live.latency_ms, 100.0),
+            median(&mem),
+            median(&live.write_ms)
+        ));
+        self.note_warm_up(&format!("Ari and {}", bea.name), &warm);
+        Ok(live)
+    }
+
+    fn note_warm_up(&mut self, who: &str, warm: &Live) {
+        let stalls: Vec<String> = warm
+            .latency_ms
+            .iter()
+            .filter(|v| **v >= ms(STALL))
+            .map(|v| format!("{:.1} s", v / 1000.0))
+            .collect();
+        self.note(format!(
+            "warm-up of {who}: {} untimed live writes {:.1} s after both started syncing, max {:.1} ms{}",
+            warm.latency_ms.len(),
+            WARM_UP.as_secs_f64(),
+            percentile(&warm.latency_ms, 100.0),
+            if stalls.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; STALLED: {} write(s) took {} to reach the partner",
+                    stalls.len(),
+                    stalls.join(", ")
+                )
+            }
+        ));
+    }
+
+    fn one_entry(&mut self, a: &mut Side, b: &mut Side, samples: usize) -> Result<OneEntry> {
+        one_entry(&self.rt, &mut self.texts, a, b, samples)
+    }
+
+    /// One durable write at a time on the big profile, network off, beside the same
+    /// number of bytes appended and fsynced to a plain file.
+    fn write(&mut self, a: &Side, root: &Path) -> Result<()> {
+        progress(format!(
+            "{} durable writes, network off",
+            self.sizes.write_samples
+        ));
+        let path = a.dir.join(SHARED_LOG);
+        let mut took = Vec::new();
+        let mut sizes = Vec::new();
+        for _ in 0..self.sizes.write_samples {
+            let text = self.texts.boundary();
+            let before = file_len(&path)?;
+            let t = Instant::now();
+            a.device.propose_boundary(&text, None)?;
+            took.push(ms(t.elapsed()));
+            sizes.push(file_len(&path)? - before);
+        }
+        let plain: Vec<f64> = plain_appends(root, &sizes)?.into_iter().map(ms).collect();
+        self.figures.push(
+            Figure::new("write", median(&took), "ms")
+                .baseline(median(&plain))
+                .target(Target::Ratio(1.5)),
+        );
+        let mut sorted = sizes.clone();
+        sorted.sort_unstable();
+        self.note(format!(
+            "write: p99 {:.2} ms beside a plain append's p99 {:.2} ms; a record is {} bytes (median) on disk",
+            percentile(&took, 99.0),
+            percentile(&plain, 99.0),
+            sorted.get(sorted.len() / 2).copied().unwrap_or(0)
+        ));
+        Ok(())
+    }
+
+    /// A second pair, paired and syncing, still empty.
+    fn start_growth_pair(&mut self, root: &Path) -> Result<(Side, Side, Instant)> {
+        progress("pairing Cal and Dee (the pair whose history grows)");
+        let rt = &self.rt;
+        let mut c = Side::create(root, "Cal")?;
+        let mut d = Side::create(root, "Dee")?;
+        c.start_network(rt)?;
+        d.start_network(rt)?;
+        pair(rt, &c, &d)?;
+        let started = Instant::now();
+        c.start_sync(rt)?;
+        d.start_sync(rt)?;
+        d.wait_until(rt, Duration::from_secs(60), "the first sync", |dev| {
+            dev.partners().map(|p| p.len() == 2).unwrap_or(false)
+        })?;
+        Ok((c, d, started))
+    }
+
+    /// The second pair grows its history live and is measured at the smaller sizes.
+    fn growth(&mut self, c: &mut Side, d: &mut Side, started: Instant) -> Result<Vec<GrowthRow>> {
+        progress("growth: Cal and Dee, measured as their history grows");
+        let rt = &self.rt;
+        let warm = warm_up(rt, &mut self.texts, c, d, 1, started)?;
+        let mut have = warm.latency_ms.len();
+        settle(c, d, QUIET)?;
+        let mut rows = Vec::new();
+        for &h in &self.sizes.histories {
+            let mut last = String::new();
+            while have < h {
+                last = c.device.propose_boundary(&self.texts.boundary(), None)?;
+                have += 1;
+            }
+            if !last.is_empty() {
+                d.wait_until(rt, Duration::from_secs(120), "the growth writes", |dev| {
+                    dev.boundary(&last).is_ok()
+                })?;
+            }
+            let bytes = one_entry(rt, &mut self.texts, c, d, self.sizes.bytes_samples)?;
+            let live = live_writes(rt, &mut self.texts, c, d, self.sizes.growth_live_writes)?;
+            have += self.sizes.bytes_samples + self.sizes.growth_live_writes;
+            rows.push(GrowthRow {
+                history: h,
+                write_p50_ms: median(&live.write_ms),
+                live_sync_p50_ms: median(&live.latency_ms),
+                one_entry_wire_bytes: bytes.wire,
+                one_entry_frame_bytes: bytes.frames,
+            });
+        }
+        c.stop_network(rt);
+        d.stop_network(rt);
+        self.note_warm_up("Cal and Dee", &warm);
+        Ok(rows)
+    }
+}
+
+/// Waits until `WARM_UP` has passed since the devices started syncing, then makes
+/// `count` untimed live writes (a stall of the connection shows up in them).
+fn warm_up(
+    rt: &Runtime,
+    texts: &mut Texts,
+    a: &mut Side,
+    b: &mut Side,
+    count: usize,
+    started: Instant,
+) -> Result<Live> {
+    if let Some(left) = WARM_UP.checked_sub(started.elapsed()) {
+        std::thread::sleep(left);
+    }
+    live_writes(rt, texts, a, b, count)
+}
+
+/// Live writes on A, each timed until it is durable and readable on B.
+fn live_writes(
+    rt: &Runtime,
+    texts: &mut Texts,
+    a: &mut Side,
+    b: &mut Side,
+    count: usize,
+) -> Result<Live> {
+    let mut live = Live::default();
+    for _ in 0..count {
+        let text = texts.boundary();
+        a.reset_events();
+        b.reset_events();
+        let t = Instant::now();
+        let id = a.device.propose_boundary(&text, None)?;
+        let wrote = Instant::now();
+        let seen = b.wait_until(rt, Duration::from_secs(60), "a live change", |d| {
+            d.boundary(&id).is_ok()
+        })?;
+        live.write_ms.push(ms(wrote - t));
+        live.latency_ms.push(ms(seen - wrote));
+        live.texts.push(text);
+        settle(a, b, LIVE_QUIET)?;
+    }
+    Ok(live)
+}
+
+/// Bytes on the wire, both directions, to sync one new entry: from a silent wire,
+/// through the write and its acknowledgements, to a silent wire again.
+fn one_entry(
+    rt: &Runtime,
+    texts: &mut Texts,
+    a: &mut Side,
+    b: &mut Side,
+    samples: usize,
+) -> Result<OneEntry> {
+    let mut wire = Vec::new();
+    let mut frames = Vec::new();
+    for _ in 0..samples {
+        let before = settle(a, b, QUIET)?;
+        let frames_before = a.received_total + b.received_total;
+        let id = a.device.propose_boundary(&texts.boundary(), None)?;
+        b.wait_until(rt, Duration::from_secs(60), "one entry", |d| {
+            d.boundary(&id).is_ok()
+        })?;
+        let after = settle(a, b, QUIET)?;
+        wire.push((after - before) as f64);
+        frames.push((a.received_total + b.received_total - frames_before) as f64);
+    }
+    if wire.is_empty() {
+        bail!("no samples");
+    }
+    Ok(OneEntry {
+        wire: median(&wire),
+        frames: median(&frames),
+    })
+}
+
+/// The plaintext `save()` of one of a profile's documents, read through the store
+/// with the profile key: the "same document" the baselines load.
+fn plaintext_save(dir: &Path, log: &str, kind: LogKind) -> Result<Vec<u8>> {
+    let keys = Unlocked::unlock(dir, PASSPHRASE)?;
+    let opened = DocLog::open(&dir.join(log), kind, &keys.keyring.profile_key)?;
+    let mut all = Vec::new();
+    for r in &opened.records {
+        all.extend_from_slice(r);
+    }
+    let mut doc = AutoCommit::load(&all).map_err(|e| anyhow!("loading {log}: {e}"))?;
+    Ok(doc.save())
+}
+
+fn file_len(path: &Path) -> Result<u64> {
+    Ok(std::fs::metadata(path)
+        .with_context(|| format!("reading {}", path.display()))?
+        .len())
+}
