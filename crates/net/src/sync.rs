@@ -303,7 +303,10 @@ async fn flush<W: AsyncWrite + Unpin>(
     sealer: &mut Sealer,
     session: &mut dyn ReplicaSession,
 ) -> Result<(), NetError> {
-    while let Some(payload) = session.generate().map_err(NetError::Replica)? {
+    // One message per round, as the Automerge sync protocol intends: the next one
+    // follows the partner's reply. Looping until `generate` returns None would let a
+    // partner whose messages keep it returning Some make us send forever.
+    if let Some(payload) = session.generate().map_err(NetError::Replica)? {
         let sealed = sealer.seal(&Msg::Sync(&payload).encode())?;
         writer.write(&sealed).await?;
     }
@@ -443,19 +446,16 @@ async fn run_on(
     result
 }
 
-/// When both devices dial each other at about the same moment, the session dialed
-/// by the lower endpoint id is kept; a call that arrives later than this after our
-/// own dial means the partner lost the old session, so theirs replaces ours.
-const CROSSING_WINDOW: Duration = Duration::from_secs(3);
-
 type SessionFuture =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<SessionEnd, NetError>> + Send>>;
 
 /// Keeps the partner in sync for as long as it runs: accepts the partner's sessions,
 /// dials the partner when no session is up, and backs off while it is unreachable.
-/// Exactly one session is driven at a time; a newer call from the partner replaces
-/// the current one (it means the partner's side of it is gone), except for a
-/// crossing dial, which the tie-break settles.
+/// Exactly one session is driven at a time, and a call from the partner always
+/// replaces the current one: the partner only dials when it has no session, so
+/// ours is stale (it crashed, or its link changed), or it is a one-off
+/// `sync --once`. When both dial at the same moment, both sessions end and the
+/// randomised backoff lets one side's next dial land while the other waits.
 pub async fn serve(
     node: Arc<Node>,
     partner: EndpointId,
@@ -469,11 +469,8 @@ pub async fn serve(
         if *stop.borrow() {
             return;
         }
-        let (mut session, mut dialed): (SessionFuture, bool) = match incoming.take() {
-            Some(conn) => (
-                accept_owned(&node, conn, &couple_key, &replica, &stop),
-                false,
-            ),
+        let mut session: SessionFuture = match incoming.take() {
+            Some(conn) => accept_owned(&node, conn, &couple_key, &replica, &stop),
             None => {
                 let (node, key, replica, stop) = (
                     node.clone(),
@@ -481,27 +478,17 @@ pub async fn serve(
                     replica.clone(),
                     stop.clone(),
                 );
-                (
-                    Box::pin(async move {
-                        dial(&node, partner, &key, replica.as_ref(), Until::Live, stop).await
-                    }),
-                    true,
-                )
+                Box::pin(async move {
+                    dial(&node, partner, &key, replica.as_ref(), Until::Live, stop).await
+                })
             }
         };
-        let mut started = tokio::time::Instant::now();
         let end = loop {
             tokio::select! {
                 r = &mut session => break r,
                 conn = node.next_sync_connection() => {
                     let Some(conn) = conn else { return };
-                    if dialed && node.id() < partner && started.elapsed() < CROSSING_WINDOW {
-                        conn.close(7u32.into(), b"crossed");
-                        continue;
-                    }
                     session = accept_owned(&node, conn, &couple_key, &replica, &stop);
-                    dialed = false;
-                    started = tokio::time::Instant::now();
                 }
                 _ = stop.changed() => return,
             }

@@ -1,0 +1,88 @@
+//! The sync protocol's message layer, from a partner who holds the couple key: the
+//! input (split into messages at 0xFF 0xFE) is sealed into well-formed frames after a
+//! correct handshake. The session must end (with an error or cleanly), and the
+//! profile must be unharmed.
+#![no_main]
+
+#[path = "common.rs"]
+mod common;
+
+use std::sync::OnceLock;
+
+use kintsugi_net::frame::{FrameReader, FrameWriter, MAX_FRAME};
+use kintsugi_net::secure::{Direction, Sealer, session_keys};
+use kintsugi_net::sync::{SessionParams, Until, run_session};
+use kintsugi_store::Secret32;
+use libfuzzer_sys::fuzz_target;
+use tokio::io::AsyncWriteExt;
+
+const LABEL: &[u8] = b"kintsugi/sync/1";
+
+fn id(n: u8) -> kintsugi_net::EndpointId {
+    kintsugi_net::SecretKey::from_bytes(&[n; 32]).public()
+}
+
+fuzz_target!(|data: &[u8]| {
+    static P: OnceLock<std::sync::Mutex<common::Profile>> = OnceLock::new();
+    let p = P
+        .get_or_init(|| std::sync::Mutex::new(common::profile()))
+        .lock()
+        .unwrap();
+    let messages: Vec<Vec<u8>> = data
+        .split(|&b| b == 0xff)
+        .map(|m| m.strip_prefix(&[0xfe]).unwrap_or(m).to_vec())
+        .collect();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let key = Secret32::from_bytes([8; 32]);
+        let (att, vic) = tokio::io::duplex(1 << 20);
+        let (vic_r, vic_w) = tokio::io::split(vic);
+        let (att_r, att_w) = tokio::io::split(att);
+        let replica = p.device.sync_replica();
+        let (_stop_tx, stop) = tokio::sync::watch::channel(false);
+        let victim = run_session(
+            vic_r,
+            vic_w,
+            SessionParams {
+                dialer: false,
+                me: id(1),
+                them: id(2),
+                couple_key: &key,
+                my_addrs: Vec::new(),
+            },
+            replica.as_ref(),
+            Until::Live,
+            stop,
+        );
+        let attacker = async {
+            let mut w = FrameWriter::new(att_w, MAX_FRAME);
+            let mut r = FrameReader::new(att_r, MAX_FRAME);
+            let nd = [0x44u8; 32];
+            let mut hello = vec![1u8];
+            hello.extend_from_slice(&nd);
+            w.write(&hello).await.unwrap();
+            let theirs = r.read().await.unwrap().unwrap();
+            let na: [u8; 32] = theirs[1..33].try_into().unwrap();
+            let (d2a, _) = session_keys(&key, LABEL, id(2).as_bytes(), id(1).as_bytes(), &nd, &na);
+            let mut sealer = Sealer::new(d2a, Direction::DialerToAcceptor, LABEL);
+            w.write(&sealer.seal(&[1, 0]).unwrap()).await.unwrap();
+            for m in &messages {
+                // An "unpaired" message is a legitimate request; leave it out.
+                if m.as_slice() == [3] || w.write(&sealer.seal(m).unwrap()).await.is_err() {
+                    break;
+                }
+            }
+            let _ = w.get_mut().shutdown().await;
+            while let Ok(Some(_)) = r.read().await {}
+        };
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+            tokio::join!(victim, attacker)
+        })
+        .await
+        .expect("the session never ended");
+    });
+    common::assert_unharmed(&p);
+});
