@@ -1133,6 +1133,38 @@ async fn a_sync_message_naming_an_unknown_last_sync_does_not_make_the_device_loo
     attack(&device, &dir, msgs, false, "an unknown last-synced change").await;
 }
 
+/// A sync message whose `have` carries a Bloom filter that claims entries but no bits
+/// (found by `a_partner_sending_damaged_sync_messages_harms_nothing`). Automerge 0.12
+/// divides by the filter's size when it consults it (sync/bloom.rs, `get_probes`):
+/// the device must refuse the message, not panic.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_message_with_an_empty_bloom_filter_does_not_crash_the_device() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("victim");
+    let (device, _, real) = victim_and_partner(&dir);
+    // The partner's real first message (its heads, which this device lacks), with
+    // a filter of four entries, zero bits per entry, seven probes and no bits.
+    let mut msg = automerge::sync::Message::decode(&real[0]).unwrap();
+    let bloom = automerge::sync::BloomFilter::try_from(&[4u8, 0, 7][..]).unwrap();
+    msg.have = vec![automerge::sync::Have {
+        last_sync: Vec::new(),
+        bloom,
+    }];
+    let msgs = vec![sync_msg(&msg.encode())];
+    let device2 = device.clone();
+    let dir2 = dir.clone();
+    let run = tokio::spawn(async move {
+        attack(&device2, &dir2, msgs, false, "an empty Bloom filter").await;
+    })
+    .await;
+    assert!(
+        run.is_ok(),
+        "a sync message with an empty Bloom filter panicked the device"
+    );
+    // The device is still usable afterwards (no poisoned lock).
+    device.propose_boundary("after", None).unwrap();
+}
+
 /// Valid Automerge, hostile content: what a partner's device running other (or
 /// malicious) software can send. Each edit is applied on a fork of the victim's
 /// journal and synced to it.
@@ -1414,9 +1446,15 @@ async fn strangers_with_garbage_cannot_pair_or_stop_the_real_partner() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let invite = Invite::new(&addr, now + 6).unwrap();
+    let invite = Invite::new(&addr, now + 8).unwrap();
     let hosting = kintsugi_net::pair::host(&host2, &invite, "Host");
     tokio::pin!(hosting);
+    // A garbage attempt first: its refusal shows the invite is up.
+    let answer = tokio::select! {
+        a = hostile_join(&stranger, &invite, vec![vec![1; 65]]) => a,
+        r = &mut hosting => panic!("the host finished on garbage: {:?}", r.map(|p| p.sas().to_string())),
+    };
+    assert_eq!(answer, Reply::Frame(vec![2]));
     let weak = m1_with_mac(&invite, &stranger.id(), [0u8; 32]);
     let answer = tokio::select! {
         a = hostile_join(&stranger, &invite, vec![weak]) => a,

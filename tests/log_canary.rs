@@ -68,7 +68,12 @@ fn run(p: &Profile, logs: &mut Logs, args: &[&str]) -> String {
     let out = traced(p, args).output().unwrap();
     assert!(
         out.status.success(),
-        "kintsugi {args:?} failed (see its log)"
+        "kintsugi {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .filter(|l| l.starts_with("kintsugi:"))
+            .collect::<Vec<_>>()
+            .join(" / ")
     );
     logs.add(&args.join(" "), out.stderr);
     String::from_utf8(out.stdout).unwrap()

@@ -588,12 +588,19 @@ impl ReplicaSession for DeviceSession {
         let state = &mut self.state;
         self.device
             .with(|i| {
-                Ok(i.shared
-                    .doc
-                    .doc_mut()
-                    .sync()
-                    .generate_sync_message(state)
-                    .map(|m| m.encode()))
+                // Automerge 0.12 can panic on what a hostile partner put into the sync
+                // state (a Bloom filter with no bits divides by zero). Generating only
+                // reads the document, so a caught panic leaves it as it was; the
+                // session ends instead of the app.
+                let doc = i.shared.doc.doc_mut();
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    doc.sync().generate_sync_message(state).map(|m| m.encode())
+                }))
+                .map_err(|_| {
+                    DeviceError::Sync(
+                        "the partner sent a sync message that cannot be answered".into(),
+                    )
+                })
             })
             .map_err(|e| e.to_string())
     }
