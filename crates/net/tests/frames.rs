@@ -33,7 +33,13 @@ struct ScriptSession(Arc<Script>);
 
 impl ReplicaSession for ScriptSession {
     fn generate(&mut self) -> Result<Option<Vec<u8>>, String> {
-        Ok(self.0.outgoing.lock().unwrap().pop())
+        // The session sends one message per round; ticking `changes` asks for the
+        // next round while the script has more to say.
+        let next = self.0.outgoing.lock().unwrap().pop();
+        if next.is_some() {
+            self.0.changes.send_modify(|n| *n += 1);
+        }
+        Ok(next)
     }
     fn receive(&mut self, payload: &[u8]) -> Result<(), String> {
         self.0.received.lock().unwrap().push(payload.to_vec());
