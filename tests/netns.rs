@@ -280,7 +280,7 @@ fn a_cut_link_and_a_vanished_peer_lose_nothing() {
     kill(live_b);
 
     // A peer that vanishes mid-sync: Ari has a large batch; Bea's one-shot sync is
-    // killed soon after it starts.
+    // killed soon after it starts, at three different moments.
     let big = "x".repeat(20_000);
     for i in 0..40 {
         let t = format!("batch {i:02} {big}");
@@ -290,7 +290,7 @@ fn a_cut_link_and_a_vanished_peer_lose_nothing() {
     want.sort();
     let (live_a, _la) = net.live(0, &a);
     let mut partial = Vec::new();
-    for delay in [250u64] {
+    for delay in [40u64, 100, 200] {
         let once = net.spawn(1, &b, &["sync", "--once", "--timeout", "30"]);
         std::thread::sleep(Duration::from_millis(delay));
         kill(once);
@@ -302,9 +302,7 @@ fn a_cut_link_and_a_vanished_peer_lose_nothing() {
         }
         partial.push(tb.len());
     }
-    // Bea comes back while Ari's process keeps running: they converge. (Her first
-    // tries can time out while Ari's process still holds the session of the killed
-    // one: see `a_peer_back_from_a_crash_syncs_at_once` below.)
+    // Bea comes back while Ari's process keeps running: they converge.
     let back = Instant::now();
     let mut tries = 0;
     loop {
@@ -325,43 +323,67 @@ fn a_cut_link_and_a_vanished_peer_lose_nothing() {
     let rejoined = back.elapsed();
     converge(&net, &a, &b, &want, Duration::from_secs(5));
 
-    // Now Ari vanishes mid-sync (its live sync killed while Bea pulls new entries).
-    for i in 0..20 {
-        let t = format!("second batch {i:02} {big}");
-        net.ok(0, &a, &["boundary", "add", &t]);
-        want.push(t);
+    // Now Ari vanishes mid-sync (its live sync killed while Bea pulls new entries),
+    // twice, at different moments.
+    let mut live_a = live_a;
+    let mut after_ari = Vec::new();
+    let mut noticed = None;
+    for (round, delay) in [80u64, 160].into_iter().enumerate() {
+        for i in 0..20 {
+            let t = format!("batch {round}.{i:02} {big}");
+            net.ok(0, &a, &["boundary", "add", &t]);
+            want.push(t);
+        }
+        want.sort();
+        let once = net.spawn(1, &b, &["sync", "--once", "--timeout", "5"]);
+        std::thread::sleep(Duration::from_millis(delay));
+        kill(live_a);
+        // Bea's side gives up by itself (at the latest at its --timeout); the first
+        // time the test waits for that.
+        let gone = Instant::now();
+        let out = if round == 0 {
+            once.wait_output()
+        } else {
+            std::thread::sleep(Duration::from_millis(500));
+            kill(once)
+        };
+        assert!(!panicked(&out.stderr));
+        if round == 0 {
+            let err = String::from_utf8_lossy(&out.stderr).into_owned();
+            if !out.status.success() {
+                assert!(error_line(&err).contains("could not sync"), "{err}");
+            }
+            noticed = Some((gone.elapsed(), out.status.success()));
+        }
+        let tb = net.texts(1, &b);
+        for t in &tb {
+            assert!(want.contains(t), "Bea holds an entry nobody wrote");
+        }
+        assert_eq!(net.texts(0, &a), want);
+        after_ari.push(tb.len());
+        live_a = net.live(0, &a).0;
     }
-    want.sort();
-    let once = net.spawn(1, &b, &["sync", "--once", "--timeout", "30"]);
-    std::thread::sleep(Duration::from_millis(250));
-    kill(live_a);
-    let out = once.wait_output();
-    assert!(!panicked(&out.stderr));
-    let tb = net.texts(1, &b);
-    for t in &tb {
-        assert!(want.contains(t));
-    }
-    let (live_a, _la) = net.live(0, &a);
     let out = net.ok(1, &b, &["sync", "--once", "--timeout", "60"]);
     assert!(out.contains("In sync"), "{out}");
     converge(&net, &a, &b, &want, Duration::from_secs(5));
     kill(live_a);
     eprintln!(
         "netns: first entry crossed in {first:?}; after the link came back both converged in \
-         {healed:?}; Bea, killed mid-sync, held {partial:?} entries ({} in the batch); her next sync \
-         with Ari's still-running process took {rejoined:?} ({tries} tries); after Ari vanished Bea held {} \
-         entries, then all {}; total {:?}",
-        40,
-        tb.len(),
+         {healed:?}; Bea, killed 40/100/200 ms into a sync, held {partial:?} entries (Ari: \
+         47); her next sync with Ari's still-running process took {rejoined:?} ({tries} \
+         tries); with Ari killed 80/160 ms into Bea's sync, Bea held {after_ari:?} entries \
+         (Ari: 67, 87), then all {}; Bea's one-shot sync (--timeout 5) ended \
+         {:?} after Ari vanished (succeeded, time); total {:?}",
         want.len(),
+        noticed.map(|(t, ok)| (ok, t)),
         started.elapsed()
     );
 }
 
 /// After a peer was killed in the middle of a sync, the partner's process that kept
-/// running should take the peer's next connection at once. Today it holds on to the
-/// dead session (until QUIC's idle timeout) and the peer's next `sync --once` fails
-/// with "timed out" (measured: about 15 s). Loopback is enough to show it.
+/// running takes the peer's next connection at once, instead of holding on to the
+/// dead session until QUIC's idle timeout (which made the peer's next `sync --once`
+/// fail with "timed out" after about 15 s). Loopback is enough to show it.
 #[test]
 fn a_peer_back_from_a_crash_syncs_at_once() {
     let (a, b) = paired_profiles();
