@@ -1371,8 +1371,6 @@ fn m1_with_mac(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "flaky when the other tests of this file run beside it (failed once in four \
-            full runs, passes alone): to be made deterministic; run it with --ignored"]
 async fn strangers_with_garbage_cannot_pair_or_stop_the_real_partner() {
     let mut rng = Rng::seeded("pairing");
     let host = node(11).await;

@@ -81,7 +81,7 @@ pub fn assert_unharmed(p: &Profile) {
             .any(|b| b.text == "kept")
     );
     assert_eq!(p.device.diary_entries().unwrap()[0].text, "private");
-    if RUNS.fetch_add(1, Ordering::Relaxed) % 32 == 0 {
+    if RUNS.fetch_add(1, Ordering::Relaxed).is_multiple_of(32) {
         let live = shared_view(&p.device);
         let fresh = Device::unlock(&p.dir, PASS, opts()).expect("the profile no longer opens");
         assert_eq!(shared_view(&fresh), live, "memory and disk differ");
