@@ -492,29 +492,11 @@ impl Device {
     }
 
     fn resolve_shared(&self, prefix: &str, expected: EntryKind) -> Result<String> {
-        let (kind, id) = self.read_shared(|s, _| s.resolve(prefix))??;
-        if kind != expected {
-            return Err(kintsugi_journal::JournalError::WrongKind {
-                id,
-                expected,
-                found: kind,
-            }
-            .into());
-        }
-        Ok(id)
+        expect_kind(self.read_shared(|s, _| s.resolve(prefix))??, expected)
     }
 
     fn resolve_diary(&self, prefix: &str, expected: EntryKind) -> Result<String> {
-        let (kind, id) = self.read_diary(|d, _| d.resolve(prefix))??;
-        if kind != expected {
-            return Err(kintsugi_journal::JournalError::WrongKind {
-                id,
-                expected,
-                found: kind,
-            }
-            .into());
-        }
-        Ok(id)
+        expect_kind(self.read_diary(|d, _| d.resolve(prefix))??, expected)
     }
 
     pub fn agree_boundary(&self, id: &str) -> Result<Boundary> {
@@ -658,6 +640,19 @@ impl Device {
     pub fn shared_automerge_bytes(&self) -> Result<Vec<u8>> {
         self.with(|i| Ok(i.shared.doc.save()))
     }
+}
+
+/// An id resolved from a prefix, checked to name the kind of entry a command acts on.
+fn expect_kind((found, id): (EntryKind, String), expected: EntryKind) -> Result<String> {
+    if found != expected {
+        return Err(kintsugi_journal::JournalError::WrongKind {
+            id,
+            expected,
+            found,
+        }
+        .into());
+    }
+    Ok(id)
 }
 
 /// Stops the background follower of [`Device::watch`] when dropped.
