@@ -280,6 +280,7 @@ impl DocLog {
             let foreign = self.refresh()?;
             let full = Zeroizing::new(full_save(foreign)?);
             let bytes = new_file_bytes(self.kind, &self.key, &full)?;
+            remove_stale_temps(&self.path);
             crate::atomic_write(&self.path, &bytes)?;
             let open = DocLog::open(&self.path, self.kind, &self.key)?;
             let new = open.log;
@@ -331,6 +332,24 @@ impl DocLog {
         self.appender
             .as_mut()
             .ok_or_else(|| StoreError::io("opening log")(std::io::Error::other("no handle")))
+    }
+}
+
+/// Removes what a compaction killed mid-write left behind (`.NAME.tmp-PID`, sealed, so
+/// never plaintext, but as big as the journal). Called under the log's lock: every
+/// compaction of this log holds it, so no live one can be writing these files.
+fn remove_stale_temps(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let prefix = format!(".{}.tmp-", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(&prefix) {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 

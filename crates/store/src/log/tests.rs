@@ -77,6 +77,29 @@ fn a_second_handle_follows_appends_and_compaction() {
 }
 
 #[test]
+fn compaction_removes_what_a_killed_compaction_left_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = new_log(dir.path(), &[b"a", b"b"]);
+    // As a compaction killed between writing and renaming leaves them; another log's
+    // temporary file in the same folder is not ours to touch.
+    let stale = [".doc.klog.tmp-4242", ".doc.klog.tmp-77"];
+    for name in stale {
+        std::fs::write(dir.path().join(name), b"sealed bytes").unwrap();
+    }
+    let other = dir.path().join(".diary.klog.tmp-4242");
+    std::fs::write(&other, b"sealed bytes").unwrap();
+    let mut log = DocLog::open(&path, LogKind::Shared, &key()).unwrap().log;
+    log.compact(|_| Ok::<_, StoreError>(b"ab".to_vec()))
+        .unwrap();
+    for name in stale {
+        assert!(!dir.path().join(name).exists(), "{name} is still there");
+    }
+    assert!(other.exists());
+    let open = DocLog::open(&path, LogKind::Shared, &key()).unwrap();
+    assert_eq!(plain(&open.records), vec![b"ab".to_vec()]);
+}
+
+#[test]
 fn every_flipped_byte_is_an_error_and_the_file_is_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let path = new_log(dir.path(), &[b"first record", b"second", b"third and last"]);
