@@ -64,7 +64,7 @@ fn snapshot(dir: &Path) -> Result<Snap, String> {
             diary: diary_part(&d)?,
             rest: json!({
                 "status": status,
-                "settings": d.net_settings()?,
+                "settings": d.settings()?,
                 "partner": d.partner()?,
             }),
             warnings,

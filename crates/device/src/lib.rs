@@ -10,6 +10,7 @@ mod error;
 mod export;
 mod network;
 pub mod qr;
+mod settings;
 mod tracked;
 
 use std::path::{Path, PathBuf};
@@ -28,7 +29,8 @@ pub use kintsugi_journal::{
 use kintsugi_journal::{PrivateDiary, SharedJournal};
 pub use kintsugi_net::{Invite, NetworkMode};
 pub use kintsugi_store::KdfParams;
-pub use network::{NetOverrides, NetSettings, Network, PartnerInfo, PendingPairing};
+pub use network::{NetOverrides, Network, PartnerInfo, PendingPairing};
+pub use settings::{AUTO_LOCK_MINUTES, Settings};
 use tracked::Tracked;
 
 pub const SHARED_LOG: &str = "shared.klog";

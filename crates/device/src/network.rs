@@ -1,4 +1,4 @@
-//! Pairing and sync for a device: settings, the partner's remembered state, the
+//! Pairing and sync for a device: the partner's remembered state, the
 //! [`Replica`] the sync protocol drives, and offline bundles.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -18,17 +18,7 @@ use crate::{Device, DeviceError, DocKind, Event, Result, now_ms};
 
 pub use kintsugi_net::pair::PendingPairing;
 
-const SETTINGS_FILE: &str = "settings.sealed";
 const PARTNER_FILE: &str = "partner.sealed";
-
-/// Network settings, kept sealed in the profile. The port is chosen once, at init,
-/// so the partner finds this device again where it last saw it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct NetSettings {
-    pub mode: String,
-    pub port: u16,
-    pub relay: Option<String>,
-}
 
 /// Overrides from the command line; `None` keeps the stored setting.
 #[derive(Debug, Clone, Default)]
@@ -58,59 +48,7 @@ pub struct PartnerInfo {
     pub addrs: Vec<SocketAddr>,
 }
 
-fn free_port() -> u16 {
-    std::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))
-        .and_then(|s| s.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(0)
-}
-
 impl Device {
-    pub(crate) fn init_settings(&self) -> Result<()> {
-        let settings = NetSettings {
-            mode: NetworkMode::Local.as_str().into(),
-            port: free_port(),
-            relay: None,
-        };
-        self.save_settings(&settings)
-    }
-
-    pub fn net_settings(&self) -> Result<NetSettings> {
-        self.with(|i| {
-            let path = i.dir.join(SETTINGS_FILE);
-            match read_sealed(&path, &i.keys.keyring.profile_key, "settings v1")? {
-                Some(bytes) => serde_json::from_slice(&bytes)
-                    .map_err(|_| DeviceError::Invalid(format!("{} is damaged", path.display()))),
-                None => Ok(NetSettings {
-                    mode: "local".into(),
-                    port: 0,
-                    relay: None,
-                }),
-            }
-        })
-    }
-
-    pub fn save_settings(&self, settings: &NetSettings) -> Result<()> {
-        settings
-            .mode
-            .parse::<NetworkMode>()
-            .map_err(DeviceError::Invalid)?;
-        if let Some(r) = &settings.relay {
-            r.parse::<RelayUrl>()
-                .map_err(|_| DeviceError::Invalid(format!("{r:?} is not a relay URL")))?;
-        }
-        let bytes =
-            serde_json::to_vec(settings).map_err(|e| DeviceError::Invalid(e.to_string()))?;
-        self.with(|i| {
-            Ok(write_sealed(
-                &i.dir.join(SETTINGS_FILE),
-                &i.keys.keyring.profile_key,
-                "settings v1",
-                &bytes,
-            )?)
-        })
-    }
-
     pub(crate) fn partner_state(&self) -> Result<PartnerState> {
         self.with(|i| {
             let path = i.dir.join(PARTNER_FILE);
@@ -178,7 +116,7 @@ impl Device {
 
     /// Binds this device's endpoint with its stored settings and any overrides.
     pub async fn start_network(&self, overrides: &NetOverrides) -> Result<Network> {
-        let settings = self.net_settings()?;
+        let settings = self.settings()?;
         let mode = match overrides.mode {
             Some(m) => m,
             None => settings.mode.parse().map_err(DeviceError::Invalid)?,

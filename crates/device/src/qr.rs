@@ -57,6 +57,12 @@ pub fn decode_image(bytes: &[u8]) -> Result<String> {
             DeviceError::Invalid("the file is not a PNG or JPEG image Kintsugi can read".into())
         })?
         .to_luma8();
+    decode_gray(&img)
+}
+
+/// Finds and decodes the first QR code in a greyscale picture: a decoded file, or a
+/// camera frame already turned to grey.
+pub fn decode_gray(img: &image::GrayImage) -> Result<String> {
     let (w, h) = (img.width() as usize, img.height() as usize);
     let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
         img.get_pixel(x as u32, y as u32).0[0]

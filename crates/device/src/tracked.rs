@@ -77,13 +77,24 @@ impl<D: Persisted> Tracked<D> {
 
     pub fn open(path: &std::path::Path, key: &Secret32) -> Result<Self> {
         let opened = DocLog::open(path, D::KIND, key)?;
+        // Info, not a warning: the front ends tell the person (`Status::warnings`), and
+        // a second copy from the logger only confused them.
         if let Some(t) = opened.torn {
-            tracing::warn!(
+            tracing::info!(
                 doc = D::NAME,
                 offset = t.offset,
                 bytes = t.bytes,
                 "found an interrupted final write; it will be cut off at the next write"
             );
+        }
+        // Every log starts with a whole document, so no complete record at all means the
+        // file was cut inside its first one: say so, rather than whatever Automerge
+        // makes of an empty document.
+        if opened.records.is_empty() {
+            return Err(DeviceError::Load(
+                D::NAME,
+                "the file holds no complete record (it was cut short)".into(),
+            ));
         }
         let doc = load_records(&opened.records)?;
         Ok(Self {

@@ -5,6 +5,8 @@
 //! runs on a tokio runtime owned by the app ([`work::Worker`]) and reports back
 //! through a channel that the UI drains each frame, so the window never stalls.
 
+#[cfg(feature = "camera")]
+mod camera;
 mod guide;
 mod pages;
 mod session;
@@ -87,6 +89,15 @@ impl KintsugiApp {
     pub fn device(&self) -> Option<&kintsugi_device::Device> {
         match &self.screen {
             Screen::Unlocked(s) => Some(s.device()),
+            Screen::Start(_) => None,
+        }
+    }
+
+    /// How long the open session waits without use before it locks (tests check the
+    /// setting survives a restart).
+    pub fn auto_lock(&self) -> Option<Duration> {
+        match &self.screen {
+            Screen::Unlocked(s) => Some(s.auto_lock(&self.config)),
             Screen::Start(_) => None,
         }
     }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use kintsugi_device::{
-    Boundary, CheckIn, Device, DiaryEntry, DocKind, Event, Letter, LetterDraft, NetSettings,
-    Network, Partner, PartnerId, PartnerInfo, Promise, SharedEntry, StageProgress, Status,
+    Boundary, CheckIn, Device, DiaryEntry, DocKind, Event, Letter, LetterDraft, Network, Partner,
+    PartnerId, PartnerInfo, Promise, Settings, SharedEntry, StageProgress, Status,
 };
 use tokio::sync::broadcast;
 
@@ -45,7 +45,7 @@ pub struct Cache {
     pub shared: Vec<SharedEntry>,
     pub status: Option<Status>,
     pub partner: Option<PartnerInfo>,
-    pub settings: Option<NetSettings>,
+    pub settings: Option<Settings>,
 }
 
 impl Cache {
@@ -63,7 +63,7 @@ impl Cache {
             shared: device.shared_entries().unwrap_or_default(),
             status: device.status().ok(),
             partner: device.partner().ok().flatten(),
-            settings: device.net_settings().ok(),
+            settings: device.settings().ok(),
         }
     }
 
@@ -256,6 +256,12 @@ impl Session {
         self.device.lock();
     }
 
+    pub fn auto_lock(&self, config: &AppConfig) -> Duration {
+        self.pages
+            .settings
+            .auto_lock(self.cache.settings.as_ref(), config.auto_lock)
+    }
+
     /// Draws the session; returns true when it should lock.
     pub fn ui(
         &mut self,
@@ -270,7 +276,7 @@ impl Session {
             self.last_input = Instant::now();
         }
         let lock_key = ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::L));
-        let idle = self.last_input.elapsed() >= self.pages.settings.auto_lock(config.auto_lock);
+        let idle = self.last_input.elapsed() >= self.auto_lock(config);
         ctx.request_repaint_after(Duration::from_secs(1));
         let mut lock = lock_key || idle;
 

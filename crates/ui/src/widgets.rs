@@ -123,3 +123,50 @@ pub fn error_text(ui: &mut Ui, text: &str) {
 pub fn note(ui: &mut Ui, text: &str) {
     ui.label(RichText::new(text).weak().italics());
 }
+
+/// A scrolling list that lays out only the rows in view, so a list of 10,000 entries
+/// costs a frame what a list of ten does. Every row gets the same height (that is what
+/// lets the list skip the rest); long text is cut to fit with [`line`] and shown
+/// whole on hover or when opened.
+pub fn rows(
+    ui: &mut Ui,
+    id_salt: &str,
+    row_height: f32,
+    count: usize,
+    mut row: impl FnMut(&mut Ui, usize),
+) {
+    if count == 0 {
+        ui.label(RichText::new("Nothing here yet.").weak());
+        return;
+    }
+    egui::ScrollArea::vertical()
+        .id_salt(id_salt)
+        .max_height(420.0)
+        .auto_shrink([false, true])
+        .show_rows(ui, row_height, count, |ui, range| {
+            for i in range {
+                let (rect, _) = ui.allocate_exact_size(
+                    egui::vec2(ui.available_width(), row_height),
+                    egui::Sense::hover(),
+                );
+                let mut child = ui.new_child(
+                    egui::UiBuilder::new()
+                        .id_salt((id_salt, i))
+                        .max_rect(rect.shrink2(egui::vec2(4.0, 2.0)))
+                        .layout(egui::Layout::top_down(egui::Align::Min)),
+                );
+                child.set_clip_rect(rect.intersect(ui.clip_rect()));
+                row(&mut child, i);
+                ui.painter().hline(
+                    rect.x_range(),
+                    rect.bottom() - 1.0,
+                    Stroke::new(1.0, Color32::from_gray(60)),
+                );
+            }
+        });
+}
+
+/// One line of a list row: cut with "…" when too long, the whole text on hover.
+pub fn line(ui: &mut Ui, text: impl Into<egui::WidgetText>) -> egui::Response {
+    ui.add(egui::Label::new(text).truncate())
+}

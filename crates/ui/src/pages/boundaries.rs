@@ -58,20 +58,24 @@ impl Boundaries {
             egui::CollapsingHeader::new(format!("{title} ({})", list.len()))
                 .default_open(status != BoundaryStatus::Retired)
                 .show(ui, |ui| {
-                    for b in list {
-                        ui.group(|ui| {
-                            ui.horizontal_wrapped(|ui| {
-                                ui.label(egui::RichText::new(&b.text).strong());
-                                if let Some(cat) = &b.category {
-                                    ui.label(egui::RichText::new(format!("({cat})")).weak());
-                                }
-                            });
-                            let who: Vec<String> = b
-                                .agreements
-                                .iter()
-                                .map(|(p, at)| format!("{} on {}", c.name(p), widgets::when(*at)))
-                                .collect();
-                            ui.label(format!(
+                    widgets::rows(ui, title, 84.0, list.len(), |ui, i| {
+                        let b = list[i];
+                        widgets::line(
+                            ui,
+                            egui::RichText::new(match &b.category {
+                                Some(cat) => format!("{} ({cat})", b.text),
+                                None => b.text.clone(),
+                            })
+                            .strong(),
+                        );
+                        let who: Vec<String> = b
+                            .agreements
+                            .iter()
+                            .map(|(p, at)| format!("{} on {}", c.name(p), widgets::when(*at)))
+                            .collect();
+                        widgets::line(
+                            ui,
+                            egui::RichText::new(format!(
                                 "Proposed by {} · agreed: {}",
                                 c.name(&b.author),
                                 if who.is_empty() {
@@ -79,45 +83,42 @@ impl Boundaries {
                                 } else {
                                     who.join(", ")
                                 }
-                            ));
-                            ui.horizontal(|ui| {
-                                let i_agreed = b.agreements.iter().any(|(p, _)| c.is_me(p));
-                                if status != BoundaryStatus::Retired
-                                    && !i_agreed
-                                    && ui.button("Agree").clicked()
-                                {
-                                    let id = b.id.clone();
-                                    ctx.worker.command(
-                                        ctx.device,
-                                        |_| "You agreed.".into(),
-                                        move |d| d.agree_boundary(&id),
-                                    );
-                                }
-                                if matches!(
-                                    status,
-                                    BoundaryStatus::Agreed | BoundaryStatus::Proposed
-                                ) && ui.button("Ask to revisit").clicked()
-                                {
-                                    let id = b.id.clone();
-                                    ctx.worker.command(
-                                        ctx.device,
-                                        |_| "Marked to talk over again.".into(),
-                                        move |d| d.revisit_boundary(&id),
-                                    );
-                                }
-                                if status != BoundaryStatus::Retired
-                                    && ui.button("Retire").clicked()
-                                {
-                                    let id = b.id.clone();
-                                    ctx.worker.command(
-                                        ctx.device,
-                                        |_| "Retired.".into(),
-                                        move |d| d.retire_boundary(&id),
-                                    );
-                                }
-                            });
+                            ))
+                            .weak(),
+                        );
+                        ui.horizontal(|ui| {
+                            let i_agreed = b.agreements.iter().any(|(p, _)| c.is_me(p));
+                            if status != BoundaryStatus::Retired
+                                && !i_agreed
+                                && ui.button("Agree").clicked()
+                            {
+                                let id = b.id.clone();
+                                ctx.worker.command(
+                                    ctx.device,
+                                    |_| "You agreed.".into(),
+                                    move |d| d.agree_boundary(&id),
+                                );
+                            }
+                            if matches!(status, BoundaryStatus::Agreed | BoundaryStatus::Proposed)
+                                && ui.button("Ask to revisit").clicked()
+                            {
+                                let id = b.id.clone();
+                                ctx.worker.command(
+                                    ctx.device,
+                                    |_| "Marked to talk over again.".into(),
+                                    move |d| d.revisit_boundary(&id),
+                                );
+                            }
+                            if status != BoundaryStatus::Retired && ui.button("Retire").clicked() {
+                                let id = b.id.clone();
+                                ctx.worker.command(
+                                    ctx.device,
+                                    |_| "Retired.".into(),
+                                    move |d| d.retire_boundary(&id),
+                                );
+                            }
                         });
-                    }
+                    });
                 });
         }
     }

@@ -95,33 +95,24 @@ impl Diary {
             .rev()
             .filter(|e| self.filter.is_none() || e.stage == self.filter)
             .collect();
-        let row_height = 54.0;
-        egui::ScrollArea::vertical()
-            .id_salt("diary-rows")
-            .max_height(420.0)
-            .auto_shrink([false, true])
-            .show_rows(ui, row_height, rows.len(), |ui, range| {
-                for e in &rows[range] {
-                    ui.allocate_ui(egui::vec2(ui.available_width(), row_height), |ui| {
-                        ui.horizontal(|ui| {
-                            ui.label(egui::RichText::new(widgets::when(e.created)).weak());
-                            if let Some(m) = e.mood {
-                                ui.label(format!("mood {m}/5"));
-                            }
-                            if let Some(s) = e.stage {
-                                ui.label(format!("stage {s}"));
-                            }
-                            if shared.contains(e.id.as_str()) {
-                                ui.label(egui::RichText::new("shared").color(widgets::GOLD));
-                            } else if ui.small_button("Share with my partner").clicked() {
-                                self.confirm_share = Some(e.id.clone());
-                            }
-                        });
-                        let first_line = e.text.lines().next().unwrap_or("");
-                        ui.label(first_line).on_hover_text(&e.text);
-                    });
+        widgets::rows(ui, "diary-rows", 54.0, rows.len(), |ui, i| {
+            let e = rows[i];
+            ui.horizontal(|ui| {
+                ui.label(egui::RichText::new(widgets::when(e.created)).weak());
+                if let Some(m) = e.mood {
+                    ui.label(format!("mood {m}/5"));
+                }
+                if let Some(s) = e.stage {
+                    ui.label(format!("stage {s}"));
+                }
+                if shared.contains(e.id.as_str()) {
+                    ui.label(egui::RichText::new("shared").color(widgets::GOLD));
+                } else if ui.small_button("Share with my partner").clicked() {
+                    self.confirm_share = Some(e.id.clone());
                 }
             });
+            widgets::line(ui, e.text.lines().next().unwrap_or("")).on_hover_text(&e.text);
+        });
 
         if let Some(id) = self.confirm_share.clone() {
             let modal = egui::Modal::new(egui::Id::unique("share-warning")).show(ui.ctx(), |ui| {

@@ -19,6 +19,11 @@ impl Home {
             .and_then(|s| s.name.clone())
             .unwrap_or_default();
         widgets::heading(ui, &format!("Welcome, {name}"));
+        // An interrupted last write: nothing saved is lost, but the person should know
+        // that whatever they were writing at that moment did not make it.
+        for w in c.status.iter().flat_map(|s| &s.warnings) {
+            widgets::error_text(ui, &format!("Note: {w}."));
+        }
 
         ui.label(egui::RichText::new("The seven stages").strong());
         let partner = c.partner_id();

@@ -1,8 +1,9 @@
 //! Letters: drafted privately, sent into the shared journal, marked read.
 
-use kintsugi_device::LetterKind;
+use kintsugi_device::{Letter, LetterKind};
 
 use super::Ctx;
+use crate::session::Cache;
 use crate::widgets;
 
 pub struct Letters {
@@ -67,13 +68,50 @@ impl Letters {
         });
         let c = ctx.cache;
 
+        // The letter being read, whole; the lists below show one line of each.
+        if let Some(id) = self.open.clone() {
+            let found = c
+                .drafts
+                .iter()
+                .find(|d| d.id == id)
+                .map(|d| {
+                    (
+                        format!("{} ({}) — draft", d.title, d.kind.as_str()),
+                        &d.body,
+                    )
+                })
+                .or_else(|| {
+                    c.letters
+                        .iter()
+                        .find(|l| l.id == id)
+                        .map(|l| (from_line(c, l), &l.body))
+                });
+            match found {
+                Some((heading, body)) => {
+                    ui.group(|ui| {
+                        ui.label(egui::RichText::new(heading).strong());
+                        egui::ScrollArea::vertical()
+                            .id_salt("open-letter")
+                            .max_height(300.0)
+                            .show(ui, |ui| ui.label(body));
+                        if ui.button("Close letter").clicked() {
+                            self.open = None;
+                        }
+                    });
+                }
+                None => self.open = None,
+            }
+        }
+
         ui.label(egui::RichText::new(format!("Drafts ({})", c.drafts.len())).strong());
-        for d in &c.drafts {
-            ui.group(|ui| {
-                ui.label(
-                    egui::RichText::new(format!("{} ({})", d.title, d.kind.as_str())).strong(),
-                );
-                ui.label(&d.body);
+        widgets::rows(ui, "drafts", 76.0, c.drafts.len(), |ui, i| {
+            let d = &c.drafts[i];
+            widgets::line(
+                ui,
+                egui::RichText::new(format!("{} ({})", d.title, d.kind.as_str())).strong(),
+            );
+            widgets::line(ui, egui::RichText::new(first_line(&d.body)).weak());
+            ui.horizontal(|ui| {
                 if ui.button(format!("Send \"{}\"", d.title)).clicked() {
                     let id = d.id.clone();
                     ctx.worker.command(
@@ -82,45 +120,40 @@ impl Letters {
                         move |dev| dev.send_letter(&id),
                     );
                 }
-            });
-        }
-
-        let (mine, theirs): (Vec<_>, Vec<_>) = c.letters.iter().partition(|l| c.is_me(&l.author));
-        ui.label(egui::RichText::new(format!("Received ({})", theirs.len())).strong());
-        for l in theirs {
-            ui.group(|ui| {
-                let status = if l.read_at.is_some() {
-                    "read"
-                } else {
-                    "unread"
-                };
-                ui.label(format!(
-                    "{} ({}) — from {}, {} · {status}",
-                    l.title,
-                    l.kind.as_str(),
-                    c.name(&l.author),
-                    widgets::when(l.sent)
-                ));
-                let open = self.open.as_deref() == Some(&l.id);
-                if open {
-                    ui.label(&l.body);
-                } else if ui.button(format!("Open \"{}\"", l.title)).clicked() {
-                    self.open = Some(l.id.clone());
-                    if l.read_at.is_none() {
-                        let id = l.id.clone();
-                        ctx.worker.command(
-                            ctx.device,
-                            |_| String::new(),
-                            move |d| d.read_letter(&id),
-                        );
-                    }
+                if ui.button("Read draft").clicked() {
+                    self.open = Some(d.id.clone());
                 }
             });
-        }
+        });
+
+        // Newest first: the letter that matters today is the latest one.
+        let (mine, theirs): (Vec<_>, Vec<_>) =
+            c.letters.iter().rev().partition(|l| c.is_me(&l.author));
+        ui.label(egui::RichText::new(format!("Received ({})", theirs.len())).strong());
+        widgets::rows(ui, "received", 76.0, theirs.len(), |ui, i| {
+            let l = theirs[i];
+            let status = if l.read_at.is_some() {
+                "read"
+            } else {
+                "unread"
+            };
+            widgets::line(ui, format!("{} · {status}", from_line(c, l)));
+            widgets::line(ui, egui::RichText::new(first_line(&l.body)).weak());
+            if ui.button(format!("Open \"{}\"", l.title)).clicked() {
+                self.open = Some(l.id.clone());
+                if l.read_at.is_none() {
+                    let id = l.id.clone();
+                    ctx.worker
+                        .command(ctx.device, |_| String::new(), move |d| d.read_letter(&id));
+                }
+            }
+        });
         ui.label(egui::RichText::new(format!("Sent ({})", mine.len())).strong());
-        for l in mine {
-            ui.group(|ui| {
-                ui.label(format!(
+        widgets::rows(ui, "sent", 76.0, mine.len(), |ui, i| {
+            let l = mine[i];
+            widgets::line(
+                ui,
+                format!(
                     "{} ({}) — sent {}{}",
                     l.title,
                     l.kind.as_str(),
@@ -128,9 +161,26 @@ impl Letters {
                     l.read_at
                         .map(|r| format!(", read {}", widgets::when(r)))
                         .unwrap_or_default()
-                ));
-                ui.label(&l.body);
-            });
-        }
+                ),
+            );
+            widgets::line(ui, egui::RichText::new(first_line(&l.body)).weak());
+            if ui.button(format!("Read \"{}\" again", l.title)).clicked() {
+                self.open = Some(l.id.clone());
+            }
+        });
     }
+}
+
+fn from_line(c: &Cache, l: &Letter) -> String {
+    format!(
+        "{} ({}) — from {}, {}",
+        l.title,
+        l.kind.as_str(),
+        c.name(&l.author),
+        widgets::when(l.sent)
+    )
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().find(|l| !l.trim().is_empty()).unwrap_or("")
 }

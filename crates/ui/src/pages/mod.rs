@@ -41,6 +41,9 @@ pub struct Pages {
 
 impl Pages {
     pub fn ui(&mut self, page: Page, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
+        if page != Page::Pair {
+            self.pair.end_frame();
+        }
         match page {
             Page::Home => self.home.ui(ui, ctx),
             Page::Boundaries => self.boundaries.ui(ui, ctx),

@@ -17,7 +17,12 @@ pub struct Pair {
     paste: String,
     path: String,
     error: Option<String>,
-    confirm_unpair: bool,
+    #[cfg(feature = "camera")]
+    scan: Option<(crate::camera::Scanner, Option<egui::TextureHandle>)>,
+    /// Whether this frame drew the scan; a scan nobody can see is stopped, so the
+    /// camera never stays on behind another page, a pending join or a lock.
+    #[cfg(feature = "camera")]
+    scan_shown: bool,
 }
 
 fn now_secs() -> u64 {
@@ -50,6 +55,22 @@ impl Pair {
     }
 
     pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
+        self.page_ui(ui, ctx);
+        self.end_frame();
+    }
+
+    /// Called on frames that show another page.
+    pub fn end_frame(&mut self) {
+        #[cfg(feature = "camera")]
+        {
+            if !self.scan_shown {
+                self.scan = None;
+            }
+            self.scan_shown = false;
+        }
+    }
+
+    fn page_ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
         if ctx.cache.paired() {
             self.paired_ui(ui, ctx);
             return;
@@ -213,6 +234,8 @@ impl Pair {
                     });
                 }
             });
+            #[cfg(feature = "camera")]
+            self.camera_ui(ui);
             if ui
                 .add_enabled(!self.paste.trim().is_empty(), egui::Button::new("Join"))
                 .clicked()
@@ -235,6 +258,68 @@ impl Pair {
                 }
             }
         });
+    }
+
+    /// The webcam scan: a button, then a live preview until a code is read, which
+    /// lands in the invite text field for the person to check and join.
+    #[cfg(feature = "camera")]
+    fn camera_ui(&mut self, ui: &mut egui::Ui) {
+        self.scan_shown = true;
+        let Some((scanner, texture)) = &mut self.scan else {
+            if ui.button("Scan with camera").clicked() {
+                self.error = None;
+                self.scan = Some((crate::camera::Scanner::start(ui.ctx().clone()), None));
+            }
+            return;
+        };
+        let (camera, frame, hint, found, failed) = scanner.with_state(|s| {
+            (
+                s.camera.clone(),
+                s.preview.take(),
+                s.hint.clone(),
+                s.found.take(),
+                s.failed.take(),
+            )
+        });
+        if let Some(text) = found {
+            self.paste = text;
+            self.scan = None;
+            return;
+        }
+        if let Some(e) = failed {
+            self.error = Some(format!("The camera scan stopped: {e}"));
+            self.scan = None;
+            return;
+        }
+        if let Some(frame) = frame {
+            match texture {
+                Some(t) => t.set(frame, egui::TextureOptions::LINEAR),
+                None => {
+                    *texture = Some(ui.ctx().load_texture(
+                        "camera-preview",
+                        frame,
+                        egui::TextureOptions::LINEAR,
+                    ))
+                }
+            }
+        }
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(match &camera {
+                Some(name) => format!("Hold your partner's code up to {name}…"),
+                None => "Opening the camera…".into(),
+            });
+        });
+        if let Some(t) = texture.as_ref() {
+            ui.add(egui::Image::new(t).max_width(360.0))
+                .on_hover_text("Camera preview");
+        }
+        if let Some(h) = hint {
+            widgets::note(ui, &h);
+        }
+        if ui.button("Stop camera").clicked() {
+            self.scan = None;
+        }
     }
 
     fn paired_ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
@@ -260,6 +345,5 @@ impl Pair {
             "Not reachable right now."
         });
         widgets::note(ui, "To end the pairing, go to Settings.");
-        let _ = &mut self.confirm_unpair;
     }
 }

@@ -5,6 +5,10 @@ use kintsugi_device::PromiseOutcome;
 use super::Ctx;
 use crate::widgets::{self, GOLD};
 
+/// How many outcomes the follow-through strip shows: enough to see a pattern, few
+/// enough to lay out every frame.
+const STRIP: usize = 60;
+
 #[derive(Default)]
 pub struct Promises {
     text: String,
@@ -54,11 +58,13 @@ impl Promises {
                     count(PromiseOutcome::Renegotiated),
                     count(PromiseOutcome::Open)
                 ));
-                // A strip of outcomes in due order: the pattern over time at a glance.
+                // A strip of the latest outcomes in due order: the pattern over time
+                // at a glance (the counts above cover all of them).
                 let mut ordered = theirs.clone();
                 ordered.sort_by_key(|p| p.due);
+                let recent = &ordered[ordered.len().saturating_sub(STRIP)..];
                 ui.horizontal_wrapped(|ui| {
-                    for p in ordered {
+                    for p in recent {
                         let (mark, colour) = match p.outcome {
                             PromiseOutcome::Kept => ("●", GOLD),
                             PromiseOutcome::Missed => {
@@ -81,34 +87,34 @@ impl Promises {
 
         let mut list: Vec<_> = c.promises.iter().collect();
         list.sort_by_key(|p| std::cmp::Reverse(p.due));
-        for p in list {
-            ui.group(|ui| {
-                ui.label(format!(
-                    "{} — {} promised, due {}",
-                    p.text,
-                    c.name(&p.author),
-                    p.due
-                ));
-                ui.label(format!("Outcome: {}", p.outcome.as_str()));
-                if !c.is_me(&p.author) && p.outcome == PromiseOutcome::Open {
-                    ui.horizontal(|ui| {
-                        for (label, o) in [
-                            ("Kept", PromiseOutcome::Kept),
-                            ("Missed", PromiseOutcome::Missed),
-                            ("Renegotiated", PromiseOutcome::Renegotiated),
-                        ] {
-                            if ui.button(label).clicked() {
-                                let id = p.id.clone();
-                                ctx.worker.command(
-                                    ctx.device,
-                                    |_| "Recorded.".into(),
-                                    move |d| d.set_promise_outcome(&id, o),
-                                );
-                            }
+        widgets::rows(ui, "promises", 76.0, list.len(), |ui, i| {
+            let p = list[i];
+            widgets::line(
+                ui,
+                format!("{} — {} promised, due {}", p.text, c.name(&p.author), p.due),
+            );
+            widgets::line(
+                ui,
+                egui::RichText::new(format!("Outcome: {}", p.outcome.as_str())).weak(),
+            );
+            if !c.is_me(&p.author) && p.outcome == PromiseOutcome::Open {
+                ui.horizontal(|ui| {
+                    for (label, o) in [
+                        ("Kept", PromiseOutcome::Kept),
+                        ("Missed", PromiseOutcome::Missed),
+                        ("Renegotiated", PromiseOutcome::Renegotiated),
+                    ] {
+                        if ui.button(label).clicked() {
+                            let id = p.id.clone();
+                            ctx.worker.command(
+                                ctx.device,
+                                |_| "Recorded.".into(),
+                                move |d| d.set_promise_outcome(&id, o),
+                            );
                         }
-                    });
-                }
-            });
-        }
+                    }
+                });
+            }
+        });
     }
 }

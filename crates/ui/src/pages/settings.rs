@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use kintsugi_device::{ExportFormat, NetSettings};
+use kintsugi_device::{AUTO_LOCK_MINUTES, ExportFormat, Settings as ProfileSettings};
 use zeroize::Zeroizing;
 
 use super::Ctx;
@@ -12,7 +12,7 @@ use crate::work::Done;
 #[derive(Default)]
 pub struct Settings {
     name: Option<String>,
-    net: Option<NetSettings>,
+    net: Option<ProfileSettings>,
     relay: String,
     pass: Zeroizing<String>,
     pass2: Zeroizing<String>,
@@ -22,8 +22,11 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn auto_lock(&self, default: Duration) -> Duration {
+    /// The idle time before locking: what this page shows once it has been opened
+    /// (it may be mid-save), else what the profile stores, else the app's default.
+    pub fn auto_lock(&self, stored: Option<&ProfileSettings>, default: Duration) -> Duration {
         self.auto_lock_minutes
+            .or_else(|| stored.and_then(|s| s.auto_lock_minutes))
             .map(|m| Duration::from_secs(u64::from(m.max(1)) * 60))
             .unwrap_or(default)
     }
@@ -85,12 +88,17 @@ impl Settings {
                 "A relay only forwards encrypted packets. Changes apply the next time you unlock.",
             );
             if ui.button("Save network settings").clicked() {
-                let mut s = net.clone();
-                s.relay = Some(self.relay.trim().to_string()).filter(|r| !r.is_empty());
+                let mode = net.mode.clone();
+                let relay = Some(self.relay.trim().to_string()).filter(|r| !r.is_empty());
                 ctx.worker.command(
                     ctx.device,
                     |_| "Network settings saved.".into(),
-                    move |d| d.save_settings(&s),
+                    move |d| {
+                        d.update_settings(|s| {
+                            s.mode = mode;
+                            s.relay = relay;
+                        })
+                    },
                 );
             }
         }
@@ -123,8 +131,23 @@ impl Settings {
 
         ui.separator();
         ui.label(egui::RichText::new("Lock automatically").strong());
-        let minutes = self.auto_lock_minutes.get_or_insert(10);
-        ui.add(egui::Slider::new(minutes, 1..=120).text("minutes without use"));
+        let minutes = self.auto_lock_minutes.get_or_insert_with(|| {
+            c.settings
+                .as_ref()
+                .and_then(|s| s.auto_lock_minutes)
+                .unwrap_or(10)
+        });
+        let slider =
+            ui.add(egui::Slider::new(minutes, AUTO_LOCK_MINUTES).text("minutes without use"));
+        // Saved when a drag ends (or at once from the keyboard), not at every step.
+        if slider.drag_stopped() || (slider.changed() && !slider.dragged()) {
+            let m = *minutes;
+            ctx.worker.command(
+                ctx.device,
+                move |_| format!("Locks after {m} minutes without use."),
+                move |d| d.update_settings(|s| s.auto_lock_minutes = Some(m)),
+            );
+        }
 
         ui.separator();
         ui.label(egui::RichText::new("Export").strong());

@@ -1,0 +1,159 @@
+//! The profile's settings, sealed under the profile key: how to reach the partner,
+//! and how soon the app locks by itself. Sealed because even the relay one uses, or
+//! the fact that one locks after a minute, says something about a person.
+
+use std::net::Ipv4Addr;
+
+use kintsugi_net::{NetworkMode, RelayUrl};
+use kintsugi_store::{read_sealed, write_sealed};
+use serde::{Deserialize, Serialize};
+
+use crate::{Device, DeviceError, Inner, Result};
+
+const SETTINGS_FILE: &str = "settings.sealed";
+
+/// The shortest and longest idle time before the app locks, in minutes.
+pub const AUTO_LOCK_MINUTES: std::ops::RangeInclusive<u32> = 1..=120;
+
+/// The port is chosen once, at init, so the partner finds this device again where it
+/// last saw it. Fields added later carry `serde(default)`, so older files still open.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Settings {
+    pub mode: String,
+    pub port: u16,
+    pub relay: Option<String>,
+    /// Minutes without use before the app locks; `None` keeps the app's default.
+    #[serde(default)]
+    pub auto_lock_minutes: Option<u32>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            mode: NetworkMode::Local.as_str().into(),
+            port: 0,
+            relay: None,
+            auto_lock_minutes: None,
+        }
+    }
+}
+
+impl Settings {
+    fn check(&self) -> Result<()> {
+        self.mode
+            .parse::<NetworkMode>()
+            .map_err(DeviceError::Invalid)?;
+        if let Some(r) = &self.relay {
+            r.parse::<RelayUrl>()
+                .map_err(|_| DeviceError::Invalid(format!("{r:?} is not a relay URL")))?;
+        }
+        if let Some(m) = self.auto_lock_minutes
+            && !AUTO_LOCK_MINUTES.contains(&m)
+        {
+            return Err(DeviceError::Invalid(format!(
+                "auto-lock must be between {} and {} minutes",
+                AUTO_LOCK_MINUTES.start(),
+                AUTO_LOCK_MINUTES.end()
+            )));
+        }
+        Ok(())
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))
+        .and_then(|s| s.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(0)
+}
+
+impl Device {
+    pub(crate) fn init_settings(&self) -> Result<()> {
+        self.save_settings(&Settings {
+            port: free_port(),
+            ..Settings::default()
+        })
+    }
+
+    pub fn settings(&self) -> Result<Settings> {
+        self.with(|i| read(i))
+    }
+
+    pub fn save_settings(&self, settings: &Settings) -> Result<()> {
+        settings.check()?;
+        self.with(|i| write(i, settings))
+    }
+
+    /// Changes some settings and keeps the rest as stored, so two screens that each
+    /// change one setting never undo each other.
+    pub fn update_settings(&self, change: impl FnOnce(&mut Settings)) -> Result<Settings> {
+        self.with(|i| {
+            let mut settings = read(i)?;
+            change(&mut settings);
+            settings.check()?;
+            write(i, &settings)?;
+            Ok(settings)
+        })
+    }
+}
+
+fn read(i: &Inner) -> Result<Settings> {
+    let path = i.dir.join(SETTINGS_FILE);
+    match read_sealed(&path, &i.keys.keyring.profile_key, "settings v1")? {
+        Some(bytes) => serde_json::from_slice(&bytes)
+            .map_err(|_| DeviceError::Invalid(format!("{} is damaged", path.display()))),
+        None => Ok(Settings::default()),
+    }
+}
+
+fn write(i: &Inner, settings: &Settings) -> Result<()> {
+    let bytes = serde_json::to_vec(settings).map_err(|e| DeviceError::Invalid(e.to_string()))?;
+    Ok(write_sealed(
+        &i.dir.join(SETTINGS_FILE),
+        &i.keys.keyring.profile_key,
+        "settings v1",
+        &bytes,
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_from_before_auto_lock_still_open() {
+        let old = br#"{"mode":"direct","port":4242,"relay":null}"#;
+        let s: Settings = serde_json::from_slice(old).unwrap();
+        assert_eq!(s.mode, "direct");
+        assert_eq!(s.auto_lock_minutes, None);
+    }
+
+    #[test]
+    fn out_of_range_values_are_refused() {
+        let ok = Settings {
+            auto_lock_minutes: Some(5),
+            ..Settings::default()
+        };
+        assert!(ok.check().is_ok());
+        for bad in [
+            Settings {
+                auto_lock_minutes: Some(0),
+                ..Settings::default()
+            },
+            Settings {
+                auto_lock_minutes: Some(121),
+                ..Settings::default()
+            },
+            Settings {
+                mode: "everywhere".into(),
+                ..Settings::default()
+            },
+            Settings {
+                relay: Some("not a url".into()),
+                ..Settings::default()
+            },
+        ] {
+            assert!(bad.check().is_err(), "{bad:?}");
+        }
+    }
+}
