@@ -10,7 +10,7 @@
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use kintsugi_device::{Device, KdfParams, LetterKind, Options};
 use kintsugi_ui::{AppConfig, KintsugiApp};
 
@@ -120,11 +120,18 @@ fn measure(n: usize) -> Result<Vec<Figures>> {
             .ok_or("no such page")?
             .click();
         h.run_steps(5);
+        let first_row = |h: &Harness<'_, KintsugiApp>| {
+            h.query_all_by_label_contains(row_text)
+                .next()
+                .and_then(|n| n.accesskit_node().label().or_else(|| n.value()))
+                .unwrap_or_default()
+        };
         let row = h
             .query_all_by_label_contains(row_text)
             .next()
             .ok_or("no rows shown")?
             .rect();
+        let top = first_row(&h);
         h.hover_at(row.center());
         let mut times = Vec::with_capacity(FRAMES);
         for f in 0..FRAMES {
@@ -140,6 +147,10 @@ fn measure(n: usize) -> Result<Vec<Figures>> {
             let t = Instant::now();
             h.step();
             times.push(t.elapsed());
+            if f == FRAMES / 2 - 1 {
+                // Proof that the list really moved, so the figures are of scrolling.
+                eprintln!("{page}: top row {top:?}, scrolled to {:?}", first_row(&h));
+            }
         }
         times.sort();
         let at = |q: f64| times[((times.len() - 1) as f64 * q) as usize];
