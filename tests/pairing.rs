@@ -346,7 +346,11 @@ async fn simultaneous_starts_settle_on_one_session_without_a_stall() {
         na.shutdown().await;
         nb.shutdown().await;
     }
-    for round in 0..3 {
+    let rounds = std::env::var("KINTSUGI_START_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(8);
+    for round in 0..rounds {
         let (oa, ob) = (at(ports.0), at(ports.1));
         let (na, nb) = tokio::join!(a.start_network(&oa), b.start_network(&ob));
         let (na, nb) = (na.unwrap(), nb.unwrap());
@@ -366,4 +370,38 @@ async fn simultaneous_starts_settle_on_one_session_without_a_stall() {
         na.shutdown().await;
         nb.shutdown().await;
     }
+}
+
+/// A first sync of a big history (as the benchmark's catch-up, where a stall was
+/// found): enough entries that the incoming chunk is stored by a compaction (over
+/// 256 KiB), over live sessions started at the same moment on both sides, as two
+/// apps opening together do. `KINTSUGI_BIG_HISTORY=N` sets the size.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_big_history_reaches_an_empty_partner() {
+    let n: usize = std::env::var("KINTSUGI_BIG_HISTORY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(6000);
+    let (a, b) = (side("Ari").await, side("Bea").await);
+    pair(&a, &b).await;
+    for i in 0..n {
+        a.device
+            .propose_boundary(&format!("boundary {i} with some words in it"), None)
+            .unwrap();
+        a.device
+            .add_diary_entry(&format!("diary {i} with some words in it"), None, None)
+            .unwrap();
+    }
+    let started = Instant::now();
+    assert!(a.net.start_sync().unwrap() && b.net.start_sync().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while b.device.boundaries().unwrap().len() < n {
+        assert!(
+            Instant::now() < deadline,
+            "only {} of {n} entries arrived",
+            b.device.boundaries().unwrap().len()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    eprintln!("{n} entries arrived after {:?}", started.elapsed());
 }

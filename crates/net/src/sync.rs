@@ -449,13 +449,24 @@ async fn run_on(
 type SessionFuture =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<SessionEnd, NetError>> + Send>>;
 
+/// How long after starting a dial a call from the partner counts as crossing it.
+const CROSSING_WINDOW: Duration = Duration::from_secs(5);
+
 /// Keeps the partner in sync for as long as it runs: accepts the partner's sessions,
 /// dials the partner when no session is up, and backs off while it is unreachable.
-/// Exactly one session is driven at a time, and a call from the partner always
-/// replaces the current one: the partner only dials when it has no session, so
-/// ours is stale (it crashed, or its link changed), or it is a one-off
-/// `sync --once`. When both dial at the same moment, both sessions end and the
-/// randomised backoff lets one side's next dial land while the other waits.
+///
+/// A call from the partner normally replaces the current session: the partner only
+/// dials when it has no session, so ours is stale (it crashed, or its link changed),
+/// or it is a one-off `sync --once`. Calls that cross (both devices dial at once, as
+/// when both apps start together) would then kill each other: each side drops its own
+/// dial, which is the very connection the other side just accepted. So crossing
+/// calls are settled by the endpoint ids: the device with the higher id takes the
+/// partner's call and drops its dial; the one with the lower id keeps its dial *and*
+/// runs the partner's call beside it until one of the two ends. The partner's call
+/// then dies at once (the partner dropped that dial), and ours is the session; if the
+/// call was a `sync --once`, our dial goes nowhere and the call does the work.
+/// Randomised backoff was not enough: with a connection taking a few hundred
+/// milliseconds, two devices kept crossing for minutes.
 pub async fn serve(
     node: Arc<Node>,
     partner: EndpointId,
@@ -463,12 +474,14 @@ pub async fn serve(
     replica: Arc<dyn Replica>,
     mut stop: watch::Receiver<bool>,
 ) {
+    let keep_own_dial = node.id().as_bytes() < partner.as_bytes();
     let mut backoff = Duration::from_millis(200);
     let mut incoming: Option<Connection> = None;
     loop {
         if *stop.borrow() {
             return;
         }
+        let mut dialing = incoming.is_none();
         let mut session: SessionFuture = match incoming.take() {
             Some(conn) => accept_owned(&node, conn, &couple_key, &replica, &stop),
             None => {
@@ -483,12 +496,41 @@ pub async fn serve(
                 })
             }
         };
+        let started = tokio::time::Instant::now();
+        // The partner's call, run beside our own dial when the two crossed.
+        let mut beside: Option<SessionFuture> = None;
         let end = loop {
             tokio::select! {
-                r = &mut session => break r,
+                r = &mut session => match beside.take() {
+                    // Our dial failed; the partner's call carries on alone.
+                    Some(other) if r.is_err() => {
+                        session = other;
+                        dialing = false;
+                    }
+                    _ => break r,
+                },
+                r = async {
+                    match beside.as_mut() {
+                        Some(call) => call.await,
+                        None => std::future::pending().await,
+                    }
+                }, if beside.is_some() => {
+                    beside = None;
+                    // The partner dropped that call for ours: expected, not an end.
+                    if r.is_ok() {
+                        break r;
+                    }
+                }
                 conn = node.next_sync_connection() => {
                     let Some(conn) = conn else { return };
-                    session = accept_owned(&node, conn, &couple_key, &replica, &stop);
+                    let call = accept_owned(&node, conn, &couple_key, &replica, &stop);
+                    if dialing && keep_own_dial && started.elapsed() < CROSSING_WINDOW {
+                        beside = Some(call);
+                    } else {
+                        session = call;
+                        beside = None;
+                        dialing = false;
+                    }
                 }
                 _ = stop.changed() => return,
             }
