@@ -141,15 +141,26 @@ impl<D: Persisted> Tracked<D> {
             return Ok((value, false));
         }
         let chunk = zeroize::Zeroizing::new(self.doc.save_after(&before));
+        // A big chunk (a first sync, a bundle) is stored far more compactly as part of
+        // a full save, and loads faster that way: write that save at once (atomically
+        // and durably, like an append) rather than append megabytes and then rewrite
+        // them. If it fails, the append below still stores the change.
+        if chunk.len() >= COMPACT_AFTER_BYTES {
+            match self.compact() {
+                Ok(()) => {
+                    self.torn = None;
+                    return Ok((value, true));
+                }
+                Err(e) => {
+                    tracing::warn!(doc = D::NAME, error = %e, "a full save failed; appending instead");
+                }
+            }
+        }
         match self.log.append(&chunk) {
             Ok(foreign) => {
                 self.torn = None;
                 self.apply(&foreign)?;
-                // A big chunk (a first sync, a bundle) is stored far more compactly as
-                // part of a full save, and loads faster that way.
-                if self.log.record_count() >= COMPACT_AFTER_RECORDS
-                    || chunk.len() >= COMPACT_AFTER_BYTES
-                {
+                if self.log.record_count() >= COMPACT_AFTER_RECORDS {
                     // Many small records make every open slower; fold them into one.
                     // A failure here loses nothing: the log is intact as it was.
                     if let Err(e) = self.compact() {
