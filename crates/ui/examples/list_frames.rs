@@ -9,10 +9,13 @@
 
 use std::time::{Duration, Instant};
 
+use common::Result;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use kintsugi_device::{Device, KdfParams, LetterKind, Options};
-use kintsugi_ui::{AppConfig, KintsugiApp};
+use kintsugi_ui::KintsugiApp;
+
+mod common;
 
 const PAGES: [(&str, &str); 4] = [
     ("Boundaries", "Boundary number"),
@@ -53,8 +56,6 @@ fn fmt(p: &[Duration; 3]) -> String {
     )
 }
 
-type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
-
 /// p50, p95 and max frame time of one page.
 type Figures = (&'static str, [Duration; 3]);
 
@@ -92,26 +93,7 @@ fn measure(n: usize) -> Result<Vec<Figures>> {
     eprintln!("{n} entries of each kind written in {:.1?}", t.elapsed());
     d.lock();
 
-    let mut config = AppConfig::new(path);
-    config.kdf = KdfParams::INSECURE_FAST;
-    config.network = false;
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1100.0, 800.0))
-        .build_eframe(move |cc| KintsugiApp::new(&cc.egui_ctx, config));
-    h.run_steps(2);
-    let field = h.get_by_role_and_label(egui::accesskit::Role::PasswordInput, "Passphrase");
-    field.focus();
-    field.type_text("sample");
-    h.get_by_role_and_label(egui::accesskit::Role::Button, "Unlock")
-        .click();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while h.state().page().is_none() {
-        if Instant::now() > deadline {
-            return Err("the profile did not open".into());
-        }
-        h.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let mut h = common::unlocked_app(path, "sample", egui::vec2(1100.0, 800.0))?;
 
     let mut out = Vec::new();
     for (page, row_text) in PAGES {

@@ -2,12 +2,12 @@
 //! `cargo run -p kintsugi-ui --example screenshot` (needs a Vulkan driver; Mesa's
 //! software one works).
 
-use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use kintsugi_device::{CheckInInput, Device, KdfParams, Options};
-use kintsugi_ui::{AppConfig, KintsugiApp};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+mod common;
+
+fn main() -> common::Result<()> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("profile");
     let d = Device::create(
@@ -44,27 +44,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     d.set_stage(1, true, Some("We talked it through"))?;
     d.lock();
 
-    let mut config = AppConfig::new(path);
-    config.kdf = KdfParams::INSECURE_FAST;
-    config.network = false;
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1100.0, 720.0))
-        .build_eframe(move |cc| KintsugiApp::new(&cc.egui_ctx, config));
-    h.run_steps(2);
-    let field = h.get_by_role_and_label(egui::accesskit::Role::PasswordInput, "Passphrase");
-    field.focus();
-    field.type_text("sample");
-    h.get_by_role_and_label(egui::accesskit::Role::Button, "Unlock")
-        .click();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while h.state().page().is_none() {
-        if std::time::Instant::now() > deadline {
-            return Err("the sample profile did not unlock".into());
-        }
-        h.step();
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    h.run_steps(3);
+    let mut h = common::unlocked_app(path, "sample", egui::vec2(1100.0, 720.0))?;
     h.get_all_by_label("Check-ins")
         .next()
         .ok_or("no navigation")?
