@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use common::Result;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use kintsugi_device::{Device, KdfParams, LetterKind, Options};
+use kintsugi_device::LetterKind;
 use kintsugi_ui::KintsugiApp;
 
 mod common;
@@ -62,15 +62,7 @@ type Figures = (&'static str, [Duration; 3]);
 /// p50, p95 and max frame time per page, with `n` entries of every kind.
 fn measure(n: usize) -> Result<Vec<Figures>> {
     let dir = tempfile::tempdir()?;
-    let path = dir.path().join("profile");
-    let d = Device::create(
-        &path,
-        "Ari",
-        b"sample",
-        Options {
-            kdf: KdfParams::INSECURE_FAST,
-        },
-    )?;
+    let (path, d) = common::sample_profile(dir.path())?;
     let t = Instant::now();
     for i in 0..n {
         d.propose_boundary(

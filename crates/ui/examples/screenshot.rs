@@ -3,21 +3,13 @@
 //! software one works).
 
 use egui_kittest::kittest::Queryable;
-use kintsugi_device::{CheckInInput, Device, KdfParams, Options};
+use kintsugi_device::CheckInInput;
 
 mod common;
 
 fn main() -> common::Result<()> {
     let dir = tempfile::tempdir()?;
-    let path = dir.path().join("profile");
-    let d = Device::create(
-        &path,
-        "Ari",
-        b"sample",
-        Options {
-            kdf: KdfParams::INSECURE_FAST,
-        },
-    )?;
+    let (path, d) = common::sample_profile(dir.path())?;
     let samples = [
         (3, 3, 4),
         (2, 3, 3),

@@ -6,10 +6,24 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use kintsugi_device::KdfParams;
+use kintsugi_device::{Device, KdfParams, Options};
 use kintsugi_ui::{AppConfig, KintsugiApp};
 
 pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// A new profile for Ari in `dir`, with the passphrase "sample".
+pub fn sample_profile(dir: &std::path::Path) -> Result<(PathBuf, Device)> {
+    let path = dir.join("profile");
+    let d = Device::create(
+        &path,
+        "Ari",
+        b"sample",
+        Options {
+            kdf: KdfParams::INSECURE_FAST,
+        },
+    )?;
+    Ok((path, d))
+}
 
 /// Opens the app on `profile` and types `passphrase` into its unlock screen, as a
 /// person would; returns once the journal is open.

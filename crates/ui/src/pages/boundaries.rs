@@ -1,6 +1,9 @@
 //! Boundaries by status: propose, agree, ask to revisit, retire.
 
-use kintsugi_device::BoundaryStatus;
+use kintsugi_device::{Boundary, BoundaryStatus, Device};
+
+/// One of a boundary's buttons: what it asks the device to do with the boundary's id.
+type Action = fn(&Device, &str) -> kintsugi_device::Result<Boundary>;
 
 use super::Ctx;
 use crate::widgets;
@@ -88,34 +91,34 @@ impl Boundaries {
                         );
                         ui.horizontal(|ui| {
                             let i_agreed = b.agreements.iter().any(|(p, _)| c.is_me(p));
-                            if status != BoundaryStatus::Retired
-                                && !i_agreed
-                                && ui.button("Agree").clicked()
-                            {
-                                let id = b.id.clone();
-                                ctx.worker.command(
-                                    ctx.device,
-                                    |_| "You agreed.".into(),
-                                    move |d| d.agree_boundary(&id),
-                                );
-                            }
-                            if matches!(status, BoundaryStatus::Agreed | BoundaryStatus::Proposed)
-                                && ui.button("Ask to revisit").clicked()
-                            {
-                                let id = b.id.clone();
-                                ctx.worker.command(
-                                    ctx.device,
-                                    |_| "Marked to talk over again.".into(),
-                                    move |d| d.revisit_boundary(&id),
-                                );
-                            }
-                            if status != BoundaryStatus::Retired && ui.button("Retire").clicked() {
-                                let id = b.id.clone();
-                                ctx.worker.command(
-                                    ctx.device,
-                                    |_| "Retired.".into(),
-                                    move |d| d.retire_boundary(&id),
-                                );
+                            let open = status != BoundaryStatus::Retired;
+                            let actions: [(bool, &str, &'static str, Action); 3] = [
+                                (
+                                    open && !i_agreed,
+                                    "Agree",
+                                    "You agreed.",
+                                    Device::agree_boundary,
+                                ),
+                                (
+                                    matches!(
+                                        status,
+                                        BoundaryStatus::Agreed | BoundaryStatus::Proposed
+                                    ),
+                                    "Ask to revisit",
+                                    "Marked to talk over again.",
+                                    Device::revisit_boundary,
+                                ),
+                                (open, "Retire", "Retired.", Device::retire_boundary),
+                            ];
+                            for (shown, label, done, act) in actions {
+                                if shown && ui.button(label).clicked() {
+                                    let id = b.id.clone();
+                                    ctx.worker.command(
+                                        ctx.device,
+                                        move |_| done.into(),
+                                        move |d| act(d, &id),
+                                    );
+                                }
                             }
                         });
                     });
