@@ -171,10 +171,12 @@ fn the_auto_lock_time_is_kept_across_a_restart() {
     d.update_settings(|s| s.mode = "direct".into()).unwrap();
 
     nav(&mut h, "Settings");
-    let slider = h.get_by_role(Role::Slider);
-    slider.focus();
-    h.run_steps(2);
+    // Three steps down with the keyboard, each saved as it comes. Focus is taken
+    // again before each press: a save's confirmation can take it from the slider
+    // (noted in the issue; not what this test is about).
     for _ in 0..3 {
+        h.get_by_role(Role::Slider).focus();
+        h.run_steps(1);
         h.key_press(egui::Key::ArrowLeft);
         h.run_steps(1);
     }

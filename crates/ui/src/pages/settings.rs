@@ -1,5 +1,7 @@
 //! Settings: name, network, passphrase, auto-lock, export, unpair.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use kintsugi_device::{AUTO_LOCK_MINUTES, ExportFormat, Settings as ProfileSettings};
@@ -17,6 +19,9 @@ pub struct Settings {
     pass: Zeroizing<String>,
     pass2: Zeroizing<String>,
     auto_lock_minutes: Option<u32>,
+    /// The newest choice, read by each save when it runs: saves run on a thread pool
+    /// and may finish out of order, and the last to run must store the last choice.
+    auto_lock_chosen: Arc<AtomicU32>,
     confirm_unpair: bool,
     delete_shared: bool,
 }
@@ -141,11 +146,21 @@ impl Settings {
             ui.add(egui::Slider::new(minutes, AUTO_LOCK_MINUTES).text("minutes without use"));
         // Saved when a drag ends (or at once from the keyboard), not at every step.
         if slider.drag_stopped() || (slider.changed() && !slider.dragged()) {
-            let m = *minutes;
+            self.auto_lock_chosen.store(*minutes, Ordering::SeqCst);
+            let chosen = self.auto_lock_chosen.clone();
             ctx.worker.command(
                 ctx.device,
-                move |_| format!("Locks after {m} minutes without use."),
-                move |d| d.update_settings(|s| s.auto_lock_minutes = Some(m)),
+                |s: ProfileSettings| {
+                    format!(
+                        "Locks after {} minutes without use.",
+                        s.auto_lock_minutes.unwrap_or_default()
+                    )
+                },
+                move |d| {
+                    d.update_settings(|s| {
+                        s.auto_lock_minutes = Some(chosen.load(Ordering::SeqCst));
+                    })
+                },
             );
         }
 
