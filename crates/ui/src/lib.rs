@@ -110,6 +110,16 @@ impl KintsugiApp {
         }
     }
 
+    /// A logout, `kill` or Ctrl+C in the terminal closes the window the normal
+    /// way, so the session shuts down (network stopped, writes finished) instead
+    /// of the process dying mid-write. A second signal means the person insists:
+    /// the process ends at once (every store write is atomic, so at most the
+    /// write in flight is lost). Only the real window installs this; tests drive
+    /// the app without it.
+    fn close_on_signals(&self, ctx: &egui::Context) {
+        self.worker.handle().spawn(close_on_signals(ctx.clone()));
+    }
+
     fn lock(&mut self) {
         if let Screen::Unlocked(s) = &mut self.screen {
             s.shutdown(&self.worker);
@@ -161,6 +171,48 @@ impl eframe::App for KintsugiApp {
 }
 
 /// Opens the app in a native window (glow renderer).
+/// Closes the window on the first SIGTERM, SIGINT or SIGHUP (Ctrl+C elsewhere)
+/// and ends the process on the second.
+#[cfg(unix)]
+async fn close_on_signals(ctx: egui::Context) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::hangup()),
+    ) else {
+        tracing::warn!("signals cannot be watched; a kill will not close the app cleanly");
+        return;
+    };
+    let mut asked = false;
+    loop {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+            _ = hup.recv() => {}
+        }
+        quit(&ctx, &mut asked);
+    }
+}
+
+#[cfg(not(unix))]
+async fn close_on_signals(ctx: egui::Context) {
+    let mut asked = false;
+    while tokio::signal::ctrl_c().await.is_ok() {
+        quit(&ctx, &mut asked);
+    }
+}
+
+fn quit(ctx: &egui::Context, asked: &mut bool) {
+    if *asked {
+        std::process::exit(130);
+    }
+    *asked = true;
+    tracing::info!("asked to quit by a signal: closing the window");
+    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+    ctx.request_repaint();
+}
+
 pub fn run(config: AppConfig) -> Result<(), String> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
@@ -174,7 +226,11 @@ pub fn run(config: AppConfig) -> Result<(), String> {
     eframe::run_native(
         "Kintsugi",
         options,
-        Box::new(move |cc| Ok(Box::new(KintsugiApp::new(&cc.egui_ctx, config)))),
+        Box::new(move |cc| {
+            let app = KintsugiApp::new(&cc.egui_ctx, config);
+            app.close_on_signals(&cc.egui_ctx);
+            Ok(Box::new(app))
+        }),
     )
     .map_err(|e| format!("the window could not be opened: {e}"))
 }
