@@ -349,16 +349,25 @@ impl Session {
 
         self.toasts
             .retain(|(_, _, at)| at.elapsed() < Duration::from_secs(5));
+        // Confirmations float over the page instead of taking a panel: a panel
+        // would shrink the page under the person's hands, push the widget they
+        // are using out of view and so take its keyboard focus.
         if !self.toasts.is_empty() {
-            egui::Panel::bottom("toasts").show(ui, |ui| {
-                for (text, error, _) in &self.toasts {
-                    if *error {
-                        widgets::error_text(ui, text);
-                    } else {
-                        ui.label(egui::RichText::new(text).color(GOLD));
-                    }
-                }
-            });
+            egui::Area::new(egui::Id::new("toasts"))
+                .anchor(egui::Align2::CENTER_BOTTOM, [0.0, -16.0])
+                .order(egui::Order::Foreground)
+                .interactable(false)
+                .show(&ctx, |ui| {
+                    egui::Frame::popup(ui.style()).show(ui, |ui| {
+                        for (text, error, _) in &self.toasts {
+                            if *error {
+                                widgets::error_text(ui, text);
+                            } else {
+                                ui.label(egui::RichText::new(text).color(GOLD));
+                            }
+                        }
+                    });
+                });
         }
 
         let mut goto = None;

@@ -171,18 +171,29 @@ fn the_auto_lock_time_is_kept_across_a_restart() {
     d.update_settings(|s| s.mode = "direct".into()).unwrap();
 
     nav(&mut h, "Settings");
-    // Three steps down with the keyboard, each saved as it comes. Focus is taken
-    // again before each press: a save's confirmation can take it from the slider
-    // (noted in the issue; not what this test is about).
-    for _ in 0..3 {
-        h.get_by_role(Role::Slider).focus();
-        h.run_steps(1);
+    // Three steps down with the keyboard, each saved as it comes, focus taken once.
+    // egui keeps the arrow keys for a slider from its second focused frame on,
+    // hence two frames before the first press. Each save's confirmation shows
+    // before the next press: it used to shrink the page, push the slider out of
+    // view and take its focus, so the next press went nowhere.
+    h.get_by_role(Role::Slider).focus();
+    h.run_steps(2);
+    for minutes in [9, 8, 7] {
         h.key_press(egui::Key::ArrowLeft);
         h.run_steps(1);
+        wait(&mut h, "the saved setting", |_| {
+            d.settings().unwrap().auto_lock_minutes == Some(minutes)
+        });
+        see(
+            &mut h,
+            &format!("Locks after {minutes} minutes without use."),
+            true,
+        );
+        assert!(
+            h.get_by_role(Role::Slider).is_focused(),
+            "the slider lost keyboard focus after saving {minutes} minutes"
+        );
     }
-    wait(&mut h, "the saved setting", |_| {
-        d.settings().unwrap().auto_lock_minutes == Some(7)
-    });
     assert_eq!(d.settings().unwrap().mode, "direct");
     assert_eq!(h.state().auto_lock(), Some(Duration::from_secs(7 * 60)));
 
