@@ -353,7 +353,7 @@ impl Session {
         // would shrink the page under the person's hands, push the widget they
         // are using out of view and so take its keyboard focus.
         if !self.toasts.is_empty() {
-            egui::Area::new(egui::Id::new("toasts"))
+            egui::Area::new(egui::Id::unique("toasts"))
                 .anchor(egui::Align2::CENTER_BOTTOM, [0.0, -16.0])
                 .order(egui::Order::Foreground)
                 .interactable(false)
