@@ -20,11 +20,20 @@ pub fn heading(ui: &mut Ui, text: &str) {
 }
 
 /// A one-line text field with a visible label that is also its accessible name.
+///
+/// Text fields take their id from their label rather than from their place on the
+/// page, so a row or a note appearing above one (a partner's entry arriving by
+/// sync, say) cannot take the keyboard from someone in the middle of typing.
+/// A label is therefore used once per page.
 pub fn field(ui: &mut Ui, label: &str, value: &mut String) -> egui::Response {
     ui.horizontal(|ui| {
         let l = ui.label(label);
-        ui.add(egui::TextEdit::singleline(value).desired_width(320.0))
-            .labelled_by(l.id)
+        ui.add(
+            egui::TextEdit::singleline(value)
+                .id_salt(label)
+                .desired_width(320.0),
+        )
+        .labelled_by(l.id)
     })
     .inner
 }
@@ -34,6 +43,7 @@ pub fn password(ui: &mut Ui, label: &str, value: &mut String) -> egui::Response 
         let l = ui.label(label);
         ui.add(
             egui::TextEdit::singleline(value)
+                .id_salt(label)
                 .password(true)
                 .desired_width(280.0),
         )
@@ -46,6 +56,7 @@ pub fn area(ui: &mut Ui, label: &str, value: &mut String, rows: usize) -> egui::
     let l = ui.label(label);
     ui.add(
         egui::TextEdit::multiline(value)
+            .id_salt(label)
             .desired_rows(rows)
             .desired_width(f32::INFINITY),
     )

@@ -208,8 +208,12 @@ impl Pair {
             widgets::area(ui, "Invite text", &mut self.paste, 3);
             ui.horizontal(|ui| {
                 let l = ui.label("QR image file");
-                ui.add(egui::TextEdit::singleline(&mut self.path).desired_width(260.0))
-                    .labelled_by(l.id);
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.path)
+                        .id_salt("QR image file")
+                        .desired_width(260.0),
+                )
+                .labelled_by(l.id);
                 if ui.button("Choose…").clicked()
                     && let Some(p) = rfd::FileDialog::new()
                         .add_filter("Images", &["png", "jpg", "jpeg"])
