@@ -13,7 +13,19 @@ use common::*;
 struct Xvfb(Child);
 
 impl Drop for Xvfb {
+    /// SIGTERM first, so Xvfb removes its socket and lock file; a killed server
+    /// leaves them behind for the next run on this machine to trip over.
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if matches!(self.0.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
