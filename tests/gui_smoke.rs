@@ -31,9 +31,11 @@ impl Drop for Xvfb {
     }
 }
 
+/// The release binary, whichever build this test runs on (scripts/test-all runs it
+/// on the release build; a plain `cargo test` needs `cargo build --release` first).
 fn release_binary() -> PathBuf {
-    let debug = PathBuf::from(env!("CARGO_BIN_EXE_kintsugi"));
-    let release = debug
+    let this_build = PathBuf::from(env!("CARGO_BIN_EXE_kintsugi"));
+    let release = this_build
         .parent()
         .and_then(|d| d.parent())
         .map(|t| t.join("release").join("kintsugi"))
