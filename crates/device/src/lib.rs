@@ -11,6 +11,7 @@ mod export;
 mod network;
 pub mod qr;
 mod settings;
+mod state_file;
 mod tracked;
 
 use std::path::{Path, PathBuf};

@@ -10,15 +10,22 @@ use kintsugi_net::sync::{LinkEvent, Replica, ReplicaSession, SessionEnd, Until};
 use kintsugi_net::{
     EndpointAddr, EndpointId, Invite, NetConfig, NetError, NetworkMode, Node, RelayUrl,
 };
-use kintsugi_store::{Pairing, read_sealed, write_sealed};
+use kintsugi_store::Pairing;
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
+use crate::state_file::StateFile;
 use crate::{Device, DeviceError, DocKind, Event, Result, now_ms};
 
 pub use kintsugi_net::pair::PendingPairing;
 
-const PARTNER_FILE: &str = "partner.sealed";
+/// What sync learnt about the partner; all of it can be learnt again, so a copy
+/// another version wrote starts afresh instead of stopping sync.
+pub(crate) const PARTNER: StateFile = StateFile {
+    name: "partner.sealed",
+    context: "partner v1",
+    fresh_if_unreadable: true,
+};
 
 /// Overrides from the command line; `None` keeps the stored setting.
 #[derive(Debug, Clone, Default)]
@@ -50,29 +57,17 @@ pub struct PartnerInfo {
 
 impl Device {
     pub(crate) fn partner_state(&self) -> Result<PartnerState> {
-        self.with(|i| {
-            let path = i.dir.join(PARTNER_FILE);
-            Ok(
-                match read_sealed(&path, &i.keys.keyring.profile_key, "partner v1")? {
-                    Some(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
-                    None => PartnerState::default(),
-                },
-            )
-        })
+        self.with(|i| PARTNER.read(i))
     }
 
+    /// Under the device lock, from read to write: the link, the session's end and
+    /// the address book each record their part at their own time.
     pub(crate) fn update_partner_state(&self, f: impl FnOnce(&mut PartnerState)) -> Result<()> {
-        let mut state = self.partner_state()?;
-        f(&mut state);
-        let bytes = serde_json::to_vec(&state).map_err(|e| DeviceError::Invalid(e.to_string()))?;
-        self.with(|i| {
-            Ok(write_sealed(
-                &i.dir.join(PARTNER_FILE),
-                &i.keys.keyring.profile_key,
-                "partner v1",
-                &bytes,
-            )?)
+        self.update_state_file(&PARTNER, |p: &mut PartnerState| {
+            f(p);
+            Ok(())
         })
+        .map(drop)
     }
 
     /// The paired partner, if any.
@@ -186,7 +181,7 @@ impl Device {
     pub fn forget_partner(&self, delete_shared: bool) -> Result<()> {
         self.with(|i| {
             i.keys.set_pairing(None)?;
-            let _ = std::fs::remove_file(i.dir.join(PARTNER_FILE));
+            let _ = std::fs::remove_file(i.dir.join(PARTNER.name));
             Ok(())
         })?;
         if delete_shared {

@@ -5,12 +5,16 @@
 use std::net::Ipv4Addr;
 
 use kintsugi_net::{NetworkMode, RelayUrl};
-use kintsugi_store::{read_sealed, write_sealed};
 use serde::{Deserialize, Serialize};
 
-use crate::{Device, DeviceError, Inner, Result};
+use crate::state_file::StateFile;
+use crate::{Device, DeviceError, Result};
 
-const SETTINGS_FILE: &str = "settings.sealed";
+pub(crate) const SETTINGS: StateFile = StateFile {
+    name: "settings.sealed",
+    context: "settings v1",
+    fresh_if_unreadable: false,
+};
 
 /// The shortest and longest idle time before the app locks, in minutes.
 pub const AUTO_LOCK_MINUTES: std::ops::RangeInclusive<u32> = 1..=120;
@@ -76,44 +80,22 @@ impl Device {
     }
 
     pub fn settings(&self) -> Result<Settings> {
-        self.with(|i| read(i))
+        self.with(|i| SETTINGS.read(i))
     }
 
     pub fn save_settings(&self, settings: &Settings) -> Result<()> {
         settings.check()?;
-        self.with(|i| write(i, settings))
+        self.with(|i| SETTINGS.write(i, settings))
     }
 
     /// Changes some settings and keeps the rest as stored, so two screens that each
     /// change one setting never undo each other.
     pub fn update_settings(&self, change: impl FnOnce(&mut Settings)) -> Result<Settings> {
-        self.with(|i| {
-            let mut settings = read(i)?;
-            change(&mut settings);
-            settings.check()?;
-            write(i, &settings)?;
-            Ok(settings)
+        self.update_state_file(&SETTINGS, |s: &mut Settings| {
+            change(s);
+            s.check()
         })
     }
-}
-
-fn read(i: &Inner) -> Result<Settings> {
-    let path = i.dir.join(SETTINGS_FILE);
-    match read_sealed(&path, &i.keys.keyring.profile_key, "settings v1")? {
-        Some(bytes) => serde_json::from_slice(&bytes)
-            .map_err(|_| DeviceError::Invalid(format!("{} is damaged", path.display()))),
-        None => Ok(Settings::default()),
-    }
-}
-
-fn write(i: &Inner, settings: &Settings) -> Result<()> {
-    let bytes = serde_json::to_vec(settings).map_err(|e| DeviceError::Invalid(e.to_string()))?;
-    Ok(write_sealed(
-        &i.dir.join(SETTINGS_FILE),
-        &i.keys.keyring.profile_key,
-        "settings v1",
-        &bytes,
-    )?)
 }
 
 #[cfg(test)]

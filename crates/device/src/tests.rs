@@ -122,3 +122,45 @@ fn a_long_log_is_compacted_by_the_writer_and_nothing_is_lost() {
         "the log was not compacted ({size} bytes)"
     );
 }
+
+#[test]
+fn partner_state_changes_made_at_once_are_all_kept() {
+    // The link, the end of a session and the address book record their parts from
+    // different tasks; each change must land on the others, not on a stale copy.
+    let dir = tempfile::tempdir().unwrap();
+    let d = Device::create(&dir.path().join("p"), "Alex", b"pw", opts()).unwrap();
+    let threads: Vec<_> = (0..4u8)
+        .map(|t| {
+            let d = d.clone();
+            std::thread::spawn(move || {
+                for n in 0..25u16 {
+                    let addr = std::net::SocketAddr::from(([127, 0, 0, t + 1], 1000 + n));
+                    d.update_partner_state(|p| {
+                        // A task can be paused between reading and writing.
+                        std::thread::sleep(std::time::Duration::from_millis(1));
+                        p.addrs.push(addr)
+                    })
+                    .unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(d.partner_state().unwrap().addrs.len(), 100);
+}
+
+#[test]
+fn a_partner_state_this_version_cannot_read_starts_afresh_but_settings_do_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Device::create(&dir.path().join("p"), "Alex", b"pw", opts()).unwrap();
+    d.with(|i| {
+        network::PARTNER.write(i, &"not a partner state")?;
+        settings::SETTINGS.write(i, &"not settings")
+    })
+    .unwrap();
+    assert!(d.partner_state().unwrap().addrs.is_empty());
+    let err = d.settings().unwrap_err().to_string();
+    assert!(err.contains("settings.sealed is damaged"), "{err}");
+}
