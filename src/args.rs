@@ -86,9 +86,15 @@ pub enum Command {
     Export {
         #[arg(long, value_enum)]
         format: ExportFormatArg,
-        /// Write to this file instead of standard output
+        /// Write to this file (readable only by you) instead of standard output
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Replace FILE if it exists
+        #[arg(long)]
+        force: bool,
+        /// Also export your private diary and letter drafts (md and json; in plain text)
+        #[arg(long)]
+        include_private: bool,
     },
     /// Change the profile's passphrase
     #[command(subcommand)]
@@ -123,34 +129,44 @@ pub enum Command {
 pub enum PairCmd {
     /// Show an invite (QR code and text) and wait for your partner to join
     Invite {
-        /// Also save the QR code as a PNG image
+        /// Also save the QR code as a PNG image (readable only by you)
         #[arg(long, value_name = "FILE")]
         qr_png: Option<PathBuf>,
-        /// Accept the codes without asking (for scripts; compare them anyway)
+        /// Replace the PNG file if it exists
         #[arg(long)]
-        yes: bool,
+        force: bool,
         /// How long the invite stays valid, in seconds
         #[arg(long, value_name = "S", default_value_t = 600)]
         timeout: u64,
+        /// The code your partner's screen shows, if you already know it (otherwise
+        /// you are asked to type it)
+        #[arg(long, value_name = "DIGITS")]
+        expect_sas: Option<String>,
     },
-    /// Join your partner's invite, from its text or a picture of its QR code
+    /// Join your partner's invite: paste its text when asked, or give a file
     Join {
-        /// The invite text (starts with KINTSUGI:)
-        #[arg(required_unless_present = "qr_image", conflicts_with = "qr_image")]
-        code: Option<String>,
         /// A photo or screenshot (PNG or JPEG) of the QR code
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", conflicts_with = "invite_file")]
         qr_image: Option<PathBuf>,
-        /// Accept the codes without asking (for scripts; compare them anyway)
-        #[arg(long)]
-        yes: bool,
+        /// A file holding the invite text (starts with KINTSUGI:)
+        #[arg(long, value_name = "FILE")]
+        invite_file: Option<PathBuf>,
+        /// The code your partner's screen shows, if you already know it (otherwise
+        /// you are asked to type it)
+        #[arg(long, value_name = "DIGITS")]
+        expect_sas: Option<String>,
     },
 }
 
 #[derive(Subcommand, Debug)]
 pub enum BundleCmd {
-    /// Write the changes your partner may not have yet to FILE
-    Export { file: PathBuf },
+    /// Write the changes your partner may not have yet to FILE (readable only by you)
+    Export {
+        file: PathBuf,
+        /// Replace FILE if it exists
+        #[arg(long)]
+        force: bool,
+    },
     /// Merge a bundle from your partner (importing twice is harmless)
     Import { file: PathBuf },
 }

@@ -4,10 +4,10 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 use kintsugi_device::{
-    Boundary, CheckInInput, Device, ExportFormat, Letter, LetterKind, Options, PartnerId,
-    PromiseOutcome, Status,
+    Boundary, CheckInInput, Device, ExportFormat, ExportScope, Letter, LetterKind, Options,
+    PartnerId, PromiseOutcome, Replace, Status,
 };
 use serde::Serialize;
 use zeroize::Zeroizing;
@@ -74,6 +74,11 @@ fn unlock(dir: &Path, cli: &Cli) -> Result<Device> {
         }
     }
     Ok(device)
+}
+
+/// `--force` as the store names it.
+pub fn replace(force: bool) -> Replace {
+    if force { Replace::Yes } else { Replace::No }
 }
 
 fn print_json<T: Serialize>(value: &T) -> Result<()> {
@@ -151,28 +156,42 @@ pub fn run(cli: Cli) -> Result<()> {
             println!("{shared}");
             Ok(())
         }
-        Command::Export { format, out } => {
+        Command::Export {
+            format,
+            out,
+            force,
+            include_private,
+        } => {
             let device = unlock(&dir, &cli)?;
             let format = match format {
                 ExportFormatArg::Md => ExportFormat::Markdown,
                 ExportFormatArg::Json => ExportFormat::Json,
                 ExportFormatArg::Automerge => ExportFormat::Automerge,
             };
-            let bytes = Zeroizing::new(device.export(format)?);
+            let scope = if *include_private {
+                eprintln!(
+                    "kintsugi: this export includes your private diary and letter drafts, in plain text: anyone who can read it can read them"
+                );
+                ExportScope::WithPrivate
+            } else {
+                ExportScope::Shared
+            };
             match out {
                 Some(path) => {
-                    std::fs::write(path, &*bytes)
-                        .with_context(|| format!("could not write {}", path.display()))?;
+                    device.export_to(path, format, scope, replace(*force))?;
                     if format != ExportFormat::Automerge {
                         eprintln!(
-                            "Wrote {} (not encrypted: keep it somewhere private)",
+                            "Wrote {} (readable only by you, but not encrypted: keep it somewhere private)",
                             path.display()
                         );
                     } else {
-                        eprintln!("Wrote {}", path.display());
+                        eprintln!("Wrote {} (readable only by you)", path.display());
                     }
                 }
-                None => std::io::stdout().lock().write_all(&bytes)?,
+                None => {
+                    let bytes = Zeroizing::new(device.export(format, scope)?);
+                    std::io::stdout().lock().write_all(&bytes)?
+                }
             }
             Ok(())
         }

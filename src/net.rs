@@ -27,88 +27,161 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("could not start the network runtime")
 }
 
-/// Shows the code and asks whether it matches the partner's screen.
-fn confirm_sas(sas: &str, partner: &str, yes: bool) -> Result<bool> {
-    println!("Pairing with {partner}. Compare this code with the one on their screen:");
-    println!("{sas}");
-    if yes {
-        return Ok(true);
-    }
-    eprint!("Does it match exactly? [y/N] ");
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .context("could not read the answer")?;
-    Ok(matches!(
-        line.trim().to_ascii_lowercase().as_str(),
-        "y" | "yes"
-    ))
+/// The six digits of a code as typed: spaces, dashes and the like are ignored.
+fn digits(typed: &str) -> String {
+    typed.chars().filter(|c| c.is_ascii_digit()).collect()
 }
 
-async fn finish(net: &Network, pending: kintsugi_device::PendingPairing, yes: bool) -> Result<()> {
+/// Shows this screen's code and asks for the code on the partner's screen, like a
+/// Bluetooth passkey: the person has to read the other screen rather than press y
+/// out of habit. The codes match only if the digits are the same.
+fn compare_codes(sas: &str, partner: &str, expected: Option<&str>) -> Result<bool> {
+    println!("Pairing with {partner}. The code on this screen is:");
+    println!("{sas}");
+    let theirs = match expected {
+        Some(e) => e.to_string(),
+        None => {
+            eprint!("Type the code shown on your partner's screen (or press Enter to stop): ");
+            let _ = std::io::stderr().flush();
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .context("could not read the code")?;
+            line
+        }
+    };
+    let theirs = digits(&theirs);
+    if theirs.is_empty() {
+        eprintln!("No code was typed: stopping.");
+        return Ok(false);
+    }
+    let same = theirs == digits(sas);
+    if !same {
+        eprintln!(
+            "The codes differ: this screen shows {sas}, and you typed {theirs}. Someone may be in the middle, or a digit was mistyped."
+        );
+    }
+    Ok(same)
+}
+
+async fn finish(
+    net: &Network,
+    pending: kintsugi_device::PendingPairing,
+    expected: Option<&str>,
+) -> Result<()> {
     let partner = pending.partner_name().to_string();
     let sas = pending.sas().to_string();
-    let matches = tokio::task::spawn_blocking(move || confirm_sas(&sas, &partner, yes)).await??;
+    let expected = expected.map(str::to_string);
+    let matches =
+        tokio::task::spawn_blocking(move || compare_codes(&sas, &partner, expected.as_deref()))
+            .await??;
     if matches {
-        eprintln!("Waiting for your partner to confirm…");
+        eprintln!("The codes match. Waiting for your partner to confirm…");
     }
     let name = net.finish_pairing(pending, matches).await?;
     println!("Paired with {name}. Run `kintsugi sync` to keep your shared journal in step.");
     Ok(())
 }
 
+/// The invite text from a file or standard input, never from the command line,
+/// where `ps` and the shell's history would keep the one-time secret. A messenger
+/// may have wrapped the text over several lines, so lines are joined until they make
+/// a whole invite.
+fn read_invite(invite_file: Option<&std::path::Path>) -> Result<Invite> {
+    let text = match invite_file {
+        Some(path) => std::fs::read_to_string(path)
+            .with_context(|| format!("could not read {}", path.display()))?,
+        None => {
+            if std::io::stdin().is_terminal() {
+                eprintln!("Paste the invite text your partner sent you, then press Enter:");
+            }
+            let mut text = String::new();
+            let stdin = std::io::stdin();
+            let mut lines = stdin.lock();
+            loop {
+                let mut line = String::new();
+                if lines
+                    .read_line(&mut line)
+                    .context("could not read the invite")?
+                    == 0
+                {
+                    break;
+                }
+                if line.trim().is_empty() && text.trim().is_empty() {
+                    continue;
+                }
+                text.push_str(&line);
+                if line.trim().is_empty() || Invite::from_text(&text).is_ok() {
+                    break;
+                }
+            }
+            text
+        }
+    };
+    if text.trim().is_empty() {
+        bail!("no invite text: paste it when asked, or give --invite-file FILE or --qr-image FILE");
+    }
+    Ok(Invite::from_text(&text).map_err(kintsugi_device::DeviceError::from)?)
+}
+
 pub fn pair(device: &Device, cli: &Cli, cmd: &PairCmd) -> Result<()> {
+    // Read what the person gives before any network starts, so a bad invite is
+    // refused at once.
+    let invite = match cmd {
+        PairCmd::Join {
+            qr_image: Some(path),
+            ..
+        } => {
+            let bytes = std::fs::read(path)
+                .with_context(|| format!("could not read {}", path.display()))?;
+            Some(
+                Invite::from_text(&qr::decode_image(&bytes)?)
+                    .map_err(kintsugi_device::DeviceError::from)?,
+            )
+        }
+        PairCmd::Join { invite_file, .. } => Some(read_invite(invite_file.as_deref())?),
+        PairCmd::Invite { .. } => None,
+    };
     let rt = runtime()?;
     rt.block_on(async {
         let net = device.start_network(&overrides(cli)?).await?;
         let result = async {
-            match cmd {
-                PairCmd::Invite {
-                    qr_png,
-                    yes,
-                    timeout,
-                } => {
-                    let invite = net.create_invite(Duration::from_secs(*timeout))?;
-                    let text = invite.to_text();
+            match (cmd, invite) {
+                (
+                    PairCmd::Invite {
+                        qr_png,
+                        force,
+                        timeout,
+                        expect_sas,
+                    },
+                    _,
+                ) => {
+                    let offer = net.create_invite(Duration::from_secs(*timeout))?;
+                    let text = offer.to_text();
                     if let Some(path) = qr_png {
-                        std::fs::write(path, qr::png(&text)?)
-                            .with_context(|| format!("could not write {}", path.display()))?;
+                        qr::write_png(path, &text, crate::cli::replace(*force))?;
                     }
                     if std::io::stdout().is_terminal() {
                         println!("{}", qr::terminal(&text)?);
                     }
-                    println!("Ask your partner to scan the code, or to run:");
-                    println!("  kintsugi pair join {text}");
+                    println!(
+                        "Ask your partner to scan the code, or send them the invite text below: they run `kintsugi pair join` and paste it."
+                    );
                     println!("{text}");
                     eprintln!(
                         "Waiting for your partner to join (the invite works once, for {} minutes)…",
                         timeout.div_ceil(60)
                     );
-                    let pending = net.host(&invite).await?;
-                    finish(&net, pending, *yes).await
+                    let pending = net.host(&offer).await?;
+                    finish(&net, pending, expect_sas.as_deref()).await
                 }
-                PairCmd::Join {
-                    code,
-                    qr_image,
-                    yes,
-                } => {
-                    let text = match (code, qr_image) {
-                        (Some(c), _) => c.clone(),
-                        (None, Some(path)) => {
-                            let bytes = std::fs::read(path)
-                                .with_context(|| format!("could not read {}", path.display()))?;
-                            qr::decode_image(&bytes)?
-                        }
-                        (None, None) => bail!("give the invite text or --qr-image FILE"),
-                    };
-                    let invite =
-                        Invite::from_text(&text).map_err(kintsugi_device::DeviceError::from)?;
+                (PairCmd::Join { expect_sas, .. }, Some(invite)) => {
                     eprintln!("Connecting to your partner's device…");
                     let pending = net.join(&invite).await?;
-                    finish(&net, pending, *yes).await
+                    finish(&net, pending, expect_sas.as_deref()).await
                 }
+                (PairCmd::Join { .. }, None) => Err(anyhow!("no invite to join")),
             }
         }
         .await;
@@ -206,14 +279,12 @@ pub fn unpair(device: &Device, cli: &Cli, delete_shared: bool, yes: bool) -> Res
 
 pub fn bundle(device: &Device, cmd: &BundleCmd) -> Result<()> {
     match cmd {
-        BundleCmd::Export { file } => {
-            let bytes = device.export_bundle()?;
-            std::fs::write(file, &bytes)
-                .with_context(|| format!("could not write {}", file.display()))?;
+        BundleCmd::Export { file, force } => {
+            device.export_bundle_to(file, crate::cli::replace(*force))?;
+            let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
             println!(
-                "Wrote {} ({} bytes, sealed for your partner).",
-                file.display(),
-                bytes.len()
+                "Wrote {} ({size} bytes, sealed for your partner).",
+                file.display()
             );
         }
         BundleCmd::Import { file } => {

@@ -332,13 +332,15 @@ fn automerge_export_is_a_plain_automerge_document() {
     ]);
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
     assert_eq!(v["boundaries"][0]["text"], "Speak kindly");
+    assert!(v.get("private").is_none(), "the diary only when asked for");
+    let v: serde_json::Value =
+        serde_json::from_str(&p.ok(&["export", "--format", "json", "--include-private"])).unwrap();
     assert_eq!(v["private"]["diary"][0]["text"], "private only");
 
     let md = p.ok(&["export", "--format", "md"]);
     assert!(md.contains("# Kintsugi journal"));
-    assert!(
-        md.contains("Speak kindly")
-            && md.contains("Dinner on Friday")
-            && md.contains("private only")
-    );
+    assert!(md.contains("Speak kindly") && md.contains("Dinner on Friday"));
+    assert!(!md.contains("private only"));
+    let md = p.ok(&["export", "--format", "md", "--include-private"]);
+    assert!(md.contains("private only"));
 }

@@ -7,43 +7,75 @@ use std::time::Duration;
 
 use common::*;
 
+/// `kintsugi pair invite` on `a`, with the loopback network options.
+fn invite_cmd(a: &Profile, extra: &[&str]) -> std::process::Command {
+    let mut c = a.cmd();
+    c.args(NET)
+        .args(["pair", "invite", "--timeout", "60"])
+        .args(extra);
+    c
+}
+
+fn join_cmd(b: &Profile, extra: &[&str]) -> std::process::Command {
+    let mut c = b.cmd();
+    c.args(NET).args(["pair", "join"]).args(extra);
+    c
+}
+
+fn text(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn assert_ok(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
 #[test]
 fn invite_png_decodes_with_zbarimg_and_pairing_syncs_both_ways() {
     let a = Profile::init("Ari");
     let b = Profile::init("Bea");
     let png = a.dir.path().join("invite.png");
-    let inviter = a.spawn(&[
-        "pair",
-        "invite",
-        "--qr-png",
-        png.to_str().unwrap(),
-        "--yes",
-        "--timeout",
-        "60",
-    ]);
-    wait_for_file(&png);
-
-    // An independent decoder reads the same invite the terminal shows.
-    let z = tool("zbarimg")
-        .args(["--raw", "-q"])
-        .arg(&png)
-        .output()
-        .unwrap();
-    assert!(z.status.success());
-    let decoded = String::from_utf8(z.stdout).unwrap().trim().to_string();
-    assert!(decoded.starts_with("KINTSUGI:"), "{decoded}");
-
-    let joined = b.net_ok(&["pair", "join", "--qr-image", png.to_str().unwrap(), "--yes"]);
-    let hosted = inviter.wait_output();
-    assert!(
-        hosted.status.success(),
-        "{}",
-        String::from_utf8_lossy(&hosted.stderr)
+    let decoded = std::sync::Mutex::new(String::new());
+    let (hosted, joined) = pair_typing_codes(
+        invite_cmd(&a, &["--qr-png", png.to_str().unwrap()]),
+        join_cmd(&b, &["--qr-image", png.to_str().unwrap()]),
+        || {
+            wait_for_file(&png);
+            // The picture carries the one-time secret: only its owner may read it.
+            #[cfg(unix)]
+            assert_eq!(mode(&png), 0o600, "the QR image's mode");
+            // An independent decoder reads the same invite the terminal shows.
+            let z = tool("zbarimg")
+                .args(["--raw", "-q"])
+                .arg(&png)
+                .output()
+                .unwrap();
+            assert!(z.status.success());
+            *decoded.lock().unwrap() = String::from_utf8(z.stdout).unwrap().trim().to_string();
+        },
     );
-    let hosted = String::from_utf8(hosted.stdout).unwrap();
+    assert_ok(&hosted);
+    assert_ok(&joined);
+    let decoded = decoded.into_inner().unwrap();
+    assert!(decoded.starts_with("KINTSUGI:"), "{decoded}");
+    let (hosted, joined) = (text(&hosted), text(&joined));
     assert!(
         hosted.lines().any(|l| l == decoded),
         "the printed invite text matches the QR code"
+    );
+    assert!(
+        !hosted.contains("pair join KINTSUGI"),
+        "the CLI never suggests putting the secret on a command line"
     );
     assert_eq!(sas_line(&hosted), sas_line(&joined));
     assert!(joined.contains("Paired with Ari") && hosted.contains("Paired with Bea"));
@@ -86,71 +118,285 @@ fn invite_png_decodes_with_zbarimg_and_pairing_syncs_both_ways() {
 }
 
 #[test]
-fn join_reads_a_qr_image_made_by_qrencode_and_garbage_is_refused() {
+fn join_reads_pasted_text_a_file_or_a_qrencode_image_and_garbage_is_refused() {
     let a = Profile::init("Ari");
     let b = Profile::init("Bea");
-    let out_file = a.dir.path().join("out.txt");
-    // Host without a PNG; take the text from its output.
-    let mut inviter = a.spawn(&["pair", "invite", "--yes", "--timeout", "60"]);
-    let stdout = inviter.0.stdout.take().unwrap();
-    // Keep draining the inviter's output so it never writes into a closed pipe.
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        for l in std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if l.starts_with("KINTSUGI:") {
-                let _ = tx.send(l);
-            }
-        }
-    });
-    let text = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("the inviter printed no invite");
-    std::fs::write(&out_file, &text).unwrap();
-    let png = b.dir.path().join("by-qrencode.png");
-    let st = tool("qrencode")
-        .args(["-o"])
-        .arg(&png)
-        .arg(&text)
-        .status()
-        .unwrap();
-    assert!(st.success());
-
-    // Garbage first: a clear refusal that changes nothing.
+    // Garbage first: a clear refusal that changes nothing, before any network.
     let junk = b.dir.path().join("junk.png");
     std::fs::write(&junk, b"\x89PNG not really").unwrap();
     assert!(
-        b.fails(&[
-            "pair",
-            "join",
+        b.fails(&["pair", "join", "--qr-image", junk.to_str().unwrap()])
+            .contains("image")
+    );
+    let typed = |stdin: &str| {
+        let mut c = join_cmd(&b, &[]);
+        c.stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    for (input, says) in [
+        ("KINTSUGI:AAAA\n\n", "damaged"),
+        ("hello there\n\n", "not a Kintsugi invite"),
+        ("", "no invite text"),
+    ] {
+        let out = typed(input);
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{input:?}: {err}");
+    }
+    // The invite text is no longer taken from the command line.
+    let out = b.run(&["pair", "join", "KINTSUGI:AAAA"]);
+    assert!(!out.status.success());
+    assert_eq!(b.json(&["status"])["paired"], false);
+
+    // Pasted at the prompt, wrapped over lines as a messenger might.
+    let (invite_text, hosted, joined) = pair_by_pasting(&a, &b, |t| {
+        let (x, y) = t.split_at(30);
+        format!("{x}\n{y}\n")
+    });
+    assert!(invite_text.starts_with("KINTSUGI:"));
+    assert_ok(&hosted);
+    assert_ok(&joined);
+    assert!(text(&joined).contains("Paired with Ari"));
+    assert_eq!(sas_line(&text(&hosted)), sas_line(&text(&joined)));
+
+    // A QR code made by qrencode (an independent encoder) and an invite file work
+    // too: two more fresh pairs.
+    let c = Profile::init("Cai");
+    let d = Profile::init("Dee");
+    let (invite_text, hosted, joined) = pair_with(&c, &d, |text, dir| {
+        let png = dir.join("by-qrencode.png");
+        let st = tool("qrencode")
+            .args(["-o"])
+            .arg(&png)
+            .arg(text)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        vec!["--qr-image".into(), png.display().to_string()]
+    });
+    assert!(invite_text.starts_with("KINTSUGI:"));
+    assert_ok(&hosted);
+    assert_ok(&joined);
+    let e = Profile::init("Eli");
+    let f = Profile::init("Fay");
+    let (_, hosted, joined) = pair_with(&e, &f, |text, dir| {
+        let file = dir.join("invite.txt");
+        std::fs::write(&file, format!("{text}\n")).unwrap();
+        vec!["--invite-file".into(), file.display().to_string()]
+    });
+    assert_ok(&hosted);
+    assert_ok(&joined);
+    assert_eq!(f.json(&["status"])["partner_name"], "Eli");
+}
+
+/// Starts an invite on `a`, takes its text from the output, and lets `how` turn it
+/// into the joiner's arguments (a file, an image); then both type each other's code.
+fn pair_with(
+    a: &Profile,
+    b: &Profile,
+    how: impl FnOnce(&str, &std::path::Path) -> Vec<String>,
+) -> (String, std::process::Output, std::process::Output) {
+    let inviter = Running::start(invite_cmd(a, &[]));
+    let text = invite_text(&inviter);
+    let args = how(&text, b.dir.path());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let joiner = Running::start(join_cmd(b, &args));
+    let (hosted, joined) = exchange_codes(inviter, joiner, |c| c.to_string());
+    (text, hosted, joined)
+}
+
+/// The same, with the invite text pasted at the joiner's prompt as `paste` makes it.
+fn pair_by_pasting(
+    a: &Profile,
+    b: &Profile,
+    paste: impl FnOnce(&str) -> String,
+) -> (String, std::process::Output, std::process::Output) {
+    let inviter = Running::start(invite_cmd(a, &[]));
+    let text = invite_text(&inviter);
+    let mut joiner = Running::start(join_cmd(b, &[]));
+    joiner.write(&paste(&text));
+    let (hosted, joined) = exchange_codes(inviter, joiner, |c| c.to_string());
+    (text, hosted, joined)
+}
+
+fn invite_text(inviter: &Running) -> String {
+    inviter
+        .line_where(|l| l.starts_with("KINTSUGI:"))
+        .expect("the inviter printed no invite")
+}
+
+#[test]
+fn a_mistyped_code_stores_nothing_on_either_side() {
+    // At the prompt: the joiner types a code one digit off.
+    let c = Profile::init("Cai");
+    let d = Profile::init("Dee");
+    let png = c.dir.path().join("invite.png");
+    let off_by_one = |code: &str| {
+        let mut digits: Vec<char> = code.chars().collect();
+        digits[6] = if digits[6] == '9' { '0' } else { '9' };
+        digits.into_iter().collect::<String>()
+    };
+    let (hosted, joined) = pair_typing_codes_with(
+        invite_cmd(&c, &["--qr-png", png.to_str().unwrap()]),
+        join_cmd(&d, &["--qr-image", png.to_str().unwrap()]),
+        || wait_for_file(&png),
+        off_by_one,
+    );
+    assert!(!hosted.status.success() && !joined.status.success());
+    let err = String::from_utf8_lossy(&joined.stderr);
+    assert!(err.contains("The codes differ"), "{err}");
+    assert!(String::from_utf8_lossy(&hosted.stderr).contains("declined"));
+    assert_eq!(c.json(&["status"])["paired"], false);
+    assert_eq!(d.json(&["status"])["paired"], false);
+
+    // With --expect-sas: a wrong code given up front fails the same way.
+    let png = c.dir.path().join("invite2.png");
+    let mut inviter = invite_cmd(&c, &["--qr-png", png.to_str().unwrap()]);
+    inviter
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let inviter = inviter.spawn().unwrap();
+    wait_for_file(&png);
+    let joined = join_cmd(
+        &d,
+        &[
             "--qr-image",
-            junk.to_str().unwrap(),
-            "--yes"
-        ])
-        .contains("image")
-    );
+            png.to_str().unwrap(),
+            "--expect-sas",
+            "000 000",
+        ],
+    )
+    .output()
+    .unwrap();
+    let hosted = {
+        // The inviter's person never gets to answer: the joiner already declined.
+        inviter.wait_with_output().unwrap()
+    };
+    assert!(!joined.status.success());
+    assert!(!hosted.status.success());
+    assert_eq!(c.json(&["status"])["paired"], false);
+    assert_eq!(d.json(&["status"])["paired"], false);
+}
+
+#[test]
+fn files_for_a_person_are_owner_only_never_replaced_by_accident_and_private_only_on_request() {
+    let (a, b) = paired_profiles();
+    a.id(&["boundary", "add", "shared-words-17"]);
+    a.id(&["diary", "add", "CANARY-DIARY-44 only for me"]);
+    a.id(&[
+        "letter",
+        "draft",
+        "--title",
+        "unsent",
+        "--body",
+        "CANARY-DRAFT-45",
+    ]);
+    let dir = a.dir.path();
+    for fmt in ["md", "json", "automerge"] {
+        let out = dir.join(format!("export.{fmt}"));
+        a.ok(&["export", "--format", fmt, "--out", out.to_str().unwrap()]);
+        #[cfg(unix)]
+        assert_eq!(mode(&out), 0o600, "{fmt} export's mode");
+        let bytes = std::fs::read(&out).unwrap();
+        assert!(
+            !contains(&bytes, b"CANARY"),
+            "{fmt}: no private part by default"
+        );
+        if fmt != "automerge" {
+            assert!(contains(&bytes, b"shared-words-17"), "{fmt}");
+        }
+        // Not replaced without --force, and left as it was.
+        std::fs::write(&out, b"mine").unwrap();
+        let err = a.fails(&["export", "--format", fmt, "--out", out.to_str().unwrap()]);
+        assert!(
+            err.contains("already exists") && err.contains("--force"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read(&out).unwrap(), b"mine");
+        a.ok(&[
+            "export",
+            "--format",
+            fmt,
+            "--out",
+            out.to_str().unwrap(),
+            "--force",
+        ]);
+        assert_ne!(std::fs::read(&out).unwrap(), b"mine");
+        #[cfg(unix)]
+        assert_eq!(mode(&out), 0o600, "{fmt} export's mode after --force");
+    }
+    // The private part only when asked, with a warning.
+    for fmt in ["md", "json"] {
+        let out = dir.join(format!("private.{fmt}"));
+        let run = a.run(&[
+            "export",
+            "--format",
+            fmt,
+            "--include-private",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(run.status.success());
+        assert!(String::from_utf8_lossy(&run.stderr).contains("private diary"));
+        let bytes = std::fs::read(&out).unwrap();
+        assert!(contains(&bytes, b"CANARY-DIARY-44") && contains(&bytes, b"CANARY-DRAFT-45"));
+        #[cfg(unix)]
+        assert_eq!(mode(&out), 0o600);
+    }
+    let json: serde_json::Value =
+        serde_json::from_slice(&a.run(&["export", "--format", "json"]).stdout).unwrap();
+    assert!(json.get("private").is_none(), "{json}");
     assert!(
-        b.fails(&["pair", "join", "KINTSUGI:AAAA", "--yes"])
-            .contains("damaged")
-    );
-    assert!(
-        b.fails(&["pair", "join", "hello there", "--yes"])
-            .contains("not a Kintsugi invite")
+        a.fails(&["export", "--format", "automerge", "--include-private"])
+            .contains("shared journal only")
     );
 
-    let joined = b.net_ok(&["pair", "join", "--qr-image", png.to_str().unwrap(), "--yes"]);
-    assert!(joined.contains("Paired with Ari"));
-    let hosted = inviter.wait_output();
+    // A bundle: owner-only, not replaced by accident.
+    let bundle = dir.join("to-bea.kbundle");
+    a.ok(&["bundle", "export", bundle.to_str().unwrap()]);
+    #[cfg(unix)]
+    assert_eq!(mode(&bundle), 0o600);
+    let before = std::fs::read(&bundle).unwrap();
     assert!(
-        hosted.status.success(),
-        "{}",
-        String::from_utf8_lossy(&hosted.stderr)
+        a.fails(&["bundle", "export", bundle.to_str().unwrap()])
+            .contains("--force")
     );
-    // Single use is checked in process (tests/pairing.rs), where the host keeps
-    // running after the first join.
+    assert_eq!(std::fs::read(&bundle).unwrap(), before);
+    a.ok(&["bundle", "export", bundle.to_str().unwrap(), "--force"]);
+    assert!(
+        b.ok(&["bundle", "import", bundle.to_str().unwrap()])
+            .contains("Imported")
+    );
+
+    // The invite's QR image is not replaced by accident either.
+    let c = Profile::init("Cai");
+    let png = c.dir.path().join("taken.png");
+    std::fs::write(&png, b"someone's picture").unwrap();
+    let err = c.fails(&[
+        "--network",
+        "direct",
+        "--bind",
+        "127.0.0.1",
+        "pair",
+        "invite",
+        "--qr-png",
+        png.to_str().unwrap(),
+        "--timeout",
+        "5",
+    ]);
+    assert!(err.contains("already exists"), "{err}");
+    assert_eq!(std::fs::read(&png).unwrap(), b"someone's picture");
 }
 
 #[test]
@@ -159,6 +405,8 @@ fn bundles_and_unpairing_through_the_cli() {
     a.id(&["boundary", "add", "carried on a stick"]);
     let bundle = a.dir.path().join("to-bea.kbundle");
     a.ok(&["bundle", "export", bundle.to_str().unwrap()]);
+    #[cfg(unix)]
+    assert_eq!(mode(&bundle), 0o600);
     assert!(!contains(
         &std::fs::read(&bundle).unwrap(),
         b"carried on a stick"

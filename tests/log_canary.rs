@@ -269,25 +269,28 @@ fn trace_logs_of_a_whole_scenario_hold_no_entry_content() {
 
     // Pairing, traced on both sides.
     let png = a.dir.path().join("invite.png");
-    let inviter = Bg::start(
-        &a,
-        &net(&[
-            "pair",
-            "invite",
-            "--qr-png",
-            png.to_str().unwrap(),
-            "--yes",
-            "--timeout",
-            "60",
-        ]),
+    let (hosted, joined) = pair_typing_codes(
+        traced(
+            &a,
+            &net(&[
+                "pair",
+                "invite",
+                "--qr-png",
+                png.to_str().unwrap(),
+                "--timeout",
+                "60",
+            ]),
+        ),
+        traced(
+            &b,
+            &net(&["pair", "join", "--qr-image", png.to_str().unwrap()]),
+        ),
+        || wait_for_file(&png),
     );
-    wait_for_file(&png);
-    run(
-        &b,
-        &mut logs,
-        &net(&["pair", "join", "--qr-image", png.to_str().unwrap(), "--yes"]),
-    );
-    assert!(inviter.finish(false, &mut logs), "the inviter failed");
+    assert!(hosted.status.success(), "the inviter failed");
+    assert!(joined.status.success(), "the joiner failed");
+    logs.add("pair invite", hosted.stderr);
+    logs.add("pair join", joined.stderr);
 
     // Live sync on Ari's side, one-shot syncs from Bea; Bea answers, both ways.
     let live = Bg::start(&a, &net(&["sync", "--timeout", "120"]));
@@ -339,6 +342,21 @@ fn trace_logs_of_a_whole_scenario_hold_no_entry_content() {
             &a,
             &mut logs,
             &["export", "--format", fmt, "--out", out.to_str().unwrap()],
+        );
+    }
+    for fmt in ["md", "json"] {
+        let out = a.dir.path().join(format!("private.{fmt}"));
+        run(
+            &a,
+            &mut logs,
+            &[
+                "export",
+                "--format",
+                fmt,
+                "--include-private",
+                "--out",
+                out.to_str().unwrap(),
+            ],
         );
     }
     // The scenario really carried the canary everywhere it should.

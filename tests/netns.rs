@@ -211,34 +211,32 @@ fn converge(net: &Netns, a: &Profile, b: &Profile, want: &[String], limit: Durat
 
 fn pair(net: &Netns, a: &Profile, b: &Profile, dir: &Path) {
     let png = dir.join("invite.png");
-    let inviter = net.spawn(
-        0,
-        a,
-        &[
-            "pair",
-            "invite",
-            "--qr-png",
-            png.to_str().unwrap(),
-            "--yes",
-            "--timeout",
-            "60",
-        ],
+    let (hosted, joined) = pair_typing_codes(
+        net.cmd(
+            0,
+            a,
+            &[
+                "pair",
+                "invite",
+                "--qr-png",
+                png.to_str().unwrap(),
+                "--timeout",
+                "60",
+            ],
+        ),
+        net.cmd(1, b, &["pair", "join", "--qr-image", png.to_str().unwrap()]),
+        || wait_for_file(&png),
     );
-    wait_for_file(&png);
-    let joined = net.ok(
-        1,
-        b,
-        &["pair", "join", "--qr-image", png.to_str().unwrap(), "--yes"],
-    );
-    let hosted = inviter.wait_output();
-    assert!(
-        hosted.status.success(),
-        "{}",
-        String::from_utf8_lossy(&hosted.stderr)
-    );
+    for out in [&hosted, &joined] {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     assert_eq!(
-        sas_line(&String::from_utf8(hosted.stdout).unwrap()),
-        sas_line(&joined)
+        sas_line(&String::from_utf8_lossy(&hosted.stdout)),
+        sas_line(&String::from_utf8_lossy(&joined.stdout))
     );
 }
 

@@ -166,7 +166,10 @@ async fn two_devices_pair_sync_live_and_keep_the_diary_private() {
     assert!(b.device.diary_entries().unwrap().is_empty());
     let export = b
         .device
-        .export(kintsugi_device::ExportFormat::Json)
+        .export(
+            kintsugi_device::ExportFormat::Json,
+            kintsugi_device::ExportScope::WithPrivate,
+        )
         .unwrap();
     assert!(!export.windows(6).any(|w| w == b"CANARY"));
 
@@ -203,14 +206,19 @@ async fn used_expired_and_forged_invites_are_refused_clearly() {
     let c = side("Cy").await;
 
     // Expired: refused on the joining side before connecting, and by the host.
-    let mut expired = a.net.create_invite(Duration::from_secs(60)).unwrap();
+    let mut expired = a
+        .net
+        .create_invite(Duration::from_secs(60))
+        .unwrap()
+        .invite()
+        .clone();
     expired.expires = 1;
     let err = b.net.join(&expired).await.unwrap_err();
     assert!(err.to_string().contains("expired"), "{err}");
 
     // Forged: right address, wrong secret. The host turns it away and keeps waiting.
     let invite = a.net.create_invite(Duration::from_secs(60)).unwrap();
-    let mut forged = invite.clone();
+    let mut forged = invite.invite().clone();
     forged.secret = kintsugi_store::Secret32::from_bytes([7; 32]);
     let host = a.net.host(&invite);
     tokio::pin!(host);
@@ -404,4 +412,271 @@ async fn a_big_history_reaches_an_empty_partner() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     eprintln!("{n} entries arrived after {:?}", started.elapsed());
+}
+
+// --- An attacker who controls the invite ---------------------------------------------
+
+/// What Mallory's grinding gave: how many keys she tried (None: no match), the code
+/// she steered Bea's screen to, and her connection, kept open so that a joiner that
+/// skipped the commitment check would reach the codes.
+struct Steered {
+    tries: Option<usize>,
+    sas: String,
+    _keep: Box<dyn std::any::Any + Send>,
+}
+
+/// A fake inviter: someone who swapped the invite on its way to Bea for one of their
+/// own, so they know its secret and can answer her. They listen on a raw iroh endpoint
+/// and speak the pairing protocol by hand.
+struct Mallory {
+    endpoint: iroh::Endpoint,
+    offer: kintsugi_net::Offer,
+}
+
+impl Mallory {
+    async fn new() -> Self {
+        let endpoint = iroh::Endpoint::builder(iroh::endpoint::presets::Minimal)
+            .alpns(vec![kintsugi_net::PAIR_ALPN.to_vec()])
+            .relay_mode(iroh::RelayMode::Disabled)
+            .clear_ip_transports()
+            .bind_addr("127.0.0.1:0")
+            .unwrap()
+            .bind()
+            .await
+            .unwrap();
+        let addr = iroh::EndpointAddr::from_parts(
+            endpoint.id(),
+            endpoint
+                .bound_sockets()
+                .into_iter()
+                .map(kintsugi_net::iroh_transport),
+        );
+        let expires = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            + 60;
+        let offer = kintsugi_net::Offer::new(&addr, expires).unwrap();
+        Self { endpoint, offer }
+    }
+
+    /// Takes Bea's join, reads J, and then tries fresh keys I until the last three
+    /// digits of the code Bea would see equal `target`'s (at most `tries`), and answers
+    /// with that key. Returns how many keys it tried (None: no match, no answer) and
+    /// the code it steered Bea's screen to.
+    async fn answer(&self, target: &str, tries: usize) -> Steered {
+        use kintsugi_net::frame::{FrameReader, FrameWriter};
+        use kintsugi_net::pair;
+        let conn = self.endpoint.accept().await.unwrap().await.unwrap();
+        let (send, recv) = conn.accept_bi().await.unwrap();
+        let mut w = FrameWriter::new(send, 4096);
+        let mut r = FrameReader::new(recv, 4096);
+        let req = pair::JoinRequest::decode(&r.read().await.unwrap().unwrap()).unwrap();
+        let invite = self.offer.invite();
+        let th0 = pair::th0(invite, &self.endpoint.id(), &conn.remote_id());
+        let j = req.joiner_key;
+        let suffix = &target[4..];
+        let mut found = None;
+        for n in 1..=tries {
+            let eph = kintsugi_crypto::EphemeralKeypair::generate();
+            let i = eph.public();
+            let th = pair::transcript_hash(&th0, &j, &i);
+            let keys = pair::derive(&invite.secret, &eph.agree(&j).unwrap(), &th);
+            if keys.sas.ends_with(suffix) {
+                found = Some((n, i, keys, th));
+                break;
+            }
+        }
+        let Some((n, i, keys, th)) = found else {
+            return Steered {
+                tries: None,
+                sas: String::new(),
+                _keep: Box::new((conn, w, r)),
+            };
+        };
+        let reply = pair::Reply::Accepted {
+            inviter_key: i,
+            mac: pair::inviter_mac(&invite.secret, &th0, &j, &i),
+        };
+        w.write(&reply.encode()).await.unwrap();
+        // Without the commitment Bea would go on to the sealed hellos: answer them, so
+        // that a joiner that skipped the check would reach the codes.
+        let (mut sealer, mut opener) = pair::channel(&keys, &th, false);
+        if let Ok(Some(frame)) = r.read().await
+            && opener.open(&frame).is_ok()
+        {
+            let hello = pair::Hello {
+                name: "Ari".into(),
+                addrs: vec![],
+            };
+            let _ = w.write(&sealer.seal(&hello.encode()).unwrap()).await;
+        }
+        Steered {
+            tries: Some(n),
+            sas: keys.sas.clone(),
+            _keep: Box::new((conn, w, r)),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_swapped_invite_cannot_steer_the_codes() {
+    // Mallory first joins Ari's real invite, as the man in the middle would, and sees
+    // the code Ari's screen shows.
+    let ari = side("Ari").await;
+    let bea = side("Bea").await;
+    let mallory_node = side("Mallory").await;
+    let ari_offer = ari.net.create_invite(Duration::from_secs(60)).unwrap();
+    let (host, join) = tokio::join!(
+        ari.net.host(&ari_offer),
+        mallory_node.net.join(ari_offer.invite())
+    );
+    let (host, join) = (host.unwrap(), join.unwrap());
+    let target = host.sas().to_string();
+    assert_eq!(join.sas(), target);
+    drop((host, join));
+
+    // Then Bea joins what she thinks is Ari's invite. Five rounds, each a fresh fake
+    // invite: Mallory tries thousands of keys after reading J and finds one whose code
+    // ends like Ari's (what a person glancing at the codes might accept). Bea refuses
+    // every one before any code exists, because it is not the key the invite promised.
+    for round in 0..5 {
+        let mallory = Mallory::new().await;
+        let fake = mallory.offer.invite().clone();
+        let (grind, joined) = tokio::join!(mallory.answer(&target, 20_000), bea.net.join(&fake));
+        let tries = grind
+            .tries
+            .expect("grinding three digits takes about a thousand tries");
+        assert!(grind.sas.ends_with(&target[4..]));
+        let err = match joined {
+            Ok(p) => panic!(
+                "round {round}: Bea reached the codes with a key the invite did not promise: she sees {}, Ari sees {target}",
+                p.sas()
+            ),
+            Err(e) => e,
+        };
+        assert!(err.to_string().contains("swapped"), "round {round}: {err}");
+        eprintln!(
+            "round {round}: Mallory matched the last three digits after {tries} keys; Bea refused the key"
+        );
+        mallory.endpoint.close().await;
+    }
+    assert!(bea.device.partner().unwrap().is_none());
+    assert!(!bea.device.status().unwrap().paired);
+
+    // An honest invite still pairs, and both screens show equal codes.
+    let cai = side("Cai").await;
+    let offer = cai.net.create_invite(Duration::from_secs(60)).unwrap();
+    let (h, j) = tokio::join!(cai.net.host(&offer), bea.net.join(&offer));
+    let (h, j) = (h.unwrap(), j.unwrap());
+    assert_eq!(h.sas(), j.sas());
+    let (x, y) = tokio::join!(
+        cai.net.finish_pairing(h, true),
+        bea.net.finish_pairing(j, true)
+    );
+    x.unwrap();
+    y.unwrap();
+    for s in [&ari, &bea, &mallory_node, &cai] {
+        s.net.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_connections_cannot_block_a_shown_invite() {
+    let ari = side("Ari").await;
+    let bea = side("Bea").await;
+    let offer = ari.net.create_invite(Duration::from_secs(60)).unwrap();
+    let addr = offer.endpoint_addr();
+    let host = ari.net.host(&offer);
+    tokio::pin!(host);
+
+    // Ten devices nearby open pairing connections and say nothing.
+    let mut silent = Vec::new();
+    for _ in 0..10 {
+        let ep = iroh::Endpoint::builder(iroh::endpoint::presets::Minimal)
+            .relay_mode(iroh::RelayMode::Disabled)
+            .clear_ip_transports()
+            .bind_addr("127.0.0.1:0")
+            .unwrap()
+            .bind()
+            .await
+            .unwrap();
+        let conn = tokio::select! {
+            c = ep.connect(addr.clone(), kintsugi_net::PAIR_ALPN) => c.unwrap(),
+            r = &mut host => panic!("the host ended: {:?}", r.map(|p| p.sas().to_string())),
+        };
+        // A stream opened and never written to, for good measure.
+        let streams = conn.open_bi().await.ok();
+        silent.push((ep, conn, streams));
+    }
+
+    // The real partner still joins at once.
+    let started = Instant::now();
+    let join = tokio::time::timeout(Duration::from_secs(5), bea.net.join(&offer));
+    let (h, j) = tokio::join!(host, join);
+    let j = j
+        .expect("the real join must not wait behind silent connections")
+        .unwrap();
+    let h = h.unwrap();
+    assert_eq!(h.sas(), j.sas());
+    eprintln!(
+        "joined in {:?} beside {} silent connections",
+        started.elapsed(),
+        silent.len()
+    );
+    let (x, y) = tokio::join!(
+        ari.net.finish_pairing(h, true),
+        bea.net.finish_pairing(j, true)
+    );
+    x.unwrap();
+    y.unwrap();
+    for (ep, _, _) in silent {
+        ep.close().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_attempts_says_busy_not_used() {
+    let ari = side("Ari").await;
+    let bea = side("Bea").await;
+    let offer = ari.net.create_invite(Duration::from_secs(60)).unwrap();
+    let addr = offer.endpoint_addr();
+    let host = ari.net.host(&offer);
+    tokio::pin!(host);
+    // More silent attempts than the host serves at once.
+    let mut silent = Vec::new();
+    let mut others = Vec::new();
+    for _ in 0..kintsugi_net::pair::MAX_ATTEMPTS + 4 {
+        // Each from its own endpoint id, as a determined device could.
+        let e = iroh::Endpoint::builder(iroh::endpoint::presets::Minimal)
+            .relay_mode(iroh::RelayMode::Disabled)
+            .clear_ip_transports()
+            .bind_addr("127.0.0.1:0")
+            .unwrap()
+            .bind()
+            .await
+            .unwrap();
+        let conn = tokio::select! {
+            c = e.connect(addr.clone(), kintsugi_net::PAIR_ALPN) => c.unwrap(),
+            r = &mut host => panic!("the host ended: {:?}", r.map(|p| p.sas().to_string())),
+        };
+        silent.push(conn);
+        others.push(e);
+    }
+    let joined = tokio::select! {
+        j = bea.net.join(&offer) => j,
+        r = &mut host => panic!("the host ended: {:?}", r.map(|p| p.sas().to_string())),
+    };
+    let err = joined.expect_err("the host is full of attempts");
+    assert!(err.to_string().contains("busy"), "{err}");
+    assert!(!err.to_string().contains("already used"), "{err}");
+    // Once the silent ones are timed out, the same invite still works.
+    drop(silent);
+    tokio::time::sleep(kintsugi_net::pair::FIRST_MESSAGE_TIMEOUT + Duration::from_millis(500))
+        .await;
+    let (h, j) = tokio::join!(host, bea.net.join(&offer));
+    assert_eq!(h.unwrap().sas(), j.unwrap().sas());
+    for e in others {
+        e.close().await;
+    }
 }

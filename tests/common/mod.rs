@@ -159,10 +159,7 @@ impl Drop for Child {
 pub fn sas_line(stdout: &str) -> String {
     stdout
         .lines()
-        .find(|l| {
-            let b = l.as_bytes();
-            b.len() == 7 && b[3] == b' ' && l.chars().filter(|c| c.is_ascii_digit()).count() == 6
-        })
+        .find(|l| is_sas(l))
         .unwrap_or_else(|| panic!("no authentication string in:\n{stdout}"))
         .to_string()
 }
@@ -198,31 +195,188 @@ pub fn tool(name: &str) -> Command {
 }
 
 /// Pairs two fresh profiles through the real binary: invite with a PNG, join with
-/// the image. Returns the two profiles and the invite text both saw.
+/// the image, each person typing the code the other screen shows.
 pub fn paired_profiles() -> (Profile, Profile) {
     let a = Profile::init("Ari");
     let b = Profile::init("Bea");
     let png = a.dir.path().join("invite.png");
-    let inviter = a.spawn(&[
+    let mut inviter = a.cmd();
+    inviter.args(NET).args([
         "pair",
         "invite",
         "--qr-png",
         png.to_str().unwrap(),
-        "--yes",
         "--timeout",
         "60",
     ]);
-    wait_for_file(&png);
-    let joined = b.net_ok(&["pair", "join", "--qr-image", png.to_str().unwrap(), "--yes"]);
-    let hosted = inviter.wait_output();
-    assert!(
-        hosted.status.success(),
-        "{}",
-        String::from_utf8_lossy(&hosted.stderr)
+    let mut joiner = b.cmd();
+    joiner
+        .args(NET)
+        .args(["pair", "join", "--qr-image", png.to_str().unwrap()]);
+    let (hosted, joined) = pair_typing_codes(inviter, joiner, || wait_for_file(&png));
+    for out in [&hosted, &joined] {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(
+        sas_line(&String::from_utf8_lossy(&hosted.stdout)),
+        sas_line(&String::from_utf8_lossy(&joined.stdout))
     );
-    let hosted = String::from_utf8(hosted.stdout).unwrap();
-    assert_eq!(sas_line(&hosted), sas_line(&joined));
     (a, b)
+}
+
+/// Runs a `pair invite` and a `pair join` command as two people would: each prints
+/// the code on its screen, and each is given, at its prompt, the code the *other*
+/// one printed. `before_join` runs between starting the inviter and the joiner (to
+/// wait for the QR image, say).
+pub fn pair_typing_codes(
+    inviter: Command,
+    joiner: Command,
+    before_join: impl FnOnce(),
+) -> (Output, Output) {
+    pair_typing_codes_with(inviter, joiner, before_join, |code| code.to_string())
+}
+
+/// [`pair_typing_codes`], with `typed` turning the code one side printed into what
+/// the other person types.
+pub fn pair_typing_codes_with(
+    inviter: Command,
+    joiner: Command,
+    before_join: impl FnOnce(),
+    typed: impl Fn(&str) -> String,
+) -> (Output, Output) {
+    let a = Running::start(inviter);
+    before_join();
+    let b = Running::start(joiner);
+    exchange_codes(a, b, typed)
+}
+
+/// A `kintsugi` process whose standard input the test writes and whose output lines
+/// it reads as they come.
+pub struct Running {
+    child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    lines: std::sync::mpsc::Receiver<String>,
+    out: Option<std::thread::JoinHandle<Vec<u8>>>,
+    err: Option<std::thread::JoinHandle<Vec<u8>>>,
+}
+
+impl Running {
+    pub fn start(mut cmd: Command) -> Self {
+        use std::io::{BufRead, Read};
+        use std::process::Stdio;
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().unwrap();
+        let mut stderr = child.stderr.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        let out = std::thread::spawn(move || {
+            let mut all = Vec::new();
+            for line in std::io::BufReader::new(stdout).split(b'\n') {
+                let Ok(line) = line else { break };
+                let _ = tx.send(String::from_utf8_lossy(&line).into_owned());
+                all.extend_from_slice(&line);
+                all.push(b'\n');
+            }
+            all
+        });
+        let err = std::thread::spawn(move || {
+            let mut all = Vec::new();
+            let _ = stderr.read_to_end(&mut all);
+            all
+        });
+        Self {
+            child,
+            stdin,
+            lines,
+            out: Some(out),
+            err: Some(err),
+        }
+    }
+
+    /// Types `text` at the process's standard input.
+    pub fn write(&mut self, text: &str) {
+        use std::io::Write;
+        if let Some(stdin) = self.stdin.as_mut() {
+            let _ = stdin.write_all(text.as_bytes());
+            let _ = stdin.flush();
+        }
+    }
+
+    /// The next output line that `want` accepts, within a minute (None if the process
+    /// ended or said nothing of the kind).
+    pub fn line_where(&self, want: impl Fn(&str) -> bool) -> Option<String> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(l) if want(&l) => return Some(l),
+                Ok(_) => continue,
+                Err(_) => return None,
+            }
+        }
+    }
+
+    /// Closes standard input and waits for the process; all it printed.
+    pub fn finish(mut self) -> Output {
+        drop(self.stdin.take());
+        let status = self.child.wait().unwrap();
+        Output {
+            status,
+            stdout: self
+                .out
+                .take()
+                .map(|h| h.join().unwrap())
+                .unwrap_or_default(),
+            stderr: self
+                .err
+                .take()
+                .map(|h| h.join().unwrap())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Each side's code goes to the other's prompt. A side that fails before printing a
+/// code ends the exchange: its output says why.
+pub fn exchange_codes(
+    mut a: Running,
+    mut b: Running,
+    typed: impl Fn(&str) -> String,
+) -> (Output, Output) {
+    let code_a = a.line_where(is_sas);
+    let code_b = b.line_where(is_sas);
+    if let Some(code) = &code_a {
+        b.write(&format!("{}\n", typed(code)));
+    }
+    if let Some(code) = &code_b {
+        a.write(&format!("{}\n", typed(code)));
+    }
+    if code_a.is_none() || code_b.is_none() {
+        let _ = a.child.kill();
+        let _ = b.child.kill();
+    }
+    (a.finish(), b.finish())
+}
+
+pub fn is_sas(l: &str) -> bool {
+    let b = l.as_bytes();
+    b.len() == 7 && b[3] == b' ' && l.chars().filter(|c| c.is_ascii_digit()).count() == 6
 }
 
 // --- Helpers for the reliability and security tests (SECURITY.md) ----------------

@@ -30,4 +30,14 @@ pub enum DeviceError {
     },
 }
 
+impl DeviceError {
+    /// A file meant for a person was not written because one is already there.
+    pub fn is_existing_file(&self) -> bool {
+        matches!(
+            self,
+            DeviceError::Store(kintsugi_store::StoreError::FileExists(_))
+        )
+    }
+}
+
 pub type Result<T, E = DeviceError> = std::result::Result<T, E>;

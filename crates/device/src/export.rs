@@ -29,6 +29,18 @@ impl std::str::FromStr for ExportFormat {
     }
 }
 
+/// What an export holds. The private diary and letter drafts come only when the
+/// person asks for them: an export is plaintext, and the default one is safe to hand
+/// over (to a therapist, say) without also handing over the diary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExportScope {
+    /// The shared journal: what the partner's device holds too.
+    #[default]
+    Shared,
+    /// The shared journal, the private diary and the letter drafts.
+    WithPrivate,
+}
+
 #[derive(Serialize)]
 struct Everything {
     exported_at: String,
@@ -40,7 +52,9 @@ struct Everything {
     letters: Vec<crate::Letter>,
     promises: Vec<crate::Promise>,
     shared_entries: Vec<crate::SharedEntry>,
-    private: Private,
+    /// Absent unless the person asked for the private part.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    private: Option<Private>,
 }
 
 #[derive(Serialize)]
@@ -49,7 +63,7 @@ struct Private {
     letter_drafts: Vec<crate::LetterDraft>,
 }
 
-fn gather(device: &Device) -> Result<Everything> {
+fn gather(device: &Device, scope: ExportScope) -> Result<Everything> {
     Ok(Everything {
         exported_at: chrono::Utc::now().to_rfc3339(),
         me: device.me()?,
@@ -60,22 +74,30 @@ fn gather(device: &Device) -> Result<Everything> {
         letters: device.letters()?,
         promises: device.promises()?,
         shared_entries: device.shared_entries()?,
-        private: Private {
-            diary: device.diary_entries()?,
-            letter_drafts: device.drafts()?,
+        private: match scope {
+            ExportScope::Shared => None,
+            ExportScope::WithPrivate => Some(Private {
+                diary: device.diary_entries()?,
+                letter_drafts: device.drafts()?,
+            }),
         },
     })
 }
 
-pub(crate) fn export(device: &Device, format: ExportFormat) -> Result<Vec<u8>> {
+pub(crate) fn export(device: &Device, format: ExportFormat, scope: ExportScope) -> Result<Vec<u8>> {
     match format {
+        ExportFormat::Automerge if scope == ExportScope::WithPrivate => {
+            Err(DeviceError::Invalid(
+                "the Automerge export holds the shared journal only; export the private diary as md or json".into(),
+            ))
+        }
         ExportFormat::Automerge => device.shared_automerge_bytes(),
         ExportFormat::Json => {
-            let all = gather(device)?;
+            let all = gather(device, scope)?;
             serde_json::to_vec_pretty(&all)
                 .map_err(|e| DeviceError::Invalid(format!("could not encode the export: {e}")))
         }
-        ExportFormat::Markdown => Ok(markdown(&gather(device)?).into_bytes()),
+        ExportFormat::Markdown => Ok(markdown(&gather(device, scope)?).into_bytes()),
     }
 }
 
@@ -206,8 +228,11 @@ fn markdown(all: &Everything) -> String {
         );
     }
 
+    let Some(private) = &all.private else {
+        return md;
+    };
     let _ = writeln!(w, "\n## Private diary (never shared)\n");
-    for e in &all.private.diary {
+    for e in &private.diary {
         let _ = writeln!(
             w,
             "- {}{}{}: {}",
@@ -218,7 +243,7 @@ fn markdown(all: &Everything) -> String {
         );
     }
     let _ = writeln!(w, "\n## Letter drafts (private)\n");
-    for d in &all.private.letter_drafts {
+    for d in &private.letter_drafts {
         let _ = writeln!(w, "### {} ({})\n\n{}\n", d.title, d.kind.as_str(), d.body);
     }
     md

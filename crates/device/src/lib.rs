@@ -21,15 +21,16 @@ use kintsugi_store::{Keyring, Unlocked};
 use tokio::sync::broadcast;
 
 pub use error::{DeviceError, Result};
-pub use export::{ExportFormat, format_time};
+pub use export::{ExportFormat, ExportScope, format_time};
 pub use kintsugi_journal as journal;
 pub use kintsugi_journal::{
     Boundary, BoundaryStatus, CheckIn, CheckInInput, DiaryEntry, EntryKind, Letter, LetterDraft,
     LetterKind, Partner, PartnerId, Promise, PromiseOutcome, SharedEntry, StageProgress, Upserted,
 };
 use kintsugi_journal::{PrivateDiary, SharedJournal};
-pub use kintsugi_net::{Invite, NetworkMode};
+pub use kintsugi_net::{Invite, NetworkMode, Offer};
 pub use kintsugi_store::KdfParams;
+pub use kintsugi_store::Replace;
 pub use network::{NetOverrides, Network, PartnerInfo, PendingPairing};
 pub use settings::{AUTO_LOCK_MINUTES, Settings};
 use tracked::Tracked;
@@ -633,10 +634,23 @@ impl Device {
 
     // --- export ---------------------------------------------------------------
 
-    /// Everything in a readable or standard form. The result is plaintext: the
-    /// front end writes it only where the person asked.
-    pub fn export(&self, format: ExportFormat) -> Result<Vec<u8>> {
-        export::export(self, format)
+    /// The journal in a readable or standard form. The result is plaintext: the
+    /// front end shows it or writes it only where the person asked.
+    pub fn export(&self, format: ExportFormat, scope: ExportScope) -> Result<Vec<u8>> {
+        export::export(self, format, scope)
+    }
+
+    /// Writes an export to `path` for its owner alone (mode 0600), never replacing an
+    /// existing file unless `replace` says so.
+    pub fn export_to(
+        &self,
+        path: &Path,
+        format: ExportFormat,
+        scope: ExportScope,
+        replace: Replace,
+    ) -> Result<()> {
+        let bytes = zeroize::Zeroizing::new(self.export(format, scope)?);
+        Ok(kintsugi_store::write_private_file(path, &bytes, replace)?)
     }
 
     /// The shared journal as a standard Automerge file.

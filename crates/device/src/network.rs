@@ -8,7 +8,7 @@ use std::time::Duration;
 use automerge::sync::{self, SyncDoc};
 use kintsugi_net::sync::{LinkEvent, Replica, ReplicaSession, SessionEnd, Until};
 use kintsugi_net::{
-    EndpointAddr, EndpointId, Invite, NetConfig, NetError, NetworkMode, Node, RelayUrl,
+    EndpointAddr, EndpointId, Invite, NetConfig, NetError, NetworkMode, Node, Offer, RelayUrl,
 };
 use kintsugi_store::Pairing;
 use serde::{Deserialize, Serialize};
@@ -134,16 +134,17 @@ impl Device {
             None => None,
         };
         let secret = self.with(|i| Ok(i.keys.keyring.device_secret.clone()))?;
+        let partner = self.pairing()?.map(|(p, _)| p);
         let mut cfg = NetConfig { mode, bind, relay };
         // A network this process just shut down may hold the port for a moment
         // longer (its socket closes asynchronously): retry briefly before giving up.
-        let mut attempt = Node::spawn(&secret, &cfg).await;
+        let mut attempt = Node::spawn_paired(&secret, &cfg, partner).await;
         for _ in 0..20 {
             if attempt.is_ok() || bind.port() == 0 {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            attempt = Node::spawn(&secret, &cfg).await;
+            attempt = Node::spawn_paired(&secret, &cfg, partner).await;
         }
         let node = match attempt {
             Ok(node) => node,
@@ -152,14 +153,11 @@ impl Device {
             Err(e) if !port_given && bind.port() != 0 => {
                 tracing::info!(error = %e, "the profile's port is busy; using a temporary one");
                 cfg.bind.set_port(0);
-                Node::spawn(&secret, &cfg).await?
+                Node::spawn_paired(&secret, &cfg, partner).await?
             }
             Err(e) => return Err(e.into()),
         };
         let node = Arc::new(node);
-        if let Some((partner, _)) = self.pairing()? {
-            node.set_partner(Some(partner));
-        }
         let (stop, _) = watch::channel(false);
         Ok(Network {
             device: self.clone(),
@@ -238,6 +236,19 @@ impl Device {
         )
     }
 
+    /// Writes [`Device::export_bundle`] to `path`, readable by its owner only.
+    pub fn export_bundle_to(
+        &self,
+        path: &std::path::Path,
+        replace: kintsugi_store::Replace,
+    ) -> Result<()> {
+        Ok(kintsugi_store::write_private_file(
+            path,
+            &self.export_bundle()?,
+            replace,
+        )?)
+    }
+
     /// Merges a bundle from the partner. Importing the same bundle twice, or an
     /// older one after a newer, changes nothing.
     pub fn import_bundle(&self, bytes: &[u8]) -> Result<bool> {
@@ -293,8 +304,9 @@ impl Network {
         self.node.addr()
     }
 
-    /// A fresh single-use invite that expires after `ttl`.
-    pub fn create_invite(&self, ttl: Duration) -> Result<Invite> {
+    /// A fresh single-use invite that expires after `ttl`, with the ephemeral key it
+    /// commits to. Show `offer.to_text()`; hand the offer to [`Network::host`].
+    pub fn create_invite(&self, ttl: Duration) -> Result<Offer> {
         if self.device.pairing()?.is_some() {
             return Err(DeviceError::Invalid(
                 "this device is already paired; run `kintsugi unpair` first to pair again".into(),
@@ -310,7 +322,7 @@ impl Network {
                     .map(kintsugi_net::iroh_transport),
             );
         }
-        Ok(Invite::new(&addr, expires)?)
+        Ok(Offer::new(&addr, expires)?)
     }
 
     fn my_name(&self) -> Result<String> {
@@ -321,9 +333,9 @@ impl Network {
             .unwrap_or_default())
     }
 
-    /// Waits for the partner to join with `invite`.
-    pub async fn host(&self, invite: &Invite) -> Result<PendingPairing> {
-        Ok(kintsugi_net::pair::host(&self.node, invite, &self.my_name()?).await?)
+    /// Waits for the partner to join with the invite `offer` shows.
+    pub async fn host(&self, offer: &Offer) -> Result<PendingPairing> {
+        Ok(kintsugi_net::pair::host(&self.node, offer, &self.my_name()?).await?)
     }
 
     /// Joins the partner who shows `invite`.

@@ -50,6 +50,20 @@ pub fn png(text: &str) -> Result<Vec<u8>> {
     Ok(out.into_inner())
 }
 
+/// Saves the invite's QR code as a PNG for its owner alone (mode 0600): the picture
+/// carries the one-time secret until the invite is used or expires.
+pub fn write_png(
+    path: &std::path::Path,
+    text: &str,
+    replace: kintsugi_store::Replace,
+) -> Result<()> {
+    Ok(kintsugi_store::write_private_file(
+        path,
+        &png(text)?,
+        replace,
+    )?)
+}
+
 /// Finds and decodes the first QR code in a PNG or JPEG image.
 pub fn decode_image(bytes: &[u8]) -> Result<String> {
     let img = image::load_from_memory(bytes)

@@ -10,12 +10,28 @@ pub enum NetError {
     DamagedInvite,
     #[error("this invite was made by a newer version of Kintsugi (format {0})")]
     InviteVersion(u8),
+    #[error(
+        "this invite was made by an older version of Kintsugi, whose pairing is not safe against a swapped invite; ask your partner to update Kintsugi and show a new invite"
+    )]
+    OldInvite,
     #[error("this invite has expired; ask your partner for a new one")]
     InviteExpired,
-    #[error("this invite was already used; ask your partner for a new one")]
+    #[error("this invite was already used or is no longer shown; ask your partner for a new one")]
     InviteUsed,
+    #[error(
+        "your partner's device is busy with other pairing attempts; try again in a moment (if this keeps happening, someone nearby may be interfering: make a new invite)"
+    )]
+    InviteBusy,
+    #[error(
+        "the inviting device answered with a key its invite did not promise: someone may have swapped the invite. Nothing was saved; get a new invite from your partner in person or over a channel you trust"
+    )]
+    WrongInviterKey,
     #[error("the invite was refused: it does not match the one your partner's device is showing")]
     InviteRejected,
+    #[error(
+        "someone used this invite, but the pairing did not complete. Nothing was saved; make a new invite (if it was not your partner, someone else saw the code)"
+    )]
+    InviteSpoiled,
     #[error("no one joined before the invite expired")]
     NoOneJoined,
     #[error("could not reach the other device: {0}")]

@@ -1,7 +1,9 @@
 //! The invite a device shows as a QR code and as copyable text.
 //!
-//! It carries where to reach the inviting device and a one-time secret, nothing
-//! else: names and everything personal travel later, inside the encrypted channel.
+//! It carries where to reach the inviting device, a one-time secret and a commitment
+//! to the inviter's ephemeral pairing key, nothing else: names and everything
+//! personal travel later, inside the encrypted channel. The commitment is what makes
+//! a swapped invite useless to a person in the middle (see [`crate::pair`]).
 //! The text form is `KINTSUGI:` followed by base32, which uses only characters of the
 //! QR alphanumeric mode (denser than byte mode, and robust to case changes when typed).
 
@@ -14,7 +16,9 @@ use crate::NetError;
 use crate::wire::{Reader, put_addrs, put_short_bytes};
 
 const PREFIX: &str = "KINTSUGI:";
-const VERSION: u8 = 1;
+/// Version 2 added the key commitment; a version 1 invite is refused, since pairing
+/// without it can be steered by whoever swapped the invite.
+const VERSION: u8 = 2;
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct Invite {
@@ -24,6 +28,9 @@ pub struct Invite {
     pub secret: Secret32,
     /// Unix seconds after which the inviter refuses it.
     pub expires: u64,
+    /// SHA-256 commitment to the inviter's ephemeral X25519 key, made with the invite
+    /// ([`crate::pair::commitment`]); the joiner refuses any other key.
+    pub commitment: [u8; 32],
 }
 
 impl std::fmt::Debug for Invite {
@@ -37,13 +44,16 @@ impl std::fmt::Debug for Invite {
 }
 
 impl Invite {
-    pub fn new(addr: &EndpointAddr, expires: u64) -> Result<Self, NetError> {
+    /// An invite committing to `commitment`; see [`crate::pair::Offer::new`], which
+    /// makes the key and the invite together.
+    pub fn new(addr: &EndpointAddr, expires: u64, commitment: [u8; 32]) -> Result<Self, NetError> {
         Ok(Self {
             endpoint: addr.id,
             addrs: addr.ip_addrs().copied().collect(),
             relay: addr.relay_urls().next().cloned(),
             secret: Secret32::random()?,
             expires,
+            commitment,
         })
     }
 
@@ -68,6 +78,7 @@ impl Invite {
         out.extend_from_slice(self.endpoint.as_bytes());
         out.extend_from_slice(&self.expires.to_be_bytes());
         out.extend_from_slice(self.secret.expose());
+        out.extend_from_slice(&self.commitment);
         put_addrs(&mut out, &self.addrs);
         put_short_bytes(
             &mut out,
@@ -91,6 +102,9 @@ impl Invite {
         }
         let mut r = Reader::new(body);
         let version = r.u8().ok_or(NetError::DamagedInvite)?;
+        if version < VERSION {
+            return Err(NetError::OldInvite);
+        }
         if version != VERSION {
             return Err(NetError::InviteVersion(version));
         }
@@ -98,6 +112,7 @@ impl Invite {
             let endpoint = EndpointId::from_bytes(&r.array::<32>()?).ok()?;
             let expires = r.u64()?;
             let secret = Secret32::from_bytes(r.array::<32>()?);
+            let commitment = r.array::<32>()?;
             let addrs = r.addrs()?;
             let relay = r.short_bytes()?;
             let relay = if relay.is_empty() {
@@ -114,6 +129,7 @@ impl Invite {
                 relay,
                 secret,
                 expires,
+                commitment,
             })
         };
         parse().ok_or(NetError::DamagedInvite)
@@ -158,6 +174,7 @@ mod tests {
             relay: None,
             secret: Secret32::from_bytes([9; 32]),
             expires: 1_800_000_000,
+            commitment: [5; 32],
         }
     }
 
@@ -205,6 +222,25 @@ mod tests {
             assert!(Invite::from_text(&bad).is_err(), "change at {i} unnoticed");
         }
         assert!(Invite::from_text(&text[..text.len() - 3]).is_err());
+    }
+
+    #[test]
+    fn a_version_1_invite_is_refused_as_old() {
+        let mut body = sample().to_bytes();
+        body.truncate(body.len() - 4);
+        body[0] = 1;
+        let sum = sha256(&[&body]);
+        body.extend_from_slice(&sum[..4]);
+        let text = format!("{PREFIX}{}", data_encoding::BASE32_NOPAD.encode(&body));
+        assert!(matches!(Invite::from_text(&text), Err(NetError::OldInvite)));
+        body[0] = 3;
+        body.truncate(body.len() - 4);
+        let sum = sha256(&[&body]);
+        body.extend_from_slice(&sum[..4]);
+        assert!(matches!(
+            Invite::from_bytes(&body),
+            Err(NetError::InviteVersion(3))
+        ));
     }
 
     proptest! {

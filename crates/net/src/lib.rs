@@ -1,14 +1,15 @@
 //! Kintsugi's network layer: one iroh endpoint per device, and two protocols on it.
 //!
-//! - `kintsugi/pair/1` ([`pair`]): two devices that have never met agree on a couple
-//!   key, authenticated by a one-time invite secret shown as a QR code and by a short
-//!   string both people compare.
+//! - `kintsugi/pair/2` ([`pair`]): two devices that have never met agree on a couple
+//!   key, authenticated by a one-time invite secret shown as a QR code, a commitment
+//!   to the inviter's key in that code, and a short string both people compare.
 //! - `kintsugi/sync/1` ([`sync`]): the paired devices exchange opaque sync payloads
 //!   (Automerge sync messages, to the layer above) in encrypted, counted frames.
 //!
 //! This crate knows nothing about documents or files: the device layer plugs in
 //! through the [`sync::Replica`] trait and stores what pairing returns.
 
+pub mod close;
 pub mod error;
 pub mod frame;
 pub mod invite;
@@ -22,6 +23,7 @@ pub use error::NetError;
 pub use invite::Invite;
 pub use iroh::{EndpointAddr, EndpointId, RelayUrl, SecretKey};
 pub use node::{NetConfig, NetworkMode, Node};
+pub use pair::Offer;
 
 /// A direct socket address as iroh names it.
 pub fn iroh_transport(addr: std::net::SocketAddr) -> iroh::TransportAddr {
@@ -29,6 +31,6 @@ pub fn iroh_transport(addr: std::net::SocketAddr) -> iroh::TransportAddr {
 }
 
 /// ALPN of the pairing protocol.
-pub const PAIR_ALPN: &[u8] = b"kintsugi/pair/1";
+pub const PAIR_ALPN: &[u8] = b"kintsugi/pair/2";
 /// ALPN of the sync protocol.
 pub const SYNC_ALPN: &[u8] = b"kintsugi/sync/1";

@@ -15,7 +15,7 @@ use iroh::{Endpoint, EndpointAddr, EndpointId, RelayMode, RelayUrl, SecretKey};
 use kintsugi_crypto::Secret32;
 use tokio::sync::{Mutex, mpsc};
 
-use crate::{NetError, PAIR_ALPN, SYNC_ALPN};
+use crate::{NetError, PAIR_ALPN, SYNC_ALPN, close};
 
 /// How a device finds its partner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -85,7 +85,7 @@ impl ProtocolHandler for SyncGate {
             .unwrap_or(false);
         if !allowed {
             tracing::info!(remote = %conn.remote_id().fmt_short(), "refused a sync connection from a device that is not the partner");
-            conn.close(1u32.into(), b"not paired");
+            conn.close(close::NOT_PAIRED.into(), b"not paired");
             return Err(AcceptError::from_err(NetError::NotPartner));
         }
         Ok(conn)
@@ -93,7 +93,7 @@ impl ProtocolHandler for SyncGate {
 
     async fn accept(&self, conn: Connection) -> Result<(), AcceptError> {
         if self.inbox.tx.send(conn.clone()).await.is_err() {
-            conn.close(2u32.into(), b"not syncing");
+            conn.close(close::NOT_SYNCING.into(), b"not syncing");
         }
         Ok(())
     }
@@ -107,8 +107,11 @@ struct PairGate {
 
 impl ProtocolHandler for PairGate {
     async fn accept(&self, conn: Connection) -> Result<(), AcceptError> {
-        if !self.hosting.load(Ordering::SeqCst) || self.inbox.tx.try_send(conn.clone()).is_err() {
-            conn.close(3u32.into(), b"no invite is open");
+        if !self.hosting.load(Ordering::SeqCst) {
+            conn.close(close::NO_INVITE.into(), b"no invite is open");
+        } else if self.inbox.tx.try_send(conn.clone()).is_err() {
+            // The host is behind on taking attempts; "used" would be a lie.
+            conn.close(close::BUSY.into(), b"busy");
         }
         Ok(())
     }
@@ -135,6 +138,17 @@ impl Node {
     /// discovery service and no relay unless the mode asks for one, and never a
     /// port-mapping request to the router.
     pub async fn spawn(device_secret: &Secret32, cfg: &NetConfig) -> Result<Self, NetError> {
+        Self::spawn_paired(device_secret, cfg, None).await
+    }
+
+    /// [`Node::spawn`] with the partner already let through the sync gate. Setting it
+    /// afterwards left a moment in which the partner's call, already waiting at the
+    /// socket, was refused as "not paired".
+    pub async fn spawn_paired(
+        device_secret: &Secret32,
+        cfg: &NetConfig,
+        partner: Option<EndpointId>,
+    ) -> Result<Self, NetError> {
         let mut builder = Endpoint::builder(presets::Minimal)
             .secret_key(SecretKey::from_bytes(device_secret.expose()))
             .alpns(vec![PAIR_ALPN.to_vec(), SYNC_ALPN.to_vec()])
@@ -160,10 +174,10 @@ impl Node {
             .bind()
             .await
             .map_err(|e| NetError::Bind(e.to_string()))?;
-        let partner = Arc::new(RwLock::new(None));
+        let partner = Arc::new(RwLock::new(partner));
         let hosting = Arc::new(AtomicBool::new(false));
         let (sync_tx, sync_rx) = mpsc::channel(8);
-        let (pair_tx, pair_rx) = mpsc::channel(4);
+        let (pair_tx, pair_rx) = mpsc::channel(16);
         let router = Router::builder(endpoint)
             .accept(
                 SYNC_ALPN,
@@ -223,6 +237,12 @@ impl Node {
 
     pub(crate) fn set_hosting(&self, on: bool) {
         self.hosting.store(on, Ordering::SeqCst);
+    }
+
+    /// The hosting flag itself, for pairing attempts that run as their own tasks
+    /// and must close the door the moment one of them burns the invite.
+    pub(crate) fn hosting_flag(&self) -> Arc<AtomicBool> {
+        self.hosting.clone()
     }
 
     pub(crate) async fn next_pair_connection(&self) -> Option<Connection> {

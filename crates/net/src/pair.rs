@@ -1,41 +1,271 @@
-//! The pairing protocol, `kintsugi/pair/1`.
+//! The pairing protocol, `kintsugi/pair/2`.
 //!
 //! ```text
-//! joiner → inviter   version=1 | joiner X25519 public | HMAC(secret, "joiner"  | th0 | J)
-//! inviter → joiner   status=0  | inviter X25519 public | HMAC(secret, "inviter" | th0 | J | I)
-//!                    (status 1 = expired, 2 = refused; then the inviter closes)
+//! invite             … | secret | c = SHA-256("kintsugi/pair/2 commitment" | I) | …
+//! joiner → inviter   JoinRequest: version=2 | J | HMAC(secret, "joiner" | th0 | J)
+//! inviter → joiner   Reply: 0 | I | HMAC(secret, "inviter" | th0 | J | I)
+//!                    (1 = expired, 2 = refused, 3 = already used; then it closes)
+//! joiner             refuses I unless SHA-256(label | I) = c, before deriving anything
 //! both               couple key, SAS = HKDF(salt = secret, X25519(J, I), label | th)
-//! joiner ⇄ inviter   sealed: name, current addresses
-//! joiner ⇄ inviter   sealed: decision (after each person compared the SAS)
+//! joiner ⇄ inviter   sealed Hello: name, current addresses
+//! joiner ⇄ inviter   sealed Decision (after each person compared the SAS)
 //! ```
-//! `th0` commits to the whole invite and both endpoint ids as proven by QUIC's TLS, so
-//! a MAC cannot be replayed to or from another device. Only someone who holds the
-//! invite secret can produce the joiner's MAC, and the inviter burns the invite on the
-//! first valid one. The SAS catches the remaining case, a person in the middle who
-//! photographed the code: their keys differ, so the two screens show different digits.
+//! `th0` commits to the whole invite (commitment included) and both endpoint ids as
+//! proven by QUIC's TLS, so a MAC cannot be replayed to or from another device. Only
+//! someone who holds the invite secret can produce the joiner's MAC, and the inviter
+//! burns the invite on the first valid one. The SAS catches the person in the middle
+//! who photographed the code: their keys differ, so the two screens show different
+//! digits.
+//!
+//! The commitment closes the other way in: someone who *swaps* the invite on its way
+//! (a messenger, an email) makes their own invite, so they know its secret and can
+//! answer the joiner. Without a commitment they could read J first and then try keys
+//! I until the six digits equal those of their own session with the real inviter
+//! (about a million tries: seconds of work). With it, I is fixed before J exists, so
+//! each of their sessions is one guess in a million, and it burns an invite.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use iroh::EndpointId;
 use iroh::endpoint::{Connection, RecvStream, SendStream};
+use iroh::{EndpointAddr, EndpointId};
 use kintsugi_crypto::{
     EphemeralKeypair, PairingKeys, Secret32, derive_key, hmac_sha256, pairing_keys, sha256,
     verify_hmac_sha256,
 };
 
+use crate::close;
 use crate::frame::{FrameReader, FrameWriter};
 use crate::secure::{Direction, Opener, Sealer};
 use crate::wire::{Reader, put_addrs, put_short_bytes};
 use crate::{Invite, NetError, Node, PAIR_ALPN};
 
-const VERSION: u8 = 1;
+pub const VERSION: u8 = 2;
 /// Pairing messages are tiny; anything bigger is hostile.
 const MAX_PAIR_FRAME: usize = 4096;
-const LABEL: &[u8] = b"kintsugi/pair/1";
+pub const LABEL: &[u8] = b"kintsugi/pair/2";
+const COMMITMENT_LABEL: &[u8] = b"kintsugi/pair/2 commitment";
 /// How long one side waits for the other person to compare the codes.
 pub const DECISION_TIMEOUT: Duration = Duration::from_secs(600);
 const STEP_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long a joiner may take to open its stream and send its first message. An
+/// honest joiner sends it at once; a silent connection must not hold the invite.
+pub const FIRST_MESSAGE_TIMEOUT: Duration = Duration::from_secs(4);
+/// Attempts served at once; more are told "busy" (a distinct close code), so that
+/// someone opening silent connections cannot make the invite look used.
+pub const MAX_ATTEMPTS: usize = 32;
+
+/// The commitment to the inviter's ephemeral key that the invite carries.
+pub fn commitment(inviter_key: &[u8; 32]) -> [u8; 32] {
+    sha256(&[COMMITMENT_LABEL, inviter_key])
+}
+
+/// An invite together with the ephemeral key it commits to: what the inviting device
+/// keeps while the invite is shown. The key is used once, by the first attempt that
+/// proves it holds the invite secret, and is gone after that.
+pub struct Offer {
+    invite: Invite,
+    key: Arc<Mutex<Option<EphemeralKeypair>>>,
+}
+
+impl Offer {
+    pub fn new(addr: &EndpointAddr, expires: u64) -> Result<Self, NetError> {
+        let key = EphemeralKeypair::generate();
+        let invite = Invite::new(addr, expires, commitment(&key.public()))?;
+        Ok(Self {
+            invite,
+            key: Arc::new(Mutex::new(Some(key))),
+        })
+    }
+
+    pub fn invite(&self) -> &Invite {
+        &self.invite
+    }
+
+    /// Whether the key was already given to an attempt (the invite is burned).
+    pub fn is_used(&self) -> bool {
+        self.key.lock().map(|k| k.is_none()).unwrap_or(true)
+    }
+}
+
+impl std::ops::Deref for Offer {
+    type Target = Invite;
+    fn deref(&self) -> &Invite {
+        &self.invite
+    }
+}
+
+impl std::fmt::Debug for Offer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Offer")
+            .field("invite", &self.invite)
+            .finish_non_exhaustive()
+    }
+}
+
+// ---- Messages ---------------------------------------------------------------------
+
+/// joiner → inviter, the first message: `version | J | MAC`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JoinRequest {
+    pub joiner_key: [u8; 32],
+    pub mac: [u8; 32],
+}
+
+impl JoinRequest {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(65);
+        out.push(VERSION);
+        out.extend_from_slice(&self.joiner_key);
+        out.extend_from_slice(&self.mac);
+        out
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Self, NetError> {
+        let mut r = Reader::new(bytes);
+        match r.u8() {
+            Some(VERSION) => {}
+            Some(v) if v < VERSION => return Err(NetError::OldInvite),
+            _ => return Err(NetError::Protocol("unknown pairing version".into())),
+        }
+        let bad = || NetError::Protocol("bad join request".into());
+        let joiner_key = r.array().ok_or_else(bad)?;
+        let mac = r.array().ok_or_else(bad)?;
+        if !r.is_empty() {
+            return Err(bad());
+        }
+        Ok(Self { joiner_key, mac })
+    }
+}
+
+/// inviter → joiner, the answer to a [`JoinRequest`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    Accepted {
+        inviter_key: [u8; 32],
+        mac: [u8; 32],
+    },
+    Expired,
+    Refused,
+    AlreadyUsed,
+}
+
+impl Reply {
+    pub fn encode(&self) -> Vec<u8> {
+        match self {
+            Reply::Accepted { inviter_key, mac } => {
+                let mut out = Vec::with_capacity(65);
+                out.push(0);
+                out.extend_from_slice(inviter_key);
+                out.extend_from_slice(mac);
+                out
+            }
+            Reply::Expired => vec![1],
+            Reply::Refused => vec![2],
+            Reply::AlreadyUsed => vec![3],
+        }
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Self, NetError> {
+        let mut r = Reader::new(bytes);
+        let bad = || NetError::Protocol("bad reply".into());
+        let reply = match r.u8() {
+            Some(0) => Reply::Accepted {
+                inviter_key: r.array().ok_or_else(bad)?,
+                mac: r.array().ok_or_else(bad)?,
+            },
+            Some(1) => Reply::Expired,
+            Some(2) => Reply::Refused,
+            Some(3) => Reply::AlreadyUsed,
+            _ => return Err(bad()),
+        };
+        if !r.is_empty() {
+            return Err(bad());
+        }
+        Ok(reply)
+    }
+}
+
+/// Both ways, sealed: who is pairing and where they can be reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hello {
+    pub name: String,
+    pub addrs: Vec<SocketAddr>,
+}
+
+impl Hello {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        // A name longer than the length byte allows is cut at a character boundary.
+        let mut end = self.name.len().min(255);
+        while !self.name.is_char_boundary(end) {
+            end -= 1;
+        }
+        put_short_bytes(&mut out, &self.name.as_bytes()[..end]);
+        put_addrs(&mut out, &self.addrs);
+        out
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Self, NetError> {
+        let mut r = Reader::new(bytes);
+        let bad = || NetError::Protocol("bad hello".into());
+        let name = String::from_utf8_lossy(r.short_bytes().ok_or_else(bad)?).into_owned();
+        let addrs = r.addrs().ok_or_else(bad)?;
+        Ok(Self { name, addrs })
+    }
+}
+
+/// Both ways, sealed: whether this person said the codes match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision(pub bool);
+
+impl Decision {
+    pub fn encode(self) -> Vec<u8> {
+        vec![u8::from(self.0)]
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Self, NetError> {
+        match bytes {
+            [1] => Ok(Decision(true)),
+            [0] => Ok(Decision(false)),
+            _ => Err(NetError::Protocol("bad decision message".into())),
+        }
+    }
+}
+
+// ---- The transcript ---------------------------------------------------------------
+
+/// `th0` binds the invite (with its commitment) and both endpoint ids.
+pub fn th0(invite: &Invite, inviter: &EndpointId, joiner: &EndpointId) -> [u8; 32] {
+    sha256(&[
+        LABEL,
+        &invite.to_bytes(),
+        inviter.as_bytes(),
+        joiner.as_bytes(),
+    ])
+}
+
+pub fn joiner_mac(secret: &Secret32, th0: &[u8; 32], j: &[u8; 32]) -> [u8; 32] {
+    hmac_sha256(secret.expose(), &[b"joiner", th0, j])
+}
+
+pub fn inviter_mac(secret: &Secret32, th0: &[u8; 32], j: &[u8; 32], i: &[u8; 32]) -> [u8; 32] {
+    hmac_sha256(secret.expose(), &[b"inviter", th0, j, i])
+}
+
+/// The transcript hash both sides derive the couple key and the SAS from.
+pub fn transcript_hash(th0: &[u8; 32], j: &[u8; 32], i: &[u8; 32]) -> [u8; 32] {
+    sha256(&[th0, j, i])
+}
+
+/// What both sides derive once the keys are exchanged: the couple key and the SAS.
+pub fn derive(secret: &Secret32, shared: &Secret32, th: &[u8; 32]) -> PairingKeys {
+    pairing_keys(secret, shared, th)
+}
+
+// ---- The pending pairing ----------------------------------------------------------
 
 /// What a successful pairing leaves with each device.
 #[derive(Debug)]
@@ -84,12 +314,12 @@ impl PendingPairing {
     /// Sends this person's decision and waits for the other's. Pairing completes only
     /// if both said the codes match; otherwise nothing is returned to store.
     pub async fn confirm(mut self, matches: bool) -> Result<Paired, NetError> {
-        let sealed = self.sealer.seal(&[u8::from(matches)])?;
+        let sealed = self.sealer.seal(&Decision(matches).encode())?;
         self.writer.write(&sealed).await?;
         if !matches {
             let _ = self.writer.get_mut().finish();
             tokio::time::sleep(Duration::from_millis(100)).await;
-            self.conn.close(0u32.into(), b"declined");
+            self.conn.close(close::DONE.into(), b"declined");
             return Err(NetError::Declined);
         }
         let frame = tokio::time::timeout(DECISION_TIMEOUT, self.reader.read())
@@ -100,52 +330,28 @@ impl PendingPairing {
                 other => other,
             })?
             .ok_or(NetError::Interrupted)?;
-        let theirs = self.opener.open(&frame)?;
-        let result = match theirs.as_slice() {
-            [1] => Ok(Paired {
+        let theirs = Decision::decode(&self.opener.open(&frame)?);
+        let result = match theirs {
+            Ok(Decision(true)) => Ok(Paired {
                 couple_key: self.keys.couple_key.clone(),
                 partner: self.partner,
                 partner_name: self.partner_name.clone(),
                 partner_addrs: self.partner_addrs.clone(),
             }),
-            [0] => Err(NetError::PartnerDeclined),
-            _ => Err(NetError::Protocol("bad decision message".into())),
+            Ok(Decision(false)) => Err(NetError::PartnerDeclined),
+            Err(e) => Err(e),
         };
         let _ = self.writer.get_mut().finish();
         // Give the last frame a moment to leave before closing.
         tokio::time::sleep(Duration::from_millis(50)).await;
-        self.conn.close(0u32.into(), b"done");
+        self.conn.close(close::DONE.into(), b"done");
         result
     }
 }
 
-fn th0(invite: &Invite, inviter: &EndpointId, joiner: &EndpointId) -> [u8; 32] {
-    sha256(&[
-        LABEL,
-        &invite.to_bytes(),
-        inviter.as_bytes(),
-        joiner.as_bytes(),
-    ])
-}
-
-fn hello(name: &str, addrs: &[SocketAddr]) -> Vec<u8> {
-    let mut out = Vec::new();
-    put_short_bytes(&mut out, name.as_bytes());
-    put_addrs(&mut out, addrs);
-    out
-}
-
-fn parse_hello(bytes: &[u8]) -> Result<(String, Vec<SocketAddr>), NetError> {
-    let mut r = Reader::new(bytes);
-    let bad = || NetError::Protocol("bad hello".into());
-    let name = String::from_utf8_lossy(r.short_bytes().ok_or_else(bad)?).into_owned();
-    let addrs = r.addrs().ok_or_else(bad)?;
-    Ok((name, addrs))
-}
-
 /// Both sides' sealed channel for the rest of the pairing, keyed from the new couple
 /// key so that names and addresses never travel in the clear.
-fn channel(keys: &PairingKeys, th: &[u8; 32], joiner: bool) -> (Sealer, Opener) {
+pub fn channel(keys: &PairingKeys, th: &[u8; 32], joiner: bool) -> (Sealer, Opener) {
     let j2i = derive_key(Some(th), keys.couple_key.expose(), &[LABEL, b" j2i"]);
     let i2j = derive_key(Some(th), keys.couple_key.expose(), &[LABEL, b" i2j"]);
     if joiner {
@@ -161,10 +367,17 @@ fn channel(keys: &PairingKeys, th: &[u8; 32], joiner: bool) -> (Sealer, Opener) 
     }
 }
 
-async fn step<T>(f: impl std::future::Future<Output = Result<T, NetError>>) -> Result<T, NetError> {
-    tokio::time::timeout(STEP_TIMEOUT, f)
+async fn within<T>(
+    limit: Duration,
+    f: impl std::future::Future<Output = Result<T, NetError>>,
+) -> Result<T, NetError> {
+    tokio::time::timeout(limit, f)
         .await
         .map_err(|_| NetError::Timeout)?
+}
+
+async fn step<T>(f: impl std::future::Future<Output = Result<T, NetError>>) -> Result<T, NetError> {
+    within(STEP_TIMEOUT, f).await
 }
 
 fn now_secs() -> u64 {
@@ -173,6 +386,8 @@ fn now_secs() -> u64 {
         .map(|d| d.as_secs())
         .unwrap_or(0)
 }
+
+// ---- The joiner -------------------------------------------------------------------
 
 /// Joins the device that shows `invite`.
 pub async fn join(node: &Node, invite: &Invite, my_name: &str) -> Result<PendingPairing, NetError> {
@@ -197,7 +412,7 @@ pub async fn join(node: &Node, invite: &Invite, my_name: &str) -> Result<Pending
         .map_err(|e| refine_close(&conn, e));
     if let Err(e) = &result {
         tracing::info!(error = %e, "joining failed");
-        conn.close(4u32.into(), b"failed");
+        conn.close(close::JOIN_FAILED.into(), b"failed");
     }
     result
 }
@@ -207,12 +422,9 @@ fn refine_close(conn: &Connection, e: NetError) -> NetError {
     if !matches!(e, NetError::Closed | NetError::Io(_)) {
         return e;
     }
-    match conn.close_reason() {
-        Some(iroh::endpoint::ConnectionError::ApplicationClosed(c))
-            if c.error_code == 3u32.into() =>
-        {
-            NetError::InviteUsed
-        }
+    match close::code_of(conn) {
+        Some(close::NO_INVITE) => NetError::InviteUsed,
+        Some(close::BUSY) => NetError::InviteBusy,
         _ => e,
     }
 }
@@ -234,36 +446,39 @@ async fn join_on(
     let th0 = th0(invite, &invite.endpoint, &node.id());
     let eph = EphemeralKeypair::generate();
     let j = eph.public();
-    let mut m1 = vec![VERSION];
-    m1.extend_from_slice(&j);
-    m1.extend_from_slice(&hmac_sha256(invite.secret.expose(), &[b"joiner", &th0, &j]));
-    step(writer.write(&m1)).await?;
+    let request = JoinRequest {
+        joiner_key: j,
+        mac: joiner_mac(&invite.secret, &th0, &j),
+    };
+    step(writer.write(&request.encode())).await?;
 
-    let m2 = step(reader.read()).await?.ok_or(NetError::Closed)?;
-    let mut r = Reader::new(&m2);
-    match r.u8() {
-        Some(0) => {}
-        Some(1) => return Err(NetError::InviteExpired),
-        Some(2) => return Err(NetError::InviteRejected),
-        _ => return Err(NetError::Protocol("bad reply".into())),
+    let reply = step(reader.read()).await?.ok_or(NetError::Closed)?;
+    let (i, mac) = match Reply::decode(&reply)? {
+        Reply::Accepted { inviter_key, mac } => (inviter_key, mac),
+        Reply::Expired => return Err(NetError::InviteExpired),
+        Reply::Refused => return Err(NetError::InviteRejected),
+        Reply::AlreadyUsed => return Err(NetError::InviteUsed),
+    };
+    verify_hmac_sha256(invite.secret.expose(), &[b"inviter", &th0, &j, &i], &mac).map_err(
+        |_| NetError::Protocol("the inviter could not prove it holds the invite".into()),
+    )?;
+    // The key must be the one the invite promised before anything is derived from it:
+    // otherwise whoever made the invite could have picked it after reading J.
+    if commitment(&i) != invite.commitment {
+        return Err(NetError::WrongInviterKey);
     }
-    let i: [u8; 32] = r
-        .array()
-        .ok_or_else(|| NetError::Protocol("bad reply".into()))?;
-    let mac = r
-        .take(32)
-        .ok_or_else(|| NetError::Protocol("bad reply".into()))?;
-    verify_hmac_sha256(invite.secret.expose(), &[b"inviter", &th0, &j, &i], mac).map_err(|_| {
-        NetError::Protocol("the inviter could not prove it holds the invite".into())
-    })?;
     let shared = eph.agree(&i)?;
-    let th = sha256(&[&th0, &j, &i]);
-    let keys = pairing_keys(&invite.secret, &shared, &th);
+    let th = transcript_hash(&th0, &j, &i);
+    let keys = derive(&invite.secret, &shared, &th);
     let (mut sealer, mut opener) = channel(&keys, &th, true);
 
-    step(writer.write(&sealer.seal(&hello(my_name, &node.direct_addrs()))?)).await?;
+    let mine = Hello {
+        name: my_name.to_string(),
+        addrs: node.direct_addrs(),
+    };
+    step(writer.write(&sealer.seal(&mine.encode())?)).await?;
     let theirs = step(reader.read()).await?.ok_or(NetError::Closed)?;
-    let (partner_name, partner_addrs) = parse_hello(&opener.open(&theirs)?)?;
+    let theirs = Hello::decode(&opener.open(&theirs)?)?;
     Ok(PendingPairing {
         conn: conn.clone(),
         reader,
@@ -272,30 +487,78 @@ async fn join_on(
         opener,
         keys,
         partner: invite.endpoint,
-        partner_name,
-        partner_addrs,
+        partner_name: theirs.name,
+        partner_addrs: theirs.addrs,
     })
 }
 
-/// Waits for the partner to join with `invite`, until it expires. Attempts that do
-/// not prove knowledge of the secret are turned away and waiting goes on; the first
-/// valid one burns the invite.
-pub async fn host(node: &Node, invite: &Invite, my_name: &str) -> Result<PendingPairing, NetError> {
+// ---- The inviter ------------------------------------------------------------------
+
+/// What one attempt needs, owned, so that attempts run side by side.
+#[derive(Clone)]
+struct HostContext {
+    invite: Invite,
+    key: Arc<Mutex<Option<EphemeralKeypair>>>,
+    me: EndpointId,
+    my_addrs: Vec<SocketAddr>,
+    my_name: String,
+    hosting: Arc<AtomicBool>,
+}
+
+/// Waits for the partner to join with `offer`, until it expires. Attempts are served
+/// side by side, each with a few seconds for its first message; attempts that do not
+/// prove knowledge of the secret are turned away and waiting goes on; the first valid
+/// one burns the invite.
+pub async fn host(node: &Node, offer: &Offer, my_name: &str) -> Result<PendingPairing, NetError> {
+    if offer.is_used() {
+        return Err(NetError::InviteUsed);
+    }
+    let ctx = HostContext {
+        invite: offer.invite.clone(),
+        key: offer.key.clone(),
+        me: node.id(),
+        my_addrs: node.direct_addrs(),
+        my_name: my_name.to_string(),
+        hosting: node.hosting_flag(),
+    };
     node.set_hosting(true);
     let _off = HostingGuard(node);
-    let remaining = invite.expires.saturating_sub(now_secs());
+    let remaining = offer.expires.saturating_sub(now_secs());
     let deadline = tokio::time::Instant::now() + Duration::from_secs(remaining);
+    let mut attempts = tokio::task::JoinSet::new();
     loop {
-        let conn = tokio::select! {
-            c = node.next_pair_connection() => c.ok_or(NetError::Closed)?,
-            _ = tokio::time::sleep_until(deadline) => return Err(NetError::NoOneJoined),
-        };
-        match host_on(node, &conn, invite, my_name).await {
-            Ok(p) => return Ok(p),
-            Err(e) => {
-                tracing::info!(remote = %conn.remote_id().fmt_short(), error = %e, "turned away a pairing attempt");
-                conn.close(5u32.into(), b"refused");
+        tokio::select! {
+            c = node.next_pair_connection() => {
+                let conn = c.ok_or(NetError::Closed)?;
+                if attempts.len() >= MAX_ATTEMPTS {
+                    tracing::info!(remote = %conn.remote_id().fmt_short(), "too many pairing attempts at once; told this one to try again");
+                    conn.close(close::BUSY.into(), b"busy");
+                    continue;
+                }
+                let ctx = ctx.clone();
+                attempts.spawn(async move {
+                    let result = host_on(&ctx, &conn).await;
+                    if let Err(e) = &result {
+                        tracing::info!(remote = %conn.remote_id().fmt_short(), error = %e, "turned away a pairing attempt");
+                        let code = if matches!(e, NetError::InviteUsed) { close::NO_INVITE } else { close::REFUSED };
+                        conn.close(code.into(), b"refused");
+                    }
+                    result
+                });
             }
+            Some(done) = attempts.join_next(), if !attempts.is_empty() => {
+                match done {
+                    Ok(Ok(pending)) => return Ok(pending),
+                    Ok(Err(_)) => {}
+                    Err(e) => tracing::warn!(error = %e, "a pairing attempt's task failed"),
+                }
+                if ctx.key.lock().map(|k| k.is_none()).unwrap_or(true) && attempts.is_empty() {
+                    // The invite was burned by an attempt that then failed: it cannot
+                    // be used again, so waiting on would only leave the person hoping.
+                    return Err(NetError::InviteSpoiled);
+                }
+            }
+            _ = tokio::time::sleep_until(deadline) => return Err(NetError::NoOneJoined),
         }
     }
 }
@@ -308,60 +571,64 @@ impl Drop for HostingGuard<'_> {
     }
 }
 
-async fn host_on(
-    node: &Node,
-    conn: &Connection,
-    invite: &Invite,
-    my_name: &str,
-) -> Result<PendingPairing, NetError> {
-    let (send, recv) = step(async {
-        conn.accept_bi()
+async fn host_on(ctx: &HostContext, conn: &Connection) -> Result<PendingPairing, NetError> {
+    // Opening the stream and the first message share one short deadline.
+    let (mut reader, mut writer, request) = within(FIRST_MESSAGE_TIMEOUT, async {
+        let (send, recv) = conn
+            .accept_bi()
             .await
-            .map_err(|e| NetError::Io(e.to_string()))
+            .map_err(|e| NetError::Io(e.to_string()))?;
+        let writer = FrameWriter::new(send, MAX_PAIR_FRAME);
+        let mut reader = FrameReader::new(recv, MAX_PAIR_FRAME);
+        let m1 = reader.read().await?.ok_or(NetError::Closed)?;
+        Ok((reader, writer, m1))
     })
     .await?;
-    let mut writer = FrameWriter::new(send, MAX_PAIR_FRAME);
-    let mut reader = FrameReader::new(recv, MAX_PAIR_FRAME);
+    let request = JoinRequest::decode(&request)?;
     let joiner = conn.remote_id();
-    let m1 = step(reader.read()).await?.ok_or(NetError::Closed)?;
-    let mut r = Reader::new(&m1);
-    if r.u8() != Some(VERSION) {
-        return Err(NetError::Protocol("unknown pairing version".into()));
-    }
-    let j: [u8; 32] = r
-        .array()
-        .ok_or_else(|| NetError::Protocol("bad hello".into()))?;
-    let mac = r
-        .take(32)
-        .ok_or_else(|| NetError::Protocol("bad hello".into()))?;
-    if invite.is_expired(now_secs()) {
-        let _ = writer.write(&[1]).await;
+    let j = request.joiner_key;
+    if ctx.invite.is_expired(now_secs()) {
+        let _ = writer.write(&Reply::Expired.encode()).await;
         return Err(NetError::InviteExpired);
     }
-    let th0 = th0(invite, &node.id(), &joiner);
-    if verify_hmac_sha256(invite.secret.expose(), &[b"joiner", &th0, &j], mac).is_err() {
-        let _ = writer.write(&[2]).await;
+    let th0 = th0(&ctx.invite, &ctx.me, &joiner);
+    if verify_hmac_sha256(
+        ctx.invite.secret.expose(),
+        &[b"joiner", &th0, &j],
+        &request.mac,
+    )
+    .is_err()
+    {
+        let _ = writer.write(&Reply::Refused.encode()).await;
         tokio::time::sleep(Duration::from_millis(50)).await;
         return Err(NetError::InviteRejected);
     }
-    // Burned: from here on no other connection is taken for this invite.
-    node.set_hosting(false);
-    let eph = EphemeralKeypair::generate();
+    // Burned: the committed key goes to this attempt alone, and from here on no
+    // other connection is taken for this invite.
+    let taken = ctx.key.lock().ok().and_then(|mut k| k.take());
+    ctx.hosting.store(false, Ordering::SeqCst);
+    let Some(eph) = taken else {
+        let _ = writer.write(&Reply::AlreadyUsed.encode()).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        return Err(NetError::InviteUsed);
+    };
     let i = eph.public();
     let shared = eph.agree(&j)?;
-    let mut m2 = vec![0u8];
-    m2.extend_from_slice(&i);
-    m2.extend_from_slice(&hmac_sha256(
-        invite.secret.expose(),
-        &[b"inviter", &th0, &j, &i],
-    ));
-    step(writer.write(&m2)).await?;
-    let th = sha256(&[&th0, &j, &i]);
-    let keys = pairing_keys(&invite.secret, &shared, &th);
+    let reply = Reply::Accepted {
+        inviter_key: i,
+        mac: inviter_mac(&ctx.invite.secret, &th0, &j, &i),
+    };
+    step(writer.write(&reply.encode())).await?;
+    let th = transcript_hash(&th0, &j, &i);
+    let keys = derive(&ctx.invite.secret, &shared, &th);
     let (mut sealer, mut opener) = channel(&keys, &th, false);
     let theirs = step(reader.read()).await?.ok_or(NetError::Closed)?;
-    let (partner_name, partner_addrs) = parse_hello(&opener.open(&theirs)?)?;
-    step(writer.write(&sealer.seal(&hello(my_name, &node.direct_addrs()))?)).await?;
+    let theirs = Hello::decode(&opener.open(&theirs)?)?;
+    let mine = Hello {
+        name: ctx.my_name.clone(),
+        addrs: ctx.my_addrs.clone(),
+    };
+    step(writer.write(&sealer.seal(&mine.encode())?)).await?;
     Ok(PendingPairing {
         conn: conn.clone(),
         reader,
@@ -370,7 +637,61 @@ async fn host_on(
         opener,
         keys,
         partner: joiner,
-        partner_name,
-        partner_addrs,
+        partner_name: theirs.name,
+        partner_addrs: theirs.addrs,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_round_trip_and_refuse_garbage() {
+        let req = JoinRequest {
+            joiner_key: [1; 32],
+            mac: [2; 32],
+        };
+        assert_eq!(JoinRequest::decode(&req.encode()).unwrap(), req);
+        let mut v1 = req.encode();
+        v1[0] = 1;
+        assert!(matches!(JoinRequest::decode(&v1), Err(NetError::OldInvite)));
+        assert!(JoinRequest::decode(&req.encode()[..64]).is_err());
+        let mut long = req.encode();
+        long.push(0);
+        assert!(JoinRequest::decode(&long).is_err());
+        for reply in [
+            Reply::Accepted {
+                inviter_key: [3; 32],
+                mac: [4; 32],
+            },
+            Reply::Expired,
+            Reply::Refused,
+            Reply::AlreadyUsed,
+        ] {
+            assert_eq!(Reply::decode(&reply.encode()).unwrap(), reply);
+        }
+        assert!(Reply::decode(&[9]).is_err());
+        assert!(Reply::decode(&[]).is_err());
+        let hello = Hello {
+            name: "Ari".into(),
+            addrs: vec!["127.0.0.1:5".parse().unwrap()],
+        };
+        assert_eq!(Hello::decode(&hello.encode()).unwrap(), hello);
+        let long_name = Hello {
+            name: "é".repeat(200),
+            addrs: vec![],
+        };
+        assert_eq!(Hello::decode(&long_name.encode()).unwrap().name.len(), 254);
+        assert_eq!(Decision::decode(&[1]).unwrap(), Decision(true));
+        assert!(Decision::decode(&[2]).is_err());
+    }
+
+    #[test]
+    fn the_commitment_binds_the_key() {
+        let a = EphemeralKeypair::generate().public();
+        let b = EphemeralKeypair::generate().public();
+        assert_eq!(commitment(&a), commitment(&a));
+        assert_ne!(commitment(&a), commitment(&b));
+    }
 }

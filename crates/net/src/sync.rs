@@ -434,7 +434,11 @@ async fn run_on(
         my_addrs: node.direct_addrs(),
     };
     let result = run_session(recv, send, params, replica, until, stop).await;
-    let code: u32 = if result.is_ok() { 0 } else { 6 };
+    let code = if result.is_ok() {
+        crate::close::DONE
+    } else {
+        crate::close::SESSION_FAILED
+    };
     if dialer {
         conn.close(code.into(), b"bye");
     } else {

@@ -10,6 +10,8 @@ pub enum StoreError {
     NoProfile(PathBuf),
     #[error("a profile already exists in {0}")]
     AlreadyExists(PathBuf),
+    #[error("{0} already exists; choose another name, or replace it on purpose (--force)")]
+    FileExists(PathBuf),
     #[error("wrong passphrase")]
     WrongPassphrase,
     #[error("the keyring file {0} is damaged (its checksum does not match); nothing was changed")]

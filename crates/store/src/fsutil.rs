@@ -51,3 +51,126 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     }
     result
 }
+
+/// Whether [`write_private_file`] may replace a file that is already there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replace {
+    No,
+    Yes,
+}
+
+/// Writes a file meant for a person (an export, a QR image, a bundle): created
+/// readable and writable by its owner only, whatever the umask, and never replacing
+/// another file unless asked. There is no temporary file: an export is plaintext the
+/// person asked for, and a leftover copy of it under another name is exactly what must
+/// not happen. A replaced file is removed first (a symbolic link is removed, never
+/// followed), so the new file never inherits the old one's permissions.
+pub fn write_private_file(path: &Path, bytes: &[u8], replace: Replace) -> Result<(), StoreError> {
+    let mut opts = OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let open = |opts: &OpenOptions| {
+        opts.open(path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                StoreError::FileExists(path.to_path_buf())
+            } else {
+                StoreError::Io {
+                    what: format!("creating {}", path.display()),
+                    source: e,
+                }
+            }
+        })
+    };
+    let mut f = match (open(&opts), replace) {
+        (Err(StoreError::FileExists(_)), Replace::Yes) => {
+            if std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
+                return Err(StoreError::Io {
+                    what: format!("replacing {}", path.display()),
+                    source: std::io::Error::other("it is a folder"),
+                });
+            }
+            std::fs::remove_file(path)
+                .map_err(StoreError::io(format!("replacing {}", path.display())))?;
+            open(&opts)?
+        }
+        (result, _) => result?,
+    };
+    if let Err(e) = f.write_all(bytes).and_then(|_| f.sync_all()) {
+        drop(f);
+        let _ = std::fs::remove_file(path);
+        return Err(StoreError::Io {
+            what: format!("writing {}", path.display()),
+            source: e,
+        });
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    fsync_dir(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn a_private_file_is_owner_only_and_never_replaced_by_accident() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("export.md");
+        write_private_file(&path, b"first", Replace::No).unwrap();
+        #[cfg(unix)]
+        assert_eq!(mode(&path), 0o600);
+        let err = write_private_file(&path, b"second", Replace::No).unwrap_err();
+        assert!(matches!(err, StoreError::FileExists(_)), "{err}");
+        assert!(err.to_string().contains("--force"));
+        assert_eq!(std::fs::read(&path).unwrap(), b"first");
+        // A world-readable file already there is replaced by an owner-only one.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        write_private_file(&path, b"second", Replace::Yes).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"second");
+        #[cfg(unix)]
+        assert_eq!(mode(&path), 0o600);
+        // Nothing else was left in the folder.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        // A folder is never replaced.
+        let sub = dir.path().join("folder");
+        std::fs::create_dir(&sub).unwrap();
+        assert!(write_private_file(&sub, b"x", Replace::Yes).is_err());
+        assert!(sub.is_dir());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symbolic_link_is_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("target");
+        std::fs::write(&target, b"keep me").unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        assert!(matches!(
+            write_private_file(&link, b"x", Replace::No),
+            Err(StoreError::FileExists(_))
+        ));
+        write_private_file(&link, b"new", Replace::Yes).unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"keep me");
+        assert_eq!(std::fs::read(&link).unwrap(), b"new");
+        assert!(
+            !std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+    }
+}

@@ -444,6 +444,55 @@ fn camera_scan_opens_the_camera_or_says_why_not() {
     see(&mut h, "not a Kintsugi invite", false);
 }
 
+#[test]
+fn settings_export_is_owner_only_asks_before_replacing_and_holds_the_diary_only_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(config(dir.path(), false));
+    h.run_steps(2);
+    create(&mut h, "Ari");
+    let d = device(&h);
+    d.propose_boundary("shared-words-17", None).unwrap();
+    d.add_diary_entry("CANARY-DIARY-52 only for me", None, None)
+        .unwrap();
+    nav(&mut h, "Settings");
+    let out = dir.path().join("journal.md");
+    let mode = |p: &std::path::Path| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    };
+
+    // The default export: the shared journal, owner-only.
+    type_into(&mut h, "Save to", out.to_str().unwrap());
+    click(&mut h, "Export Markdown");
+    see(&mut h, "Exported to", false);
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(String::from_utf8_lossy(&bytes).contains("shared-words-17"));
+    assert!(!String::from_utf8_lossy(&bytes).contains("CANARY"));
+    assert_eq!(mode(&out), 0o600);
+
+    // The same file again: the page asks, and "Keep it" keeps it.
+    std::fs::write(&out, b"mine").unwrap();
+    click(&mut h, "Export Markdown");
+    see(&mut h, "Replace it with this export?", false);
+    click(&mut h, "Keep it");
+    assert_eq!(std::fs::read(&out).unwrap(), b"mine");
+    assert!(h.query_by_label_contains("Replace it with").is_none());
+
+    // With the private part, after a plain warning, replacing on purpose.
+    h.get_by_label("Include my private diary and letter drafts")
+        .click();
+    h.run_steps(2);
+    see(&mut h, "anyone who gets a copy can read them", false);
+    click(&mut h, "Export Markdown");
+    see(&mut h, "Replace it with this export?", false);
+    click(&mut h, "Replace it");
+    wait(&mut h, "the replaced export", |_| {
+        std::fs::read(&out).is_ok_and(|b| b != b"mine")
+    });
+    assert!(String::from_utf8_lossy(&std::fs::read(&out).unwrap()).contains("CANARY-DIARY-52"));
+    assert_eq!(mode(&out), 0o600);
+}
+
 fn snapshot(h: &mut Harness<'static, KintsugiApp>, name: &str) {
     // Software rendering differs a little between Mesa versions; the tolerance keeps
     // snapshots stable there while still catching a changed layout.

@@ -1,10 +1,13 @@
 //! Settings: name, network, passphrase, auto-lock, export, unpair.
 
-use std::sync::Arc;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use kintsugi_device::{AUTO_LOCK_MINUTES, ExportFormat, Settings as ProfileSettings};
+use kintsugi_device::{
+    AUTO_LOCK_MINUTES, ExportFormat, ExportScope, Replace, Settings as ProfileSettings,
+};
 use zeroize::Zeroizing;
 
 use super::Ctx;
@@ -24,6 +27,25 @@ pub struct Settings {
     auto_lock_chosen: Arc<AtomicU32>,
     confirm_unpair: bool,
     delete_shared: bool,
+    export: Export,
+}
+
+/// The export form. Exports are plaintext, so the private part is opt-in and a file
+/// that already exists is replaced only after the person says so.
+#[derive(Default)]
+struct Export {
+    path: String,
+    include_private: bool,
+    /// Set by a background export that found its file already there: the page then
+    /// asks before replacing it.
+    exists: Arc<Mutex<Option<PendingExport>>>,
+}
+
+#[derive(Clone)]
+struct PendingExport {
+    path: PathBuf,
+    format: ExportFormat,
+    scope: ExportScope,
 }
 
 impl Settings {
@@ -165,39 +187,7 @@ impl Settings {
         }
 
         ui.separator();
-        ui.label(egui::RichText::new("Export").strong());
-        widgets::note(
-            ui,
-            "Markdown and JSON exports are not encrypted: keep them somewhere private.",
-        );
-        ui.horizontal(|ui| {
-            for (label, fmt, ext) in [
-                ("Export Markdown…", ExportFormat::Markdown, "md"),
-                ("Export JSON…", ExportFormat::Json, "json"),
-                ("Export Automerge…", ExportFormat::Automerge, "automerge"),
-            ] {
-                if ui.button(label).clicked()
-                    && let Some(path) = rfd::FileDialog::new()
-                        .set_file_name(format!("kintsugi-journal.{ext}"))
-                        .save_file()
-                {
-                    ctx.worker.command(
-                        ctx.device,
-                        move |p: std::path::PathBuf| format!("Exported to {}.", p.display()),
-                        move |d| {
-                            let bytes = Zeroizing::new(d.export(fmt)?);
-                            std::fs::write(&path, &*bytes).map_err(|e| {
-                                kintsugi_device::DeviceError::Export {
-                                    path: path.clone(),
-                                    source: e,
-                                }
-                            })?;
-                            Ok(path)
-                        },
-                    );
-                }
-            }
-        });
+        self.export_ui(ui, ctx);
 
         if c.paired() {
             ui.separator();
@@ -238,4 +228,114 @@ impl Settings {
             }
         }
     }
+}
+
+impl Settings {
+    fn export_ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
+        let e = &mut self.export;
+        ui.label(egui::RichText::new("Export").strong());
+        widgets::note(
+            ui,
+            "An export is not encrypted. Kintsugi makes the file readable only by your user on this computer; keep it somewhere private.",
+        );
+        ui.horizontal(|ui| {
+            let l = ui.label("Save to");
+            ui.add(
+                egui::TextEdit::singleline(&mut e.path)
+                    .id_salt("Export file")
+                    .desired_width(260.0),
+            )
+            .labelled_by(l.id);
+            if ui.button("Choose…").clicked()
+                && let Some(p) = rfd::FileDialog::new()
+                    .set_file_name("kintsugi-journal.md")
+                    .save_file()
+            {
+                e.path = p.display().to_string();
+            }
+        });
+        ui.checkbox(
+            &mut e.include_private,
+            "Include my private diary and letter drafts",
+        );
+        if e.include_private {
+            widgets::error_text(
+                ui,
+                "The file will hold your private diary and drafts in plain text: anyone who gets a copy can read them. The Automerge export never includes them.",
+            );
+        }
+        let pending = e.exists.lock().ok().and_then(|p| p.clone());
+        if let Some(p) = pending {
+            ui.label(format!(
+                "{} already exists. Replace it with this export?",
+                p.path.display()
+            ));
+            ui.horizontal(|ui| {
+                if ui.button("Replace it").clicked() {
+                    clear(&e.exists);
+                    run_export(ctx, p, Replace::Yes, e.exists.clone());
+                }
+                if ui.button("Keep it").clicked() {
+                    clear(&e.exists);
+                }
+            });
+            return;
+        }
+        ui.horizontal(|ui| {
+            for (label, format) in [
+                ("Export Markdown", ExportFormat::Markdown),
+                ("Export JSON", ExportFormat::Json),
+                ("Export Automerge", ExportFormat::Automerge),
+            ] {
+                let ready = !e.path.trim().is_empty();
+                if ui.add_enabled(ready, egui::Button::new(label)).clicked() {
+                    let scope = if e.include_private && format != ExportFormat::Automerge {
+                        ExportScope::WithPrivate
+                    } else {
+                        ExportScope::Shared
+                    };
+                    let p = PendingExport {
+                        path: PathBuf::from(e.path.trim()),
+                        format,
+                        scope,
+                    };
+                    run_export(ctx, p, Replace::No, e.exists.clone());
+                }
+            }
+        });
+    }
+}
+
+fn clear(slot: &Mutex<Option<PendingExport>>) {
+    if let Ok(mut s) = slot.lock() {
+        *s = None;
+    }
+}
+
+/// Writes the export in the background; a file already there is not replaced but
+/// handed back to the page, which asks.
+fn run_export(
+    ctx: &mut Ctx<'_>,
+    p: PendingExport,
+    replace: Replace,
+    exists: Arc<Mutex<Option<PendingExport>>>,
+) {
+    ctx.worker.command(
+        ctx.device,
+        |msg: String| msg,
+        move |d| match d.export_to(&p.path, p.format, p.scope, replace) {
+            Ok(()) => Ok(format!(
+                "Exported to {} (readable only by you).",
+                p.path.display()
+            )),
+            Err(err) if err.is_existing_file() => {
+                let shown = format!("{} already exists.", p.path.display());
+                if let Ok(mut s) = exists.lock() {
+                    *s = Some(p);
+                }
+                Ok(shown)
+            }
+            Err(err) => Err(err),
+        },
+    );
 }
