@@ -52,6 +52,24 @@ pub fn password(ui: &mut Ui, label: &str, value: &mut String) -> egui::Response 
     .inner
 }
 
+/// Forgets everything egui keeps between frames for the widgets: each text field's
+/// cursor and undo history (`TextEditState`, kept in `Memory::data` under the
+/// field's id, which stays the same from one session to the next, so Ctrl+Z in a
+/// fresh field would bring back what the last one held), and with them every other
+/// widget's state, so no kind of widget state is left out. Called when the app
+/// locks and when a passphrase is handed to the device.
+///
+/// Dropping the states frees egui's copies of the text without zeroizing them
+/// (the undoer's buffers are egui's own); what it prevents is getting them back.
+pub fn forget_typed(ctx: &egui::Context) {
+    ctx.memory_mut(|m| {
+        m.data.clear();
+        if let Some(id) = m.focused() {
+            m.surrender_focus(id);
+        }
+    });
+}
+
 pub fn area(ui: &mut Ui, label: &str, value: &mut String, rows: usize) -> egui::Response {
     let l = ui.label(label);
     ui.add(
