@@ -318,6 +318,15 @@ fn auto_lock_forgets_the_passphrase() {
     });
 }
 
+/// Locked by another part of the app: the device's `Locked` event locks the window.
+#[test]
+fn the_device_locking_forgets_the_passphrase() {
+    passphrase_forgotten_after("the device locked", Duration::from_secs(600), |h| {
+        device(h).lock();
+        h.run_steps(3);
+    });
+}
+
 #[test]
 fn a_refused_passphrase_does_not_come_back_with_undo() {
     let dir = tempfile::tempdir().unwrap();
