@@ -1,17 +1,17 @@
 //! The first screen: create a profile, or unlock the one that exists.
 
 use kintsugi_device::{Device, Options};
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroize;
 
 use crate::AppConfig;
-use crate::widgets::{self, GOLD};
+use crate::widgets::{self, GOLD, Passphrase};
 use crate::work::{Done, Worker};
 
 pub struct StartScreen {
     creating: bool,
     name: String,
-    pass: Zeroizing<String>,
-    pass2: Zeroizing<String>,
+    pass: Passphrase,
+    pass2: Passphrase,
     busy: bool,
     error: Option<String>,
 }
@@ -21,8 +21,8 @@ impl StartScreen {
         Self {
             creating: !Device::exists(&config.profile),
             name: String::new(),
-            pass: Zeroizing::new(String::new()),
-            pass2: Zeroizing::new(String::new()),
+            pass: Passphrase::default(),
+            pass2: Passphrase::default(),
             busy: false,
             error: None,
         }
@@ -40,7 +40,7 @@ impl StartScreen {
     /// Takes the passphrase out of its field for an attempt, leaving the field
     /// empty, and forgets every field's egui state: a wrong passphrase must not
     /// come back with Ctrl+Z any more than a right one.
-    fn hand_over(&mut self, ctx: &egui::Context) -> Zeroizing<String> {
+    fn hand_over(&mut self, ctx: &egui::Context) -> Passphrase {
         self.pass2.zeroize();
         widgets::forget_typed(ctx);
         std::mem::take(&mut self.pass)

@@ -382,6 +382,25 @@ fn unsaved_text_on_every_page_is_gone_after_locking_undo_included() {
     assert!(device(&h).drafts().unwrap().is_empty());
 }
 
+/// A passphrase field keeps no undo history even while the app is open: a new
+/// passphrase typed in Settings and deleted does not come back with Ctrl+Z.
+#[test]
+fn a_passphrase_field_keeps_no_undo_history() {
+    let dir = tempfile::tempdir().unwrap();
+    locked_profile(dir.path());
+    let mut h = app(config(dir.path(), false));
+    h.run_steps(2);
+    unlock_by_typing(&mut h, PASS);
+    nav(&mut h, "Settings");
+    type_into(&mut h, "New passphrase", "a new passphrase, then deleted");
+    pause(&mut h);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run_steps(1);
+    h.key_press(egui::Key::Backspace);
+    pause(&mut h);
+    undo_brings_nothing_back(&mut h, "New passphrase", "deleting it");
+}
+
 #[test]
 fn every_entry_kind_can_be_written_and_seen_and_a_diary_entry_shared() {
     let dir = tempfile::tempdir().unwrap();
