@@ -120,11 +120,21 @@ impl KintsugiApp {
         self.worker.handle().spawn(close_on_signals(ctx.clone()));
     }
 
-    fn lock(&mut self) {
-        if let Screen::Unlocked(s) = &mut self.screen {
+    /// Locks, however the lock came (the button, Ctrl+L, auto-lock, or the device
+    /// locked elsewhere): nothing that was shown or typed survives it. The session
+    /// goes whole, with its cache of decrypted entries and every page's typed text;
+    /// egui's copies of the text (fields' undo histories) go with
+    /// [`widgets::forget_typed`]; the device drops its documents and keys.
+    fn lock(&mut self, ctx: &egui::Context) {
+        let old = std::mem::replace(
+            &mut self.screen,
+            Screen::Start(start::StartScreen::new(&self.config)),
+        );
+        if let Screen::Unlocked(mut s) = old {
             s.shutdown(&self.worker);
         }
-        self.screen = Screen::Start(start::StartScreen::new(&self.config));
+        widgets::forget_typed(ctx);
+        ctx.request_repaint();
     }
 
     /// One frame: drain finished work, then draw the current screen.
@@ -138,6 +148,8 @@ impl KintsugiApp {
         for done in self.worker.drain() {
             match (&mut self.screen, done) {
                 (Screen::Start(_), work::Done::Unlocked(device)) => {
+                    // Whatever was typed on the start screen while the attempt ran.
+                    widgets::forget_typed(ui.ctx());
                     let session = session::Session::new(device, &self.config, &self.worker);
                     self.screen = Screen::Unlocked(Box::new(session));
                 }
@@ -153,7 +165,7 @@ impl KintsugiApp {
             }
         }
         if lock {
-            self.lock();
+            self.lock(ui.ctx());
         }
     }
 }

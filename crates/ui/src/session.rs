@@ -217,8 +217,11 @@ impl Session {
         self.cache = Cache::load(&self.device);
     }
 
-    fn drain_events(&mut self) {
+    /// Applies what the device reported; returns true when it has been locked (by
+    /// another part of the app), so the session must lock too.
+    fn drain_events(&mut self) -> bool {
         let mut changed = false;
+        let mut locked = false;
         loop {
             match self.events.try_recv() {
                 Ok(Event::Changed {
@@ -237,14 +240,19 @@ impl Session {
                     self.net.online = false;
                     changed = true;
                 }
-                Ok(Event::Locked) => {}
-                Err(broadcast::error::TryRecvError::Lagged(_)) => changed = true,
+                Ok(Event::Locked) => locked = true,
+                // A `Locked` may be among the events missed.
+                Err(broadcast::error::TryRecvError::Lagged(_)) => {
+                    changed = true;
+                    locked |= self.device.is_locked();
+                }
                 Err(_) => break,
             }
         }
-        if changed {
+        if changed && !locked {
             self.refresh();
         }
+        locked
     }
 
     pub fn shutdown(&mut self, worker: &Worker) {
@@ -270,7 +278,9 @@ impl Session {
         guide: &Guide,
         config: &AppConfig,
     ) -> bool {
-        self.drain_events();
+        if self.drain_events() {
+            return true;
+        }
         let ctx = ui.ctx().clone();
         if ctx.input(|i| !i.events.is_empty() || i.pointer.is_moving()) {
             self.last_input = Instant::now();

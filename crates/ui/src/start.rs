@@ -1,17 +1,17 @@
 //! The first screen: create a profile, or unlock the one that exists.
 
 use kintsugi_device::{Device, Options};
-use zeroize::Zeroizing;
+use zeroize::Zeroize;
 
 use crate::AppConfig;
-use crate::widgets::{self, GOLD};
+use crate::widgets::{self, GOLD, Passphrase};
 use crate::work::{Done, Worker};
 
 pub struct StartScreen {
     creating: bool,
     name: String,
-    pass: Zeroizing<String>,
-    pass2: Zeroizing<String>,
+    pass: Passphrase,
+    pass2: Passphrase,
     busy: bool,
     error: Option<String>,
 }
@@ -21,8 +21,8 @@ impl StartScreen {
         Self {
             creating: !Device::exists(&config.profile),
             name: String::new(),
-            pass: Zeroizing::new(String::new()),
-            pass2: Zeroizing::new(String::new()),
+            pass: Passphrase::default(),
+            pass2: Passphrase::default(),
             busy: false,
             error: None,
         }
@@ -32,9 +32,18 @@ impl StartScreen {
         if let Done::Command(Err(e)) = done {
             self.busy = false;
             self.error = Some(e);
-            self.pass.clear();
-            self.pass2.clear();
+            self.pass.zeroize();
+            self.pass2.zeroize();
         }
+    }
+
+    /// Takes the passphrase out of its field for an attempt, leaving the field
+    /// empty, and forgets every field's egui state: a wrong passphrase must not
+    /// come back with Ctrl+Z any more than a right one.
+    fn hand_over(&mut self, ctx: &egui::Context) -> Passphrase {
+        self.pass2.zeroize();
+        widgets::forget_typed(ctx);
+        std::mem::take(&mut self.pass)
     }
 
     pub fn ui(&mut self, ui: &mut egui::Ui, config: &AppConfig, worker: &Worker) {
@@ -97,7 +106,7 @@ impl StartScreen {
             let (dir, name, pass) = (
                 config.profile.clone(),
                 self.name.trim().to_string(),
-                self.pass.clone(),
+                self.hand_over(ui.ctx()),
             );
             let opts = Options { kdf: config.kdf };
             worker.blocking(
@@ -111,7 +120,12 @@ impl StartScreen {
 
     fn unlock_ui(&mut self, ui: &mut egui::Ui, config: &AppConfig, worker: &Worker) {
         widgets::heading(ui, "Unlock");
-        let r = widgets::password(ui, "Passphrase", &mut self.pass);
+        // Nothing can be typed while an attempt runs, so nothing typed then outlives it.
+        let r = ui
+            .add_enabled_ui(!self.busy, |ui| {
+                widgets::password(ui, "Passphrase", &mut self.pass)
+            })
+            .inner;
         let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         if (ui
             .add_enabled(
@@ -125,7 +139,7 @@ impl StartScreen {
         {
             self.busy = true;
             self.error = None;
-            let (dir, pass) = (config.profile.clone(), self.pass.clone());
+            let (dir, pass) = (config.profile.clone(), self.hand_over(ui.ctx()));
             let opts = Options { kdf: config.kdf };
             worker.blocking(move || match Device::unlock(&dir, pass.as_bytes(), opts) {
                 Ok(d) => Done::Unlocked(d),

@@ -1,6 +1,7 @@
 //! Small pieces every screen uses: the look, labelled inputs, a crisp QR code.
 
 use egui::{Color32, CornerRadius, RichText, Stroke, Ui};
+use zeroize::Zeroizing;
 
 /// Warm, quiet colours: gold seams on dark ceramic, as in kintsugi itself.
 pub const GOLD: Color32 = Color32::from_rgb(0xC9, 0xA2, 0x27);
@@ -38,18 +39,64 @@ pub fn field(ui: &mut Ui, label: &str, value: &mut String) -> egui::Response {
     .inner
 }
 
+/// A passphrase field. It keeps no undo history: egui's undoer holds plain copies of
+/// the text between frames, and Ctrl+Z in a passphrase field helps no one. What
+/// the undoer took in during this frame is dropped as the frame's state is stored.
 pub fn password(ui: &mut Ui, label: &str, value: &mut String) -> egui::Response {
     ui.horizontal(|ui| {
         let l = ui.label(label);
-        ui.add(
-            egui::TextEdit::singleline(value)
-                .id_salt(label)
-                .password(true)
-                .desired_width(280.0),
-        )
-        .labelled_by(l.id)
+        let mut out = egui::TextEdit::singleline(value)
+            .id_salt(label)
+            .password(true)
+            .desired_width(280.0)
+            .show(ui);
+        out.state.clear_undoer();
+        out.state.store(ui.ctx(), out.response.id);
+        out.response.response.labelled_by(l.id)
     })
     .inner
+}
+
+/// A passphrase as typed into a field: zeroized when dropped, in a buffer large
+/// enough that typing a passphrase never makes it move (each move would leave a
+/// copy of what was typed so far in freed memory, where zeroizing cannot reach it).
+pub struct Passphrase(Zeroizing<String>);
+
+impl Default for Passphrase {
+    fn default() -> Self {
+        Self(Zeroizing::new(String::with_capacity(256)))
+    }
+}
+
+impl std::ops::Deref for Passphrase {
+    type Target = String;
+    fn deref(&self) -> &String {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Passphrase {
+    fn deref_mut(&mut self) -> &mut String {
+        &mut self.0
+    }
+}
+
+/// Forgets everything egui keeps between frames for the widgets: each text field's
+/// cursor and undo history (`TextEditState`, kept in `Memory::data` under the
+/// field's id, which stays the same from one session to the next, so Ctrl+Z in a
+/// fresh field would bring back what the last one held), and with them every other
+/// widget's state, so no kind of widget state is left out. Called when the app
+/// locks and when a passphrase is handed to the device.
+///
+/// Dropping the states frees egui's copies of the text without zeroizing them
+/// (the undoer's buffers are egui's own); what it prevents is getting them back.
+pub fn forget_typed(ctx: &egui::Context) {
+    ctx.memory_mut(|m| {
+        m.data.clear();
+        if let Some(id) = m.focused() {
+            m.surrender_focus(id);
+        }
+    });
 }
 
 pub fn area(ui: &mut Ui, label: &str, value: &mut String, rows: usize) -> egui::Response {

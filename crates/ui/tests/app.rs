@@ -205,6 +205,202 @@ fn the_auto_lock_time_is_kept_across_a_restart() {
     assert_eq!(h.state().auto_lock(), Some(Duration::from_secs(7 * 60)));
 }
 
+// ---- A lock that forgets ----
+//
+// egui keeps each text field's undo history in its own memory, under the field's id,
+// which is the same from one session to the next: before locking forgot it, a
+// person could lock, press Ctrl+Z in the empty passphrase field and Enter, and be
+// let in; and a journal page typed on but not saved came back the same way.
+
+const PASS: &str = "a long passphrase for tests";
+
+/// A profile on disk, locked: the app starts on the unlock screen.
+fn locked_profile(dir: &std::path::Path) {
+    let d = Device::create(
+        &dir.join("profile"),
+        "Ari",
+        PASS.as_bytes(),
+        Options {
+            kdf: KdfParams::INSECURE_FAST,
+        },
+    )
+    .unwrap();
+    d.lock();
+}
+
+/// Lets egui's clock run two seconds with the field still focused: the undoer keeps
+/// what was typed once it has stood still for a second (a person pausing before
+/// pressing Enter).
+fn pause(h: &mut Harness<'static, KintsugiApp>) {
+    h.run_steps(8);
+}
+
+fn value(h: &Harness<'static, KintsugiApp>, label: &str) -> String {
+    input(h, label).value().unwrap_or_default()
+}
+
+/// Types the passphrase as a person does: into the field, a pause, then Enter.
+fn unlock_by_typing(h: &mut Harness<'static, KintsugiApp>, pass: &str) {
+    type_into(h, "Passphrase", pass);
+    pause(h);
+    h.key_press(egui::Key::Enter);
+    wait(h, "the session", |a| a.page() == Some(Page::Home));
+}
+
+/// Focuses the field and presses Ctrl+Z: the field must stay empty.
+fn undo_brings_nothing_back(h: &mut Harness<'static, KintsugiApp>, label: &str, after: &str) {
+    assert_eq!(value(h, label), "", "{label:?} is not empty after {after}");
+    input(h, label).focus();
+    h.run_steps(2);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run_steps(2);
+    let back = value(h, label);
+    assert!(
+        back.is_empty(),
+        "Ctrl+Z in {label:?} after {after} brought back {} characters: {back:?}",
+        back.chars().count()
+    );
+}
+
+/// Presses Ctrl+Z then Enter in the passphrase field after a lock: nothing comes
+/// back, and the app stays locked (an unlock takes milliseconds with the test KDF).
+fn stays_locked_after_undo_and_enter(h: &mut Harness<'static, KintsugiApp>, how: &str) {
+    assert_eq!(h.state().page(), None, "{how} did not lock");
+    h.get_by_role_and_label(Role::Button, "Unlock");
+    undo_brings_nothing_back(h, "Passphrase", how);
+    h.key_press(egui::Key::Enter);
+    for _ in 0..40 {
+        h.step();
+        assert_eq!(h.state().page(), None, "the app opened after {how}");
+        std::thread::sleep(Duration::from_millis(15));
+    }
+    // The screen still works: the passphrase typed again opens it.
+    unlock_by_typing(h, PASS);
+}
+
+fn passphrase_forgotten_after(
+    how: &str,
+    auto_lock: Duration,
+    lock: fn(&mut Harness<'static, KintsugiApp>),
+) {
+    let dir = tempfile::tempdir().unwrap();
+    locked_profile(dir.path());
+    let mut c = config(dir.path(), false);
+    c.auto_lock = auto_lock;
+    let mut h = app(c);
+    h.run_steps(2);
+    unlock_by_typing(&mut h, PASS);
+    lock(&mut h);
+    stays_locked_after_undo_and_enter(&mut h, how);
+}
+
+#[test]
+fn the_lock_button_forgets_the_passphrase() {
+    passphrase_forgotten_after("the Lock button", Duration::from_secs(600), |h| {
+        click(h, "Lock")
+    });
+}
+
+#[test]
+fn ctrl_l_forgets_the_passphrase() {
+    passphrase_forgotten_after("Ctrl+L", Duration::from_secs(600), |h| {
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::L);
+        h.run_steps(3);
+    });
+}
+
+/// The auto-lock counts real time (`Instant`), so this test waits it out: long
+/// enough that a busy machine does not lock it before it has unlocked.
+#[test]
+fn auto_lock_forgets_the_passphrase() {
+    passphrase_forgotten_after("auto-lock", Duration::from_secs(3), |h| {
+        wait(h, "the auto-lock", |a| a.page().is_none());
+    });
+}
+
+/// Locked by another part of the app: the device's `Locked` event locks the window.
+#[test]
+fn the_device_locking_forgets_the_passphrase() {
+    passphrase_forgotten_after("the device locked", Duration::from_secs(600), |h| {
+        device(h).lock();
+        h.run_steps(3);
+    });
+}
+
+#[test]
+fn a_refused_passphrase_does_not_come_back_with_undo() {
+    let dir = tempfile::tempdir().unwrap();
+    locked_profile(dir.path());
+    let mut h = app(config(dir.path(), false));
+    h.run_steps(2);
+    type_into(&mut h, "Passphrase", "a wrong passphrase");
+    pause(&mut h);
+    h.key_press(egui::Key::Enter);
+    see(&mut h, "wrong passphrase", false);
+    assert_eq!(h.state().page(), None);
+    undo_brings_nothing_back(&mut h, "Passphrase", "a refused attempt");
+    unlock_by_typing(&mut h, PASS);
+}
+
+/// Text typed on the journal's pages and not saved is gone after locking and
+/// unlocking, from the page and from the field's undo history alike.
+#[test]
+fn unsaved_text_on_every_page_is_gone_after_locking_undo_included() {
+    let fields = [
+        ("Private diary", "New entry"),
+        ("Letters", "Title"),
+        ("Letters", "Letter"),
+        ("Boundaries", "New boundary"),
+        ("Check-ins", "What went well"),
+        ("Promises", "I promise"),
+        (
+            "1. Acknowledge what happened",
+            "Note for your partner (optional)",
+        ),
+        ("Settings", "Relay URL (optional)"),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    locked_profile(dir.path());
+    let mut h = app(config(dir.path(), false));
+    h.run_steps(2);
+    unlock_by_typing(&mut h, PASS);
+    for (page, label) in fields {
+        nav(&mut h, page);
+        let text = format!("not saved, in {label}");
+        type_into(&mut h, label, &text);
+        pause(&mut h);
+        assert_eq!(value(&h, label), text);
+    }
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::L);
+    h.run_steps(3);
+    unlock_by_typing(&mut h, PASS);
+    for (page, label) in fields {
+        nav(&mut h, page);
+        undo_brings_nothing_back(&mut h, label, "locking and unlocking");
+    }
+    assert!(device(&h).diary_entries().unwrap().is_empty());
+    assert!(device(&h).drafts().unwrap().is_empty());
+}
+
+/// A passphrase field keeps no undo history even while the app is open: a new
+/// passphrase typed in Settings and deleted does not come back with Ctrl+Z.
+#[test]
+fn a_passphrase_field_keeps_no_undo_history() {
+    let dir = tempfile::tempdir().unwrap();
+    locked_profile(dir.path());
+    let mut h = app(config(dir.path(), false));
+    h.run_steps(2);
+    unlock_by_typing(&mut h, PASS);
+    nav(&mut h, "Settings");
+    type_into(&mut h, "New passphrase", "a new passphrase, then deleted");
+    pause(&mut h);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run_steps(1);
+    h.key_press(egui::Key::Backspace);
+    pause(&mut h);
+    undo_brings_nothing_back(&mut h, "New passphrase", "deleting it");
+}
+
 #[test]
 fn every_entry_kind_can_be_written_and_seen_and_a_diary_entry_shared() {
     let dir = tempfile::tempdir().unwrap();

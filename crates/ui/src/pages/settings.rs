@@ -8,10 +8,10 @@ use std::time::Duration;
 use kintsugi_device::{
     AUTO_LOCK_MINUTES, ExportFormat, ExportScope, Replace, Settings as ProfileSettings,
 };
-use zeroize::Zeroizing;
+use zeroize::Zeroize;
 
 use super::Ctx;
-use crate::widgets;
+use crate::widgets::{self, Passphrase};
 use crate::work::Done;
 
 #[derive(Default)]
@@ -19,8 +19,8 @@ pub struct Settings {
     name: Option<String>,
     net: Option<ProfileSettings>,
     relay: String,
-    pass: Zeroizing<String>,
-    pass2: Zeroizing<String>,
+    pass: Passphrase,
+    pass2: Passphrase,
     auto_lock_minutes: Option<u32>,
     /// The newest choice, read by each save when it runs: saves run on a thread pool
     /// and may finish out of order, and the last to run must store the last choice.
@@ -145,7 +145,7 @@ impl Settings {
         {
             if *self.pass == *self.pass2 {
                 let p = std::mem::take(&mut self.pass);
-                self.pass2.clear();
+                self.pass2.zeroize();
                 ctx.worker.command(
                     ctx.device,
                     |_| "Passphrase changed.".into(),
