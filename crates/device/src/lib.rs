@@ -9,6 +9,7 @@ mod bundle;
 mod error;
 mod export;
 mod network;
+mod passphrase;
 pub mod qr;
 mod settings;
 mod state_file;
@@ -31,6 +32,7 @@ use kintsugi_journal::{PrivateDiary, SharedJournal};
 pub use kintsugi_net::{Invite, NetworkMode};
 pub use kintsugi_store::KdfParams;
 pub use network::{NetOverrides, Network, PartnerInfo, PendingPairing};
+pub use passphrase::{MIN_PASSPHRASE_SCORE, PassphraseStrength, passphrase_strength};
 pub use settings::{AUTO_LOCK_MINUTES, Settings};
 use tracked::Tracked;
 
@@ -193,11 +195,7 @@ impl Device {
         if name.trim().is_empty() {
             return Err(DeviceError::Invalid("the name must not be empty".into()));
         }
-        if passphrase.is_empty() {
-            return Err(DeviceError::Invalid(
-                "the passphrase must not be empty".into(),
-            ));
-        }
+        check_new_passphrase(passphrase, name)?;
         std::fs::create_dir_all(dir).map_err(|e| kintsugi_store::StoreError::Io {
             what: format!("creating {}", dir.display()),
             source: e,
@@ -407,15 +405,24 @@ impl Device {
         self.with(|i| Ok(i.me.clone()))
     }
 
+    /// Re-seals the keyring under a new passphrase, which must pass the same floor as
+    /// a new profile's; a refused one changes nothing and the old one still opens.
     pub fn change_passphrase(&self, new_passphrase: &[u8]) -> Result<()> {
-        if new_passphrase.is_empty() {
-            return Err(DeviceError::Invalid(
-                "the passphrase must not be empty".into(),
-            ));
-        }
+        check_new_passphrase(new_passphrase, &self.own_name()?)?;
         self.with(|i| {
             let kdf = i.options.kdf;
             Ok(i.keys.change_passphrase(new_passphrase, kdf)?)
+        })
+    }
+
+    /// The name this person gave themselves, or "" before they set one.
+    fn own_name(&self) -> Result<String> {
+        self.read_shared(|s, me| {
+            s.partners()
+                .into_iter()
+                .find(|p| &p.id == me)
+                .map(|p| p.name)
+                .unwrap_or_default()
         })
     }
 
@@ -643,6 +650,20 @@ impl Device {
     pub fn shared_automerge_bytes(&self) -> Result<Vec<u8>> {
         self.with(|i| Ok(i.shared.doc.save()))
     }
+}
+
+/// The floor every new passphrase must pass; see [`passphrase_strength`].
+fn check_new_passphrase(passphrase: &[u8], name: &str) -> Result<()> {
+    if passphrase.is_empty() {
+        return Err(DeviceError::Invalid(
+            "the passphrase must not be empty".into(),
+        ));
+    }
+    let strength = passphrase::strength_of_bytes(passphrase, name);
+    if !strength.acceptable {
+        return Err(DeviceError::WeakPassphrase(strength));
+    }
+    Ok(())
 }
 
 /// An id resolved from a prefix, checked to name the kind of entry a command acts on.

@@ -131,7 +131,7 @@ fn unlock_refuses_a_wrong_passphrase_then_opens_with_the_right_one() {
     let d = Device::create(
         &path,
         "Bea",
-        b"right one",
+        b"the right one, with more words",
         Options {
             kdf: KdfParams::INSECURE_FAST,
         },
@@ -151,7 +151,7 @@ fn unlock_refuses_a_wrong_passphrase_then_opens_with_the_right_one() {
         std::thread::sleep(Duration::from_millis(15));
     }
     assert_eq!(h.state().page(), None);
-    type_into(&mut h, "Passphrase", "right one");
+    type_into(&mut h, "Passphrase", "the right one, with more words");
     click(&mut h, "Unlock");
     wait(&mut h, "the session", |a| a.page() == Some(Page::Home));
     nav(&mut h, "Boundaries");
