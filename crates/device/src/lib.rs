@@ -42,8 +42,10 @@ pub const DIARY_LOG: &str = "diary.klog";
 /// How a profile is opened.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
-    /// Argon2id cost for new keyrings and passphrase changes. Only tests and
-    /// benchmarks lower it, through an explicit setting.
+    /// Argon2id cost for new keyrings and passphrase changes, and the least a
+    /// keyring is left at: one found sealed cheaper is re-sealed at this cost when it
+    /// is unlocked. Only tests and benchmarks lower it, through an explicit setting
+    /// (the binary has none unless built with its test-only feature).
     pub kdf: KdfParams,
 }
 
@@ -214,8 +216,12 @@ impl Device {
         Ok(device)
     }
 
+    /// Opens the profile in `dir`. A keyring sealed more cheaply than `options.kdf`
+    /// (by an older version, or a test build's fast setting) is sealed again at that
+    /// cost first, so a weak setting does not stay for good.
     pub fn unlock(dir: &Path, passphrase: &[u8], options: Options) -> Result<Self> {
-        let keys = Unlocked::unlock(dir, passphrase)?;
+        let mut keys = Unlocked::unlock(dir, passphrase)?;
+        reseal_if_weaker(&mut keys, passphrase, options.kdf);
         let me = partner_id_of(&keys.keyring)?;
         let key = keys.keyring.profile_key.clone();
         let shared = Tracked::open(&dir.join(SHARED_LOG), &key)?;
@@ -664,6 +670,32 @@ fn check_new_passphrase(passphrase: &[u8], name: &str) -> Result<()> {
         return Err(DeviceError::WeakPassphrase(strength));
     }
     Ok(())
+}
+
+/// Seals a keyring found cheaper than `kdf` again at `kdf`. The profile opens either
+/// way: a failure (a full disk, a read-only folder) is logged, and the next unlock
+/// tries again.
+fn reseal_if_weaker(keys: &mut Unlocked, passphrase: &[u8], kdf: KdfParams) {
+    let found = keys.params();
+    if !found.weaker_than(&kdf) {
+        return;
+    }
+    match keys.reseal(passphrase, kdf) {
+        Ok(true) => tracing::info!(
+            from_m_cost = found.m_cost,
+            from_t_cost = found.t_cost,
+            to_m_cost = kdf.m_cost,
+            to_t_cost = kdf.t_cost,
+            "re-sealed a keyring found below the standard passphrase hardening"
+        ),
+        Ok(false) => tracing::info!(
+            "the keyring was rewritten by another process while unlocking; re-sealing it is left to the next unlock"
+        ),
+        Err(e) => tracing::warn!(
+            error = %e,
+            "could not re-seal the keyring at the standard passphrase hardening; the next unlock tries again"
+        ),
+    }
 }
 
 /// An id resolved from a prefix, checked to name the kind of entry a command acts on.

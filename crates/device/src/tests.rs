@@ -215,3 +215,65 @@ fn change_passphrase_refuses_a_weak_one_and_the_old_one_still_works() {
     assert!(Device::unlock(&path, PASS, opts()).is_err());
     Device::unlock(&path, b"violet tram under the old bridge", opts()).unwrap();
 }
+
+/// The keyring's cost as the store reads it from the file.
+fn sealed_with(path: &Path) -> KdfParams {
+    Unlocked::unlock(path, PASS).unwrap().params()
+}
+
+#[test]
+fn a_fast_keyring_is_resealed_at_the_standard_cost_on_unlock() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p");
+    let d = Device::create(&path, "Alex", PASS, opts()).unwrap();
+    let b = d
+        .propose_boundary("Kept through the re-seal", None)
+        .unwrap();
+    drop(d);
+    let keyring = path.join(kintsugi_store::KEYRING_FILE);
+    // Options asking for the fast setting leave a fast keyring as it is.
+    let before = std::fs::read(&keyring).unwrap();
+    Device::unlock(&path, PASS, opts()).unwrap();
+    assert_eq!(std::fs::read(&keyring).unwrap(), before);
+    assert_eq!(sealed_with(&path), KdfParams::INSECURE_FAST);
+
+    // The standard options re-seal it at once, with the same passphrase and keys.
+    let d = Device::unlock(&path, PASS, Options::default()).unwrap();
+    assert_eq!(d.boundaries().unwrap()[0].id, b);
+    assert_eq!(sealed_with(&path), KdfParams::STRONG);
+    drop(d);
+    let resealed = std::fs::read(&keyring).unwrap();
+    let d = Device::unlock(&path, PASS, Options::default()).unwrap();
+    assert_eq!(d.boundaries().unwrap()[0].id, b);
+    // A keyring at the standard cost is never rewritten by an unlock.
+    assert_eq!(std::fs::read(&keyring).unwrap(), resealed);
+    assert!(matches!(
+        Device::unlock(&path, b"nope", Options::default()),
+        Err(DeviceError::Store(
+            kintsugi_store::StoreError::WrongPassphrase
+        ))
+    ));
+}
+
+#[test]
+fn a_reseal_that_fails_does_not_stop_the_unlock_and_is_tried_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p");
+    Device::create(&path, "Alex", PASS, opts()).unwrap();
+    // A directory where the keyring's lock file belongs: even root cannot open it
+    // for writing, so the re-seal fails.
+    let lock = path.join(kintsugi_store::KEYRING_LOCK_FILE);
+    std::fs::remove_file(&lock).unwrap();
+    std::fs::create_dir(&lock).unwrap();
+    let before = std::fs::read(path.join(kintsugi_store::KEYRING_FILE)).unwrap();
+    let d = Device::unlock(&path, PASS, Options::default()).unwrap();
+    assert_eq!(d.status().unwrap().name.as_deref(), Some("Alex"));
+    assert_eq!(
+        std::fs::read(path.join(kintsugi_store::KEYRING_FILE)).unwrap(),
+        before
+    );
+    drop(d);
+    std::fs::remove_dir(&lock).unwrap();
+    Device::unlock(&path, PASS, Options::default()).unwrap();
+    assert_eq!(sealed_with(&path), KdfParams::STRONG);
+}
