@@ -8,14 +8,14 @@
 //! falls in days whatever the setting. zxcvbn estimates how many guesses a
 //! passphrase takes against real cracking dictionaries (common passwords, words,
 //! names, dates, keyboard patterns), which a length-and-character-classes rule does
-//! not: "Password1!" passes such rules, "ari2024" with the person's name in it too.
+//! not: "Password1!" passes such rules.
 
 use zeroize::Zeroizing;
 
 /// The lowest acceptable zxcvbn score: "safely unguessable", about 10^10 guesses.
 /// At the standard Argon2id cost (about half a second per guess per core) that is
-/// centuries of work for a stolen laptop; a score of 2 (10^8) is within reach of a
-/// determined attacker with a few hundred cores.
+/// over a century of one core's work; a score of 2 (10^8) is two days for a few
+/// hundred cores.
 pub const MIN_PASSPHRASE_SCORE: u8 = 3;
 
 /// How strong a passphrase is, and what would make it stronger. Holds no part of
