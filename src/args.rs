@@ -23,9 +23,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
-    /// Use cheap passphrase hardening for new keyrings. For tests and benchmarks only:
-    /// it makes a stolen keyring easy to brute-force.
-    #[arg(long, global = true, hide = true, env = "KINTSUGI_INSECURE_FAST_KDF", value_parser = clap::builder::BoolishValueParser::new())]
+    /// Use cheap passphrase hardening for new keyrings. It makes a stolen keyring easy
+    /// to brute-force, so it exists only in builds with the test-only cargo feature,
+    /// never in the binary people run.
+    #[cfg(feature = "insecure-fast-kdf-for-tests")]
+    #[arg(long, global = true, hide = true, env = crate::cli::FAST_KDF_ENV, value_parser = clap::builder::BoolishValueParser::new())]
     pub insecure_fast_kdf: bool,
 
     /// How to find the partner: local (no server at all), anywhere (adds relays),

@@ -30,12 +30,42 @@ fn default_profile() -> Result<PathBuf> {
         .ok_or_else(|| anyhow!("could not find a data folder for this user; pass --profile DIR"))
 }
 
+/// Asks for the test-only cheap passphrase hardening (see [`options`]).
+pub const FAST_KDF_ENV: &str = "KINTSUGI_INSECURE_FAST_KDF";
+
+/// The device options: always the standard passphrase hardening, except in a build
+/// with the `insecure-fast-kdf-for-tests` feature asked for the cheap one. The
+/// integration tests start this binary hundreds of times, which at half a second of
+/// Argon2id each would take minutes; a setting that makes a stolen keyring easy to
+/// brute-force must not be one environment variable away in the binary people run.
 fn options(cli: &Cli) -> Options {
     let mut o = Options::default();
-    if cli.insecure_fast_kdf {
+    if insecure_fast_kdf(cli) {
         o.kdf = kintsugi_device::KdfParams::INSECURE_FAST;
     }
     o
+}
+
+#[cfg(feature = "insecure-fast-kdf-for-tests")]
+fn insecure_fast_kdf(cli: &Cli) -> bool {
+    cli.insecure_fast_kdf
+}
+
+#[cfg(not(feature = "insecure-fast-kdf-for-tests"))]
+fn insecure_fast_kdf(_: &Cli) -> bool {
+    false
+}
+
+/// Says once, at start, that this build ignores the test-only setting, so that
+/// someone who set it learns their profile gets the standard hardening.
+pub fn warn_about_ignored_settings() {
+    if cfg!(not(feature = "insecure-fast-kdf-for-tests"))
+        && std::env::var_os(FAST_KDF_ENV).is_some()
+    {
+        tracing::warn!(
+            "{FAST_KDF_ENV} is set, but this build ignores it (only test builds have it): the standard passphrase hardening is used"
+        );
+    }
 }
 
 /// The passphrase from `KINTSUGI_PASSPHRASE` (for scripts) or an interactive prompt.

@@ -199,13 +199,65 @@ fn bad_input_gets_one_clear_line_and_a_non_zero_exit() {
     assert_eq!(p.json(&["boundary", "list"]).as_array().unwrap().len(), 1);
 }
 
+/// Strong enough for the passphrase floor, and not `PASS`.
+const NEW_PASS: &str = "violet tram under the old bridge";
+
+#[test]
+fn init_refuses_a_weak_passphrase_with_one_clear_line_and_stores_nothing() {
+    for (name, pass, why) in [
+        ("Ari", "1234", "top-10 common password"),
+        // The name itself: zxcvbn is told it, so it counts as an easy guess.
+        ("Bartholomew Quince", "Bartholomew Quince", "your name"),
+    ] {
+        let p = Profile::new();
+        let out = p
+            .cmd()
+            .env("KINTSUGI_PASSPHRASE", pass)
+            .args(["init", "--name", name])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{pass:?} was accepted");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        let line = common::error_line(&stderr);
+        assert!(
+            line.contains("too easy to guess") && line.contains(why),
+            "{line}"
+        );
+        assert!(
+            line.contains("Add another word"),
+            "no advice on what would help: {line}"
+        );
+        assert!(!line.contains(pass), "the message repeats the passphrase");
+        assert!(out.stdout.is_empty());
+        assert!(!p.path().exists(), "{pass:?} left a profile folder behind");
+    }
+}
+
+#[test]
+fn passphrase_change_refuses_a_weak_one_and_the_old_one_still_works() {
+    let p = Profile::init("Kim");
+    let before = common::snapshot_files(&p.path());
+    let out = p
+        .cmd()
+        .env("KINTSUGI_NEW_PASSPHRASE", "kim2024")
+        .args(["passphrase", "change"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let line = common::error_line(&String::from_utf8(out.stderr).unwrap());
+    assert!(line.contains("too easy to guess"), "{line}");
+    assert!(out.stdout.is_empty());
+    assert_eq!(common::snapshot_files(&p.path()), before, "a file changed");
+    p.ok(&["status"]);
+}
+
 #[test]
 fn passphrase_change_keeps_everything() {
     let p = Profile::init("Kim");
     p.id(&["diary", "add", "before the change"]);
     let out = p
         .cmd()
-        .env("KINTSUGI_NEW_PASSPHRASE", "a new one")
+        .env("KINTSUGI_NEW_PASSPHRASE", NEW_PASS)
         .args(["passphrase", "change"])
         .output()
         .unwrap();
@@ -217,7 +269,7 @@ fn passphrase_change_keeps_everything() {
     assert!(p.fails(&["status"]).contains("wrong passphrase"));
     let out = p
         .cmd()
-        .env("KINTSUGI_PASSPHRASE", "a new one")
+        .env("KINTSUGI_PASSPHRASE", NEW_PASS)
         .args(["--json", "diary", "list"])
         .output()
         .unwrap();

@@ -182,7 +182,10 @@ fn a_full_disk_refuses_writes_clearly_and_keeps_everything_before() {
         c.args(["passphrase", "change"])
             .env("KINTSUGI_PROFILE", &profile)
             .env("KINTSUGI_PASSPHRASE", PASS)
-            .env("KINTSUGI_NEW_PASSPHRASE", "a new one")
+            .env(
+                "KINTSUGI_NEW_PASSPHRASE",
+                "violet tram under the old bridge",
+            )
             .env("KINTSUGI_INSECURE_FAST_KDF", "1")
             .stdin(Stdio::null());
         let before = snapshot_files(&profile);

@@ -46,6 +46,9 @@ impl Replica for GarbageReplica {
     fn link(&self, _: LinkEvent) {}
 }
 
+/// Strong enough for the passphrase floor.
+const PASS: &[u8] = b"correct horse battery staple";
+
 fn id(n: u8) -> kintsugi_net::EndpointId {
     kintsugi_net::SecretKey::from_bytes(&[n; 32]).public()
 }
@@ -57,7 +60,7 @@ async fn garbage_automerge_messages_end_the_session_and_change_nothing() {
     let opts = Options {
         kdf: KdfParams::INSECURE_FAST,
     };
-    let device = Device::create(&path, "Ari", b"pw", opts).unwrap();
+    let device = Device::create(&path, "Ari", PASS, opts).unwrap();
     device.propose_boundary("kept safe", None).unwrap();
     let before: Vec<(std::path::PathBuf, Vec<u8>)> = ["shared.klog", "diary.klog"]
         .iter()

@@ -12,6 +12,9 @@ struct Side {
     net: Network,
 }
 
+/// Strong enough for the passphrase floor.
+const PASS: &[u8] = b"correct horse battery staple";
+
 fn opts() -> Options {
     Options {
         kdf: KdfParams::INSECURE_FAST,
@@ -28,7 +31,7 @@ fn loopback() -> NetOverrides {
 
 async fn side(name: &str) -> Side {
     let dir = tempfile::tempdir().unwrap();
-    let device = Device::create(&dir.path().join("p"), name, b"pw", opts()).unwrap();
+    let device = Device::create(&dir.path().join("p"), name, PASS, opts()).unwrap();
     let net = device.start_network(&loopback()).await.unwrap();
     Side {
         _dir: dir,
@@ -330,8 +333,8 @@ fn free_loopback_port() -> u16 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn simultaneous_starts_settle_on_one_session_without_a_stall() {
     let dirs = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let a = Device::create(&dirs.0.path().join("p"), "Ari", b"pw", opts()).unwrap();
-    let b = Device::create(&dirs.1.path().join("p"), "Bea", b"pw", opts()).unwrap();
+    let a = Device::create(&dirs.0.path().join("p"), "Ari", PASS, opts()).unwrap();
+    let b = Device::create(&dirs.1.path().join("p"), "Bea", PASS, opts()).unwrap();
     let ports = (free_loopback_port(), free_loopback_port());
     let at = |port: u16| NetOverrides {
         mode: Some(NetworkMode::Direct),

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use kintsugi_device::{Device, KdfParams, Options};
 use kintsugi_store::{Pairing, Secret32, Unlocked};
 
-pub const PASS: &[u8] = b"fuzz";
+pub const PASS: &[u8] = b"fuzzing a throwaway profile";
 pub const COUPLE: [u8; 32] = [3; 32];
 
 pub fn opts() -> Options {

@@ -42,6 +42,13 @@ impl KdfParams {
     pub const MAX_T_COST: u32 = 64;
     pub const MAX_P_COST: u32 = 16;
 
+    /// Whether a keyring sealed with `self` is cheaper to attack than one sealed with
+    /// `other`: less memory or fewer passes. Lanes do not count, since an attacker
+    /// with many cores pays for them no more than we do.
+    pub fn weaker_than(&self, other: &KdfParams) -> bool {
+        self.m_cost < other.m_cost || self.t_cost < other.t_cost
+    }
+
     pub fn validate(&self) -> Result<(), CryptoError> {
         if self.m_cost > Self::MAX_M_COST
             || self.t_cost > Self::MAX_T_COST
@@ -120,6 +127,42 @@ mod tests {
             p_cost: 1,
         };
         assert!(derive_passphrase_key(b"x", &[0; 16], zero).is_err());
+    }
+
+    #[test]
+    fn only_less_memory_or_fewer_passes_is_weaker() {
+        let strong = KdfParams::STRONG;
+        assert!(KdfParams::INSECURE_FAST.weaker_than(&strong));
+        assert!(!strong.weaker_than(&strong));
+        assert!(!strong.weaker_than(&KdfParams::INSECURE_FAST));
+        assert!(
+            KdfParams {
+                t_cost: 2,
+                ..strong
+            }
+            .weaker_than(&strong)
+        );
+        assert!(
+            KdfParams {
+                m_cost: 32 * 1024,
+                ..strong
+            }
+            .weaker_than(&strong)
+        );
+        // More of one does not make up for less of the other.
+        let mixed = KdfParams {
+            m_cost: 32 * 1024,
+            t_cost: 6,
+            p_cost: 1,
+        };
+        assert!(mixed.weaker_than(&strong));
+        assert!(
+            !KdfParams {
+                p_cost: 4,
+                ..strong
+            }
+            .weaker_than(&strong)
+        );
     }
 
     #[test]

@@ -12,6 +12,10 @@ pub enum DeviceError {
     Crypto(#[from] kintsugi_crypto::CryptoError),
     #[error("{0}")]
     Invalid(String),
+    /// A new passphrase below the floor (see `passphrase_strength`); nothing was
+    /// stored. The message says why and what would help, never the passphrase.
+    #[error("this passphrase is too easy to guess: {}", .0.advice())]
+    WeakPassphrase(crate::PassphraseStrength),
     #[error(transparent)]
     Net(#[from] kintsugi_net::NetError),
     #[error("the partner's changes could not be applied: {0}")]

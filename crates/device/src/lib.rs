@@ -9,6 +9,7 @@ mod bundle;
 mod error;
 mod export;
 mod network;
+mod passphrase;
 pub mod qr;
 mod settings;
 mod state_file;
@@ -32,6 +33,7 @@ pub use kintsugi_net::{Invite, NetworkMode, Offer};
 pub use kintsugi_store::KdfParams;
 pub use kintsugi_store::Replace;
 pub use network::{NetOverrides, Network, PartnerInfo, PendingPairing};
+pub use passphrase::{MIN_PASSPHRASE_SCORE, PassphraseStrength, passphrase_strength};
 pub use settings::{AUTO_LOCK_MINUTES, Settings};
 use tracked::Tracked;
 
@@ -41,8 +43,10 @@ pub const DIARY_LOG: &str = "diary.klog";
 /// How a profile is opened.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
-    /// Argon2id cost for new keyrings and passphrase changes. Only tests and
-    /// benchmarks lower it, through an explicit setting.
+    /// Argon2id cost for new keyrings and passphrase changes, and the least a
+    /// keyring is left at: one found sealed cheaper is re-sealed at this cost when it
+    /// is unlocked. Only tests and benchmarks lower it, through an explicit setting
+    /// (the binary has none unless built with its test-only feature).
     pub kdf: KdfParams,
 }
 
@@ -194,11 +198,7 @@ impl Device {
         if name.trim().is_empty() {
             return Err(DeviceError::Invalid("the name must not be empty".into()));
         }
-        if passphrase.is_empty() {
-            return Err(DeviceError::Invalid(
-                "the passphrase must not be empty".into(),
-            ));
-        }
+        check_new_passphrase(passphrase, name)?;
         std::fs::create_dir_all(dir).map_err(|e| kintsugi_store::StoreError::Io {
             what: format!("creating {}", dir.display()),
             source: e,
@@ -217,8 +217,12 @@ impl Device {
         Ok(device)
     }
 
+    /// Opens the profile in `dir`. A keyring sealed more cheaply than `options.kdf`
+    /// (by an older version, or a test build's fast setting) is sealed again at that
+    /// cost first, so a weak setting does not stay for good.
     pub fn unlock(dir: &Path, passphrase: &[u8], options: Options) -> Result<Self> {
-        let keys = Unlocked::unlock(dir, passphrase)?;
+        let mut keys = Unlocked::unlock(dir, passphrase)?;
+        reseal_if_weaker(&mut keys, passphrase, options.kdf);
         let me = partner_id_of(&keys.keyring)?;
         let key = keys.keyring.profile_key.clone();
         let shared = Tracked::open(&dir.join(SHARED_LOG), &key)?;
@@ -408,15 +412,24 @@ impl Device {
         self.with(|i| Ok(i.me.clone()))
     }
 
+    /// Re-seals the keyring under a new passphrase, which must pass the same floor as
+    /// a new profile's; a refused one changes nothing and the old one still opens.
     pub fn change_passphrase(&self, new_passphrase: &[u8]) -> Result<()> {
-        if new_passphrase.is_empty() {
-            return Err(DeviceError::Invalid(
-                "the passphrase must not be empty".into(),
-            ));
-        }
+        check_new_passphrase(new_passphrase, &self.own_name()?)?;
         self.with(|i| {
             let kdf = i.options.kdf;
             Ok(i.keys.change_passphrase(new_passphrase, kdf)?)
+        })
+    }
+
+    /// The name this person gave themselves, or "" before they set one.
+    fn own_name(&self) -> Result<String> {
+        self.read_shared(|s, me| {
+            s.partners()
+                .into_iter()
+                .find(|p| &p.id == me)
+                .map(|p| p.name)
+                .unwrap_or_default()
         })
     }
 
@@ -656,6 +669,46 @@ impl Device {
     /// The shared journal as a standard Automerge file.
     pub fn shared_automerge_bytes(&self) -> Result<Vec<u8>> {
         self.with(|i| Ok(i.shared.doc.save()))
+    }
+}
+
+/// The floor every new passphrase must pass; see [`passphrase_strength`].
+fn check_new_passphrase(passphrase: &[u8], name: &str) -> Result<()> {
+    if passphrase.is_empty() {
+        return Err(DeviceError::Invalid(
+            "the passphrase must not be empty".into(),
+        ));
+    }
+    let strength = passphrase::strength_of_bytes(passphrase, name);
+    if !strength.acceptable {
+        return Err(DeviceError::WeakPassphrase(strength));
+    }
+    Ok(())
+}
+
+/// Seals a keyring found cheaper than `kdf` again at `kdf`. The profile opens either
+/// way: a failure (a full disk, a read-only folder) is logged, and the next unlock
+/// tries again.
+fn reseal_if_weaker(keys: &mut Unlocked, passphrase: &[u8], kdf: KdfParams) {
+    let found = keys.params();
+    if !found.weaker_than(&kdf) {
+        return;
+    }
+    match keys.reseal(passphrase, kdf) {
+        Ok(true) => tracing::info!(
+            from_m_cost = found.m_cost,
+            from_t_cost = found.t_cost,
+            to_m_cost = kdf.m_cost,
+            to_t_cost = kdf.t_cost,
+            "re-sealed a keyring found below the standard passphrase hardening"
+        ),
+        Ok(false) => tracing::info!(
+            "the keyring was rewritten by another process while unlocking; re-sealing it is left to the next unlock"
+        ),
+        Err(e) => tracing::warn!(
+            error = %e,
+            "could not re-seal the keyring at the standard passphrase hardening; the next unlock tries again"
+        ),
     }
 }
 

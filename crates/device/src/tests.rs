@@ -1,5 +1,8 @@
 use super::*;
 
+/// Strong enough for the passphrase floor.
+const PASS: &[u8] = b"correct horse battery staple";
+
 fn opts() -> Options {
     Options {
         kdf: KdfParams::INSECURE_FAST,
@@ -10,7 +13,7 @@ fn opts() -> Options {
 fn create_write_lock_and_unlock_again() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p");
-    let d = Device::create(&path, "Alex", b"pw", opts()).unwrap();
+    let d = Device::create(&path, "Alex", PASS, opts()).unwrap();
     let mut events = d.subscribe();
     let b = d.propose_boundary("Be on time", Some("time")).unwrap();
     assert_eq!(
@@ -39,7 +42,7 @@ fn create_write_lock_and_unlock_again() {
             kintsugi_store::StoreError::WrongPassphrase
         ))
     ));
-    let d = Device::unlock(&path, b"pw", opts()).unwrap();
+    let d = Device::unlock(&path, PASS, opts()).unwrap();
     assert_eq!(d.boundaries().unwrap()[0].id, b);
     assert_eq!(d.diary_entries().unwrap()[0].text, "only mine");
     let st = d.status().unwrap();
@@ -51,7 +54,7 @@ fn create_write_lock_and_unlock_again() {
 fn a_failed_command_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p");
-    let d = Device::create(&path, "Alex", b"pw", opts()).unwrap();
+    let d = Device::create(&path, "Alex", PASS, opts()).unwrap();
     let size = std::fs::metadata(path.join(SHARED_LOG)).unwrap().len();
     assert!(d.propose_boundary("  ", None).is_err());
     assert!(d.agree_boundary("0123").is_err());
@@ -69,7 +72,7 @@ fn refuses_to_create_over_orphaned_files() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join(SHARED_LOG), b"left over").unwrap();
     assert!(matches!(
-        Device::create(dir.path(), "A", b"pw", opts()),
+        Device::create(dir.path(), "A", PASS, opts()),
         Err(DeviceError::OrphanFiles(_))
     ));
     assert_eq!(
@@ -81,7 +84,7 @@ fn refuses_to_create_over_orphaned_files() {
 #[test]
 fn sending_a_letter_moves_it_from_drafts_to_the_journal() {
     let dir = tempfile::tempdir().unwrap();
-    let d = Device::create(&dir.path().join("p"), "Alex", b"pw", opts()).unwrap();
+    let d = Device::create(&dir.path().join("p"), "Alex", PASS, opts()).unwrap();
     let draft = d
         .draft_letter(LetterKind::Hope, "Next year", "Together")
         .unwrap();
@@ -97,19 +100,19 @@ fn sending_a_letter_moves_it_from_drafts_to_the_journal() {
 fn a_long_log_is_compacted_by_the_writer_and_nothing_is_lost() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p");
-    let d = Device::create(&path, "Alex", b"pw", opts()).unwrap();
-    let other = Device::unlock(&path, b"pw", opts()).unwrap();
+    let d = Device::create(&path, "Alex", PASS, opts()).unwrap();
+    let other = Device::unlock(&path, PASS, opts()).unwrap();
     for i in 0..30 {
         d.propose_boundary(&format!("b{i}"), None).unwrap();
     }
-    let fresh = Device::unlock(&path, b"pw", opts()).unwrap();
+    let fresh = Device::unlock(&path, PASS, opts()).unwrap();
     assert_eq!(fresh.boundaries().unwrap().len(), 30);
     // The second handle follows the replaced file and still writes.
     other.refresh().unwrap();
     assert_eq!(other.boundaries().unwrap().len(), 30);
     other.propose_boundary("after", None).unwrap();
     assert_eq!(
-        Device::unlock(&path, b"pw", opts())
+        Device::unlock(&path, PASS, opts())
             .unwrap()
             .boundaries()
             .unwrap()
@@ -128,7 +131,7 @@ fn partner_state_changes_made_at_once_are_all_kept() {
     // The link, the end of a session and the address book record their parts from
     // different tasks; each change must land on the others, not on a stale copy.
     let dir = tempfile::tempdir().unwrap();
-    let d = Device::create(&dir.path().join("p"), "Alex", b"pw", opts()).unwrap();
+    let d = Device::create(&dir.path().join("p"), "Alex", PASS, opts()).unwrap();
     let threads: Vec<_> = (0..4u8)
         .map(|t| {
             let d = d.clone();
@@ -154,7 +157,7 @@ fn partner_state_changes_made_at_once_are_all_kept() {
 #[test]
 fn a_partner_state_this_version_cannot_read_starts_afresh_but_settings_do_not() {
     let dir = tempfile::tempdir().unwrap();
-    let d = Device::create(&dir.path().join("p"), "Alex", b"pw", opts()).unwrap();
+    let d = Device::create(&dir.path().join("p"), "Alex", PASS, opts()).unwrap();
     d.with(|i| {
         network::PARTNER.write(i, &"not a partner state")?;
         settings::SETTINGS.write(i, &"not settings")
@@ -163,4 +166,114 @@ fn a_partner_state_this_version_cannot_read_starts_afresh_but_settings_do_not() 
     assert!(d.partner_state().unwrap().addrs.is_empty());
     let err = d.settings().unwrap_err().to_string();
     assert!(err.contains("settings.sealed is damaged"), "{err}");
+}
+
+#[test]
+fn create_refuses_a_weak_passphrase_and_stores_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p");
+    for (pass, name) in [("1234", "Alex"), ("alex1990", "Alex"), ("", "Alex")] {
+        let err = Device::create(&path, name, pass.as_bytes(), opts()).unwrap_err();
+        match (&err, pass) {
+            (DeviceError::Invalid(m), "") => assert!(m.contains("empty"), "{m}"),
+            (DeviceError::WeakPassphrase(s), _) => {
+                assert!(!s.acceptable && s.score < MIN_PASSPHRASE_SCORE);
+                let line = err.to_string();
+                assert!(line.starts_with("this passphrase is too easy to guess: "));
+                assert!(!line.contains(pass) && !line.contains('\n'), "{line}");
+            }
+            _ => panic!("{pass:?}: {err}"),
+        }
+        assert!(!path.exists(), "{pass:?} left {} behind", path.display());
+    }
+}
+
+#[test]
+fn change_passphrase_refuses_a_weak_one_and_the_old_one_still_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p");
+    let d = Device::create(&path, "Alex", PASS, opts()).unwrap();
+    let keyring = std::fs::read(path.join(kintsugi_store::KEYRING_FILE)).unwrap();
+    // Common, short, or built on the person's own name.
+    for weak in ["hunter2", "secret", "Alex2024", "alexalexalex"] {
+        let err = d.change_passphrase(weak.as_bytes()).unwrap_err();
+        assert!(
+            matches!(&err, DeviceError::WeakPassphrase(s) if !s.acceptable),
+            "{weak:?}: {err}"
+        );
+        assert!(err.to_string().contains("Add another word"), "{err}");
+    }
+    assert_eq!(
+        std::fs::read(path.join(kintsugi_store::KEYRING_FILE)).unwrap(),
+        keyring
+    );
+    d.lock();
+    let d = Device::unlock(&path, PASS, opts()).unwrap();
+    // A strong one is taken, and only it opens the profile from then on.
+    d.change_passphrase(b"violet tram under the old bridge")
+        .unwrap();
+    assert!(Device::unlock(&path, PASS, opts()).is_err());
+    Device::unlock(&path, b"violet tram under the old bridge", opts()).unwrap();
+}
+
+/// The keyring's cost as the store reads it from the file.
+fn sealed_with(path: &Path) -> KdfParams {
+    Unlocked::unlock(path, PASS).unwrap().params()
+}
+
+#[test]
+fn a_fast_keyring_is_resealed_at_the_standard_cost_on_unlock() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p");
+    let d = Device::create(&path, "Alex", PASS, opts()).unwrap();
+    let b = d
+        .propose_boundary("Kept through the re-seal", None)
+        .unwrap();
+    drop(d);
+    let keyring = path.join(kintsugi_store::KEYRING_FILE);
+    // Options asking for the fast setting leave a fast keyring as it is.
+    let before = std::fs::read(&keyring).unwrap();
+    Device::unlock(&path, PASS, opts()).unwrap();
+    assert_eq!(std::fs::read(&keyring).unwrap(), before);
+    assert_eq!(sealed_with(&path), KdfParams::INSECURE_FAST);
+
+    // The standard options re-seal it at once, with the same passphrase and keys.
+    let d = Device::unlock(&path, PASS, Options::default()).unwrap();
+    assert_eq!(d.boundaries().unwrap()[0].id, b);
+    assert_eq!(sealed_with(&path), KdfParams::STRONG);
+    drop(d);
+    let resealed = std::fs::read(&keyring).unwrap();
+    let d = Device::unlock(&path, PASS, Options::default()).unwrap();
+    assert_eq!(d.boundaries().unwrap()[0].id, b);
+    // A keyring at the standard cost is never rewritten by an unlock.
+    assert_eq!(std::fs::read(&keyring).unwrap(), resealed);
+    assert!(matches!(
+        Device::unlock(&path, b"nope", Options::default()),
+        Err(DeviceError::Store(
+            kintsugi_store::StoreError::WrongPassphrase
+        ))
+    ));
+}
+
+#[test]
+fn a_reseal_that_fails_does_not_stop_the_unlock_and_is_tried_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p");
+    Device::create(&path, "Alex", PASS, opts()).unwrap();
+    // A directory where the keyring's lock file belongs: even root cannot open it
+    // for writing, so the re-seal fails.
+    let lock = path.join(kintsugi_store::KEYRING_LOCK_FILE);
+    std::fs::remove_file(&lock).unwrap();
+    std::fs::create_dir(&lock).unwrap();
+    let before = std::fs::read(path.join(kintsugi_store::KEYRING_FILE)).unwrap();
+    let d = Device::unlock(&path, PASS, Options::default()).unwrap();
+    assert_eq!(d.status().unwrap().name.as_deref(), Some("Alex"));
+    assert_eq!(
+        std::fs::read(path.join(kintsugi_store::KEYRING_FILE)).unwrap(),
+        before
+    );
+    drop(d);
+    std::fs::remove_dir(&lock).unwrap();
+    Device::unlock(&path, PASS, Options::default()).unwrap();
+    assert_eq!(sealed_with(&path), KdfParams::STRONG);
 }

@@ -2,6 +2,7 @@
 //! profile is sealed under the random profile key it holds, so changing the
 //! passphrase rewrites this one small file and nothing else.
 
+use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 
 use kintsugi_crypto::{
@@ -12,6 +13,9 @@ use zeroize::{Zeroize, Zeroizing};
 use crate::{StoreError, atomic_write};
 
 pub const KEYRING_FILE: &str = "keyring";
+/// Held (an exclusive lock, no content) while the keyring is rewritten, so that an
+/// unlock re-sealing a weak keyring cannot undo another process's change to it.
+pub const KEYRING_LOCK_FILE: &str = "keyring.lock";
 const MAGIC: &[u8; 8] = b"KTSGKRNG";
 const VERSION: u16 = 1;
 const HEADER_LEN: usize = 8 + 2 + 12 + 16;
@@ -105,6 +109,9 @@ pub struct Unlocked {
     pass_key: Secret32,
     params: KdfParams,
     salt: [u8; 16],
+    /// The trailing SHA-256 of the file as this handle last read or wrote it: tells
+    /// [`Unlocked::reseal`] whether another process has rewritten it since.
+    sum: [u8; 32],
 }
 
 impl std::fmt::Debug for Unlocked {
@@ -130,12 +137,13 @@ impl Unlocked {
         }
         let salt = random_array()?;
         let pass_key = derive_passphrase_key(passphrase, &salt, params)?;
-        let this = Self {
+        let mut this = Self {
             path,
             keyring,
             pass_key,
             params,
             salt,
+            sum: [0; 32],
         };
         this.save()?;
         Ok(this)
@@ -160,6 +168,7 @@ impl Unlocked {
             pass_key,
             params,
             salt,
+            sum: trailing_sum(&bytes),
         })
     }
 
@@ -172,6 +181,44 @@ impl Unlocked {
     ) -> Result<(), StoreError> {
         let salt = random_array()?;
         let pass_key = derive_passphrase_key(new_passphrase, &salt, params)?;
+        let _lock = self.lock()?;
+        self.install(pass_key, params, salt)
+    }
+
+    /// Seals the keyring again, with the same passphrase, at `params`: how a keyring
+    /// made at a cheaper setting (by an older version, or a test build) reaches the
+    /// standard one. `passphrase` must be the one this handle was unlocked with; it
+    /// is checked first, because sealing under any other would lock the person out.
+    ///
+    /// Returns `Ok(false)`, changing nothing, when another process has rewritten the
+    /// file since this handle read it (a new passphrase, a pairing): writing this
+    /// handle's copy would undo that change, and the next unlock sees the new file.
+    /// The write is the same atomic replacement a passphrase change makes, so a crash
+    /// leaves the old keyring or the new one, both openable with the passphrase.
+    pub fn reseal(&mut self, passphrase: &[u8], params: KdfParams) -> Result<bool, StoreError> {
+        if derive_passphrase_key(passphrase, &self.salt, self.params)? != self.pass_key {
+            return Err(StoreError::WrongPassphrase);
+        }
+        let salt = random_array()?;
+        let pass_key = derive_passphrase_key(passphrase, &salt, params)?;
+        let _lock = self.lock()?;
+        let on_disk = std::fs::read(&self.path)
+            .map_err(StoreError::io(format!("reading {}", self.path.display())))?;
+        if trailing_sum(&on_disk) != self.sum {
+            return Ok(false);
+        }
+        self.install(pass_key, params, salt)?;
+        Ok(true)
+    }
+
+    /// Seals under a new passphrase key; on failure this handle keeps the old one,
+    /// which still matches the file on disk.
+    fn install(
+        &mut self,
+        pass_key: Secret32,
+        params: KdfParams,
+        salt: [u8; 16],
+    ) -> Result<(), StoreError> {
         let old = (
             std::mem::replace(&mut self.pass_key, pass_key),
             self.params,
@@ -179,7 +226,7 @@ impl Unlocked {
         );
         self.params = params;
         self.salt = salt;
-        if let Err(e) = self.save() {
+        if let Err(e) = self.write() {
             (self.pass_key, self.params, self.salt) = old;
             return Err(e);
         }
@@ -196,11 +243,35 @@ impl Unlocked {
         Ok(())
     }
 
+    /// The Argon2id costs the keyring on disk is sealed with (as this handle last
+    /// read or wrote it).
     pub fn params(&self) -> KdfParams {
         self.params
     }
 
-    fn save(&self) -> Result<(), StoreError> {
+    /// Takes the keyring's writer lock; it is released when the file is dropped.
+    fn lock(&self) -> Result<File, StoreError> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        let path = dir.join(KEYRING_LOCK_FILE);
+        let mut opts = OpenOptions::new();
+        opts.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let f = opts
+            .open(&path)
+            .map_err(StoreError::io(format!("opening {}", path.display())))?;
+        f.lock()
+            .map_err(StoreError::io(format!("locking {}", path.display())))?;
+        Ok(f)
+    }
+
+    fn save(&mut self) -> Result<(), StoreError> {
+        let _lock = self.lock()?;
+        self.write()
+    }
+
+    /// Writes the keyring; the caller holds the lock.
+    fn write(&mut self) -> Result<(), StoreError> {
         let mut out = Vec::with_capacity(HEADER_LEN + PLAIN_LEN + 80);
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&VERSION.to_le_bytes());
@@ -213,8 +284,20 @@ impl Unlocked {
         out.extend_from_slice(&sealed);
         let sum = sha256(&[&out]);
         out.extend_from_slice(&sum);
-        atomic_write(&self.path, &out)
+        atomic_write(&self.path, &out)?;
+        self.sum = sum;
+        Ok(())
     }
+}
+
+/// The last 32 bytes of a keyring file (its SHA-256), or zeros for a file too short
+/// to have them.
+fn trailing_sum(bytes: &[u8]) -> [u8; 32] {
+    let mut sum = [0u8; 32];
+    if let Some(tail) = bytes.len().checked_sub(32).map(|at| &bytes[at..]) {
+        sum.copy_from_slice(tail);
+    }
+    sum
 }
 
 type Parsed<'a> = (KdfParams, [u8; 16], &'a [u8], &'a [u8]);
@@ -286,6 +369,41 @@ mod tests {
         u.change_passphrase(b"two", P).unwrap();
         assert!(Unlocked::unlock(dir.path(), b"one").is_err());
         assert_eq!(Unlocked::unlock(dir.path(), b"two").unwrap().keyring, kr);
+    }
+
+    #[test]
+    fn reseal_raises_the_cost_and_keeps_passphrase_and_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let kr = Keyring::generate().unwrap();
+        let mut u = Unlocked::create(dir.path(), kr.clone(), b"one", P).unwrap();
+        let higher = KdfParams { m_cost: 16, ..P };
+        assert!(matches!(
+            u.reseal(b"two", higher),
+            Err(StoreError::WrongPassphrase)
+        ));
+        assert_eq!(Unlocked::unlock(dir.path(), b"one").unwrap().params(), P);
+        assert!(u.reseal(b"one", higher).unwrap());
+        assert_eq!(u.params(), higher);
+        let again = Unlocked::unlock(dir.path(), b"one").unwrap();
+        assert_eq!((again.params(), &again.keyring), (higher, &kr));
+        // The handle follows its own write: a second re-seal is not refused as stale.
+        assert!(u.reseal(b"one", P).unwrap());
+    }
+
+    #[test]
+    fn reseal_leaves_a_keyring_another_handle_rewrote() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut stale =
+            Unlocked::create(dir.path(), Keyring::generate().unwrap(), b"one", P).unwrap();
+        let mut other = Unlocked::unlock(dir.path(), b"one").unwrap();
+        other.change_passphrase(b"two", P).unwrap();
+        let before = std::fs::read(dir.path().join(KEYRING_FILE)).unwrap();
+        assert!(!stale.reseal(b"one", KdfParams { m_cost: 16, ..P }).unwrap());
+        assert_eq!(
+            std::fs::read(dir.path().join(KEYRING_FILE)).unwrap(),
+            before
+        );
+        assert!(Unlocked::unlock(dir.path(), b"two").is_ok());
     }
 
     #[test]

@@ -13,7 +13,7 @@ mod sealed_file;
 
 pub use error::StoreError;
 pub use fsutil::{Replace, atomic_write, fsync_dir, write_private_file};
-pub use keyring::{KEYRING_FILE, Keyring, Pairing, Unlocked};
+pub use keyring::{KEYRING_FILE, KEYRING_LOCK_FILE, Keyring, Pairing, Unlocked};
 pub use log::{DocLog, LogKind, LogOpen, MAX_RECORD_LEN, Record, TornTail};
 pub use sealed_file::{read_sealed, write_sealed};
 

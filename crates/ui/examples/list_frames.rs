@@ -85,7 +85,7 @@ fn measure(n: usize) -> Result<Vec<Figures>> {
     eprintln!("{n} entries of each kind written in {:.1?}", t.elapsed());
     d.lock();
 
-    let mut h = common::unlocked_app(path, "sample", egui::vec2(1100.0, 800.0))?;
+    let mut h = common::unlocked_app(path, common::SAMPLE_PASSPHRASE, egui::vec2(1100.0, 800.0))?;
 
     let mut out = Vec::new();
     for (page, row_text) in PAGES {

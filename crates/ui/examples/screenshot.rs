@@ -36,7 +36,7 @@ fn main() -> common::Result<()> {
     d.set_stage(1, true, Some("We talked it through"))?;
     d.lock();
 
-    let mut h = common::unlocked_app(path, "sample", egui::vec2(1100.0, 720.0))?;
+    let mut h = common::unlocked_app(path, common::SAMPLE_PASSPHRASE, egui::vec2(1100.0, 720.0))?;
     h.get_all_by_label("Check-ins")
         .next()
         .ok_or("no navigation")?

@@ -12,6 +12,7 @@ pub struct StartScreen {
     name: String,
     pass: Passphrase,
     pass2: Passphrase,
+    hint: widgets::PassphraseHint,
     busy: bool,
     error: Option<String>,
 }
@@ -23,6 +24,7 @@ impl StartScreen {
             name: String::new(),
             pass: Passphrase::default(),
             pass2: Passphrase::default(),
+            hint: widgets::PassphraseHint::default(),
             busy: false,
             error: None,
         }
@@ -89,10 +91,9 @@ impl StartScreen {
         );
         widgets::field(ui, "Your name", &mut self.name);
         widgets::password(ui, "Passphrase", &mut self.pass);
-        let (hint, colour) = widgets::strength(&self.pass);
-        ui.label(egui::RichText::new(hint).color(colour));
+        let strong_enough = self.hint.show(ui, &self.pass, self.name.trim());
         widgets::password(ui, "Repeat passphrase", &mut self.pass2);
-        let ready = !self.busy && !self.name.trim().is_empty() && !self.pass.is_empty();
+        let ready = !self.busy && !self.name.trim().is_empty() && strong_enough;
         if ui
             .add_enabled(ready, egui::Button::new("Create profile"))
             .clicked()

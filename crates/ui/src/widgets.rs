@@ -1,6 +1,7 @@
 //! Small pieces every screen uses: the look, labelled inputs, a crisp QR code.
 
 use egui::{Color32, CornerRadius, RichText, Stroke, Ui};
+use kintsugi_device::PassphraseStrength;
 use zeroize::Zeroizing;
 
 /// Warm, quiet colours: gold seams on dark ceramic, as in kintsugi itself.
@@ -140,33 +141,47 @@ pub fn qr(ui: &mut Ui, size: usize, modules: &[bool], side: f32) -> egui::Respon
     response.on_hover_text("Invite QR code")
 }
 
-/// A rough passphrase strength hint: length and variety. Argon2id does the real
-/// work; this only nudges people away from the weakest choices.
-pub fn strength(p: &str) -> (&'static str, Color32) {
-    let len = p.chars().count();
-    let classes = [
-        p.chars().any(|c| c.is_lowercase()),
-        p.chars().any(|c| c.is_uppercase()),
-        p.chars().any(|c| c.is_ascii_digit()),
-        p.chars().any(|c| !c.is_alphanumeric()),
-    ]
-    .iter()
-    .filter(|b| **b)
-    .count();
-    let words = p.split_whitespace().count();
-    if len == 0 {
-        ("", Color32::GRAY)
-    } else if len < 8 {
-        ("Too short", Color32::from_rgb(0xD0, 0x50, 0x50))
-    } else if len >= 20 || (words >= 4 && len >= 16) || (len >= 14 && classes >= 3) {
-        ("Strong", Color32::from_rgb(0x5C, 0xB8, 0x5C))
-    } else if len >= 12 || classes >= 3 {
-        ("Fair: a few more words would help", GOLD)
-    } else {
-        (
-            "Weak: try a short sentence",
-            Color32::from_rgb(0xE0, 0x90, 0x40),
-        )
+/// The live hint under a new passphrase: the device's own rule
+/// ([`kintsugi_device::passphrase_strength`]), so the app never offers a passphrase
+/// that creating the profile or changing the passphrase would refuse. Rated again
+/// only when the passphrase or the name changes, not at every frame.
+#[derive(Default)]
+pub struct PassphraseHint {
+    rated: Option<(Zeroizing<String>, String, PassphraseStrength)>,
+}
+
+impl PassphraseHint {
+    /// Shows how strong `pass` is for the person called `name` and, while it is too
+    /// weak, why and what would help. Returns whether it may be used.
+    pub fn show(&mut self, ui: &mut Ui, pass: &str, name: &str) -> bool {
+        let fresh = match &self.rated {
+            Some((p, n, _)) => p.as_str() != pass || n != name,
+            None => true,
+        };
+        if fresh {
+            let strength = kintsugi_device::passphrase_strength(pass, name);
+            self.rated = Some((Zeroizing::new(pass.to_string()), name.to_string(), strength));
+        }
+        let Some((_, _, strength)) = &self.rated else {
+            return false;
+        };
+        let (text, colour) = if pass.is_empty() {
+            (String::new(), Color32::GRAY)
+        } else if strength.acceptable && strength.score >= 4 {
+            ("Strong".to_string(), Color32::from_rgb(0x5C, 0xB8, 0x5C))
+        } else if strength.acceptable {
+            (
+                "Strong enough".to_string(),
+                Color32::from_rgb(0x5C, 0xB8, 0x5C),
+            )
+        } else {
+            (
+                format!("Too easy to guess: {}", strength.advice()),
+                Color32::from_rgb(0xE0, 0x90, 0x40),
+            )
+        };
+        ui.label(RichText::new(text).color(colour));
+        strength.acceptable
     }
 }
 

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use egui::accesskit::Role;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::{Harness, SnapshotOptions};
 use kintsugi_device::{Device, KdfParams, NetOverrides, NetworkMode, Options};
 use kintsugi_ui::{AppConfig, KintsugiApp, Page};
@@ -124,6 +124,64 @@ fn onboarding_creates_an_encrypted_profile() {
     h.get_by_role_and_label(Role::Button, "Unlock");
 }
 
+/// The create page applies the device's passphrase floor as one types: a weak
+/// passphrase keeps "Create profile" disabled and says why; more words make it
+/// acceptable and the profile is created.
+#[test]
+fn the_create_page_refuses_a_weak_passphrase_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(config(dir.path(), false));
+    h.run_steps(2);
+    let create_button = |h: &Harness<'static, KintsugiApp>| {
+        !h.get_by_role_and_label(Role::Button, "Create profile")
+            .accesskit_node()
+            .is_disabled()
+    };
+    type_into(&mut h, "Your name", "Ari");
+    // Weak for Ari: the name and a recent year.
+    type_into(&mut h, "Passphrase", "ari2024");
+    see(&mut h, "Too easy to guess", false);
+    see(&mut h, "Add another word or two", false);
+    type_into(&mut h, "Repeat passphrase", "ari2024");
+    assert!(
+        !create_button(&h),
+        "Create profile is enabled for a weak passphrase"
+    );
+    h.get_by_role_and_label(Role::Button, "Create profile")
+        .click();
+    h.run_steps(3);
+    assert!(!Device::exists(&dir.path().join("profile")));
+
+    // The same field, a few more words (typed where the cursor is, at its end).
+    input(&h, "Passphrase").focus();
+    h.run_steps(1);
+    h.key_press(egui::Key::End);
+    input(&h, "Passphrase").type_text(" lantern orbit cactus");
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("Too easy to guess").is_none());
+    see(&mut h, "Strong", false);
+    assert!(create_button(&h), "Create profile is still disabled");
+    input(&h, "Repeat passphrase").focus();
+    h.run_steps(1);
+    h.key_press(egui::Key::End);
+    input(&h, "Repeat passphrase").type_text(" lantern orbit cactus");
+    h.run_steps(2);
+    click(&mut h, "Create profile");
+    wait(&mut h, "the profile to open", |a| {
+        a.page() == Some(Page::Home)
+    });
+    let d = device(&h);
+    d.lock();
+    Device::unlock(
+        &dir.path().join("profile"),
+        b"ari2024 lantern orbit cactus",
+        Options {
+            kdf: KdfParams::INSECURE_FAST,
+        },
+    )
+    .unwrap();
+}
+
 #[test]
 fn unlock_refuses_a_wrong_passphrase_then_opens_with_the_right_one() {
     let dir = tempfile::tempdir().unwrap();
@@ -131,7 +189,7 @@ fn unlock_refuses_a_wrong_passphrase_then_opens_with_the_right_one() {
     let d = Device::create(
         &path,
         "Bea",
-        b"right one",
+        b"the right one, with more words",
         Options {
             kdf: KdfParams::INSECURE_FAST,
         },
@@ -151,7 +209,7 @@ fn unlock_refuses_a_wrong_passphrase_then_opens_with_the_right_one() {
         std::thread::sleep(Duration::from_millis(15));
     }
     assert_eq!(h.state().page(), None);
-    type_into(&mut h, "Passphrase", "right one");
+    type_into(&mut h, "Passphrase", "the right one, with more words");
     click(&mut h, "Unlock");
     wait(&mut h, "the session", |a| a.page() == Some(Page::Home));
     nav(&mut h, "Boundaries");

@@ -11,13 +11,16 @@ use kintsugi_ui::{AppConfig, KintsugiApp};
 
 pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
-/// A new profile for Ari in `dir`, with the passphrase "sample".
+/// Strong enough for the passphrase floor, which applies to examples too.
+pub const SAMPLE_PASSPHRASE: &str = "sample journal for the examples";
+
+/// A new profile for Ari in `dir`, with the passphrase [`SAMPLE_PASSPHRASE`].
 pub fn sample_profile(dir: &std::path::Path) -> Result<(PathBuf, Device)> {
     let path = dir.join("profile");
     let d = Device::create(
         &path,
         "Ari",
-        b"sample",
+        SAMPLE_PASSPHRASE.as_bytes(),
         Options {
             kdf: KdfParams::INSECURE_FAST,
         },

@@ -21,6 +21,7 @@ pub struct Settings {
     relay: String,
     pass: Passphrase,
     pass2: Passphrase,
+    pass_hint: widgets::PassphraseHint,
     auto_lock_minutes: Option<u32>,
     /// The newest choice, read by each save when it runs: saves run on a thread pool
     /// and may finish out of order, and the last to run must store the last choice.
@@ -133,14 +134,14 @@ impl Settings {
         ui.separator();
         ui.label(egui::RichText::new("Passphrase").strong());
         widgets::password(ui, "New passphrase", &mut self.pass);
-        let (hint, colour) = widgets::strength(&self.pass);
-        ui.label(egui::RichText::new(hint).color(colour));
+        // The name the device rates a new passphrase against, as it stands on disk.
+        let stored_name = c.status.as_ref().and_then(|s| s.name.as_deref());
+        let strong_enough = self
+            .pass_hint
+            .show(ui, &self.pass, stored_name.unwrap_or_default());
         widgets::password(ui, "Repeat new passphrase", &mut self.pass2);
         if ui
-            .add_enabled(
-                !self.pass.is_empty(),
-                egui::Button::new("Change passphrase"),
-            )
+            .add_enabled(strong_enough, egui::Button::new("Change passphrase"))
             .clicked()
         {
             if *self.pass == *self.pass2 {
