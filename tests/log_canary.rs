@@ -269,26 +269,11 @@ fn trace_logs_of_a_whole_scenario_hold_no_entry_content() {
 
     // Pairing, traced on both sides.
     let png = a.dir.path().join("invite.png");
-    let (hosted, joined) = pair_typing_codes(
-        traced(
-            &a,
-            &net(&[
-                "pair",
-                "invite",
-                "--qr-png",
-                png.to_str().unwrap(),
-                "--timeout",
-                "60",
-            ]),
-        ),
-        traced(
-            &b,
-            &net(&["pair", "join", "--qr-image", png.to_str().unwrap()]),
-        ),
-        || wait_for_file(&png),
+    let (hosted, joined) = pair_by_qr_image(
+        &png,
+        |args| traced(&a, &net(args)),
+        |args| traced(&b, &net(args)),
     );
-    assert!(hosted.status.success(), "the inviter failed");
-    assert!(joined.status.success(), "the joiner failed");
     logs.add("pair invite", hosted.stderr);
     logs.add("pair join", joined.stderr);
 

@@ -210,33 +210,10 @@ fn converge(net: &Netns, a: &Profile, b: &Profile, want: &[String], limit: Durat
 }
 
 fn pair(net: &Netns, a: &Profile, b: &Profile, dir: &Path) {
-    let png = dir.join("invite.png");
-    let (hosted, joined) = pair_typing_codes(
-        net.cmd(
-            0,
-            a,
-            &[
-                "pair",
-                "invite",
-                "--qr-png",
-                png.to_str().unwrap(),
-                "--timeout",
-                "60",
-            ],
-        ),
-        net.cmd(1, b, &["pair", "join", "--qr-image", png.to_str().unwrap()]),
-        || wait_for_file(&png),
-    );
-    for out in [&hosted, &joined] {
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    assert_eq!(
-        sas_line(&String::from_utf8_lossy(&hosted.stdout)),
-        sas_line(&String::from_utf8_lossy(&joined.stdout))
+    pair_by_qr_image(
+        &dir.join("invite.png"),
+        |args| net.cmd(0, a, args),
+        |args| net.cmd(1, b, args),
     );
 }
 

@@ -584,6 +584,18 @@ async fn a_swapped_invite_cannot_steer_the_codes() {
     }
 }
 
+/// A bare iroh endpoint on loopback: a nearby device that is not Kintsugi.
+async fn loopback_endpoint() -> iroh::Endpoint {
+    iroh::Endpoint::builder(iroh::endpoint::presets::Minimal)
+        .relay_mode(iroh::RelayMode::Disabled)
+        .clear_ip_transports()
+        .bind_addr("127.0.0.1:0")
+        .unwrap()
+        .bind()
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn silent_connections_cannot_block_a_shown_invite() {
     let ari = side("Ari").await;
@@ -596,14 +608,7 @@ async fn silent_connections_cannot_block_a_shown_invite() {
     // Ten devices nearby open pairing connections and say nothing.
     let mut silent = Vec::new();
     for _ in 0..10 {
-        let ep = iroh::Endpoint::builder(iroh::endpoint::presets::Minimal)
-            .relay_mode(iroh::RelayMode::Disabled)
-            .clear_ip_transports()
-            .bind_addr("127.0.0.1:0")
-            .unwrap()
-            .bind()
-            .await
-            .unwrap();
+        let ep = loopback_endpoint().await;
         let conn = tokio::select! {
             c = ep.connect(addr.clone(), kintsugi_net::PAIR_ALPN) => c.unwrap(),
             r = &mut host => panic!("the host ended: {:?}", r.map(|p| p.sas().to_string())),
@@ -651,14 +656,7 @@ async fn a_flood_of_attempts_says_busy_not_used() {
     let mut others = Vec::new();
     for _ in 0..kintsugi_net::pair::MAX_ATTEMPTS + 4 {
         // Each from its own endpoint id, as a determined device could.
-        let e = iroh::Endpoint::builder(iroh::endpoint::presets::Minimal)
-            .relay_mode(iroh::RelayMode::Disabled)
-            .clear_ip_transports()
-            .bind_addr("127.0.0.1:0")
-            .unwrap()
-            .bind()
-            .await
-            .unwrap();
+        let e = loopback_endpoint().await;
         let conn = tokio::select! {
             c = e.connect(addr.clone(), kintsugi_net::PAIR_ALPN) => c.unwrap(),
             r = &mut host => panic!("the host ended: {:?}", r.map(|p| p.sas().to_string())),

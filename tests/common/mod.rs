@@ -200,20 +200,30 @@ pub fn paired_profiles() -> (Profile, Profile) {
     let a = Profile::init("Ari");
     let b = Profile::init("Bea");
     let png = a.dir.path().join("invite.png");
-    let mut inviter = a.cmd();
-    inviter.args(NET).args([
-        "pair",
-        "invite",
-        "--qr-png",
-        png.to_str().unwrap(),
-        "--timeout",
-        "60",
-    ]);
-    let mut joiner = b.cmd();
-    joiner
-        .args(NET)
-        .args(["pair", "join", "--qr-image", png.to_str().unwrap()]);
-    let (hosted, joined) = pair_typing_codes(inviter, joiner, || wait_for_file(&png));
+    let on = |p: &Profile, args: &[&str]| {
+        let mut c = p.cmd();
+        c.args(NET).args(args);
+        c
+    };
+    pair_by_qr_image(&png, |args| on(&a, args), |args| on(&b, args));
+    (a, b)
+}
+
+/// Pairs by QR image as two people would: `inviter` and `joiner` make the commands
+/// (in a namespace, with tracing, …) from the arguments of `pair invite` (saving its
+/// code as `png`) and `pair join` (reading it). Both must succeed and show the same
+/// code; returns what they printed.
+pub fn pair_by_qr_image(
+    png: &Path,
+    inviter: impl FnOnce(&[&str]) -> Command,
+    joiner: impl FnOnce(&[&str]) -> Command,
+) -> (Output, Output) {
+    let png_arg = png.to_str().unwrap();
+    let (hosted, joined) = pair_typing_codes(
+        inviter(&["pair", "invite", "--qr-png", png_arg, "--timeout", "60"]),
+        joiner(&["pair", "join", "--qr-image", png_arg]),
+        || wait_for_file(png),
+    );
     for out in [&hosted, &joined] {
         assert!(
             out.status.success(),
@@ -225,7 +235,7 @@ pub fn paired_profiles() -> (Profile, Profile) {
         sas_line(&String::from_utf8_lossy(&hosted.stdout)),
         sas_line(&String::from_utf8_lossy(&joined.stdout))
     );
-    (a, b)
+    (hosted, joined)
 }
 
 /// Runs a `pair invite` and a `pair join` command as two people would: each prints
