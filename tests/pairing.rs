@@ -24,7 +24,7 @@ fn opts() -> Options {
 fn loopback() -> NetOverrides {
     NetOverrides {
         mode: Some(NetworkMode::Direct),
-        bind: Some("127.0.0.1:0".into()),
+        bind: Some(kintsugi_device::Bind::Socket(([127, 0, 0, 1], 0).into())),
         relay: None,
     }
 }
@@ -338,7 +338,7 @@ async fn simultaneous_starts_settle_on_one_session_without_a_stall() {
     let ports = (free_loopback_port(), free_loopback_port());
     let at = |port: u16| NetOverrides {
         mode: Some(NetworkMode::Direct),
-        bind: Some(format!("127.0.0.1:{port}")),
+        bind: Some(kintsugi_device::Bind::Socket(([127, 0, 0, 1], port).into())),
         relay: None,
     };
     {

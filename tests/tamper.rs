@@ -56,7 +56,9 @@ fn snapshot(dir: &Path) -> Result<Snap, String> {
     let dir = dir.to_path_buf();
     let run = std::panic::catch_unwind(move || -> kintsugi_device::Result<Snap> {
         let d = Device::unlock(&dir, PASS.as_bytes(), opts())?;
-        let mut status = serde_json::to_value(d.status()?).unwrap();
+        let mut status =
+            serde_json::to_value(kintsugi_device::json::v1::Status::new(&d.status()?, None))
+                .unwrap();
         let warnings: Vec<String> =
             serde_json::from_value(status["warnings"].take()).unwrap_or_default();
         Ok(Snap {

@@ -26,7 +26,7 @@ pub fn options() -> Options {
 pub fn loopback() -> NetOverrides {
     NetOverrides {
         mode: Some(NetworkMode::Direct),
-        bind: Some("127.0.0.1:0".into()),
+        bind: Some(kintsugi_device::Bind::Socket(([127, 0, 0, 1], 0).into())),
         relay: None,
     }
 }

@@ -15,7 +15,7 @@ fn config(dir: &std::path::Path, network: bool) -> AppConfig {
     c.network = network;
     c.net = NetOverrides {
         mode: Some(NetworkMode::Direct),
-        bind: Some("127.0.0.1:0".into()),
+        bind: Some(kintsugi_device::Bind::Socket(([127, 0, 0, 1], 0).into())),
         relay: None,
     };
     c
@@ -226,7 +226,7 @@ fn the_auto_lock_time_is_kept_across_a_restart() {
     create(&mut h, "Ari");
     let d = device(&h);
     assert_eq!(h.state().auto_lock(), Some(Duration::from_secs(600)));
-    d.update_settings(|s| s.mode = "direct".into()).unwrap();
+    d.update_settings(|s| s.mode = NetworkMode::Direct).unwrap();
 
     nav(&mut h, "Settings");
     // Three steps down with the keyboard, each saved as it comes, focus taken once.
@@ -252,7 +252,7 @@ fn the_auto_lock_time_is_kept_across_a_restart() {
             "the slider lost keyboard focus after saving {minutes} minutes"
         );
     }
-    assert_eq!(d.settings().unwrap().mode, "direct");
+    assert_eq!(d.settings().unwrap().mode, NetworkMode::Direct);
     assert_eq!(h.state().auto_lock(), Some(Duration::from_secs(7 * 60)));
 
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::L);
