@@ -20,7 +20,7 @@ use automerge::sync::SyncDoc;
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjType, ROOT, ReadDoc};
 use common::*;
-use kintsugi_device::{Device, KdfParams, Options};
+use kintsugi_device::{Device, Options};
 use kintsugi_net::frame::{FrameReader, FrameWriter, MAX_FRAME};
 use kintsugi_net::secure::{Direction, Opener, Sealer, session_keys};
 use kintsugi_net::sync::{SessionEnd, SessionParams, Until, run_session};
@@ -34,9 +34,7 @@ fn cases() -> usize {
 }
 
 fn opts() -> Options {
-    Options {
-        kdf: KdfParams::INSECURE_FAST,
-    }
+    Options::INSECURE_FAST_FOR_TESTS
 }
 
 /// Small random edits of a valid input: what a flaky medium or a fuzzer produces.

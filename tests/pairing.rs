@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use kintsugi_device::{Device, KdfParams, NetOverrides, Network, NetworkMode, Options};
+use kintsugi_device::{Device, NetOverrides, Network, NetworkMode, Options};
 
 struct Side {
     _dir: tempfile::TempDir,
@@ -16,9 +16,7 @@ struct Side {
 const PASS: &[u8] = b"correct horse battery staple";
 
 fn opts() -> Options {
-    Options {
-        kdf: KdfParams::INSECURE_FAST,
-    }
+    Options::INSECURE_FAST_FOR_TESTS
 }
 
 fn loopback() -> NetOverrides {

@@ -15,13 +15,11 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use common::*;
-use kintsugi_device::{CheckInInput, Device, KdfParams, LetterKind, Options};
+use kintsugi_device::{CheckInInput, Device, LetterKind, Options};
 use serde_json::{Value, json};
 
 fn opts() -> Options {
-    Options {
-        kdf: KdfParams::INSECURE_FAST,
-    }
+    Options::INSECURE_FAST_FOR_TESTS
 }
 
 /// What a profile shows, split by where it comes from.

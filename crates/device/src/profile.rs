@@ -30,6 +30,15 @@ impl Default for Options {
     }
 }
 
+impl Options {
+    /// The cheap Argon2id setting, for tests, benchmarks and fuzz targets only: a
+    /// keyring made with it falls to brute force. The one place they all take it
+    /// from; the binary reaches it only when built with its test-only feature.
+    pub const INSECURE_FAST_FOR_TESTS: Options = Options {
+        kdf: KdfParams::INSECURE_FAST,
+    };
+}
+
 fn partner_id_of(keyring: &Keyring) -> Result<PartnerId> {
     let hex: String = keyring
         .partner_id

@@ -6,9 +6,7 @@ use std::path::Path;
 const PASS: &[u8] = b"correct horse battery staple";
 
 fn opts() -> Options {
-    Options {
-        kdf: KdfParams::INSECURE_FAST,
-    }
+    Options::INSECURE_FAST_FOR_TESTS
 }
 
 #[test]

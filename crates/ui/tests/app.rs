@@ -175,9 +175,7 @@ fn the_create_page_refuses_a_weak_passphrase_and_says_why() {
     Device::unlock(
         &dir.path().join("profile"),
         b"ari2024 lantern orbit cactus",
-        Options {
-            kdf: KdfParams::INSECURE_FAST,
-        },
+        Options::INSECURE_FAST_FOR_TESTS,
     )
     .unwrap();
 }
@@ -190,9 +188,7 @@ fn unlock_refuses_a_wrong_passphrase_then_opens_with_the_right_one() {
         &path,
         "Bea",
         b"the right one, with more words",
-        Options {
-            kdf: KdfParams::INSECURE_FAST,
-        },
+        Options::INSECURE_FAST_FOR_TESTS,
     )
     .unwrap();
     d.propose_boundary("Kept from before", None).unwrap();
@@ -278,9 +274,7 @@ fn locked_profile(dir: &std::path::Path) {
         &dir.join("profile"),
         "Ari",
         PASS.as_bytes(),
-        Options {
-            kdf: KdfParams::INSECURE_FAST,
-        },
+        Options::INSECURE_FAST_FOR_TESTS,
     )
     .unwrap();
     d.lock();
