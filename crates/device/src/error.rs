@@ -42,6 +42,18 @@ impl DeviceError {
             DeviceError::Store(kintsugi_store::StoreError::FileExists(_))
         )
     }
+
+    /// The profile is behind its manifest (or the manifest is missing or damaged):
+    /// what [`crate::Device::accept_rollback`] is offered for.
+    pub fn is_rollback(&self) -> bool {
+        matches!(
+            self,
+            DeviceError::Store(
+                kintsugi_store::StoreError::RolledBack(_)
+                    | kintsugi_store::StoreError::ManifestDamaged(_)
+            )
+        )
+    }
 }
 
 pub type Result<T, E = DeviceError> = std::result::Result<T, E>;
