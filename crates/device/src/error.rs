@@ -109,6 +109,18 @@ impl DeviceError {
         )
     }
 
+    /// The profile is behind its manifest (or the manifest is missing or damaged):
+    /// what [`crate::Device::accept_rollback`] is offered for.
+    pub fn is_rollback(&self) -> bool {
+        matches!(
+            self,
+            DeviceError::Store(
+                kintsugi_store::StoreError::RolledBack(_)
+                    | kintsugi_store::StoreError::ManifestDamaged(_)
+            )
+        )
+    }
+
     pub(crate) fn bad_input(field: Field, reason: impl Into<String>) -> Self {
         DeviceError::BadInput {
             field,

@@ -43,8 +43,8 @@ pub use profile::Options;
 pub use settings::{AUTO_LOCK_MINUTES, Settings};
 pub use status::Status;
 
-pub const SHARED_LOG: &str = "shared.klog";
-pub const DIARY_LOG: &str = "diary.klog";
+pub const SHARED_LOG: &str = kintsugi_store::LogKind::Shared.file_name();
+pub const DIARY_LOG: &str = kintsugi_store::LogKind::Diary.file_name();
 
 /// Which document an event is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -113,6 +113,24 @@ impl Device {
         })
     }
 
+    /// Opens a profile that [`Device::unlock`] reported as rolled back
+    /// ([`DeviceError::is_rollback`]), after making its files as they are now its
+    /// state: for a person who put back an older copy on purpose, or who decides to go
+    /// on from what is left. Returns one line per file that was behind, for the front
+    /// end to show. Damage is still refused (nothing that authenticates is deleted).
+    /// The shared journal's lost entries come back from the partner at the next sync;
+    /// the private diary's do not. An older keyring accepted this way is in force with
+    /// what it held: a couple key ended by unpairing, a passphrase since changed.
+    pub fn accept_rollback(
+        dir: &Path,
+        passphrase: &[u8],
+        options: Options,
+    ) -> Result<(Self, Vec<String>)> {
+        let accepted = kintsugi_store::accept_rollback(dir, passphrase)?;
+        let device = Self::unlock(dir, passphrase, options)?;
+        Ok((device, accepted.iter().map(|a| a.to_string()).collect()))
+    }
+
     /// Forgets the keys and the documents. Every clone of this handle is locked too.
     pub fn lock(&self) {
         if let Ok(mut g) = self.inner.lock() {
