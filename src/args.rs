@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use kintsugi_device::{Bind, NetworkMode, RelayUrl, parse_relay};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -32,16 +33,16 @@ pub struct Cli {
 
     /// How to find the partner: local (no server at all), anywhere (adds relays),
     /// direct (only remembered addresses) [default: the profile's setting, local]
-    #[arg(long, global = true, value_name = "MODE", value_parser = ["local", "anywhere", "direct"])]
-    pub network: Option<String>,
+    #[arg(long, global = true, value_name = "MODE", value_parser = |s: &str| s.parse::<NetworkMode>())]
+    pub network: Option<NetworkMode>,
 
     /// Listen on this address (IP, or IP:PORT) instead of the profile's stable port
-    #[arg(long, global = true, value_name = "ADDR")]
-    pub bind: Option<String>,
+    #[arg(long, global = true, value_name = "ADDR", value_parser = |s: &str| s.parse::<Bind>().map_err(|e| e.to_string()))]
+    pub bind: Option<Bind>,
 
     /// A relay the two of you run yourselves (with --network anywhere)
-    #[arg(long, global = true, value_name = "URL")]
-    pub relay: Option<String>,
+    #[arg(long, global = true, value_name = "URL", value_parser = |s: &str| parse_relay(s).map_err(|e| e.to_string()))]
+    pub relay: Option<RelayUrl>,
 
     /// Close the app's window after this many seconds (for smoke tests)
     #[arg(long, global = true, hide = true, value_name = "S")]
@@ -61,6 +62,8 @@ pub enum Command {
     },
     /// Show the profile, pairing state and how many entries it holds
     Status,
+    /// What is waiting for you: this week's check-in, promises due soon, unread letters
+    Due,
     /// Boundaries you agree on together
     #[command(subcommand)]
     Boundary(BoundaryCmd),

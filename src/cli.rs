@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, anyhow, bail};
 use kintsugi_device::{
     Boundary, CheckInInput, Device, ExportFormat, ExportScope, Letter, LetterKind, Options,
-    PartnerId, PromiseOutcome, Replace, Status,
+    PromiseOutcome, Replace, Status, json::v1, view,
 };
 use serde::Serialize;
 use zeroize::Zeroizing;
@@ -125,7 +125,7 @@ pub fn run(cli: Cli) -> Result<()> {
     };
     let Some(command) = &cli.command else {
         let mut config = kintsugi_ui::AppConfig::new(dir);
-        config.net = crate::net::overrides(&cli)?;
+        config.net = crate::net::overrides(&cli);
         config.kdf = options(&cli).kdf;
         config.exit_after = cli.exit_after.map(std::time::Duration::from_secs);
         return kintsugi_ui::run(config).map_err(|e| anyhow!(e));
@@ -150,16 +150,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 None
             };
             if cli.json {
-                #[derive(Serialize)]
-                struct WithReach<'a> {
-                    #[serde(flatten)]
-                    status: &'a Status,
-                    partner_reachable: Option<bool>,
-                }
-                print_json(&WithReach {
-                    status: &status,
-                    partner_reachable: reachable,
-                })
+                print_json(&v1::Status::new(&status, reachable))
             } else {
                 print_status(&status, reachable);
                 Ok(())
@@ -179,6 +170,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Promise(cmd) => promise(&unlock(&dir, &cli)?, cmd, cli.json),
         Command::Diary(cmd) => diary(&unlock(&dir, &cli)?, cmd, cli.json),
         Command::Stage(cmd) => stage(&unlock(&dir, &cli)?, cmd, cli.json),
+        Command::Due => due(&unlock(&dir, &cli)?, cli.json),
         Command::Share { id } => {
             let device = unlock(&dir, &cli)?;
             let shared = device.share_diary_entry(id)?;
@@ -280,36 +272,11 @@ fn short(id: &str) -> &str {
 }
 
 /// Names partners in listings: "you" for this profile, the display name otherwise.
-struct Names {
-    me: PartnerId,
-    partners: Vec<kintsugi_device::Partner>,
-}
-
-impl Names {
-    fn of(device: &Device) -> Result<Self> {
-        Ok(Self {
-            me: device.me()?,
-            partners: device.partners()?,
-        })
-    }
-
-    fn name(&self, id: &PartnerId) -> String {
-        if *id == self.me {
-            return "you".into();
-        }
-        self.partners
-            .iter()
-            .find(|p| &p.id == id)
-            .map(|p| p.name.clone())
-            .unwrap_or_else(|| format!("partner {}", short(id.as_str())))
-    }
-}
-
 fn when(ms: i64) -> String {
     kintsugi_device::format_time(ms)
 }
 
-fn print_boundary(b: &Boundary, names: &Names) {
+fn print_boundary(b: &Boundary, names: &view::Names) {
     let agreed: Vec<String> = b
         .agreements
         .iter()
@@ -331,10 +298,10 @@ fn print_boundary(b: &Boundary, names: &Names) {
 }
 
 fn boundary(device: &Device, cmd: &BoundaryCmd, json: bool) -> Result<()> {
-    let names = Names::of(device)?;
+    let names = device.names()?;
     let show = |b: Boundary| -> Result<()> {
         if json {
-            print_json(&b)
+            print_json(&v1::Boundary::from(&b))
         } else {
             print_boundary(&b, &names);
             Ok(())
@@ -348,7 +315,7 @@ fn boundary(device: &Device, cmd: &BoundaryCmd, json: bool) -> Result<()> {
         BoundaryCmd::List => {
             let list = device.boundaries()?;
             if json {
-                return print_json(&list);
+                return print_json(&v1::list::<_, v1::Boundary>(&list));
             }
             if list.is_empty() {
                 println!("No boundaries yet.");
@@ -369,7 +336,7 @@ fn checkin(device: &Device, cmd: &CheckinCmd, json: bool) -> Result<()> {
         CheckinCmd::Add(a) => {
             let week = match &a.week {
                 Some(w) => w.clone(),
-                None => kintsugi_device::journal::iso_week_of(chrono::Local::now().date_naive()),
+                None => view::week_of(chrono::Local::now().date_naive()),
             };
             let input = CheckInInput {
                 week,
@@ -391,31 +358,22 @@ fn checkin(device: &Device, cmd: &CheckinCmd, json: bool) -> Result<()> {
         CheckinCmd::List => {
             let list = device.checkins()?;
             if json {
-                return print_json(&list);
+                return print_json(&v1::list::<_, v1::CheckIn>(&list));
             }
-            let names = Names::of(device)?;
+            let names = device.names()?;
             if list.is_empty() {
                 println!("No check-ins yet.");
             }
             for c in &list {
                 println!(
-                    "{}  {}  {}: mood {}/5, trust {}/10, closeness {}/10",
+                    "{}  {}  {}: {}",
                     c.id,
                     c.week,
                     names.name(&c.author),
-                    c.mood,
-                    c.trust,
-                    c.closeness
+                    view::checkin_scores(c)
                 );
-                for (label, t) in [
-                    ("went well", &c.went_well),
-                    ("was hard", &c.hard),
-                    ("needs", &c.need),
-                    ("appreciates", &c.appreciate),
-                ] {
-                    if let Some(t) = t {
-                        println!("    {label}: {t}");
-                    }
+                for (question, answer) in view::checkin_answers(c) {
+                    println!("    {question}: {answer}");
                 }
             }
             Ok(())
@@ -423,7 +381,6 @@ fn checkin(device: &Device, cmd: &CheckinCmd, json: bool) -> Result<()> {
     }
 }
 
-#[derive(Serialize)]
 struct LetterList {
     drafts: Vec<kintsugi_device::LetterDraft>,
     sent: Vec<Letter>,
@@ -451,9 +408,13 @@ fn letter(device: &Device, cmd: &LetterCmd, json: bool) -> Result<()> {
                 received,
             };
             if json {
-                return print_json(&list);
+                return print_json(&v1::LetterList {
+                    drafts: v1::list(&list.drafts),
+                    sent: v1::list(&list.sent),
+                    received: v1::list(&list.received),
+                });
             }
-            let names = Names::of(device)?;
+            let names = device.names()?;
             println!("Drafts (private):");
             for d in &list.drafts {
                 println!("  {}  [{}] {}", d.id, d.kind.as_str(), d.title);
@@ -491,9 +452,9 @@ fn letter(device: &Device, cmd: &LetterCmd, json: bool) -> Result<()> {
         LetterCmd::Read { id } => {
             let l = device.read_letter(id)?;
             if json {
-                return print_json(&l);
+                return print_json(&v1::Letter::from(&l));
             }
-            let names = Names::of(device)?;
+            let names = device.names()?;
             println!("{} ({})", l.title, l.kind.as_str());
             println!("From {}, sent {}", names.name(&l.author), when(l.sent));
             println!();
@@ -507,7 +468,7 @@ fn promise(device: &Device, cmd: &PromiseCmd, json: bool) -> Result<()> {
     let outcome = |id: &str, o: PromiseOutcome| -> Result<()> {
         let p = device.set_promise_outcome(id, o)?;
         if json {
-            print_json(&p)
+            print_json(&v1::Promise::from(&p))
         } else {
             println!("{}  {}", p.id, p.outcome.as_str());
             Ok(())
@@ -521,9 +482,9 @@ fn promise(device: &Device, cmd: &PromiseCmd, json: bool) -> Result<()> {
         PromiseCmd::List => {
             let list = device.promises()?;
             if json {
-                return print_json(&list);
+                return print_json(&v1::list::<_, v1::Promise>(&list));
             }
-            let names = Names::of(device)?;
+            let names = device.names()?;
             if list.is_empty() {
                 println!("No promises yet.");
             }
@@ -558,7 +519,7 @@ fn diary(device: &Device, cmd: &DiaryCmd, json: bool) -> Result<()> {
                 .filter(|e| stage.is_none() || e.stage == *stage)
                 .collect();
             if json {
-                return print_json(&list);
+                return print_json(&v1::list::<_, v1::DiaryEntry>(&list));
             }
             if list.is_empty() {
                 println!("No diary entries yet.");
@@ -578,6 +539,23 @@ fn diary(device: &Device, cmd: &DiaryCmd, json: bool) -> Result<()> {
     }
 }
 
+fn due(device: &Device, json: bool) -> Result<()> {
+    let today = chrono::Local::now().date_naive();
+    let due = device.due(today)?;
+    let names = device.names()?;
+    if json {
+        let due: Vec<v1::Due> = due.iter().map(|d| v1::Due::new(d, &names)).collect();
+        return print_json(&due);
+    }
+    if due.is_empty() {
+        println!("Nothing is waiting for you right now.");
+    }
+    for d in &due {
+        println!("{}", d.describe(&names));
+    }
+    Ok(())
+}
+
 fn stage(device: &Device, cmd: &StageCmd, json: bool) -> Result<()> {
     match cmd {
         StageCmd::Done { stage, note, undo } => {
@@ -588,9 +566,9 @@ fn stage(device: &Device, cmd: &StageCmd, json: bool) -> Result<()> {
         StageCmd::List => {
             let list = device.stages()?;
             if json {
-                return print_json(&list);
+                return print_json(&v1::list::<_, v1::StageProgress>(&list));
             }
-            let names = Names::of(device)?;
+            let names = device.names()?;
             for n in 1..=7u8 {
                 let rows: Vec<String> = list
                     .iter()
@@ -608,8 +586,8 @@ fn stage(device: &Device, cmd: &StageCmd, json: bool) -> Result<()> {
                     })
                     .collect();
                 println!(
-                    "{n}. {:<24} {}",
-                    kintsugi_device::stage_name(n),
+                    "{n}. {:<26} {}",
+                    view::stage_title(n),
                     if rows.is_empty() {
                         "—".to_string()
                     } else {

@@ -4,19 +4,16 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
-use kintsugi_device::{Device, Event, Invite, NetOverrides, Network, NetworkMode, qr};
+use kintsugi_device::{Device, Event, Invite, NetOverrides, Network, qr};
 
 use crate::args::{BundleCmd, Cli, PairCmd};
 
-pub fn overrides(cli: &Cli) -> Result<NetOverrides> {
-    Ok(NetOverrides {
-        mode: match &cli.network {
-            Some(m) => Some(m.parse::<NetworkMode>().map_err(|e| anyhow!(e))?),
-            None => None,
-        },
-        bind: cli.bind.clone(),
+pub fn overrides(cli: &Cli) -> NetOverrides {
+    NetOverrides {
+        mode: cli.network,
+        bind: cli.bind,
         relay: cli.relay.clone(),
-    })
+    }
 }
 
 pub fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -145,7 +142,7 @@ pub fn pair(device: &Device, cli: &Cli, cmd: &PairCmd) -> Result<()> {
     };
     let rt = runtime()?;
     rt.block_on(async {
-        let net = device.start_network(&overrides(cli)?).await?;
+        let net = device.start_network(&overrides(cli)).await?;
         let result = async {
             match (cmd, invite) {
                 (
@@ -193,7 +190,7 @@ pub fn pair(device: &Device, cli: &Cli, cmd: &PairCmd) -> Result<()> {
 pub fn sync(device: &Device, cli: &Cli, once: bool, timeout: Option<u64>) -> Result<()> {
     let rt = runtime()?;
     rt.block_on(async {
-        let net = device.start_network(&overrides(cli)?).await?;
+        let net = device.start_network(&overrides(cli)).await?;
         let result = if once {
             let t = Duration::from_secs(timeout.unwrap_or(60));
             match net.sync_once(t).await {
@@ -265,7 +262,7 @@ pub fn unpair(device: &Device, cli: &Cli, delete_shared: bool, yes: bool) -> Res
     }
     let rt = runtime()?;
     rt.block_on(async {
-        let net = device.start_network(&overrides(cli)?).await?;
+        let net = device.start_network(&overrides(cli)).await?;
         let told = net.unpair(delete_shared).await;
         net.shutdown().await;
         if told? {
@@ -304,15 +301,12 @@ pub fn bundle(device: &Device, cmd: &BundleCmd) -> Result<()> {
 pub fn reachable(device: &Device, cli: &Cli) -> Result<bool> {
     let rt = runtime()?;
     rt.block_on(async {
-        let mut o = overrides(cli)?;
+        let mut o = overrides(cli);
         // A probe only dials out: any free port will do.
-        let ip = o.bind.as_deref().and_then(|b| {
-            b.parse::<std::net::SocketAddr>()
-                .map(|a| a.ip().to_string())
-                .ok()
-                .or(Some(b.to_string()))
-        });
-        o.bind = Some(format!("{}:0", ip.unwrap_or_else(|| "0.0.0.0".into())));
+        let ip = o
+            .bind
+            .map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |b| b.ip());
+        o.bind = Some(kintsugi_device::Bind::Socket((ip, 0).into()));
         let net = device.start_network(&o).await?;
         let ok = net.partner_reachable(Duration::from_secs(3)).await;
         net.shutdown().await;

@@ -396,3 +396,56 @@ fn automerge_export_is_a_plain_automerge_document() {
     let md = p.ok(&["export", "--format", "md", "--include-private"]);
     assert!(md.contains("private only"));
 }
+
+/// The CLI names the stages from the device's one table, the same one the app's
+/// home page and sidebar draw (crates/ui/tests/app.rs checks the window side); the
+/// two used to disagree ("Honest communication" here, "Talk honestly" there).
+#[test]
+fn stage_names_and_what_is_due_come_from_the_device() {
+    let p = Profile::init("Alex");
+    let list = p.ok(&["stage", "list"]);
+    for (i, title) in kintsugi_device::view::STAGES.iter().enumerate() {
+        assert!(
+            list.lines()
+                .any(|l| l.starts_with(&format!("{}. {title}", i + 1))),
+            "stage {} should read {title:?}:\n{list}",
+            i + 1
+        );
+    }
+
+    // Nothing written this week yet: the check-in is due, in the device's words.
+    let today = chrono::Local::now().date_naive();
+    let week = kintsugi_device::view::week_of(today);
+    let due = p.ok(&["due"]);
+    assert!(
+        due.contains(&format!("Your check-in for {week} is not written yet.")),
+        "{due}"
+    );
+    let tomorrow = today + chrono::Duration::days(1);
+    p.id(&[
+        "promise",
+        "add",
+        "Call when late",
+        "--due",
+        &tomorrow.format("%Y-%m-%d").to_string(),
+    ]);
+    p.id(&[
+        "checkin",
+        "add",
+        "--mood",
+        "3",
+        "--trust",
+        "4",
+        "--closeness",
+        "5",
+    ]);
+    let due = p.json(&["due"]);
+    let items = due.as_array().unwrap();
+    assert_eq!(items.len(), 1, "{due}");
+    assert_eq!(items[0]["kind"], "promise");
+    assert_eq!(items[0]["days"], 1);
+    assert_eq!(
+        items[0]["message"],
+        "Your promise \"Call when late\" is due tomorrow"
+    );
+}

@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use kintsugi_device::{Device, DocKind, Event, KdfParams, Options};
+use kintsugi_device::{Device, DocKind, Event, Options};
 
 #[test]
 fn two_processes_writing_at_once_lose_nothing() {
@@ -51,9 +51,7 @@ fn two_processes_writing_at_once_lose_nothing() {
 #[test]
 fn a_running_device_follows_another_process_and_its_compaction() {
     let p = Profile::init("Noa");
-    let opts = Options {
-        kdf: KdfParams::INSECURE_FAST,
-    };
+    let opts = Options::INSECURE_FAST_FOR_TESTS;
     let device = Device::unlock(&p.path(), PASS.as_bytes(), opts).unwrap();
     let mut events = device.subscribe();
     assert!(device.boundaries().unwrap().is_empty());

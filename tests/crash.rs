@@ -399,9 +399,7 @@ fn helper_compacting_writer() {
         return;
     };
     let tag = std::env::var("KINTSUGI_CRASH_CHILD_TAG").unwrap();
-    let opts = kintsugi_device::Options {
-        kdf: kintsugi_device::KdfParams::INSECURE_FAST,
-    };
+    let opts = kintsugi_device::Options::INSECURE_FAST_FOR_TESTS;
     let device = kintsugi_device::Device::unlock(Path::new(&dir), PASS.as_bytes(), opts).unwrap();
     let mut out = std::io::stdout().lock();
     for i in 0u64.. {

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use common::*;
-use kintsugi_device::{Device, KdfParams, Options};
+use kintsugi_device::{Device, Options};
 
 /// A tmpfs of `size` mounted on a fresh directory, unmounted on drop.
 struct Tmpfs {
@@ -203,9 +203,7 @@ fn a_full_disk_refuses_writes_clearly_and_keeps_everything_before() {
     // The old passphrase still opens it.
     assert_eq!(diary_ids(&profile).0, done);
     // Compaction (device API) fails without touching the logs or leaving a temp file.
-    let opts = Options {
-        kdf: KdfParams::INSECURE_FAST,
-    };
+    let opts = Options::INSECURE_FAST_FOR_TESTS;
     let device = Device::unlock(&profile, PASS.as_bytes(), opts).unwrap();
     let before = snapshot_files(&profile);
     let err = device.compact().unwrap_err().to_string();

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use kintsugi_device::{Device, KdfParams, Options};
+use kintsugi_device::{Device, Options};
 use kintsugi_net::sync::{
     LinkEvent, Replica, ReplicaError, ReplicaSession, SessionParams, Until, run_session,
 };
@@ -59,9 +59,7 @@ fn id(n: u8) -> kintsugi_net::EndpointId {
 async fn garbage_automerge_messages_end_the_session_and_change_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p");
-    let opts = Options {
-        kdf: KdfParams::INSECURE_FAST,
-    };
+    let opts = Options::INSECURE_FAST_FOR_TESTS;
     let device = Device::create(&path, "Ari", PASS, opts).unwrap();
     device.propose_boundary("kept safe", None).unwrap();
     let before: Vec<(std::path::PathBuf, Vec<u8>)> = ["shared.klog", "diary.klog"]

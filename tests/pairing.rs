@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use kintsugi_device::{Device, KdfParams, NetOverrides, Network, NetworkMode, Options};
+use kintsugi_device::{Device, NetOverrides, Network, NetworkMode, Options};
 
 struct Side {
     _dir: tempfile::TempDir,
@@ -16,15 +16,13 @@ struct Side {
 const PASS: &[u8] = b"correct horse battery staple";
 
 fn opts() -> Options {
-    Options {
-        kdf: KdfParams::INSECURE_FAST,
-    }
+    Options::INSECURE_FAST_FOR_TESTS
 }
 
 fn loopback() -> NetOverrides {
     NetOverrides {
         mode: Some(NetworkMode::Direct),
-        bind: Some("127.0.0.1:0".into()),
+        bind: Some(kintsugi_device::Bind::Socket(([127, 0, 0, 1], 0).into())),
         relay: None,
     }
 }
@@ -338,7 +336,7 @@ async fn simultaneous_starts_settle_on_one_session_without_a_stall() {
     let ports = (free_loopback_port(), free_loopback_port());
     let at = |port: u16| NetOverrides {
         mode: Some(NetworkMode::Direct),
-        bind: Some(format!("127.0.0.1:{port}")),
+        bind: Some(kintsugi_device::Bind::Socket(([127, 0, 0, 1], port).into())),
         relay: None,
     };
     {

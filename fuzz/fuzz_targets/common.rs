@@ -4,16 +4,14 @@
 
 use std::path::{Path, PathBuf};
 
-use kintsugi_device::{Device, KdfParams, Options};
+use kintsugi_device::{Device, Options};
 use kintsugi_store::{Pairing, Secret32, Unlocked};
 
 pub const PASS: &[u8] = b"fuzzing a throwaway profile";
 pub const COUPLE: [u8; 32] = [3; 32];
 
 pub fn opts() -> Options {
-    Options {
-        kdf: KdfParams::INSECURE_FAST,
-    }
+    Options::INSECURE_FAST_FOR_TESTS
 }
 
 pub struct Profile {

@@ -5,9 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use kintsugi_device::{
-    Device, DocKind, Event, KdfParams, NetOverrides, Network, NetworkMode, Options,
-};
+use kintsugi_device::{Device, DocKind, Event, NetOverrides, Network, NetworkMode, Options};
 use tokio::runtime::Runtime;
 use tokio::sync::broadcast::{self, error::RecvError};
 
@@ -17,16 +15,14 @@ pub const PASSPHRASE: &[u8] = b"kintsugi benchmark passphrase";
 /// Argon2id is measured on its own (`unlock_argon2`), so profiles use the cheap
 /// setting and every open below measures the rest of the unlock.
 pub fn options() -> Options {
-    Options {
-        kdf: KdfParams::INSECURE_FAST,
-    }
+    Options::INSECURE_FAST_FOR_TESTS
 }
 
 /// Loopback only, no discovery, no relay: exactly what the project's tests use.
 pub fn loopback() -> NetOverrides {
     NetOverrides {
         mode: Some(NetworkMode::Direct),
-        bind: Some("127.0.0.1:0".into()),
+        bind: Some(kintsugi_device::Bind::Socket(([127, 0, 0, 1], 0).into())),
         relay: None,
     }
 }

@@ -9,7 +9,10 @@
 use kintsugi_crypto::{Secret32, derive_key, open, seal};
 use zeroize::Zeroizing;
 
-use crate::{DeviceError, Result};
+use automerge::sync;
+
+use crate::partner::iroh_id;
+use crate::{BundleProblem, Device, DeviceError, DocKind, Result};
 
 const MAGIC: &[u8; 8] = b"KTSGBNDL";
 const VERSION: u8 = 1;
@@ -40,28 +43,73 @@ pub(crate) fn open_from_partner(
     bytes: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>> {
     if bytes.len() < HEADER_LEN || &bytes[..8] != MAGIC {
-        return Err(DeviceError::Invalid(
-            "this file is not a Kintsugi bundle".into(),
-        ));
+        return Err(DeviceError::BadBundle(BundleProblem::NotABundle));
     }
     if bytes[8] != VERSION {
-        return Err(DeviceError::Invalid(format!(
-            "this bundle uses format {}, which this version of Kintsugi cannot read",
-            bytes[8]
+        return Err(DeviceError::BadBundle(BundleProblem::UnknownVersion(
+            bytes[8],
         )));
     }
     if &bytes[9..HEADER_LEN] != expected_sender {
-        return Err(DeviceError::Invalid(
-            "this bundle was not made by your partner's device (another couple's, or your own)"
-                .into(),
-        ));
+        return Err(DeviceError::BadBundle(BundleProblem::WrongSender));
     }
-    open(&key(couple_key), &bytes[..HEADER_LEN], &bytes[HEADER_LEN..]).map_err(|_| {
-        DeviceError::Invalid(
-            "this bundle is damaged, or was sealed for another pairing; nothing was imported"
-                .into(),
+    open(&key(couple_key), &bytes[..HEADER_LEN], &bytes[HEADER_LEN..])
+        .map_err(|_| DeviceError::BadBundle(BundleProblem::Damaged))
+}
+
+impl Device {
+    /// An encrypted file of the shared journal's changes that the partner may lack
+    /// (everything since the last state both devices were known to share), for when
+    /// there is no network path at all.
+    pub fn export_bundle(&self) -> Result<Vec<u8>> {
+        let (_, couple_key) = self
+            .pairing()?
+            .ok_or_else(|| DeviceError::NotPaired("a bundle is sealed for your partner"))?;
+        let state = self.partner_state()?;
+        let since = state
+            .sync_state
+            .as_deref()
+            .and_then(|b| sync::State::decode(b).ok())
+            .map(|s| s.shared_heads)
+            .unwrap_or_default();
+        let (me_endpoint, changes) = self.with(|i| {
+            let changes = i.shared.doc.save_after(&since);
+            let secret = iroh_id(&i.keys.keyring.device_secret);
+            Ok((secret, changes))
+        })?;
+        crate::bundle::seal_for_partner(
+            &couple_key,
+            &me_endpoint,
+            &zeroize::Zeroizing::new(changes),
         )
-    })
+    }
+
+    /// Writes [`Device::export_bundle`] to `path`, readable by its owner only.
+    pub fn export_bundle_to(
+        &self,
+        path: &std::path::Path,
+        replace: kintsugi_store::Replace,
+    ) -> Result<()> {
+        Ok(kintsugi_store::write_private_file(
+            path,
+            &self.export_bundle()?,
+            replace,
+        )?)
+    }
+
+    /// Merges a bundle from the partner. Importing the same bundle twice, or an
+    /// older one after a newer, changes nothing.
+    pub fn import_bundle(&self, bytes: &[u8]) -> Result<bool> {
+        let (partner, couple_key) = self
+            .pairing()?
+            .ok_or_else(|| DeviceError::NotPaired("only your partner's bundles can be imported"))?;
+        let changes = crate::bundle::open_from_partner(&couple_key, partner.as_bytes(), bytes)?;
+        let (_, changed) = self.with(|i| i.shared.write(|d| d.load_incremental(&changes)))?;
+        if changed {
+            self.emit(DocKind::Shared, false);
+        }
+        Ok(changed)
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,11 @@
+use std::path::PathBuf;
+
 use thiserror::Error;
 
 /// Errors a front end shows to a person. Like the layers below, they name ids and
-/// files, never entry content.
+/// files, never entry content. The variants are what a front end can act on: offer
+/// the unlock screen for [`DeviceError::Locked`], the pairing page for
+/// [`DeviceError::NotPaired`], focus the field a [`DeviceError::BadInput`] names.
 #[derive(Debug, Error)]
 pub enum DeviceError {
     #[error(transparent)]
@@ -10,28 +14,90 @@ pub enum DeviceError {
     Journal(#[from] kintsugi_journal::JournalError),
     #[error(transparent)]
     Crypto(#[from] kintsugi_crypto::CryptoError),
+    #[error(transparent)]
+    Net(#[from] kintsugi_net::NetError),
+    /// The profile was locked (by the person, by auto-lock, or another front end's
+    /// handle on the same device); nothing was read or written.
+    #[error("the profile is locked")]
+    Locked,
+    /// An earlier failure left the in-memory profile in an unknown state; the
+    /// files are as the last completed write left them.
+    #[error(
+        "the profile is unavailable after an earlier failure; close Kintsugi and open it again"
+    )]
+    Unavailable,
+    /// What was asked needs a partner, and this device has none.
+    #[error("this device is not paired{}", hint_suffix(.0))]
+    NotPaired(&'static str),
+    /// Pairing again needs the current pairing ended first.
+    #[error(
+        "this device is already paired; run `kintsugi unpair` (or Settings → Unpair) first to pair again"
+    )]
+    AlreadyPaired,
+    /// A bundle file that cannot be imported; nothing was imported.
     #[error("{0}")]
-    Invalid(String),
+    BadBundle(BundleProblem),
+    /// A file of the profile opened (its seal held) but its content makes no sense:
+    /// written by another version, or by hand.
+    #[error("{} is damaged: {reason}", .file.display())]
+    Damaged { file: PathBuf, reason: String },
+    /// Something a person typed or chose is not acceptable; `field` says which.
+    #[error("{reason}")]
+    BadInput { field: Field, reason: String },
     /// A new passphrase below the floor (see `passphrase_strength`); nothing was
     /// stored. The message says why and what would help, never the passphrase.
     #[error("this passphrase is too easy to guess: {}", .0.advice())]
     WeakPassphrase(crate::PassphraseStrength),
-    #[error(transparent)]
-    Net(#[from] kintsugi_net::NetError),
     #[error("the partner's changes could not be applied: {0}")]
     Sync(String),
     #[error(
         "found journal files in {0} but no keyring: an earlier setup was interrupted, or the keyring was removed. Move the folder's contents away before creating a new profile"
     )]
-    OrphanFiles(std::path::PathBuf),
+    OrphanFiles(PathBuf),
     #[error("the {0} document could not be loaded: {1}")]
     Load(&'static str, String),
-    #[error("could not write {path}: {source}")]
-    Export {
-        path: std::path::PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    /// Making bytes for a person (a QR image, an export) failed; nothing was written.
+    #[error("could not make {what}: {reason}")]
+    Encode { what: &'static str, reason: String },
+}
+
+fn hint_suffix(hint: &str) -> String {
+    if hint.is_empty() {
+        String::new()
+    } else {
+        format!(": {hint}")
+    }
+}
+
+/// Which input a [`DeviceError::BadInput`] is about, so a front end can point at it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Name,
+    Passphrase,
+    NetworkMode,
+    Relay,
+    Bind,
+    AutoLock,
+    ExportFormat,
+    ExportScope,
+    /// A picture that should hold a QR code.
+    Image,
+    Date,
+}
+
+/// Why a bundle was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum BundleProblem {
+    #[error("this file is not a Kintsugi bundle")]
+    NotABundle,
+    #[error("this bundle uses format {0}, which this version of Kintsugi cannot read")]
+    UnknownVersion(u8),
+    #[error("this bundle was not made by your partner's device (another couple's, or your own)")]
+    WrongSender,
+    #[error("this bundle is damaged, or was sealed for another pairing; nothing was imported")]
+    Damaged,
+    #[error("this file is {size} bytes, more than a bundle can be ({max} bytes); nothing was read")]
+    TooLarge { size: u64, max: u64 },
 }
 
 impl DeviceError {
@@ -41,6 +107,25 @@ impl DeviceError {
             self,
             DeviceError::Store(kintsugi_store::StoreError::FileExists(_))
         )
+    }
+
+    /// The profile is behind its manifest (or the manifest is missing or damaged):
+    /// what [`crate::Device::accept_rollback`] is offered for.
+    pub fn is_rollback(&self) -> bool {
+        matches!(
+            self,
+            DeviceError::Store(
+                kintsugi_store::StoreError::RolledBack(_)
+                    | kintsugi_store::StoreError::ManifestDamaged(_)
+            )
+        )
+    }
+
+    pub(crate) fn bad_input(field: Field, reason: impl Into<String>) -> Self {
+        DeviceError::BadInput {
+            field,
+            reason: reason.into(),
+        }
     }
 }
 

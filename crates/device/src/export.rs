@@ -2,8 +2,7 @@
 
 use std::fmt::Write as _;
 
-use serde::Serialize;
-
+use crate::json::v1;
 use crate::{Device, DeviceError, PartnerId, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,9 +21,10 @@ impl std::str::FromStr for ExportFormat {
             "md" | "markdown" => Ok(Self::Markdown),
             "json" => Ok(Self::Json),
             "automerge" | "am" => Ok(Self::Automerge),
-            other => Err(DeviceError::Invalid(format!(
-                "unknown export format {other:?}: expected md, json or automerge"
-            ))),
+            other => Err(DeviceError::bad_input(
+                crate::Field::ExportFormat,
+                format!("unknown export format {other:?}: expected md, json or automerge"),
+            )),
         }
     }
 }
@@ -41,7 +41,8 @@ pub enum ExportScope {
     WithPrivate,
 }
 
-#[derive(Serialize)]
+/// Everything an export holds, as the domain reads it; the JSON form is
+/// [`crate::json::v1::Export`].
 struct Everything {
     exported_at: String,
     me: PartnerId,
@@ -53,11 +54,9 @@ struct Everything {
     promises: Vec<crate::Promise>,
     shared_entries: Vec<crate::SharedEntry>,
     /// Absent unless the person asked for the private part.
-    #[serde(skip_serializing_if = "Option::is_none")]
     private: Option<Private>,
 }
 
-#[derive(Serialize)]
 struct Private {
     diary: Vec<crate::DiaryEntry>,
     letter_drafts: Vec<crate::LetterDraft>,
@@ -87,17 +86,39 @@ fn gather(device: &Device, scope: ExportScope) -> Result<Everything> {
 pub(crate) fn export(device: &Device, format: ExportFormat, scope: ExportScope) -> Result<Vec<u8>> {
     match format {
         ExportFormat::Automerge if scope == ExportScope::WithPrivate => {
-            Err(DeviceError::Invalid(
-                "the Automerge export holds the shared journal only; export the private diary as md or json".into(),
+            Err(DeviceError::bad_input(
+                crate::Field::ExportScope,
+                "the Automerge export holds the shared journal only; export the private diary as md or json",
             ))
         }
         ExportFormat::Automerge => device.shared_automerge_bytes(),
         ExportFormat::Json => {
-            let all = gather(device, scope)?;
-            serde_json::to_vec_pretty(&all)
-                .map_err(|e| DeviceError::Invalid(format!("could not encode the export: {e}")))
+            let all = to_json(&gather(device, scope)?);
+            serde_json::to_vec_pretty(&all).map_err(|e| DeviceError::Encode {
+                what: "the export",
+                reason: e.to_string(),
+            })
         }
         ExportFormat::Markdown => Ok(markdown(&gather(device, scope)?).into_bytes()),
+    }
+}
+
+fn to_json(all: &Everything) -> v1::Export {
+    v1::Export {
+        version: v1::EXPORT_VERSION,
+        exported_at: all.exported_at.clone(),
+        me: all.me.to_string(),
+        partners: v1::list(&all.partners),
+        stages: v1::list(&all.stages),
+        boundaries: v1::list(&all.boundaries),
+        checkins: v1::list(&all.checkins),
+        letters: v1::list(&all.letters),
+        promises: v1::list(&all.promises),
+        shared_entries: v1::list(&all.shared_entries),
+        private: all.private.as_ref().map(|p| v1::Private {
+            diary: v1::list(&p.diary),
+            letter_drafts: v1::list(&p.letter_drafts),
+        }),
     }
 }
 
@@ -135,8 +156,9 @@ fn markdown(all: &Everything) -> String {
     for s in &all.stages {
         let _ = writeln!(
             w,
-            "- Stage {} — {}: {}{}",
+            "- Stage {} ({}) — {}: {}{}",
             s.stage,
+            crate::view::stage_title(s.stage),
             name(&s.partner),
             if s.done { "done" } else { "in progress" },
             s.note
@@ -169,22 +191,13 @@ fn markdown(all: &Everything) -> String {
     for c in &all.checkins {
         let _ = writeln!(
             w,
-            "### {} — {}\n\nMood {}/5 · trust {}/10 · closeness {}/10\n",
+            "### {} — {}\n\n{}\n",
             c.week,
             name(&c.author),
-            c.mood,
-            c.trust,
-            c.closeness
+            crate::view::checkin_scores(c)
         );
-        for (label, text) in [
-            ("What went well", &c.went_well),
-            ("What was hard", &c.hard),
-            ("What I need", &c.need),
-            ("What I appreciate", &c.appreciate),
-        ] {
-            if let Some(t) = text {
-                let _ = writeln!(w, "- {label}: {t}");
-            }
+        for (question, answer) in crate::view::checkin_answers(c) {
+            let _ = writeln!(w, "- {question}: {answer}");
         }
         let _ = writeln!(w);
     }

@@ -1,137 +1,88 @@
-//! Pairing and sync for a device: the partner's remembered state, the
-//! [`Replica`] the sync protocol drives, and offline bundles.
+//! A device on the network: its endpoint, bound with the stored settings and the
+//! command line's overrides, and what runs on it (pairing, sync, unpairing).
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use automerge::sync::{self, SyncDoc};
-use kintsugi_net::sync::{LinkEvent, Replica, ReplicaError, ReplicaSession, SessionEnd, Until};
-use kintsugi_net::{
-    EndpointAddr, EndpointId, Invite, NetConfig, NetError, NetworkMode, Node, Offer, RelayUrl,
-};
-use kintsugi_store::Pairing;
-use serde::{Deserialize, Serialize};
+use kintsugi_net::sync::{Replica, SessionEnd, Until};
+use kintsugi_net::{EndpointAddr, Invite, NetConfig, NetError, NetworkMode, Node, Offer, RelayUrl};
 use tokio::sync::watch;
 
-use crate::state_file::StateFile;
-use crate::{Device, DeviceError, DocKind, Event, Result, now_ms};
+use crate::{Device, DeviceError, Field, Result, now_ms};
 
 pub use kintsugi_net::pair::PendingPairing;
-
-/// What sync learnt about the partner; all of it can be learnt again, so a copy
-/// another version wrote starts afresh instead of stopping sync.
-pub(crate) const PARTNER: StateFile = StateFile {
-    name: "partner.sealed",
-    context: "partner v1",
-    fresh_if_unreadable: true,
-};
 
 /// Overrides from the command line; `None` keeps the stored setting.
 #[derive(Debug, Clone, Default)]
 pub struct NetOverrides {
     pub mode: Option<NetworkMode>,
-    /// `IP` (keeps the profile's port) or `IP:PORT`.
-    pub bind: Option<String>,
-    pub relay: Option<String>,
+    pub bind: Option<Bind>,
+    pub relay: Option<RelayUrl>,
 }
 
-/// What this device remembers about its partner besides the keys.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub(crate) struct PartnerState {
-    pub addrs: Vec<SocketAddr>,
-    pub name: Option<String>,
-    pub last_sync: Option<i64>,
-    /// Automerge's persisted sync state (shared heads), so reconnects are cheap.
-    pub sync_state: Option<Vec<u8>>,
+/// Where to listen: an address alone keeps the profile's stable port (so the partner
+/// finds this device where it last saw it), an address with a port takes that port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bind {
+    Ip(IpAddr),
+    Socket(SocketAddr),
 }
 
-/// How the partner looks from here, for `status` and the home screen.
-#[derive(Debug, Clone, Serialize)]
-pub struct PartnerInfo {
-    pub endpoint: String,
-    pub name: Option<String>,
-    pub last_sync: Option<i64>,
-    pub addrs: Vec<SocketAddr>,
+impl Bind {
+    pub fn ip(self) -> IpAddr {
+        match self {
+            Bind::Ip(ip) => ip,
+            Bind::Socket(addr) => addr.ip(),
+        }
+    }
+
+    fn with_port(self, stable_port: u16) -> SocketAddr {
+        match self {
+            Bind::Ip(ip) => SocketAddr::new(ip, stable_port),
+            Bind::Socket(addr) => addr,
+        }
+    }
+}
+
+impl std::str::FromStr for Bind {
+    type Err = DeviceError;
+
+    fn from_str(s: &str) -> Result<Self> {
+        if let Ok(addr) = s.parse::<SocketAddr>() {
+            return Ok(Bind::Socket(addr));
+        }
+        s.parse::<IpAddr>().map(Bind::Ip).map_err(|_| {
+            DeviceError::bad_input(
+                Field::Bind,
+                format!("{s:?} is not an address to listen on (IP or IP:PORT)"),
+            )
+        })
+    }
+}
+
+/// A relay URL typed by a person (`--relay`, Settings).
+pub fn parse_relay(text: &str) -> Result<RelayUrl> {
+    text.parse::<RelayUrl>()
+        .map_err(|_| DeviceError::bad_input(Field::Relay, format!("{text:?} is not a relay URL")))
 }
 
 impl Device {
-    pub(crate) fn partner_state(&self) -> Result<PartnerState> {
-        self.with(|i| PARTNER.read(i))
-    }
-
-    /// Under the device lock, from read to write: the link, the session's end and
-    /// the address book each record their part at their own time.
-    pub(crate) fn update_partner_state(&self, f: impl FnOnce(&mut PartnerState)) -> Result<()> {
-        self.update_state_file(&PARTNER, |p: &mut PartnerState| {
-            f(p);
-            Ok(())
-        })
-        .map(drop)
-    }
-
-    /// The paired partner, if any.
-    pub fn partner(&self) -> Result<Option<PartnerInfo>> {
-        let Some(endpoint) =
-            self.with(|i| Ok(i.keys.keyring.pairing.as_ref().map(|p| p.partner_endpoint)))?
-        else {
-            return Ok(None);
-        };
-        let state = self.partner_state()?;
-        let me = self.me()?;
-        let doc_name = self.read_shared(|s, _| {
-            s.partners()
-                .into_iter()
-                .find(|p| p.id != me)
-                .map(|p| p.name)
-        })?;
-        Ok(Some(PartnerInfo {
-            endpoint: EndpointId::from_bytes(&endpoint)
-                .map(|e| e.to_string())
-                .unwrap_or_default(),
-            name: doc_name.or(state.name),
-            last_sync: state.last_sync,
-            addrs: state.addrs,
-        }))
-    }
-
-    fn pairing(&self) -> Result<Option<(EndpointId, kintsugi_store::Secret32)>> {
-        self.with(|i| {
-            Ok(match &i.keys.keyring.pairing {
-                Some(p) => Some((
-                    EndpointId::from_bytes(&p.partner_endpoint).map_err(|_| {
-                        DeviceError::Invalid("the stored partner id is invalid".into())
-                    })?,
-                    p.couple_key.clone(),
-                )),
-                None => None,
-            })
-        })
-    }
-
     /// Binds this device's endpoint with its stored settings and any overrides.
     pub async fn start_network(&self, overrides: &NetOverrides) -> Result<Network> {
         let settings = self.settings()?;
-        let mode = match overrides.mode {
-            Some(m) => m,
-            None => settings.mode.parse().map_err(DeviceError::Invalid)?,
-        };
-        let (bind, port_given) = match &overrides.bind {
-            Some(b) => (
-                parse_bind(b, settings.port)?,
-                b.parse::<SocketAddr>().is_ok(),
-            ),
+        let mode = overrides.mode.unwrap_or(settings.mode);
+        let (bind, port_given) = match overrides.bind {
+            Some(b) => (b.with_port(settings.port), matches!(b, Bind::Socket(_))),
             None => (
                 SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), settings.port),
                 false,
             ),
         };
-        let relay = match overrides.relay.as_ref().or(settings.relay.as_ref()) {
-            Some(r) => Some(
-                r.parse::<RelayUrl>()
-                    .map_err(|_| DeviceError::Invalid(format!("{r:?} is not a relay URL")))?,
-            ),
-            None => None,
+        let relay = match (&overrides.relay, &settings.relay) {
+            (Some(r), _) => Some(r.clone()),
+            (None, Some(r)) => Some(parse_relay(r)?),
+            (None, None) => None,
         };
         let secret = self.with(|i| Ok(i.keys.keyring.device_secret.clone()))?;
         let partner = self.pairing()?.map(|(p, _)| p);
@@ -166,121 +117,6 @@ impl Device {
             serving: std::sync::Mutex::new(None),
         })
     }
-
-    /// The shared journal as the sync protocol sees it.
-    pub fn sync_replica(&self) -> Arc<dyn Replica> {
-        Arc::new(DeviceReplica {
-            device: self.clone(),
-        })
-    }
-
-    /// Forgets the partner: no more syncing, the couple key is wiped. The shared
-    /// journal stays as an archive unless `delete_shared` asks otherwise.
-    pub fn forget_partner(&self, delete_shared: bool) -> Result<()> {
-        self.with(|i| {
-            i.keys.set_pairing(None)?;
-            let _ = std::fs::remove_file(i.dir.join(PARTNER.name));
-            Ok(())
-        })?;
-        if delete_shared {
-            self.reset_shared()?;
-        }
-        let _ = self.events.send(Event::Unpaired);
-        Ok(())
-    }
-
-    fn store_pairing(&self, paired: &kintsugi_net::pair::Paired) -> Result<()> {
-        self.with(|i| {
-            i.keys.set_pairing(Some(Pairing {
-                couple_key: paired.couple_key.clone(),
-                partner_endpoint: *paired.partner.as_bytes(),
-            }))?;
-            Ok(())
-        })?;
-        let (name, addrs) = (paired.partner_name.clone(), paired.partner_addrs.clone());
-        self.update_partner_state(|p| {
-            *p = PartnerState {
-                addrs,
-                name: Some(name),
-                last_sync: None,
-                sync_state: None,
-            }
-        })?;
-        let _ = self.events.send(Event::Paired);
-        Ok(())
-    }
-
-    /// An encrypted file of the shared journal's changes that the partner may lack
-    /// (everything since the last state both devices were known to share), for when
-    /// there is no network path at all.
-    pub fn export_bundle(&self) -> Result<Vec<u8>> {
-        let (_, couple_key) = self.pairing()?.ok_or_else(|| {
-            DeviceError::Invalid("not paired: a bundle is sealed for your partner".into())
-        })?;
-        let state = self.partner_state()?;
-        let since = state
-            .sync_state
-            .as_deref()
-            .and_then(|b| sync::State::decode(b).ok())
-            .map(|s| s.shared_heads)
-            .unwrap_or_default();
-        let (me_endpoint, changes) = self.with(|i| {
-            let changes = i.shared.doc.save_after(&since);
-            let secret = iroh_id(&i.keys.keyring.device_secret);
-            Ok((secret, changes))
-        })?;
-        crate::bundle::seal_for_partner(
-            &couple_key,
-            &me_endpoint,
-            &zeroize::Zeroizing::new(changes),
-        )
-    }
-
-    /// Writes [`Device::export_bundle`] to `path`, readable by its owner only.
-    pub fn export_bundle_to(
-        &self,
-        path: &std::path::Path,
-        replace: kintsugi_store::Replace,
-    ) -> Result<()> {
-        Ok(kintsugi_store::write_private_file(
-            path,
-            &self.export_bundle()?,
-            replace,
-        )?)
-    }
-
-    /// Merges a bundle from the partner. Importing the same bundle twice, or an
-    /// older one after a newer, changes nothing.
-    pub fn import_bundle(&self, bytes: &[u8]) -> Result<bool> {
-        let (partner, couple_key) = self.pairing()?.ok_or_else(|| {
-            DeviceError::Invalid("not paired: only your partner's bundles can be imported".into())
-        })?;
-        let changes = crate::bundle::open_from_partner(&couple_key, partner.as_bytes(), bytes)?;
-        let (_, changed) = self.with(|i| i.shared.write(|d| d.load_incremental(&changes)))?;
-        if changed {
-            self.emit(DocKind::Shared, false);
-        }
-        Ok(changed)
-    }
-}
-
-pub(crate) fn iroh_id(secret: &kintsugi_store::Secret32) -> [u8; 32] {
-    *kintsugi_net::SecretKey::from_bytes(secret.expose())
-        .public()
-        .as_bytes()
-}
-
-fn parse_bind(s: &str, port: u16) -> Result<SocketAddr> {
-    if let Ok(addr) = s.parse::<SocketAddr>() {
-        return Ok(addr);
-    }
-    s.parse::<IpAddr>()
-        .map(|ip| SocketAddr::new(ip, port))
-        .map_err(|_| {
-            DeviceError::Invalid(format!(
-                "{s:?} is not an address to listen on (IP or IP:PORT)"
-            ))
-        })
 }
 
 /// A running network presence for a device.
@@ -308,9 +144,7 @@ impl Network {
     /// commits to. Show `offer.to_text()`; hand the offer to [`Network::host`].
     pub fn create_invite(&self, ttl: Duration) -> Result<Offer> {
         if self.device.pairing()?.is_some() {
-            return Err(DeviceError::Invalid(
-                "this device is already paired; run `kintsugi unpair` first to pair again".into(),
-            ));
+            return Err(DeviceError::AlreadyPaired);
         }
         let expires = (now_ms() / 1000) as u64 + ttl.as_secs();
         let mut addr = self.node.addr();
@@ -341,9 +175,7 @@ impl Network {
     /// Joins the partner who shows `invite`.
     pub async fn join(&self, invite: &Invite) -> Result<PendingPairing> {
         if self.device.pairing()?.is_some() {
-            return Err(DeviceError::Invalid(
-                "this device is already paired; run `kintsugi unpair` first to pair again".into(),
-            ));
+            return Err(DeviceError::AlreadyPaired);
         }
         Ok(kintsugi_net::pair::join(&self.node, invite, &self.my_name()?).await?)
     }
@@ -384,9 +216,7 @@ impl Network {
     /// journal, disconnect.
     pub async fn sync_once(&self, timeout: Duration) -> Result<SessionEnd> {
         let (partner, key) = self.device.pairing()?.ok_or_else(|| {
-            DeviceError::Invalid(
-                "not paired: pair with `kintsugi pair invite` or `pair join` first".into(),
-            )
+            DeviceError::NotPaired("pair with `kintsugi pair invite` or `pair join` first")
         })?;
         let replica = self.replica();
         let fut = kintsugi_net::sync::dial(
@@ -447,7 +277,7 @@ impl Network {
                 .map(|r| r.is_ok())
                 .unwrap_or(false)
             }
-            None => return Err(DeviceError::Invalid("this device is not paired".into())),
+            None => return Err(DeviceError::NotPaired("")),
         };
         self.node.set_partner(None);
         self.device.forget_partner(delete_shared)?;
@@ -461,142 +291,5 @@ impl Network {
             let _ = tokio::time::timeout(Duration::from_secs(3), t).await;
         }
         self.node.shutdown().await;
-    }
-}
-
-struct DeviceReplica {
-    device: Device,
-}
-
-impl Replica for DeviceReplica {
-    fn begin(&self) -> std::result::Result<Box<dyn ReplicaSession>, ReplicaError> {
-        let persisted = self
-            .device
-            .partner_state()
-            .map_err(replica_error)?
-            .sync_state;
-        let state = persisted
-            .as_deref()
-            .and_then(|b| sync::State::decode(b).ok())
-            .unwrap_or_default();
-        Ok(Box::new(DeviceSession {
-            device: self.device.clone(),
-            state,
-        }))
-    }
-
-    fn changes(&self) -> watch::Receiver<u64> {
-        self.device.changes.subscribe()
-    }
-
-    fn partner_addrs(&self, addrs: Vec<SocketAddr>) {
-        if !addrs.is_empty() {
-            let _ = self.device.update_partner_state(|p| p.addrs = addrs);
-        }
-    }
-
-    fn known_partner_addrs(&self) -> Vec<SocketAddr> {
-        self.device
-            .partner_state()
-            .map(|s| s.addrs)
-            .unwrap_or_default()
-    }
-
-    fn partner_unpaired(&self) {
-        tracing::info!("the partner ended the pairing");
-        let _ = self.device.forget_partner(false);
-    }
-
-    fn link(&self, event: LinkEvent) {
-        let ev = match event {
-            LinkEvent::Online => Event::PartnerOnline,
-            LinkEvent::Offline => Event::PartnerOffline,
-            LinkEvent::Received(bytes) => Event::SyncProgress { bytes },
-            LinkEvent::InSync => {
-                let _ = self
-                    .device
-                    .update_partner_state(|p| p.last_sync = Some(now_ms()));
-                Event::InSync
-            }
-        };
-        let _ = self.device.events.send(ev);
-    }
-}
-
-/// Sorts a device error into what the sync session needs to know: whether the
-/// partner's message was at fault, or this device's storage.
-fn replica_error(e: DeviceError) -> ReplicaError {
-    match e {
-        DeviceError::Sync(why) => ReplicaError::Refused(why),
-        DeviceError::Store(e) => ReplicaError::Storage(e.to_string()),
-        other => ReplicaError::Other(other.to_string()),
-    }
-}
-
-struct DeviceSession {
-    device: Device,
-    state: sync::State,
-}
-
-impl ReplicaSession for DeviceSession {
-    fn generate(&mut self) -> std::result::Result<Option<Vec<u8>>, ReplicaError> {
-        let state = &mut self.state;
-        self.device
-            .with(|i| {
-                // Automerge 0.12 can panic on what a hostile partner put into the sync
-                // state (a Bloom filter with no bits divides by zero). Generating only
-                // reads the document, so a caught panic leaves it as it was; the
-                // session ends instead of the app.
-                let doc = i.shared.doc.doc_mut();
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    doc.sync().generate_sync_message(state).map(|m| m.encode())
-                }))
-                .map_err(|_| {
-                    DeviceError::Sync(
-                        "the partner sent a sync message that cannot be answered".into(),
-                    )
-                })
-            })
-            .map_err(replica_error)
-    }
-
-    fn receive(&mut self, payload: &[u8]) -> std::result::Result<(), ReplicaError> {
-        if let Ok(tap) = self.device.tap.lock()
-            && let Some(tap) = tap.as_ref()
-        {
-            tap(payload);
-        }
-        let msg = sync::Message::decode(payload)
-            .map_err(|_| ReplicaError::Refused("it does not decode".into()))?;
-        let state = &mut self.state;
-        let (_, changed) = self
-            .device
-            .with(|i| {
-                i.shared.write(|d| {
-                    d.doc_mut()
-                        .sync()
-                        .receive_sync_message(state, msg)
-                        .map_err(|e| DeviceError::Sync(e.to_string()))
-                })
-            })
-            .map_err(replica_error)?;
-        if changed {
-            self.device.emit(DocKind::Shared, false);
-        }
-        Ok(())
-    }
-
-    fn in_sync(&mut self) -> bool {
-        let their = self.state.their_heads.clone();
-        self.device
-            .with(|i| Ok(their.as_deref() == Some(i.shared.doc.heads().as_slice())))
-            .unwrap_or(false)
-    }
-
-    fn end(&mut self) {
-        let encoded = self.state.encode();
-        let _ = self
-            .device
-            .update_partner_state(|p| p.sync_state = Some(encoded));
     }
 }

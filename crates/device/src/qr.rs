@@ -4,13 +4,17 @@
 use image::{ImageFormat, Luma};
 use qrcode::{EcLevel, QrCode};
 
-use crate::{DeviceError, Result};
+use crate::{DeviceError, Field, Result};
 
 fn code(text: &str) -> Result<QrCode> {
     // Medium error correction: survives a slightly blurry phone photo, and an invite
     // still fits a small code.
-    QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
-        .map_err(|e| DeviceError::Invalid(format!("could not make a QR code: {e}")))
+    QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).map_err(|e| {
+        DeviceError::Encode {
+            what: "a QR code",
+            reason: e.to_string(),
+        }
+    })
 }
 
 /// Half-block characters, two modules per character cell, with a quiet zone:
@@ -46,7 +50,10 @@ pub fn png(text: &str) -> Result<Vec<u8>> {
         .build();
     let mut out = std::io::Cursor::new(Vec::new());
     img.write_to(&mut out, ImageFormat::Png)
-        .map_err(|e| DeviceError::Invalid(format!("could not encode the PNG: {e}")))?;
+        .map_err(|e| DeviceError::Encode {
+            what: "the PNG image",
+            reason: e.to_string(),
+        })?;
     Ok(out.into_inner())
 }
 
@@ -68,7 +75,10 @@ pub fn write_png(
 pub fn decode_image(bytes: &[u8]) -> Result<String> {
     let img = image::load_from_memory(bytes)
         .map_err(|_| {
-            DeviceError::Invalid("the file is not a PNG or JPEG image Kintsugi can read".into())
+            DeviceError::bad_input(
+                Field::Image,
+                "the file is not a PNG or JPEG image Kintsugi can read",
+            )
         })?
         .to_luma8();
     decode_gray(&img)
@@ -83,8 +93,9 @@ pub fn decode_gray(img: &image::GrayImage) -> Result<String> {
     });
     let grids = prepared.detect_grids();
     if grids.is_empty() {
-        return Err(DeviceError::Invalid(
-            "no QR code was found in the image".into(),
+        return Err(DeviceError::bad_input(
+            Field::Image,
+            "no QR code was found in the image",
         ));
     }
     let mut last_err = None;
@@ -94,10 +105,13 @@ pub fn decode_gray(img: &image::GrayImage) -> Result<String> {
             Err(e) => last_err = Some(e),
         }
     }
-    Err(DeviceError::Invalid(format!(
-        "a QR code was found but could not be read ({})",
-        last_err.map(|e| e.to_string()).unwrap_or_default()
-    )))
+    Err(DeviceError::bad_input(
+        Field::Image,
+        format!(
+            "a QR code was found but could not be read ({})",
+            last_err.map(|e| e.to_string()).unwrap_or_default()
+        ),
+    ))
 }
 
 #[cfg(test)]

@@ -8,7 +8,23 @@ use kintsugi_net::{NetworkMode, RelayUrl};
 use serde::{Deserialize, Serialize};
 
 use crate::state_file::StateFile;
-use crate::{Device, DeviceError, Result};
+use crate::{Device, DeviceError, Field, Result};
+
+/// The network mode as the name earlier versions stored; an unknown name (written
+/// by a newer version) is an error rather than a silent fallback to another mode.
+mod mode_by_name {
+    use kintsugi_net::NetworkMode;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(mode: &NetworkMode, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(mode.as_str())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NetworkMode, D::Error> {
+        let name = String::deserialize(d)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
 
 pub(crate) const SETTINGS: StateFile = StateFile {
     name: "settings.sealed",
@@ -23,7 +39,9 @@ pub const AUTO_LOCK_MINUTES: std::ops::RangeInclusive<u32> = 1..=120;
 /// last saw it. Fields added later carry `serde(default)`, so older files still open.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Settings {
-    pub mode: String,
+    /// Stored by name ("local", "anywhere", "direct"), as earlier versions did.
+    #[serde(with = "mode_by_name")]
+    pub mode: NetworkMode,
     pub port: u16,
     pub relay: Option<String>,
     /// Minutes without use before the app locks; `None` keeps the app's default.
@@ -34,7 +52,7 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
-            mode: NetworkMode::Local.as_str().into(),
+            mode: NetworkMode::Local,
             port: 0,
             relay: None,
             auto_lock_minutes: None,
@@ -44,21 +62,22 @@ impl Default for Settings {
 
 impl Settings {
     fn check(&self) -> Result<()> {
-        self.mode
-            .parse::<NetworkMode>()
-            .map_err(DeviceError::Invalid)?;
         if let Some(r) = &self.relay {
-            r.parse::<RelayUrl>()
-                .map_err(|_| DeviceError::Invalid(format!("{r:?} is not a relay URL")))?;
+            r.parse::<RelayUrl>().map_err(|_| {
+                DeviceError::bad_input(Field::Relay, format!("{r:?} is not a relay URL"))
+            })?;
         }
         if let Some(m) = self.auto_lock_minutes
             && !AUTO_LOCK_MINUTES.contains(&m)
         {
-            return Err(DeviceError::Invalid(format!(
-                "auto-lock must be between {} and {} minutes",
-                AUTO_LOCK_MINUTES.start(),
-                AUTO_LOCK_MINUTES.end()
-            )));
+            return Err(DeviceError::bad_input(
+                Field::AutoLock,
+                format!(
+                    "auto-lock must be between {} and {} minutes",
+                    AUTO_LOCK_MINUTES.start(),
+                    AUTO_LOCK_MINUTES.end()
+                ),
+            ));
         }
         Ok(())
     }
@@ -106,8 +125,14 @@ mod tests {
     fn files_from_before_auto_lock_still_open() {
         let old = br#"{"mode":"direct","port":4242,"relay":null}"#;
         let s: Settings = serde_json::from_slice(old).unwrap();
-        assert_eq!(s.mode, "direct");
+        assert_eq!(s.mode, NetworkMode::Direct);
         assert_eq!(s.auto_lock_minutes, None);
+    }
+
+    #[test]
+    fn an_unknown_mode_name_does_not_open_as_another_mode() {
+        let newer = br#"{"mode":"everywhere","port":4242,"relay":null}"#;
+        assert!(serde_json::from_slice::<Settings>(newer).is_err());
     }
 
     #[test]
@@ -124,10 +149,6 @@ mod tests {
             },
             Settings {
                 auto_lock_minutes: Some(121),
-                ..Settings::default()
-            },
-            Settings {
-                mode: "everywhere".into(),
                 ..Settings::default()
             },
             Settings {

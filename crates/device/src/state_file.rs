@@ -7,7 +7,8 @@ use kintsugi_store::{read_sealed, write_sealed};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::{Device, DeviceError, Inner, Result};
+use crate::documents::Inner;
+use crate::{Device, DeviceError, Result};
 
 pub(crate) struct StateFile {
     pub name: &'static str,
@@ -27,16 +28,20 @@ impl StateFile {
             Some(bytes) => match serde_json::from_slice(&bytes) {
                 Ok(value) => Ok(value),
                 Err(_) if self.fresh_if_unreadable => Ok(T::default()),
-                Err(_) => Err(DeviceError::Invalid(format!(
-                    "{} is damaged",
-                    path.display()
-                ))),
+                Err(_) => Err(DeviceError::Damaged {
+                    file: path,
+                    reason: "it opened, but its content is not settings this version can read"
+                        .into(),
+                }),
             },
         }
     }
 
     pub(crate) fn write<T: Serialize>(&self, i: &Inner, value: &T) -> Result<()> {
-        let bytes = serde_json::to_vec(value).map_err(|e| DeviceError::Invalid(e.to_string()))?;
+        let bytes = serde_json::to_vec(value).map_err(|e| DeviceError::Encode {
+            what: self.name,
+            reason: e.to_string(),
+        })?;
         Ok(write_sealed(
             &i.dir.join(self.name),
             &i.keys.keyring.profile_key,

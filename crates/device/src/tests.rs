@@ -1,12 +1,12 @@
 use super::*;
+use kintsugi_store::Unlocked;
+use std::path::Path;
 
 /// Strong enough for the passphrase floor.
 const PASS: &[u8] = b"correct horse battery staple";
 
 fn opts() -> Options {
-    Options {
-        kdf: KdfParams::INSECURE_FAST,
-    }
+    Options::INSECURE_FAST_FOR_TESTS
 }
 
 #[test]
@@ -159,7 +159,7 @@ fn a_partner_state_this_version_cannot_read_starts_afresh_but_settings_do_not() 
     let dir = tempfile::tempdir().unwrap();
     let d = Device::create(&dir.path().join("p"), "Alex", PASS, opts()).unwrap();
     d.with(|i| {
-        network::PARTNER.write(i, &"not a partner state")?;
+        partner::PARTNER.write(i, &"not a partner state")?;
         settings::SETTINGS.write(i, &"not settings")
     })
     .unwrap();
@@ -175,7 +175,13 @@ fn create_refuses_a_weak_passphrase_and_stores_nothing() {
     for (pass, name) in [("1234", "Alex"), ("alex1990", "Alex"), ("", "Alex")] {
         let err = Device::create(&path, name, pass.as_bytes(), opts()).unwrap_err();
         match (&err, pass) {
-            (DeviceError::Invalid(m), "") => assert!(m.contains("empty"), "{m}"),
+            (
+                DeviceError::BadInput {
+                    field: Field::Passphrase,
+                    reason,
+                },
+                "",
+            ) => assert!(reason.contains("empty"), "{reason}"),
             (DeviceError::WeakPassphrase(s), _) => {
                 assert!(!s.acceptable && s.score < MIN_PASSPHRASE_SCORE);
                 let line = err.to_string();

@@ -1,6 +1,8 @@
 //! The entry types queries return.
 //!
-//! Plain data: front ends print them (the CLI as JSON) and never see Automerge.
+//! Plain data: front ends show them and never see Automerge. Their `Serialize` is
+//! for tests that compare what two devices hold; what people and scripts receive as
+//! JSON is `kintsugi_device::json::v1`, a contract of its own.
 //! Times are Unix milliseconds as passed in by the caller.
 
 use std::fmt;

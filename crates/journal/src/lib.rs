@@ -51,7 +51,7 @@ pub use entries::{
 pub use error::{JournalError, Result};
 pub use ids::{EntryKind, PartnerId};
 pub use shared::SharedJournal;
-pub use validate::{iso_week_of, parse_date, parse_week};
+pub use validate::{format_date, iso_week_of, parse_date, parse_week};
 
 #[cfg(test)]
 mod tests;

@@ -106,6 +106,6 @@ pub fn parse_date(s: &str) -> Result<NaiveDate> {
 }
 
 /// The stored form of a date; the inverse of [`parse_date`].
-pub(crate) fn format_date(date: NaiveDate) -> String {
+pub fn format_date(date: NaiveDate) -> String {
     date.format("%Y-%m-%d").to_string()
 }

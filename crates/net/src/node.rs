@@ -33,18 +33,26 @@ pub enum NetworkMode {
 impl std::str::FromStr for NetworkMode {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "local" => Ok(Self::Local),
-            "anywhere" => Ok(Self::Anywhere),
-            "direct" => Ok(Self::Direct),
-            other => Err(format!(
-                "unknown network mode {other:?}: expected local, anywhere or direct"
-            )),
-        }
+        Self::ALL
+            .into_iter()
+            .find(|m| m.as_str() == s)
+            .ok_or_else(|| {
+                format!("unknown network mode {s:?}: expected local, anywhere or direct")
+            })
+    }
+}
+
+impl std::fmt::Display for NetworkMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
 impl NetworkMode {
+    /// Every mode, in the order a person is offered them.
+    pub const ALL: [NetworkMode; 3] = [Self::Local, Self::Anywhere, Self::Direct];
+
+    /// The name on the command line and in the settings file.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Local => "local",

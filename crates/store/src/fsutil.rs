@@ -52,6 +52,22 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     result
 }
 
+/// Takes an exclusive lock on an empty side file, creating it if needed; the lock is
+/// released when the returned file is dropped. Locks live on side files, never on the
+/// files they guard, because those are replaced by renames.
+pub(crate) fn lock_file(path: &Path) -> Result<File, StoreError> {
+    let mut opts = OpenOptions::new();
+    opts.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let f = opts
+        .open(path)
+        .map_err(StoreError::io(format!("opening {}", path.display())))?;
+    f.lock()
+        .map_err(StoreError::io(format!("locking {}", path.display())))?;
+    Ok(f)
+}
+
 /// Whether [`write_private_file`] may replace a file that is already there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Replace {

@@ -1,26 +1,38 @@
 //! The keyring: the only file sealed under the passphrase. Everything else in a
 //! profile is sealed under the random profile key it holds, so changing the
 //! passphrase rewrites this one small file and nothing else.
+//!
+//! Every write gives it a higher generation (in its header), which the profile's
+//! manifest records: an older keyring put back (one that still holds a couple key
+//! after unpairing, or opens with a passphrase since changed) is reported at unlock.
 
-use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 
 use kintsugi_crypto::{
-    KdfParams, Secret32, derive_passphrase_key, open, random_array, seal, sha256,
+    KdfParams, NONCE_LEN, Secret32, derive_passphrase_key, open, random_array, seal_with_nonce,
+    sha256,
 };
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::{StoreError, atomic_write};
+use crate::fsutil::lock_file;
+use crate::manifest::{self, KeyringMark, Manifest};
+use crate::{Rollback, RollbackFound, StoreError, atomic_write};
 
 pub const KEYRING_FILE: &str = "keyring";
 /// Held (an exclusive lock, no content) while the keyring is rewritten, so that an
 /// unlock re-sealing a weak keyring cannot undo another process's change to it.
 pub const KEYRING_LOCK_FILE: &str = "keyring.lock";
 const MAGIC: &[u8; 8] = b"KTSGKRNG";
-const VERSION: u16 = 1;
-const HEADER_LEN: usize = 8 + 2 + 12 + 16;
+/// Version 2 added the generation to the header. Version 1 files are still read (as
+/// generation 0) and are rewritten as version 2 at their first unlock.
+const VERSION: u16 = 2;
+const V1_HEADER_LEN: usize = 8 + 2 + 12 + 16;
+const V2_HEADER_LEN: usize = V1_HEADER_LEN + 8;
 const PLAIN_VERSION: u8 = 1;
 const PLAIN_LEN: usize = 1 + 32 + 32 + 16 + 1 + 32 + 32;
+/// How often an unlock reads the keyring again when it seemed behind the manifest,
+/// because another process rewrote both between our two reads.
+const UNLOCK_TRIES: usize = 3;
 
 /// The pairing half of the keyring: present only after both people confirmed the
 /// authentication string.
@@ -109,6 +121,9 @@ pub struct Unlocked {
     pass_key: Secret32,
     params: KdfParams,
     salt: [u8; 16],
+    /// The file's generation as this handle last read or wrote it (0 for a version 1
+    /// file).
+    generation: u64,
     /// The trailing SHA-256 of the file as this handle last read or wrote it: tells
     /// [`Unlocked::reseal`] whether another process has rewritten it since.
     sum: [u8; 32],
@@ -118,6 +133,7 @@ impl std::fmt::Debug for Unlocked {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Unlocked")
             .field("path", &self.path)
+            .field("generation", &self.generation)
             .finish_non_exhaustive()
     }
 }
@@ -125,6 +141,11 @@ impl std::fmt::Debug for Unlocked {
 impl Unlocked {
     /// Seals a new keyring into `dir`. Refuses to overwrite an existing one: losing a
     /// keyring loses every entry of the profile.
+    ///
+    /// The profile's manifest is written first, recording this keyring and the logs
+    /// already in `dir` (a profile's logs are created before its keyring): a crash in
+    /// between leaves no keyring, so no profile, rather than a keyring without the
+    /// manifest it requires.
     pub fn create(
         dir: &Path,
         keyring: Keyring,
@@ -143,13 +164,58 @@ impl Unlocked {
             pass_key,
             params,
             salt,
+            generation: 0,
             sum: [0; 32],
         };
-        this.save()?;
+        let _lock = this.lock()?;
+        let bytes = this.file_bytes(1)?;
+        let key = this.keyring.profile_key.clone();
+        {
+            let _manifest = manifest::lock(dir)?;
+            let recorded = Manifest {
+                keyring: mark_of(1, &bytes),
+                logs: manifest::logs_from_files(dir, &key),
+            };
+            manifest::write(dir, &key, &recorded)?;
+        }
+        this.install_bytes(1, &bytes)?;
         Ok(this)
     }
 
+    /// Opens the keyring with the passphrase and checks it against the profile's
+    /// manifest: an older keyring, or a missing manifest where this keyring says there
+    /// was one, is [`StoreError::RolledBack`].
+    ///
+    /// Unlocking may write, and a failure to do so is only logged (the next unlock
+    /// tries again): a profile made before manifests existed gets one (from its files
+    /// as they are, so this first unlock cannot tell whether they were rolled back
+    /// before), a version 1 keyring is rewritten as version 2, and a manifest left
+    /// behind the keyring by a crash catches up.
     pub fn unlock(dir: &Path, passphrase: &[u8]) -> Result<Self, StoreError> {
+        let mut tries = 0;
+        loop {
+            let mut this = Self::open_unchecked(dir, passphrase)?;
+            match this.check(dir) {
+                Ok(recorded) => {
+                    this.settle(dir, recorded);
+                    return Ok(this);
+                }
+                // Another process may have written the keyring and then the manifest
+                // between our two reads; if the keyring changed, read it again.
+                Err(StoreError::RolledBack(rb)) => {
+                    tries += 1;
+                    let changed = read_mark(&this.path).is_ok_and(|m| m.sum != this.sum);
+                    if !changed || tries >= UNLOCK_TRIES {
+                        return Err(StoreError::RolledBack(rb));
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Opens the keyring without looking at the manifest: for accepting a rollback.
+    pub(crate) fn open_unchecked(dir: &Path, passphrase: &[u8]) -> Result<Self, StoreError> {
         let path = dir.join(KEYRING_FILE);
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
@@ -158,18 +224,71 @@ impl Unlocked {
             }
             Err(e) => return Err(StoreError::io(format!("reading {}", path.display()))(e)),
         };
-        let (params, salt, sealed, header) = parse_file(&bytes, &path)?;
-        let pass_key = derive_passphrase_key(passphrase, &salt, params)?;
-        let plain = open(&pass_key, header, sealed).map_err(|_| StoreError::WrongPassphrase)?;
+        let parsed = parse_file(&bytes, &path)?;
+        let pass_key = derive_passphrase_key(passphrase, &parsed.salt, parsed.params)?;
+        let plain = open(&pass_key, parsed.header, parsed.sealed)
+            .map_err(|_| StoreError::WrongPassphrase)?;
         let keyring = Keyring::decode(&plain, &path)?;
         Ok(Self {
-            path,
             keyring,
             pass_key,
-            params,
-            salt,
+            params: parsed.params,
+            salt: parsed.salt,
+            generation: parsed.generation,
             sum: trailing_sum(&bytes),
+            path,
         })
+    }
+
+    /// The manifest, if there is one, after checking this keyring against it.
+    fn check(&self, dir: &Path) -> Result<Option<Manifest>, StoreError> {
+        match manifest::read(dir, &self.keyring.profile_key)? {
+            None if self.generation > 0 => Err(StoreError::RolledBack(Rollback {
+                path: manifest::path(dir),
+                found: RollbackFound::Missing,
+            })),
+            None => Ok(None),
+            Some(m) => match self.mark().behind(&m.keyring) {
+                Some(found) => Err(StoreError::RolledBack(Rollback {
+                    path: self.path.clone(),
+                    found,
+                })),
+                None => Ok(Some(m)),
+            },
+        }
+    }
+
+    /// The writes an unlock makes: see [`Unlocked::unlock`].
+    fn settle(&mut self, dir: &Path, recorded: Option<Manifest>) {
+        let result = match recorded {
+            // A version 1 keyring, with or without a manifest: rewriting it as version 2
+            // makes one first (see `commit`) and records the new keyring in it.
+            _ if self.generation == 0 => self.rewrite_if_unchanged().map(drop),
+            Some(m) if m.keyring.generation < self.generation => self.catch_up(dir),
+            _ => Ok(()),
+        };
+        if let Err(e) = result {
+            tracing::warn!(
+                error = %e,
+                "could not bring the profile's manifest up to date; the next unlock tries again"
+            );
+        }
+    }
+
+    /// Records this keyring in a manifest a crash left behind it, if the file on disk
+    /// is still the one this handle read.
+    fn catch_up(&self, dir: &Path) -> Result<(), StoreError> {
+        let _lock = self.lock()?;
+        if read_mark(&self.path)? != self.mark() {
+            return Ok(());
+        }
+        let mark = self.mark();
+        manifest::update(dir, &self.keyring.profile_key, |m| {
+            if m.keyring.generation < mark.generation {
+                m.keyring = mark;
+            }
+        })
+        .map(drop)
     }
 
     /// Re-derives the passphrase key with a fresh salt and re-seals only the keyring;
@@ -211,6 +330,17 @@ impl Unlocked {
         Ok(true)
     }
 
+    /// Seals the same contents again under a new nonce (and a new generation), if the
+    /// file on disk is still the one this handle read.
+    fn rewrite_if_unchanged(&mut self) -> Result<bool, StoreError> {
+        let _lock = self.lock()?;
+        if read_mark(&self.path)? != self.mark() {
+            return Ok(false);
+        }
+        self.commit()?;
+        Ok(true)
+    }
+
     /// Seals under a new passphrase key; on failure this handle keeps the old one,
     /// which still matches the file on disk.
     fn install(
@@ -226,7 +356,7 @@ impl Unlocked {
         );
         self.params = params;
         self.salt = salt;
-        if let Err(e) = self.write() {
+        if let Err(e) = self.commit() {
             (self.pass_key, self.params, self.salt) = old;
             return Err(e);
         }
@@ -236,7 +366,8 @@ impl Unlocked {
     /// Replaces the pairing (or removes it) and re-seals.
     pub fn set_pairing(&mut self, pairing: Option<Pairing>) -> Result<(), StoreError> {
         let old = std::mem::replace(&mut self.keyring.pairing, pairing);
-        if let Err(e) = self.save() {
+        let saved = self.lock().and_then(|_lock| self.commit());
+        if let Err(e) = saved {
             self.keyring.pairing = old;
             return Err(e);
         }
@@ -249,45 +380,152 @@ impl Unlocked {
         self.params
     }
 
+    /// The keyring's generation as this handle last read or wrote it: 0 for a file
+    /// of format version 1, then one more with every write.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    pub(crate) fn mark(&self) -> KeyringMark {
+        KeyringMark {
+            generation: self.generation,
+            sum: self.sum,
+        }
+    }
+
+    fn dir(&self) -> PathBuf {
+        match self.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+
     /// Takes the keyring's writer lock; it is released when the file is dropped.
-    fn lock(&self) -> Result<File, StoreError> {
-        let dir = self.path.parent().unwrap_or(Path::new("."));
-        let path = dir.join(KEYRING_LOCK_FILE);
-        let mut opts = OpenOptions::new();
-        opts.read(true).write(true).create(true).truncate(false);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        let f = opts
-            .open(&path)
-            .map_err(StoreError::io(format!("opening {}", path.display())))?;
-        f.lock()
-            .map_err(StoreError::io(format!("locking {}", path.display())))?;
-        Ok(f)
+    fn lock(&self) -> Result<std::fs::File, StoreError> {
+        lock_file(&self.dir().join(KEYRING_LOCK_FILE))
     }
 
-    fn save(&mut self) -> Result<(), StoreError> {
-        let _lock = self.lock()?;
-        self.write()
-    }
-
-    /// Writes the keyring; the caller holds the lock.
-    fn write(&mut self) -> Result<(), StoreError> {
-        let mut out = Vec::with_capacity(HEADER_LEN + PLAIN_LEN + 80);
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&VERSION.to_le_bytes());
-        out.extend_from_slice(&self.params.m_cost.to_le_bytes());
-        out.extend_from_slice(&self.params.t_cost.to_le_bytes());
-        out.extend_from_slice(&self.params.p_cost.to_le_bytes());
-        out.extend_from_slice(&self.salt);
-        let plain = self.keyring.encode();
-        let sealed = seal(&self.pass_key, &out[..HEADER_LEN], &plain)?;
-        out.extend_from_slice(&sealed);
-        let sum = sha256(&[&out]);
-        out.extend_from_slice(&sum);
-        atomic_write(&self.path, &out)?;
-        self.sum = sum;
+    /// Writes the keyring at the next generation and records it in the manifest; the
+    /// caller holds the keyring's lock.
+    ///
+    /// The next generation is one more than both this handle's and the manifest's, so
+    /// a handle that has not seen another process's keyring write still moves past it.
+    /// A profile without a manifest gets one first, recording its files and the
+    /// keyring as they are, if that keyring is of format version 1 (a profile from
+    /// before manifests): then a crash after the keyring write leaves a manifest
+    /// behind the keyring, which is allowed, never a version 2 keyring without one. A
+    /// version 2 keyring without a manifest is a rollback (of the manifest), and
+    /// nothing is written.
+    fn commit(&mut self) -> Result<(), StoreError> {
+        let dir = self.dir();
+        let key = self.keyring.profile_key.clone();
+        let recorded = match manifest::read(&dir, &key)? {
+            Some(m) => m.keyring.generation,
+            None => {
+                let _manifest = manifest::lock(&dir)?;
+                if manifest::read(&dir, &key)?.is_none() {
+                    let on_disk = read_mark(&self.path)?;
+                    if on_disk.generation > 0 {
+                        return Err(StoreError::RolledBack(Rollback {
+                            path: manifest::path(&dir),
+                            found: RollbackFound::Missing,
+                        }));
+                    }
+                    let first = Manifest {
+                        keyring: on_disk,
+                        logs: manifest::logs_from_files(&dir, &key),
+                    };
+                    manifest::write(&dir, &key, &first)?;
+                }
+                0
+            }
+        };
+        let generation = self.generation.max(recorded) + 1;
+        let bytes = self.file_bytes(generation)?;
+        self.install_bytes(generation, &bytes)?;
+        let mark = self.mark();
+        // The keyring is on disk; a manifest that fails to follow only lags behind it.
+        if let Err(e) = manifest::update(&dir, &key, |m| m.keyring = mark) {
+            tracing::warn!(
+                error = %e,
+                "could not record the keyring in the profile's manifest; the next unlock tries again"
+            );
+        }
         Ok(())
     }
+
+    /// Rewrites the keyring at `generation` without looking at the manifest; the
+    /// caller holds every lock (accepting a rollback).
+    pub(crate) fn write_at(&mut self, generation: u64) -> Result<KeyringMark, StoreError> {
+        let bytes = self.file_bytes(generation)?;
+        self.install_bytes(generation, &bytes)?;
+        Ok(self.mark())
+    }
+
+    fn file_bytes(&self, generation: u64) -> Result<Vec<u8>, StoreError> {
+        encode_file(
+            &self.keyring,
+            &self.pass_key,
+            self.params,
+            &self.salt,
+            VERSION,
+            generation,
+            &random_array()?,
+        )
+    }
+
+    fn install_bytes(&mut self, generation: u64, bytes: &[u8]) -> Result<(), StoreError> {
+        atomic_write(&self.path, bytes)?;
+        self.generation = generation;
+        self.sum = trailing_sum(bytes);
+        Ok(())
+    }
+}
+
+/// A whole keyring file of format `version` (1 or 2; version 1 has no generation).
+/// The nonce is a parameter only so that the published test vectors can be
+/// reproduced; every real write passes a fresh random one.
+pub(crate) fn encode_file(
+    keyring: &Keyring,
+    pass_key: &Secret32,
+    params: KdfParams,
+    salt: &[u8; 16],
+    version: u16,
+    generation: u64,
+    nonce: &[u8; NONCE_LEN],
+) -> Result<Vec<u8>, StoreError> {
+    let mut out = Vec::with_capacity(V2_HEADER_LEN + PLAIN_LEN + 80);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&version.to_le_bytes());
+    out.extend_from_slice(&params.m_cost.to_le_bytes());
+    out.extend_from_slice(&params.t_cost.to_le_bytes());
+    out.extend_from_slice(&params.p_cost.to_le_bytes());
+    out.extend_from_slice(salt);
+    if version >= 2 {
+        out.extend_from_slice(&generation.to_le_bytes());
+    }
+    let plain = keyring.encode();
+    let sealed = seal_with_nonce(pass_key, nonce, &out, &plain)?;
+    out.extend_from_slice(&sealed);
+    let sum = sha256(&[&out]);
+    out.extend_from_slice(&sum);
+    Ok(out)
+}
+
+fn mark_of(generation: u64, bytes: &[u8]) -> KeyringMark {
+    KeyringMark {
+        generation,
+        sum: trailing_sum(bytes),
+    }
+}
+
+/// The generation and checksum of the keyring on disk, read without the passphrase
+/// (both are outside the sealed part; the generation is authenticated at unlock).
+pub(crate) fn read_mark(path: &Path) -> Result<KeyringMark, StoreError> {
+    let bytes =
+        std::fs::read(path).map_err(StoreError::io(format!("reading {}", path.display())))?;
+    let parsed = parse_file(&bytes, path)?;
+    Ok(mark_of(parsed.generation, &bytes))
 }
 
 /// The last 32 bytes of a keyring file (its SHA-256), or zeros for a file too short
@@ -300,7 +538,14 @@ fn trailing_sum(bytes: &[u8]) -> [u8; 32] {
     sum
 }
 
-type Parsed<'a> = (KdfParams, [u8; 16], &'a [u8], &'a [u8]);
+struct Parsed<'a> {
+    params: KdfParams,
+    salt: [u8; 16],
+    generation: u64,
+    /// The header: the sealed part's associated data.
+    header: &'a [u8],
+    sealed: &'a [u8],
+}
 
 /// Splits a keyring file. The trailing SHA-256 is not a security measure (an attacker
 /// can recompute it); it lets us tell a damaged file from a wrong passphrase.
@@ -312,7 +557,7 @@ fn parse_file<'a>(bytes: &'a [u8], path: &Path) -> Result<Parsed<'a>, StoreError
             what: "keyring",
         });
     }
-    if bytes.len() < HEADER_LEN + 32 + kintsugi_crypto::SEAL_OVERHEAD {
+    if bytes.len() < V1_HEADER_LEN + 32 + kintsugi_crypto::SEAL_OVERHEAD {
         return Err(damaged());
     }
     let (body, sum) = bytes.split_at(bytes.len() - 32);
@@ -320,11 +565,18 @@ fn parse_file<'a>(bytes: &'a [u8], path: &Path) -> Result<Parsed<'a>, StoreError
         return Err(damaged());
     }
     let version = u16::from_le_bytes([body[8], body[9]]);
-    if version != VERSION {
-        return Err(StoreError::UnsupportedVersion {
-            path: path.to_path_buf(),
-            found: version,
-        });
+    let header_len = match version {
+        1 => V1_HEADER_LEN,
+        2 => V2_HEADER_LEN,
+        _ => {
+            return Err(StoreError::UnsupportedVersion {
+                path: path.to_path_buf(),
+                found: version,
+            });
+        }
+    };
+    if body.len() < header_len + kintsugi_crypto::SEAL_OVERHEAD {
+        return Err(damaged());
     }
     let u32_at =
         |at: usize| u32::from_le_bytes([body[at], body[at + 1], body[at + 2], body[at + 3]]);
@@ -336,7 +588,20 @@ fn parse_file<'a>(bytes: &'a [u8], path: &Path) -> Result<Parsed<'a>, StoreError
     params.validate().map_err(|_| damaged())?;
     let mut salt = [0u8; 16];
     salt.copy_from_slice(&body[22..38]);
-    Ok((params, salt, &body[HEADER_LEN..], &body[..HEADER_LEN]))
+    let generation = if version >= 2 {
+        let mut g = [0u8; 8];
+        g.copy_from_slice(&body[38..46]);
+        u64::from_le_bytes(g)
+    } else {
+        0
+    };
+    Ok(Parsed {
+        params,
+        salt,
+        generation,
+        header: &body[..header_len],
+        sealed: &body[header_len..],
+    })
 }
 
 impl Drop for Unlocked {

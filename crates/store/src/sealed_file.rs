@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use kintsugi_crypto::{Secret32, open, seal};
+use kintsugi_crypto::{NONCE_LEN, Secret32, open, random_array, seal_with_nonce};
 use zeroize::Zeroizing;
 
 use crate::{StoreError, atomic_write};
@@ -17,13 +17,28 @@ pub fn write_sealed(
     label: &str,
     plain: &[u8],
 ) -> Result<(), StoreError> {
-    let mut aad = MAGIC.to_vec();
-    aad.extend_from_slice(label.as_bytes());
-    let sealed = seal(key, &aad, plain)?;
+    atomic_write(path, &encode(key, label, plain, &random_array()?)?)
+}
+
+/// The whole file. The nonce is a parameter only so that the published test vectors
+/// can be reproduced; every real write passes a fresh random one.
+pub(crate) fn encode(
+    key: &Secret32,
+    label: &str,
+    plain: &[u8],
+    nonce: &[u8; NONCE_LEN],
+) -> Result<Vec<u8>, StoreError> {
+    let sealed = seal_with_nonce(key, nonce, &aad(label), plain)?;
     let mut out = Vec::with_capacity(8 + sealed.len());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&sealed);
-    atomic_write(path, &out)
+    Ok(out)
+}
+
+fn aad(label: &str) -> Vec<u8> {
+    let mut aad = MAGIC.to_vec();
+    aad.extend_from_slice(label.as_bytes());
+    aad
 }
 
 /// `Ok(None)` when the file does not exist yet.
@@ -43,9 +58,7 @@ pub fn read_sealed(
             what: "sealed state",
         });
     }
-    let mut aad = MAGIC.to_vec();
-    aad.extend_from_slice(label.as_bytes());
-    open(key, &aad, &bytes[8..])
+    open(key, &aad(label), &bytes[8..])
         .map(Some)
         .map_err(|_| StoreError::Corrupt {
             path: path.to_path_buf(),

@@ -73,7 +73,7 @@ impl KintsugiApp {
             started: std::time::Instant::now(),
             worker,
             screen: Screen::Start(start),
-            guide: guide::Guide::load(),
+            guide: guide::load(),
         }
     }
 

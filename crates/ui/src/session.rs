@@ -67,6 +67,14 @@ impl Cache {
         }
     }
 
+    /// How people are named, as the device decides it.
+    pub fn names(&self) -> kintsugi_device::view::Names {
+        match &self.me {
+            Some(me) => kintsugi_device::view::Names::new(me.clone(), self.partners.clone()),
+            None => kintsugi_device::view::Names::default(),
+        }
+    }
+
     pub fn is_me(&self, id: &PartnerId) -> bool {
         self.me.as_ref() == Some(id)
     }
@@ -327,7 +335,7 @@ impl Session {
                 ui.separator();
                 ui.label(egui::RichText::new("The seven stages").weak());
                 for n in 1..=7u8 {
-                    let title = guide.stage(n).map(|s| s.title.as_str()).unwrap_or("");
+                    let title = guide.stage(n).map(|s| s.title).unwrap_or("");
                     if ui
                         .selectable_label(self.page == Page::Stage(n), format!("{n}. {title}"))
                         .clicked()

@@ -15,7 +15,7 @@ fn config(dir: &std::path::Path, network: bool) -> AppConfig {
     c.network = network;
     c.net = NetOverrides {
         mode: Some(NetworkMode::Direct),
-        bind: Some("127.0.0.1:0".into()),
+        bind: Some(kintsugi_device::Bind::Socket(([127, 0, 0, 1], 0).into())),
         relay: None,
     };
     c
@@ -175,9 +175,7 @@ fn the_create_page_refuses_a_weak_passphrase_and_says_why() {
     Device::unlock(
         &dir.path().join("profile"),
         b"ari2024 lantern orbit cactus",
-        Options {
-            kdf: KdfParams::INSECURE_FAST,
-        },
+        Options::INSECURE_FAST_FOR_TESTS,
     )
     .unwrap();
 }
@@ -190,9 +188,7 @@ fn unlock_refuses_a_wrong_passphrase_then_opens_with_the_right_one() {
         &path,
         "Bea",
         b"the right one, with more words",
-        Options {
-            kdf: KdfParams::INSECURE_FAST,
-        },
+        Options::INSECURE_FAST_FOR_TESTS,
     )
     .unwrap();
     d.propose_boundary("Kept from before", None).unwrap();
@@ -226,7 +222,7 @@ fn the_auto_lock_time_is_kept_across_a_restart() {
     create(&mut h, "Ari");
     let d = device(&h);
     assert_eq!(h.state().auto_lock(), Some(Duration::from_secs(600)));
-    d.update_settings(|s| s.mode = "direct".into()).unwrap();
+    d.update_settings(|s| s.mode = NetworkMode::Direct).unwrap();
 
     nav(&mut h, "Settings");
     // Three steps down with the keyboard, each saved as it comes, focus taken once.
@@ -252,7 +248,7 @@ fn the_auto_lock_time_is_kept_across_a_restart() {
             "the slider lost keyboard focus after saving {minutes} minutes"
         );
     }
-    assert_eq!(d.settings().unwrap().mode, "direct");
+    assert_eq!(d.settings().unwrap().mode, NetworkMode::Direct);
     assert_eq!(h.state().auto_lock(), Some(Duration::from_secs(7 * 60)));
 
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::L);
@@ -278,9 +274,7 @@ fn locked_profile(dir: &std::path::Path) {
         &dir.join("profile"),
         "Ari",
         PASS.as_bytes(),
-        Options {
-            kdf: KdfParams::INSECURE_FAST,
-        },
+        Options::INSECURE_FAST_FOR_TESTS,
     )
     .unwrap();
     d.lock();

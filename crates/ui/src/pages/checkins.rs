@@ -38,7 +38,7 @@ fn week_x(week: &str) -> Option<f64> {
 
 impl Checkins {
     pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
-        let week = kintsugi_device::journal::iso_week_of(chrono::Local::now().date_naive());
+        let week = kintsugi_device::view::week_of(chrono::Local::now().date_naive());
         widgets::heading(ui, &format!("Weekly check-in — {week}"));
         widgets::note(ui, "One per week each; saving again this week updates it.");
         ui.group(|ui| {

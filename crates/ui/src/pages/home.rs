@@ -1,7 +1,6 @@
 //! Where the couple stands: the stages, what is due, the partner's status.
 
-use chrono::Datelike;
-use kintsugi_device::PromiseOutcome;
+use kintsugi_device::view;
 
 use super::Ctx;
 use crate::session::Page;
@@ -38,11 +37,7 @@ impl Home {
             );
             ui.end_row();
             for n in 1..=7u8 {
-                let title = ctx
-                    .guide
-                    .stage(n)
-                    .map(|s| s.title.clone())
-                    .unwrap_or_default();
+                let title = ctx.guide.stage(n).map(|s| s.title).unwrap_or_default();
                 if ui.link(format!("{n}. {title}")).clicked() {
                     *ctx.goto = Some(Page::Stage(n));
                 }
@@ -68,55 +63,18 @@ impl Home {
         ui.add_space(10.0);
         ui.label(egui::RichText::new("What is due").strong());
         let today = chrono::Local::now().date_naive();
-        let week = kintsugi_device::journal::iso_week_of(today);
-        let mine_this_week = c
-            .checkins
-            .iter()
-            .any(|x| c.is_me(&x.author) && x.week == week);
-        if !mine_this_week
-            && ui
-                .link(format!("Your check-in for {week} is not written yet."))
-                .clicked()
-        {
-            *ctx.goto = Some(Page::Checkins);
-        }
-        let soon: Vec<_> = c
-            .promises
-            .iter()
-            .filter(|p| p.outcome == PromiseOutcome::Open && (p.due - today).num_days() <= 7)
-            .collect();
-        for p in &soon {
-            let days = (p.due - today).num_days();
-            let when = match days {
-                d if d < 0 => format!("was due {} days ago", -d),
-                0 => "is due today".into(),
-                1 => "is due tomorrow".into(),
-                d => format!("is due in {d} days ({})", p.due.weekday()),
-            };
-            if ui
-                .link(format!(
-                    "{}'s promise \"{}\" {when}",
-                    c.name(&p.author),
-                    p.text
-                ))
-                .clicked()
-            {
-                *ctx.goto = Some(Page::Promises);
+        let names = c.names();
+        let due = view::due(today, &names, &c.checkins, &c.promises, &c.letters);
+        for item in &due {
+            if ui.link(item.describe(&names)).clicked() {
+                *ctx.goto = Some(match item {
+                    view::Due::Checkin { .. } => Page::Checkins,
+                    view::Due::Promise { .. } => Page::Promises,
+                    view::Due::UnreadLetters { .. } => Page::Letters,
+                });
             }
         }
-        let unread = c
-            .letters
-            .iter()
-            .filter(|l| !c.is_me(&l.author) && l.read_at.is_none())
-            .count();
-        if unread > 0
-            && ui
-                .link(format!("{unread} unread letter(s) from your partner"))
-                .clicked()
-        {
-            *ctx.goto = Some(Page::Letters);
-        }
-        if mine_this_week && soon.is_empty() && unread == 0 {
+        if due.is_empty() {
             widgets::note(ui, "Nothing is waiting for you right now.");
         }
 
@@ -147,11 +105,7 @@ impl Home {
         if let Some(e) = &ctx.net.error {
             widgets::error_text(ui, &format!("Network: {e}"));
         }
-        if let Some(ex) = ctx
-            .guide
-            .exercises
-            .get((today.ordinal0() / 7) as usize % ctx.guide.exercises.len().max(1))
-        {
+        if let Some(ex) = ctx.guide.exercise_for(today) {
             ui.add_space(10.0);
             ui.label(egui::RichText::new(format!("This week's exercise: {}", ex.title)).strong());
             ui.label(&ex.description);

@@ -92,23 +92,15 @@ impl Settings {
         }
         if let Some(net) = &mut self.net {
             egui::ComboBox::from_label("Network mode")
-                .selected_text(net.mode.clone())
+                .selected_text(net.mode.as_str())
                 .show_ui(ui, |ui| {
-                    ui.selectable_value(
-                        &mut net.mode,
-                        "local".into(),
-                        "local — this network only, no server",
-                    );
-                    ui.selectable_value(
-                        &mut net.mode,
-                        "anywhere".into(),
-                        "anywhere — through a relay when needed",
-                    );
-                    ui.selectable_value(
-                        &mut net.mode,
-                        "direct".into(),
-                        "direct — remembered addresses only",
-                    );
+                    for mode in kintsugi_device::NetworkMode::ALL {
+                        ui.selectable_value(
+                            &mut net.mode,
+                            mode,
+                            kintsugi_device::view::network_mode_label(mode),
+                        );
+                    }
                 });
             widgets::field(ui, "Relay URL (optional)", &mut self.relay);
             widgets::note(
@@ -116,7 +108,7 @@ impl Settings {
                 "A relay only forwards encrypted packets. Changes apply the next time you unlock.",
             );
             if ui.button("Save network settings").clicked() {
-                let mode = net.mode.clone();
+                let mode = net.mode;
                 let relay = Some(self.relay.trim().to_string()).filter(|r| !r.is_empty());
                 ctx.worker.command(
                     ctx.device,

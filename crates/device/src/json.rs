@@ -1,0 +1,644 @@
+//! The JSON people and scripts receive: the CLI's `--json` output and the JSON export.
+//!
+//! These types are a public contract, so they are written down here, apart from the
+//! domain's entry types: a field renamed inside the journal must not silently change
+//! what a script reads. A snapshot test pins every shape (`snapshots/json_v1.json`). A
+//! change that would break a reader gets a new module (`v2`) and a new
+//! [`v1::EXPORT_VERSION`]; adding a field is allowed within a version.
+
+pub mod v1 {
+    use std::path::PathBuf;
+
+    use serde::Serialize;
+
+    use crate::view::{Due as DueItem, Names};
+
+    /// The `version` field of a JSON export made with these types.
+    pub const EXPORT_VERSION: u32 = 1;
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct Partner {
+        pub id: String,
+        pub name: String,
+        pub updated: i64,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct Boundary {
+        pub id: String,
+        pub author: String,
+        pub text: String,
+        pub category: Option<String>,
+        /// proposed, agreed, revisit or retired.
+        pub status: &'static str,
+        /// `[partner id, Unix ms]` pairs.
+        pub agreements: Vec<(String, i64)>,
+        pub created: i64,
+        pub updated: i64,
+        pub revisit_at: Option<i64>,
+        pub revisit_by: Option<String>,
+        pub retired_at: Option<i64>,
+        pub retired_by: Option<String>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct CheckIn {
+        pub id: String,
+        pub author: String,
+        pub week: String,
+        pub mood: u8,
+        pub trust: u8,
+        pub closeness: u8,
+        pub went_well: Option<String>,
+        pub hard: Option<String>,
+        pub need: Option<String>,
+        pub appreciate: Option<String>,
+        pub created: i64,
+        pub updated: i64,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct LetterDraft {
+        pub id: String,
+        pub author: String,
+        /// apology, appreciation, hope, forgiveness or other.
+        pub kind: &'static str,
+        pub title: String,
+        pub body: String,
+        pub created: i64,
+        pub updated: i64,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct Letter {
+        pub id: String,
+        pub author: String,
+        pub kind: &'static str,
+        pub title: String,
+        pub body: String,
+        pub created: i64,
+        pub updated: i64,
+        pub sent: i64,
+        pub read_at: Option<i64>,
+        pub read_by: Option<String>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct Promise {
+        pub id: String,
+        pub author: String,
+        pub text: String,
+        /// `YYYY-MM-DD`.
+        pub due: String,
+        /// open, kept, missed or renegotiated.
+        pub outcome: &'static str,
+        pub outcome_by: Option<String>,
+        pub outcome_at: Option<i64>,
+        pub created: i64,
+        pub updated: i64,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct StageProgress {
+        pub stage: u8,
+        pub partner: String,
+        pub done: bool,
+        pub done_at: Option<i64>,
+        pub note: Option<String>,
+        pub updated: i64,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct DiaryEntry {
+        pub id: String,
+        pub author: String,
+        pub text: String,
+        pub mood: Option<u8>,
+        pub stage: Option<u8>,
+        pub created: i64,
+        pub updated: i64,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct SharedEntry {
+        pub id: String,
+        pub author: String,
+        /// The id of the diary entry it was copied from.
+        pub origin: String,
+        pub text: String,
+        pub mood: Option<u8>,
+        pub stage: Option<u8>,
+        pub created: i64,
+        pub updated: i64,
+        pub shared_at: i64,
+    }
+
+    /// `letter list --json`.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct LetterList {
+        pub drafts: Vec<LetterDraft>,
+        pub sent: Vec<Letter>,
+        pub received: Vec<Letter>,
+    }
+
+    /// `status --json`.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct Status {
+        pub profile: PathBuf,
+        pub partner_id: String,
+        pub name: Option<String>,
+        pub paired: bool,
+        pub partner_name: Option<String>,
+        pub partner_endpoint: Option<String>,
+        pub last_sync: Option<i64>,
+        pub boundaries: usize,
+        pub checkins: usize,
+        pub letters: usize,
+        pub drafts: usize,
+        pub promises: usize,
+        pub diary_entries: usize,
+        pub shared_entries: usize,
+        pub warnings: Vec<String>,
+        /// Whether the partner answered just now; `null` when not paired.
+        pub partner_reachable: Option<bool>,
+    }
+
+    /// One line of `due --json`.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    #[serde(tag = "kind", rename_all = "snake_case")]
+    pub enum Due {
+        Checkin {
+            week: String,
+            message: String,
+        },
+        Promise {
+            id: String,
+            author: String,
+            due: String,
+            /// Days until it is due; negative when it is late.
+            days: i64,
+            message: String,
+        },
+        UnreadLetters {
+            count: usize,
+            message: String,
+        },
+    }
+
+    /// The JSON export.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct Export {
+        pub version: u32,
+        pub exported_at: String,
+        pub me: String,
+        pub partners: Vec<Partner>,
+        pub stages: Vec<StageProgress>,
+        pub boundaries: Vec<Boundary>,
+        pub checkins: Vec<CheckIn>,
+        pub letters: Vec<Letter>,
+        pub promises: Vec<Promise>,
+        pub shared_entries: Vec<SharedEntry>,
+        /// Absent unless the person asked for the private part.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub private: Option<Private>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct Private {
+        pub diary: Vec<DiaryEntry>,
+        pub letter_drafts: Vec<LetterDraft>,
+    }
+
+    fn id(p: &kintsugi_journal::PartnerId) -> String {
+        p.to_string()
+    }
+
+    fn opt_id(p: &Option<kintsugi_journal::PartnerId>) -> Option<String> {
+        p.as_ref().map(id)
+    }
+
+    impl From<&kintsugi_journal::Partner> for Partner {
+        fn from(p: &kintsugi_journal::Partner) -> Self {
+            Self {
+                id: id(&p.id),
+                name: p.name.clone(),
+                updated: p.updated,
+            }
+        }
+    }
+
+    impl From<&kintsugi_journal::Boundary> for Boundary {
+        fn from(b: &kintsugi_journal::Boundary) -> Self {
+            Self {
+                id: b.id.clone(),
+                author: id(&b.author),
+                text: b.text.clone(),
+                category: b.category.clone(),
+                status: b.status.as_str(),
+                agreements: b.agreements.iter().map(|(p, t)| (id(p), *t)).collect(),
+                created: b.created,
+                updated: b.updated,
+                revisit_at: b.revisit_at,
+                revisit_by: opt_id(&b.revisit_by),
+                retired_at: b.retired_at,
+                retired_by: opt_id(&b.retired_by),
+            }
+        }
+    }
+
+    impl From<&kintsugi_journal::CheckIn> for CheckIn {
+        fn from(c: &kintsugi_journal::CheckIn) -> Self {
+            Self {
+                id: c.id.clone(),
+                author: id(&c.author),
+                week: c.week.clone(),
+                mood: c.mood,
+                trust: c.trust,
+                closeness: c.closeness,
+                went_well: c.went_well.clone(),
+                hard: c.hard.clone(),
+                need: c.need.clone(),
+                appreciate: c.appreciate.clone(),
+                created: c.created,
+                updated: c.updated,
+            }
+        }
+    }
+
+    impl From<&kintsugi_journal::LetterDraft> for LetterDraft {
+        fn from(d: &kintsugi_journal::LetterDraft) -> Self {
+            Self {
+                id: d.id.clone(),
+                author: id(&d.author),
+                kind: d.kind.as_str(),
+                title: d.title.clone(),
+                body: d.body.clone(),
+                created: d.created,
+                updated: d.updated,
+            }
+        }
+    }
+
+    impl From<&kintsugi_journal::Letter> for Letter {
+        fn from(l: &kintsugi_journal::Letter) -> Self {
+            Self {
+                id: l.id.clone(),
+                author: id(&l.author),
+                kind: l.kind.as_str(),
+                title: l.title.clone(),
+                body: l.body.clone(),
+                created: l.created,
+                updated: l.updated,
+                sent: l.sent,
+                read_at: l.read_at,
+                read_by: opt_id(&l.read_by),
+            }
+        }
+    }
+
+    impl From<&kintsugi_journal::Promise> for Promise {
+        fn from(p: &kintsugi_journal::Promise) -> Self {
+            Self {
+                id: p.id.clone(),
+                author: id(&p.author),
+                text: p.text.clone(),
+                due: kintsugi_journal::format_date(p.due),
+                outcome: p.outcome.as_str(),
+                outcome_by: opt_id(&p.outcome_by),
+                outcome_at: p.outcome_at,
+                created: p.created,
+                updated: p.updated,
+            }
+        }
+    }
+
+    impl From<&kintsugi_journal::StageProgress> for StageProgress {
+        fn from(s: &kintsugi_journal::StageProgress) -> Self {
+            Self {
+                stage: s.stage,
+                partner: id(&s.partner),
+                done: s.done,
+                done_at: s.done_at,
+                note: s.note.clone(),
+                updated: s.updated,
+            }
+        }
+    }
+
+    impl From<&kintsugi_journal::DiaryEntry> for DiaryEntry {
+        fn from(e: &kintsugi_journal::DiaryEntry) -> Self {
+            Self {
+                id: e.id.clone(),
+                author: id(&e.author),
+                text: e.text.clone(),
+                mood: e.mood,
+                stage: e.stage,
+                created: e.created,
+                updated: e.updated,
+            }
+        }
+    }
+
+    impl From<&kintsugi_journal::SharedEntry> for SharedEntry {
+        fn from(e: &kintsugi_journal::SharedEntry) -> Self {
+            Self {
+                id: e.id.clone(),
+                author: id(&e.author),
+                origin: e.origin.clone(),
+                text: e.text.clone(),
+                mood: e.mood,
+                stage: e.stage,
+                created: e.created,
+                updated: e.updated,
+                shared_at: e.shared_at,
+            }
+        }
+    }
+
+    impl Status {
+        pub fn new(s: &crate::Status, partner_reachable: Option<bool>) -> Self {
+            Self {
+                profile: s.profile.clone(),
+                partner_id: s.partner_id.clone(),
+                name: s.name.clone(),
+                paired: s.paired,
+                partner_name: s.partner_name.clone(),
+                partner_endpoint: s.partner_endpoint.clone(),
+                last_sync: s.last_sync,
+                boundaries: s.boundaries,
+                checkins: s.checkins,
+                letters: s.letters,
+                drafts: s.drafts,
+                promises: s.promises,
+                diary_entries: s.diary_entries,
+                shared_entries: s.shared_entries,
+                warnings: s.warnings.clone(),
+                partner_reachable,
+            }
+        }
+    }
+
+    impl Due {
+        pub fn new(d: &DueItem, names: &Names) -> Self {
+            let message = d.describe(names);
+            match d {
+                DueItem::Checkin { week } => Due::Checkin {
+                    week: week.clone(),
+                    message,
+                },
+                DueItem::Promise {
+                    id: pid,
+                    author,
+                    days,
+                    due,
+                    ..
+                } => Due::Promise {
+                    id: pid.clone(),
+                    author: id(author),
+                    due: kintsugi_journal::format_date(*due),
+                    days: *days,
+                    message,
+                },
+                DueItem::UnreadLetters { count } => Due::UnreadLetters {
+                    count: *count,
+                    message,
+                },
+            }
+        }
+    }
+
+    /// Each entry of a list in its JSON form.
+    pub fn list<'a, T: 'a, J: From<&'a T>>(items: &'a [T]) -> Vec<J> {
+        items.iter().map(J::from).collect()
+    }
+}
+
+/// Pins every v1 shape: a change to any of them shows up here as a diff against
+/// `snapshots/json_v1.json`. Run with `UPDATE_SNAPSHOTS=1` to write the file anew
+/// after a deliberate addition, and say so in the README.
+#[cfg(test)]
+mod snapshot {
+    use super::v1::*;
+    use crate::view::{Due as DueItem, Names};
+    use kintsugi_journal as j;
+
+    fn pid(c: char) -> j::PartnerId {
+        j::PartnerId::parse(&c.to_string().repeat(32)).unwrap()
+    }
+
+    /// Each shape as the CLI prints it (`to_string_pretty`, fields in declared
+    /// order), under a heading naming it.
+    fn sample() -> String {
+        let (me, them) = (pid('a'), pid('b'));
+        let partners = vec![
+            j::Partner {
+                id: me.clone(),
+                name: "Ari".into(),
+                updated: 1,
+            },
+            j::Partner {
+                id: them.clone(),
+                name: "Bea".into(),
+                updated: 2,
+            },
+        ];
+        let boundary = j::Boundary {
+            id: "b1".into(),
+            author: me.clone(),
+            text: "no secret messaging".into(),
+            category: Some("phones".into()),
+            status: j::BoundaryStatus::Agreed,
+            agreements: vec![(me.clone(), 10), (them.clone(), 11)],
+            created: 10,
+            updated: 11,
+            revisit_at: None,
+            revisit_by: None,
+            retired_at: Some(12),
+            retired_by: Some(them.clone()),
+        };
+        let checkin = j::CheckIn {
+            id: "c1".into(),
+            author: them.clone(),
+            week: "2026-W49".into(),
+            mood: 4,
+            trust: 6,
+            closeness: 7,
+            went_well: Some("the walk".into()),
+            hard: None,
+            need: Some("time".into()),
+            appreciate: None,
+            created: 20,
+            updated: 21,
+        };
+        let draft = j::LetterDraft {
+            id: "d1".into(),
+            author: me.clone(),
+            kind: j::LetterKind::Apology,
+            title: "Sorry".into(),
+            body: "draft body".into(),
+            created: 30,
+            updated: 31,
+        };
+        let letter = j::Letter {
+            id: "l1".into(),
+            author: them.clone(),
+            kind: j::LetterKind::Hope,
+            title: "Next year".into(),
+            body: "letter body".into(),
+            created: 40,
+            updated: 41,
+            sent: 42,
+            read_at: Some(43),
+            read_by: Some(me.clone()),
+        };
+        let promise = j::Promise {
+            id: "p1".into(),
+            author: me.clone(),
+            text: "call at nine".into(),
+            due: chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap(),
+            outcome: j::PromiseOutcome::Open,
+            outcome_by: None,
+            outcome_at: None,
+            created: 50,
+            updated: 51,
+        };
+        let stage = j::StageProgress {
+            stage: 3,
+            partner: me.clone(),
+            done: true,
+            done_at: Some(60),
+            note: Some("we talked".into()),
+            updated: 61,
+        };
+        let diary = j::DiaryEntry {
+            id: "e1".into(),
+            author: me.clone(),
+            text: "diary text".into(),
+            mood: Some(2),
+            stage: None,
+            created: 70,
+            updated: 71,
+        };
+        let shared = j::SharedEntry {
+            id: "s1".into(),
+            author: me.clone(),
+            origin: "e1".into(),
+            text: "diary text".into(),
+            mood: Some(2),
+            stage: None,
+            created: 80,
+            updated: 81,
+            shared_at: 82,
+        };
+        let status = crate::Status {
+            profile: "/home/ari/.local/share/Kintsugi".into(),
+            partner_id: me.to_string(),
+            name: Some("Ari".into()),
+            paired: true,
+            partner_name: Some("Bea".into()),
+            partner_endpoint: Some("0123456789".into()),
+            last_sync: Some(90),
+            boundaries: 1,
+            checkins: 1,
+            letters: 1,
+            drafts: 1,
+            promises: 1,
+            diary_entries: 1,
+            shared_entries: 1,
+            warnings: vec!["a warning".into()],
+        };
+        let names = Names::new(me.clone(), partners.clone());
+        let due = [
+            DueItem::Checkin {
+                week: "2026-W49".into(),
+            },
+            DueItem::Promise {
+                id: "p1".into(),
+                author: me.clone(),
+                text: "call at nine".into(),
+                days: 2,
+                due: chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap(),
+            },
+            DueItem::UnreadLetters { count: 2 },
+        ];
+        let export = |private: bool| Export {
+            version: EXPORT_VERSION,
+            exported_at: "2026-12-02T04:00:00+00:00".into(),
+            me: me.to_string(),
+            partners: list(&partners),
+            stages: list(std::slice::from_ref(&stage)),
+            boundaries: list(std::slice::from_ref(&boundary)),
+            checkins: list(std::slice::from_ref(&checkin)),
+            letters: list(std::slice::from_ref(&letter)),
+            promises: list(std::slice::from_ref(&promise)),
+            shared_entries: list(std::slice::from_ref(&shared)),
+            private: private.then(|| Private {
+                diary: list(std::slice::from_ref(&diary)),
+                letter_drafts: list(std::slice::from_ref(&draft)),
+            }),
+        };
+        let mut out = String::new();
+        let mut show = |name: &str, value: &dyn erased::Show| {
+            out.push_str(&format!("## {name}\n{}\n", value.pretty()));
+        };
+        show("boundary", &Boundary::from(&boundary));
+        show("checkin", &CheckIn::from(&checkin));
+        show(
+            "letter list",
+            &LetterList {
+                drafts: list(std::slice::from_ref(&draft)),
+                sent: Vec::new(),
+                received: list(std::slice::from_ref(&letter)),
+            },
+        );
+        show("promise", &Promise::from(&promise));
+        show("stage", &StageProgress::from(&stage));
+        show("diary entry", &DiaryEntry::from(&diary));
+        show("status", &Status::new(&status, Some(true)));
+        show(
+            "status, not paired",
+            &Status::new(
+                &crate::Status {
+                    paired: false,
+                    ..status.clone()
+                },
+                None,
+            ),
+        );
+        show(
+            "due",
+            &due.iter().map(|d| Due::new(d, &names)).collect::<Vec<_>>(),
+        );
+        show("export", &export(false));
+        show("export with private", &export(true));
+        out
+    }
+
+    mod erased {
+        pub trait Show {
+            fn pretty(&self) -> String;
+        }
+
+        impl<T: serde::Serialize> Show for T {
+            fn pretty(&self) -> String {
+                serde_json::to_string_pretty(self).unwrap()
+            }
+        }
+    }
+
+    #[test]
+    fn v1_shapes_are_pinned() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots/json_v1.json");
+        let now = sample();
+        if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+            std::fs::create_dir_all(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots")).unwrap();
+            std::fs::write(path, &now).unwrap();
+        }
+        let pinned = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            now == pinned,
+            "the v1 JSON shapes changed; if that was meant, run with UPDATE_SNAPSHOTS=1, \
+             and state the change in the README:\n{now}"
+        );
+    }
+}

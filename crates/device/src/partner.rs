@@ -1,0 +1,139 @@
+//! What this device knows about its partner besides the keys: where it was last
+//! reached, its name, when the two last held the same journal, and the sync state
+//! that keeps the next session short. Stored sealed in `partner.sealed`.
+
+use std::net::SocketAddr;
+
+use kintsugi_net::EndpointId;
+use kintsugi_store::Pairing;
+use serde::{Deserialize, Serialize};
+
+use crate::state_file::StateFile;
+use crate::{Device, DeviceError, Event, Result};
+
+/// What sync learnt about the partner; all of it can be learnt again, so a copy
+/// another version wrote starts afresh instead of stopping sync.
+pub(crate) const PARTNER: StateFile = StateFile {
+    name: "partner.sealed",
+    context: "partner v1",
+    fresh_if_unreadable: true,
+};
+
+/// What this device remembers about its partner besides the keys.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct PartnerState {
+    pub addrs: Vec<SocketAddr>,
+    pub name: Option<String>,
+    pub last_sync: Option<i64>,
+    /// Automerge's persisted sync state (shared heads), so reconnects are cheap.
+    pub sync_state: Option<Vec<u8>>,
+}
+
+/// How the partner looks from here, for `status` and the home screen.
+#[derive(Debug, Clone, Serialize)]
+pub struct PartnerInfo {
+    pub endpoint: String,
+    pub name: Option<String>,
+    pub last_sync: Option<i64>,
+    pub addrs: Vec<SocketAddr>,
+}
+
+impl Device {
+    pub(crate) fn partner_state(&self) -> Result<PartnerState> {
+        self.with(|i| PARTNER.read(i))
+    }
+
+    /// Under the device lock, from read to write: the link, the session's end and
+    /// the address book each record their part at their own time.
+    pub(crate) fn update_partner_state(&self, f: impl FnOnce(&mut PartnerState)) -> Result<()> {
+        self.update_state_file(&PARTNER, |p: &mut PartnerState| {
+            f(p);
+            Ok(())
+        })
+        .map(drop)
+    }
+
+    /// The paired partner, if any.
+    pub fn partner(&self) -> Result<Option<PartnerInfo>> {
+        let Some(endpoint) =
+            self.with(|i| Ok(i.keys.keyring.pairing.as_ref().map(|p| p.partner_endpoint)))?
+        else {
+            return Ok(None);
+        };
+        let state = self.partner_state()?;
+        let me = self.me()?;
+        let doc_name = self.read_shared(|s, _| {
+            s.partners()
+                .into_iter()
+                .find(|p| p.id != me)
+                .map(|p| p.name)
+        })?;
+        Ok(Some(PartnerInfo {
+            endpoint: EndpointId::from_bytes(&endpoint)
+                .map(|e| e.to_string())
+                .unwrap_or_default(),
+            name: doc_name.or(state.name),
+            last_sync: state.last_sync,
+            addrs: state.addrs,
+        }))
+    }
+
+    pub(crate) fn pairing(&self) -> Result<Option<(EndpointId, kintsugi_store::Secret32)>> {
+        self.with(|i| {
+            Ok(match &i.keys.keyring.pairing {
+                Some(p) => Some((
+                    EndpointId::from_bytes(&p.partner_endpoint).map_err(|_| {
+                        DeviceError::Damaged {
+                            file: kintsugi_store::KEYRING_FILE.into(),
+                            reason: "the stored partner id is not a device id".into(),
+                        }
+                    })?,
+                    p.couple_key.clone(),
+                )),
+                None => None,
+            })
+        })
+    }
+
+    /// Forgets the partner: no more syncing, the couple key is wiped. The shared
+    /// journal stays as an archive unless `delete_shared` asks otherwise.
+    pub fn forget_partner(&self, delete_shared: bool) -> Result<()> {
+        self.with(|i| {
+            i.keys.set_pairing(None)?;
+            let _ = std::fs::remove_file(i.dir.join(PARTNER.name));
+            Ok(())
+        })?;
+        if delete_shared {
+            self.reset_shared()?;
+        }
+        let _ = self.events.send(Event::Unpaired);
+        Ok(())
+    }
+
+    pub(crate) fn store_pairing(&self, paired: &kintsugi_net::pair::Paired) -> Result<()> {
+        self.with(|i| {
+            i.keys.set_pairing(Some(Pairing {
+                couple_key: paired.couple_key.clone(),
+                partner_endpoint: *paired.partner.as_bytes(),
+            }))?;
+            Ok(())
+        })?;
+        let (name, addrs) = (paired.partner_name.clone(), paired.partner_addrs.clone());
+        self.update_partner_state(|p| {
+            *p = PartnerState {
+                addrs,
+                name: Some(name),
+                last_sync: None,
+                sync_state: None,
+            }
+        })?;
+        let _ = self.events.send(Event::Paired);
+        Ok(())
+    }
+}
+
+pub(crate) fn iroh_id(secret: &kintsugi_store::Secret32) -> [u8; 32] {
+    *kintsugi_net::SecretKey::from_bytes(secret.expose())
+        .public()
+        .as_bytes()
+}

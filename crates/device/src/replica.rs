@@ -1,0 +1,159 @@
+//! The shared journal as the sync protocol sees it: a [`Replica`] that hands out
+//! Automerge sync messages and stores what the partner sends before the session
+//! moves on.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use automerge::sync::{self, SyncDoc};
+use kintsugi_net::sync::{LinkEvent, Replica, ReplicaError, ReplicaSession};
+use tokio::sync::watch;
+
+use crate::{Device, DeviceError, DocKind, Event, now_ms};
+
+impl Device {
+    /// The shared journal as the sync protocol sees it.
+    pub fn sync_replica(&self) -> Arc<dyn Replica> {
+        Arc::new(DeviceReplica {
+            device: self.clone(),
+        })
+    }
+}
+
+struct DeviceReplica {
+    device: Device,
+}
+
+impl Replica for DeviceReplica {
+    fn begin(&self) -> std::result::Result<Box<dyn ReplicaSession>, ReplicaError> {
+        let persisted = self
+            .device
+            .partner_state()
+            .map_err(replica_error)?
+            .sync_state;
+        let state = persisted
+            .as_deref()
+            .and_then(|b| sync::State::decode(b).ok())
+            .unwrap_or_default();
+        Ok(Box::new(DeviceSession {
+            device: self.device.clone(),
+            state,
+        }))
+    }
+
+    fn changes(&self) -> watch::Receiver<u64> {
+        self.device.changes.subscribe()
+    }
+
+    fn partner_addrs(&self, addrs: Vec<SocketAddr>) {
+        if !addrs.is_empty() {
+            let _ = self.device.update_partner_state(|p| p.addrs = addrs);
+        }
+    }
+
+    fn known_partner_addrs(&self) -> Vec<SocketAddr> {
+        self.device
+            .partner_state()
+            .map(|s| s.addrs)
+            .unwrap_or_default()
+    }
+
+    fn partner_unpaired(&self) {
+        tracing::info!("the partner ended the pairing");
+        let _ = self.device.forget_partner(false);
+    }
+
+    fn link(&self, event: LinkEvent) {
+        let ev = match event {
+            LinkEvent::Online => Event::PartnerOnline,
+            LinkEvent::Offline => Event::PartnerOffline,
+            LinkEvent::Received(bytes) => Event::SyncProgress { bytes },
+            LinkEvent::InSync => {
+                let _ = self
+                    .device
+                    .update_partner_state(|p| p.last_sync = Some(now_ms()));
+                Event::InSync
+            }
+        };
+        let _ = self.device.events.send(ev);
+    }
+}
+
+/// Sorts a device error into what the sync session needs to know: whether the
+/// partner's message was at fault, or this device.
+fn replica_error(e: DeviceError) -> ReplicaError {
+    match e {
+        DeviceError::Sync(why) => ReplicaError::Refused(why),
+        DeviceError::Store(e) => ReplicaError::Storage(e.to_string()),
+        DeviceError::Locked => ReplicaError::Locked,
+        other => ReplicaError::Other(other.to_string()),
+    }
+}
+
+struct DeviceSession {
+    device: Device,
+    state: sync::State,
+}
+
+impl ReplicaSession for DeviceSession {
+    fn generate(&mut self) -> std::result::Result<Option<Vec<u8>>, ReplicaError> {
+        let state = &mut self.state;
+        self.device
+            .with(|i| {
+                // Automerge 0.12 can panic on what a hostile partner put into the sync
+                // state (a Bloom filter with no bits divides by zero). Generating only
+                // reads the document, so a caught panic leaves it as it was; the
+                // session ends instead of the app.
+                let doc = i.shared.doc.doc_mut();
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    doc.sync().generate_sync_message(state).map(|m| m.encode())
+                }))
+                .map_err(|_| {
+                    DeviceError::Sync(
+                        "the partner sent a sync message that cannot be answered".into(),
+                    )
+                })
+            })
+            .map_err(replica_error)
+    }
+
+    fn receive(&mut self, payload: &[u8]) -> std::result::Result<(), ReplicaError> {
+        if let Ok(tap) = self.device.tap.lock()
+            && let Some(tap) = tap.as_ref()
+        {
+            tap(payload);
+        }
+        let msg = sync::Message::decode(payload)
+            .map_err(|_| ReplicaError::Refused("it does not decode".into()))?;
+        let state = &mut self.state;
+        let (_, changed) = self
+            .device
+            .with(|i| {
+                i.shared.write(|d| {
+                    d.doc_mut()
+                        .sync()
+                        .receive_sync_message(state, msg)
+                        .map_err(|e| DeviceError::Sync(e.to_string()))
+                })
+            })
+            .map_err(replica_error)?;
+        if changed {
+            self.device.emit(DocKind::Shared, false);
+        }
+        Ok(())
+    }
+
+    fn in_sync(&mut self) -> bool {
+        let their = self.state.their_heads.clone();
+        self.device
+            .with(|i| Ok(their.as_deref() == Some(i.shared.doc.heads().as_slice())))
+            .unwrap_or(false)
+    }
+
+    fn end(&mut self) {
+        let encoded = self.state.encode();
+        let _ = self
+            .device
+            .update_partner_state(|p| p.sync_state = Some(encoded));
+    }
+}

@@ -1,0 +1,442 @@
+//! What the front ends show, decided once. The CLI and the app print the same stage
+//! names, the same check-in questions, the same names for people and the same list
+//! of what is due; when they kept their own copies, the copies drifted apart (the CLI
+//! said "Honest communication" where the app said "Talk honestly").
+//!
+//! Everything here is pure: it takes entries the front end already holds (the app
+//! draws from a cache rebuilt off its UI thread) and returns text or plain values.
+
+use std::sync::OnceLock;
+
+use chrono::{Datelike, NaiveDate};
+use kintsugi_journal::{CheckIn, Letter, Partner, PartnerId, Promise, PromiseOutcome};
+use kintsugi_net::NetworkMode;
+use serde::Deserialize;
+
+/// The seven stages (DESIGN.md §1) in the app's own words: the one table of their
+/// names. `assets/guide.json` adds each stage's summary, steps and prompts.
+pub const STAGES: [&str; 7] = [
+    "Acknowledge what happened",
+    "Take responsibility",
+    "Talk honestly",
+    "Agree on boundaries",
+    "Be patient and consistent",
+    "Forgive and let go",
+    "Reconnect",
+];
+
+/// A stage's name, 1-based; a number outside 1–7 (from a newer partner) still reads.
+pub fn stage_title(stage: u8) -> &'static str {
+    usize::from(stage)
+        .checked_sub(1)
+        .and_then(|i| STAGES.get(i))
+        .copied()
+        .unwrap_or("Unknown stage")
+}
+
+/// The guidance for one stage.
+#[derive(Debug, Clone)]
+pub struct StageGuide {
+    pub number: u8,
+    pub title: &'static str,
+    pub summary: String,
+    pub steps: Vec<String>,
+    pub prompts: Vec<String>,
+}
+
+/// A small shared practice, one suggested each week.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Exercise {
+    pub title: String,
+    pub description: String,
+}
+
+/// The guide: the stage table joined with the text in `assets/guide.json`.
+#[derive(Debug, Clone)]
+pub struct Guide {
+    pub stages: Vec<StageGuide>,
+    pub exercises: Vec<Exercise>,
+}
+
+#[derive(Deserialize)]
+struct GuideFile {
+    stages: Vec<StageText>,
+    exercises: Vec<Exercise>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StageText {
+    number: u8,
+    summary: String,
+    steps: Vec<String>,
+    prompts: Vec<String>,
+}
+
+const GUIDE_JSON: &str = include_str!("../../../assets/guide.json");
+
+/// The guide compiled into this build. A test checks that the asset parses and covers
+/// every stage; were it broken anyway, the guide is empty rather than the app stopped,
+/// so a broken asset can never keep someone from their journal.
+pub fn guide() -> &'static Guide {
+    static GUIDE: OnceLock<Guide> = OnceLock::new();
+    GUIDE.get_or_init(|| parse_guide(GUIDE_JSON).unwrap_or_else(|_| Guide::empty()))
+}
+
+fn parse_guide(json: &str) -> Result<Guide, serde_json::Error> {
+    let file: GuideFile = serde_json::from_str(json)?;
+    Ok(Guide {
+        stages: file
+            .stages
+            .into_iter()
+            .map(|s| StageGuide {
+                number: s.number,
+                title: stage_title(s.number),
+                summary: s.summary,
+                steps: s.steps,
+                prompts: s.prompts,
+            })
+            .collect(),
+        exercises: file.exercises,
+    })
+}
+
+impl Guide {
+    fn empty() -> Self {
+        Self {
+            stages: Vec::new(),
+            exercises: Vec::new(),
+        }
+    }
+
+    pub fn stage(&self, n: u8) -> Option<&StageGuide> {
+        self.stages.iter().find(|s| s.number == n)
+    }
+
+    /// The exercise suggested in the week of `today`; both partners see the same one.
+    pub fn exercise_for(&self, today: NaiveDate) -> Option<&Exercise> {
+        let week = usize::try_from(today.ordinal0() / 7).unwrap_or(0);
+        self.exercises.get(week % self.exercises.len().max(1))
+    }
+}
+
+/// The ISO week a check-in written on `today` belongs to, e.g. "2026-W49".
+pub fn week_of(today: NaiveDate) -> String {
+    kintsugi_journal::iso_week_of(today)
+}
+
+/// The written answers of a check-in, in the order they are asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    WentWell,
+    Hard,
+    Need,
+    Appreciate,
+}
+
+impl Answer {
+    pub const ALL: [Answer; 4] = [
+        Answer::WentWell,
+        Answer::Hard,
+        Answer::Need,
+        Answer::Appreciate,
+    ];
+
+    /// The question as the form asks it and every list and export labels it.
+    pub fn question(self) -> &'static str {
+        match self {
+            Answer::WentWell => "What went well",
+            Answer::Hard => "What was hard",
+            Answer::Need => "What I need",
+            Answer::Appreciate => "What I appreciate",
+        }
+    }
+
+    pub fn of(self, c: &CheckIn) -> Option<&str> {
+        match self {
+            Answer::WentWell => c.went_well.as_deref(),
+            Answer::Hard => c.hard.as_deref(),
+            Answer::Need => c.need.as_deref(),
+            Answer::Appreciate => c.appreciate.as_deref(),
+        }
+    }
+}
+
+/// The answers a check-in has, with their questions.
+pub fn checkin_answers(c: &CheckIn) -> impl Iterator<Item = (&'static str, &str)> {
+    Answer::ALL
+        .into_iter()
+        .filter_map(move |a| Some((a.question(), a.of(c)?)))
+}
+
+/// One of a check-in's scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scale {
+    pub name: &'static str,
+    pub min: u8,
+    pub max: u8,
+}
+
+pub const MOOD: Scale = Scale {
+    name: "mood",
+    min: 1,
+    max: 5,
+};
+pub const TRUST: Scale = Scale {
+    name: "trust",
+    min: 1,
+    max: 10,
+};
+pub const CLOSENESS: Scale = Scale {
+    name: "closeness",
+    min: 1,
+    max: 10,
+};
+
+/// "mood 4/5, trust 6/10, closeness 7/10".
+pub fn checkin_scores(c: &CheckIn) -> String {
+    format!(
+        "{} {}/{}, {} {}/{}, {} {}/{}",
+        MOOD.name,
+        c.mood,
+        MOOD.max,
+        TRUST.name,
+        c.trust,
+        TRUST.max,
+        CLOSENESS.name,
+        c.closeness,
+        CLOSENESS.max
+    )
+}
+
+/// How people are named on screen: "You" for this profile's person, the partner by
+/// the name they gave themselves, "Your partner" before that name has arrived.
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    me: Option<PartnerId>,
+    partners: Vec<Partner>,
+}
+
+impl Names {
+    pub fn new(me: PartnerId, partners: Vec<Partner>) -> Self {
+        Self {
+            me: Some(me),
+            partners,
+        }
+    }
+
+    pub fn is_me(&self, id: &PartnerId) -> bool {
+        self.me.as_ref() == Some(id)
+    }
+
+    pub fn name(&self, id: &PartnerId) -> String {
+        if self.is_me(id) {
+            return "You".into();
+        }
+        self.partners
+            .iter()
+            .find(|p| &p.id == id)
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| "Your partner".into())
+    }
+
+    /// The name this person gave themselves, if any.
+    pub fn own_name(&self) -> Option<&str> {
+        self.partners
+            .iter()
+            .find(|p| self.is_me(&p.id))
+            .map(|p| p.name.as_str())
+    }
+
+    /// The other person in the journal, once anything of theirs has arrived.
+    pub fn partner_id(&self) -> Option<&PartnerId> {
+        self.partners
+            .iter()
+            .find(|p| !self.is_me(&p.id))
+            .map(|p| &p.id)
+    }
+
+    /// The partner's name, or "Your partner".
+    pub fn partner_name(&self) -> String {
+        self.partner_id()
+            .map(|p| self.name(p))
+            .unwrap_or_else(|| "Your partner".into())
+    }
+}
+
+/// Something waiting for this person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Due {
+    /// No check-in of mine for this week yet.
+    Checkin { week: String },
+    /// An open promise due within a week, or overdue; `days` is negative when late.
+    Promise {
+        id: String,
+        author: PartnerId,
+        text: String,
+        days: i64,
+        due: NaiveDate,
+    },
+    /// Letters from the partner I have not opened.
+    UnreadLetters { count: usize },
+}
+
+/// How far ahead an open promise counts as due.
+pub const PROMISE_HORIZON_DAYS: i64 = 7;
+
+/// What is waiting for the person `names` calls "You" on `today`, in the order to
+/// show it.
+pub fn due(
+    today: NaiveDate,
+    names: &Names,
+    checkins: &[CheckIn],
+    promises: &[Promise],
+    letters: &[Letter],
+) -> Vec<Due> {
+    let mut out = Vec::new();
+    let week = week_of(today);
+    if !checkins
+        .iter()
+        .any(|c| names.is_me(&c.author) && c.week == week)
+    {
+        out.push(Due::Checkin { week });
+    }
+    let mut soon: Vec<_> = promises
+        .iter()
+        .filter(|p| p.outcome == PromiseOutcome::Open)
+        .map(|p| (p, (p.due - today).num_days()))
+        .filter(|(_, days)| *days <= PROMISE_HORIZON_DAYS)
+        .collect();
+    soon.sort_by_key(|(p, days)| (*days, p.id.clone()));
+    out.extend(soon.into_iter().map(|(p, days)| Due::Promise {
+        id: p.id.clone(),
+        author: p.author.clone(),
+        text: p.text.clone(),
+        days,
+        due: p.due,
+    }));
+    let count = letters
+        .iter()
+        .filter(|l| !names.is_me(&l.author) && l.read_at.is_none())
+        .count();
+    if count > 0 {
+        out.push(Due::UnreadLetters { count });
+    }
+    out
+}
+
+impl Due {
+    /// One line for a person, naming people as `names` does.
+    pub fn describe(&self, names: &Names) -> String {
+        match self {
+            Due::Checkin { week } => format!("Your check-in for {week} is not written yet."),
+            Due::Promise {
+                author,
+                text,
+                days,
+                due,
+                ..
+            } => {
+                let when = match *days {
+                    d if d < -1 => format!("was due {} days ago", -d),
+                    -1 => "was due yesterday".into(),
+                    0 => "is due today".into(),
+                    1 => "is due tomorrow".into(),
+                    d => format!("is due in {d} days ({})", due.weekday()),
+                };
+                let who = names.name(author);
+                let whose = if names.is_me(author) {
+                    "Your".to_string()
+                } else {
+                    format!("{who}'s")
+                };
+                format!("{whose} promise \"{text}\" {when}")
+            }
+            Due::UnreadLetters { count: 1 } => "1 unread letter from your partner".into(),
+            Due::UnreadLetters { count } => format!("{count} unread letters from your partner"),
+        }
+    }
+}
+
+/// How a network mode is offered in a list: its name and what it means.
+pub fn network_mode_label(mode: NetworkMode) -> &'static str {
+    match mode {
+        NetworkMode::Local => "local — this network only, no server",
+        NetworkMode::Anywhere => "anywhere — through a relay when needed",
+        NetworkMode::Direct => "direct — remembered addresses only",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_guide_asset_covers_every_stage_and_adds_no_names() {
+        let g = parse_guide(GUIDE_JSON).unwrap();
+        assert_eq!(g.stages.len(), STAGES.len());
+        for (i, s) in g.stages.iter().enumerate() {
+            assert_eq!(usize::from(s.number), i + 1);
+            assert_eq!(s.title, STAGES[i]);
+            assert!(!s.summary.is_empty() && !s.prompts.is_empty() && !s.steps.is_empty());
+        }
+        assert!(!g.exercises.is_empty());
+        assert_eq!(guide().stages.len(), 7);
+    }
+
+    #[test]
+    fn stage_titles_outside_the_table_still_read() {
+        assert_eq!(stage_title(3), "Talk honestly");
+        assert_eq!(stage_title(0), "Unknown stage");
+        assert_eq!(stage_title(8), "Unknown stage");
+    }
+
+    fn pid(c: char) -> PartnerId {
+        PartnerId::parse(&c.to_string().repeat(32)).unwrap()
+    }
+
+    fn promise(id: &str, author: &PartnerId, due: NaiveDate, outcome: PromiseOutcome) -> Promise {
+        Promise {
+            id: id.into(),
+            author: author.clone(),
+            text: "call at nine".into(),
+            due,
+            outcome,
+            outcome_by: None,
+            outcome_at: None,
+            created: 0,
+            updated: 0,
+        }
+    }
+
+    #[test]
+    fn what_is_due() {
+        let (me, them) = (pid('a'), pid('b'));
+        let names = Names::new(
+            me.clone(),
+            vec![Partner {
+                id: them.clone(),
+                name: "Sam".into(),
+                updated: 0,
+            }],
+        );
+        let today = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        let day = |d: i64| today + chrono::Duration::days(d);
+        let promises = [
+            promise("p1", &them, day(2), PromiseOutcome::Open),
+            promise("p2", &me, day(-3), PromiseOutcome::Open),
+            promise("p3", &me, day(8), PromiseOutcome::Open),
+            promise("p4", &me, day(0), PromiseOutcome::Kept),
+        ];
+        let due_now = due(today, &names, &[], &promises, &[]);
+        let lines: Vec<String> = due_now.iter().map(|d| d.describe(&names)).collect();
+        assert_eq!(
+            lines,
+            [
+                "Your check-in for 2026-W49 is not written yet.",
+                "Your promise \"call at nine\" was due 3 days ago",
+                "Sam's promise \"call at nine\" is due in 2 days (Fri)",
+            ]
+        );
+    }
+}

@@ -1,0 +1,65 @@
+# An independent check of these vectors against crates/store/FORMAT.md, in Python with
+# the `cryptography` package (44 or later) and a hand-written HChaCha20: no Kintsugi code.
+# Run from this folder: python3 independent_check.py
+import json, hashlib, struct
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+
+def rotl(v, c): return ((v << c) & 0xffffffff) | (v >> (32 - c))
+def qr(s, a, b, c, d):
+    s[a]=(s[a]+s[b])&0xffffffff; s[d]^=s[a]; s[d]=rotl(s[d],16)
+    s[c]=(s[c]+s[d])&0xffffffff; s[b]^=s[c]; s[b]=rotl(s[b],12)
+    s[a]=(s[a]+s[b])&0xffffffff; s[d]^=s[a]; s[d]=rotl(s[d],8)
+    s[c]=(s[c]+s[d])&0xffffffff; s[b]^=s[c]; s[b]=rotl(s[b],7)
+def hchacha20(key, n16):
+    s = [0x61707865,0x3320646e,0x79622d32,0x6b206574] + list(struct.unpack('<8I', key)) + list(struct.unpack('<4I', n16))
+    for _ in range(10):
+        qr(s,0,4,8,12); qr(s,1,5,9,13); qr(s,2,6,10,14); qr(s,3,7,11,15)
+        qr(s,0,5,10,15); qr(s,1,6,11,12); qr(s,2,7,8,13); qr(s,3,4,9,14)
+    return struct.pack('<8I', *(s[0:4] + s[12:16]))
+def xopen(key, sealed, aad):
+    nonce, ct = sealed[:24], sealed[24:]
+    sub = hchacha20(key, nonce[:16])
+    return ChaCha20Poly1305(sub).decrypt(b'\0\0\0\0' + nonce[16:], ct, aad)
+
+v = json.load(open('vectors.json'))
+h = bytes.fromhex
+for name in ['keyring', 'keyring_v1']:
+    k = v[name]; f = open(k['file'], 'rb').read()
+    assert hashlib.sha256(f[:-32]).digest() == f[-32:]
+    assert f[:8] == b'KTSGKRNG'
+    ver = struct.unpack('<H', f[8:10])[0]; hl = 46 if ver == 2 else 38
+    m, t, p = struct.unpack('<3I', f[10:22]); salt = f[22:38]
+    gen = struct.unpack('<Q', f[38:46])[0] if ver == 2 else 0
+    assert gen == k['generation'] and salt == h(k['salt_hex'])
+    pk = Argon2id(salt=salt, length=32, iterations=t, lanes=p, memory_cost=m).derive(k['passphrase_utf8'].encode())
+    assert pk == h(k['expected']['passphrase_key_hex']), name
+    plain = xopen(pk, f[hl:-32], f[:hl])
+    assert plain == h(k['expected']['plaintext_hex']) and len(plain) == 146
+    assert plain[33:65] == h(k['contents']['profile_key_hex'])
+    print(name, 'ok, version', ver, 'generation', gen)
+for lg in v['logs']:
+    f = open(lg['file'], 'rb').read(); key = h(lg['key_hex'])
+    assert f[:8] == b'KTSGLOG\0' and f[10] == lg['kind']
+    assert struct.unpack('<I', f[28:32])[0] == lg['generation']
+    pos, i = 32, 0
+    while pos < len(f):
+        n, c = struct.unpack('<II', f[pos:pos+8]); assert c == n ^ 0xffffffff
+        plain = xopen(key, f[pos+8:pos+8+n], f[:32] + struct.pack('<Q', i))
+        assert plain == lg['records'][i]['plaintext_utf8'].encode()
+        pos += 8 + n; i += 1
+    assert i == len(lg['records']); print(lg['file'], 'ok,', i, 'records')
+for sf in v['sealed_files'] + [v['manifest']]:
+    f = open(sf['file'], 'rb').read(); assert f[:8] == b'KTSGSEAL'
+    plain = xopen(h(sf['key_hex']), f[8:], b'KTSGSEAL' + sf['label'].encode())
+    if 'plaintext_utf8' in sf: assert plain == sf['plaintext_utf8'].encode()
+    else: assert plain == h(sf['expected']['plaintext_hex'])
+    print(sf['file'], 'ok')
+m = h(v['manifest']['expected']['plaintext_hex'])
+kr = open('profile/keyring','rb').read()
+assert m[0] == 1 and struct.unpack('<Q', m[1:9])[0] == 3 and m[9:41] == kr[-32:] and m[41] == 2
+for j, lg in enumerate(v['logs']):
+    e = m[42+45*j: 87+45*j]; f = open(lg['file'],'rb').read()
+    assert e[0] == lg['kind'] and e[1:17] == f[12:28] and e[17:21] == f[28:32]
+    assert struct.unpack('<Q', e[21:29])[0] == len(lg['records']) and e[29:45] == f[-16:]
+print('manifest lines match the files')
