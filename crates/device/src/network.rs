@@ -5,8 +5,8 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use kintsugi_net::sync::{Replica, SessionEnd, Until};
-use kintsugi_net::{EndpointAddr, Invite, NetConfig, NetError, NetworkMode, Node, Offer, RelayUrl};
+use kintsugi_net::sync::{Replica, SessionEnd};
+use kintsugi_net::{EndpointAddr, Invite, NetConfig, NetworkMode, Node, Offer, RelayUrl};
 use tokio::sync::watch;
 
 use crate::{Device, DeviceError, Field, Result, now_ms};
@@ -212,24 +212,23 @@ impl Network {
         Ok(true)
     }
 
-    /// One sync with the partner: connect, exchange until both hold the same
-    /// journal, disconnect.
+    /// One sync with the partner: exchange until both hold the same journal, then
+    /// disconnect. It dials the partner and takes the partner's calls at once (see
+    /// [`kintsugi_net::sync::once`]), so two devices that both start a one-shot sync
+    /// meet.
     pub async fn sync_once(&self, timeout: Duration) -> Result<SessionEnd> {
         let (partner, key) = self.device.pairing()?.ok_or_else(|| {
             DeviceError::NotPaired("pair with `kintsugi pair invite` or `pair join` first")
         })?;
-        let replica = self.replica();
-        let fut = kintsugi_net::sync::dial(
-            &self.node,
+        Ok(kintsugi_net::sync::once(
+            self.node.clone(),
             partner,
-            &key,
-            replica.as_ref(),
-            Until::InSync,
+            key,
+            self.replica(),
             self.stop.subscribe(),
-        );
-        Ok(tokio::time::timeout(timeout, fut)
-            .await
-            .map_err(|_| DeviceError::Net(NetError::Timeout))??)
+            timeout,
+        )
+        .await?)
     }
 
     /// Whether the partner's device answers right now (and still accepts us).

@@ -26,6 +26,10 @@ struct DeviceReplica {
 
 impl Replica for DeviceReplica {
     fn begin(&self) -> std::result::Result<Box<dyn ReplicaSession>, ReplicaError> {
+        // What other processes of this profile wrote (a CLI command while `kintsugi
+        // sync` runs) is read now, not at the watcher's next tick: a one-shot partner
+        // that finds both sides in sync ends the session, and would leave without it.
+        self.device.refresh().map_err(replica_error)?;
         let persisted = self
             .device
             .partner_state()

@@ -13,6 +13,13 @@ pub const MAX_FRAME: usize = crate::sync::MAX_FRAME;
 pub struct FrameReader<R> {
     inner: R,
     max: usize,
+    /// The frame being read, kept here rather than in [`FrameReader::read`]'s future
+    /// so that a read dropped halfway (by a `select!` that took another branch)
+    /// loses no bytes: the next call goes on where it stopped.
+    len: [u8; 4],
+    len_got: usize,
+    payload: Option<Vec<u8>>,
+    payload_got: usize,
     /// Payload bytes received so far, for progress and measurement.
     pub bytes_read: u64,
 }
@@ -22,34 +29,51 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         Self {
             inner,
             max,
+            len: [0; 4],
+            len_got: 0,
+            payload: None,
+            payload_got: 0,
             bytes_read: 0,
         }
     }
 
     /// The next frame, or `None` when the peer finished the stream cleanly between
     /// frames. A stream that ends inside a frame is an error.
+    ///
+    /// Cancel-safe: every await is one `read` into this reader's own buffers, so
+    /// dropping the future between polls leaves the stream and the frame in progress
+    /// as they were. (A session that waits for frames and for local changes in one
+    /// `select!` read garbage lengths before, whenever a change woke it in the middle
+    /// of a frame.)
     pub async fn read(&mut self) -> Result<Option<Vec<u8>>, NetError> {
-        let mut len = [0u8; 4];
-        let mut got = 0;
-        while got < 4 {
-            let n = self.inner.read(&mut len[got..]).await?;
+        while self.len_got < 4 {
+            let n = self.inner.read(&mut self.len[self.len_got..]).await?;
             if n == 0 {
-                return if got == 0 {
+                return if self.len_got == 0 {
                     Ok(None)
                 } else {
                     Err(NetError::Closed)
                 };
             }
-            got += n;
+            self.len_got += n;
         }
-        let len = u32::from_be_bytes(len) as usize;
+        let len = u32::from_be_bytes(self.len) as usize;
         if len > self.max {
             return Err(NetError::FrameTooLarge(len));
         }
-        let mut buf = vec![0u8; len];
-        self.inner.read_exact(&mut buf).await?;
+        let buf = self.payload.get_or_insert_with(|| vec![0u8; len]);
+        while self.payload_got < len {
+            let n = self.inner.read(&mut buf[self.payload_got..]).await?;
+            if n == 0 {
+                return Err(NetError::Closed);
+            }
+            self.payload_got += n;
+        }
+        let frame = self.payload.take().unwrap_or_default();
+        self.len_got = 0;
+        self.payload_got = 0;
         self.bytes_read += 4 + len as u64;
-        Ok(Some(buf))
+        Ok(Some(frame))
     }
 }
 
@@ -124,6 +148,31 @@ mod tests {
         drop(a);
         let mut r = FrameReader::new(b, 100);
         assert!(r.read().await.is_err());
+    }
+
+    /// A reader that is interrupted after every byte it delivers, as a `select!`
+    /// with a busier branch would: the frames still come out whole and in order.
+    #[tokio::test]
+    async fn a_read_dropped_halfway_loses_nothing() {
+        let (mut a, b) = tokio::io::duplex(1024);
+        let mut r = FrameReader::new(b, 100);
+        let frames: Vec<Vec<u8>> = vec![b"first".to_vec(), vec![7; 60], Vec::new(), b"x".to_vec()];
+        let mut stream = Vec::new();
+        for f in &frames {
+            stream.extend_from_slice(&(f.len() as u32).to_be_bytes());
+            stream.extend_from_slice(f);
+        }
+        let mut got = Vec::new();
+        for byte in stream {
+            a.write_all(&[byte]).await.unwrap();
+            // Polled until it has taken the byte, then dropped unless a frame is whole.
+            if let Ok(frame) =
+                tokio::time::timeout(std::time::Duration::from_millis(5), r.read()).await
+            {
+                got.push(frame.unwrap().unwrap());
+            }
+        }
+        assert_eq!(got, frames);
     }
 
     proptest! {

@@ -1,15 +1,19 @@
 //! A meddler between two sync sessions: tampered, replayed, reordered, dropped and
 //! oversized frames each end the receiving session, and nothing from the bad frame
-//! (or after it) reaches the replica.
+//! (or after it) reaches the replica. Then the cap, from a partner that holds the
+//! couple key: a frame or a message over it ends the session in one log line, and the
+//! next honest session works.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use kintsugi_crypto::Secret32;
 use kintsugi_net::NetError;
-use kintsugi_net::frame::{FrameReader, FrameWriter, MAX_FRAME};
+use kintsugi_net::frame::{FrameReader, FrameWriter};
+use kintsugi_net::sync::message::Sync;
 use kintsugi_net::sync::{
-    LinkEvent, Replica, ReplicaError, ReplicaSession, SessionParams, Until, run_session,
+    LinkEvent, MAX_FRAME, MAX_PAYLOAD, Replica, ReplicaError, ReplicaSession, SessionEnd,
+    SessionParams, Until, handshake, run_session,
 };
 use tokio::io::AsyncWriteExt;
 use tokio::sync::watch;
@@ -242,4 +246,213 @@ async fn a_tampered_sealed_hello_means_no_session_at_all() {
     let (res, got) = run(Meddle::Flip(1)).await;
     assert!(res.is_err());
     assert!(got.is_empty());
+}
+
+// --- the cap ---------------------------------------------------------------------
+
+/// Collects every log line the code under test writes, formatted as a person would
+/// read them.
+#[derive(Clone, Default)]
+struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
+    type Writer = Logs;
+    fn make_writer(&'a self) -> Logs {
+        self.clone()
+    }
+}
+
+impl Logs {
+    /// Captures this thread's logs (a `#[tokio::test]` runs on one thread) until the
+    /// guard is dropped.
+    fn capture() -> (Self, tracing::subscriber::DefaultGuard) {
+        let logs = Logs::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(logs.clone())
+            .with_ansi(false)
+            .with_max_level(tracing::Level::INFO)
+            .finish();
+        (logs, tracing::subscriber::set_default(subscriber))
+    }
+
+    fn lines(&self) -> Vec<String> {
+        String::from_utf8_lossy(&self.0.lock().unwrap())
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+fn params(dialer: bool, key: &Secret32) -> SessionParams<'_> {
+    let (me, them) = if dialer {
+        (id(1), id(2))
+    } else {
+        (id(2), id(1))
+    };
+    SessionParams {
+        dialer,
+        me,
+        them,
+        couple_key: key,
+        my_addrs: Vec::new(),
+    }
+}
+
+/// Plays a partner that holds the couple key: the real handshake, one honest
+/// payload, then `then` written raw onto the stream; returns the receiving
+/// session's result and what its replica got.
+async fn partner_then(
+    receiver: &Arc<Script>,
+    key: &Secret32,
+    then: Vec<u8>,
+) -> Result<SessionEnd, NetError> {
+    let (a, b) = tokio::io::duplex(1 << 20);
+    let (a_r, a_w) = tokio::io::split(a);
+    let (b_r, b_w) = tokio::io::split(b);
+    let (_stop_tx, stop) = watch::channel(false);
+    let replica = Shared(receiver.clone());
+    let victim = run_session(b_r, b_w, params(false, key), &replica, Until::Live, stop);
+    let attacker = async {
+        let mut w = FrameWriter::new(a_w, MAX_FRAME);
+        let mut r = FrameReader::new(a_r, MAX_FRAME);
+        let mut channel = handshake(&mut r, &mut w, &params(true, key)).await.unwrap();
+        let honest = Sync { payload: b"honest" }.encode().unwrap();
+        w.write(&channel.sealer.seal(&honest).unwrap())
+            .await
+            .unwrap();
+        let _ = w.get_mut().write_all(&then).await;
+        // Listen until the victim hangs up.
+        while let Ok(Some(_)) = r.read().await {}
+    };
+    let (result, ()) = tokio::join!(victim, attacker);
+    result
+}
+
+/// A frame whose length is over the cap, from the real partner's keys: the session
+/// ends on the length alone, says so in one warning, applies nothing of it, and the
+/// next honest session delivers everything.
+#[tokio::test]
+async fn a_frame_over_the_cap_ends_the_session_in_one_line_and_the_next_one_works() {
+    let (logs, _guard) = Logs::capture();
+    let key = Secret32::from_bytes([42; 32]);
+    let receiver = Script::new(Vec::new());
+    let mut oversized = ((MAX_FRAME + 1) as u32).to_be_bytes().to_vec();
+    oversized.extend_from_slice(&[0x5a; 4096]);
+    let result = partner_then(&receiver, &key, oversized).await;
+    assert!(
+        matches!(result, Err(NetError::FrameTooLarge(n)) if n == MAX_FRAME + 1),
+        "{result:?}"
+    );
+    assert_eq!(
+        *receiver.received.lock().unwrap(),
+        vec![b"honest".to_vec()],
+        "nothing of the oversized frame"
+    );
+    let warnings: Vec<String> = logs
+        .lines()
+        .into_iter()
+        .filter(|l| l.contains("WARN"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("sync session") && warnings[0].contains("larger than allowed"),
+        "{}",
+        warnings[0]
+    );
+
+    // The next session, honest, on fresh streams with the same replica.
+    let (res, got) = run(Meddle::None).await;
+    assert!(res.is_ok(), "{res:?}");
+    assert_eq!(got.len(), 5);
+}
+
+/// A sealed `Sync` whose stated length is over the payload cap, inside a frame that
+/// is not: refused on the length, before the payload is looked at.
+#[tokio::test]
+async fn a_sync_message_claiming_more_than_the_cap_is_refused() {
+    let (logs, _guard) = Logs::capture();
+    let key = Secret32::from_bytes([42; 32]);
+    let receiver = Script::new(Vec::new());
+    // Type 2, a length one over the cap, and far fewer bytes than it claims.
+    let claim = {
+        let mut m = vec![2u8];
+        m.extend_from_slice(&((MAX_PAYLOAD + 1) as u32).to_be_bytes());
+        m.extend_from_slice(&[0; 64]);
+        m
+    };
+    let result = partner_sealed(&receiver, &key, claim).await;
+    assert!(
+        matches!(result, Err(NetError::PayloadTooLarge(n)) if n == MAX_PAYLOAD + 1),
+        "{result:?}"
+    );
+    assert_eq!(*receiver.received.lock().unwrap(), vec![b"honest".to_vec()]);
+    let warnings = logs
+        .lines()
+        .into_iter()
+        .filter(|l| l.contains("WARN"))
+        .count();
+    assert_eq!(warnings, 1, "{:?}", logs.lines());
+}
+
+/// [`partner_then`] with `message` sealed in a well-formed frame.
+async fn partner_sealed(
+    receiver: &Arc<Script>,
+    key: &Secret32,
+    message: Vec<u8>,
+) -> Result<SessionEnd, NetError> {
+    let (a, b) = tokio::io::duplex(1 << 20);
+    let (a_r, a_w) = tokio::io::split(a);
+    let (b_r, b_w) = tokio::io::split(b);
+    let (_stop_tx, stop) = watch::channel(false);
+    let replica = Shared(receiver.clone());
+    let victim = run_session(b_r, b_w, params(false, key), &replica, Until::Live, stop);
+    let attacker = async {
+        let mut w = FrameWriter::new(a_w, MAX_FRAME);
+        let mut r = FrameReader::new(a_r, MAX_FRAME);
+        let mut channel = handshake(&mut r, &mut w, &params(true, key)).await.unwrap();
+        let honest = Sync { payload: b"honest" }.encode().unwrap();
+        w.write(&channel.sealer.seal(&honest).unwrap())
+            .await
+            .unwrap();
+        w.write(&channel.sealer.seal(&message).unwrap())
+            .await
+            .unwrap();
+        while let Ok(Some(_)) = r.read().await {}
+    };
+    let (result, ()) = tokio::join!(victim, attacker);
+    result
+}
+
+/// This side's own message over the cap is never sent: the session ends with the
+/// reason, and the partner receives nothing of it.
+#[tokio::test]
+async fn a_payload_over_the_cap_is_not_sent() {
+    let key = Secret32::from_bytes([42; 32]);
+    let sender = Script::new(vec![vec![1; MAX_PAYLOAD + 1]]);
+    let receiver = Script::new(Vec::new());
+    let (a, b) = tokio::io::duplex(1 << 20);
+    let (a_r, a_w) = tokio::io::split(a);
+    let (b_r, b_w) = tokio::io::split(b);
+    let (_stop_tx, stop) = watch::channel(false);
+    let (s, r) = (Shared(sender.clone()), Shared(receiver.clone()));
+    let (sent, got) = tokio::join!(
+        run_session(a_r, a_w, params(true, &key), &s, Until::Live, stop.clone()),
+        run_session(b_r, b_w, params(false, &key), &r, Until::Live, stop),
+    );
+    assert!(
+        matches!(sent, Err(NetError::PayloadTooLarge(n)) if n == MAX_PAYLOAD + 1),
+        "{sent:?}"
+    );
+    assert!(got.is_ok(), "{got:?}");
+    assert!(receiver.received.lock().unwrap().is_empty());
 }

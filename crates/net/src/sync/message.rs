@@ -14,10 +14,15 @@ use crate::wire::{Reader, put_addrs, put_long_bytes};
 /// The only version of the sync protocol; the first byte of a [`Greeting`].
 pub const VERSION: u8 = 1;
 
-/// The largest Automerge sync message either side may send in one [`Sync`]: what
-/// fits in a 64 MiB frame. A first sync of a large journal is sent in one message,
-/// so this is generous; a session that meets a bigger one ends without applying it.
-pub const MAX_PAYLOAD: usize = 64 * 1024 * 1024 - Sync::HEADER_LEN - TAG_LEN;
+/// The largest Automerge sync message either side may send in one [`Sync`].
+///
+/// Chosen from the benchmark: its largest honest catch-up (10,000 shared entries
+/// sent to an empty partner) is one message of about 0.6 MB, so this leaves more
+/// than ten times that. A device whose next message is larger must split it across
+/// several (PROTOCOL.md, "Limits"); a session that meets a bigger one ends without
+/// applying it. Everything a partner can make this side allocate for one frame
+/// follows from this number.
+pub const MAX_PAYLOAD: usize = 8 * 1024 * 1024;
 
 /// The largest sealed frame of a session: a [`Sync`] carrying [`MAX_PAYLOAD`] bytes,
 /// plus its tag.

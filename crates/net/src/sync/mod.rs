@@ -24,4 +24,4 @@ pub use message::{MAX_FRAME, MAX_PAYLOAD};
 pub use session::{
     LinkEvent, Replica, ReplicaError, ReplicaSession, SessionEnd, Until, run_session,
 };
-pub use supervisor::{accept, dial, send_unpaired, serve};
+pub use supervisor::{accept, dial, once, send_unpaired, serve};

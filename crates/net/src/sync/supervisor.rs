@@ -81,10 +81,12 @@ pub async fn dial(
         .into_iter()
         .map(TransportAddr::Ip)
         .collect();
+    tracing::debug!("dialling the partner");
     let conn = node
         .connect(EndpointAddr::from_parts(partner, addrs), SYNC_ALPN)
         .await
         .inspect_err(|e| tracing::debug!(error = %e, "could not reach the partner"))?;
+    tracing::debug!("connected to the partner");
     let (send, recv) = conn.open_bi().await.map_err(stream_error)?;
     run_on(
         node, conn, recv, send, true, couple_key, replica, until, stop,
@@ -131,9 +133,11 @@ async fn run_on(
         my_addrs: node.direct_addrs(),
     };
     let result = run_session(recv, send, params, replica, until, stop).await;
-    if !dialer && result.is_ok() {
-        // Let the dialer close, so its last frames are read; close ourselves after
-        // a grace period if it does not.
+    if !dialer && matches!(result, Ok(SessionEnd::PeerClosed)) {
+        // The dialer finished first and may be waiting for our side to finish too:
+        // let it read our last frames and close, or close ourselves after a grace
+        // period. (A session that ended in sync has read the dialer's finish after
+        // sending its own; there is nothing left to wait for.)
         let _ = tokio::time::timeout(CLOSE_GRACE, conn.closed()).await;
     }
     close::close(&conn, ended(&result));
@@ -268,4 +272,79 @@ fn dial_owned(
 ) -> SessionFuture {
     let (node, key, replica, stop) = (node.clone(), key.clone(), replica.clone(), stop.clone());
     Box::pin(async move { dial(&node, partner, &key, replica.as_ref(), until, stop).await })
+}
+
+/// How long a one-shot sync waits before dialling again when it has no session.
+const ONCE_REDIAL: Duration = Duration::from_millis(300);
+
+/// One sync with the partner that ends as soon as both hold the same journal
+/// (`sync --once`), or when `timeout` has passed.
+///
+/// It dials the partner *and* takes the partner's calls, runs every session it has
+/// side by side, and is done with the first that reaches "in sync". Two one-shot
+/// syncs started at the same moment then always meet: each runs its own dial and
+/// the other's, and whichever connection comes up first does the work. Waiting on
+/// one chosen connection is what failed before: each side dialled, neither listened,
+/// and the one that gave up first took the other's only session with it. A session
+/// that ends without being in sync (the partner dropped that call, or the link
+/// failed) only ends itself; when none is left, the partner is dialled again after
+/// a short pause, until the timeout.
+pub async fn once(
+    node: Arc<Node>,
+    partner: EndpointId,
+    couple_key: Secret32,
+    replica: Arc<dyn Replica>,
+    mut stop: watch::Receiver<bool>,
+    timeout: Duration,
+) -> Result<SessionEnd, NetError> {
+    let deadline = tokio::time::sleep(timeout);
+    tokio::pin!(deadline);
+    let redial = tokio::time::sleep(Duration::ZERO);
+    tokio::pin!(redial);
+    let mut sessions: Vec<SessionFuture> = Vec::new();
+    let mut redial_due = true;
+    let mut last_error: Option<NetError> = None;
+    loop {
+        tokio::select! {
+            _ = &mut redial, if redial_due => {
+                redial_due = false;
+                sessions.push(dial_owned(&node, partner, &couple_key, &replica, &stop, Until::InSync));
+            }
+            conn = node.next_sync_connection() => {
+                let Some(conn) = conn else { return Err(NetError::Closed) };
+                tracing::debug!("the partner called");
+                sessions.push(accept_owned(&node, conn, &couple_key, &replica, &stop, Until::InSync));
+            }
+            r = first_to_end(&mut sessions), if !sessions.is_empty() => {
+                match r {
+                    Ok(end @ (SessionEnd::InSync | SessionEnd::PartnerUnpaired | SessionEnd::Stopped)) => {
+                        return Ok(end);
+                    }
+                    // The partner dropped this call (for another, or it was done).
+                    Ok(SessionEnd::PeerClosed) => {}
+                    Err(e) => last_error = Some(e),
+                }
+                if sessions.is_empty() && !redial_due {
+                    redial_due = true;
+                    redial.as_mut().reset(tokio::time::Instant::now() + ONCE_REDIAL);
+                }
+            }
+            _ = &mut deadline => return Err(last_error.unwrap_or(NetError::Timeout)),
+            _ = stop.changed() => return Ok(SessionEnd::Stopped),
+        }
+    }
+}
+
+/// The result of whichever session in `sessions` ends first; that one is removed.
+async fn first_to_end(sessions: &mut Vec<SessionFuture>) -> Result<SessionEnd, NetError> {
+    std::future::poll_fn(|cx| {
+        for i in 0..sessions.len() {
+            if let std::task::Poll::Ready(r) = sessions[i].as_mut().poll(cx) {
+                drop(sessions.swap_remove(i));
+                return std::task::Poll::Ready(r);
+            }
+        }
+        std::task::Poll::Pending
+    })
+    .await
 }
