@@ -23,7 +23,7 @@ use common::*;
 use kintsugi_device::{Device, Options};
 use kintsugi_net::frame::{FrameReader, FrameWriter, MAX_FRAME};
 use kintsugi_net::secure::{Direction, Opener, Sealer, session_keys};
-use kintsugi_net::sync::{SessionEnd, SessionParams, Until, run_session};
+use kintsugi_net::sync::{SessionEnd, SessionParams, Until, handshake, run_session};
 use kintsugi_net::{Invite, NetError, SecretKey};
 use kintsugi_store::{DocLog, LogKind, Secret32};
 use serde_json::{Value, json};
@@ -716,8 +716,6 @@ fn bundle_import_refuses_every_damaged_or_foreign_bundle_and_changes_nothing() {
 
 // --- sync messages from a partner --------------------------------------------------
 
-const SYNC_LABEL: &[u8] = b"kintsugi/sync/1";
-
 fn endpoint(n: u8) -> kintsugi_net::EndpointId {
     SecretKey::from_bytes(&[n; 32]).public()
 }
@@ -764,23 +762,15 @@ async fn partner_sends(device: &Device, messages: Vec<Vec<u8>>) -> Outcome {
         let key = attacker_key;
         let mut w = FrameWriter::new(att_w, MAX_FRAME);
         let mut r = FrameReader::new(att_r, MAX_FRAME);
-        let nd = [0x44u8; 32];
-        let mut hello = vec![1u8];
-        hello.extend_from_slice(&nd);
-        w.write(&hello).await.unwrap();
-        let theirs = r.read().await.unwrap().unwrap();
-        let na: [u8; 32] = theirs[1..33].try_into().unwrap();
-        let (d2a, _) = session_keys(
-            &key,
-            SYNC_LABEL,
-            endpoint(2).as_bytes(),
-            endpoint(1).as_bytes(),
-            &nd,
-            &na,
-        );
-        let mut sealer = Sealer::new(d2a, Direction::DialerToAcceptor, SYNC_LABEL);
-        // Sealed hello with no addresses, then the messages.
-        w.write(&sealer.seal(&[1, 0]).unwrap()).await.unwrap();
+        let params = SessionParams {
+            dialer: true,
+            me: endpoint(2),
+            them: endpoint(1),
+            couple_key: &key,
+            my_addrs: Vec::new(),
+        };
+        let mut sealer = handshake(&mut r, &mut w, &params).await.unwrap().sealer;
+        // Then the messages.
         for m in &messages {
             if w.write(&sealer.seal(m).unwrap()).await.is_err() {
                 break;

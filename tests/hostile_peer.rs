@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use kintsugi_device::{Device, Options};
-use kintsugi_net::sync::{LinkEvent, Replica, ReplicaSession, SessionParams, Until, run_session};
+use kintsugi_net::sync::{
+    LinkEvent, Replica, ReplicaError, ReplicaSession, SessionParams, Until, run_session,
+};
 use kintsugi_store::Secret32;
 use tokio::sync::watch;
 
@@ -17,10 +19,10 @@ struct Garbage {
 struct GarbageSession(Arc<Garbage>);
 
 impl ReplicaSession for GarbageSession {
-    fn generate(&mut self) -> Result<Option<Vec<u8>>, String> {
+    fn generate(&mut self) -> Result<Option<Vec<u8>>, ReplicaError> {
         Ok(self.0.payloads.lock().unwrap().pop())
     }
-    fn receive(&mut self, _: &[u8]) -> Result<(), String> {
+    fn receive(&mut self, _: &[u8]) -> Result<(), ReplicaError> {
         Ok(())
     }
     fn in_sync(&mut self) -> bool {
@@ -32,7 +34,7 @@ impl ReplicaSession for GarbageSession {
 struct GarbageReplica(Arc<Garbage>);
 
 impl Replica for GarbageReplica {
-    fn begin(&self) -> Result<Box<dyn ReplicaSession>, String> {
+    fn begin(&self) -> Result<Box<dyn ReplicaSession>, ReplicaError> {
         Ok(Box::new(GarbageSession(self.0.clone())))
     }
     fn changes(&self) -> watch::Receiver<u64> {

@@ -10,13 +10,10 @@ mod common;
 use std::sync::OnceLock;
 
 use kintsugi_net::frame::{FrameReader, FrameWriter, MAX_FRAME};
-use kintsugi_net::secure::{Direction, Sealer, session_keys};
-use kintsugi_net::sync::{SessionParams, Until, run_session};
+use kintsugi_net::sync::{SessionParams, Until, handshake, run_session};
 use kintsugi_store::Secret32;
 use libfuzzer_sys::fuzz_target;
 use tokio::io::AsyncWriteExt;
-
-const LABEL: &[u8] = b"kintsugi/sync/1";
 
 fn id(n: u8) -> kintsugi_net::EndpointId {
     kintsugi_net::SecretKey::from_bytes(&[n; 32]).public()
@@ -60,15 +57,14 @@ fuzz_target!(|data: &[u8]| {
         let attacker = async {
             let mut w = FrameWriter::new(att_w, MAX_FRAME);
             let mut r = FrameReader::new(att_r, MAX_FRAME);
-            let nd = [0x44u8; 32];
-            let mut hello = vec![1u8];
-            hello.extend_from_slice(&nd);
-            w.write(&hello).await.unwrap();
-            let theirs = r.read().await.unwrap().unwrap();
-            let na: [u8; 32] = theirs[1..33].try_into().unwrap();
-            let (d2a, _) = session_keys(&key, LABEL, id(2).as_bytes(), id(1).as_bytes(), &nd, &na);
-            let mut sealer = Sealer::new(d2a, Direction::DialerToAcceptor, LABEL);
-            w.write(&sealer.seal(&[1, 0]).unwrap()).await.unwrap();
+            let params = SessionParams {
+                dialer: true,
+                me: id(2),
+                them: id(1),
+                couple_key: &key,
+                my_addrs: Vec::new(),
+            };
+            let mut sealer = handshake(&mut r, &mut w, &params).await.unwrap().sealer;
             for m in &messages {
                 // An "unpaired" message is a legitimate request; leave it out.
                 if m.as_slice() == [3] || w.write(&sealer.seal(m).unwrap()).await.is_err() {

@@ -133,4 +133,25 @@ mod tests {
         }
         assert!(open_from_partner(&k, &[2; 32], b"garbage").is_err());
     }
+
+    /// The fixed vector of crates/net/PROTOCOL.md ("Offline bundles"), written by an
+    /// implementation of the spec that shares no code with this one.
+    #[test]
+    fn the_protocol_vector_opens() {
+        let text = include_str!("../../../testdata/net/bundle.txt");
+        let hex = |key: &str| -> Vec<u8> {
+            let line = text
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("{key} = ")))
+                .unwrap();
+            (0..line.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&line[i..i + 2], 16).unwrap())
+                .collect()
+        };
+        let k = Secret32::from_slice(&hex("couple_key")).unwrap();
+        let sender: [u8; 32] = hex("sender").try_into().unwrap();
+        let opened = open_from_partner(&k, &sender, &hex("bundle")).unwrap();
+        assert_eq!(&opened[..], b"Automerge changes, opaque to the bundle");
+    }
 }

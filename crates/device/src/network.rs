@@ -247,7 +247,7 @@ impl Network {
         match tokio::time::timeout(timeout, self.node.connect(addr, kintsugi_net::SYNC_ALPN)).await
         {
             Ok(Ok(conn)) => {
-                conn.close(0u32.into(), b"probe");
+                kintsugi_net::close::close(&conn, kintsugi_net::close::Code::Done);
                 true
             }
             _ => false,

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use automerge::sync::{self, SyncDoc};
-use kintsugi_net::sync::{LinkEvent, Replica, ReplicaSession};
+use kintsugi_net::sync::{LinkEvent, Replica, ReplicaError, ReplicaSession};
 use tokio::sync::watch;
 
 use crate::{Device, DeviceError, DocKind, Event, now_ms};
@@ -25,11 +25,11 @@ struct DeviceReplica {
 }
 
 impl Replica for DeviceReplica {
-    fn begin(&self) -> std::result::Result<Box<dyn ReplicaSession>, String> {
+    fn begin(&self) -> std::result::Result<Box<dyn ReplicaSession>, ReplicaError> {
         let persisted = self
             .device
             .partner_state()
-            .map_err(|e| e.to_string())?
+            .map_err(replica_error)?
             .sync_state;
         let state = persisted
             .as_deref()
@@ -79,13 +79,24 @@ impl Replica for DeviceReplica {
     }
 }
 
+/// Sorts a device error into what the sync session needs to know: whether the
+/// partner's message was at fault, or this device.
+fn replica_error(e: DeviceError) -> ReplicaError {
+    match e {
+        DeviceError::Sync(why) => ReplicaError::Refused(why),
+        DeviceError::Store(e) => ReplicaError::Storage(e.to_string()),
+        DeviceError::Locked => ReplicaError::Locked,
+        other => ReplicaError::Other(other.to_string()),
+    }
+}
+
 struct DeviceSession {
     device: Device,
     state: sync::State,
 }
 
 impl ReplicaSession for DeviceSession {
-    fn generate(&mut self) -> std::result::Result<Option<Vec<u8>>, String> {
+    fn generate(&mut self) -> std::result::Result<Option<Vec<u8>>, ReplicaError> {
         let state = &mut self.state;
         self.device
             .with(|i| {
@@ -103,17 +114,17 @@ impl ReplicaSession for DeviceSession {
                     )
                 })
             })
-            .map_err(|e| e.to_string())
+            .map_err(replica_error)
     }
 
-    fn receive(&mut self, payload: &[u8]) -> std::result::Result<(), String> {
+    fn receive(&mut self, payload: &[u8]) -> std::result::Result<(), ReplicaError> {
         if let Ok(tap) = self.device.tap.lock()
             && let Some(tap) = tap.as_ref()
         {
             tap(payload);
         }
         let msg = sync::Message::decode(payload)
-            .map_err(|_| "the partner sent a malformed sync message".to_string())?;
+            .map_err(|_| ReplicaError::Refused("it does not decode".into()))?;
         let state = &mut self.state;
         let (_, changed) = self
             .device
@@ -125,7 +136,7 @@ impl ReplicaSession for DeviceSession {
                         .map_err(|e| DeviceError::Sync(e.to_string()))
                 })
             })
-            .map_err(|e| e.to_string())?;
+            .map_err(replica_error)?;
         if changed {
             self.device.emit(DocKind::Shared, false);
         }

@@ -46,8 +46,13 @@ pub enum NetError {
     Declined,
     #[error("the other device broke the protocol: {0}")]
     Protocol(String),
-    #[error("a frame of {0} bytes is larger than allowed")]
+    #[error("a frame of {0} bytes is larger than allowed; nothing of it was read")]
     FrameTooLarge(usize),
+    #[error(
+        "a sync message of {0} bytes is larger than the {max} bytes allowed; nothing of it was applied",
+        max = crate::sync::MAX_PAYLOAD
+    )]
+    PayloadTooLarge(usize),
     #[error(
         "a frame failed authentication (tampered, replayed, reordered, or another couple's key)"
     )]
@@ -62,8 +67,24 @@ pub enum NetError {
     Bind(String),
     #[error(transparent)]
     Crypto(#[from] kintsugi_crypto::CryptoError),
-    #[error("{0}")]
-    Replica(String),
+    #[error(transparent)]
+    Replica(#[from] crate::sync::ReplicaError),
+}
+
+impl NetError {
+    /// Whether the other side broke the protocol or sent something refused, as
+    /// opposed to the network failing or this device stopping. A refusal is worth a
+    /// warning in the log; a dropped connection is not.
+    pub fn is_refusal(&self) -> bool {
+        match self {
+            NetError::Protocol(_)
+            | NetError::FrameTooLarge(_)
+            | NetError::PayloadTooLarge(_)
+            | NetError::BadFrame => true,
+            NetError::Replica(e) => e.is_refusal(),
+            _ => false,
+        }
+    }
 }
 
 impl From<std::io::Error> for NetError {

@@ -6,10 +6,9 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::NetError;
 
-/// The largest frame either protocol accepts. A first sync of a large journal is
-/// sent in one Automerge message, so this is generous; anything above it ends the
-/// session.
-pub const MAX_FRAME: usize = 64 * 1024 * 1024;
+/// The largest frame of the sync protocol (pairing frames are far smaller); one home
+/// for the number is [`crate::sync::MAX_PAYLOAD`].
+pub const MAX_FRAME: usize = crate::sync::MAX_FRAME;
 
 pub struct FrameReader<R> {
     inner: R,

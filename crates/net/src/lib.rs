@@ -7,7 +7,9 @@
 //!   (Automerge sync messages, to the layer above) in encrypted, counted frames.
 //!
 //! This crate knows nothing about documents or files: the device layer plugs in
-//! through the [`sync::Replica`] trait and stores what pairing returns.
+//! through the [`sync::Replica`] trait and stores what pairing returns. Every byte
+//! on the wire is specified in PROTOCOL.md, next to this crate, and checked against
+//! the fixed vectors in testdata/net/.
 
 pub mod close;
 pub mod error;

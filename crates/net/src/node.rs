@@ -93,7 +93,7 @@ impl ProtocolHandler for SyncGate {
             .unwrap_or(false);
         if !allowed {
             tracing::info!(remote = %conn.remote_id().fmt_short(), "refused a sync connection from a device that is not the partner");
-            conn.close(close::NOT_PAIRED.into(), b"not paired");
+            close::close(&conn, close::Code::NotPaired);
             return Err(AcceptError::from_err(NetError::NotPartner));
         }
         Ok(conn)
@@ -101,7 +101,7 @@ impl ProtocolHandler for SyncGate {
 
     async fn accept(&self, conn: Connection) -> Result<(), AcceptError> {
         if self.inbox.tx.send(conn.clone()).await.is_err() {
-            conn.close(close::NOT_SYNCING.into(), b"not syncing");
+            close::close(&conn, close::Code::NotSyncing);
         }
         Ok(())
     }
@@ -116,10 +116,10 @@ struct PairGate {
 impl ProtocolHandler for PairGate {
     async fn accept(&self, conn: Connection) -> Result<(), AcceptError> {
         if !self.hosting.load(Ordering::SeqCst) {
-            conn.close(close::NO_INVITE.into(), b"no invite is open");
+            close::close(&conn, close::Code::NoInvite);
         } else if self.inbox.tx.try_send(conn.clone()).is_err() {
             // The host is behind on taking attempts; "used" would be a lie.
-            conn.close(close::BUSY.into(), b"busy");
+            close::close(&conn, close::Code::Busy);
         }
         Ok(())
     }

@@ -213,6 +213,9 @@ impl Hello {
         let bad = || NetError::Protocol("bad hello".into());
         let name = String::from_utf8_lossy(r.short_bytes().ok_or_else(bad)?).into_owned();
         let addrs = r.addrs().ok_or_else(bad)?;
+        if !r.is_empty() {
+            return Err(bad());
+        }
         Ok(Self { name, addrs })
     }
 }
@@ -319,7 +322,7 @@ impl PendingPairing {
         if !matches {
             let _ = self.writer.get_mut().finish();
             tokio::time::sleep(Duration::from_millis(100)).await;
-            self.conn.close(close::DONE.into(), b"declined");
+            close::close(&self.conn, close::Code::Done);
             return Err(NetError::Declined);
         }
         let frame = tokio::time::timeout(DECISION_TIMEOUT, self.reader.read())
@@ -344,7 +347,7 @@ impl PendingPairing {
         let _ = self.writer.get_mut().finish();
         // Give the last frame a moment to leave before closing.
         tokio::time::sleep(Duration::from_millis(50)).await;
-        self.conn.close(close::DONE.into(), b"done");
+        close::close(&self.conn, close::Code::Done);
         result
     }
 }
@@ -412,7 +415,7 @@ pub async fn join(node: &Node, invite: &Invite, my_name: &str) -> Result<Pending
         .map_err(|e| refine_close(&conn, e));
     if let Err(e) = &result {
         tracing::info!(error = %e, "joining failed");
-        conn.close(close::JOIN_FAILED.into(), b"failed");
+        close::close(&conn, close::Code::JoinFailed);
     }
     result
 }
@@ -423,8 +426,8 @@ fn refine_close(conn: &Connection, e: NetError) -> NetError {
         return e;
     }
     match close::code_of(conn) {
-        Some(close::NO_INVITE) => NetError::InviteUsed,
-        Some(close::BUSY) => NetError::InviteBusy,
+        Some(close::Code::NoInvite) => NetError::InviteUsed,
+        Some(close::Code::Busy) => NetError::InviteBusy,
         _ => e,
     }
 }
@@ -532,7 +535,7 @@ pub async fn host(node: &Node, offer: &Offer, my_name: &str) -> Result<PendingPa
                 let conn = c.ok_or(NetError::Closed)?;
                 if attempts.len() >= MAX_ATTEMPTS {
                     tracing::info!(remote = %conn.remote_id().fmt_short(), "too many pairing attempts at once; told this one to try again");
-                    conn.close(close::BUSY.into(), b"busy");
+                    close::close(&conn, close::Code::Busy);
                     continue;
                 }
                 let ctx = ctx.clone();
@@ -540,8 +543,8 @@ pub async fn host(node: &Node, offer: &Offer, my_name: &str) -> Result<PendingPa
                     let result = host_on(&ctx, &conn).await;
                     if let Err(e) = &result {
                         tracing::info!(remote = %conn.remote_id().fmt_short(), error = %e, "turned away a pairing attempt");
-                        let code = if matches!(e, NetError::InviteUsed) { close::NO_INVITE } else { close::REFUSED };
-                        conn.close(code.into(), b"refused");
+                        let code = if matches!(e, NetError::InviteUsed) { close::Code::NoInvite } else { close::Code::Refused };
+                        close::close(&conn, code);
                     }
                     result
                 });

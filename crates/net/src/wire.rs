@@ -49,15 +49,6 @@ impl<'a> Reader<'a> {
         self.take(n)
     }
 
-    /// A u32-length-prefixed byte string, at most `max` long.
-    pub fn long_bytes(&mut self, max: usize) -> Option<&'a [u8]> {
-        let n = self.u32()? as usize;
-        if n > max {
-            return None;
-        }
-        self.take(n)
-    }
-
     pub fn addrs(&mut self) -> Option<Vec<SocketAddr>> {
         let n = self.u8()? as usize;
         let mut out = Vec::with_capacity(n.min(32));

@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 use kintsugi_crypto::Secret32;
 use kintsugi_net::NetError;
 use kintsugi_net::frame::{FrameReader, FrameWriter, MAX_FRAME};
-use kintsugi_net::sync::{LinkEvent, Replica, ReplicaSession, SessionParams, Until, run_session};
+use kintsugi_net::sync::{
+    LinkEvent, Replica, ReplicaError, ReplicaSession, SessionParams, Until, run_session,
+};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::watch;
 
@@ -32,7 +34,7 @@ impl Script {
 struct ScriptSession(Arc<Script>);
 
 impl ReplicaSession for ScriptSession {
-    fn generate(&mut self) -> Result<Option<Vec<u8>>, String> {
+    fn generate(&mut self) -> Result<Option<Vec<u8>>, ReplicaError> {
         // The session sends one message per round; ticking `changes` asks for the
         // next round while the script has more to say.
         let next = self.0.outgoing.lock().unwrap().pop();
@@ -41,7 +43,7 @@ impl ReplicaSession for ScriptSession {
         }
         Ok(next)
     }
-    fn receive(&mut self, payload: &[u8]) -> Result<(), String> {
+    fn receive(&mut self, payload: &[u8]) -> Result<(), ReplicaError> {
         self.0.received.lock().unwrap().push(payload.to_vec());
         Ok(())
     }
@@ -54,7 +56,7 @@ impl ReplicaSession for ScriptSession {
 struct Shared(Arc<Script>);
 
 impl Replica for Shared {
-    fn begin(&self) -> Result<Box<dyn ReplicaSession>, String> {
+    fn begin(&self) -> Result<Box<dyn ReplicaSession>, ReplicaError> {
         Ok(Box::new(ScriptSession(self.0.clone())))
     }
     fn changes(&self) -> watch::Receiver<u64> {

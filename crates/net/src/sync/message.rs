@@ -1,0 +1,227 @@
+//! The messages of `kintsugi/sync/1`, one small type each, as they travel inside a
+//! frame ([`crate::frame`]). Only [`Greeting`] travels in the clear; every other
+//! message is sealed ([`crate::secure`]) and parsed only after its frame opened.
+//! Byte layouts are in PROTOCOL.md ("Sync messages"); each decoder refuses trailing
+//! bytes, so one encoding has one meaning.
+
+use std::net::SocketAddr;
+
+use kintsugi_crypto::TAG_LEN;
+
+use crate::NetError;
+use crate::wire::{Reader, put_addrs, put_long_bytes};
+
+/// The only version of the sync protocol; the first byte of a [`Greeting`].
+pub const VERSION: u8 = 1;
+
+/// The largest Automerge sync message either side may send in one [`Sync`]: what
+/// fits in a 64 MiB frame. A first sync of a large journal is sent in one message,
+/// so this is generous; a session that meets a bigger one ends without applying it.
+pub const MAX_PAYLOAD: usize = 64 * 1024 * 1024 - Sync::HEADER_LEN - TAG_LEN;
+
+/// The largest sealed frame of a session: a [`Sync`] carrying [`MAX_PAYLOAD`] bytes,
+/// plus its tag.
+pub const MAX_FRAME: usize = MAX_PAYLOAD + Sync::HEADER_LEN + TAG_LEN;
+
+fn malformed(what: &str) -> NetError {
+    NetError::Protocol(format!("malformed {what} message"))
+}
+
+/// Plaintext, first thing each way: `version | nonce`. The two nonces salt the
+/// session keys, so no two sessions share one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Greeting {
+    pub nonce: [u8; 32],
+}
+
+impl Greeting {
+    pub const LEN: usize = 1 + 32;
+
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(Self::LEN);
+        out.push(VERSION);
+        out.extend_from_slice(&self.nonce);
+        out
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Self, NetError> {
+        let mut r = Reader::new(bytes);
+        match r.u8() {
+            Some(VERSION) => {}
+            Some(v) => {
+                return Err(NetError::Protocol(format!(
+                    "the partner speaks sync version {v}, this device version {VERSION}; update Kintsugi on the older device"
+                )));
+            }
+            None => return Err(malformed("greeting")),
+        }
+        let nonce = r.array().ok_or_else(|| malformed("greeting"))?;
+        if !r.is_empty() {
+            return Err(malformed("greeting"));
+        }
+        Ok(Self { nonce })
+    }
+}
+
+/// Sealed, first each way: proves the sender holds the couple key (its frame opened)
+/// and says where it can be reached next time.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Hello {
+    pub addrs: Vec<SocketAddr>,
+}
+
+impl Hello {
+    pub const TAG: u8 = 1;
+
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = vec![Self::TAG];
+        put_addrs(&mut out, &self.addrs);
+        out
+    }
+}
+
+/// Sealed: one Automerge sync message, opaque to this crate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sync<'a> {
+    pub payload: &'a [u8],
+}
+
+impl Sync<'_> {
+    pub const TAG: u8 = 2;
+    /// The tag and the length in front of the payload.
+    pub const HEADER_LEN: usize = 1 + 4;
+
+    /// Refuses a payload over [`MAX_PAYLOAD`]: the partner would refuse it anyway.
+    pub fn encode(&self) -> Result<Vec<u8>, NetError> {
+        if self.payload.len() > MAX_PAYLOAD {
+            return Err(NetError::PayloadTooLarge(self.payload.len()));
+        }
+        let mut out = Vec::with_capacity(Self::HEADER_LEN + self.payload.len());
+        out.push(Self::TAG);
+        put_long_bytes(&mut out, self.payload);
+        Ok(out)
+    }
+}
+
+/// Sealed: the sender ended the pairing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unpaired;
+
+impl Unpaired {
+    pub const TAG: u8 = 3;
+
+    pub fn encode(&self) -> Vec<u8> {
+        vec![Self::TAG]
+    }
+}
+
+/// Any sealed message, as it comes out of an opened frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message<'a> {
+    Hello(Hello),
+    Sync(Sync<'a>),
+    Unpaired,
+}
+
+impl<'a> Message<'a> {
+    pub fn decode(bytes: &'a [u8]) -> Result<Self, NetError> {
+        let mut r = Reader::new(bytes);
+        let msg = match r.u8() {
+            Some(Hello::TAG) => Message::Hello(Hello {
+                addrs: r.addrs().ok_or_else(|| malformed("hello"))?,
+            }),
+            Some(Sync::TAG) => {
+                // The length is checked against the cap before anything is sliced.
+                let n = r.u32().ok_or_else(|| malformed("sync"))? as usize;
+                if n > MAX_PAYLOAD {
+                    return Err(NetError::PayloadTooLarge(n));
+                }
+                Message::Sync(Sync {
+                    payload: r.take(n).ok_or_else(|| malformed("sync"))?,
+                })
+            }
+            Some(Unpaired::TAG) => Message::Unpaired,
+            Some(t) => return Err(NetError::Protocol(format!("unknown message type {t}"))),
+            None => return Err(malformed("empty")),
+        };
+        if !r.is_empty() {
+            return Err(malformed(msg.name()));
+        }
+        Ok(msg)
+    }
+
+    pub fn encode(&self) -> Result<Vec<u8>, NetError> {
+        Ok(match self {
+            Message::Hello(h) => h.encode(),
+            Message::Sync(s) => s.encode()?,
+            Message::Unpaired => Unpaired.encode(),
+        })
+    }
+
+    /// For errors and logs: the kind, never the content.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Message::Hello(_) => "hello",
+            Message::Sync(_) => "sync",
+            Message::Unpaired => "unpaired",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn messages_round_trip_and_refuse_trailing_bytes() {
+        let hello = Message::Hello(Hello {
+            addrs: vec!["127.0.0.1:5".parse().unwrap(), "[::1]:6".parse().unwrap()],
+        });
+        let payload = [7u8; 300];
+        let sync = Message::Sync(Sync { payload: &payload });
+        for m in [hello, sync, Message::Unpaired] {
+            let bytes = m.encode().unwrap();
+            assert_eq!(Message::decode(&bytes).unwrap(), m);
+            let mut long = bytes.clone();
+            long.push(0);
+            assert!(Message::decode(&long).is_err(), "{}", m.name());
+            assert!(Message::decode(&bytes[..bytes.len() - 1]).is_err() || bytes.len() == 1);
+        }
+        let g = Greeting { nonce: [9; 32] };
+        assert_eq!(Greeting::decode(&g.encode()).unwrap(), g);
+        assert!(Greeting::decode(&g.encode()[..32]).is_err());
+        let mut v2 = g.encode();
+        v2[0] = 2;
+        let err = Greeting::decode(&v2).unwrap_err().to_string();
+        assert!(err.contains("version 2"), "{err}");
+        assert!(Message::decode(&[]).is_err());
+        assert!(Message::decode(&[4]).is_err());
+    }
+
+    #[test]
+    fn a_payload_over_the_cap_is_refused_both_ways() {
+        let big = vec![0u8; MAX_PAYLOAD + 1];
+        assert!(matches!(
+            Sync { payload: &big }.encode(),
+            Err(NetError::PayloadTooLarge(n)) if n == MAX_PAYLOAD + 1
+        ));
+        let mut header = vec![Sync::TAG];
+        header.extend_from_slice(&((MAX_PAYLOAD + 1) as u32).to_be_bytes());
+        assert!(matches!(
+            Message::decode(&header),
+            Err(NetError::PayloadTooLarge(_))
+        ));
+        let exact = vec![0u8; MAX_PAYLOAD];
+        let bytes = Sync { payload: &exact }.encode().unwrap();
+        assert_eq!(bytes.len() + TAG_LEN, MAX_FRAME);
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(b in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let _ = Message::decode(&b);
+            let _ = Greeting::decode(&b);
+        }
+    }
+}

@@ -1,0 +1,278 @@
+//! One sync session after the handshake: Automerge sync messages both ways until
+//! the connection ends, the device stops, or (for a one-shot sync) both sides hold
+//! the same journal. The document side is behind [`Replica`], implemented by the
+//! device layer; this crate never sees what a payload says.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use thiserror::Error;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::watch;
+
+use super::handshake::{SessionParams, handshake};
+use super::message::{self, MAX_FRAME, Message};
+use crate::NetError;
+use crate::frame::{FrameReader, FrameWriter};
+use crate::secure::{Opener, Sealer};
+
+/// How long a one-shot session that is already in sync waits for the partner to
+/// finish its side before it counts the session as done.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Why the device side of a session could not go on. The session ends with it (and
+/// says so in the log); the text names the kind of failure, never journal content.
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
+pub enum ReplicaError {
+    /// The partner's message was refused: it does not decode, Automerge rejected
+    /// it, it asks for more than this device does for a partner, or handling it
+    /// panicked. Nothing of it was applied.
+    #[error("the partner's sync message was refused ({0}); nothing of it was applied")]
+    Refused(String),
+    /// This device could not store what arrived (a full disk, a file it cannot
+    /// write). The partner did nothing wrong; the next session tries again.
+    #[error("this device could not store the partner's changes: {0}")]
+    Storage(String),
+    /// The journal is not open here right now (the app was locked).
+    #[error("the journal is locked")]
+    Locked,
+    /// Anything else on this device.
+    #[error("{0}")]
+    Other(String),
+}
+
+impl ReplicaError {
+    /// Whether the partner caused it (as opposed to this device).
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, ReplicaError::Refused(_))
+    }
+}
+
+/// The document side of a sync, implemented by the device layer.
+pub trait Replica: Send + Sync + 'static {
+    /// A session's sync state, seeded from what was persisted after the last one so
+    /// that a reconnect only exchanges what changed.
+    fn begin(&self) -> Result<Box<dyn ReplicaSession>, ReplicaError>;
+    /// Ticks whenever the shared document changes, from any source.
+    fn changes(&self) -> watch::Receiver<u64>;
+    /// The partner told us where it can be reached now.
+    fn partner_addrs(&self, addrs: Vec<SocketAddr>);
+    /// Where we last knew the partner to be.
+    fn known_partner_addrs(&self) -> Vec<SocketAddr>;
+    /// The partner ended the pairing on their side.
+    fn partner_unpaired(&self);
+    /// Connection and progress news for the UI.
+    fn link(&self, event: LinkEvent);
+}
+
+pub trait ReplicaSession: Send {
+    /// The next payload to send, if the partner lacks anything. At most
+    /// [`super::MAX_PAYLOAD`] bytes: a bigger one ends the session.
+    fn generate(&mut self) -> Result<Option<Vec<u8>>, ReplicaError>;
+    /// Applies a payload. Must have stored any new changes durably when it returns.
+    fn receive(&mut self, payload: &[u8]) -> Result<(), ReplicaError>;
+    /// Both sides hold the same document.
+    fn in_sync(&mut self) -> bool;
+    /// Persists what is worth keeping for the next session.
+    fn end(&mut self);
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkEvent {
+    Online,
+    Offline,
+    /// Bytes received in the current session (for progress on a large first sync).
+    Received(u64),
+    /// The two documents are identical.
+    InSync,
+}
+
+/// How a session should end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Until {
+    /// Keep exchanging changes until the connection ends or `stop` fires.
+    Live,
+    /// Finish as soon as both sides hold the same document (`sync --once`).
+    InSync,
+}
+
+/// Why a session ended (when it ended without error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionEnd {
+    /// Both sides held the same journal, and a one-shot session finished.
+    InSync,
+    /// The partner ended the session before this side was done.
+    PeerClosed,
+    /// This device stopped syncing.
+    Stopped,
+    /// The partner ended the pairing.
+    PartnerUnpaired,
+}
+
+impl std::fmt::Display for SessionEnd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SessionEnd::InSync => "in sync",
+            SessionEnd::PeerClosed => "the partner closed the session",
+            SessionEnd::Stopped => "stopped on this device",
+            SessionEnd::PartnerUnpaired => "the partner ended the pairing",
+        })
+    }
+}
+
+/// Runs one session over any byte streams: the handshake, then the exchange. Kept
+/// generic so that framing and authentication failures can be tested with a
+/// meddling proxy in between. However it ends, it says why in one log line: a
+/// warning when something was refused or could not be stored, information when
+/// the connection simply ended.
+pub async fn run_session<R, W>(
+    recv: R,
+    send: W,
+    params: SessionParams<'_>,
+    replica: &dyn Replica,
+    until: Until,
+    mut stop: watch::Receiver<bool>,
+) -> Result<SessionEnd, NetError>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let mut reader = FrameReader::new(recv, MAX_FRAME);
+    let mut writer = FrameWriter::new(send, MAX_FRAME);
+    let result = async {
+        let mut channel = handshake(&mut reader, &mut writer, &params).await?;
+        replica.partner_addrs(std::mem::take(&mut channel.partner_hello.addrs));
+        replica.link(LinkEvent::Online);
+        let result = match replica.begin() {
+            Ok(mut session) => {
+                let r = exchange(
+                    &mut reader,
+                    &mut writer,
+                    &mut channel.sealer,
+                    &mut channel.opener,
+                    session.as_mut(),
+                    replica,
+                    until,
+                    &mut stop,
+                )
+                .await;
+                session.end();
+                r
+            }
+            Err(e) => Err(e.into()),
+        };
+        replica.link(LinkEvent::Offline);
+        result
+    }
+    .await;
+    log_end(&result, params.dialer);
+    result
+}
+
+fn log_end(result: &Result<SessionEnd, NetError>, dialer: bool) {
+    let side = if dialer { "dialled" } else { "accepted" };
+    match result {
+        Ok(end) => tracing::info!("sync session ({side}) ended: {end}"),
+        Err(e) if e.is_refusal() || matches!(e, NetError::Replica(_)) => {
+            tracing::warn!("sync session ({side}) ended: {e}")
+        }
+        Err(e) => tracing::info!("sync session ({side}) ended: {e}"),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn exchange<R, W>(
+    reader: &mut FrameReader<R>,
+    writer: &mut FrameWriter<W>,
+    sealer: &mut Sealer,
+    opener: &mut Opener,
+    session: &mut dyn ReplicaSession,
+    replica: &dyn Replica,
+    until: Until,
+    stop: &mut watch::Receiver<bool>,
+) -> Result<SessionEnd, NetError>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let mut changes = replica.changes();
+    changes.mark_changed();
+    // False once a one-shot session is in sync: it then only listens, until the
+    // partner has said all it had to say and finishes its side too.
+    let mut sending = true;
+    let drain = tokio::time::sleep(Duration::MAX);
+    tokio::pin!(drain);
+    loop {
+        tokio::select! {
+            frame = reader.read() => {
+                let frame = match frame {
+                    Ok(Some(frame)) => frame,
+                    Ok(None) if !sending => return Ok(SessionEnd::InSync),
+                    Ok(None) => return Ok(SessionEnd::PeerClosed),
+                    // In sync already: the partner hung up without finishing its
+                    // side, which costs this side nothing.
+                    Err(NetError::Closed | NetError::Io(_)) if !sending => {
+                        return Ok(SessionEnd::InSync);
+                    }
+                    Err(e) => return Err(e),
+                };
+                let plain = opener.open(&frame)?;
+                match Message::decode(&plain)? {
+                    Message::Sync(message::Sync { payload }) => {
+                        session.receive(payload)?;
+                        replica.link(LinkEvent::Received(reader.bytes_read));
+                    }
+                    Message::Unpaired => {
+                        replica.partner_unpaired();
+                        return Ok(SessionEnd::PartnerUnpaired);
+                    }
+                    Message::Hello(_) => {
+                        return Err(NetError::Protocol("a second hello".into()));
+                    }
+                }
+                if sending {
+                    flush(writer, sealer, session).await?;
+                }
+                if session.in_sync() {
+                    replica.link(LinkEvent::InSync);
+                    if until == Until::InSync && sending {
+                        sending = false;
+                        close_send(writer).await;
+                        drain
+                            .as_mut()
+                            .reset(tokio::time::Instant::now() + DRAIN_TIMEOUT);
+                    }
+                }
+            }
+            changed = changes.changed(), if sending => {
+                if changed.is_err() {
+                    return Ok(SessionEnd::Stopped);
+                }
+                flush(writer, sealer, session).await?;
+            }
+            _ = &mut drain, if !sending => return Ok(SessionEnd::InSync),
+            _ = stop.changed() => {
+                return Ok(SessionEnd::Stopped);
+            }
+        }
+    }
+}
+
+async fn flush<W: AsyncWrite + Unpin>(
+    writer: &mut FrameWriter<W>,
+    sealer: &mut Sealer,
+    session: &mut dyn ReplicaSession,
+) -> Result<(), NetError> {
+    // One message per round, as the Automerge sync protocol intends: the next one
+    // follows the partner's reply. Looping until `generate` returns None would let a
+    // partner whose messages keep it returning Some make us send forever.
+    if let Some(payload) = session.generate()? {
+        let sealed = sealer.seal(&message::Sync { payload: &payload }.encode()?)?;
+        writer.write(&sealed).await?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn close_send<W: AsyncWrite + Unpin>(writer: &mut FrameWriter<W>) {
+    let _ = tokio::io::AsyncWriteExt::shutdown(writer.get_mut()).await;
+}

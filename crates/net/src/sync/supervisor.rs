@@ -1,0 +1,271 @@
+//! Sessions on real connections: dialling the partner, accepting its calls, keeping
+//! one session up while the device syncs ([`serve`]), and telling the partner that
+//! the pairing ended ([`send_unpaired`]). The protocol itself is in
+//! [`super::session`]; this module decides which connections carry it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use iroh::endpoint::{Connection, RecvStream, SendStream};
+use iroh::{EndpointAddr, EndpointId, TransportAddr};
+use kintsugi_crypto::{Secret32, random_array};
+use tokio::sync::watch;
+
+use super::handshake::{HANDSHAKE_TIMEOUT, SessionParams, handshake};
+use super::message::{MAX_FRAME, Unpaired};
+use super::session::{Replica, SessionEnd, Until, close_send, run_session};
+use crate::frame::{FrameReader, FrameWriter};
+use crate::{NetError, Node, SYNC_ALPN, close};
+
+/// How long after starting a dial a call from the partner counts as crossing it.
+const CROSSING_WINDOW: Duration = Duration::from_secs(5);
+/// How long an accepting side waits for the dialer to close a finished session, so
+/// that the dialer's last frames are read before the connection goes.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
+fn stream_error(e: impl std::fmt::Display) -> NetError {
+    NetError::Io(e.to_string())
+}
+
+/// Tells the partner, over a fresh session, that this device ended the pairing. The
+/// session starts with the same handshake as any other (so a partner on another
+/// protocol version, or without the couple key, is never told anything), then
+/// carries a single [`Unpaired`].
+pub async fn send_unpaired(
+    node: &Node,
+    partner: EndpointAddr,
+    couple_key: &Secret32,
+) -> Result<(), NetError> {
+    let them = partner.id;
+    let conn = node.connect(partner, SYNC_ALPN).await?;
+    let result = async {
+        let (send, recv) = conn.open_bi().await.map_err(stream_error)?;
+        let mut reader = FrameReader::new(recv, MAX_FRAME);
+        let mut writer = FrameWriter::new(send, MAX_FRAME);
+        let params = SessionParams {
+            dialer: true,
+            me: node.id(),
+            them,
+            couple_key,
+            my_addrs: Vec::new(),
+        };
+        let mut channel = handshake(&mut reader, &mut writer, &params).await?;
+        writer
+            .write(&channel.sealer.seal(&Unpaired.encode())?)
+            .await?;
+        close_send(&mut writer).await;
+        // The partner finishes its side once it has read the notice; whatever it
+        // sent meanwhile is of no use any more.
+        let _ = tokio::time::timeout(Duration::from_secs(3), async {
+            while let Ok(Some(_)) = reader.read().await {}
+        })
+        .await;
+        Ok(())
+    }
+    .await;
+    close::close(&conn, ended(&result));
+    result
+}
+
+/// Dials the partner and runs one session on the connection.
+pub async fn dial(
+    node: &Node,
+    partner: EndpointId,
+    couple_key: &Secret32,
+    replica: &dyn Replica,
+    until: Until,
+    stop: watch::Receiver<bool>,
+) -> Result<SessionEnd, NetError> {
+    let addrs: Vec<TransportAddr> = replica
+        .known_partner_addrs()
+        .into_iter()
+        .map(TransportAddr::Ip)
+        .collect();
+    let conn = node
+        .connect(EndpointAddr::from_parts(partner, addrs), SYNC_ALPN)
+        .await
+        .inspect_err(|e| tracing::debug!(error = %e, "could not reach the partner"))?;
+    let (send, recv) = conn.open_bi().await.map_err(stream_error)?;
+    run_on(
+        node, conn, recv, send, true, couple_key, replica, until, stop,
+    )
+    .await
+}
+
+/// Accepts one session on a connection the node already authorized.
+pub async fn accept(
+    node: &Node,
+    conn: Connection,
+    couple_key: &Secret32,
+    replica: &dyn Replica,
+    until: Until,
+    stop: watch::Receiver<bool>,
+) -> Result<SessionEnd, NetError> {
+    let (send, recv) = tokio::time::timeout(HANDSHAKE_TIMEOUT, conn.accept_bi())
+        .await
+        .map_err(|_| NetError::Timeout)?
+        .map_err(stream_error)?;
+    run_on(
+        node, conn, recv, send, false, couple_key, replica, until, stop,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run_on(
+    node: &Node,
+    conn: Connection,
+    recv: RecvStream,
+    send: SendStream,
+    dialer: bool,
+    couple_key: &Secret32,
+    replica: &dyn Replica,
+    until: Until,
+    stop: watch::Receiver<bool>,
+) -> Result<SessionEnd, NetError> {
+    let params = SessionParams {
+        dialer,
+        me: node.id(),
+        them: conn.remote_id(),
+        couple_key,
+        my_addrs: node.direct_addrs(),
+    };
+    let result = run_session(recv, send, params, replica, until, stop).await;
+    if !dialer && result.is_ok() {
+        // Let the dialer close, so its last frames are read; close ourselves after
+        // a grace period if it does not.
+        let _ = tokio::time::timeout(CLOSE_GRACE, conn.closed()).await;
+    }
+    close::close(&conn, ended(&result));
+    result
+}
+
+fn ended<T>(result: &Result<T, NetError>) -> close::Code {
+    if result.is_ok() {
+        close::Code::Done
+    } else {
+        close::Code::SessionFailed
+    }
+}
+
+type SessionFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<SessionEnd, NetError>> + Send>>;
+
+/// Keeps the partner in sync for as long as it runs: accepts the partner's sessions,
+/// dials the partner when no session is up, and backs off while it is unreachable.
+///
+/// A call from the partner normally replaces the current session: the partner only
+/// dials when it has no session, so ours is stale (it crashed, or its link changed),
+/// or it is a one-off `sync --once`. Calls that cross (both devices dial at once, as
+/// when both apps start together) would then kill each other: each side drops its own
+/// dial, which is the very connection the other side just accepted. So crossing
+/// calls are settled by the endpoint ids: the device with the higher id takes the
+/// partner's call and drops its dial; the one with the lower id keeps its dial *and*
+/// runs the partner's call beside it until one of the two ends. The partner's call
+/// then dies at once (the partner dropped that dial), and ours is the session; if the
+/// call was a `sync --once`, our dial goes nowhere and the call does the work.
+/// Randomised backoff was not enough: with a connection taking a few hundred
+/// milliseconds, two devices kept crossing for minutes.
+pub async fn serve(
+    node: Arc<Node>,
+    partner: EndpointId,
+    couple_key: Secret32,
+    replica: Arc<dyn Replica>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let keep_own_dial = node.id().as_bytes() < partner.as_bytes();
+    let mut backoff = Duration::from_millis(200);
+    let mut incoming: Option<Connection> = None;
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let mut dialing = incoming.is_none();
+        let mut session: SessionFuture = match incoming.take() {
+            Some(conn) => accept_owned(&node, conn, &couple_key, &replica, &stop, Until::Live),
+            None => dial_owned(&node, partner, &couple_key, &replica, &stop, Until::Live),
+        };
+        let started = tokio::time::Instant::now();
+        // The partner's call, run beside our own dial when the two crossed.
+        let mut beside: Option<SessionFuture> = None;
+        let end = loop {
+            tokio::select! {
+                r = &mut session => match beside.take() {
+                    // Our dial failed; the partner's call carries on alone.
+                    Some(other) if r.is_err() => {
+                        session = other;
+                        dialing = false;
+                    }
+                    _ => break r,
+                },
+                r = async {
+                    match beside.as_mut() {
+                        Some(call) => call.await,
+                        None => std::future::pending().await,
+                    }
+                }, if beside.is_some() => {
+                    beside = None;
+                    // The partner dropped that call for ours: expected, not an end.
+                    if r.is_ok() {
+                        break r;
+                    }
+                }
+                conn = node.next_sync_connection() => {
+                    let Some(conn) = conn else { return };
+                    let call = accept_owned(&node, conn, &couple_key, &replica, &stop, Until::Live);
+                    if dialing && keep_own_dial && started.elapsed() < CROSSING_WINDOW {
+                        beside = Some(call);
+                    } else {
+                        session = call;
+                        beside = None;
+                        dialing = false;
+                    }
+                }
+                _ = stop.changed() => return,
+            }
+        };
+        match end {
+            Ok(SessionEnd::PartnerUnpaired) | Ok(SessionEnd::Stopped) => return,
+            Ok(_) => backoff = Duration::from_millis(200),
+            // The session said why in the log.
+            Err(_) => {}
+        }
+        // Wait before the next dial, but take the partner's call at once.
+        let jitter =
+            Duration::from_millis(u64::from(random_array::<1>().map(|b| b[0]).unwrap_or(0)));
+        tokio::select! {
+            _ = tokio::time::sleep(backoff + jitter) => {}
+            conn = node.next_sync_connection() => {
+                let Some(conn) = conn else { return };
+                incoming = Some(conn);
+                continue;
+            }
+            _ = stop.changed() => return,
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(10));
+    }
+}
+
+fn accept_owned(
+    node: &Arc<Node>,
+    conn: Connection,
+    key: &Secret32,
+    replica: &Arc<dyn Replica>,
+    stop: &watch::Receiver<bool>,
+    until: Until,
+) -> SessionFuture {
+    let (node, key, replica, stop) = (node.clone(), key.clone(), replica.clone(), stop.clone());
+    Box::pin(async move { accept(&node, conn, &key, replica.as_ref(), until, stop).await })
+}
+
+fn dial_owned(
+    node: &Arc<Node>,
+    partner: EndpointId,
+    key: &Secret32,
+    replica: &Arc<dyn Replica>,
+    stop: &watch::Receiver<bool>,
+    until: Until,
+) -> SessionFuture {
+    let (node, key, replica, stop) = (node.clone(), key.clone(), replica.clone(), stop.clone());
+    Box::pin(async move { dial(&node, partner, &key, replica.as_ref(), until, stop).await })
+}

@@ -1,0 +1,396 @@
+//! The fixed vectors of PROTOCOL.md (testdata/net/, written by an independent
+//! implementation of the spec, testdata/net/generate.py) against the code: every
+//! encoding byte for byte, every derived key and MAC, the code both screens show,
+//! and the real handshake function on both sides of a session.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use kintsugi_crypto::{Secret32, derive_key, open, seal_with_nonce};
+use kintsugi_net::frame::{FrameReader, FrameWriter};
+use kintsugi_net::pair::{self, Decision, JoinRequest, Reply};
+use kintsugi_net::secure::session_keys;
+use kintsugi_net::sync::handshake::{LABEL, SessionParams, handshake_with_nonce};
+use kintsugi_net::sync::message::{Greeting, Hello, Message, Sync, Unpaired};
+use kintsugi_net::sync::{MAX_FRAME, MAX_PAYLOAD};
+use kintsugi_net::{EndpointId, Invite, RelayUrl, SecretKey};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// One vector file: `name = hex` or `name = "text"` per line, `#` comments.
+struct Vectors {
+    file: &'static str,
+    values: HashMap<String, String>,
+}
+
+impl Vectors {
+    fn load(file: &'static str) -> Self {
+        let path = format!("{}/../../testdata/net/{file}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let values = text
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            .map(|l| {
+                let (k, v) = l.split_once(" = ").unwrap_or_else(|| panic!("{file}: {l}"));
+                (k.to_string(), v.to_string())
+            })
+            .collect();
+        Self { file, values }
+    }
+
+    fn raw(&self, key: &str) -> &str {
+        self.values
+            .get(key)
+            .unwrap_or_else(|| panic!("{}: no {key}", self.file))
+    }
+
+    fn hex(&self, key: &str) -> Vec<u8> {
+        let s = self.raw(key);
+        assert!(s.len().is_multiple_of(2), "{}: {key} is not hex", self.file);
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    fn arr(&self, key: &str) -> [u8; 32] {
+        self.hex(key).try_into().unwrap()
+    }
+
+    fn secret(&self, key: &str) -> Secret32 {
+        Secret32::from_bytes(self.arr(key))
+    }
+
+    fn id(&self, key: &str) -> EndpointId {
+        EndpointId::from_bytes(&self.arr(key)).unwrap()
+    }
+
+    fn text(&self, key: &str) -> String {
+        let s = self.raw(key);
+        s.strip_prefix('"')
+            .and_then(|s| s.strip_suffix('"'))
+            .unwrap_or_else(|| panic!("{}: {key} is not quoted", self.file))
+            .to_string()
+    }
+
+    fn addr(&self, key: &str) -> SocketAddr {
+        self.text(key).parse().unwrap()
+    }
+
+    fn num(&self, key: &str) -> u64 {
+        self.raw(key).parse().unwrap()
+    }
+}
+
+fn x25519_public(secret: [u8; 32]) -> [u8; 32] {
+    x25519_dalek::x25519(secret, x25519_dalek::X25519_BASEPOINT_BYTES)
+}
+
+fn framed(payload: &[u8]) -> Vec<u8> {
+    let mut out = (payload.len() as u32).to_be_bytes().to_vec();
+    out.extend_from_slice(payload);
+    out
+}
+
+/// The invite of invite.txt, built from its fields.
+fn invite(v: &Vectors) -> Invite {
+    Invite {
+        endpoint: v.id("endpoint"),
+        addrs: vec![v.addr("addr0"), v.addr("addr1")],
+        relay: None,
+        secret: v.secret("secret"),
+        expires: v.num("expires"),
+        commitment: v.arr("commitment"),
+    }
+}
+
+#[test]
+fn the_invite_encodes_exactly() {
+    let v = Vectors::load("invite.txt");
+    let seed = v.arr("endpoint_secret_key");
+    assert_eq!(SecretKey::from_bytes(&seed).public(), v.id("endpoint"));
+    let i = v.arr("inviter_ephemeral_public");
+    assert_eq!(x25519_public(v.arr("inviter_ephemeral_secret")), i);
+    assert_eq!(pair::commitment(&i), v.arr("commitment"));
+
+    let inv = invite(&v);
+    assert_eq!(inv.to_bytes(), v.hex("bytes"));
+    assert_eq!(inv.to_text(), v.text("text"));
+    assert_eq!(Invite::from_text(&v.text("text")).unwrap(), inv);
+    assert_eq!(Invite::from_bytes(&v.hex("bytes")).unwrap(), inv);
+
+    let mut with_relay = inv;
+    with_relay.relay = Some(v.text("relay").parse::<RelayUrl>().unwrap());
+    assert_eq!(with_relay.to_bytes(), v.hex("relay_bytes"));
+    assert_eq!(with_relay.to_text(), v.text("relay_text"));
+    assert_eq!(
+        Invite::from_text(&v.text("relay_text")).unwrap(),
+        with_relay
+    );
+}
+
+#[test]
+fn the_pairing_transcript_derives_exactly() {
+    let inv_v = Vectors::load("invite.txt");
+    let v = Vectors::load("pairing.txt");
+    let invite = invite(&inv_v);
+    let (inviter, joiner) = (v.id("inviter"), v.id("joiner"));
+    assert_eq!(
+        SecretKey::from_bytes(&v.arr("joiner_secret_key")).public(),
+        joiner
+    );
+    let j = v.arr("joiner_ephemeral_public");
+    let i = v.arr("inviter_ephemeral_public");
+    assert_eq!(x25519_public(v.arr("joiner_ephemeral_secret")), j);
+
+    let th0 = pair::th0(&invite, &inviter, &joiner);
+    assert_eq!(th0, v.arr("th0"));
+    let joiner_mac = pair::joiner_mac(&invite.secret, &th0, &j);
+    assert_eq!(joiner_mac, v.arr("joiner_mac"));
+    let request = JoinRequest {
+        joiner_key: j,
+        mac: joiner_mac,
+    };
+    assert_eq!(request.encode(), v.hex("join_request"));
+    assert_eq!(
+        JoinRequest::decode(&v.hex("join_request")).unwrap(),
+        request
+    );
+    let inviter_mac = pair::inviter_mac(&invite.secret, &th0, &j, &i);
+    assert_eq!(inviter_mac, v.arr("inviter_mac"));
+    let reply = Reply::Accepted {
+        inviter_key: i,
+        mac: inviter_mac,
+    };
+    assert_eq!(reply.encode(), v.hex("reply"));
+    assert_eq!(Reply::decode(&v.hex("reply")).unwrap(), reply);
+
+    let shared = x25519_dalek::x25519(v.arr("joiner_ephemeral_secret"), i);
+    assert_eq!(shared, v.arr("shared"));
+    assert_eq!(
+        x25519_dalek::x25519(v.arr("inviter_ephemeral_secret"), j),
+        shared
+    );
+    let th = pair::transcript_hash(&th0, &j, &i);
+    assert_eq!(th, v.arr("transcript_hash"));
+    let keys = pair::derive(&invite.secret, &Secret32::from_bytes(shared), &th);
+    assert_eq!(keys.couple_key, v.secret("couple_key"));
+    assert_eq!(keys.sas, v.text("sas"));
+    assert_eq!(
+        derive_key(Some(&th), keys.couple_key.expose(), &[pair::LABEL, b" j2i"]),
+        v.secret("j2i")
+    );
+
+    // The sealed hellos and decisions, from both sides' channels.
+    let (mut j_seal, mut j_open) = pair::channel(&keys, &th, true);
+    let (mut i_seal, mut i_open) = pair::channel(&keys, &th, false);
+    let joiner_hello = pair::Hello {
+        name: v.text("joiner_name"),
+        addrs: vec![v.addr("joiner_addr")],
+    };
+    assert_eq!(joiner_hello.encode(), v.hex("joiner_hello"));
+    assert_eq!(
+        j_seal.seal(&joiner_hello.encode()).unwrap(),
+        v.hex("joiner_hello_sealed")
+    );
+    let inviter_hello = pair::Hello {
+        name: v.text("inviter_name"),
+        addrs: vec![],
+    };
+    assert_eq!(inviter_hello.encode(), v.hex("inviter_hello"));
+    assert_eq!(
+        i_seal.seal(&inviter_hello.encode()).unwrap(),
+        v.hex("inviter_hello_sealed")
+    );
+    let opened = i_open.open(&v.hex("joiner_hello_sealed")).unwrap();
+    assert_eq!(pair::Hello::decode(&opened).unwrap(), joiner_hello);
+    let opened = j_open.open(&v.hex("inviter_hello_sealed")).unwrap();
+    assert_eq!(pair::Hello::decode(&opened).unwrap(), inviter_hello);
+    assert_eq!(
+        j_seal.seal(&Decision(true).encode()).unwrap(),
+        v.hex("joiner_decision_sealed")
+    );
+    assert_eq!(
+        i_seal.seal(&Decision(false).encode()).unwrap(),
+        v.hex("inviter_decision_sealed")
+    );
+}
+
+fn sync_params<'k>(v: &Vectors, dialer: bool, key: &'k Secret32) -> SessionParams<'k> {
+    let (d, a) = (v.id("dialer"), v.id("acceptor"));
+    // The acceptor's hello carries no addresses in the vector.
+    let (me, them, my_addrs) = if dialer {
+        (d, a, vec![v.addr("dialer_addr")])
+    } else {
+        (a, d, vec![])
+    };
+    SessionParams {
+        dialer,
+        me,
+        them,
+        couple_key: key,
+        my_addrs,
+    }
+}
+
+#[test]
+fn sync_keys_and_messages_encode_exactly() {
+    let v = Vectors::load("sync.txt");
+    let (d2a, a2d) = session_keys(
+        &v.secret("couple_key"),
+        LABEL,
+        v.id("dialer").as_bytes(),
+        v.id("acceptor").as_bytes(),
+        &v.arr("dialer_nonce"),
+        &v.arr("acceptor_nonce"),
+    );
+    assert_eq!(d2a, v.secret("d2a"));
+    assert_eq!(a2d, v.secret("a2d"));
+    assert_eq!(
+        framed(
+            &Greeting {
+                nonce: v.arr("dialer_nonce")
+            }
+            .encode()
+        ),
+        v.hex("dialer_greeting_frame")
+    );
+    let hello = Hello {
+        addrs: vec![v.addr("dialer_addr")],
+    };
+    assert_eq!(hello.encode(), v.hex("dialer_hello"));
+    assert_eq!(Hello::default().encode(), v.hex("acceptor_hello"));
+    let payload = v.text("payload");
+    let sync = Sync {
+        payload: payload.as_bytes(),
+    };
+    assert_eq!(sync.encode().unwrap(), v.hex("dialer_sync"));
+    assert_eq!(
+        Message::decode(&v.hex("dialer_sync")).unwrap(),
+        Message::Sync(sync)
+    );
+    assert_eq!(
+        Message::decode(&v.hex("dialer_hello")).unwrap(),
+        Message::Hello(hello)
+    );
+    assert_eq!(Unpaired.encode(), vec![3]);
+    assert_eq!(MAX_FRAME, MAX_PAYLOAD + 5 + 16);
+}
+
+/// The dialer's side of the handshake, byte for byte, with the test playing the
+/// acceptor from the vector; then the first sealed messages of the session.
+#[tokio::test]
+async fn the_dialer_handshake_sends_exactly_the_vector() {
+    let v = Vectors::load("sync.txt");
+    let key = v.secret("couple_key");
+    let (ours, mut theirs) = tokio::io::duplex(1 << 16);
+    let (r, w) = tokio::io::split(ours);
+    let mut reader = FrameReader::new(r, MAX_FRAME);
+    let mut writer = FrameWriter::new(w, MAX_FRAME);
+    let params = sync_params(&v, true, &key);
+    let acceptor = async {
+        for (expect, answer) in [
+            ("dialer_greeting_frame", "acceptor_greeting_frame"),
+            ("dialer_hello_frame", "acceptor_hello_frame"),
+        ] {
+            let want = v.hex(expect);
+            let mut got = vec![0; want.len()];
+            theirs.read_exact(&mut got).await.unwrap();
+            assert_eq!(got, want, "{expect}");
+            theirs.write_all(&v.hex(answer)).await.unwrap();
+        }
+        theirs
+    };
+    let (channel, mut theirs) = tokio::join!(
+        handshake_with_nonce(&mut reader, &mut writer, &params, v.arr("dialer_nonce")),
+        acceptor
+    );
+    let mut channel = channel.unwrap();
+    assert!(channel.partner_hello.addrs.is_empty());
+    let payload = v.text("payload");
+    let sync = Sync {
+        payload: payload.as_bytes(),
+    };
+    writer
+        .write(&channel.sealer.seal(&sync.encode().unwrap()).unwrap())
+        .await
+        .unwrap();
+    writer
+        .write(&channel.sealer.seal(&Unpaired.encode()).unwrap())
+        .await
+        .unwrap();
+    for expect in ["dialer_sync_frame", "dialer_unpaired_frame"] {
+        let want = v.hex(expect);
+        let mut got = vec![0; want.len()];
+        theirs.read_exact(&mut got).await.unwrap();
+        assert_eq!(got, want, "{expect}");
+    }
+}
+
+/// The acceptor's side, with the test playing the dialer: it answers exactly, and
+/// opens the dialer's sealed messages.
+#[tokio::test]
+async fn the_acceptor_handshake_answers_exactly_the_vector() {
+    let v = Vectors::load("sync.txt");
+    let key = v.secret("couple_key");
+    let (ours, mut theirs) = tokio::io::duplex(1 << 16);
+    let (r, w) = tokio::io::split(ours);
+    let mut reader = FrameReader::new(r, MAX_FRAME);
+    let mut writer = FrameWriter::new(w, MAX_FRAME);
+    let params = sync_params(&v, false, &key);
+    let dialer = async {
+        theirs
+            .write_all(&v.hex("dialer_greeting_frame"))
+            .await
+            .unwrap();
+        for (expect, then) in [
+            ("acceptor_greeting_frame", "dialer_hello_frame"),
+            ("acceptor_hello_frame", "dialer_sync_frame"),
+        ] {
+            let want = v.hex(expect);
+            let mut got = vec![0; want.len()];
+            theirs.read_exact(&mut got).await.unwrap();
+            assert_eq!(got, want, "{expect}");
+            theirs.write_all(&v.hex(then)).await.unwrap();
+        }
+        theirs
+    };
+    let (channel, _theirs) = tokio::join!(
+        handshake_with_nonce(&mut reader, &mut writer, &params, v.arr("acceptor_nonce")),
+        dialer
+    );
+    let mut channel = channel.unwrap();
+    assert_eq!(channel.partner_hello.addrs, vec![v.addr("dialer_addr")]);
+    let frame = reader.read().await.unwrap().unwrap();
+    let plain = channel.opener.open(&frame).unwrap();
+    let payload = v.text("payload");
+    assert_eq!(
+        Message::decode(&plain).unwrap(),
+        Message::Sync(Sync {
+            payload: payload.as_bytes()
+        })
+    );
+}
+
+#[test]
+fn the_bundle_seals_exactly() {
+    let v = Vectors::load("bundle.txt");
+    let key = derive_key(
+        None,
+        v.secret("couple_key").expose(),
+        &[b"kintsugi bundle v1"],
+    );
+    assert_eq!(key, v.secret("key"));
+    let bundle = v.hex("bundle");
+    let header_len = 8 + 1 + 32;
+    let (header, sealed) = bundle.split_at(header_len);
+    assert_eq!(&header[..8], b"KTSGBNDL");
+    assert_eq!(header[8], 1);
+    assert_eq!(&header[9..], v.hex("sender"));
+    let nonce: [u8; 24] = v.hex("nonce").try_into().unwrap();
+    let changes = v.text("changes");
+    assert_eq!(
+        seal_with_nonce(&key, &nonce, header, changes.as_bytes()).unwrap(),
+        sealed
+    );
+    assert_eq!(&open(&key, header, sealed).unwrap()[..], changes.as_bytes());
+}
