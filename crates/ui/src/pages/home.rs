@@ -3,15 +3,20 @@
 use chrono::Datelike;
 use kintsugi_device::PromiseOutcome;
 
-use super::Ctx;
-use crate::session::Page;
+use super::{Ctx, View};
+use crate::guide::Guide;
+use crate::model::{Cache, Page};
 use crate::widgets::{self, GOLD};
 
 #[derive(Default)]
 pub struct Home;
 
-impl Home {
-    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
+impl View for Home {
+    fn title(&self, _: &Cache, _: &Guide) -> String {
+        "Home".into()
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
         let c = ctx.cache;
         let name = c
             .status
@@ -44,7 +49,7 @@ impl Home {
                     .map(|s| s.title.clone())
                     .unwrap_or_default();
                 if ui.link(format!("{n}. {title}")).clicked() {
-                    *ctx.goto = Some(Page::Stage(n));
+                    ctx.go(Page::Stage(n));
                 }
                 for who in [c.me.clone(), partner.clone()] {
                     let done = who
@@ -78,7 +83,7 @@ impl Home {
                 .link(format!("Your check-in for {week} is not written yet."))
                 .clicked()
         {
-            *ctx.goto = Some(Page::Checkins);
+            ctx.go(Page::Checkins);
         }
         let soon: Vec<_> = c
             .promises
@@ -101,7 +106,7 @@ impl Home {
                 ))
                 .clicked()
             {
-                *ctx.goto = Some(Page::Promises);
+                ctx.go(Page::Promises);
             }
         }
         let unread = c
@@ -114,7 +119,7 @@ impl Home {
                 .link(format!("{unread} unread letter(s) from your partner"))
                 .clicked()
         {
-            *ctx.goto = Some(Page::Letters);
+            ctx.go(Page::Letters);
         }
         if mine_this_week && soon.is_empty() && unread == 0 {
             widgets::note(ui, "Nothing is waiting for you right now.");
@@ -127,7 +132,7 @@ impl Home {
                 "You are not paired yet. Everything you write stays on this device until you pair.",
             );
             if ui.button("Pair with my partner").clicked() {
-                *ctx.goto = Some(Page::Pair);
+                ctx.go(Page::Pair);
             }
         } else if ctx.net.online {
             ui.label("Online now: changes reach each other as you write them.");
