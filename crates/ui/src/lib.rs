@@ -1,13 +1,16 @@
 //! The Kintsugi desktop app.
 //!
-//! UI state lives here; domain state lives in `kintsugi_device`. Every screen is a
-//! small struct with a `ui` method. Anything that touches the disk or the network
+//! UI state lives here; domain state lives in `kintsugi_device`. Every page is a
+//! small struct implementing `pages::View`, listed once in `pages::registry`; pages
+//! draw from `model` (the cache, the network state), which the session keeps up to
+//! date, so they never depend on the session. Anything that touches the disk or the network
 //! runs on a tokio runtime owned by the app ([`work::Worker`]) and reports back
 //! through a channel that the UI drains each frame, so the window never stalls.
 
 #[cfg(feature = "camera")]
 mod camera;
 mod guide;
+mod model;
 mod pages;
 mod session;
 mod start;
@@ -19,7 +22,7 @@ use std::time::Duration;
 
 use kintsugi_device::{KdfParams, NetOverrides};
 
-pub use session::Page;
+pub use model::Page;
 
 /// How the app is started: by `main` for people, by tests with a temporary
 /// profile, loopback networking and cheap passphrase hardening.

@@ -4,114 +4,15 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use kintsugi_device::{
-    Boundary, CheckIn, Device, DiaryEntry, DocKind, Event, Letter, LetterDraft, Network, Partner,
-    PartnerId, PartnerInfo, Promise, Settings, SharedEntry, StageProgress, Status,
-};
+use kintsugi_device::{Device, DocKind, Event};
 use tokio::sync::broadcast;
 
 use crate::AppConfig;
 use crate::guide::Guide;
-use crate::pages::Pages;
+use crate::model::{AutoLock, Cache, NetState, Page};
+use crate::pages::{Ctx, Pages};
 use crate::widgets::{self, GOLD};
 use crate::work::{Done, Worker};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Page {
-    Home,
-    Boundaries,
-    Checkins,
-    Letters,
-    Promises,
-    Diary,
-    Stage(u8),
-    Pair,
-    Settings,
-}
-
-/// What the pages read. Rebuilt when a document changes, never per frame, so a
-/// frame costs the same with ten entries or ten thousand.
-#[derive(Default)]
-pub struct Cache {
-    pub me: Option<PartnerId>,
-    pub partners: Vec<Partner>,
-    pub boundaries: Vec<Boundary>,
-    pub checkins: Vec<CheckIn>,
-    pub letters: Vec<Letter>,
-    pub drafts: Vec<LetterDraft>,
-    pub promises: Vec<Promise>,
-    pub diary: Vec<DiaryEntry>,
-    pub stages: Vec<StageProgress>,
-    pub shared: Vec<SharedEntry>,
-    pub status: Option<Status>,
-    pub partner: Option<PartnerInfo>,
-    pub settings: Option<Settings>,
-}
-
-impl Cache {
-    fn load(device: &Device) -> Self {
-        Self {
-            me: device.me().ok(),
-            partners: device.partners().unwrap_or_default(),
-            boundaries: device.boundaries().unwrap_or_default(),
-            checkins: device.checkins().unwrap_or_default(),
-            letters: device.letters().unwrap_or_default(),
-            drafts: device.drafts().unwrap_or_default(),
-            promises: device.promises().unwrap_or_default(),
-            diary: device.diary_entries().unwrap_or_default(),
-            stages: device.stages().unwrap_or_default(),
-            shared: device.shared_entries().unwrap_or_default(),
-            status: device.status().ok(),
-            partner: device.partner().ok().flatten(),
-            settings: device.settings().ok(),
-        }
-    }
-
-    /// How people are named, as the device decides it.
-    pub fn names(&self) -> kintsugi_device::view::Names {
-        match &self.me {
-            Some(me) => kintsugi_device::view::Names::new(me.clone(), self.partners.clone()),
-            None => kintsugi_device::view::Names::default(),
-        }
-    }
-
-    pub fn is_me(&self, id: &PartnerId) -> bool {
-        self.me.as_ref() == Some(id)
-    }
-
-    /// "You" for this profile, the partner's display name otherwise.
-    pub fn name(&self, id: &PartnerId) -> String {
-        if self.is_me(id) {
-            return "You".into();
-        }
-        self.partners
-            .iter()
-            .find(|p| &p.id == id)
-            .map(|p| p.name.clone())
-            .unwrap_or_else(|| "Your partner".into())
-    }
-
-    pub fn partner_id(&self) -> Option<PartnerId> {
-        self.partners
-            .iter()
-            .find(|p| !self.is_me(&p.id))
-            .map(|p| p.id.clone())
-    }
-
-    pub fn paired(&self) -> bool {
-        self.status.as_ref().map(|s| s.paired).unwrap_or(false)
-    }
-}
-
-/// The network as the UI sees it.
-#[derive(Default)]
-pub struct NetState {
-    pub net: Option<Arc<Network>>,
-    pub error: Option<String>,
-    pub online: bool,
-    pub received: u64,
-    pub syncing: bool,
-}
 
 pub struct Session {
     device: Device,
@@ -120,9 +21,17 @@ pub struct Session {
     pub net: NetState,
     page: Page,
     pages: Pages,
+    auto_lock: AutoLock,
     _watch: kintsugi_device::Watcher,
     last_input: Instant,
-    toasts: Vec<(String, bool, Instant)>,
+    toasts: Vec<Toast>,
+}
+
+/// A confirmation or an error, shown for a few seconds over the page.
+struct Toast {
+    text: String,
+    error: bool,
+    at: Instant,
 }
 
 impl Session {
@@ -151,6 +60,7 @@ impl Session {
             net: NetState::default(),
             page: Page::Home,
             pages: Pages::default(),
+            auto_lock: AutoLock::default(),
             _watch: watch,
             last_input: Instant::now(),
             toasts: Vec::new(),
@@ -170,7 +80,11 @@ impl Session {
     }
 
     pub fn toast(&mut self, text: impl Into<String>, error: bool) {
-        self.toasts.push((text.into(), error, Instant::now()));
+        self.toasts.push(Toast {
+            text: text.into(),
+            error,
+            at: Instant::now(),
+        });
     }
 
     fn start_sync(&mut self, worker: &Worker) {
@@ -202,7 +116,7 @@ impl Session {
             Done::Paired(Ok(name)) => {
                 self.toast(format!("Paired with {name}."), false);
                 self.refresh();
-                self.pages.pair.reset();
+                self.pages.reset(Page::Pair);
                 self.start_sync(worker);
             }
             Done::Unpaired(result) => {
@@ -217,7 +131,7 @@ impl Session {
                 self.net.syncing = false;
                 self.refresh();
             }
-            other => self.pages.pair.on_done(other),
+            other => self.pages.on_done(other),
         }
     }
 
@@ -273,9 +187,8 @@ impl Session {
     }
 
     pub fn auto_lock(&self, config: &AppConfig) -> Duration {
-        self.pages
-            .settings
-            .auto_lock(self.cache.settings.as_ref(), config.auto_lock)
+        self.auto_lock
+            .after(self.cache.settings.as_ref(), config.auto_lock)
     }
 
     /// Draws the session; returns true when it should lock.
@@ -320,53 +233,11 @@ impl Session {
             .default_size(190.0)
             .show(ui, |ui| {
                 ui.add_space(6.0);
-                for (page, label) in [
-                    (Page::Home, "Home"),
-                    (Page::Boundaries, "Boundaries"),
-                    (Page::Checkins, "Check-ins"),
-                    (Page::Letters, "Letters"),
-                    (Page::Promises, "Promises"),
-                    (Page::Diary, "Private diary"),
-                ] {
-                    if ui.selectable_label(self.page == page, label).clicked() {
-                        self.page = page;
-                    }
-                }
-                ui.separator();
-                ui.label(egui::RichText::new("The seven stages").weak());
-                for n in 1..=7u8 {
-                    let title = guide.stage(n).map(|s| s.title).unwrap_or("");
-                    if ui
-                        .selectable_label(self.page == Page::Stage(n), format!("{n}. {title}"))
-                        .clicked()
-                    {
-                        self.page = Page::Stage(n);
-                    }
-                }
-                ui.separator();
-                if ui
-                    .selectable_label(
-                        self.page == Page::Pair,
-                        if self.cache.paired() {
-                            "Partner"
-                        } else {
-                            "Pair with my partner"
-                        },
-                    )
-                    .clicked()
-                {
-                    self.page = Page::Pair;
-                }
-                if ui
-                    .selectable_label(self.page == Page::Settings, "Settings")
-                    .clicked()
-                {
-                    self.page = Page::Settings;
-                }
+                self.pages.nav(ui, &mut self.page, &self.cache, guide);
             });
 
         self.toasts
-            .retain(|(_, _, at)| at.elapsed() < Duration::from_secs(5));
+            .retain(|t| t.at.elapsed() < Duration::from_secs(5));
         // Confirmations float over the page instead of taking a panel: a panel
         // would shrink the page under the person's hands, push the widget they
         // are using out of view and so take its keyboard focus.
@@ -377,11 +248,11 @@ impl Session {
                 .interactable(false)
                 .show(&ctx, |ui| {
                     egui::Frame::popup(ui.style()).show(ui, |ui| {
-                        for (text, error, _) in &self.toasts {
-                            if *error {
-                                widgets::error_text(ui, text);
+                        for t in &self.toasts {
+                            if t.error {
+                                widgets::error_text(ui, &t.text);
                             } else {
-                                ui.label(egui::RichText::new(text).color(GOLD));
+                                ui.label(egui::RichText::new(&t.text).color(GOLD));
                             }
                         }
                     });
@@ -393,19 +264,20 @@ impl Session {
             egui::ScrollArea::vertical()
                 .auto_shrink([false, false])
                 .show(ui, |ui| {
-                    let mut pctx = crate::pages::Ctx {
+                    let mut pctx = Ctx {
                         device: &self.device,
                         worker,
                         cache: &self.cache,
                         guide,
                         net: &self.net,
+                        auto_lock: &mut self.auto_lock,
                         goto: &mut goto,
                     };
                     self.pages.ui(self.page, ui, &mut pctx);
                 });
         });
-        if let Some(p) = goto {
-            self.page = p;
+        if let Some(g) = goto {
+            self.page = self.pages.open(g);
         }
         lock
     }

@@ -124,6 +124,39 @@ fn onboarding_creates_an_encrypted_profile() {
     h.get_by_role_and_label(Role::Button, "Unlock");
 }
 
+/// The window names the stages from the device's one table, in the navigation, on
+/// the home page and on each stage's page; tests/cli.rs checks `kintsugi stage list`
+/// against the same table, so the two front ends cannot drift apart again. What is
+/// due is the device's list too.
+#[test]
+fn stage_names_and_what_is_due_are_the_devices() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(config(dir.path(), false));
+    h.run_steps(2);
+    create(&mut h, "Ari");
+    for (i, title) in kintsugi_device::view::STAGES.iter().enumerate() {
+        let label = format!("{}. {title}", i + 1);
+        // The navigation and the home page's grid.
+        assert_eq!(
+            h.get_all_by_label(&label).count(),
+            2,
+            "{label:?} should be in the navigation and on the home page"
+        );
+    }
+    nav(&mut h, &format!("3. {}", kintsugi_device::view::STAGES[2]));
+    see(
+        &mut h,
+        &format!("Stage 3: {}", kintsugi_device::view::STAGES[2]),
+        true,
+    );
+    nav(&mut h, "Home");
+    let today = chrono::Local::now().date_naive();
+    let names = device(&h).names().unwrap();
+    for item in device(&h).due(today).unwrap() {
+        see(&mut h, &item.describe(&names), true);
+    }
+}
+
 /// The create page applies the device's passphrase floor as one types: a weak
 /// passphrase keeps "Create profile" disabled and says why; more words make it
 /// acceptable and the profile is created.

@@ -5,24 +5,47 @@ use std::time::Duration;
 
 use kintsugi_device::{Invite, PendingPairing, qr};
 
-use super::Ctx;
+use super::{Ctx, View};
+use crate::guide::Guide;
+use crate::model::Cache;
 use crate::widgets::{self, GOLD};
 use crate::work::Done;
 
 #[derive(Default)]
 pub struct Pair {
-    invite: Option<(String, u64, (usize, Vec<bool>))>,
+    invite: Option<ShownInvite>,
     pending: Option<Box<PendingPairing>>,
     waiting: bool,
     paste: String,
     path: String,
     error: Option<String>,
     #[cfg(feature = "camera")]
-    scan: Option<(crate::camera::Scanner, Option<egui::TextureHandle>)>,
+    scan: Option<Scan>,
     /// Whether this frame drew the scan; a scan nobody can see is stopped, so the
     /// camera never stays on behind another page, a pending join or a lock.
     #[cfg(feature = "camera")]
     scan_shown: bool,
+}
+
+/// The invite on screen while this device waits for the partner to join.
+struct ShownInvite {
+    text: String,
+    /// Unix seconds.
+    expires: u64,
+    qr: QrCode,
+}
+
+/// A QR code's modules, row by row, `size` to a side.
+struct QrCode {
+    size: usize,
+    modules: Vec<bool>,
+}
+
+/// A running webcam scan and the texture its preview frames go into.
+#[cfg(feature = "camera")]
+struct Scan {
+    scanner: crate::camera::Scanner,
+    preview: Option<egui::TextureHandle>,
 }
 
 fn now_secs() -> u64 {
@@ -32,12 +55,16 @@ fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
-impl Pair {
-    pub fn reset(&mut self) {
-        *self = Self::default();
+impl View for Pair {
+    fn title(&self, cache: &Cache, _: &Guide) -> String {
+        if cache.paired() {
+            "Partner".into()
+        } else {
+            "Pair with my partner".into()
+        }
     }
 
-    pub fn on_done(&mut self, done: Done) {
+    fn on_done(&mut self, done: Done) -> Option<Done> {
         match done {
             Done::Pending(Ok(p)) => {
                 self.pending = Some(p);
@@ -50,17 +77,18 @@ impl Pair {
                 self.invite = None;
                 self.pending = None;
             }
-            _ => {}
+            other => return Some(other),
         }
+        None
     }
 
-    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
         self.page_ui(ui, ctx);
-        self.end_frame();
+        self.hidden();
     }
 
-    /// Called on frames that show another page.
-    pub fn end_frame(&mut self) {
+    /// Also called after the page is drawn: a scan this frame did not draw stops.
+    fn hidden(&mut self) {
         #[cfg(feature = "camera")]
         {
             if !self.scan_shown {
@@ -69,7 +97,9 @@ impl Pair {
             self.scan_shown = false;
         }
     }
+}
 
+impl Pair {
     fn page_ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
         if ctx.cache.paired() {
             self.paired_ui(ui, ctx);
@@ -144,14 +174,14 @@ impl Pair {
             });
         }
 
-        if let Some((text, expires, (size, modules))) = &self.invite {
+        if let Some(ShownInvite { text, expires, qr }) = &self.invite {
             let left = expires.saturating_sub(now_secs());
             ui.label(format!(
                 "Ask your partner to scan this code (or copy the text below). It works once, for the next {}:{:02}.",
                 left / 60,
                 left % 60
             ));
-            widgets::qr(ui, *size, modules, 300.0);
+            widgets::qr(ui, qr.size, &qr.modules, 300.0);
             let mut shown = text.clone();
             ui.add(
                 egui::TextEdit::multiline(&mut shown)
@@ -184,8 +214,12 @@ impl Pair {
                     Ok(invite) => {
                         let text = invite.to_text();
                         let expires = invite.expires;
-                        let modules = qr::modules(&text).unwrap_or((0, Vec::new()));
-                        self.invite = Some((text, expires, modules));
+                        let (size, modules) = qr::modules(&text).unwrap_or((0, Vec::new()));
+                        self.invite = Some(ShownInvite {
+                            text,
+                            expires,
+                            qr: QrCode { size, modules },
+                        });
                         let net = net.clone();
                         ctx.worker.spawn(async move {
                             Done::Pending(
@@ -269,10 +303,13 @@ impl Pair {
     #[cfg(feature = "camera")]
     fn camera_ui(&mut self, ui: &mut egui::Ui) {
         self.scan_shown = true;
-        let Some((scanner, texture)) = &mut self.scan else {
+        let Some(Scan { scanner, preview }) = &mut self.scan else {
             if ui.button("Scan with camera").clicked() {
                 self.error = None;
-                self.scan = Some((crate::camera::Scanner::start(ui.ctx().clone()), None));
+                self.scan = Some(Scan {
+                    scanner: crate::camera::Scanner::start(ui.ctx().clone()),
+                    preview: None,
+                });
             }
             return;
         };
@@ -296,10 +333,10 @@ impl Pair {
             return;
         }
         if let Some(frame) = frame {
-            match texture {
+            match preview {
                 Some(t) => t.set(frame, egui::TextureOptions::LINEAR),
                 None => {
-                    *texture = Some(ui.ctx().load_texture(
+                    *preview = Some(ui.ctx().load_texture(
                         "camera-preview",
                         frame,
                         egui::TextureOptions::LINEAR,
@@ -314,7 +351,7 @@ impl Pair {
                 None => "Opening the camera…".into(),
             });
         });
-        if let Some(t) = texture.as_ref() {
+        if let Some(t) = preview.as_ref() {
             ui.add(egui::Image::new(t).max_width(360.0))
                 .on_hover_text("Camera preview");
         }
