@@ -21,6 +21,7 @@ mod invites;
 mod logs;
 mod pairing;
 mod partner_sync;
+mod peer;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
