@@ -1,4 +1,4 @@
-//! Rollback detection (SECURITY.md, "Tamper and corruption"; crates/store/FORMAT.md,
+//! Rollback detection (SECURITY.md, "Rollback"; crates/store/FORMAT.md,
 //! "Manifest"): files of a real profile cut back, overwritten or put back as an
 //! attacker, a backup tool or a failing disk would, opened through the real binary and
 //! the device API. Each is reported by name as a rollback or as damage, none is opened
