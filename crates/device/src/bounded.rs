@@ -108,7 +108,9 @@ fn walk_sync_message(payload: &[u8], budget: &mut Budget) -> Result<(), Refusal>
     hashes(&mut c)?; // need
     let haves = c.uleb()?;
     if haves > MAX_HAVES {
-        return Err(Refusal::Malformed("more summaries than a sync message holds"));
+        return Err(Refusal::Malformed(
+            "more summaries than a sync message holds",
+        ));
     }
     for _ in 0..haves {
         hashes(&mut c)?; // last_sync
@@ -159,9 +161,9 @@ fn walk_sync_message(payload: &[u8], budget: &mut Budget) -> Result<(), Refusal>
 /// A list of change hashes: a LEB128 count, then 32 bytes each.
 fn hashes(c: &mut Cursor<'_>) -> Result<(), Refusal> {
     let n = c.uleb()?;
-    let len = n
-        .checked_mul(32)
-        .ok_or(Refusal::Malformed("a list of hashes longer than the message"))?;
+    let len = n.checked_mul(32).ok_or(Refusal::Malformed(
+        "a list of hashes longer than the message",
+    ))?;
     c.take(len).map(drop)
 }
 
@@ -175,12 +177,16 @@ fn bloom(bytes: &[u8]) -> Result<(), Refusal> {
     let bits_per_entry = c.uleb_u32()?;
     let probes = c.uleb_u32()?;
     if bits_per_entry > MAX_BLOOM_BITS_PER_ENTRY || probes > MAX_BLOOM_PROBES {
-        return Err(Refusal::Malformed("a Bloom filter with impossible parameters"));
+        return Err(Refusal::Malformed(
+            "a Bloom filter with impossible parameters",
+        ));
     }
     // Entries but no bits make Automerge 0.12 divide by zero.
     let bits = (entries * bits_per_entry).div_ceil(8);
     if entries > 0 && bits == 0 {
-        return Err(Refusal::Malformed("a Bloom filter with entries but no bits"));
+        return Err(Refusal::Malformed(
+            "a Bloom filter with entries but no bits",
+        ));
     }
     c.take(bits).map(drop)
 }
@@ -197,7 +203,9 @@ fn walk_chunks(data: &[u8], source: Source, budget: &mut Budget) -> Result<(), R
     while !c.is_empty() {
         let start = c.pos;
         if c.take(4)? != MAGIC {
-            return Err(Refusal::Malformed("a chunk without Automerge's magic bytes"));
+            return Err(Refusal::Malformed(
+                "a chunk without Automerge's magic bytes",
+            ));
         }
         c.take(4)?; // checksum: Automerge checks it once the chunk is parsed
         let kind = c.byte()?;
@@ -372,10 +380,12 @@ pub(crate) fn read_bundle_file(path: &Path) -> Result<Vec<u8>> {
             source,
         })
     };
-    let too_large = |size| DeviceError::BadBundle(BundleProblem::TooLarge {
-        size,
-        max: MAX_BUNDLE_FILE,
-    });
+    let too_large = |size| {
+        DeviceError::BadBundle(BundleProblem::TooLarge {
+            size,
+            max: MAX_BUNDLE_FILE,
+        })
+    };
     let file = std::fs::File::open(path).map_err(io)?;
     let size = file.metadata().map_err(io)?.len();
     if size > MAX_BUNDLE_FILE {

@@ -23,7 +23,10 @@ struct Words(u64);
 
 impl Words {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
 
@@ -81,7 +84,10 @@ fn transcript(from: &mut SharedJournal, to: &mut SharedJournal) -> Vec<Vec<u8>> 
             let bytes = m.encode();
             out.push(bytes.clone());
             let m = am_sync::Message::decode(&bytes).unwrap();
-            to.doc_mut().sync().receive_sync_message(&mut st, m).unwrap();
+            to.doc_mut()
+                .sync()
+                .receive_sync_message(&mut st, m)
+                .unwrap();
         }
         let b = to.doc_mut().sync().generate_sync_message(&mut st);
         let done = a.is_none() && b.is_none();
@@ -89,13 +95,20 @@ fn transcript(from: &mut SharedJournal, to: &mut SharedJournal) -> Vec<Vec<u8>> 
             let bytes = m.encode();
             out.push(bytes.clone());
             let m = am_sync::Message::decode(&bytes).unwrap();
-            from.doc_mut().sync().receive_sync_message(&mut sf, m).unwrap();
+            from.doc_mut()
+                .sync()
+                .receive_sync_message(&mut sf, m)
+                .unwrap();
         }
         if done {
             break;
         }
     }
-    assert_eq!(from.heads(), to.heads(), "the two journals did not converge");
+    assert_eq!(
+        from.heads(),
+        to.heads(),
+        "the two journals did not converge"
+    );
     out
 }
 
@@ -152,7 +165,8 @@ fn zeros_deflated(mib: usize) -> Vec<u8> {
         .unwrap();
     assert_eq!(c.total_in(), 1 << 20, "one MiB in one call");
     let mut end = Vec::with_capacity(64);
-    c.compress_vec(&[], &mut end, FlushCompress::Finish).unwrap();
+    c.compress_vec(&[], &mut end, FlushCompress::Finish)
+        .unwrap();
     let mut out = Vec::with_capacity(block.len() * mib + end.len());
     for _ in 0..mib {
         out.extend_from_slice(&block);
@@ -199,10 +213,12 @@ fn honest_sync_messages_pass_and_hold_changes_or_a_whole_document() {
     assert!(kinds.contains(&CHUNK_DOCUMENT), "{kinds:?}");
     // Then small and large single changes, both ways.
     let mut w = Words(7);
-    a.propose_boundary(&me(), &w.text(40, 220), None, 1).unwrap();
+    a.propose_boundary(&me(), &w.text(40, 220), None, 1)
+        .unwrap();
     a.propose_boundary(&me(), &"x".repeat(1 << 20), None, 2)
         .unwrap();
-    b.propose_boundary(&me(), &w.text(40, 220), None, 3).unwrap();
+    b.propose_boundary(&me(), &w.text(40, 220), None, 3)
+        .unwrap();
     let mut later = std::collections::BTreeSet::new();
     for m in transcript(&mut a, &mut b) {
         check_sync_message(&m).unwrap();
@@ -252,7 +268,9 @@ fn honest_catch_up_sizes() {
     eprintln!(
         "catch-up of 10,000 boundaries: largest sync message {} bytes, {} bytes inflated; \
          as a bundle {} bytes; the limit is {MAX_DECODED}",
-        largest.0, largest.1, bundle.len()
+        largest.0,
+        largest.1,
+        bundle.len()
     );
     assert!(largest.1 * 8 < MAX_DECODED && (bundle.len() as u64) * 8 < MAX_DECODED);
 }
@@ -364,7 +382,10 @@ fn shapes_that_make_decoding_allocate_are_refused() {
         m
     };
     // An honest filter: 3 entries, 10 bits each, 7 probes, 4 bytes of bits.
-    assert_eq!(check_sync_message(&with_have(&[3, 10, 7, 1, 2, 3, 4])), Ok(()));
+    assert_eq!(
+        check_sync_message(&with_have(&[3, 10, 7, 1, 2, 3, 4])),
+        Ok(())
+    );
     // Probes that make `contains_hash` reserve gigabytes.
     let mut probes = vec![3, 10];
     uleb(u64::from(u32::MAX), &mut probes);
@@ -531,7 +552,12 @@ fn a_refused_sync_message_applies_nothing_keeps_no_state_and_the_next_session_wo
         }
     }
     session.end();
-    let texts: Vec<String> = a.boundaries().unwrap().into_iter().map(|b| b.text).collect();
+    let texts: Vec<String> = a
+        .boundaries()
+        .unwrap()
+        .into_iter()
+        .map(|b| b.text)
+        .collect();
     assert!(texts.contains(&"theirs".to_string()), "{texts:?}");
 }
 
@@ -586,9 +612,7 @@ fn a_bundle_file_is_measured_before_it_is_read_and_read_no_further_than_the_limi
         "{err}"
     );
     // Something whose size the system does not know, endless: read up to the limit.
-    let err = b
-        .import_bundle_file(Path::new("/dev/zero"))
-        .unwrap_err();
+    let err = b.import_bundle_file(Path::new("/dev/zero")).unwrap_err();
     assert!(
         matches!(
             err,
@@ -626,7 +650,12 @@ fn a_panic_while_applying_reloads_the_journal_and_leaves_the_device_usable() {
         matches!(r, Err(DeviceError::Refused(Refusal::Failed))),
         "{r:?}"
     );
-    let texts: Vec<String> = d.boundaries().unwrap().into_iter().map(|b| b.text).collect();
+    let texts: Vec<String> = d
+        .boundaries()
+        .unwrap()
+        .into_iter()
+        .map(|b| b.text)
+        .collect();
     assert_eq!(texts, vec!["durable".to_string()]);
     d.propose_boundary("afterwards", None).unwrap();
     let fresh = Device::unlock(&tmp.path().join("p"), PASS, opts()).unwrap();
