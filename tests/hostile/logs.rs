@@ -84,7 +84,6 @@ fn log_reader_refuses_or_recovers_and_never_writes() {
     );
 }
 
-
 #[test]
 fn an_authentic_log_record_holding_garbage_is_a_clear_error_not_a_panic() {
     let mut rng = Rng::seeded("garbage record");
