@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use kintsugi_device::{
-    Boundary, CheckIn, Device, DiaryEntry, Letter, LetterDraft, Network, Partner, PartnerId,
-    PartnerInfo, Promise, Settings, SharedEntry, StageProgress, Status,
+    Boundary, CheckIn, Device, DiaryEntry, Letter, LetterDraft, Network, Offer, Partner, PartnerId,
+    PartnerInfo, Promise, Settings, SharedEntry, StageProgress, Status, qr,
 };
 
 /// A page of the unlocked app. Each has a view in the registry
@@ -133,4 +133,30 @@ impl AutoLock {
 pub struct Prompt {
     pub text: String,
     pub stage: Option<u8>,
+}
+
+/// The invite on screen while this device waits for the partner to join.
+pub struct ShownInvite {
+    pub text: String,
+    /// Unix seconds.
+    pub expires: u64,
+    pub qr: QrCode,
+}
+
+impl ShownInvite {
+    pub fn of(offer: &Offer) -> Self {
+        let text = offer.to_text();
+        let (size, modules) = qr::modules(&text).unwrap_or((0, Vec::new()));
+        Self {
+            expires: offer.expires,
+            text,
+            qr: QrCode { size, modules },
+        }
+    }
+}
+
+/// A QR code's modules, row by row, `size` to a side.
+pub struct QrCode {
+    pub size: usize,
+    pub modules: Vec<bool>,
 }

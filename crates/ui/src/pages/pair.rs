@@ -7,7 +7,7 @@ use kintsugi_device::{Invite, PendingPairing, qr};
 
 use super::{Ctx, View};
 use crate::guide::Guide;
-use crate::model::Cache;
+use crate::model::{Cache, ShownInvite};
 use crate::widgets::{self, GOLD};
 use crate::work::Done;
 
@@ -27,26 +27,15 @@ pub struct Pair {
     scan_shown: bool,
 }
 
-/// The invite on screen while this device waits for the partner to join.
-struct ShownInvite {
-    text: String,
-    /// Unix seconds.
-    expires: u64,
-    qr: QrCode,
-}
-
-/// A QR code's modules, row by row, `size` to a side.
-struct QrCode {
-    size: usize,
-    modules: Vec<bool>,
-}
-
 /// A running webcam scan and the texture its preview frames go into.
 #[cfg(feature = "camera")]
 struct Scan {
     scanner: crate::camera::Scanner,
     preview: Option<egui::TextureHandle>,
 }
+
+/// How long an invite works.
+const INVITE_TTL: Duration = Duration::from_secs(600);
 
 fn now_secs() -> u64 {
     std::time::SystemTime::now()
@@ -69,6 +58,12 @@ impl View for Pair {
             Done::Pending(Ok(p)) => {
                 self.pending = Some(p);
                 self.waiting = false;
+            }
+            Done::Invite(invite) => {
+                // Unless the attempt ended (an error) before this arrived.
+                if self.waiting {
+                    self.invite = Some(invite);
+                }
             }
             Done::QrRead(Ok(text)) => self.paste = text,
             Done::Pending(Err(e)) | Done::Paired(Err(e)) | Done::QrRead(Err(e)) => {
@@ -210,31 +205,28 @@ impl Pair {
             if ui.button("Invite my partner").clicked() {
                 self.error = None;
                 self.waiting = true;
-                match net.create_invite(Duration::from_secs(600)) {
-                    Ok(invite) => {
-                        let text = invite.to_text();
-                        let expires = invite.expires;
-                        let (size, modules) = qr::modules(&text).unwrap_or((0, Vec::new()));
-                        self.invite = Some(ShownInvite {
-                            text,
-                            expires,
-                            qr: QrCode { size, modules },
-                        });
-                        let net = net.clone();
-                        ctx.worker.spawn(async move {
-                            Done::Pending(
-                                net.host(&invite)
-                                    .await
-                                    .map(Box::new)
-                                    .map_err(|e| e.to_string()),
-                            )
-                        });
-                    }
-                    Err(e) => {
-                        self.waiting = false;
-                        self.error = Some(e.to_string());
-                    }
-                }
+                // Making the invite reads the device (is it paired already?), so it
+                // runs on the worker too; the invite comes back to be shown, then the
+                // partner's answer.
+                let out = ctx.worker.reporter();
+                let net = net.clone();
+                ctx.worker.spawn(async move {
+                    let n = net.clone();
+                    let made =
+                        tokio::task::spawn_blocking(move || n.create_invite(INVITE_TTL)).await;
+                    let offer = match made {
+                        Ok(Ok(offer)) => offer,
+                        Ok(Err(e)) => return Done::Pending(Err(e.to_string())),
+                        Err(e) => return Done::Pending(Err(e.to_string())),
+                    };
+                    out.send(Done::Invite(ShownInvite::of(&offer)));
+                    Done::Pending(
+                        net.host(&offer)
+                            .await
+                            .map(Box::new)
+                            .map_err(|e| e.to_string()),
+                    )
+                });
             }
         });
         ui.group(|ui| {
