@@ -102,11 +102,11 @@ struct DeviceSession {
 
 impl DeviceSession {
     /// Ends the session over refused data, with one line in the log.
+    /// The session logs the one line that says why it ended (net's
+    /// `ReplicaError::Refused`), so this only says what was refused.
     fn refuse(&mut self, refusal: Refusal) -> ReplicaError {
         self.refused = true;
-        let e = DeviceError::Refused(refusal);
-        tracing::warn!("{e}; the sync session ends");
-        ReplicaError::Refused(e.to_string())
+        ReplicaError::Refused(refusal.to_string())
     }
 }
 
