@@ -104,6 +104,13 @@ pub enum Command {
     /// Change the profile's passphrase
     #[command(subcommand)]
     Passphrase(PassphraseCmd),
+    /// Open a profile reported as rolled back, accepting its files as they are now
+    /// (after older copies were put back on purpose, or to go on from what is left)
+    AcceptRollback {
+        /// Do not ask for confirmation
+        #[arg(long)]
+        yes: bool,
+    },
     /// Pair this device with your partner's, once, by QR code or invite text
     #[command(subcommand)]
     Pair(PairCmd),

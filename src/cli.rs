@@ -217,6 +217,33 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::AcceptRollback { yes } => {
+            if !Device::exists(&dir) {
+                bail!("no profile in {}", dir.display());
+            }
+            if !yes {
+                eprint!(
+                    "Accept this profile's files as they are now? Entries newer than them stay lost \
+                     (your partner's device sends back the shared ones at the next sync), and an \
+                     older keyring comes back with what it held. [y/N] "
+                );
+                let _ = std::io::stderr().flush();
+                let mut line = String::new();
+                std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line)?;
+                if !matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+                    bail!("nothing was changed");
+                }
+            }
+            let pass = passphrase("Passphrase: ", "KINTSUGI_PASSPHRASE", false)?;
+            let (_, accepted) = Device::accept_rollback(&dir, pass.as_bytes(), options(&cli))?;
+            if accepted.is_empty() {
+                println!("Nothing was behind; the profile opens as it is.");
+            }
+            for line in accepted {
+                println!("Accepted: {line}");
+            }
+            Ok(())
+        }
         Command::Passphrase(PassphraseCmd::Change) => {
             let device = unlock(&dir, &cli)?;
             let new = passphrase("New passphrase: ", "KINTSUGI_NEW_PASSPHRASE", true)?;

@@ -285,9 +285,8 @@ pub fn bundle(device: &Device, cmd: &BundleCmd) -> Result<()> {
             );
         }
         BundleCmd::Import { file } => {
-            let bytes = std::fs::read(file)
-                .with_context(|| format!("could not read {}", file.display()))?;
-            if device.import_bundle(&bytes)? {
+            // The device checks the file's size before it reads it.
+            if device.import_bundle_file(file)? {
                 println!("Imported your partner's changes.");
             } else {
                 println!("Nothing new in this bundle.");

@@ -1,4 +1,4 @@
-//! Rollback detection (SECURITY.md, "Tamper and corruption"; crates/store/FORMAT.md,
+//! Rollback detection (SECURITY.md, "Rollback"; crates/store/FORMAT.md,
 //! "Manifest"): files of a real profile cut back, overwritten or put back as an
 //! attacker, a backup tool or a failing disk would, opened through the real binary and
 //! the device API. Each is reported by name as a rollback or as damage, none is opened
@@ -12,12 +12,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::*;
-use kintsugi_device::{Device, KdfParams, Options};
+use kintsugi_device::{Device, Options};
 
 fn opts() -> Options {
-    Options {
-        kdf: KdfParams::INSECURE_FAST,
-    }
+    Options::INSECURE_FAST_FOR_TESTS
 }
 
 fn profile_with_entries() -> Profile {
@@ -326,4 +324,48 @@ fn file_names(dir: &Path) -> Vec<String> {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect()
+}
+
+/// The way out that the error names, from the command line: `accept-rollback`
+/// asks first (and changes nothing on "no"), then opens what is left.
+#[test]
+fn accept_rollback_on_the_command_line_asks_then_opens_what_is_left() {
+    let p = profile_with_entries();
+    let path = p.path().join("diary.klog");
+    let good = std::fs::read(&path).unwrap();
+    let ends = record_ends(&good);
+    std::fs::write(&path, &good[..ends[ends.len() - 2]]).unwrap();
+    refused_by_name(&p, &["this profile was rolled back", "diary.klog"]);
+
+    let before = snapshot_files(&p.path());
+    let mut no = p.cmd();
+    no.arg("accept-rollback")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = no.spawn().unwrap();
+    {
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(b"n\n").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("[y/N] kintsugi: nothing was changed"),
+        "{stderr}"
+    );
+    assert!(
+        snapshot_files(&p.path()) == before,
+        "a \"no\" changed a file"
+    );
+
+    let accepted = p.ok(&["accept-rollback", "--yes"]);
+    assert!(
+        accepted.contains("Accepted:") && accepted.contains("diary.klog"),
+        "{accepted}"
+    );
+    assert_eq!(texts(&p, "diary").len(), 4);
+    p.ok(&["diary", "add", "after the rollback"]);
+    assert_eq!(texts(&p, "diary").len(), 5);
 }

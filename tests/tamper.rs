@@ -1,8 +1,9 @@
-//! Tamper and corruption (SECURITY.md, "Tamper and corruption"): for every file of a
-//! paired profile, bytes flipped at many positions, truncations at many lengths and
-//! garbage appended give either a clean recovery (garbage after the end of a log, set
-//! aside as a torn tail) or a clear error (a cut log: a rollback). Never a panic, never
-//! data that differs from what was written, and never a changed file on a read.
+//! Tamper and corruption (SECURITY.md, "Tamper, corruption and rollback"): for every
+//! file of a paired profile, bytes flipped at many positions, truncations at many
+//! lengths and garbage appended give either a clean recovery (garbage after the end of
+//! a log, set aside as a torn tail) or a clear error (a cut log: a rollback). Never a
+//! panic, never data that differs from what was written, and never a changed file on a
+//! read.
 //!
 //! The sweep runs through the device API (what every front end uses) so that it can
 //! cover every byte of the small files and hundreds of positions of the logs; a sample

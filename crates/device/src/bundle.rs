@@ -11,6 +11,7 @@ use zeroize::Zeroizing;
 
 use automerge::sync;
 
+use crate::bounded::{MAX_BUNDLE_FILE, MAX_DECODED};
 use crate::partner::iroh_id;
 use crate::{BundleProblem, Device, DeviceError, DocKind, Result};
 
@@ -77,6 +78,13 @@ impl Device {
             let secret = iroh_id(&i.keys.keyring.device_secret);
             Ok((secret, changes))
         })?;
+        // A bundle the partner's device would refuse is no use to anyone.
+        if changes.len() as u64 > MAX_DECODED {
+            return Err(DeviceError::BadBundle(BundleProblem::TooLargeToSend {
+                size: changes.len() as u64,
+                max: MAX_DECODED,
+            }));
+        }
         crate::bundle::seal_for_partner(
             &couple_key,
             &me_endpoint,
@@ -97,14 +105,39 @@ impl Device {
         )?)
     }
 
+    /// [`Device::import_bundle`] of a file, whose size is checked before anything of
+    /// it is read ([`crate::MAX_BUNDLE_FILE`]).
+    pub fn import_bundle_file(&self, path: &std::path::Path) -> Result<bool> {
+        let bytes = crate::bounded::read_bundle_file(path)?;
+        self.import_bundle(&bytes)
+    }
+
     /// Merges a bundle from the partner. Importing the same bundle twice, or an
-    /// older one after a newer, changes nothing.
+    /// older one after a newer, changes nothing. What it holds is checked before
+    /// Automerge sees it (see `bounded`).
     pub fn import_bundle(&self, bytes: &[u8]) -> Result<bool> {
+        if bytes.len() as u64 > MAX_BUNDLE_FILE {
+            return Err(DeviceError::BadBundle(BundleProblem::TooLarge {
+                size: bytes.len() as u64,
+                max: MAX_BUNDLE_FILE,
+            }));
+        }
         let (partner, couple_key) = self
             .pairing()?
             .ok_or_else(|| DeviceError::NotPaired("only your partner's bundles can be imported"))?;
         let changes = crate::bundle::open_from_partner(&couple_key, partner.as_bytes(), bytes)?;
-        let (_, changed) = self.with(|i| i.shared.write(|d| d.load_incremental(&changes)))?;
+        let refused = |r| DeviceError::BadBundle(BundleProblem::Refused(r));
+        crate::bounded::check_bundle_changes(&changes).map_err(refused)?;
+        let (_, changed) = self
+            .with(|i| {
+                crate::bounded::apply_from_partner(i, |shared| {
+                    shared.write(|d| d.load_incremental(&changes))
+                })
+            })
+            .map_err(|e| match e {
+                DeviceError::Refused(r) => refused(r),
+                e => e,
+            })?;
         if changed {
             self.emit(DocKind::Shared, false);
         }

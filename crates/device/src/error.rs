@@ -50,6 +50,11 @@ pub enum DeviceError {
     WeakPassphrase(crate::PassphraseStrength),
     #[error("the partner's changes could not be applied: {0}")]
     Sync(String),
+    /// What the partner sent was refused before any of it was applied (see
+    /// `bounded`): too large once inflated, of a kind Kintsugi never sends, or
+    /// malformed. The session ends; the profile is as it was.
+    #[error("the partner's data was refused: {0}; nothing of it was applied")]
+    Refused(crate::Refusal),
     #[error(
         "found journal files in {0} but no keyring: an earlier setup was interrupted, or the keyring was removed. Move the folder's contents away before creating a new profile"
     )]
@@ -98,6 +103,14 @@ pub enum BundleProblem {
     Damaged,
     #[error("this file is {size} bytes, more than a bundle can be ({max} bytes); nothing was read")]
     TooLarge { size: u64, max: u64 },
+    /// The bundle opened, but what it holds was refused before anything was applied.
+    #[error("this bundle was refused: {0}; nothing was imported")]
+    Refused(crate::Refusal),
+    /// Exporting: the changes to carry do not fit in a bundle the partner could import.
+    #[error(
+        "the changes to carry are {size} bytes, more than a bundle can hold ({max} bytes); sync over the network instead"
+    )]
+    TooLargeToSend { size: u64, max: u64 },
 }
 
 impl DeviceError {

@@ -5,6 +5,7 @@
 //! is durably in the encrypted log. Front ends never see Automerge, files or keys;
 //! they get plain entry types and a stream of [`Event`]s.
 
+mod bounded;
 mod bundle;
 mod documents;
 mod entries;
@@ -27,6 +28,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::broadcast;
 
+pub use bounded::{MAX_BUNDLE_FILE, MAX_DECODED, Refusal};
 pub use documents::Watcher;
 pub use error::{BundleProblem, DeviceError, Field, Result};
 pub use export::{ExportFormat, ExportScope, format_time};

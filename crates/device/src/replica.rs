@@ -9,7 +9,7 @@ use automerge::sync::{self, SyncDoc};
 use kintsugi_net::sync::{LinkEvent, Replica, ReplicaError, ReplicaSession};
 use tokio::sync::watch;
 
-use crate::{Device, DeviceError, DocKind, Event, now_ms};
+use crate::{Device, DeviceError, DocKind, Event, Refusal, now_ms};
 
 impl Device {
     /// The shared journal as the sync protocol sees it.
@@ -42,6 +42,7 @@ impl Replica for DeviceReplica {
         Ok(Box::new(DeviceSession {
             device: self.device.clone(),
             state,
+            refused: false,
         }))
     }
 
@@ -97,6 +98,20 @@ fn replica_error(e: DeviceError) -> ReplicaError {
 struct DeviceSession {
     device: Device,
     state: sync::State,
+    /// A message of this session was refused: its sync state is not kept, so the
+    /// profile stays exactly as it was and the next session starts from the last
+    /// good one.
+    refused: bool,
+}
+
+impl DeviceSession {
+    /// Ends the session over refused data, with one line in the log.
+    /// The session logs the one line that says why it ended (net's
+    /// `ReplicaError::Refused`), so this only says what was refused.
+    fn refuse(&mut self, refusal: Refusal) -> ReplicaError {
+        self.refused = true;
+        ReplicaError::Refused(refusal.to_string())
+    }
 }
 
 impl ReplicaSession for DeviceSession {
@@ -127,20 +142,28 @@ impl ReplicaSession for DeviceSession {
         {
             tap(payload);
         }
+        // Automerge inflates what it loads with no bound; check first (see `bounded`).
+        if let Err(refusal) = crate::bounded::check_sync_message(payload) {
+            return Err(self.refuse(refusal));
+        }
         let msg = sync::Message::decode(payload)
             .map_err(|_| ReplicaError::Refused("it does not decode".into()))?;
         let state = &mut self.state;
-        let (_, changed) = self
-            .device
-            .with(|i| {
-                i.shared.write(|d| {
+        let applied = self.device.with(|i| {
+            crate::bounded::apply_from_partner(i, |shared| {
+                shared.write(|d| {
                     d.doc_mut()
                         .sync()
                         .receive_sync_message(state, msg)
                         .map_err(|e| DeviceError::Sync(e.to_string()))
                 })
             })
-            .map_err(replica_error)?;
+        });
+        let (_, changed) = match applied {
+            Ok(v) => v,
+            Err(DeviceError::Refused(refusal)) => return Err(self.refuse(refusal)),
+            Err(e) => return Err(replica_error(e)),
+        };
         if changed {
             self.device.emit(DocKind::Shared, false);
         }
@@ -155,6 +178,9 @@ impl ReplicaSession for DeviceSession {
     }
 
     fn end(&mut self) {
+        if self.refused {
+            return;
+        }
         let encoded = self.state.encode();
         let _ = self
             .device

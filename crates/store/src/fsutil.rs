@@ -68,6 +68,20 @@ pub(crate) fn lock_file(path: &Path) -> Result<File, StoreError> {
     Ok(f)
 }
 
+/// [`lock_file`], shared: for readers that must not see a writer's file half written.
+pub(crate) fn lock_file_shared(path: &Path) -> Result<File, StoreError> {
+    let mut opts = OpenOptions::new();
+    opts.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let f = opts
+        .open(path)
+        .map_err(StoreError::io(format!("opening {}", path.display())))?;
+    f.lock_shared()
+        .map_err(StoreError::io(format!("locking {}", path.display())))?;
+    Ok(f)
+}
+
 /// Whether [`write_private_file`] may replace a file that is already there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Replace {

@@ -15,7 +15,7 @@ use kintsugi_crypto::{
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::fsutil::lock_file;
-use crate::manifest::{self, KeyringMark, Manifest};
+use crate::manifest::{self, Flush, KeyringMark, Manifest};
 use crate::{Rollback, RollbackFound, StoreError, atomic_write};
 
 pub const KEYRING_FILE: &str = "keyring";
@@ -176,7 +176,7 @@ impl Unlocked {
                 keyring: mark_of(1, &bytes),
                 logs: manifest::logs_from_files(dir, &key),
             };
-            manifest::write(dir, &key, &recorded)?;
+            manifest::write(dir, &key, &recorded, Flush::Yes)?;
         }
         this.install_bytes(1, &bytes)?;
         Ok(this)
@@ -283,7 +283,7 @@ impl Unlocked {
             return Ok(());
         }
         let mark = self.mark();
-        manifest::update(dir, &self.keyring.profile_key, |m| {
+        manifest::update(dir, &self.keyring.profile_key, Flush::Yes, |m| {
             if m.keyring.generation < mark.generation {
                 m.keyring = mark;
             }
@@ -423,7 +423,7 @@ impl Unlocked {
             Some(m) => m.keyring.generation,
             None => {
                 let _manifest = manifest::lock(&dir)?;
-                if manifest::read(&dir, &key)?.is_none() {
+                if manifest::read_locked(&dir, &key)?.is_none() {
                     let on_disk = read_mark(&self.path)?;
                     if on_disk.generation > 0 {
                         return Err(StoreError::RolledBack(Rollback {
@@ -435,7 +435,7 @@ impl Unlocked {
                         keyring: on_disk,
                         logs: manifest::logs_from_files(&dir, &key),
                     };
-                    manifest::write(&dir, &key, &first)?;
+                    manifest::write(&dir, &key, &first, Flush::Yes)?;
                 }
                 0
             }
@@ -445,7 +445,7 @@ impl Unlocked {
         self.install_bytes(generation, &bytes)?;
         let mark = self.mark();
         // The keyring is on disk; a manifest that fails to follow only lags behind it.
-        if let Err(e) = manifest::update(&dir, &key, |m| m.keyring = mark) {
+        if let Err(e) = manifest::update(&dir, &key, Flush::Yes, |m| m.keyring = mark) {
             tracing::warn!(
                 error = %e,
                 "could not record the keyring in the profile's manifest; the next unlock tries again"

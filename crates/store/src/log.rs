@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use kintsugi_crypto::{NONCE_LEN, SEAL_OVERHEAD, Secret32, TAG_LEN, open, random_array, seal};
 use zeroize::Zeroizing;
 
-use crate::manifest::{self, LogMark, Manifest};
+use crate::manifest::{self, Flush, LogMark, Manifest};
 use crate::{Rollback, StoreError};
 
 const MAGIC: &[u8; 8] = b"KTSGLOG\0";
@@ -252,12 +252,12 @@ impl DocLog {
     /// Brings this log's line in the manifest up to what is now on disk. A failure
     /// loses nothing (the write it follows is done, and a manifest behind the files is
     /// allowed), so it is only logged; the next write tries again.
-    fn record(&self) {
+    fn record(&self, flush: Flush) {
         let Some(dir) = &self.profile else {
             return;
         };
         let (kind, mark) = (self.kind, self.mark());
-        if let Err(e) = manifest::update(dir, &self.key, |m| m.set_log(kind, mark)) {
+        if let Err(e) = manifest::update(dir, &self.key, flush, |m| m.set_log(kind, mark)) {
             tracing::warn!(
                 path = %self.path.display(),
                 error = %e,
@@ -460,7 +460,7 @@ impl DocLog {
         self.offset += rec.len() as u64;
         self.next_index += 1;
         self.tags.push(tag);
-        self.record();
+        self.record(Flush::No);
         Ok(foreign)
     }
 
@@ -489,7 +489,7 @@ impl DocLog {
             self.next_index = new.next_index;
             self.tags = new.tags;
             self.appender = None;
-            self.record();
+            self.record(Flush::Yes);
             Ok(())
         })();
         self.unlock();

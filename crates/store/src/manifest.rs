@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use kintsugi_crypto::{NONCE_LEN, Secret32, random_array};
 
-use crate::fsutil::lock_file;
+use crate::fsutil::{lock_file, lock_file_shared};
 use crate::log::{DocLog, LogKind};
 use crate::{RollbackFound, StoreError};
 
@@ -188,7 +188,23 @@ pub(crate) fn lock(dir: &Path) -> Result<File, StoreError> {
 
 /// `Ok(None)` when the profile has none (one made before manifests existed). A file
 /// that does not open or parse is [`StoreError::ManifestDamaged`].
+///
+/// Read without the lock; only a manifest that does not open is read again under it,
+/// since a writer rewriting it in place may have been caught half done.
 pub(crate) fn read(dir: &Path, key: &Secret32) -> Result<Option<Manifest>, StoreError> {
+    match read_locked(dir, key) {
+        Err(StoreError::ManifestDamaged(_)) => {
+            let lock = lock_file_shared(&dir.join(MANIFEST_LOCK_FILE))?;
+            let again = read_locked(dir, key);
+            drop(lock);
+            again
+        }
+        other => other,
+    }
+}
+
+/// [`read`] for a caller that holds the lock (or may not take it).
+pub(crate) fn read_locked(dir: &Path, key: &Secret32) -> Result<Option<Manifest>, StoreError> {
     let path = path(dir);
     match crate::read_sealed(&path, key, MANIFEST_LABEL) {
         Ok(None) => Ok(None),
@@ -210,14 +226,47 @@ pub(crate) fn encode_file(
     crate::sealed_file::encode(key, MANIFEST_LABEL, &manifest.encode(), nonce)
 }
 
-/// Replaces the manifest; the caller holds its lock. The new file is synced before
-/// it is renamed into place, so a crash leaves the old manifest or the new one, whole.
-/// The folder is not synced afterwards: if the rename is lost, the manifest lags
-/// behind files that are already on disk, which is allowed. The temporary file has a
-/// fixed name because only the lock holder writes it.
-pub(crate) fn write(dir: &Path, key: &Secret32, manifest: &Manifest) -> Result<(), StoreError> {
+/// How hard a manifest write tries to reach the disk before it returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flush {
+    /// `fdatasync` it: for the rare writes (the keyring's, a compaction's, a new
+    /// manifest), so that a power cut right after them cannot leave them unrecorded.
+    Yes,
+    /// Leave it to the kernel's writeback: for appends, the common case, which would
+    /// otherwise pay a second flush. A manifest lost this way only lags behind a log
+    /// that was flushed before it, which is allowed; and a process that is killed
+    /// loses nothing, since its write is in the page cache.
+    No,
+}
+
+/// Writes the manifest; the caller holds its lock. Every write leaves the old manifest
+/// or the new one, whole, and may be lost in a crash (the manifest then lags behind
+/// files already on disk, which is allowed).
+///
+/// Usually the file keeps its size (the number of log lines rarely changes), and it is
+/// overwritten in place: no new file, no rename. Its at most 180 bytes lie in the
+/// file's first sector, which a disk writes whole; a reader that catches the write
+/// half done reads again under the lock (see [`read`]). When the size changes, a new
+/// file is synced and renamed into place instead.
+pub(crate) fn write(
+    dir: &Path,
+    key: &Secret32,
+    manifest: &Manifest,
+    flush: Flush,
+) -> Result<(), StoreError> {
     let bytes = encode_file(key, manifest, &random_array()?)?;
     let path = path(dir);
+    if let Ok(mut f) = OpenOptions::new().write(true).open(&path)
+        && f.metadata().is_ok_and(|m| m.len() == bytes.len() as u64)
+    {
+        return f
+            .write_all(&bytes)
+            .and_then(|_| match flush {
+                Flush::Yes => f.sync_data(),
+                Flush::No => Ok(()),
+            })
+            .map_err(StoreError::io(format!("writing {}", path.display())));
+    }
     let tmp = dir.join(format!(".{MANIFEST_FILE}.tmp"));
     let result = (|| {
         let mut opts = OpenOptions::new();
@@ -246,16 +295,17 @@ pub(crate) fn write(dir: &Path, key: &Secret32, manifest: &Manifest) -> Result<(
 pub(crate) fn update(
     dir: &Path,
     key: &Secret32,
+    flush: Flush,
     change: impl FnOnce(&mut Manifest),
 ) -> Result<bool, StoreError> {
     let _lock = lock(dir)?;
-    let Some(mut manifest) = read(dir, key)? else {
+    let Some(mut manifest) = read_locked(dir, key)? else {
         return Ok(false);
     };
     let before = manifest.clone();
     change(&mut manifest);
     if manifest != before {
-        write(dir, key, &manifest)?;
+        write(dir, key, &manifest, flush)?;
     }
     Ok(true)
 }

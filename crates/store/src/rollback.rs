@@ -5,7 +5,7 @@ use std::path::Path;
 use crate::fsutil::lock_file;
 use crate::keyring::{KEYRING_LOCK_FILE, Unlocked};
 use crate::log::{self, DocLog, LogKind};
-use crate::manifest::{self, Manifest};
+use crate::manifest::{self, Flush, Manifest};
 use crate::{Rollback, RollbackFound, StoreError};
 
 /// Makes the profile's files, as they are now, its state: for when a person restored
@@ -34,7 +34,7 @@ pub fn accept_rollback(dir: &Path, passphrase: &[u8]) -> Result<Vec<Rollback>, S
     let mut keys = Unlocked::open_unchecked(dir, passphrase)?;
     let key = keys.keyring.profile_key.clone();
     let mut accepted = Vec::new();
-    let recorded = match manifest::read(dir, &key) {
+    let recorded = match manifest::read_locked(dir, &key) {
         Ok(Some(m)) => Some(m),
         Ok(None) => {
             if keys.generation() > 0 {
@@ -104,7 +104,7 @@ pub fn accept_rollback(dir: &Path, passphrase: &[u8]) -> Result<Vec<Rollback>, S
         }
         _ => keys.mark(),
     };
-    manifest::write(dir, &key, &Manifest { keyring, logs })?;
+    manifest::write(dir, &key, &Manifest { keyring, logs }, Flush::Yes)?;
     for a in &accepted {
         tracing::info!(file = %a.path.display(), found = %a.found, "accepted an older state");
     }

@@ -1,13 +1,19 @@
 //! The Kintsugi desktop app.
 //!
-//! UI state lives here; domain state lives in `kintsugi_device`. Every screen is a
-//! small struct with a `ui` method. Anything that touches the disk or the network
-//! runs on a tokio runtime owned by the app ([`work::Worker`]) and reports back
-//! through a channel that the UI drains each frame, so the window never stalls.
+//! UI state lives here; domain state lives in `kintsugi_device`. Every page is a
+//! small struct implementing `pages::View`, listed once in `pages::registry`; pages
+//! draw from `model` (the cache, the network state), which the session keeps up to
+//! date, so they never depend on the session. Anything that touches the disk, the
+//! network or the device's lock runs on a tokio runtime owned by the app
+//! ([`work::Worker`]) and reports back through a channel that the UI drains each
+//! frame, so the window never stalls. The device's events wake the window
+//! ([`live`]), so a change shows as soon as it is stored, not at the next timer.
 
 #[cfg(feature = "camera")]
 mod camera;
 mod guide;
+mod live;
+mod model;
 mod pages;
 mod session;
 mod start;
@@ -19,7 +25,7 @@ use std::time::Duration;
 
 use kintsugi_device::{KdfParams, NetOverrides};
 
-pub use session::Page;
+pub use model::Page;
 
 /// How the app is started: by `main` for people, by tests with a temporary
 /// profile, loopback networking and cheap passphrase hardening.
@@ -56,6 +62,8 @@ pub struct KintsugiApp {
     worker: work::Worker,
     screen: Screen,
     guide: guide::Guide,
+    /// The last session's end (network stopping, device locking), still running.
+    closing: Option<tokio::task::JoinHandle<()>>,
 }
 
 enum Screen {
@@ -67,13 +75,14 @@ impl KintsugiApp {
     pub fn new(ctx: &egui::Context, config: AppConfig) -> Self {
         widgets::style(ctx);
         let worker = work::Worker::new(ctx.clone());
-        let start = start::StartScreen::new(&config);
+        let start = start::StartScreen::new(!kintsugi_device::Device::exists(&config.profile));
         Self {
             config,
             started: std::time::Instant::now(),
             worker,
             screen: Screen::Start(start),
             guide: guide::load(),
+            closing: None,
         }
     }
 
@@ -124,14 +133,17 @@ impl KintsugiApp {
     /// locked elsewhere): nothing that was shown or typed survives it. The session
     /// goes whole, with its cache of decrypted entries and every page's typed text;
     /// egui's copies of the text (fields' undo histories) go with
-    /// [`widgets::forget_typed`]; the device drops its documents and keys.
+    /// [`widgets::forget_typed`]; the device drops its documents and keys as soon as
+    /// the write in flight, if any, lets it (on the worker, so the window never
+    /// waits for that write).
     fn lock(&mut self, ctx: &egui::Context) {
+        // The profile exists: it was open.
         let old = std::mem::replace(
             &mut self.screen,
-            Screen::Start(start::StartScreen::new(&self.config)),
+            Screen::Start(start::StartScreen::new(false)),
         );
-        if let Screen::Unlocked(mut s) = old {
-            s.shutdown(&self.worker);
+        if let Screen::Unlocked(s) = old {
+            self.closing = Some(s.close(&self.worker));
         }
         widgets::forget_typed(ctx);
         ctx.request_repaint();
@@ -147,10 +159,15 @@ impl KintsugiApp {
         }
         for done in self.worker.drain() {
             match (&mut self.screen, done) {
-                (Screen::Start(_), work::Done::Unlocked(device)) => {
+                (Screen::Start(_), work::Done::Unlocked(opened)) => {
                     // Whatever was typed on the start screen while the attempt ran.
                     widgets::forget_typed(ui.ctx());
-                    let session = session::Session::new(device, &self.config, &self.worker);
+                    let session = session::Session::new(
+                        *opened,
+                        &self.config,
+                        &self.worker,
+                        self.closing.take(),
+                    );
                     self.screen = Screen::Unlocked(Box::new(session));
                 }
                 (Screen::Start(start), other) => start.on_done(other),
@@ -175,9 +192,18 @@ impl eframe::App for KintsugiApp {
         self.frame(ui);
     }
 
+    /// The window is gone: here the session's end is waited for, so the process
+    /// exits with the network stopped and the writes finished.
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
-        if let Screen::Unlocked(s) = &mut self.screen {
-            s.shutdown(&self.worker);
+        let old = std::mem::replace(
+            &mut self.screen,
+            Screen::Start(start::StartScreen::new(false)),
+        );
+        if let Screen::Unlocked(s) = old {
+            self.closing = Some(s.close(&self.worker));
+        }
+        if let Some(end) = self.closing.take() {
+            let _ = self.worker.handle().block_on(end);
         }
     }
 }

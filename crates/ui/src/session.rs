@@ -1,141 +1,114 @@
 //! An unlocked session: the device, a cache of what the pages show, the network,
 //! navigation, and locking.
+//!
+//! Nothing here waits on the device's lock or the disk: the cache comes from the
+//! follower ([`crate::live`]) as a whole `Arc`, the network state from the device's
+//! events (read without blocking), and every command, the network's start and the
+//! session's end run on the worker.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use kintsugi_device::{
-    Boundary, CheckIn, Device, DiaryEntry, DocKind, Event, Letter, LetterDraft, Network, Partner,
-    PartnerId, PartnerInfo, Promise, Settings, SharedEntry, StageProgress, Status,
-};
+use kintsugi_device::{Device, Event, Watcher};
 use tokio::sync::broadcast;
+use tokio::task::JoinHandle;
 
 use crate::AppConfig;
 use crate::guide::Guide;
-use crate::pages::Pages;
+use crate::live::Follower;
+use crate::model::{AutoLock, Cache, NetState, Page};
+use crate::pages::{Ctx, Pages};
 use crate::widgets::{self, GOLD};
 use crate::work::{Done, Worker};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Page {
-    Home,
-    Boundaries,
-    Checkins,
-    Letters,
-    Promises,
-    Diary,
-    Stage(u8),
-    Pair,
-    Settings,
+/// How long a confirmation stays on screen.
+const TOAST_FOR: Duration = Duration::from_secs(5);
+
+/// A device just unlocked, with what the session's first frame needs. Made on the
+/// worker (reading the cache waits on the device). The event streams are taken
+/// before the cache is read, so no change can fall between the two.
+pub struct Opened {
+    device: Device,
+    events: broadcast::Receiver<Event>,
+    follow: broadcast::Receiver<Event>,
+    cache: Arc<Cache>,
 }
 
-/// What the pages read. Rebuilt when a document changes, never per frame, so a
-/// frame costs the same with ten entries or ten thousand.
-#[derive(Default)]
-pub struct Cache {
-    pub me: Option<PartnerId>,
-    pub partners: Vec<Partner>,
-    pub boundaries: Vec<Boundary>,
-    pub checkins: Vec<CheckIn>,
-    pub letters: Vec<Letter>,
-    pub drafts: Vec<LetterDraft>,
-    pub promises: Vec<Promise>,
-    pub diary: Vec<DiaryEntry>,
-    pub stages: Vec<StageProgress>,
-    pub shared: Vec<SharedEntry>,
-    pub status: Option<Status>,
-    pub partner: Option<PartnerInfo>,
-    pub settings: Option<Settings>,
-}
-
-impl Cache {
-    fn load(device: &Device) -> Self {
+impl Opened {
+    pub fn new(device: Device) -> Self {
+        let events = device.subscribe();
+        let follow = device.subscribe();
+        let cache = Arc::new(Cache::load(&device));
         Self {
-            me: device.me().ok(),
-            partners: device.partners().unwrap_or_default(),
-            boundaries: device.boundaries().unwrap_or_default(),
-            checkins: device.checkins().unwrap_or_default(),
-            letters: device.letters().unwrap_or_default(),
-            drafts: device.drafts().unwrap_or_default(),
-            promises: device.promises().unwrap_or_default(),
-            diary: device.diary_entries().unwrap_or_default(),
-            stages: device.stages().unwrap_or_default(),
-            shared: device.shared_entries().unwrap_or_default(),
-            status: device.status().ok(),
-            partner: device.partner().ok().flatten(),
-            settings: device.settings().ok(),
+            device,
+            events,
+            follow,
+            cache,
         }
     }
-
-    /// How people are named, as the device decides it.
-    pub fn names(&self) -> kintsugi_device::view::Names {
-        match &self.me {
-            Some(me) => kintsugi_device::view::Names::new(me.clone(), self.partners.clone()),
-            None => kintsugi_device::view::Names::default(),
-        }
-    }
-
-    pub fn is_me(&self, id: &PartnerId) -> bool {
-        self.me.as_ref() == Some(id)
-    }
-
-    /// "You" for this profile, the partner's display name otherwise.
-    pub fn name(&self, id: &PartnerId) -> String {
-        if self.is_me(id) {
-            return "You".into();
-        }
-        self.partners
-            .iter()
-            .find(|p| &p.id == id)
-            .map(|p| p.name.clone())
-            .unwrap_or_else(|| "Your partner".into())
-    }
-
-    pub fn partner_id(&self) -> Option<PartnerId> {
-        self.partners
-            .iter()
-            .find(|p| !self.is_me(&p.id))
-            .map(|p| p.id.clone())
-    }
-
-    pub fn paired(&self) -> bool {
-        self.status.as_ref().map(|s| s.paired).unwrap_or(false)
-    }
-}
-
-/// The network as the UI sees it.
-#[derive(Default)]
-pub struct NetState {
-    pub net: Option<Arc<Network>>,
-    pub error: Option<String>,
-    pub online: bool,
-    pub received: u64,
-    pub syncing: bool,
 }
 
 pub struct Session {
+    /// Tells this session's reports from those of a session already closed.
+    id: u64,
     device: Device,
+    /// The frame's own copy of the device's events: the network state and locking.
     events: broadcast::Receiver<Event>,
-    pub cache: Cache,
-    pub net: NetState,
+    follower: Follower,
+    cache: Arc<Cache>,
+    net: NetState,
     page: Page,
     pages: Pages,
-    _watch: kintsugi_device::Watcher,
+    auto_lock: AutoLock,
+    /// Found by the follower: the device was locked.
+    locked: bool,
+    watch: Option<Watcher>,
     last_input: Instant,
-    toasts: Vec<(String, bool, Instant)>,
+    toasts: Vec<Toast>,
+}
+
+/// A confirmation or an error, shown for a few seconds over the page.
+struct Toast {
+    text: String,
+    error: bool,
+    at: Instant,
 }
 
 impl Session {
-    pub fn new(device: Device, config: &AppConfig, worker: &Worker) -> Self {
-        let events = device.subscribe();
+    /// Opens the session. Its network starts once `after` (the previous session's
+    /// end, which frees the port) has finished.
+    pub fn new(
+        opened: Opened,
+        config: &AppConfig,
+        worker: &Worker,
+        after: Option<JoinHandle<()>>,
+    ) -> Self {
+        static SESSIONS: AtomicU64 = AtomicU64::new(0);
+        let id = SESSIONS.fetch_add(1, Ordering::Relaxed);
+        let Opened {
+            device,
+            events,
+            follow,
+            cache,
+        } = opened;
+        let follower = Follower::start(
+            worker.handle(),
+            id,
+            device.clone(),
+            follow,
+            worker.reporter(),
+        );
         // Entries written by another process (a CLI command, `kintsugi sync`) show up
         // here without a restart.
         let watch = device.watch(Duration::from_millis(500));
-        let cache = Cache::load(&device);
         if config.network {
             let d = device.clone();
             let overrides = config.net.clone();
             worker.spawn(async move {
+                if let Some(previous) = after {
+                    let _ = previous.await;
+                }
                 Done::NetworkStarted(
                     d.start_network(&overrides)
                         .await
@@ -145,13 +118,17 @@ impl Session {
             });
         }
         Self {
+            id,
             device,
             events,
+            follower,
             cache,
             net: NetState::default(),
             page: Page::Home,
             pages: Pages::default(),
-            _watch: watch,
+            auto_lock: AutoLock::default(),
+            locked: false,
+            watch: Some(watch),
             last_input: Instant::now(),
             toasts: Vec::new(),
         }
@@ -170,21 +147,31 @@ impl Session {
     }
 
     pub fn toast(&mut self, text: impl Into<String>, error: bool) {
-        self.toasts.push((text.into(), error, Instant::now()));
+        self.toasts.push(Toast {
+            text: text.into(),
+            error,
+            at: Instant::now(),
+        });
     }
 
+    /// Starts syncing with the partner, if there is one (asking the device whether
+    /// there is waits on its lock, hence the worker).
     fn start_sync(&mut self, worker: &Worker) {
-        if let Some(net) = &self.net.net {
-            let _guard = worker.handle().enter();
-            match net.start_sync() {
-                Ok(started) => self.net.syncing = started,
-                Err(e) => self.net.error = Some(e.to_string()),
-            }
+        if let Some(net) = self.net.net.clone() {
+            worker.blocking(move || Done::SyncStarted(net.start_sync().map_err(|e| e.to_string())));
         }
     }
 
     pub fn on_done(&mut self, done: Done, worker: &Worker) {
         match done {
+            Done::Cache { session, cache } => {
+                if session == self.id {
+                    // Freeing ten thousand entries takes a while; not the frame's.
+                    let old = std::mem::replace(&mut self.cache, cache);
+                    worker.handle().spawn_blocking(move || drop(old));
+                }
+            }
+            Done::Locked { session } => self.locked |= session == self.id,
             Done::Command(Ok(msg)) => {
                 if !msg.is_empty() {
                     self.toast(msg, false);
@@ -194,15 +181,15 @@ impl Session {
             Done::NetworkStarted(Ok(net)) => {
                 self.net.net = Some(net);
                 self.net.error = None;
-                if self.cache.paired() {
-                    self.start_sync(worker);
-                }
+                self.start_sync(worker);
             }
             Done::NetworkStarted(Err(e)) => self.net.error = Some(e),
+            Done::SyncStarted(Ok(started)) => self.net.syncing = started,
+            Done::SyncStarted(Err(e)) => self.net.error = Some(e),
             Done::Paired(Ok(name)) => {
                 self.toast(format!("Paired with {name}."), false);
-                self.refresh();
-                self.pages.pair.reset();
+                self.follower.refresh();
+                self.pages.reset(Page::Pair);
                 self.start_sync(worker);
             }
             Done::Unpaired(result) => {
@@ -215,67 +202,65 @@ impl Session {
                     Err(e) => self.toast(e, true),
                 }
                 self.net.syncing = false;
-                self.refresh();
+                self.follower.refresh();
             }
-            other => self.pages.pair.on_done(other),
+            other => self.pages.on_done(other),
         }
     }
 
-    fn refresh(&mut self) {
-        self.cache = Cache::load(&self.device);
-    }
-
-    /// Applies what the device reported; returns true when it has been locked (by
-    /// another part of the app), so the session must lock too.
+    /// Applies what the device reported to the network state; returns true when the
+    /// device has been locked (by another part of the app), so the session must lock
+    /// too. Changes to the documents are the follower's.
     fn drain_events(&mut self) -> bool {
-        let mut changed = false;
-        let mut locked = false;
+        let mut locked = self.locked;
         loop {
             match self.events.try_recv() {
-                Ok(Event::Changed {
-                    doc: DocKind::Shared | DocKind::Diary,
-                    ..
-                }) => changed = true,
                 Ok(Event::PartnerOnline) => {
                     self.net.online = true;
                     self.net.received = 0;
                 }
                 Ok(Event::PartnerOffline) => self.net.online = false,
                 Ok(Event::SyncProgress { bytes }) => self.net.received = bytes,
-                Ok(Event::InSync) | Ok(Event::Paired) => changed = true,
                 Ok(Event::Unpaired) => {
                     self.net.syncing = false;
                     self.net.online = false;
-                    changed = true;
                 }
                 Ok(Event::Locked) => locked = true,
-                // A `Locked` may be among the events missed.
-                Err(broadcast::error::TryRecvError::Lagged(_)) => {
-                    changed = true;
-                    locked |= self.device.is_locked();
-                }
+                Ok(Event::Changed { .. } | Event::InSync | Event::Paired) => {}
+                // Whether a `Locked` was among the events missed, the follower
+                // finds out (asking the device waits on its lock).
+                Err(broadcast::error::TryRecvError::Lagged(_)) => {}
                 Err(_) => break,
             }
-        }
-        if changed && !locked {
-            self.refresh();
         }
         locked
     }
 
-    pub fn shutdown(&mut self, worker: &Worker) {
-        if let Some(net) = self.net.net.take() {
-            let _ = worker.handle().block_on(async {
-                tokio::time::timeout(Duration::from_secs(3), net.shutdown()).await
-            });
-        }
-        self.device.lock();
+    /// Ends the session. What it showed and what was typed go at once, with it; the
+    /// network stops and the device locks on the worker, as soon as the writes in
+    /// flight allow, without holding up the window. Returns that end, for the next
+    /// session to wait on before it starts its network.
+    pub fn close(mut self: Box<Self>, worker: &Worker) -> JoinHandle<()> {
+        let net = self.net.net.take();
+        let device = self.device.clone();
+        let watch = self.watch.take();
+        drop(self);
+        worker.handle().spawn(async move {
+            if let Some(net) = net {
+                let _ = tokio::time::timeout(Duration::from_secs(3), net.shutdown()).await;
+            }
+            // Dropping the log follower waits for its thread to notice the lock.
+            let _ = tokio::task::spawn_blocking(move || {
+                device.lock();
+                drop(watch);
+            })
+            .await;
+        })
     }
 
     pub fn auto_lock(&self, config: &AppConfig) -> Duration {
-        self.pages
-            .settings
-            .auto_lock(self.cache.settings.as_ref(), config.auto_lock)
+        self.auto_lock
+            .after(self.cache.settings.as_ref(), config.auto_lock)
     }
 
     /// Draws the session; returns true when it should lock.
@@ -294,8 +279,11 @@ impl Session {
             self.last_input = Instant::now();
         }
         let lock_key = ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::L));
-        let idle = self.last_input.elapsed() >= self.auto_lock(config);
-        ctx.request_repaint_after(Duration::from_secs(1));
+        let idle_for = self.last_input.elapsed();
+        let lock_after = self.auto_lock(config);
+        let idle = idle_for >= lock_after;
+        // The only clock a session needs: changes wake the window by themselves.
+        ctx.request_repaint_after(lock_after.saturating_sub(idle_for));
         let mut lock = lock_key || idle;
 
         egui::Panel::top("top").show(ui, |ui| {
@@ -320,53 +308,13 @@ impl Session {
             .default_size(190.0)
             .show(ui, |ui| {
                 ui.add_space(6.0);
-                for (page, label) in [
-                    (Page::Home, "Home"),
-                    (Page::Boundaries, "Boundaries"),
-                    (Page::Checkins, "Check-ins"),
-                    (Page::Letters, "Letters"),
-                    (Page::Promises, "Promises"),
-                    (Page::Diary, "Private diary"),
-                ] {
-                    if ui.selectable_label(self.page == page, label).clicked() {
-                        self.page = page;
-                    }
-                }
-                ui.separator();
-                ui.label(egui::RichText::new("The seven stages").weak());
-                for n in 1..=7u8 {
-                    let title = guide.stage(n).map(|s| s.title).unwrap_or("");
-                    if ui
-                        .selectable_label(self.page == Page::Stage(n), format!("{n}. {title}"))
-                        .clicked()
-                    {
-                        self.page = Page::Stage(n);
-                    }
-                }
-                ui.separator();
-                if ui
-                    .selectable_label(
-                        self.page == Page::Pair,
-                        if self.cache.paired() {
-                            "Partner"
-                        } else {
-                            "Pair with my partner"
-                        },
-                    )
-                    .clicked()
-                {
-                    self.page = Page::Pair;
-                }
-                if ui
-                    .selectable_label(self.page == Page::Settings, "Settings")
-                    .clicked()
-                {
-                    self.page = Page::Settings;
-                }
+                self.pages.nav(ui, &mut self.page, &self.cache, guide);
             });
 
-        self.toasts
-            .retain(|(_, _, at)| at.elapsed() < Duration::from_secs(5));
+        self.toasts.retain(|t| t.at.elapsed() < TOAST_FOR);
+        if let Some(first) = self.toasts.first() {
+            ctx.request_repaint_after(TOAST_FOR.saturating_sub(first.at.elapsed()));
+        }
         // Confirmations float over the page instead of taking a panel: a panel
         // would shrink the page under the person's hands, push the widget they
         // are using out of view and so take its keyboard focus.
@@ -377,11 +325,11 @@ impl Session {
                 .interactable(false)
                 .show(&ctx, |ui| {
                     egui::Frame::popup(ui.style()).show(ui, |ui| {
-                        for (text, error, _) in &self.toasts {
-                            if *error {
-                                widgets::error_text(ui, text);
+                        for t in &self.toasts {
+                            if t.error {
+                                widgets::error_text(ui, &t.text);
                             } else {
-                                ui.label(egui::RichText::new(text).color(GOLD));
+                                ui.label(egui::RichText::new(&t.text).color(GOLD));
                             }
                         }
                     });
@@ -393,19 +341,20 @@ impl Session {
             egui::ScrollArea::vertical()
                 .auto_shrink([false, false])
                 .show(ui, |ui| {
-                    let mut pctx = crate::pages::Ctx {
+                    let mut pctx = Ctx {
                         device: &self.device,
                         worker,
                         cache: &self.cache,
                         guide,
                         net: &self.net,
+                        auto_lock: &mut self.auto_lock,
                         goto: &mut goto,
                     };
                     self.pages.ui(self.page, ui, &mut pctx);
                 });
         });
-        if let Some(p) = goto {
-            self.page = p;
+        if let Some(g) = goto {
+            self.page = self.pages.open(g);
         }
         lock
     }

@@ -4,6 +4,7 @@ use kintsugi_device::{Device, Options};
 use zeroize::Zeroize;
 
 use crate::AppConfig;
+use crate::session::Opened;
 use crate::widgets::{self, GOLD, Passphrase};
 use crate::work::{Done, Worker};
 
@@ -18,9 +19,11 @@ pub struct StartScreen {
 }
 
 impl StartScreen {
-    pub fn new(config: &AppConfig) -> Self {
+    /// `creating` when there is no profile yet (the caller knows: looking would
+    /// touch the disk from the UI thread).
+    pub fn new(creating: bool) -> Self {
         Self {
-            creating: !Device::exists(&config.profile),
+            creating,
             name: String::new(),
             pass: Passphrase::default(),
             pass2: Passphrase::default(),
@@ -112,7 +115,7 @@ impl StartScreen {
             let opts = Options { kdf: config.kdf };
             worker.blocking(
                 move || match Device::create(&dir, &name, pass.as_bytes(), opts) {
-                    Ok(d) => Done::Unlocked(d),
+                    Ok(d) => Done::Unlocked(Box::new(Opened::new(d))),
                     Err(e) => Done::Command(Err(e.to_string())),
                 },
             );
@@ -143,7 +146,7 @@ impl StartScreen {
             let (dir, pass) = (config.profile.clone(), self.hand_over(ui.ctx()));
             let opts = Options { kdf: config.kdf };
             worker.blocking(move || match Device::unlock(&dir, pass.as_bytes(), opts) {
-                Ok(d) => Done::Unlocked(d),
+                Ok(d) => Done::Unlocked(Box::new(Opened::new(d))),
                 Err(e) => Done::Command(Err(e.to_string())),
             });
         }

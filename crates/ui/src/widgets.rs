@@ -147,7 +147,14 @@ pub fn qr(ui: &mut Ui, size: usize, modules: &[bool], side: f32) -> egui::Respon
 /// only when the passphrase or the name changes, not at every frame.
 #[derive(Default)]
 pub struct PassphraseHint {
-    rated: Option<(Zeroizing<String>, String, PassphraseStrength)>,
+    rated: Option<Rated>,
+}
+
+/// The last rating, with what it was rated on (the passphrase zeroized when dropped).
+struct Rated {
+    pass: Zeroizing<String>,
+    name: String,
+    strength: PassphraseStrength,
 }
 
 impl PassphraseHint {
@@ -155,14 +162,17 @@ impl PassphraseHint {
     /// weak, why and what would help. Returns whether it may be used.
     pub fn show(&mut self, ui: &mut Ui, pass: &str, name: &str) -> bool {
         let fresh = match &self.rated {
-            Some((p, n, _)) => p.as_str() != pass || n != name,
+            Some(r) => r.pass.as_str() != pass || r.name != name,
             None => true,
         };
         if fresh {
-            let strength = kintsugi_device::passphrase_strength(pass, name);
-            self.rated = Some((Zeroizing::new(pass.to_string()), name.to_string(), strength));
+            self.rated = Some(Rated {
+                pass: Zeroizing::new(pass.to_string()),
+                name: name.to_string(),
+                strength: kintsugi_device::passphrase_strength(pass, name),
+            });
         }
-        let Some((_, _, strength)) = &self.rated else {
+        let Some(Rated { strength, .. }) = &self.rated else {
             return false;
         };
         let (text, colour) = if pass.is_empty() {

@@ -1,18 +1,35 @@
-//! Background work. The UI thread never waits on a disk or a socket: it hands a
-//! closure or a future to the [`Worker`], and the result comes back as a [`Done`]
-//! that the next frame handles.
+//! Background work. The UI thread never waits on a disk, a socket or the device's
+//! lock: it hands a closure or a future to the [`Worker`], and the result comes back
+//! as a [`Done`] that the next frame handles.
 
 use std::sync::Arc;
 use std::sync::mpsc;
 
 use kintsugi_device::{Device, Network, PendingPairing};
 
+use crate::model::{Cache, ShownInvite};
+use crate::session::Opened;
+
 /// What finished in the background.
 pub enum Done {
-    Unlocked(Device),
+    Unlocked(Box<Opened>),
+    /// The cache rebuilt after a change, for the session numbered `session`.
+    Cache {
+        session: u64,
+        cache: Arc<Cache>,
+    },
+    /// The device of session `session` turned out to be locked (found after its
+    /// events overflowed, so the `Locked` event itself may have been lost).
+    Locked {
+        session: u64,
+    },
     /// A command finished: a short confirmation, or an error to show.
     Command(Result<String, String>),
     NetworkStarted(Result<Arc<Network>, String>),
+    /// Whether syncing with a partner started (false: not paired).
+    SyncStarted(Result<bool, String>),
+    /// The invite to show while this device waits for the partner.
+    Invite(ShownInvite),
     Pending(Result<Box<PendingPairing>, String>),
     Paired(Result<String, String>),
     /// An invite image was read (the decoded text) or failed.
@@ -45,6 +62,14 @@ impl Worker {
 
     pub fn handle(&self) -> &tokio::runtime::Handle {
         self.rt.handle()
+    }
+
+    /// For work that reports more than once (a follower, a step before the result).
+    pub fn reporter(&self) -> Reporter {
+        Reporter {
+            tx: self.tx.clone(),
+            ctx: self.ctx.clone(),
+        }
     }
 
     /// Runs blocking work (disk, Argon2) off the UI thread.
@@ -80,5 +105,24 @@ impl Worker {
 
     pub fn drain(&self) -> Vec<Done> {
         self.rx.try_iter().collect()
+    }
+}
+
+/// Hands results to the UI from any thread, and wakes the window for them.
+#[derive(Clone)]
+pub struct Reporter {
+    tx: mpsc::Sender<Done>,
+    ctx: egui::Context,
+}
+
+impl Reporter {
+    pub fn send(&self, done: Done) {
+        let _ = self.tx.send(done);
+        self.ctx.request_repaint();
+    }
+
+    /// Asks for a frame: something the window shows may have changed.
+    pub fn wake(&self) {
+        self.ctx.request_repaint();
     }
 }

@@ -1,6 +1,8 @@
 //! The real app, driven through egui_kittest: the same `KintsugiApp` the window runs,
 //! a real encrypted profile in a temporary folder, real iroh on loopback.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use egui::accesskit::Role;
@@ -73,7 +75,16 @@ fn input<'a>(h: &'a Harness<'static, KintsugiApp>, label: &'a str) -> egui_kitte
     panic!("no input labelled {label:?}");
 }
 
+/// Clicks a button once it is on screen: a button for something just written (a
+/// draft's "Send") shows once the cache has been rebuilt, a frame or two after the
+/// device stored it.
 fn click(h: &mut Harness<'static, KintsugiApp>, label: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while h.query_by_role_and_label(Role::Button, label).is_none() {
+        assert!(Instant::now() < deadline, "no button {label:?}");
+        h.step();
+        std::thread::sleep(Duration::from_millis(15));
+    }
     h.get_by_role_and_label(Role::Button, label).click();
     h.run_steps(2);
 }
@@ -122,6 +133,39 @@ fn onboarding_creates_an_encrypted_profile() {
     h.run_steps(3);
     assert_eq!(h.state().page(), None);
     h.get_by_role_and_label(Role::Button, "Unlock");
+}
+
+/// The window names the stages from the device's one table, in the navigation, on
+/// the home page and on each stage's page; tests/cli.rs checks `kintsugi stage list`
+/// against the same table, so the two front ends cannot drift apart again. What is
+/// due is the device's list too.
+#[test]
+fn stage_names_and_what_is_due_are_the_devices() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(config(dir.path(), false));
+    h.run_steps(2);
+    create(&mut h, "Ari");
+    for (i, title) in kintsugi_device::view::STAGES.iter().enumerate() {
+        let label = format!("{}. {title}", i + 1);
+        // The navigation and the home page's grid.
+        assert_eq!(
+            h.get_all_by_label(&label).count(),
+            2,
+            "{label:?} should be in the navigation and on the home page"
+        );
+    }
+    nav(&mut h, &format!("3. {}", kintsugi_device::view::STAGES[2]));
+    see(
+        &mut h,
+        &format!("Stage 3: {}", kintsugi_device::view::STAGES[2]),
+        true,
+    );
+    nav(&mut h, "Home");
+    let today = chrono::Local::now().date_naive();
+    let names = device(&h).names().unwrap();
+    for item in device(&h).due(today).unwrap() {
+        see(&mut h, &item.describe(&names), true);
+    }
 }
 
 /// The create page applies the device's passphrase floor as one types: a weak
@@ -526,11 +570,15 @@ fn every_entry_kind_can_be_written_and_seen_and_a_diary_entry_shared() {
     assert_eq!(d.diary_entries().unwrap()[1].stage, Some(3));
 }
 
-#[test]
-fn two_app_windows_pair_by_pasted_text_and_sync() {
-    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let mut a = app(config(da.path(), true));
-    let mut b = app(config(db.path(), true));
+/// Two windows on fresh profiles, Ari's and Bea's, paired the way two people pair
+/// (A invites, B pastes the text, both confirm the code), each showing the other
+/// online.
+fn paired_windows(
+    da: &std::path::Path,
+    db: &std::path::Path,
+) -> (Harness<'static, KintsugiApp>, Harness<'static, KintsugiApp>) {
+    let mut a = app(config(da, true));
+    let mut b = app(config(db, true));
     a.run_steps(2);
     b.run_steps(2);
     create(&mut a, "Ari");
@@ -540,7 +588,12 @@ fn two_app_windows_pair_by_pasted_text_and_sync() {
 
     nav(&mut a, "Pair with my partner");
     click(&mut a, "Invite my partner");
-    a.run_steps(3);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while a.query_by_label("Invite text").is_none() {
+        assert!(Instant::now() < deadline, "the invite never showed");
+        a.step();
+        std::thread::sleep(Duration::from_millis(15));
+    }
     let text = a.get_by_label("Invite text").value().expect("invite text");
     assert!(text.starts_with("KINTSUGI:"), "{text}");
 
@@ -558,14 +611,27 @@ fn two_app_windows_pair_by_pasted_text_and_sync() {
     see(&mut b, "Connected to Ari", false);
     click(&mut a, "It matches");
     click(&mut b, "It matches");
-    let (ad, bd) = (device(&a), device(&b));
     let deadline = Instant::now() + Duration::from_secs(30);
-    while ad.partner().unwrap().is_none() || bd.partner().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "pairing never completed");
+    while a.query_by_label_contains("Bea is online").is_none()
+        || b.query_by_label_contains("Ari is online").is_none()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the paired windows never showed each other online"
+        );
         a.step();
         b.step();
         std::thread::sleep(Duration::from_millis(15));
     }
+    (a, b)
+}
+
+#[test]
+fn two_app_windows_pair_by_pasted_text_and_sync() {
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (mut a, mut b) = paired_windows(da.path(), db.path());
+    let (ad, bd) = (device(&a), device(&b));
+    assert!(ad.partner().unwrap().is_some() && bd.partner().unwrap().is_some());
 
     // A writes in its window; it shows in B's.
     nav(&mut a, "Boundaries");
@@ -596,6 +662,172 @@ fn two_app_windows_pair_by_pasted_text_and_sync() {
         b.step();
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+// ---- Live on the screen ----
+//
+// A person sees a change when the window draws it, and an idle window draws only
+// when something asks it to. These tests run a window's frames the way eframe runs
+// them for a window nobody touches: only when the app asked for one at once.
+
+/// Whether the app asked for a frame now. eframe hears of it through the repaint
+/// callback (which a `request_repaint` from any thread reaches at once) and through
+/// the last frame's output (egui asks for one more frame after each request).
+/// Frames asked for after a delay are the clocks (the auto-lock, a cursor's blink,
+/// and the once-a-second timer that used to be the only way a change got drawn):
+/// they are never run here, so what a test sees cannot have come from them.
+struct Wakes(Arc<AtomicBool>);
+
+impl Wakes {
+    fn watch(h: &Harness<'static, KintsugiApp>) -> Self {
+        let woken = Arc::new(AtomicBool::new(false));
+        let w = woken.clone();
+        h.ctx.set_request_repaint_callback(move |info| {
+            if info.delay.is_zero() {
+                w.store(true, Ordering::SeqCst);
+            }
+        });
+        Self(woken)
+    }
+
+    fn due(&self, h: &Harness<'static, KintsugiApp>) -> bool {
+        let again = h
+            .output()
+            .viewport_output
+            .get(&egui::ViewportId::ROOT)
+            .is_some_and(|v| v.repaint_delay.is_zero());
+        self.0.swap(false, Ordering::SeqCst) || again
+    }
+
+    /// Runs the frames asked for until the window has gone quiet for a moment, so
+    /// that no frame asked for before the test's change can draw it by chance.
+    fn settle(&self, h: &mut Harness<'static, KintsugiApp>) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut quiet = Instant::now();
+        while quiet.elapsed() < Duration::from_millis(300) && Instant::now() < deadline {
+            if self.due(h) {
+                h.step();
+                quiet = Instant::now();
+            } else {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+    }
+
+    /// Runs only the frames the app asks for at once until `shown` holds.
+    fn run_until(
+        &self,
+        h: &mut Harness<'static, KintsugiApp>,
+        what: &str,
+        shown: impl Fn(&Harness<'static, KintsugiApp>) -> bool,
+    ) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !shown(h) {
+            assert!(
+                Instant::now() < deadline,
+                "{what} never showed in a window nobody touched"
+            );
+            if self.due(h) {
+                h.step();
+            } else {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+    }
+}
+
+/// A change from the partner wakes the window: it shows without any input and
+/// without waiting for a clock.
+#[test]
+fn a_partners_change_shows_in_the_open_window_without_any_input() {
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (a, mut b) = paired_windows(da.path(), db.path());
+    nav(&mut b, "Boundaries");
+    let wakes = Wakes::watch(&b);
+    wakes.settle(&mut b);
+    device(&a)
+        .propose_boundary("Written on Ari's device", None)
+        .unwrap();
+    wakes.run_until(&mut b, "Ari's boundary", |h| {
+        h.query_by_label("Written on Ari's device").is_some()
+    });
+}
+
+/// The partner's note lands above the field Bea is typing in, pushing it down the
+/// page: what she typed stays, the keyboard stays with her, and she types on.
+#[test]
+fn typing_while_a_partners_change_lands_keeps_the_text_and_the_focus() {
+    const FIELD: &str = "Note for your partner (optional)";
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (a, mut b) = paired_windows(da.path(), db.path());
+    nav(&mut b, "1. Acknowledge what happened");
+    type_into(&mut b, FIELD, "half a");
+    let wakes = Wakes::watch(&b);
+    device(&a)
+        .set_stage(1, true, Some("Ari has done this stage"))
+        .unwrap();
+    wakes.run_until(&mut b, "Ari's stage note", |h| {
+        h.query_by_label_contains("Ari has done this stage")
+            .is_some()
+    });
+    assert_eq!(value(&b, FIELD), "half a");
+    assert!(
+        input(&b, FIELD).is_focused(),
+        "the field lost the keyboard when the partner's note landed"
+    );
+    input(&b, FIELD).type_text(" thought");
+    b.step();
+    assert_eq!(value(&b, FIELD), "half a thought");
+}
+
+/// A frame never waits on the device: while another thread holds it (as a
+/// compaction, a big catch-up or a slow disk's fsync does), frames complete and draw
+/// from the last cache; what was written shows once the device is free.
+#[test]
+fn the_window_keeps_drawing_while_another_thread_holds_a_long_device_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(config(dir.path(), false));
+    h.run_steps(2);
+    create(&mut h, "Ari");
+    let d = device(&h);
+    d.propose_boundary("Written before the long write", None)
+        .unwrap();
+    nav(&mut h, "Boundaries");
+    see(&mut h, "Written before the long write", true);
+
+    let holding = Arc::new(AtomicBool::new(false));
+    let (held_tx, held_rx) = std::sync::mpsc::channel();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let holder = {
+        let (d, holding) = (d.clone(), holding.clone());
+        std::thread::spawn(move || {
+            // A change the window will want to draw, then the device held.
+            d.propose_boundary("Written just before the long write", None)
+                .unwrap();
+            d.update_settings(|_| {
+                holding.store(true, Ordering::SeqCst);
+                held_tx.send(()).unwrap();
+                let _ = release_rx.recv_timeout(Duration::from_secs(20));
+                holding.store(false, Ordering::SeqCst);
+            })
+            .unwrap();
+        })
+    };
+    held_rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the writer never took the device");
+    for _ in 0..20 {
+        h.step();
+        assert!(
+            holding.load(Ordering::SeqCst),
+            "a frame waited for another thread's device write to end"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(h.query_by_label("Written before the long write").is_some());
+    release_tx.send(()).unwrap();
+    holder.join().unwrap();
+    see(&mut h, "Written just before the long write", true);
 }
 
 /// Long lists lay out only the rows in view: with a thousand entries of each kind,

@@ -2,10 +2,19 @@
 
 use kintsugi_device::{Boundary, BoundaryStatus, Device};
 
-/// One of a boundary's buttons: what it asks the device to do with the boundary's id.
-type Action = fn(&Device, &str) -> kintsugi_device::Result<Boundary>;
+/// One of a boundary's buttons.
+struct Action {
+    shown: bool,
+    label: &'static str,
+    /// The confirmation once it is done.
+    done: &'static str,
+    /// What it asks the device to do with the boundary's id.
+    act: fn(&Device, &str) -> kintsugi_device::Result<Boundary>,
+}
 
-use super::Ctx;
+use super::{Ctx, View};
+use crate::guide::Guide;
+use crate::model::Cache;
 use crate::widgets;
 
 #[derive(Default)]
@@ -14,8 +23,12 @@ pub struct Boundaries {
     category: String,
 }
 
-impl Boundaries {
-    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
+impl View for Boundaries {
+    fn title(&self, _: &Cache, _: &Guide) -> String {
+        "Boundaries".into()
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
         widgets::heading(ui, "Boundaries");
         widgets::note(
             ui,
@@ -92,25 +105,36 @@ impl Boundaries {
                         ui.horizontal(|ui| {
                             let i_agreed = b.agreements.iter().any(|(p, _)| c.is_me(p));
                             let open = status != BoundaryStatus::Retired;
-                            let actions: [(bool, &str, &'static str, Action); 3] = [
-                                (
-                                    open && !i_agreed,
-                                    "Agree",
-                                    "You agreed.",
-                                    Device::agree_boundary,
-                                ),
-                                (
-                                    matches!(
+                            let actions = [
+                                Action {
+                                    shown: open && !i_agreed,
+                                    label: "Agree",
+                                    done: "You agreed.",
+                                    act: Device::agree_boundary,
+                                },
+                                Action {
+                                    shown: matches!(
                                         status,
                                         BoundaryStatus::Agreed | BoundaryStatus::Proposed
                                     ),
-                                    "Ask to revisit",
-                                    "Marked to talk over again.",
-                                    Device::revisit_boundary,
-                                ),
-                                (open, "Retire", "Retired.", Device::retire_boundary),
+                                    label: "Ask to revisit",
+                                    done: "Marked to talk over again.",
+                                    act: Device::revisit_boundary,
+                                },
+                                Action {
+                                    shown: open,
+                                    label: "Retire",
+                                    done: "Retired.",
+                                    act: Device::retire_boundary,
+                                },
                             ];
-                            for (shown, label, done, act) in actions {
+                            for Action {
+                                shown,
+                                label,
+                                done,
+                                act,
+                            } in actions
+                            {
                                 if shown && ui.button(label).clicked() {
                                     let id = b.id.clone();
                                     ctx.worker.command(

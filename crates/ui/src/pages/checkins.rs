@@ -3,7 +3,9 @@
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 use kintsugi_device::CheckInInput;
 
-use super::Ctx;
+use super::{Ctx, View};
+use crate::guide::Guide;
+use crate::model::Cache;
 use crate::widgets;
 
 pub struct Checkins {
@@ -36,8 +38,12 @@ fn week_x(week: &str) -> Option<f64> {
     Some(y.parse::<f64>().ok()? * 53.0 + w.parse::<f64>().ok()?)
 }
 
-impl Checkins {
-    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
+impl View for Checkins {
+    fn title(&self, _: &Cache, _: &Guide) -> String {
+        "Check-ins".into()
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
         let week = kintsugi_device::view::week_of(chrono::Local::now().date_naive());
         widgets::heading(ui, &format!("Weekly check-in — {week}"));
         widgets::note(ui, "One per week each; saving again this week updates it.");

@@ -1,7 +1,9 @@
 //! The private diary: write, list (only visible rows are laid out), filter by
 //! stage, and share an entry on purpose.
 
-use super::Ctx;
+use super::{Ctx, View};
+use crate::guide::Guide;
+use crate::model::{Cache, Prompt};
 use crate::widgets;
 
 #[derive(Default)]
@@ -13,14 +15,18 @@ pub struct Diary {
     confirm_share: Option<String>,
 }
 
-impl Diary {
-    /// Starts an entry from a stage's prompt.
-    pub fn seed(&mut self, text: String, stage: Option<u8>) {
-        self.text = format!("{text}\n\n");
-        self.stage = stage;
+impl View for Diary {
+    fn title(&self, _: &Cache, _: &Guide) -> String {
+        "Private diary".into()
     }
 
-    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
+    /// Starts an entry from a stage's prompt.
+    fn open_with(&mut self, prompt: Prompt) {
+        self.text = format!("{}\n\n", prompt.text);
+        self.stage = prompt.stage;
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
         widgets::heading(ui, "Private diary");
         widgets::note(
             ui,

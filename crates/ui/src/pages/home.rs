@@ -2,15 +2,20 @@
 
 use kintsugi_device::view;
 
-use super::Ctx;
-use crate::session::Page;
+use super::{Ctx, View};
+use crate::guide::Guide;
+use crate::model::{Cache, Page};
 use crate::widgets::{self, GOLD};
 
 #[derive(Default)]
 pub struct Home;
 
-impl Home {
-    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
+impl View for Home {
+    fn title(&self, _: &Cache, _: &Guide) -> String {
+        "Home".into()
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
         let c = ctx.cache;
         let name = c
             .status
@@ -39,7 +44,7 @@ impl Home {
             for n in 1..=7u8 {
                 let title = ctx.guide.stage(n).map(|s| s.title).unwrap_or_default();
                 if ui.link(format!("{n}. {title}")).clicked() {
-                    *ctx.goto = Some(Page::Stage(n));
+                    ctx.go(Page::Stage(n));
                 }
                 for who in [c.me.clone(), partner.clone()] {
                     let done = who
@@ -67,7 +72,7 @@ impl Home {
         let due = view::due(today, &names, &c.checkins, &c.promises, &c.letters);
         for item in &due {
             if ui.link(item.describe(&names)).clicked() {
-                *ctx.goto = Some(match item {
+                ctx.go(match item {
                     view::Due::Checkin { .. } => Page::Checkins,
                     view::Due::Promise { .. } => Page::Promises,
                     view::Due::UnreadLetters { .. } => Page::Letters,
@@ -85,7 +90,7 @@ impl Home {
                 "You are not paired yet. Everything you write stays on this device until you pair.",
             );
             if ui.button("Pair with my partner").clicked() {
-                *ctx.goto = Some(Page::Pair);
+                ctx.go(Page::Pair);
             }
         } else if ctx.net.online {
             ui.label("Online now: changes reach each other as you write them.");

@@ -2,8 +2,9 @@
 
 use kintsugi_device::{Letter, LetterKind};
 
-use super::Ctx;
-use crate::session::Cache;
+use super::{Ctx, View};
+use crate::guide::Guide;
+use crate::model::Cache;
 use crate::widgets;
 
 pub struct Letters {
@@ -32,8 +33,12 @@ const KINDS: [LetterKind; 5] = [
     LetterKind::Other,
 ];
 
-impl Letters {
-    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
+impl View for Letters {
+    fn title(&self, _: &Cache, _: &Guide) -> String {
+        "Letters".into()
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
         widgets::heading(ui, "Letters");
         widgets::note(
             ui,

@@ -1,4 +1,6 @@
-//! One small struct per page, each with a `ui` method (the egui demo's pattern).
+//! The pages of the unlocked app: each is one file with a [`View`], and one line in
+//! [`registry`] gives it its place in the navigation (as egui's demo app keeps its
+//! demos in a list of `Box<dyn Demo>`).
 
 mod boundaries;
 mod checkins;
@@ -13,52 +15,186 @@ mod stages;
 use kintsugi_device::Device;
 
 use crate::guide::Guide;
-use crate::session::{Cache, NetState, Page};
-use crate::work::Worker;
+use crate::model::{AutoLock, Cache, NetState, Page, Prompt};
+use crate::work::{Done, Worker};
 
-/// What a page may use while it draws.
+/// What a page may use while it draws. Pages read the cache and hand anything that
+/// touches the device or the network to the worker.
 pub struct Ctx<'a> {
     pub device: &'a Device,
     pub worker: &'a Worker,
     pub cache: &'a Cache,
     pub guide: &'a Guide,
     pub net: &'a NetState,
-    pub goto: &'a mut Option<Page>,
+    pub auto_lock: &'a mut AutoLock,
+    /// Set through [`Ctx::go`]; the session opens it after the frame ([`Pages::open`]).
+    pub goto: &'a mut Option<Goto>,
 }
 
-#[derive(Default)]
+impl Ctx<'_> {
+    /// Opens `page` after this frame.
+    pub fn go(&mut self, page: Page) {
+        *self.goto = Some(Goto { page, prompt: None });
+    }
+
+    /// Opens `page` after this frame and hands it `prompt` (see [`View::open_with`]).
+    pub fn go_with(&mut self, page: Page, prompt: Prompt) {
+        *self.goto = Some(Goto {
+            page,
+            prompt: Some(prompt),
+        });
+    }
+}
+
+/// Where a page asked to go.
+pub struct Goto {
+    pub page: Page,
+    pub prompt: Option<Prompt>,
+}
+
+/// One page.
+pub trait View {
+    /// Its entry in the navigation (which may depend on what the cache holds).
+    fn title(&self, cache: &Cache, guide: &Guide) -> String;
+
+    /// Draws the page.
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>);
+
+    /// Called on frames that show another page.
+    fn hidden(&mut self) {}
+
+    /// Another page opened this one to write about `prompt`.
+    fn open_with(&mut self, _prompt: Prompt) {}
+
+    /// Background work finished; a page takes what it started and hands back the rest.
+    fn on_done(&mut self, done: Done) -> Option<Done> {
+        Some(done)
+    }
+}
+
+/// Groups in the navigation, drawn in this order with a separator between them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Section {
+    Journal,
+    Stages,
+    Partner,
+}
+
+impl Section {
+    const ALL: [Section; 3] = [Section::Journal, Section::Stages, Section::Partner];
+
+    fn heading(self) -> Option<&'static str> {
+        match self {
+            Section::Stages => Some("The seven stages"),
+            Section::Journal | Section::Partner => None,
+        }
+    }
+}
+
+struct Entry {
+    page: Page,
+    section: Section,
+    make: Box<dyn Fn() -> Box<dyn View>>,
+    view: Box<dyn View>,
+}
+
+fn entry<V: View + 'static>(page: Page, section: Section, make: impl Fn() -> V + 'static) -> Entry {
+    let make: Box<dyn Fn() -> Box<dyn View>> = Box::new(move || Box::new(make()));
+    let view = make();
+    Entry {
+        page,
+        section,
+        make,
+        view,
+    }
+}
+
+/// Every page, in navigation order.
+fn registry() -> Vec<Entry> {
+    use Section::*;
+    let mut pages = vec![
+        entry(Page::Home, Journal, home::Home::default),
+        entry(Page::Boundaries, Journal, boundaries::Boundaries::default),
+        entry(Page::Checkins, Journal, checkins::Checkins::default),
+        entry(Page::Letters, Journal, letters::Letters::default),
+        entry(Page::Promises, Journal, promises::Promises::default),
+        entry(Page::Diary, Journal, diary::Diary::default),
+        entry(Page::Pair, Partner, pair::Pair::default),
+        entry(Page::Settings, Partner, settings::Settings::default),
+    ];
+    pages.extend((1..=7u8).map(|n| entry(Page::Stage(n), Stages, move || stages::Stage::new(n))));
+    pages
+}
+
+/// The pages of one session, with what each holds (typed text, open forms).
 pub struct Pages {
-    home: home::Home,
-    boundaries: boundaries::Boundaries,
-    checkins: checkins::Checkins,
-    letters: letters::Letters,
-    promises: promises::Promises,
-    pub diary: diary::Diary,
-    stages: stages::Stages,
-    pub pair: pair::Pair,
-    pub settings: settings::Settings,
+    entries: Vec<Entry>,
+}
+
+impl Default for Pages {
+    fn default() -> Self {
+        Self {
+            entries: registry(),
+        }
+    }
 }
 
 impl Pages {
-    pub fn ui(&mut self, page: Page, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
-        if page != Page::Pair {
-            self.pair.end_frame();
-        }
-        match page {
-            Page::Home => self.home.ui(ui, ctx),
-            Page::Boundaries => self.boundaries.ui(ui, ctx),
-            Page::Checkins => self.checkins.ui(ui, ctx),
-            Page::Letters => self.letters.ui(ui, ctx),
-            Page::Promises => self.promises.ui(ui, ctx),
-            Page::Diary => self.diary.ui(ui, ctx),
-            Page::Stage(n) => {
-                if let Some(seed) = self.stages.ui(n, ui, ctx) {
-                    self.diary.seed(seed.0, seed.1);
-                    *ctx.goto = Some(Page::Diary);
+    /// The navigation: one selectable entry per page, by section.
+    pub fn nav(&self, ui: &mut egui::Ui, current: &mut Page, cache: &Cache, guide: &Guide) {
+        for (i, section) in Section::ALL.into_iter().enumerate() {
+            if i > 0 {
+                ui.separator();
+            }
+            if let Some(h) = section.heading() {
+                ui.label(egui::RichText::new(h).weak());
+            }
+            for e in self.entries.iter().filter(|e| e.section == section) {
+                let title = e.view.title(cache, guide);
+                if ui.selectable_label(*current == e.page, title).clicked() {
+                    *current = e.page;
                 }
             }
-            Page::Pair => self.pair.ui(ui, ctx),
-            Page::Settings => self.settings.ui(ui, ctx),
+        }
+    }
+
+    /// Draws `page`.
+    pub fn ui(&mut self, page: Page, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
+        for e in &mut self.entries {
+            if e.page == page {
+                e.view.ui(ui, ctx);
+            } else {
+                e.view.hidden();
+            }
+        }
+    }
+
+    /// Where a page asked to go: hands the page what it was given; returns the page.
+    pub fn open(&mut self, goto: Goto) -> Page {
+        let Goto { page, prompt } = goto;
+        if let Some(prompt) = prompt
+            && let Some(e) = self.entries.iter_mut().find(|e| e.page == page)
+        {
+            e.view.open_with(prompt);
+        }
+        page
+    }
+
+    /// Hands finished work to the page that started it.
+    pub fn on_done(&mut self, done: Done) {
+        let mut left = Some(done);
+        for e in &mut self.entries {
+            match left.take() {
+                Some(d) => left = e.view.on_done(d),
+                None => return,
+            }
+        }
+    }
+
+    /// Starts `page` over, forgetting what it held.
+    pub fn reset(&mut self, page: Page) {
+        if let Some(e) = self.entries.iter_mut().find(|e| e.page == page) {
+            e.view = (e.make)();
         }
     }
 }

@@ -5,25 +5,37 @@ use std::time::Duration;
 
 use kintsugi_device::{Invite, PendingPairing, qr};
 
-use super::Ctx;
+use super::{Ctx, View};
+use crate::guide::Guide;
+use crate::model::{Cache, ShownInvite};
 use crate::widgets::{self, GOLD};
 use crate::work::Done;
 
 #[derive(Default)]
 pub struct Pair {
-    invite: Option<(String, u64, (usize, Vec<bool>))>,
+    invite: Option<ShownInvite>,
     pending: Option<Box<PendingPairing>>,
     waiting: bool,
     paste: String,
     path: String,
     error: Option<String>,
     #[cfg(feature = "camera")]
-    scan: Option<(crate::camera::Scanner, Option<egui::TextureHandle>)>,
+    scan: Option<Scan>,
     /// Whether this frame drew the scan; a scan nobody can see is stopped, so the
     /// camera never stays on behind another page, a pending join or a lock.
     #[cfg(feature = "camera")]
     scan_shown: bool,
 }
+
+/// A running webcam scan and the texture its preview frames go into.
+#[cfg(feature = "camera")]
+struct Scan {
+    scanner: crate::camera::Scanner,
+    preview: Option<egui::TextureHandle>,
+}
+
+/// How long an invite works.
+const INVITE_TTL: Duration = Duration::from_secs(600);
 
 fn now_secs() -> u64 {
     std::time::SystemTime::now()
@@ -32,16 +44,26 @@ fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
-impl Pair {
-    pub fn reset(&mut self) {
-        *self = Self::default();
+impl View for Pair {
+    fn title(&self, cache: &Cache, _: &Guide) -> String {
+        if cache.paired() {
+            "Partner".into()
+        } else {
+            "Pair with my partner".into()
+        }
     }
 
-    pub fn on_done(&mut self, done: Done) {
+    fn on_done(&mut self, done: Done) -> Option<Done> {
         match done {
             Done::Pending(Ok(p)) => {
                 self.pending = Some(p);
                 self.waiting = false;
+            }
+            Done::Invite(invite) => {
+                // Unless the attempt ended (an error) before this arrived.
+                if self.waiting {
+                    self.invite = Some(invite);
+                }
             }
             Done::QrRead(Ok(text)) => self.paste = text,
             Done::Pending(Err(e)) | Done::Paired(Err(e)) | Done::QrRead(Err(e)) => {
@@ -50,17 +72,18 @@ impl Pair {
                 self.invite = None;
                 self.pending = None;
             }
-            _ => {}
+            other => return Some(other),
         }
+        None
     }
 
-    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
         self.page_ui(ui, ctx);
-        self.end_frame();
+        self.hidden();
     }
 
-    /// Called on frames that show another page.
-    pub fn end_frame(&mut self) {
+    /// Also called after the page is drawn: a scan this frame did not draw stops.
+    fn hidden(&mut self) {
         #[cfg(feature = "camera")]
         {
             if !self.scan_shown {
@@ -69,7 +92,9 @@ impl Pair {
             self.scan_shown = false;
         }
     }
+}
 
+impl Pair {
     fn page_ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
         if ctx.cache.paired() {
             self.paired_ui(ui, ctx);
@@ -144,14 +169,14 @@ impl Pair {
             });
         }
 
-        if let Some((text, expires, (size, modules))) = &self.invite {
+        if let Some(ShownInvite { text, expires, qr }) = &self.invite {
             let left = expires.saturating_sub(now_secs());
             ui.label(format!(
                 "Ask your partner to scan this code (or copy the text below). It works once, for the next {}:{:02}.",
                 left / 60,
                 left % 60
             ));
-            widgets::qr(ui, *size, modules, 300.0);
+            widgets::qr(ui, qr.size, &qr.modules, 300.0);
             let mut shown = text.clone();
             ui.add(
                 egui::TextEdit::multiline(&mut shown)
@@ -180,27 +205,28 @@ impl Pair {
             if ui.button("Invite my partner").clicked() {
                 self.error = None;
                 self.waiting = true;
-                match net.create_invite(Duration::from_secs(600)) {
-                    Ok(invite) => {
-                        let text = invite.to_text();
-                        let expires = invite.expires;
-                        let modules = qr::modules(&text).unwrap_or((0, Vec::new()));
-                        self.invite = Some((text, expires, modules));
-                        let net = net.clone();
-                        ctx.worker.spawn(async move {
-                            Done::Pending(
-                                net.host(&invite)
-                                    .await
-                                    .map(Box::new)
-                                    .map_err(|e| e.to_string()),
-                            )
-                        });
-                    }
-                    Err(e) => {
-                        self.waiting = false;
-                        self.error = Some(e.to_string());
-                    }
-                }
+                // Making the invite reads the device (is it paired already?), so it
+                // runs on the worker too; the invite comes back to be shown, then the
+                // partner's answer.
+                let out = ctx.worker.reporter();
+                let net = net.clone();
+                ctx.worker.spawn(async move {
+                    let n = net.clone();
+                    let made =
+                        tokio::task::spawn_blocking(move || n.create_invite(INVITE_TTL)).await;
+                    let offer = match made {
+                        Ok(Ok(offer)) => offer,
+                        Ok(Err(e)) => return Done::Pending(Err(e.to_string())),
+                        Err(e) => return Done::Pending(Err(e.to_string())),
+                    };
+                    out.send(Done::Invite(ShownInvite::of(&offer)));
+                    Done::Pending(
+                        net.host(&offer)
+                            .await
+                            .map(Box::new)
+                            .map_err(|e| e.to_string()),
+                    )
+                });
             }
         });
         ui.group(|ui| {
@@ -269,10 +295,13 @@ impl Pair {
     #[cfg(feature = "camera")]
     fn camera_ui(&mut self, ui: &mut egui::Ui) {
         self.scan_shown = true;
-        let Some((scanner, texture)) = &mut self.scan else {
+        let Some(Scan { scanner, preview }) = &mut self.scan else {
             if ui.button("Scan with camera").clicked() {
                 self.error = None;
-                self.scan = Some((crate::camera::Scanner::start(ui.ctx().clone()), None));
+                self.scan = Some(Scan {
+                    scanner: crate::camera::Scanner::start(ui.ctx().clone()),
+                    preview: None,
+                });
             }
             return;
         };
@@ -296,10 +325,10 @@ impl Pair {
             return;
         }
         if let Some(frame) = frame {
-            match texture {
+            match preview {
                 Some(t) => t.set(frame, egui::TextureOptions::LINEAR),
                 None => {
-                    *texture = Some(ui.ctx().load_texture(
+                    *preview = Some(ui.ctx().load_texture(
                         "camera-preview",
                         frame,
                         egui::TextureOptions::LINEAR,
@@ -314,7 +343,7 @@ impl Pair {
                 None => "Opening the camera…".into(),
             });
         });
-        if let Some(t) = texture.as_ref() {
+        if let Some(t) = preview.as_ref() {
             ui.add(egui::Image::new(t).max_width(360.0))
                 .on_hover_text("Camera preview");
         }

@@ -2,7 +2,9 @@
 
 use kintsugi_device::PromiseOutcome;
 
-use super::Ctx;
+use super::{Ctx, View};
+use crate::guide::Guide;
+use crate::model::Cache;
 use crate::widgets::{self, GOLD};
 
 /// How many outcomes the follow-through strip shows: enough to see a pattern, few
@@ -15,8 +17,12 @@ pub struct Promises {
     due: String,
 }
 
-impl Promises {
-    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
+impl View for Promises {
+    fn title(&self, _: &Cache, _: &Guide) -> String {
+        "Promises".into()
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
         widgets::heading(ui, "Promises");
         widgets::note(
             ui,

@@ -1,16 +1,17 @@
 //! Settings: name, network, passphrase, auto-lock, export, unpair.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use kintsugi_device::{
     AUTO_LOCK_MINUTES, ExportFormat, ExportScope, Replace, Settings as ProfileSettings,
 };
 use zeroize::Zeroize;
 
-use super::Ctx;
+use super::{Ctx, View};
+use crate::guide::Guide;
+use crate::model::Cache;
 use crate::widgets::{self, Passphrase};
 use crate::work::Done;
 
@@ -22,10 +23,6 @@ pub struct Settings {
     pass: Passphrase,
     pass2: Passphrase,
     pass_hint: widgets::PassphraseHint,
-    auto_lock_minutes: Option<u32>,
-    /// The newest choice, read by each save when it runs: saves run on a thread pool
-    /// and may finish out of order, and the last to run must store the last choice.
-    auto_lock_chosen: Arc<AtomicU32>,
     confirm_unpair: bool,
     delete_shared: bool,
     export: Export,
@@ -49,17 +46,12 @@ struct PendingExport {
     scope: ExportScope,
 }
 
-impl Settings {
-    /// The idle time before locking: what this page shows once it has been opened
-    /// (it may be mid-save), else what the profile stores, else the app's default.
-    pub fn auto_lock(&self, stored: Option<&ProfileSettings>, default: Duration) -> Duration {
-        self.auto_lock_minutes
-            .or_else(|| stored.and_then(|s| s.auto_lock_minutes))
-            .map(|m| Duration::from_secs(u64::from(m.max(1)) * 60))
-            .unwrap_or(default)
+impl View for Settings {
+    fn title(&self, _: &Cache, _: &Guide) -> String {
+        "Settings".into()
     }
 
-    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
         let c = ctx.cache;
         widgets::heading(ui, "Settings");
 
@@ -151,7 +143,7 @@ impl Settings {
 
         ui.separator();
         ui.label(egui::RichText::new("Lock automatically").strong());
-        let minutes = self.auto_lock_minutes.get_or_insert_with(|| {
+        let minutes = ctx.auto_lock.minutes.get_or_insert_with(|| {
             c.settings
                 .as_ref()
                 .and_then(|s| s.auto_lock_minutes)
@@ -161,8 +153,8 @@ impl Settings {
             ui.add(egui::Slider::new(minutes, AUTO_LOCK_MINUTES).text("minutes without use"));
         // Saved when a drag ends (or at once from the keyboard), not at every step.
         if slider.drag_stopped() || (slider.changed() && !slider.dragged()) {
-            self.auto_lock_chosen.store(*minutes, Ordering::SeqCst);
-            let chosen = self.auto_lock_chosen.clone();
+            let minutes = *minutes;
+            let chosen = ctx.auto_lock.choose(minutes);
             ctx.worker.command(
                 ctx.device,
                 |s: ProfileSettings| {

@@ -1,25 +1,38 @@
 //! One page per stage: guidance, steps, prompts (each can start a diary entry), and
 //! marking the stage done with an optional note the partner sees.
 
-use super::Ctx;
+use super::{Ctx, View};
+use crate::guide::Guide;
+use crate::model::{Cache, Page, Prompt};
 use crate::widgets::{self, GOLD};
 
-#[derive(Default)]
-pub struct Stages {
+/// The page of stage `n`, with the note being typed for it.
+pub struct Stage {
+    n: u8,
     note: String,
 }
 
-impl Stages {
-    /// Returns a prompt (and the stage) when the person chose to write about it.
-    pub fn ui(
-        &mut self,
-        n: u8,
-        ui: &mut egui::Ui,
-        ctx: &mut Ctx<'_>,
-    ) -> Option<(String, Option<u8>)> {
+impl Stage {
+    pub fn new(n: u8) -> Self {
+        Self {
+            n,
+            note: String::new(),
+        }
+    }
+}
+
+impl View for Stage {
+    fn title(&self, _: &Cache, guide: &Guide) -> String {
+        let title = guide.stage(self.n).map(|s| s.title).unwrap_or("");
+        format!("{}. {title}", self.n)
+    }
+
+    /// Opens the diary with a prompt when the person chose to write about it.
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
+        let n = self.n;
         let Some(stage) = ctx.guide.stage(n) else {
             ui.label("This stage's guide is missing.");
-            return None;
+            return;
         };
         widgets::heading(ui, &format!("Stage {n}: {}", stage.title));
         ui.label(&stage.summary);
@@ -30,12 +43,15 @@ impl Stages {
         }
         ui.add_space(6.0);
         ui.label(egui::RichText::new("Prompts for your diary").strong());
-        let mut seed = None;
         for p in &stage.prompts {
             ui.horizontal_wrapped(|ui| {
                 ui.label(p);
                 if ui.small_button("Write about this").clicked() {
-                    seed = Some((p.clone(), Some(n)));
+                    let prompt = Prompt {
+                        text: p.clone(),
+                        stage: Some(n),
+                    };
+                    ctx.go_with(Page::Diary, prompt);
                 }
             });
         }
@@ -82,6 +98,5 @@ impl Stages {
                 }
             });
         });
-        seed
     }
 }
