@@ -13,9 +13,10 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use common::*;
-use kintsugi_device::{Device, KdfParams, Options};
+use kintsugi_device::{Device, Options};
 use kintsugi_net::frame::{FrameReader, FrameWriter, MAX_FRAME};
-use kintsugi_net::secure::{Direction, Sealer, session_keys};
+use kintsugi_net::sync::message::Sync;
+use kintsugi_net::sync::{SessionParams, handshake};
 use kintsugi_net::{EndpointAddr, EndpointId, NetConfig, NetworkMode, Node, SYNC_ALPN};
 use kintsugi_store::{Secret32, Unlocked};
 
@@ -183,14 +184,7 @@ fn keys_of(p: &Profile) -> (Secret32, Secret32, EndpointId) {
 
 /// Where `p`'s partner was last seen, as `p` remembers it.
 fn partner_addrs(p: &Profile) -> Vec<std::net::SocketAddr> {
-    let d = Device::unlock(
-        &p.path(),
-        PASS.as_bytes(),
-        Options {
-            kdf: KdfParams::INSECURE_FAST,
-        },
-    )
-    .unwrap();
+    let d = Device::unlock(&p.path(), PASS.as_bytes(), Options::INSECURE_FAST_FOR_TESTS).unwrap();
     d.partner().unwrap().expect("paired").addrs
 }
 
@@ -199,7 +193,6 @@ fn partner_addrs(p: &Profile) -> Vec<std::net::SocketAddr> {
 /// frame (after a sealed hello that names no addresses, so the victim has nothing to
 /// record). Returns once the victim ends the session, or after 30 s.
 async fn send_as_partner(partner: &Profile, victim_at: Vec<std::net::SocketAddr>, payload: &[u8]) {
-    const LABEL: &[u8] = b"kintsugi/sync/1";
     let (secret, couple_key, victim) = keys_of(partner);
     let node = Node::spawn_paired(
         &secret,
@@ -220,25 +213,17 @@ async fn send_as_partner(partner: &Profile, victim_at: Vec<std::net::SocketAddr>
     let (send, recv) = conn.open_bi().await.unwrap();
     let mut w = FrameWriter::new(send, MAX_FRAME);
     let mut r = FrameReader::new(recv, MAX_FRAME);
-    let nd = [0x5au8; 32];
-    let mut hello = vec![1u8];
-    hello.extend_from_slice(&nd);
-    w.write(&hello).await.unwrap();
-    let theirs = r.read().await.unwrap().expect("the victim's hello");
-    let na: [u8; 32] = theirs[1..33].try_into().unwrap();
-    let (d2a, _) = session_keys(
-        &couple_key,
-        LABEL,
-        node.id().as_bytes(),
-        victim.as_bytes(),
-        &nd,
-        &na,
-    );
-    let mut sealer = Sealer::new(d2a, Direction::DialerToAcceptor, LABEL);
-    w.write(&sealer.seal(&[1, 0]).unwrap()).await.unwrap();
-    let mut msg = vec![2u8];
-    msg.extend_from_slice(&(payload.len() as u32).to_be_bytes());
-    msg.extend_from_slice(payload);
+    let params = SessionParams {
+        dialer: true,
+        me: node.id(),
+        them: victim,
+        couple_key: &couple_key,
+        my_addrs: Vec::new(),
+    };
+    let mut sealer = handshake(&mut r, &mut w, &params).await.unwrap().sealer;
+    let msg = Sync { payload }
+        .encode()
+        .expect("the bomb fits under the payload cap");
     w.write(&sealer.seal(&msg).unwrap()).await.unwrap();
     // Read until the victim ends the session (a victim that died, and so never
     // closes the connection, is reported by the caller).

@@ -27,19 +27,6 @@ fn profile_with_entries() -> Profile {
     p
 }
 
-/// Offsets where each whole record of a log ends (the first is the header's end).
-fn record_ends(log: &[u8]) -> Vec<usize> {
-    let mut ends = vec![32];
-    let mut pos = 32;
-    while pos + 8 <= log.len() {
-        let n = u32::from_le_bytes(log[pos..pos + 4].try_into().unwrap()) as usize;
-        pos += 8 + n;
-        ends.push(pos);
-    }
-    assert_eq!(pos, log.len());
-    ends
-}
-
 /// A read and a write both fail with one error line that contains every one of
 /// `words`, and neither changes a byte of the profile.
 fn refused_by_name(p: &Profile, words: &[&str]) -> String {

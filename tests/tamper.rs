@@ -94,21 +94,6 @@ fn assert_clear(err: &str, file: &str, what: &str) {
     );
 }
 
-/// Byte offsets where each complete record of a log ends (the first is the header's
-/// end), parsed from the format in crates/store/FORMAT.md.
-fn record_ends(log: &[u8]) -> Vec<usize> {
-    let mut ends = vec![32];
-    let mut pos = 32;
-    while pos + 8 <= log.len() {
-        let n = u32::from_le_bytes(log[pos..pos + 4].try_into().unwrap()) as usize;
-        pos += 8 + n;
-        assert!(pos <= log.len());
-        ends.push(pos);
-    }
-    assert_eq!(pos, log.len());
-    ends
-}
-
 struct Built {
     profile: Profile,
     /// For each log, the document's view after each complete record (by file length).
@@ -124,14 +109,8 @@ fn build() -> Built {
     let dir = profile.path();
     let d = Device::create(&dir, "Ari", PASS.as_bytes(), opts()).unwrap();
     drop(d);
-    let mut keys = kintsugi_store::Unlocked::unlock(&dir, PASS.as_bytes()).unwrap();
     let partner = kintsugi_net::SecretKey::from_bytes(&[7; 32]).public();
-    keys.set_pairing(Some(kintsugi_store::Pairing {
-        couple_key: kintsugi_store::Secret32::from_bytes([9; 32]),
-        partner_endpoint: *partner.as_bytes(),
-    }))
-    .unwrap();
-    drop(keys);
+    store_pairing(&dir, *partner.as_bytes(), [9; 32]);
     let d = Device::unlock(&dir, PASS.as_bytes(), opts()).unwrap();
     let replica = d.sync_replica();
     replica.partner_addrs(vec!["127.0.0.1:4000".parse().unwrap()]);

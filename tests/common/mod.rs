@@ -4,6 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub mod format;
+#[allow(unused_imports)]
+pub use format::record_ends;
+
 pub const PASS: &str = "correct horse battery staple";
 
 pub struct Profile {
@@ -500,4 +504,30 @@ pub fn error_line(stderr: &str) -> String {
         "unexpected output: {stderr}"
     );
     errors[0].to_string()
+}
+
+/// The endpoint id a profile's device answers as, read from its keyring.
+pub fn endpoint_of(dir: &Path) -> [u8; 32] {
+    let k = kintsugi_store::Unlocked::unlock(dir, PASS.as_bytes()).unwrap();
+    *kintsugi_net::SecretKey::from_bytes(k.keyring.device_secret.expose())
+        .public()
+        .as_bytes()
+}
+
+/// Stores a pairing in a closed profile's keyring the way the pairing protocol
+/// stores it, without a network (tests/pairing.rs tests the network's part).
+pub fn store_pairing(dir: &Path, partner_endpoint: [u8; 32], couple_key: [u8; 32]) {
+    let mut k = kintsugi_store::Unlocked::unlock(dir, PASS.as_bytes()).unwrap();
+    k.set_pairing(Some(kintsugi_store::Pairing {
+        couple_key: kintsugi_store::Secret32::from_bytes(couple_key),
+        partner_endpoint,
+    }))
+    .unwrap();
+}
+
+/// Two closed profiles that hold each other as partner under one couple key.
+pub fn pair_keyrings(a: &Path, b: &Path, couple_key: [u8; 32]) {
+    let (ia, ib) = (endpoint_of(a), endpoint_of(b));
+    store_pairing(a, ib, couple_key);
+    store_pairing(b, ia, couple_key);
 }

@@ -7,21 +7,7 @@ fn paired_devices(tmp: &Path) -> (Device, Device, PathBuf, PathBuf) {
     let (da, db) = (tmp.join("a"), tmp.join("b"));
     drop(new_device(&da, "Ari"));
     drop(new_device(&db, "Bea"));
-    let id_of = |dir: &Path| {
-        let k = kintsugi_store::Unlocked::unlock(dir, PASS.as_bytes()).unwrap();
-        *SecretKey::from_bytes(k.keyring.device_secret.expose())
-            .public()
-            .as_bytes()
-    };
-    let (ia, ib) = (id_of(&da), id_of(&db));
-    for (dir, partner) in [(&da, ib), (&db, ia)] {
-        let mut k = kintsugi_store::Unlocked::unlock(dir, PASS.as_bytes()).unwrap();
-        k.set_pairing(Some(kintsugi_store::Pairing {
-            couple_key: Secret32::from_bytes([3; 32]),
-            partner_endpoint: partner,
-        }))
-        .unwrap();
-    }
+    pair_keyrings(&da, &db, [3; 32]);
     let a = Device::unlock(&da, PASS.as_bytes(), opts()).unwrap();
     let b = Device::unlock(&db, PASS.as_bytes(), opts()).unwrap();
     (a, b, da, db)

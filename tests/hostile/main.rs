@@ -15,6 +15,10 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+/// The scripted replica of the net crate's own tests: one copy for both.
+#[path = "../../crates/net/tests/support/scripted.rs"]
+mod scripted;
+
 mod bundles;
 mod frames;
 mod invites;

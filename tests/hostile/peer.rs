@@ -1,52 +1,12 @@
 //! A partner's device that sends well-formed, authenticated frames carrying garbage
 //! where Automerge sync messages belong: the session ends and nothing is harmed.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
-
 use kintsugi_device::{Device, Options};
-use kintsugi_net::sync::{
-    LinkEvent, Replica, ReplicaError, ReplicaSession, SessionParams, Until, run_session,
-};
+use kintsugi_net::sync::{SessionParams, Until, run_session};
 use kintsugi_store::Secret32;
 use tokio::sync::watch;
 
-struct Garbage {
-    payloads: std::sync::Mutex<Vec<Vec<u8>>>,
-    changes: watch::Sender<u64>,
-}
-
-struct GarbageSession(Arc<Garbage>);
-
-impl ReplicaSession for GarbageSession {
-    fn generate(&mut self) -> Result<Option<Vec<u8>>, ReplicaError> {
-        Ok(self.0.payloads.lock().unwrap().pop())
-    }
-    fn receive(&mut self, _: &[u8]) -> Result<(), ReplicaError> {
-        Ok(())
-    }
-    fn in_sync(&mut self) -> bool {
-        false
-    }
-    fn end(&mut self) {}
-}
-
-struct GarbageReplica(Arc<Garbage>);
-
-impl Replica for GarbageReplica {
-    fn begin(&self) -> Result<Box<dyn ReplicaSession>, ReplicaError> {
-        Ok(Box::new(GarbageSession(self.0.clone())))
-    }
-    fn changes(&self) -> watch::Receiver<u64> {
-        self.0.changes.subscribe()
-    }
-    fn partner_addrs(&self, _: Vec<SocketAddr>) {}
-    fn known_partner_addrs(&self) -> Vec<SocketAddr> {
-        Vec::new()
-    }
-    fn partner_unpaired(&self) {}
-    fn link(&self, _: LinkEvent) {}
-}
+use crate::scripted::{Script, Scripted};
 
 /// Strong enough for the passphrase floor.
 const PASS: &[u8] = b"correct horse battery staple";
@@ -76,10 +36,7 @@ async fn garbage_automerge_messages_end_the_session_and_change_nothing() {
     ];
     for payload in cases {
         let key = Secret32::from_bytes([1; 32]);
-        let hostile = GarbageReplica(Arc::new(Garbage {
-            payloads: std::sync::Mutex::new(vec![payload]),
-            changes: watch::channel(0).0,
-        }));
+        let hostile = Scripted(Script::new(vec![payload]));
         let honest = device.sync_replica();
         let (a_w, b_r) = tokio::io::duplex(1 << 16);
         let (b_w, a_r) = tokio::io::duplex(1 << 16);

@@ -4,7 +4,6 @@
 //! couple key: a frame or a message over it ends the session in one log line, and the
 //! next honest session works.
 
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use kintsugi_crypto::Secret32;
@@ -12,67 +11,13 @@ use kintsugi_net::NetError;
 use kintsugi_net::frame::{FrameReader, FrameWriter};
 use kintsugi_net::sync::message::Sync;
 use kintsugi_net::sync::{
-    LinkEvent, MAX_FRAME, MAX_PAYLOAD, Replica, ReplicaError, ReplicaSession, SessionEnd,
-    SessionParams, Until, handshake, run_session,
+    MAX_FRAME, MAX_PAYLOAD, SessionEnd, SessionParams, Until, handshake, run_session,
 };
 use tokio::io::AsyncWriteExt;
 use tokio::sync::watch;
 
-/// Sends a fixed list of payloads and records what it receives.
-struct Script {
-    outgoing: Mutex<Vec<Vec<u8>>>,
-    received: Arc<Mutex<Vec<Vec<u8>>>>,
-    changes: watch::Sender<u64>,
-}
-
-impl Script {
-    fn new(outgoing: Vec<Vec<u8>>) -> Arc<Self> {
-        Arc::new(Self {
-            outgoing: Mutex::new(outgoing.into_iter().rev().collect()),
-            received: Arc::new(Mutex::new(Vec::new())),
-            changes: watch::channel(0).0,
-        })
-    }
-}
-
-struct ScriptSession(Arc<Script>);
-
-impl ReplicaSession for ScriptSession {
-    fn generate(&mut self) -> Result<Option<Vec<u8>>, ReplicaError> {
-        // The session sends one message per round; ticking `changes` asks for the
-        // next round while the script has more to say.
-        let next = self.0.outgoing.lock().unwrap().pop();
-        if next.is_some() {
-            self.0.changes.send_modify(|n| *n += 1);
-        }
-        Ok(next)
-    }
-    fn receive(&mut self, payload: &[u8]) -> Result<(), ReplicaError> {
-        self.0.received.lock().unwrap().push(payload.to_vec());
-        Ok(())
-    }
-    fn in_sync(&mut self) -> bool {
-        false
-    }
-    fn end(&mut self) {}
-}
-
-struct Shared(Arc<Script>);
-
-impl Replica for Shared {
-    fn begin(&self) -> Result<Box<dyn ReplicaSession>, ReplicaError> {
-        Ok(Box::new(ScriptSession(self.0.clone())))
-    }
-    fn changes(&self) -> watch::Receiver<u64> {
-        self.0.changes.subscribe()
-    }
-    fn partner_addrs(&self, _: Vec<SocketAddr>) {}
-    fn known_partner_addrs(&self) -> Vec<SocketAddr> {
-        Vec::new()
-    }
-    fn partner_unpaired(&self) {}
-    fn link(&self, _: LinkEvent) {}
-}
+mod support;
+use support::scripted::{Script, Scripted};
 
 #[derive(Clone, Copy, Debug)]
 enum Meddle {
@@ -144,8 +89,8 @@ async fn run(meddle: Meddle) -> (Result<(), NetError>, Vec<Vec<u8>>) {
     });
 
     let (stop_tx, stop) = watch::channel(false);
-    let s_replica = Shared(sender.clone());
-    let r_replica = Shared(receiver.clone());
+    let s_replica = Scripted(sender.clone());
+    let r_replica = Scripted(receiver.clone());
     let s = run_session(
         s_r,
         s_w,
@@ -320,7 +265,7 @@ async fn partner_then(
     let (a_r, a_w) = tokio::io::split(a);
     let (b_r, b_w) = tokio::io::split(b);
     let (_stop_tx, stop) = watch::channel(false);
-    let replica = Shared(receiver.clone());
+    let replica = Scripted(receiver.clone());
     let victim = run_session(b_r, b_w, params(false, key), &replica, Until::Live, stop);
     let attacker = async {
         let mut w = FrameWriter::new(a_w, MAX_FRAME);
@@ -414,7 +359,7 @@ async fn partner_sealed(
     let (a_r, a_w) = tokio::io::split(a);
     let (b_r, b_w) = tokio::io::split(b);
     let (_stop_tx, stop) = watch::channel(false);
-    let replica = Shared(receiver.clone());
+    let replica = Scripted(receiver.clone());
     let victim = run_session(b_r, b_w, params(false, key), &replica, Until::Live, stop);
     let attacker = async {
         let mut w = FrameWriter::new(a_w, MAX_FRAME);
@@ -444,7 +389,7 @@ async fn a_payload_over_the_cap_is_not_sent() {
     let (a_r, a_w) = tokio::io::split(a);
     let (b_r, b_w) = tokio::io::split(b);
     let (_stop_tx, stop) = watch::channel(false);
-    let (s, r) = (Shared(sender.clone()), Shared(receiver.clone()));
+    let (s, r) = (Scripted(sender.clone()), Scripted(receiver.clone()));
     let (sent, got) = tokio::join!(
         run_session(a_r, a_w, params(true, &key), &s, Until::Live, stop.clone()),
         run_session(b_r, b_w, params(false, &key), &r, Until::Live, stop),

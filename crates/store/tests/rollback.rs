@@ -4,6 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
+#[path = "../../../tests/common/format.rs"]
+mod format;
+use format::record_ends;
+
 use kintsugi_store::{
     DocLog, KdfParams, Keyring, LogKind, MANIFEST_FILE, Pairing, Rollback, RollbackFound, Secret32,
     StoreError, Unlocked, accept_rollback,
@@ -69,18 +73,6 @@ impl Profile {
 
 fn read(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap()
-}
-
-/// Offsets where each whole record of a log ends (the first is the header's end).
-fn record_ends(log: &[u8]) -> Vec<usize> {
-    let mut ends = vec![32];
-    let mut pos = 32;
-    while pos + 8 <= log.len() {
-        let n = u32::from_le_bytes(log[pos..pos + 4].try_into().unwrap()) as usize;
-        pos += 8 + n;
-        ends.push(pos);
-    }
-    ends
 }
 
 fn rolled_back(r: Result<impl std::fmt::Debug, StoreError>) -> Rollback {
