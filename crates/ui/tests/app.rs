@@ -136,7 +136,7 @@ fn onboarding_creates_an_encrypted_profile() {
 }
 
 /// The window names the stages from the device's one table, in the navigation, on
-/// the home page and on each stage's page; tests/cli.rs checks `kintsugi stage list`
+/// the home page and on each stage's page; tests/cli/commands.rs checks `kintsugi stage list`
 /// against the same table, so the two front ends cannot drift apart again. What is
 /// due is the device's list too.
 #[test]

@@ -9,13 +9,11 @@
 //! cover every byte of the small files and hundreds of positions of the logs; a sample
 //! of the same damage goes through the real binary as well.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use common::*;
+use crate::common::*;
 use kintsugi_device::{CheckInInput, Device, LetterKind, Options};
 use serde_json::{Value, json};
 
@@ -300,7 +298,7 @@ fn every_file_of_a_profile_damaged_gives_a_recovery_or_a_clear_error() {
 
         // Truncations: every cut of a log is refused, because the manifest recorded
         // every record of it (an interrupted append, which the manifest does not record
-        // yet, is tests/damage.rs's and tests/crash.rs's): a cut after the first record
+        // yet, is damage.rs's and tests/crash.rs's): a cut after the first record
         // as a rollback, one inside the header or first record as a rollback or as
         // damage. Before the manifest, a cut after the first record opened as the state
         // after the last whole record (the rollback the manifest now catches). Any

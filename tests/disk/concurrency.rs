@@ -1,11 +1,9 @@
 //! Several processes on one profile: nothing lost, nothing overwritten, and a running
 //! process sees what another one wrote.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use kintsugi_device::{Device, DocKind, Event, Options};
 
 #[test]

@@ -2,9 +2,7 @@
 //! error and leaves the file as it was; a final record cut off by a crash is set aside
 //! and everything before it is intact.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 fn profile_with_entries() -> Profile {
     let p = Profile::init("Dana");
@@ -47,7 +45,7 @@ fn a_flipped_byte_anywhere_in_a_log_is_a_clear_error_and_changes_nothing() {
 /// saved, and a manifest that does not record it yet (it is updated after the append).
 /// Before the manifest existed this test cut a whole profile's last record; a record
 /// the manifest recorded is no interrupted write, and cutting it is a rollback
-/// (tests/rollback.rs).
+/// (tests/disk/rollback.rs).
 #[test]
 fn a_truncated_final_record_is_recovered_with_everything_before_it() {
     let p = Profile::init("Dana");

@@ -6,12 +6,10 @@
 //! (files ahead of the manifest) opens, and processes writing in turn never mistake
 //! each other's writes for a rollback.
 
-mod common;
-
 use std::path::Path;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use kintsugi_device::{Device, Options};
 
 fn opts() -> Options {

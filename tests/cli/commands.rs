@@ -1,9 +1,7 @@
 //! The CLI contract, driven through the real binary: every command, persistence
 //! across processes, clear errors, and what ends up on disk.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[test]
 fn the_whole_contract_round_trips_across_processes() {
@@ -218,7 +216,7 @@ fn init_refuses_a_weak_passphrase_with_one_clear_line_and_stores_nothing() {
             .unwrap();
         assert!(!out.status.success(), "{pass:?} was accepted");
         let stderr = String::from_utf8(out.stderr).unwrap();
-        let line = common::error_line(&stderr);
+        let line = error_line(&stderr);
         assert!(
             line.contains("too easy to guess") && line.contains(why),
             "{line}"
@@ -236,7 +234,7 @@ fn init_refuses_a_weak_passphrase_with_one_clear_line_and_stores_nothing() {
 #[test]
 fn passphrase_change_refuses_a_weak_one_and_the_old_one_still_works() {
     let p = Profile::init("Kim");
-    let before = common::snapshot_files(&p.path());
+    let before = snapshot_files(&p.path());
     let out = p
         .cmd()
         .env("KINTSUGI_NEW_PASSPHRASE", "kim2024")
@@ -244,10 +242,10 @@ fn passphrase_change_refuses_a_weak_one_and_the_old_one_still_works() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    let line = common::error_line(&String::from_utf8(out.stderr).unwrap());
+    let line = error_line(&String::from_utf8(out.stderr).unwrap());
     assert!(line.contains("too easy to guess"), "{line}");
     assert!(out.stdout.is_empty());
-    assert_eq!(common::snapshot_files(&p.path()), before, "a file changed");
+    assert_eq!(snapshot_files(&p.path()), before, "a file changed");
     p.ok(&["status"]);
 }
 

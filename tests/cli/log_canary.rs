@@ -5,13 +5,11 @@
 //! in the names, and searched for in every stderr, plainly and in the encodings a log
 //! line might use (hex, a Rust byte list).
 
-mod common;
-
 use std::io::Read;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
-use common::*;
+use crate::common::*;
 
 const CANARY: &str = "QZXCANARY";
 

@@ -6,12 +6,10 @@
 //! Needs root to mount the tmpfs (CI runs as root); without it this test fails with a
 //! message, it never skips.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use common::*;
+use crate::common::*;
 use kintsugi_device::{Device, Options};
 
 /// A tmpfs of `size` mounted on a fresh directory, unmounted on drop.

@@ -1,0 +1,8 @@
+//! The command line as a person and a script use it, through the real binary. One
+//! test binary (linking costs CI more than running).
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod commands;
+mod log_canary;
