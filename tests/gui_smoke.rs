@@ -1,6 +1,8 @@
 //! The release binary in a real X window (Xvfb, Mesa's software OpenGL): it opens,
-//! draws the unlock screen, a screenshot taken from outside is not blank, and it
-//! closes cleanly when told to by SIGTERM, as at logout.
+//! draws the unlock screen with its icon set, a screenshot taken from outside is not
+//! blank, and it closes cleanly when told to by SIGTERM, as at logout. The same for
+//! the binary the Debian package installed (scripts/package), with the package's
+//! menu entry and icons.
 
 mod common;
 
@@ -128,16 +130,122 @@ fn screen_colours(display: &str, shot: &std::path::Path) -> Option<usize> {
     Some(seen.len())
 }
 
+/// The window's `_NET_WM_ICON` as X clients (task bars, switchers) read it: the
+/// first icon's width and height, or `None` while there is no such window yet.
+fn window_icon_size(display: &str) -> Option<(u32, u32)> {
+    let tree = tool("xwininfo")
+        .args(["-display", display, "-root", "-tree"])
+        .output()
+        .ok()?;
+    let tree = String::from_utf8_lossy(&tree.stdout);
+    let id = tree
+        .lines()
+        .find(|l| l.contains("\"Kintsugi\""))?
+        .split_whitespace()
+        .next()?
+        .to_string();
+    let prop = tool("xprop")
+        .args(["-display", display, "-id", &id])
+        .args(["-f", "_NET_WM_ICON", "32c", "=$0,$1\n", "_NET_WM_ICON"])
+        .output()
+        .ok()?;
+    // "_NET_WM_ICON(CARDINAL)=256,256": the first two cardinals, width and height.
+    let prop = String::from_utf8_lossy(&prop.stdout);
+    let mut numbers = prop
+        .split_once('=')?
+        .1
+        .split(',')
+        .map(|n| n.trim().parse().ok());
+    Some((numbers.next()??, numbers.next()??))
+}
+
 #[test]
 fn the_release_binary_opens_a_real_window_and_exits_cleanly() {
-    let bin = release_binary();
+    opens_a_window_and_exits_cleanly(&release_binary());
+}
+
+/// The package scripts/test-all builds and installs (`scripts/package --install`):
+/// what it put where, and that its binary is the one people run (no test switch)
+/// and opens a window.
+#[test]
+fn the_installed_package_has_its_menu_entry_and_icons_and_opens_a_window() {
+    let status = tool("dpkg-query")
+        .args(["-W", "-f", "${Status} ${Version}", "kintsugi"])
+        .output()
+        .unwrap();
+    let status = String::from_utf8_lossy(&status.stdout);
+    // cargo-deb adds the Debian revision: "0.1.0-1".
+    assert!(
+        status.starts_with(&format!(
+            "install ok installed {}-",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "the kintsugi package of this version is not installed: run `scripts/package --install` \
+         (scripts/test-all does); dpkg says {status:?}"
+    );
+    let files = tool("dpkg").args(["-L", "kintsugi"]).output().unwrap();
+    let files = String::from_utf8_lossy(&files.stdout);
+    let mut wanted = vec![
+        "/usr/bin/kintsugi".to_string(),
+        "/usr/share/applications/kintsugi.desktop".to_string(),
+        "/usr/share/icons/hicolor/scalable/apps/kintsugi.svg".to_string(),
+    ];
+    for size in [16, 24, 32, 48, 64, 128, 256, 512] {
+        wanted.push(format!(
+            "/usr/share/icons/hicolor/{size}x{size}/apps/kintsugi.png"
+        ));
+    }
+    for path in &wanted {
+        assert!(
+            files.lines().any(|l| l == path),
+            "the package does not install {path}:\n{files}"
+        );
+    }
+    for size in [16, 48, 256, 512] {
+        let png = format!("/usr/share/icons/hicolor/{size}x{size}/apps/kintsugi.png");
+        let img = image::open(&png).unwrap();
+        assert_eq!((img.width(), img.height()), (size, size), "{png}");
+    }
+    let check = tool("desktop-file-validate")
+        .arg("/usr/share/applications/kintsugi.desktop")
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success() && check.stdout.is_empty(),
+        "the menu entry is not valid: {}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let entry = std::fs::read_to_string("/usr/share/applications/kintsugi.desktop").unwrap();
+    assert!(entry.lines().any(|l| l == "Exec=kintsugi"), "{entry}");
+    assert!(entry.lines().any(|l| l == "Icon=kintsugi"), "{entry}");
+
+    let bin = PathBuf::from("/usr/bin/kintsugi");
+    let version = Command::new(&bin).arg("--version").output().unwrap();
+    assert!(version.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout).trim(),
+        format!("kintsugi {}", env!("CARGO_PKG_VERSION"))
+    );
+    let test_switch = Command::new(&bin)
+        .args(["--insecure-fast-kdf", "--help"])
+        .output()
+        .unwrap();
+    assert!(
+        !test_switch.status.success(),
+        "the installed binary is a test build: it accepts --insecure-fast-kdf"
+    );
+    opens_a_window_and_exits_cleanly(&bin);
+}
+
+fn opens_a_window_and_exits_cleanly(bin: &std::path::Path) {
     let p = Profile::init("Ari");
     p.id(&["boundary", "add", "window test"]);
     let (xvfb, display) = start_xvfb();
 
     // `--exit-after` only keeps a stuck app from outliving the test; the test
     // itself closes the window the way a logout does, with SIGTERM.
-    let mut app = App(Command::new(&bin)
+    let mut app = App(Command::new(bin)
         .env("DISPLAY", &display)
         .env("LIBGL_ALWAYS_SOFTWARE", "1")
         .env_remove("WAYLAND_DISPLAY")
@@ -174,6 +282,12 @@ fn the_release_binary_opens_a_real_window_and_exits_cleanly() {
             app.stderr()
         );
     }
+    // The window carries the app's icon (crates/ui, `with_icon`), at full size.
+    assert_eq!(
+        window_icon_size(&display),
+        Some((256, 256)),
+        "the window has no icon (xwininfo/xprop)"
+    );
 
     let term = tool("kill")
         .args(["-TERM", &app.0.id().to_string()])

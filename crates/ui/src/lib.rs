@@ -251,13 +251,27 @@ fn quit(ctx: &egui::Context, asked: &mut bool) {
     ctx.request_repaint();
 }
 
+/// The icon the window shows in task bars and switchers; the installed package puts
+/// the same picture where desktop menus look (assets/kintsugi.desktop).
+const ICON_PNG: &[u8] = include_bytes!("../../../assets/icons/kintsugi-256.png");
+
+/// An icon that fails to decode (it cannot, it is built in and a test decodes it)
+/// leaves the window without one rather than without a window.
+fn window_icon() -> egui::IconData {
+    eframe::icon_data::from_png_bytes(ICON_PNG).unwrap_or_else(|e| {
+        tracing::warn!("the window icon could not be decoded: {e}");
+        egui::IconData::default()
+    })
+}
+
 pub fn run(config: AppConfig) -> Result<(), String> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Kintsugi")
             .with_app_id("kintsugi")
             .with_inner_size([1100.0, 760.0])
-            .with_min_inner_size([720.0, 520.0]),
+            .with_min_inner_size([720.0, 520.0])
+            .with_icon(window_icon()),
         renderer: eframe::Renderer::Glow,
         ..Default::default()
     };
@@ -271,4 +285,16 @@ pub fn run(config: AppConfig) -> Result<(), String> {
         }),
     )
     .map_err(|e| format!("the window could not be opened: {e}"))
+}
+
+#[cfg(test)]
+mod icon_tests {
+    #[test]
+    fn the_built_in_icon_decodes_to_the_full_picture() {
+        let icon = super::window_icon();
+        assert_eq!((icon.width, icon.height), (256, 256));
+        assert_eq!(icon.rgba.len(), 256 * 256 * 4);
+        // Not blank: the picture has opaque pixels.
+        assert!(icon.rgba.chunks(4).any(|px| px[3] == 255));
+    }
 }
