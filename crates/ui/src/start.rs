@@ -16,6 +16,10 @@ pub struct StartScreen {
     hint: widgets::PassphraseHint,
     busy: bool,
     error: Option<String>,
+    /// Set when unlocking found the profile rolled back: what the store said.
+    rolled_back: Option<String>,
+    /// The person ticked that they accept the rollback.
+    accept_rollback: bool,
 }
 
 impl StartScreen {
@@ -30,16 +34,23 @@ impl StartScreen {
             hint: widgets::PassphraseHint::default(),
             busy: false,
             error: None,
+            rolled_back: None,
+            accept_rollback: false,
         }
     }
 
     pub fn on_done(&mut self, done: Done) {
-        if let Done::Command(Err(e)) = done {
-            self.busy = false;
-            self.error = Some(e);
-            self.pass.zeroize();
-            self.pass2.zeroize();
+        match done {
+            Done::Command(Err(e)) => self.error = Some(e),
+            Done::RolledBack(e) => {
+                self.rolled_back = Some(e);
+                self.accept_rollback = false;
+            }
+            _ => return,
         }
+        self.busy = false;
+        self.pass.zeroize();
+        self.pass2.zeroize();
     }
 
     /// Takes the passphrase out of its field for an attempt, leaving the field
@@ -124,6 +135,38 @@ impl StartScreen {
 
     fn unlock_ui(&mut self, ui: &mut egui::Ui, config: &AppConfig, worker: &Worker) {
         widgets::heading(ui, "Unlock");
+        let accepting = self.rolled_back.is_some();
+        if let Some(found) = &self.rolled_back {
+            widgets::error_text(ui, found);
+            widgets::note(
+                ui,
+                "Some of this profile's files are older than the last time it was \
+                 open. That happens when an older copy is put back: from a backup, by \
+                 a sync tool, or by someone who had the files. Nothing has been opened \
+                 or changed.",
+            );
+            widgets::note(
+                ui,
+                "If you put an older copy back yourself, or you choose to go on from \
+                 what is left, you can open it as it is now. Shared entries that are \
+                 missing come back from your partner at the next sync; diary pages \
+                 written after that copy are gone, and an older passphrase or pairing \
+                 in the copy is back in force. If you did not expect this, leave it \
+                 closed and keep these files as they are.",
+            );
+            ui.add_enabled(
+                !self.busy,
+                egui::Checkbox::new(
+                    &mut self.accept_rollback,
+                    "I understand; open this profile as it is now",
+                ),
+            );
+        }
+        let label = if accepting {
+            "Accept and unlock"
+        } else {
+            "Unlock"
+        };
         // Nothing can be typed while an attempt runs, so nothing typed then outlives it.
         let r = ui
             .add_enabled_ui(!self.busy, |ui| {
@@ -131,23 +174,23 @@ impl StartScreen {
             })
             .inner;
         let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-        if (ui
-            .add_enabled(
-                !self.busy && !self.pass.is_empty(),
-                egui::Button::new("Unlock"),
-            )
-            .clicked()
-            || enter)
-            && !self.pass.is_empty()
-            && !self.busy
-        {
+        let ready = !self.busy && !self.pass.is_empty() && (!accepting || self.accept_rollback);
+        if (ui.add_enabled(ready, egui::Button::new(label)).clicked() || enter) && ready {
             self.busy = true;
             self.error = None;
             let (dir, pass) = (config.profile.clone(), self.hand_over(ui.ctx()));
             let opts = Options { kdf: config.kdf };
-            worker.blocking(move || match Device::unlock(&dir, pass.as_bytes(), opts) {
-                Ok(d) => Done::Unlocked(Box::new(Opened::new(d))),
-                Err(e) => Done::Command(Err(e.to_string())),
+            worker.blocking(move || {
+                let opened = if accepting {
+                    Device::accept_rollback(&dir, pass.as_bytes(), opts).map(|(d, _)| d)
+                } else {
+                    Device::unlock(&dir, pass.as_bytes(), opts)
+                };
+                match opened {
+                    Ok(d) => Done::Unlocked(Box::new(Opened::new(d))),
+                    Err(e) if e.is_rollback() => Done::RolledBack(e.to_string()),
+                    Err(e) => Done::Command(Err(e.to_string())),
+                }
             });
         }
     }

@@ -23,6 +23,9 @@ pub enum Done {
     Locked {
         session: u64,
     },
+    /// Unlocking found the profile rolled back (the error, which names the file):
+    /// the start screen explains and offers to accept it.
+    RolledBack(String),
     /// A command finished: a short confirmation, or an error to show.
     Command(Result<String, String>),
     NetworkStarted(Result<Arc<Network>, String>),

@@ -11,6 +11,10 @@ use egui_kittest::{Harness, SnapshotOptions};
 use kintsugi_device::{Device, KdfParams, NetOverrides, NetworkMode, Options};
 use kintsugi_ui::{AppConfig, KintsugiApp, Page};
 
+/// The log layout of crates/store/FORMAT.md, shared with the end-to-end tests.
+#[path = "../../../tests/common/format.rs"]
+mod format;
+
 fn config(dir: &std::path::Path, network: bool) -> AppConfig {
     let mut c = AppConfig::new(dir.join("profile"));
     c.kdf = KdfParams::INSECURE_FAST;
@@ -998,4 +1002,59 @@ fn snapshots_of_the_main_screens() {
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::L);
     h.run_steps(3);
     snapshot(&mut h, "unlock");
+}
+
+/// A profile whose shared journal was put back to an older copy (its last record cut
+/// off at a record boundary, as an old backup looks) is not opened by Unlock: the
+/// window says it was rolled back, naming the file, and opens it only once the person
+/// ticks that they accept it. Then what is left is there, and nothing else.
+#[test]
+fn a_rolled_back_profile_opens_only_when_the_person_accepts_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("profile");
+    let d = Device::create(
+        &path,
+        "Bea",
+        PASS.as_bytes(),
+        Options::INSECURE_FAST_FOR_TESTS,
+    )
+    .unwrap();
+    d.propose_boundary("Kept from before", None).unwrap();
+    d.propose_boundary("Written last", None).unwrap();
+    d.lock();
+    drop(d);
+    let log = path.join("shared.klog");
+    let bytes = std::fs::read(&log).unwrap();
+    let ends = format::record_ends(&bytes);
+    std::fs::write(&log, &bytes[..ends[ends.len() - 2]]).unwrap();
+    let cut = std::fs::read(&log).unwrap();
+
+    let mut h = app(config(dir.path(), false));
+    h.run_steps(2);
+    type_into(&mut h, "Passphrase", PASS);
+    click(&mut h, "Unlock");
+    see(&mut h, "this profile was rolled back", false);
+    see(&mut h, "shared.klog", false);
+    assert_eq!(h.state().page(), None);
+    assert_eq!(
+        std::fs::read(&log).unwrap(),
+        cut,
+        "the refused unlock wrote"
+    );
+
+    // Typing the passphrase and pressing Enter is not enough: the box is not ticked.
+    type_into(&mut h, "Passphrase", PASS);
+    h.key_press(egui::Key::Enter);
+    h.run_steps(10);
+    assert_eq!(h.state().page(), None);
+    assert_eq!(std::fs::read(&log).unwrap(), cut);
+
+    h.get_by_label("I understand; open this profile as it is now")
+        .click();
+    h.run_steps(2);
+    click(&mut h, "Accept and unlock");
+    wait(&mut h, "the session", |a| a.page() == Some(Page::Home));
+    nav(&mut h, "Boundaries");
+    see(&mut h, "Kept from before", true);
+    assert!(h.query_by_label("Written last").is_none());
 }
