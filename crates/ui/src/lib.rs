@@ -67,7 +67,7 @@ pub struct KintsugiApp {
 }
 
 enum Screen {
-    Start(start::StartScreen),
+    Start(Box<start::StartScreen>),
     Unlocked(Box<session::Session>),
 }
 
@@ -80,7 +80,7 @@ impl KintsugiApp {
             config,
             started: std::time::Instant::now(),
             worker,
-            screen: Screen::Start(start),
+            screen: Screen::Start(Box::new(start)),
             guide: guide::load(),
             closing: None,
         }
@@ -140,7 +140,7 @@ impl KintsugiApp {
         // The profile exists: it was open.
         let old = std::mem::replace(
             &mut self.screen,
-            Screen::Start(start::StartScreen::new(false)),
+            Screen::Start(Box::new(start::StartScreen::new(false))),
         );
         if let Screen::Unlocked(s) = old {
             self.closing = Some(s.close(&self.worker));
@@ -197,7 +197,7 @@ impl eframe::App for KintsugiApp {
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
         let old = std::mem::replace(
             &mut self.screen,
-            Screen::Start(start::StartScreen::new(false)),
+            Screen::Start(Box::new(start::StartScreen::new(false))),
         );
         if let Screen::Unlocked(s) = old {
             self.closing = Some(s.close(&self.worker));
