@@ -122,6 +122,32 @@ fn read_invite(invite_file: Option<&std::path::Path>) -> Result<Invite> {
     Ok(Invite::from_text(&text).map_err(kintsugi_device::DeviceError::from)?)
 }
 
+/// Writes the invite picture so that it appears whole: a partner, or a script, that
+/// reads it the moment it exists never gets an empty or half-written picture. It is
+/// written (owner-only) under a temporary name beside `path`, then linked into place,
+/// which like the plain write refuses a file already there, or renamed over it with
+/// `--force`. Where that cannot be done (a file system without links, a name taken),
+/// the plain write runs instead, and says why it could not write.
+fn write_invite_png(path: &std::path::Path, text: &str, force: bool) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let part = dir.join(format!(".kintsugi-invite-{}.png.part", std::process::id()));
+    if qr::write_png(&part, text, kintsugi_device::Replace::Yes).is_ok() {
+        let placed = if force {
+            std::fs::rename(&part, path)
+        } else {
+            std::fs::hard_link(&part, path)
+        };
+        let _ = std::fs::remove_file(&part);
+        if placed.is_ok() {
+            return Ok(());
+        }
+    }
+    Ok(qr::write_png(path, text, crate::cli::replace(force))?)
+}
+
 pub fn pair(device: &Device, cli: &Cli, cmd: &PairCmd) -> Result<()> {
     // Read what the person gives before any network starts, so a bad invite is
     // refused at once.
@@ -155,9 +181,13 @@ pub fn pair(device: &Device, cli: &Cli, cmd: &PairCmd) -> Result<()> {
                     _,
                 ) => {
                     let offer = net.create_invite(Duration::from_secs(*timeout))?;
+                    // Open the door before the invite is anywhere a partner can read
+                    // it: a partner who reads the picture the moment it appears must
+                    // not be told the invite was already used.
+                    let hosting = net.start_hosting(&offer)?;
                     let text = offer.to_text();
                     if let Some(path) = qr_png {
-                        qr::write_png(path, &text, crate::cli::replace(*force))?;
+                        write_invite_png(path, &text, *force)?;
                     }
                     if std::io::stdout().is_terminal() {
                         println!("{}", qr::terminal(&text)?);
@@ -170,7 +200,7 @@ pub fn pair(device: &Device, cli: &Cli, cmd: &PairCmd) -> Result<()> {
                         "Waiting for your partner to join (the invite works once, for {} minutes)…",
                         timeout.div_ceil(60)
                     );
-                    let pending = net.host(&offer).await?;
+                    let pending = hosting.wait().await?;
                     finish(&net, pending, expect_sas.as_deref()).await
                 }
                 (PairCmd::Join { expect_sas, .. }, Some(invite)) => {

@@ -38,7 +38,7 @@ pub use kintsugi_journal::{
 };
 pub use kintsugi_net::{Invite, NetworkMode, Offer, RelayUrl};
 pub use kintsugi_store::{KdfParams, Replace};
-pub use network::{Bind, NetOverrides, Network, PendingPairing, parse_relay};
+pub use network::{Bind, Hosting, NetOverrides, Network, PendingPairing, parse_relay};
 pub use partner::PartnerInfo;
 pub use passphrase::{MIN_PASSPHRASE_SCORE, PassphraseStrength, passphrase_strength};
 pub use profile::Options;
