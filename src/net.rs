@@ -222,20 +222,49 @@ pub fn sync(device: &Device, cli: &Cli, once: bool, timeout: Option<u64>) -> Res
     rt.block_on(async {
         let net = device.start_network(&overrides(cli)).await?;
         let result = if once {
-            let t = Duration::from_secs(timeout.unwrap_or(60));
-            match net.sync_once(t).await {
-                Ok(_) => {
-                    println!("In sync with your partner.");
-                    Ok(())
-                }
-                Err(e) => Err(anyhow!("could not sync with your partner: {e}")),
-            }
+            let secs = timeout.unwrap_or(60);
+            once_outcome(net.sync_once(Duration::from_secs(secs)).await, secs)
         } else {
             live(device, &net, timeout).await
         };
         net.shutdown().await;
         result
     })
+}
+
+/// What a one-shot sync tells the person, and its exit status: success only when
+/// both devices hold the same journal.
+fn once_outcome(
+    ended: kintsugi_device::Result<kintsugi_device::SessionEnd>,
+    secs: u64,
+) -> Result<()> {
+    use kintsugi_device::DeviceError;
+    use kintsugi_device::NetError;
+    use kintsugi_device::SessionEnd;
+    match ended {
+        Ok(SessionEnd::InSync) => {
+            println!("In sync with your partner.");
+            Ok(())
+        }
+        Ok(SessionEnd::PartnerUnpaired) => Err(anyhow!(
+            "your partner ended the pairing; this device is no longer paired (the shared journal stays here as an archive)"
+        )),
+        Ok(SessionEnd::Stopped) => Err(anyhow!(
+            "could not sync with your partner: stopped before the two journals were in sync; run it again"
+        )),
+        Ok(SessionEnd::PeerClosed) => Err(anyhow!(
+            "could not sync with your partner: their device closed the session before the two journals were in sync; run it again"
+        )),
+        Err(DeviceError::Net(NetError::Timeout)) => Err(anyhow!(
+            "could not sync with your partner: their device did not answer within {secs} seconds (is Kintsugi open there, or `kintsugi sync` running?)"
+        )),
+        Err(DeviceError::Net(e @ NetError::NotPairedThere)) => {
+            Err(anyhow!("could not sync with your partner: {e}"))
+        }
+        Err(e) => Err(anyhow!(
+            "could not sync with your partner within {secs} seconds; the last attempt ended: {e}"
+        )),
+    }
 }
 
 async fn live(device: &Device, net: &Network, timeout: Option<u64>) -> Result<()> {
