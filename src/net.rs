@@ -122,6 +122,32 @@ fn read_invite(invite_file: Option<&std::path::Path>) -> Result<Invite> {
     Ok(Invite::from_text(&text).map_err(kintsugi_device::DeviceError::from)?)
 }
 
+/// Writes the invite picture so that it appears whole: a partner, or a script, that
+/// reads it the moment it exists never gets an empty or half-written picture. It is
+/// written (owner-only) under a temporary name beside `path`, then linked into place,
+/// which like the plain write refuses a file already there, or renamed over it with
+/// `--force`. Where that cannot be done (a file system without links, a name taken),
+/// the plain write runs instead, and says why it could not write.
+fn write_invite_png(path: &std::path::Path, text: &str, force: bool) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let part = dir.join(format!(".kintsugi-invite-{}.png.part", std::process::id()));
+    if qr::write_png(&part, text, kintsugi_device::Replace::Yes).is_ok() {
+        let placed = if force {
+            std::fs::rename(&part, path)
+        } else {
+            std::fs::hard_link(&part, path)
+        };
+        let _ = std::fs::remove_file(&part);
+        if placed.is_ok() {
+            return Ok(());
+        }
+    }
+    Ok(qr::write_png(path, text, crate::cli::replace(force))?)
+}
+
 pub fn pair(device: &Device, cli: &Cli, cmd: &PairCmd) -> Result<()> {
     // Read what the person gives before any network starts, so a bad invite is
     // refused at once.
@@ -155,9 +181,13 @@ pub fn pair(device: &Device, cli: &Cli, cmd: &PairCmd) -> Result<()> {
                     _,
                 ) => {
                     let offer = net.create_invite(Duration::from_secs(*timeout))?;
+                    // Open the door before the invite is anywhere a partner can read
+                    // it: a partner who reads the picture the moment it appears must
+                    // not be told the invite was already used.
+                    let hosting = net.start_hosting(&offer)?;
                     let text = offer.to_text();
                     if let Some(path) = qr_png {
-                        qr::write_png(path, &text, crate::cli::replace(*force))?;
+                        write_invite_png(path, &text, *force)?;
                     }
                     if std::io::stdout().is_terminal() {
                         println!("{}", qr::terminal(&text)?);
@@ -170,7 +200,7 @@ pub fn pair(device: &Device, cli: &Cli, cmd: &PairCmd) -> Result<()> {
                         "Waiting for your partner to join (the invite works once, for {} minutes)…",
                         timeout.div_ceil(60)
                     );
-                    let pending = net.host(&offer).await?;
+                    let pending = hosting.wait().await?;
                     finish(&net, pending, expect_sas.as_deref()).await
                 }
                 (PairCmd::Join { expect_sas, .. }, Some(invite)) => {
@@ -192,20 +222,49 @@ pub fn sync(device: &Device, cli: &Cli, once: bool, timeout: Option<u64>) -> Res
     rt.block_on(async {
         let net = device.start_network(&overrides(cli)).await?;
         let result = if once {
-            let t = Duration::from_secs(timeout.unwrap_or(60));
-            match net.sync_once(t).await {
-                Ok(_) => {
-                    println!("In sync with your partner.");
-                    Ok(())
-                }
-                Err(e) => Err(anyhow!("could not sync with your partner: {e}")),
-            }
+            let secs = timeout.unwrap_or(60);
+            once_outcome(net.sync_once(Duration::from_secs(secs)).await, secs)
         } else {
             live(device, &net, timeout).await
         };
         net.shutdown().await;
         result
     })
+}
+
+/// What a one-shot sync tells the person, and its exit status: success only when
+/// both devices hold the same journal.
+fn once_outcome(
+    ended: kintsugi_device::Result<kintsugi_device::SessionEnd>,
+    secs: u64,
+) -> Result<()> {
+    use kintsugi_device::DeviceError;
+    use kintsugi_device::NetError;
+    use kintsugi_device::SessionEnd;
+    match ended {
+        Ok(SessionEnd::InSync) => {
+            println!("In sync with your partner.");
+            Ok(())
+        }
+        Ok(SessionEnd::PartnerUnpaired) => Err(anyhow!(
+            "your partner ended the pairing; this device is no longer paired (the shared journal stays here as an archive)"
+        )),
+        Ok(SessionEnd::Stopped) => Err(anyhow!(
+            "could not sync with your partner: stopped before the two journals were in sync; run it again"
+        )),
+        Ok(SessionEnd::PeerClosed) => Err(anyhow!(
+            "could not sync with your partner: their device closed the session before the two journals were in sync; run it again"
+        )),
+        Err(DeviceError::Net(NetError::Timeout)) => Err(anyhow!(
+            "could not sync with your partner: their device did not answer within {secs} seconds (is Kintsugi open there, or `kintsugi sync` running?)"
+        )),
+        Err(DeviceError::Net(e @ NetError::NotPairedThere)) => {
+            Err(anyhow!("could not sync with your partner: {e}"))
+        }
+        Err(e) => Err(anyhow!(
+            "could not sync with your partner within {secs} seconds; the last attempt ended: {e}"
+        )),
+    }
 }
 
 async fn live(device: &Device, net: &Network, timeout: Option<u64>) -> Result<()> {

@@ -117,6 +117,46 @@ fn invite_png_decodes_with_zbarimg_and_pairing_syncs_both_ways() {
     }
 }
 
+/// Waits for `path` to appear at all, checking far more often than a person could.
+fn the_moment_it_appears(path: &std::path::Path) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !path.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the QR image never appeared"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// The invite picture is written only once the inviter takes joins, and written
+/// whole: a joiner that reads it the instant it exists pairs, every time. Before,
+/// the picture was written before hosting started, and a quick enough joiner was
+/// told the invite was already used (or read an empty file). That window was
+/// narrow, so this alone seldom caught it; `crates/net/tests/hosting.rs` holds a
+/// join back deterministically.
+#[test]
+fn a_joiner_who_reads_the_qr_image_the_moment_it_appears_pairs() {
+    for round in 0..10 {
+        let a = Profile::init("Ari");
+        let b = Profile::init("Bea");
+        let png = a.dir.path().join("invite.png");
+        let (hosted, joined) = pair_typing_codes(
+            invite_cmd(&a, &["--qr-png", png.to_str().unwrap()]),
+            join_cmd(&b, &["--qr-image", png.to_str().unwrap()]),
+            || the_moment_it_appears(&png),
+        );
+        for (who, out) in [("inviter", &hosted), ("joiner", &joined)] {
+            assert!(
+                out.status.success(),
+                "round {round}, the {who} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        assert_eq!(sas_line(&text(&hosted)), sas_line(&text(&joined)));
+    }
+}
+
 #[test]
 fn join_reads_pasted_text_a_file_or_a_qrencode_image_and_garbage_is_refused() {
     let a = Profile::init("Ari");

@@ -138,3 +138,81 @@ fn one_shot_syncs_meet_a_live_sync_in_any_order() {
         drop(live);
     }
 }
+
+/// A one-shot sync that did not end in sync: its one error line, and that it said
+/// nothing about being in sync.
+fn not_in_sync(out: &Output, within: Duration, took: Duration) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!panicked(&out.stderr), "{stderr}");
+    assert!(!out.status.success(), "exited 0: {stdout}{stderr}");
+    assert!(!stdout.contains("In sync"), "{stdout}");
+    assert!(took < within, "took {took:?}: {stderr}");
+    let line = error_line(&stderr);
+    eprintln!("after {took:?}: {line}");
+    line
+}
+
+/// `sync --once` exits 0 only when both journals are the same, and otherwise says
+/// in one line what happened: nobody answered, the partner ended the pairing while
+/// this side waited, or the partner's device turns this one away. It used to say
+/// "In sync" whenever a session ended, whatever had happened.
+#[test]
+fn a_one_shot_sync_says_what_happened_and_fails_unless_in_sync() {
+    let (a, b) = paired_profiles();
+    // Nobody answers.
+    let started = Instant::now();
+    let out = a.spawn(&["sync", "--once", "--timeout", "3"]).wait_output();
+    let line = not_in_sync(&out, Duration::from_secs(20), started.elapsed());
+    assert!(
+        line.contains("could not sync") && line.contains("3 seconds"),
+        "{line}"
+    );
+
+    // In sync: exit 0, and it says so (the crossing tests above check it too).
+    a.id(&["boundary", "add", "from Ari"]);
+    let live = b.spawn(&["sync", "--timeout", "60"]);
+    let out = a.spawn(&ONCE).wait_output();
+    succeeded("Ari", 0, &out);
+    drop(live);
+
+    // The partner ends the pairing while this side waits for it: told at once.
+    let waiting = a.spawn(&["sync", "--once", "--timeout", "30"]);
+    std::thread::sleep(Duration::from_millis(1500));
+    let started = Instant::now();
+    let told = b.net_ok(&["unpair", "--yes"]);
+    assert!(told.contains("was told"), "{told}");
+    let line = not_in_sync(
+        &waiting.wait_output(),
+        Duration::from_secs(20),
+        started.elapsed(),
+    );
+    assert!(line.contains("ended the pairing"), "{line}");
+    assert_eq!(a.json(&["status"])["paired"], false);
+
+    // The pairing was ended on the other device while this one was away: its
+    // device (open, here showing an invite) turns this one away, and the one-shot
+    // says so at once instead of waiting for its timeout.
+    let (c, d) = paired_profiles();
+    let told = d.net_ok(&["unpair", "--yes"]);
+    assert!(told.contains("could not be reached"), "{told}");
+    let mut invite = d.cmd();
+    invite.args(NET).args(["pair", "invite", "--timeout", "60"]);
+    let showing = Running::start(invite);
+    assert!(
+        showing.line_where(|l| l.starts_with("KINTSUGI:")).is_some(),
+        "no invite shown"
+    );
+    let started = Instant::now();
+    let out = c
+        .spawn(&["sync", "--once", "--timeout", "30"])
+        .wait_output();
+    let line = not_in_sync(&out, Duration::from_secs(15), started.elapsed());
+    assert!(line.contains("no longer accepts this one"), "{line}");
+    assert_eq!(
+        c.json(&["status"])["paired"],
+        true,
+        "nothing was decided for Ceci"
+    );
+    drop(showing);
+}

@@ -76,7 +76,9 @@ impl Device {
     ) -> Result<R> {
         let (value, changed) = self.with(|i| {
             let me = i.me.clone();
-            i.shared.write(|doc| f(doc, &me, now_ms()))
+            crate::replica::write_within_limit(&mut i.shared, SharedJournal::doc_mut, |doc| {
+                f(doc, &me, now_ms())
+            })
         })?;
         if changed {
             self.emit(DocKind::Shared, true);
@@ -90,7 +92,9 @@ impl Device {
     ) -> Result<R> {
         let (value, changed) = self.with(|i| {
             let me = i.me.clone();
-            i.diary.write(|doc| f(doc, &me, now_ms()))
+            crate::replica::write_within_limit(&mut i.diary, PrivateDiary::doc_mut, |doc| {
+                f(doc, &me, now_ms())
+            })
         })?;
         if changed {
             self.emit(DocKind::Diary, true);

@@ -88,6 +88,8 @@ pub enum Field {
     /// A picture that should hold a QR code.
     Image,
     Date,
+    /// The text of an entry (too long to keep and share, say).
+    Text,
 }
 
 /// Why a bundle was refused.

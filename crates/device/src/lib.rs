@@ -36,9 +36,10 @@ pub use kintsugi_journal::{
     Boundary, BoundaryStatus, CheckIn, CheckInInput, DiaryEntry, EntryKind, Letter, LetterDraft,
     LetterKind, Partner, PartnerId, Promise, PromiseOutcome, SharedEntry, StageProgress, Upserted,
 };
-pub use kintsugi_net::{Invite, NetworkMode, Offer, RelayUrl};
+pub use kintsugi_net::sync::SessionEnd;
+pub use kintsugi_net::{Invite, NetError, NetworkMode, Offer, RelayUrl};
 pub use kintsugi_store::{KdfParams, Replace};
-pub use network::{Bind, NetOverrides, Network, PendingPairing, parse_relay};
+pub use network::{Bind, Hosting, NetOverrides, Network, PendingPairing, parse_relay};
 pub use partner::PartnerInfo;
 pub use passphrase::{MIN_PASSPHRASE_SCORE, PassphraseStrength, passphrase_strength};
 pub use profile::Options;

@@ -13,6 +13,16 @@ use crate::{Device, DeviceError, Field, Result, now_ms};
 
 pub use kintsugi_net::pair::PendingPairing;
 
+/// An invite this device takes joins for ([`Network::start_hosting`]).
+pub struct Hosting<'a>(kintsugi_net::pair::Hosting<'a>);
+
+impl Hosting<'_> {
+    /// Serves the partner's join until it completes or the invite expires.
+    pub async fn wait(self) -> Result<PendingPairing> {
+        Ok(self.0.wait().await?)
+    }
+}
+
 /// Overrides from the command line; `None` keeps the stored setting.
 #[derive(Debug, Clone, Default)]
 pub struct NetOverrides {
@@ -167,9 +177,22 @@ impl Network {
             .unwrap_or_default())
     }
 
-    /// Waits for the partner to join with the invite `offer` shows.
+    /// Waits for the partner to join with the invite `offer` shows. A front end that
+    /// shows the invite uses [`Network::start_hosting`] instead, before showing it.
     pub async fn host(&self, offer: &Offer) -> Result<PendingPairing> {
-        Ok(kintsugi_net::pair::host(&self.node, offer, &self.my_name()?).await?)
+        self.start_hosting(offer)?.wait().await
+    }
+
+    /// Takes joins with `offer` from now on; [`Hosting::wait`] serves them. Call it
+    /// before the invite is written, printed or shown: a partner who scans it at
+    /// once then finds this device waiting, where before they were told the invite
+    /// was already used.
+    pub fn start_hosting(&self, offer: &Offer) -> Result<Hosting<'_>> {
+        Ok(Hosting(kintsugi_net::pair::start_host(
+            &self.node,
+            offer,
+            &self.my_name()?,
+        )?))
     }
 
     /// Joins the partner who shows `invite`.

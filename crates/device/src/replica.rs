@@ -1,15 +1,37 @@
 //! The shared journal as the sync protocol sees it: a [`Replica`] that hands out
 //! Automerge sync messages and stores what the partner sends before the session
 //! moves on.
+//!
+//! Every message it hands out is one the partner takes: at most
+//! [`kintsugi_net::sync::MAX_PAYLOAD`] bytes, and within [`crate::MAX_DECODED`] once
+//! inflated (the partner checks both before Automerge sees anything). Automerge
+//! itself puts everything the partner lacks into one message, which for a big first
+//! sync can be larger; then the changes go in parts instead ([`next_message`]). So
+//! that every part can carry at least one change, no command may make a change
+//! larger than [`MAX_CHANGE`] ([`write_within_limit`]).
 
+use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
-use automerge::sync::{self, SyncDoc};
-use kintsugi_net::sync::{LinkEvent, Replica, ReplicaError, ReplicaSession};
+use automerge::sync::{self, Capability, ChunkList, SyncDoc};
+use automerge::{AutoCommit, Change, ChangeHash};
+use kintsugi_net::sync::{LinkEvent, MAX_PAYLOAD, Replica, ReplicaError, ReplicaSession};
 use tokio::sync::watch;
 
-use crate::{Device, DeviceError, DocKind, Event, Refusal, now_ms};
+use crate::tracked::{Persisted, Tracked};
+use crate::{Device, DeviceError, DocKind, Event, Field, MAX_DECODED, Refusal, Result, now_ms};
+
+/// The largest change one command may make to a journal: an entry with all its
+/// text. Every sync message must carry at least one whole change, and a change
+/// cannot be split, so this stays well below [`MAX_PAYLOAD`], leaving the rest for
+/// what else a message holds (heads, and a Bloom filter of about a byte and a quarter
+/// per change made since the last sync). Four megabytes is some two thousand
+/// pages of text; the longest honest letter is a small fraction of that.
+pub const MAX_CHANGE: usize = 4 * 1024 * 1024;
+
+const _: () = assert!(MAX_CHANGE <= MAX_PAYLOAD / 2);
 
 impl Device {
     /// The shared journal as the sync protocol sees it.
@@ -43,6 +65,7 @@ impl Replica for DeviceReplica {
             device: self.device.clone(),
             state,
             refused: false,
+            in_parts: false,
         }))
     }
 
@@ -102,6 +125,9 @@ struct DeviceSession {
     /// profile stays exactly as it was and the next session starts from the last
     /// good one.
     refused: bool,
+    /// The partner lacked more than one message carries: for the rest of the
+    /// session, changes go in parts ([`next_message`]).
+    in_parts: bool,
 }
 
 impl DeviceSession {
@@ -117,6 +143,7 @@ impl DeviceSession {
 impl ReplicaSession for DeviceSession {
     fn generate(&mut self) -> std::result::Result<Option<Vec<u8>>, ReplicaError> {
         let state = &mut self.state;
+        let in_parts = &mut self.in_parts;
         self.device
             .with(|i| {
                 // Automerge 0.12 can panic on what a hostile partner put into the sync
@@ -124,16 +151,14 @@ impl ReplicaSession for DeviceSession {
                 // reads the document, so a caught panic leaves it as it was; the
                 // session ends instead of the app.
                 let doc = i.shared.doc.doc_mut();
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    doc.sync().generate_sync_message(state).map(|m| m.encode())
-                }))
-                .map_err(|_| {
-                    DeviceError::Sync(
-                        "the partner sent a sync message that cannot be answered".into(),
-                    )
-                })
+                std::panic::catch_unwind(AssertUnwindSafe(|| next_message(doc, state, in_parts)))
+                    .map_err(|_| {
+                        DeviceError::Sync(
+                            "the partner sent a sync message that cannot be answered".into(),
+                        )
+                    })
             })
-            .map_err(replica_error)
+            .map_err(replica_error)?
     }
 
     fn receive(&mut self, payload: &[u8]) -> std::result::Result<(), ReplicaError> {
@@ -187,3 +212,168 @@ impl ReplicaSession for DeviceSession {
             .update_partner_state(|p| p.sync_state = Some(encoded));
     }
 }
+
+/// Whether the partner takes `payload`: the session's cap on its size, and the
+/// bound on what it inflates to, checked with the walk the partner makes
+/// (`bounded`). DEFLATE inflates at most about 1032 times, so a small message needs
+/// no walk.
+fn fits(payload: &[u8]) -> bool {
+    if payload.len() > MAX_PAYLOAD {
+        return false;
+    }
+    (payload.len() as u64).saturating_mul(1100) <= MAX_DECODED
+        || crate::bounded::check_sync_message(payload).is_ok()
+}
+
+/// The next sync message for the partner, never one it would refuse.
+///
+/// Automerge's own message comes first. When it is too large (a first sync of a big
+/// journal: a whole saved document, or a long change list), the sync state is put
+/// back as it was and the message is made again as a change list, which can be
+/// split: it carries the changes, oldest first, that fit, and the others are taken
+/// out of the state's `sent_hashes`, so that Automerge offers them again after the
+/// partner's reply (whose heads and Bloom filter then cover what arrived). The
+/// session stays in that mode: a whole document cannot be split, and making one only
+/// to find it too large again would cost a full save each round.
+fn next_message(
+    doc: &mut AutoCommit,
+    state: &mut sync::State,
+    in_parts: &mut bool,
+) -> std::result::Result<Option<Vec<u8>>, ReplicaError> {
+    if !*in_parts {
+        let before = state.clone();
+        let Some(message) = doc.sync().generate_sync_message(state) else {
+            return Ok(None);
+        };
+        let encoded = message.encode();
+        if fits(&encoded) {
+            return Ok(Some(encoded));
+        }
+        tracing::info!(
+            bytes = encoded.len(),
+            "the partner lacks more than one sync message carries; sending it in parts"
+        );
+        *state = before;
+        *in_parts = true;
+    }
+    // Without the capability, Automerge sends changes (never a whole document).
+    if let Some(caps) = state.their_capabilities.as_mut() {
+        caps.retain(|c| *c != Capability::MessageV2);
+    }
+    let Some(mut message) = doc.sync().generate_sync_message(state) else {
+        return Ok(None);
+    };
+    let mut changes = Vec::with_capacity(message.changes.len());
+    for bytes in message.changes.iter() {
+        changes.push(Change::try_from(bytes).map_err(|_| {
+            ReplicaError::Other("Automerge made a change it cannot read back".into())
+        })?);
+    }
+    message.changes = ChunkList::empty();
+    let mut room = MAX_PAYLOAD.saturating_sub(message.clone().encode().len());
+    let mut part = Vec::new();
+    let mut left = BTreeSet::new();
+    for change in oldest_first(changes) {
+        // The change's bytes and their LEB128 length.
+        let size = change.raw_bytes().len() + 10;
+        if left.is_empty() && size <= room {
+            room -= size;
+            part.push(change.raw_bytes().to_vec());
+        } else {
+            left.insert(change.hash());
+        }
+    }
+    if part.is_empty() && !left.is_empty() {
+        return Err(ReplicaError::Other(format!(
+            "a change in the shared journal is larger than one sync message can carry ({MAX_PAYLOAD} bytes): it cannot be synced over the network; carry it with a bundle"
+        )));
+    }
+    state.sent_hashes.retain(|h| !left.contains(h));
+    message.changes = ChunkList::from(part);
+    let encoded = message.encode();
+    if !fits(&encoded) {
+        return Err(ReplicaError::Other(format!(
+            "the next sync message would be larger than the partner takes ({} bytes)",
+            encoded.len()
+        )));
+    }
+    Ok(Some(encoded))
+}
+
+/// `changes` with every change after those of its dependencies that are among them,
+/// so that each part the partner receives can be applied at once.
+fn oldest_first(changes: Vec<Change>) -> Vec<Change> {
+    let index: HashMap<ChangeHash, usize> = changes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.hash(), i))
+        .collect();
+    let mut placed = vec![false; changes.len()];
+    let mut order = Vec::with_capacity(changes.len());
+    for start in 0..changes.len() {
+        // Depth first: a change is placed once all its dependencies here are.
+        let mut stack = vec![(start, false)];
+        while let Some((i, deps_done)) = stack.pop() {
+            if placed[i] {
+                continue;
+            }
+            if deps_done {
+                placed[i] = true;
+                order.push(i);
+                continue;
+            }
+            stack.push((i, true));
+            for dep in changes[i].deps() {
+                if let Some(&d) = index.get(dep)
+                    && !placed[d]
+                {
+                    stack.push((d, false));
+                }
+            }
+        }
+    }
+    let mut slots: Vec<Option<Change>> = changes.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
+}
+
+/// Runs a person's command on a journal, refusing it when its change is larger than
+/// [`MAX_CHANGE`]. The check runs after the command (only then is the change's size
+/// known) and before anything is written; Automerge cannot take back a committed
+/// change, so a refused one is dropped by reading the document again from its log.
+pub(crate) fn write_within_limit<D: Persisted, R>(
+    tracked: &mut Tracked<D>,
+    am: impl Fn(&mut D) -> &mut AutoCommit,
+    f: impl FnOnce(&mut D) -> kintsugi_journal::Result<R>,
+) -> Result<(R, bool)> {
+    let mut too_large = false;
+    let result = tracked.write(|doc| {
+        let before = am(doc).get_heads();
+        let value = f(doc)?;
+        let doc = am(doc);
+        if doc.get_heads() != before {
+            let size: usize = doc
+                .get_changes(&before)
+                .iter()
+                .map(|c| c.raw_bytes().len())
+                .sum();
+            if size > MAX_CHANGE {
+                too_large = true;
+                return Err(DeviceError::bad_input(
+                    Field::Text,
+                    format!(
+                        "this entry is too long to keep and share: it takes {size} bytes, and an entry can take at most {MAX_CHANGE} bytes; split it into several"
+                    ),
+                ));
+            }
+        }
+        Ok(value)
+    });
+    if too_large {
+        let reopened = Tracked::open(tracked.log.path(), tracked.log.key())?;
+        *tracked = reopened;
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests;

@@ -38,6 +38,13 @@ pub enum NetError {
     Unreachable(String),
     #[error("the other device is not your paired partner")]
     NotPartner,
+    /// The partner's device answered and turned this one away as not paired: the
+    /// pairing was ended there (without this device being told, as when it was
+    /// offline), or it was paired anew with another device.
+    #[error(
+        "your partner's device no longer accepts this one: the pairing was ended there. Run `kintsugi unpair` here, then pair again if you both want to"
+    )]
+    NotPairedThere,
     #[error("your partner declined: the codes did not match on their screen. Nothing was saved")]
     PartnerDeclined,
     #[error("the connection closed before your partner confirmed. Nothing was saved; try again")]

@@ -508,11 +508,34 @@ struct HostContext {
     hosting: Arc<AtomicBool>,
 }
 
-/// Waits for the partner to join with `offer`, until it expires. Attempts are served
-/// side by side, each with a few seconds for its first message; attempts that do not
-/// prove knowledge of the secret are turned away and waiting goes on; the first valid
-/// one burns the invite.
+/// Waits for the partner to join with `offer`, until it expires: [`start_host`], then
+/// [`Hosting::wait`]. Attempts are served side by side, each with a few seconds for
+/// its first message; attempts that do not prove knowledge of the secret are turned
+/// away and waiting goes on; the first valid one burns the invite.
 pub async fn host(node: &Node, offer: &Offer, my_name: &str) -> Result<PendingPairing, NetError> {
+    start_host(node, offer, my_name)?.wait().await
+}
+
+/// An invite this device takes joins for, from the moment [`start_host`] returned
+/// until the [`Hosting`] is dropped or [`Hosting::wait`] ends.
+pub struct Hosting<'a> {
+    node: &'a Node,
+    ctx: HostContext,
+    deadline: tokio::time::Instant,
+    _off: HostingGuard<'a>,
+}
+
+/// Opens the door for joins with `offer`, at once and without waiting: call it before
+/// the invite is shown (written to a file, printed, put on screen), so that a partner
+/// who reads it the moment it appears finds the door open. Joins that arrive before
+/// [`Hosting::wait`] runs wait in the node's queue and are served then; before, the
+/// door opened only once waiting began, and a quick joiner was told the invite was
+/// "already used".
+pub fn start_host<'a>(
+    node: &'a Node,
+    offer: &Offer,
+    my_name: &str,
+) -> Result<Hosting<'a>, NetError> {
     if offer.is_used() {
         return Err(NetError::InviteUsed);
     }
@@ -525,43 +548,59 @@ pub async fn host(node: &Node, offer: &Offer, my_name: &str) -> Result<PendingPa
         hosting: node.hosting_flag(),
     };
     node.set_hosting(true);
-    let _off = HostingGuard(node);
     let remaining = offer.expires.saturating_sub(now_secs());
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(remaining);
-    let mut attempts = tokio::task::JoinSet::new();
-    loop {
-        tokio::select! {
-            c = node.next_pair_connection() => {
-                let conn = c.ok_or(NetError::Closed)?;
-                if attempts.len() >= MAX_ATTEMPTS {
-                    tracing::info!(remote = %conn.remote_id().fmt_short(), "too many pairing attempts at once; told this one to try again");
-                    close::close(&conn, close::Code::Busy);
-                    continue;
-                }
-                let ctx = ctx.clone();
-                attempts.spawn(async move {
-                    let result = host_on(&ctx, &conn).await;
-                    if let Err(e) = &result {
-                        tracing::info!(remote = %conn.remote_id().fmt_short(), error = %e, "turned away a pairing attempt");
-                        let code = if matches!(e, NetError::InviteUsed) { close::Code::NoInvite } else { close::Code::Refused };
-                        close::close(&conn, code);
+    Ok(Hosting {
+        node,
+        ctx,
+        deadline: tokio::time::Instant::now() + Duration::from_secs(remaining),
+        _off: HostingGuard(node),
+    })
+}
+
+impl Hosting<'_> {
+    /// Serves the joins until one completes or the invite expires.
+    pub async fn wait(self) -> Result<PendingPairing, NetError> {
+        let Hosting {
+            node,
+            ctx,
+            deadline,
+            _off,
+        } = self;
+        let mut attempts = tokio::task::JoinSet::new();
+        loop {
+            tokio::select! {
+                c = node.next_pair_connection() => {
+                    let conn = c.ok_or(NetError::Closed)?;
+                    if attempts.len() >= MAX_ATTEMPTS {
+                        tracing::info!(remote = %conn.remote_id().fmt_short(), "too many pairing attempts at once; told this one to try again");
+                        close::close(&conn, close::Code::Busy);
+                        continue;
                     }
-                    result
-                });
-            }
-            Some(done) = attempts.join_next(), if !attempts.is_empty() => {
-                match done {
-                    Ok(Ok(pending)) => return Ok(pending),
-                    Ok(Err(_)) => {}
-                    Err(e) => tracing::warn!(error = %e, "a pairing attempt's task failed"),
+                    let ctx = ctx.clone();
+                    attempts.spawn(async move {
+                        let result = host_on(&ctx, &conn).await;
+                        if let Err(e) = &result {
+                            tracing::info!(remote = %conn.remote_id().fmt_short(), error = %e, "turned away a pairing attempt");
+                            let code = if matches!(e, NetError::InviteUsed) { close::Code::NoInvite } else { close::Code::Refused };
+                            close::close(&conn, code);
+                        }
+                        result
+                    });
                 }
-                if ctx.key.lock().map(|k| k.is_none()).unwrap_or(true) && attempts.is_empty() {
-                    // The invite was burned by an attempt that then failed: it cannot
-                    // be used again, so waiting on would only leave the person hoping.
-                    return Err(NetError::InviteSpoiled);
+                Some(done) = attempts.join_next(), if !attempts.is_empty() => {
+                    match done {
+                        Ok(Ok(pending)) => return Ok(pending),
+                        Ok(Err(_)) => {}
+                        Err(e) => tracing::warn!(error = %e, "a pairing attempt's task failed"),
+                    }
+                    if ctx.key.lock().map(|k| k.is_none()).unwrap_or(true) && attempts.is_empty() {
+                        // The invite was burned by an attempt that then failed: it cannot
+                        // be used again, so waiting on would only leave the person hoping.
+                        return Err(NetError::InviteSpoiled);
+                    }
                 }
+                _ = tokio::time::sleep_until(deadline) => return Err(NetError::NoOneJoined),
             }
-            _ = tokio::time::sleep_until(deadline) => return Err(NetError::NoOneJoined),
         }
     }
 }

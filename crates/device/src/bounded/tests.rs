@@ -255,13 +255,18 @@ fn honest_catch_up_sizes() {
     let mut a = journal_with(10_000, 3);
     let mut b = SharedJournal::genesis();
     let mut largest = (0usize, 0u64);
+    let mut walked = std::time::Duration::ZERO;
     for m in transcript(&mut a, &mut b) {
         let mut budget = Budget::new(MAX_DECODED);
+        let started = std::time::Instant::now();
         walk_sync_message(&m, &mut budget).unwrap();
+        walked += started.elapsed();
         if m.len() > largest.0 {
             largest = (m.len(), budget.spent);
         }
     }
+    // What the check costs each side (the sender checks its own big messages too).
+    eprintln!("walking the catch-up's messages took {walked:?}");
     let bundle = a.save_after(&SharedJournal::genesis().heads());
     let mut budget = Budget::new(MAX_DECODED);
     walk_chunks(&bundle, Source::Bundle, &mut budget).unwrap();

@@ -67,7 +67,8 @@ pub trait Replica: Send + Sync + 'static {
 
 pub trait ReplicaSession: Send {
     /// The next payload to send, if the partner lacks anything. At most
-    /// [`super::MAX_PAYLOAD`] bytes: a bigger one ends the session.
+    /// [`super::MAX_PAYLOAD`] bytes: a bigger one ends the session, so a catch-up
+    /// larger than that goes in parts, one per round (PROTOCOL.md, "Limits").
     fn generate(&mut self) -> Result<Option<Vec<u8>>, ReplicaError>;
     /// Applies a payload. Must have stored any new changes durably when it returns.
     fn receive(&mut self, payload: &[u8]) -> Result<(), ReplicaError>;

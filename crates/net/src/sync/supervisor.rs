@@ -87,11 +87,24 @@ pub async fn dial(
         .await
         .inspect_err(|e| tracing::debug!(error = %e, "could not reach the partner"))?;
     tracing::debug!("connected to the partner");
-    let (send, recv) = conn.open_bi().await.map_err(stream_error)?;
+    let (send, recv) = conn
+        .open_bi()
+        .await
+        .map_err(|e| turned_away(&conn, stream_error(e)))?;
     run_on(
         node, conn, recv, send, true, couple_key, replica, until, stop,
     )
     .await
+}
+
+/// `e`, or what the partner meant when its gate closed our call as not paired
+/// (before any frame, so the session itself only saw the connection close).
+fn turned_away(conn: &Connection, e: NetError) -> NetError {
+    if close::code_of(conn) == Some(close::Code::NotPaired) {
+        NetError::NotPairedThere
+    } else {
+        e
+    }
 }
 
 /// Accepts one session on a connection the node already authorized.
@@ -132,7 +145,10 @@ async fn run_on(
         couple_key,
         my_addrs: node.direct_addrs(),
     };
-    let result = run_session(recv, send, params, replica, until, stop).await;
+    let mut result = run_session(recv, send, params, replica, until, stop).await;
+    if dialer {
+        result = result.map_err(|e| turned_away(&conn, e));
+    }
     if !dialer && matches!(result, Ok(SessionEnd::PeerClosed)) {
         // The dialer finished first and may be waiting for our side to finish too:
         // let it read our last frames and close, or close ourselves after a grace
@@ -322,6 +338,8 @@ pub async fn once(
                     }
                     // The partner dropped this call (for another, or it was done).
                     Ok(SessionEnd::PeerClosed) => {}
+                    // Dialling again would only be turned away again.
+                    Err(NetError::NotPairedThere) => return Err(NetError::NotPairedThere),
                     Err(e) => last_error = Some(e),
                 }
                 if sessions.is_empty() && !redial_due {

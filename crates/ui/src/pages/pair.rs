@@ -219,9 +219,15 @@ impl Pair {
                         Ok(Err(e)) => return Done::Pending(Err(e.to_string())),
                         Err(e) => return Done::Pending(Err(e.to_string())),
                     };
+                    // Joins are taken before the invite is on screen.
+                    let hosting = match net.start_hosting(&offer) {
+                        Ok(h) => h,
+                        Err(e) => return Done::Pending(Err(e.to_string())),
+                    };
                     out.send(Done::Invite(ShownInvite::of(&offer)));
                     Done::Pending(
-                        net.host(&offer)
+                        hosting
+                            .wait()
                             .await
                             .map(Box::new)
                             .map_err(|e| e.to_string()),
