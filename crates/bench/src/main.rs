@@ -8,6 +8,7 @@
 mod baseline;
 mod child;
 mod machine;
+mod profile;
 mod report;
 mod run;
 mod side;
@@ -75,6 +76,9 @@ enum Internal {
     /// For profiling: opens DIR and lists its shared journal REPS times.
     #[command(name = "list-loop", hide = true)]
     ListLoop { profile: PathBuf, reps: usize },
+    /// For profiling: the in-memory sync of REPS live changes at a history of N.
+    #[command(name = "mem-sync", hide = true)]
+    MemSync { entries: usize, reps: usize },
 }
 
 fn main() -> Result<()> {
@@ -84,6 +88,7 @@ fn main() -> Result<()> {
         Some(Internal::LoadPlainChild) => return child::run_plain(),
         Some(Internal::MakeProfile { dir, entries }) => return child::make_profile(dir, *entries),
         Some(Internal::ListLoop { profile, reps }) => return child::list_loop(profile, *reps),
+        Some(Internal::MemSync { entries, reps }) => return profile::mem_sync(*entries, *reps),
         None => {}
     }
     let sizes = if args.quick {
