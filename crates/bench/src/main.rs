@@ -7,6 +7,7 @@
 
 mod baseline;
 mod child;
+mod glass;
 mod machine;
 mod profile;
 mod report;
@@ -54,6 +55,11 @@ struct Args {
     #[arg(long)]
     quick: bool,
 
+    /// 100,000 entries of each kind instead of 10,000 (open, list, memory, catch-up,
+    /// live sync, one entry's bytes), with fewer repetitions; takes tens of minutes.
+    #[arg(long, conflicts_with = "quick")]
+    large: bool,
+
     /// Also write the figures as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
@@ -76,6 +82,9 @@ enum Internal {
     /// For profiling: opens DIR and lists its shared journal REPS times.
     #[command(name = "list-loop", hide = true)]
     ListLoop { profile: PathBuf, reps: usize },
+    /// Writes one boundary per line of stdin to PROFILE, reporting when each was durable.
+    #[command(name = "write-child", hide = true)]
+    WriteChild { profile: PathBuf },
     /// For profiling: the in-memory sync of REPS live changes at a history of N.
     #[command(name = "mem-sync", hide = true)]
     MemSync { entries: usize, reps: usize },
@@ -89,16 +98,22 @@ fn main() -> Result<()> {
         Some(Internal::MakeProfile { dir, entries }) => return child::make_profile(dir, *entries),
         Some(Internal::ListLoop { profile, reps }) => return child::list_loop(profile, *reps),
         Some(Internal::MemSync { entries, reps }) => return profile::mem_sync(*entries, *reps),
+        Some(Internal::WriteChild { profile }) => return child::write_loop(profile),
         None => {}
     }
     let sizes = if args.quick {
         run::Sizes::QUICK
+    } else if args.large {
+        run::Sizes::LARGE
     } else {
         run::Sizes::FULL
     };
     let mut command = String::from("cargo run --release -p kintsugi-bench --");
     if args.quick {
         command.push_str(" --quick");
+    }
+    if args.large {
+        command.push_str(" --large");
     }
     if let Some(p) = &args.json {
         command.push_str(&format!(" --json {}", p.display()));

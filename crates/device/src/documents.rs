@@ -123,6 +123,33 @@ impl Device {
         slot: impl FnOnce(&mut Lists) -> &mut Option<Vec<T>>,
         read: impl FnOnce(&SharedJournal) -> Vec<T>,
     ) -> Result<Vec<T>> {
+        self.with_cached(slot, read, |l| l.clone())
+    }
+
+    /// How long a cached shared-journal list is, without copying it.
+    pub(crate) fn cached_len<T>(
+        &self,
+        slot: impl FnOnce(&mut Lists) -> &mut Option<Vec<T>>,
+        read: impl FnOnce(&SharedJournal) -> Vec<T>,
+    ) -> Result<usize> {
+        self.with_cached(slot, read, |l| l.len())
+    }
+
+    /// How long a cached diary list is, without copying it.
+    pub(crate) fn cached_diary_len<T>(
+        &self,
+        slot: impl FnOnce(&mut DiaryLists) -> &mut Option<Vec<T>>,
+        read: impl FnOnce(&PrivateDiary) -> Vec<T>,
+    ) -> Result<usize> {
+        self.with_cached_diary(slot, read, |l| l.len())
+    }
+
+    fn with_cached<T, R>(
+        &self,
+        slot: impl FnOnce(&mut Lists) -> &mut Option<Vec<T>>,
+        read: impl FnOnce(&SharedJournal) -> Vec<T>,
+        out: impl FnOnce(&Vec<T>) -> R,
+    ) -> Result<R> {
         self.with(|i| {
             let heads = i.shared.doc.heads();
             if heads != i.lists.heads {
@@ -133,7 +160,7 @@ impl Device {
                 };
             }
             let doc = &i.shared.doc;
-            Ok(slot(&mut i.lists).get_or_insert_with(|| read(doc)).clone())
+            Ok(out(slot(&mut i.lists).get_or_insert_with(|| read(doc))))
         })
     }
 
@@ -144,6 +171,15 @@ impl Device {
         slot: impl FnOnce(&mut DiaryLists) -> &mut Option<Vec<T>>,
         read: impl FnOnce(&PrivateDiary) -> Vec<T>,
     ) -> Result<Vec<T>> {
+        self.with_cached_diary(slot, read, |l| l.clone())
+    }
+
+    fn with_cached_diary<T, R>(
+        &self,
+        slot: impl FnOnce(&mut DiaryLists) -> &mut Option<Vec<T>>,
+        read: impl FnOnce(&PrivateDiary) -> Vec<T>,
+        out: impl FnOnce(&Vec<T>) -> R,
+    ) -> Result<R> {
         self.with(|i| {
             let heads = i.diary.doc.heads();
             if heads != i.lists.diary.heads {
@@ -153,9 +189,9 @@ impl Device {
                 };
             }
             let doc = &i.diary.doc;
-            Ok(slot(&mut i.lists.diary)
-                .get_or_insert_with(|| read(doc))
-                .clone())
+            Ok(out(
+                slot(&mut i.lists.diary).get_or_insert_with(|| read(doc))
+            ))
         })
     }
 
