@@ -24,7 +24,10 @@ use clap::{Parser, Subcommand};
 const LONG_ABOUT: &str = "\
 Measures what a Kintsugi user feels, each figure beside its baseline in the same run:
 
+  glass_to_glass   the Propose click in A's app window until B's window shows the entry
   live_sync        a write on A until durable and readable on B, both online (p50, p99)
+  other_process_write  a second process writes to A's profile: until durable on B
+  frame_during_catch_up  an empty partner's window: frame times while a catch-up lands
   catch_up_10k     B paired but empty, A holds the big history: until B has it all
   wire_bytes_10k   UDP bytes both endpoints sent during catch_up_10k
   one_entry_bytes  UDP bytes to sync one new entry, at three history sizes
@@ -32,6 +35,7 @@ Measures what a Kintsugi user feels, each figure beside its baseline in the same
                    and as many diary entries; unlock_argon2 is the Argon2id step alone
   write            one durable entry write (encrypt, append, fsync)
   list_10k         a typed listing of the big shared journal
+  diary_entries_10k  the same of the private diary
   rss_10k          peak resident memory of a fresh process that opens that profile
   storage_10k      bytes on disk for the shared journal after compaction
 
@@ -43,7 +47,7 @@ Sizes (full run / --quick):
   durable writes         200 / 20
   fresh-process opens    3 / 1
 
-A full run takes one to two minutes; --quick well under one. Networking is
+A full run takes about five minutes; --quick about one; --large about ten. Networking is
 loopback only (127.0.0.1, no discovery, no relay). Two hidden subcommands help
 profiling: `make-profile DIR N` and `list-loop PROFILE REPS`.";
 
@@ -56,7 +60,7 @@ struct Args {
     quick: bool,
 
     /// 100,000 entries of each kind instead of 10,000 (open, list, memory, catch-up,
-    /// live sync, one entry's bytes), with fewer repetitions; takes tens of minutes.
+    /// live sync, one entry's bytes), with fewer repetitions; about ten minutes.
     #[arg(long, conflicts_with = "quick")]
     large: bool,
 
