@@ -169,6 +169,11 @@ pub fn run(sizes: &Sizes) -> Result<Outcome> {
             std::thread::available_parallelism().map_or(0, |n| n.get())
         ));
     }
+    // The notes name figures as the full run does; --large measured other sizes.
+    let suffix = format!("_{}", sizes.label);
+    for n in &mut b.notes {
+        *n = n.replace("_10k", &suffix);
+    }
     Ok(Outcome {
         machine,
         figures: b.figures,
