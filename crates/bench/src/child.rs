@@ -212,3 +212,24 @@ pub fn list_loop(profile: &Path, reps: usize) -> Result<()> {
     );
     Ok(())
 }
+
+/// Runs in the child: a second process on a profile another process has open, as a
+/// CLI command beside a running `kintsugi sync` would be. Opens it once, then writes
+/// one boundary per line read from stdin and answers with the wall-clock time (Unix
+/// microseconds) at which the write was durable.
+pub fn write_loop(profile: &Path) -> Result<()> {
+    use std::io::{BufRead, Write};
+    let device = Device::unlock(profile, PASSPHRASE, options())
+        .with_context(|| format!("opening {}", profile.display()))?;
+    let stdin = std::io::stdin();
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "ready")?;
+    out.flush()?;
+    for line in stdin.lock().lines() {
+        let line = line?;
+        let id = device.propose_boundary(&line, None)?;
+        writeln!(out, "{id} {}", crate::stats::unix_micros())?;
+        out.flush()?;
+    }
+    Ok(())
+}

@@ -7,7 +7,9 @@
 
 mod baseline;
 mod child;
+mod glass;
 mod machine;
+mod profile;
 mod report;
 mod run;
 mod side;
@@ -22,7 +24,10 @@ use clap::{Parser, Subcommand};
 const LONG_ABOUT: &str = "\
 Measures what a Kintsugi user feels, each figure beside its baseline in the same run:
 
+  glass_to_glass   the Propose click in A's app window until B's window shows the entry
   live_sync        a write on A until durable and readable on B, both online (p50, p99)
+  other_process_write  a second process writes to A's profile: until durable on B
+  frame_during_catch_up  an empty partner's window: frame times while a catch-up lands
   catch_up_10k     B paired but empty, A holds the big history: until B has it all
   wire_bytes_10k   UDP bytes both endpoints sent during catch_up_10k
   one_entry_bytes  UDP bytes to sync one new entry, at three history sizes
@@ -30,6 +35,7 @@ Measures what a Kintsugi user feels, each figure beside its baseline in the same
                    and as many diary entries; unlock_argon2 is the Argon2id step alone
   write            one durable entry write (encrypt, append, fsync)
   list_10k         a typed listing of the big shared journal
+  diary_entries_10k  the same of the private diary
   rss_10k          peak resident memory of a fresh process that opens that profile
   storage_10k      bytes on disk for the shared journal after compaction
 
@@ -41,7 +47,7 @@ Sizes (full run / --quick):
   durable writes         200 / 20
   fresh-process opens    3 / 1
 
-A full run takes one to two minutes; --quick well under one. Networking is
+A full run takes about five minutes; --quick about one; --large about ten. Networking is
 loopback only (127.0.0.1, no discovery, no relay). Two hidden subcommands help
 profiling: `make-profile DIR N` and `list-loop PROFILE REPS`.";
 
@@ -52,6 +58,11 @@ struct Args {
     /// so CI can check the program still runs; it asserts nothing about speed.
     #[arg(long)]
     quick: bool,
+
+    /// 100,000 entries of each kind instead of 10,000 (open, list, memory, catch-up,
+    /// live sync, one entry's bytes), with fewer repetitions; about ten minutes.
+    #[arg(long, conflicts_with = "quick")]
+    large: bool,
 
     /// Also write the figures as JSON to FILE.
     #[arg(long, value_name = "FILE")]
@@ -75,6 +86,12 @@ enum Internal {
     /// For profiling: opens DIR and lists its shared journal REPS times.
     #[command(name = "list-loop", hide = true)]
     ListLoop { profile: PathBuf, reps: usize },
+    /// Writes one boundary per line of stdin to PROFILE, reporting when each was durable.
+    #[command(name = "write-child", hide = true)]
+    WriteChild { profile: PathBuf },
+    /// For profiling: the in-memory sync of REPS live changes at a history of N.
+    #[command(name = "mem-sync", hide = true)]
+    MemSync { entries: usize, reps: usize },
 }
 
 fn main() -> Result<()> {
@@ -84,16 +101,23 @@ fn main() -> Result<()> {
         Some(Internal::LoadPlainChild) => return child::run_plain(),
         Some(Internal::MakeProfile { dir, entries }) => return child::make_profile(dir, *entries),
         Some(Internal::ListLoop { profile, reps }) => return child::list_loop(profile, *reps),
+        Some(Internal::MemSync { entries, reps }) => return profile::mem_sync(*entries, *reps),
+        Some(Internal::WriteChild { profile }) => return child::write_loop(profile),
         None => {}
     }
     let sizes = if args.quick {
         run::Sizes::QUICK
+    } else if args.large {
+        run::Sizes::LARGE
     } else {
         run::Sizes::FULL
     };
     let mut command = String::from("cargo run --release -p kintsugi-bench --");
     if args.quick {
         command.push_str(" --quick");
+    }
+    if args.large {
+        command.push_str(" --large");
     }
     if let Some(p) = &args.json {
         command.push_str(&format!(" --json {}", p.display()));

@@ -11,6 +11,8 @@ pub enum Target {
     Ratio(f64),
     /// The value itself at most this, in the figure's unit.
     Value(f64),
+    /// `value - baseline` at most this, in the figure's unit.
+    Plus(f64),
     /// Reported for context only.
     None,
 }
@@ -20,6 +22,7 @@ impl Target {
         match self {
             Target::Ratio(r) => format!("≤ {r}×"),
             Target::Value(v) => format!("≤ {} {unit}", fmt_num(v)),
+            Target::Plus(v) => format!("≤ baseline + {} {unit}", fmt_num(v)),
             Target::None => "—".into(),
         }
     }
@@ -28,7 +31,7 @@ impl Target {
 #[derive(Debug, Clone)]
 pub struct Figure {
     /// As in the table: `live_sync`, `catch_up_10k`, …
-    pub name: &'static str,
+    pub name: String,
     /// For a figure with several values: `p50`, `p99`, `10`, `1000`, …
     pub variant: Option<String>,
     pub value: f64,
@@ -38,9 +41,9 @@ pub struct Figure {
 }
 
 impl Figure {
-    pub fn new(name: &'static str, value: f64, unit: &'static str) -> Self {
+    pub fn new(name: impl Into<String>, value: f64, unit: &'static str) -> Self {
         Self {
-            name,
+            name: name.into(),
             variant: None,
             value,
             unit,
@@ -75,6 +78,7 @@ impl Figure {
         match self.target {
             Target::Ratio(r) => self.ratio().map(|x| x <= r),
             Target::Value(v) => Some(self.value <= v),
+            Target::Plus(v) => self.baseline.map(|b| self.value - b <= v),
             Target::None => None,
         }
     }
@@ -228,7 +232,7 @@ pub fn json(
         figures: figures
             .iter()
             .map(|f| JsonFigure {
-                name: f.name,
+                name: &f.name,
                 variant: f.variant.as_deref(),
                 value: f.value,
                 unit: f.unit,
@@ -288,5 +292,13 @@ mod tests {
         let f = Figure::new("x", 11.0, "ms").target(Target::Value(10.0));
         assert_eq!(f.met(), Some(false));
         assert_eq!(Figure::new("x", 1.0, "ms").met(), None);
+        let f = Figure::new("x", 0.3, "ms")
+            .baseline(0.2)
+            .target(Target::Plus(0.15));
+        assert_eq!(f.met(), Some(true));
+        let f = Figure::new("x", 0.4, "ms")
+            .baseline(0.2)
+            .target(Target::Plus(0.15));
+        assert_eq!(f.met(), Some(false));
     }
 }

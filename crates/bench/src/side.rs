@@ -27,9 +27,25 @@ pub fn loopback() -> NetOverrides {
     }
 }
 
+/// Loopback on a given port.
+pub fn loopback_at(port: u16) -> NetOverrides {
+    NetOverrides {
+        bind: Some(kintsugi_device::Bind::Socket(([127, 0, 0, 1], port).into())),
+        ..loopback()
+    }
+}
+
+/// A loopback UDP port nobody uses right now.
+pub fn free_port() -> Result<u16> {
+    let s = std::net::UdpSocket::bind(("127.0.0.1", 0)).context("finding a free port")?;
+    Ok(s.local_addr()?.port())
+}
+
 pub struct Side {
     pub name: &'static str,
     pub dir: PathBuf,
+    /// The loopback UDP port this side's endpoint binds, every time.
+    pub port: u16,
     pub device: Device,
     pub net: Option<Network>,
     events: broadcast::Receiver<Event>,
@@ -53,6 +69,7 @@ impl Side {
         Ok(Self {
             name,
             dir,
+            port: free_port()?,
             device,
             net: None,
             events,
@@ -64,9 +81,21 @@ impl Side {
         })
     }
 
+    /// Opens the profile again after it was locked (or written to behind the
+    /// device's back), with a fresh event stream.
+    pub fn reopen(&mut self) -> Result<()> {
+        self.device = Device::unlock(&self.dir, PASSPHRASE, options())
+            .with_context(|| format!("opening {}'s profile", self.name))?;
+        self.events = self.device.subscribe();
+        Ok(())
+    }
+
+    /// Always on this side's own port: there is no discovery on loopback, so the
+    /// partner finds this device (or an app window opened later on its profile) only
+    /// where it was last seen.
     pub fn start_network(&mut self, rt: &Runtime) -> Result<()> {
         let net = rt
-            .block_on(self.device.start_network(&loopback()))
+            .block_on(self.device.start_network(&loopback_at(self.port)))
             .with_context(|| format!("starting {}'s network", self.name))?;
         self.net = Some(net);
         Ok(())

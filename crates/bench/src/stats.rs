@@ -21,6 +21,14 @@ pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// Wall-clock time in microseconds since the Unix epoch: the one clock two processes
+/// on the same machine share.
+pub fn unix_micros() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

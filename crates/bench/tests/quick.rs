@@ -3,8 +3,12 @@
 
 use std::process::Command;
 
-const FIGURES: [&str; 10] = [
+const FIGURES: [&str; 14] = [
+    "glass_to_glass",
     "live_sync",
+    "other_process_write",
+    "frame_during_catch_up",
+    "diary_entries_10k",
     "catch_up_10k",
     "wire_bytes_10k",
     "one_entry_bytes",
@@ -54,6 +58,8 @@ fn quick_run_reports_every_figure() {
     }
     // Several values, one entry each.
     let count = |name: &str| figures.iter().filter(|f| f["name"] == name).count();
-    assert_eq!(count("live_sync"), 2, "p50 and p99");
+    assert_eq!(count("live_sync"), 3, "p50, p99 and the p50 growth");
+    assert_eq!(count("glass_to_glass"), 2, "p50 and p99");
+    assert_eq!(count("frame_during_catch_up"), 3, "p50, p99 and max");
     assert_eq!(count("one_entry_bytes"), 3, "three history sizes");
 }

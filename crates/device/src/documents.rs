@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, MutexGuard};
 
 use kintsugi_journal::{
-    Boundary, CheckIn, Letter, PartnerId, PrivateDiary, Promise, SharedEntry, SharedJournal,
-    StageProgress,
+    Boundary, CheckIn, DiaryEntry, Letter, LetterDraft, PartnerId, PrivateDiary, Promise,
+    SharedEntry, SharedJournal, StageProgress,
 };
 use kintsugi_store::Unlocked;
 
@@ -25,6 +25,17 @@ pub(crate) struct Lists {
     pub(crate) promises: Option<Vec<Promise>>,
     pub(crate) shared: Option<Vec<SharedEntry>>,
     pub(crate) stages: Option<Vec<StageProgress>>,
+    /// Kept apart: the diary's heads move independently of the journal's.
+    pub(crate) diary: DiaryLists,
+}
+
+/// Typed lists of the private diary, valid for the diary's heads they were read at
+/// (10,000 entries take about 60 ms to read out of Automerge, 1 ms to copy).
+#[derive(Default)]
+pub(crate) struct DiaryLists {
+    heads: Vec<automerge::ChangeHash>,
+    pub(crate) entries: Option<Vec<DiaryEntry>>,
+    pub(crate) drafts: Option<Vec<LetterDraft>>,
 }
 
 pub(crate) struct Inner {
@@ -116,16 +127,75 @@ impl Device {
         slot: impl FnOnce(&mut Lists) -> &mut Option<Vec<T>>,
         read: impl FnOnce(&SharedJournal) -> Vec<T>,
     ) -> Result<Vec<T>> {
+        self.with_cached(slot, read, |l| l.clone())
+    }
+
+    /// How long a cached shared-journal list is, without copying it.
+    pub(crate) fn cached_len<T>(
+        &self,
+        slot: impl FnOnce(&mut Lists) -> &mut Option<Vec<T>>,
+        read: impl FnOnce(&SharedJournal) -> Vec<T>,
+    ) -> Result<usize> {
+        self.with_cached(slot, read, |l| l.len())
+    }
+
+    /// How long a cached diary list is, without copying it.
+    pub(crate) fn cached_diary_len<T>(
+        &self,
+        slot: impl FnOnce(&mut DiaryLists) -> &mut Option<Vec<T>>,
+        read: impl FnOnce(&PrivateDiary) -> Vec<T>,
+    ) -> Result<usize> {
+        self.with_cached_diary(slot, read, |l| l.len())
+    }
+
+    fn with_cached<T, R>(
+        &self,
+        slot: impl FnOnce(&mut Lists) -> &mut Option<Vec<T>>,
+        read: impl FnOnce(&SharedJournal) -> Vec<T>,
+        out: impl FnOnce(&Vec<T>) -> R,
+    ) -> Result<R> {
         self.with(|i| {
             let heads = i.shared.doc.heads();
             if heads != i.lists.heads {
                 i.lists = Lists {
                     heads,
+                    diary: std::mem::take(&mut i.lists.diary),
                     ..Lists::default()
                 };
             }
             let doc = &i.shared.doc;
-            Ok(slot(&mut i.lists).get_or_insert_with(|| read(doc)).clone())
+            Ok(out(slot(&mut i.lists).get_or_insert_with(|| read(doc))))
+        })
+    }
+
+    /// A private-diary list from the cache, read afresh only when the diary's heads
+    /// moved since it was cached.
+    pub(crate) fn cached_diary<T: Clone>(
+        &self,
+        slot: impl FnOnce(&mut DiaryLists) -> &mut Option<Vec<T>>,
+        read: impl FnOnce(&PrivateDiary) -> Vec<T>,
+    ) -> Result<Vec<T>> {
+        self.with_cached_diary(slot, read, |l| l.clone())
+    }
+
+    fn with_cached_diary<T, R>(
+        &self,
+        slot: impl FnOnce(&mut DiaryLists) -> &mut Option<Vec<T>>,
+        read: impl FnOnce(&PrivateDiary) -> Vec<T>,
+        out: impl FnOnce(&Vec<T>) -> R,
+    ) -> Result<R> {
+        self.with(|i| {
+            let heads = i.diary.doc.heads();
+            if heads != i.lists.diary.heads {
+                i.lists.diary = DiaryLists {
+                    heads,
+                    ..DiaryLists::default()
+                };
+            }
+            let doc = &i.diary.doc;
+            Ok(out(
+                slot(&mut i.lists.diary).get_or_insert_with(|| read(doc))
+            ))
         })
     }
 
@@ -151,25 +221,42 @@ impl Device {
 
     /// Follows the logs from a background thread, so changes that other processes
     /// (a CLI command, a running `kintsugi sync`) append reach this one's subscribers
-    /// without anyone asking. Polling a file's size costs one `stat`; it works on
-    /// every file system, unlike change notifications. Stops when the returned
-    /// guard is dropped or the device is locked.
+    /// without anyone asking. File-change notifications on the profile directory wake
+    /// it the moment another process writes (a poll interval is the delay a person
+    /// sees before the partner's screen shows an entry). Not every file system sends
+    /// them (network mounts, some containers), so it also checks every `every`; a
+    /// check costs one `stat` per log. Stops when the returned guard is dropped or the
+    /// device is locked.
     pub fn watch(&self, every: std::time::Duration) -> Watcher {
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (wake, woken) = std::sync::mpsc::channel::<()>();
+        // Made before the first check below, so no write falls between the two.
+        let notifier = self
+            .profile_dir()
+            .ok()
+            .and_then(|dir| notify_on_logs(&dir, wake.clone()));
         let device = self.clone();
         let flag = stop.clone();
         let handle = std::thread::Builder::new()
             .name("kintsugi-watch".into())
             .spawn(move || {
+                let _notifier = notifier;
                 while !flag.load(std::sync::atomic::Ordering::Relaxed) && !device.is_locked() {
                     if let Err(e) = device.refresh() {
                         tracing::warn!(error = %e, "following the profile's logs failed");
                     }
-                    std::thread::sleep(every);
+                    match woken.recv_timeout(every) {
+                        // One write sends several notifications; one check reads them all.
+                        Ok(()) => while woken.try_recv().is_ok() {},
+                        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                            std::thread::sleep(every)
+                        }
+                    }
                 }
             })
             .ok();
-        Watcher { stop, handle }
+        Watcher { stop, wake, handle }
     }
 
     /// How many records a document's log holds (as far as this handle has read).
@@ -202,14 +289,185 @@ impl Device {
 /// Stops the background follower of [`Device::watch`] when dropped.
 pub struct Watcher {
     stop: Arc<std::sync::atomic::AtomicBool>,
+    /// Wakes the follower to stop without waiting out its poll interval.
+    wake: std::sync::mpsc::Sender<()>,
     handle: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Drop for Watcher {
     fn drop(&mut self) {
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let _ = self.wake.send(());
         if let Some(h) = self.handle.take() {
             let _ = h.join();
         }
+    }
+}
+
+/// Sends on `wake` whenever a file of `dir` that holds a log is written, created or
+/// replaced (compaction renames a new file over the old one, so the directory is
+/// watched, not the files). `None` where the platform has no notifications to offer
+/// (notify would fall back to polling, which the caller does anyway) or the watch
+/// cannot be set up (e.g. the inotify watch limit is reached).
+fn notify_on_logs(
+    dir: &std::path::Path,
+    wake: std::sync::mpsc::Sender<()>,
+) -> Option<notify::RecommendedWatcher> {
+    use notify::{EventKind, RecursiveMode, Watcher as _};
+    use std::ffi::OsStr;
+
+    if <notify::RecommendedWatcher as notify::Watcher>::kind() == notify::WatcherKind::PollWatcher {
+        return None;
+    }
+    let logs = [OsStr::new(crate::SHARED_LOG), OsStr::new(crate::DIARY_LOG)];
+    let handler = move |event: notify::Result<notify::Event>| {
+        let Ok(event) = event else {
+            // An overflowed queue or a watch that broke: check, to be safe.
+            let _ = wake.send(());
+            return;
+        };
+        // Opening and reading (our own checks do both) must not wake us.
+        if matches!(event.kind, EventKind::Access(_)) {
+            return;
+        }
+        if event
+            .paths
+            .iter()
+            .any(|p| p.file_name().is_some_and(|n| logs.contains(&n)))
+        {
+            let _ = wake.send(());
+        }
+    };
+    let mut watcher = match notify::recommended_watcher(handler) {
+        Ok(w) => w,
+        Err(e) => {
+            tracing::info!(error = %e, "no file-change notifications; polling the logs");
+            return None;
+        }
+    };
+    if let Err(e) = watcher.watch(dir, RecursiveMode::NonRecursive) {
+        tracing::info!(error = %e, "cannot watch the profile directory; polling the logs");
+        return None;
+    }
+    Some(watcher)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use crate::{Device, DocKind, Event, Options};
+
+    const PASS: &[u8] = b"correct horse battery staple";
+    const WRITER_PROFILE: &str = "KINTSUGI_TEST_WRITER_PROFILE";
+    const WRITER_TEXT: &str = "KINTSUGI_TEST_WRITER_TEXT";
+
+    /// The second process of the test below: this same test binary, started again to
+    /// run only this test. Writes one boundary to the profile it is given.
+    #[test]
+    #[ignore = "run by another_process_write_is_seen_without_waiting_for_the_poll"]
+    fn writer_process() {
+        let (Some(path), Some(text)) = (
+            std::env::var_os(WRITER_PROFILE),
+            std::env::var(WRITER_TEXT).ok(),
+        ) else {
+            return;
+        };
+        let d = Device::unlock(
+            std::path::Path::new(&path),
+            PASS,
+            Options::INSECURE_FAST_FOR_TESTS,
+        )
+        .unwrap();
+        d.propose_boundary(&text, None).unwrap();
+    }
+
+    fn write_from_another_process(path: &std::path::Path, text: &str) {
+        let status = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--ignored", "--exact", "documents::tests::writer_process"])
+            .args(["--test-threads=1", "--quiet"])
+            .env(WRITER_PROFILE, path)
+            .env(WRITER_TEXT, text)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "the writer process failed: {status}");
+    }
+
+    /// With the poll an hour apart, only a file-change notification can bring another
+    /// process's write to this one's subscribers within the test's patience.
+    #[test]
+    fn another_process_write_is_seen_without_waiting_for_the_poll() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p");
+        let d = Device::create(&path, "Alex", PASS, Options::INSECURE_FAST_FOR_TESTS).unwrap();
+        let mut events = d.subscribe();
+        let _watch = d.watch(Duration::from_secs(3600));
+        // Twice: the first write might have landed before the watcher's first check,
+        // which would see it without any notification; the second cannot.
+        for text in ["written elsewhere", "written elsewhere again"] {
+            write_from_another_process(&path, text);
+            let deadline = Instant::now() + Duration::from_secs(60);
+            loop {
+                match events.try_recv() {
+                    Ok(Event::Changed {
+                        doc: DocKind::Shared,
+                        local: false,
+                    }) => break,
+                    Ok(_) => {}
+                    Err(tokio::sync::broadcast::error::TryRecvError::Empty) => {
+                        assert!(
+                            Instant::now() < deadline,
+                            "another process's write was not seen (the poll is an hour away)"
+                        );
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
+                    Err(e) => panic!("{e}"),
+                }
+            }
+            assert!(d.boundaries().unwrap().iter().any(|b| b.text == text));
+        }
+    }
+
+    fn texts(d: &Device) -> Vec<String> {
+        let mut t: Vec<String> = d
+            .diary_entries()
+            .unwrap()
+            .into_iter()
+            .map(|e| e.text)
+            .collect();
+        t.sort();
+        t
+    }
+
+    /// The diary's cached lists follow every way the diary changes: this handle's
+    /// writes, another handle's, and a shared-journal write in between (which must
+    /// neither clear nor freeze them).
+    #[test]
+    fn cached_diary_lists_follow_every_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p");
+        let d = Device::create(&path, "Alex", PASS, Options::INSECURE_FAST_FOR_TESTS).unwrap();
+        let other = Device::unlock(&path, PASS, Options::INSECURE_FAST_FOR_TESTS).unwrap();
+        assert!(texts(&d).is_empty());
+        d.add_diary_entry("one", None, None).unwrap();
+        assert_eq!(texts(&d), ["one"]);
+        d.propose_boundary("a boundary", None).unwrap();
+        assert_eq!(texts(&d), ["one"]);
+        d.add_diary_entry("two", Some(2), None).unwrap();
+        assert_eq!(texts(&d), ["one", "two"]);
+
+        other.add_diary_entry("three", None, None).unwrap();
+        d.refresh().unwrap();
+        assert_eq!(texts(&d), ["one", "three", "two"]);
+
+        assert!(d.drafts().unwrap().is_empty());
+        let draft = d
+            .draft_letter(kintsugi_journal::LetterKind::Apology, "t", "b")
+            .unwrap();
+        assert_eq!(d.drafts().unwrap()[0].id, draft);
+        d.send_letter(&draft).unwrap();
+        assert!(d.drafts().unwrap().is_empty());
+        assert_eq!(texts(&d), ["one", "three", "two"]);
     }
 }

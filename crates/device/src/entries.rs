@@ -96,7 +96,7 @@ impl Device {
     }
 
     pub fn drafts(&self) -> Result<Vec<LetterDraft>> {
-        self.read_diary(|d, _| d.drafts())
+        self.cached_diary(|l| &mut l.drafts, |d| d.drafts())
     }
 
     /// Copies a private draft into the shared journal, then removes the draft. The
@@ -156,7 +156,7 @@ impl Device {
     }
 
     pub fn diary_entries(&self) -> Result<Vec<DiaryEntry>> {
-        self.read_diary(|d, _| d.entries())
+        self.cached_diary(|l| &mut l.entries, |d| d.entries())
     }
 
     /// Copies a private diary entry into the shared journal. Front ends must warn
