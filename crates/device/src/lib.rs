@@ -36,9 +36,11 @@ pub use kintsugi_journal::{
     Boundary, BoundaryStatus, CheckIn, CheckInInput, DiaryEntry, EntryKind, Letter, LetterDraft,
     LetterKind, Partner, PartnerId, Promise, PromiseOutcome, SharedEntry, StageProgress, Upserted,
 };
-pub use kintsugi_net::{Invite, NetworkMode, Offer, RelayUrl};
+pub use kintsugi_net::{Invite, Link, NetworkMode, Offer, RelayUrl, Via};
 pub use kintsugi_store::{KdfParams, Replace};
-pub use network::{Bind, NetOverrides, Network, PendingPairing, parse_relay};
+pub use network::{
+    Bind, NetOverrides, Network, PendingPairing, RELAY_WAIT, describe_link, parse_relay, rtt_ms,
+};
 pub use partner::PartnerInfo;
 pub use passphrase::{MIN_PASSPHRASE_SCORE, PassphraseStrength, passphrase_strength};
 pub use profile::Options;

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use automerge::sync::{self, SyncDoc};
+use kintsugi_net::RelayUrl;
 use kintsugi_net::sync::{LinkEvent, Replica, ReplicaError, ReplicaSession};
 use tokio::sync::watch;
 
@@ -61,6 +62,16 @@ impl Replica for DeviceReplica {
             .partner_state()
             .map(|s| s.addrs)
             .unwrap_or_default()
+    }
+
+    fn partner_relay(&self, relay: RelayUrl) {
+        let _ = self
+            .device
+            .update_partner_state(|p| p.relay = Some(relay.to_string()));
+    }
+
+    fn known_partner_relay(&self) -> Option<RelayUrl> {
+        self.device.partner_relay()
     }
 
     fn partner_unpaired(&self) {
