@@ -291,7 +291,7 @@ impl Network {
             ways.push(format!("the relay {relay}"));
         }
         match state.addrs.as_slice() {
-            [] => ways.push("no remembered address".into()),
+            [] => {}
             addrs => ways.push(format!(
                 "the remembered address{} {}",
                 if addrs.len() == 1 { "" } else { "es" },
@@ -305,10 +305,16 @@ impl Network {
         if self.node.mode() == NetworkMode::Local {
             ways.push("mDNS on the local network".into());
         }
-        if self.node.mode() == NetworkMode::Anywhere && !self.node.relay_connected() {
-            ways.push("(this device's own relay did not answer)".into());
+        let mut said = format!("{} mode; tried ", self.node.mode());
+        match ways.split_last() {
+            Some((last, [])) => said.push_str(last),
+            Some((last, rest)) => said.push_str(&format!("{} and {last}", rest.join(", "))),
+            None => said.push_str("nothing: no address or relay of the partner is remembered"),
         }
-        format!("{} mode; tried {}", self.node.mode(), ways.join(", "))
+        if self.node.mode() == NetworkMode::Anywhere && !self.node.relay_connected() {
+            said.push_str("; this device could not reach its relay either");
+        }
+        said
     }
 
     /// How the partner's device is reached right now, if it answers (and still
