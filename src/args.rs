@@ -42,7 +42,8 @@ pub struct Cli {
     pub bind: Option<Bind>,
 
     /// The relay the two of you run (with --network anywhere; `iroh-relay`, see the
-    /// README). Without one, anywhere mode uses iroh's public relays
+    /// README). Without one, anywhere mode uses iroh's public relays, whose operator
+    /// (n0) then sees both devices' addresses and when they talk
     #[arg(long, global = true, value_name = "URL", value_parser = |s: &str| parse_relay(s).map_err(|e| e.to_string()))]
     pub relay: Option<RelayUrl>,
 
