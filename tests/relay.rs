@@ -6,6 +6,9 @@
 //! remembered, and recover when the relay is killed and started again; `status
 //! --json` says that the path is the relay, with its round-trip time.
 //!
+//! The same file tests `local` mode's mDNS in two namespaces joined by a veth pair
+//! (multicast is routed onto that link only): devices that moved find each other.
+//!
 //! Needs root, `ip` (iproute2) and the `iroh-relay` binary; `scripts/test-all`
 //! installs both and CI runs as root. Without them this test fails with a message;
 //! it never skips. Every process of this test runs inside a namespace it created.
@@ -155,7 +158,7 @@ fn relay_path(side: &Side) -> u64 {
     let rtt = status["partner_rtt_ms"]
         .as_u64()
         .unwrap_or_else(|| panic!("{}: no round-trip time: {status}", side.name));
-    assert!(rtt >= 1 && rtt < 10_000, "{}: {status}", side.name);
+    assert!((1..10_000).contains(&rtt), "{}: {status}", side.name);
     rtt
 }
 
@@ -280,5 +283,141 @@ fn two_devices_without_a_route_meet_through_the_relay() {
          {restarted:?}; after the relay came back, in {back:?} (round trip {rtt_after:?} \
          ms); error without the relay: {err}; total {:?}",
         started.elapsed()
+    );
+}
+
+/// Two namespaces joined by a veth pair, with multicast routed onto it: the
+/// local network of `local` mode, with mDNS inside it and nowhere else.
+struct Lan {
+    a: Ns,
+    b: Ns,
+    a_dev: String,
+    b_dev: String,
+    net: u32,
+}
+
+impl Lan {
+    fn create() -> Self {
+        require_root();
+        let pid = std::process::id();
+        let net = 10 + pid % 240;
+        let (a, b) = (Ns::new("la"), Ns::new("lb"));
+        let (a_dev, b_dev) = (format!("kla{pid}"), format!("klb{pid}"));
+        veth(
+            &a,
+            &a_dev,
+            &format!("10.204.{net}.1/24"),
+            &b,
+            &b_dev,
+            &format!("10.204.{net}.2/24"),
+        );
+        for (ns, dev) in [(&a, &a_dev), (&b, &b_dev)] {
+            ns.ip(&["route", "add", "224.0.0.0/4", "dev", dev]);
+        }
+        Self {
+            a,
+            b,
+            a_dev,
+            b_dev,
+            net,
+        }
+    }
+
+    fn ip(&self, host: u32) -> String {
+        format!("10.204.{}.{host}", self.net)
+    }
+
+    /// Moves a side to another address on the same link: the old one is gone.
+    fn move_to(&self, side: usize, from: u32, to: u32) {
+        let (ns, dev) = if side == 0 {
+            (&self.a, &self.a_dev)
+        } else {
+            (&self.b, &self.b_dev)
+        };
+        ns.ip(&["addr", "del", &format!("{}/24", self.ip(from)), "dev", dev]);
+        ns.ip(&["addr", "add", &format!("{}/24", self.ip(to)), "dev", dev]);
+        // Removing a device's last address removed its routes, the multicast one
+        // with them; a host on a real network gets its routes back with its new
+        // address (DHCP), so give it back here.
+        ns.ip(&["route", "replace", "224.0.0.0/4", "dev", dev]);
+    }
+}
+
+fn local(ip: &str) -> Vec<String> {
+    ["--network", "local", "--bind", ip]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+fn once_ok(side: &Side, timeout: &str) -> Duration {
+    let t = Instant::now();
+    let out = side
+        .cmd(&["sync", "--once", "--timeout", timeout])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}'s sync --once failed after {:?}: {}",
+        side.name,
+        t.elapsed(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    t.elapsed()
+}
+
+/// `local` mode's mDNS (iroh's generic service name) inside two namespaces of the
+/// test's own: the cases of issue 14 (one side moves, runs a live sync, and the
+/// other's one-shot sync must reach it), then both move, so that no remembered
+/// address is right and only mDNS can bring them together.
+#[test]
+fn local_mode_finds_a_partner_that_moved_by_mdns() {
+    require_root();
+    let lan = Lan::create();
+    let dir = tempfile::tempdir().unwrap();
+    let mut ari = Side::new("Ari", &lan.a, &[]);
+    let mut bea = Side::new("Bea", &lan.b, &[]);
+    ari.net = local(&lan.ip(1));
+    bea.net = local(&lan.ip(2));
+    pair_by_qr_image(
+        &dir.path().join("invite.png"),
+        |args| ari.cmd(args),
+        |args| bea.cmd(args),
+    );
+    let mut want: Vec<String> = Vec::new();
+
+    // Bea (the joiner) moves and runs a live sync; Ari's one-shot sync must find her
+    // at her new address, which it never learnt.
+    lan.move_to(1, 2, 102);
+    bea.net = local(&lan.ip(102));
+    let (live_b, _lb) = bea.live();
+    add(&ari, "from Ari, Bea moved", &mut want);
+    let t1 = once_ok(&ari, "30");
+    converge(&ari, &bea, &want, Duration::from_secs(10));
+    stop(live_b);
+
+    // Ari (the inviter) moves and runs a live sync; Bea's one-shot sync finds her.
+    lan.move_to(0, 1, 101);
+    ari.net = local(&lan.ip(101));
+    let (live_a, _la) = ari.live();
+    add(&bea, "from Bea, Ari moved", &mut want);
+    let t2 = once_ok(&bea, "30");
+    converge(&ari, &bea, &want, Duration::from_secs(10));
+    stop(live_a);
+
+    // Both move again: neither remembered address is right, both run live.
+    lan.move_to(0, 101, 51);
+    lan.move_to(1, 102, 52);
+    ari.net = local(&lan.ip(51));
+    bea.net = local(&lan.ip(52));
+    let (live_a, _la) = ari.live();
+    let (live_b, _lb) = bea.live();
+    add(&ari, "from Ari, both moved", &mut want);
+    add(&bea, "from Bea, both moved", &mut want);
+    let t3 = converge(&ari, &bea, &want, Duration::from_secs(60));
+    stop(live_a);
+    stop(live_b);
+    eprintln!(
+        "mdns: Bea moved, Ari's sync --once took {t1:?}; Ari moved, Bea's took {t2:?}; both moved, live syncs converged in {t3:?}"
     );
 }

@@ -150,6 +150,11 @@ impl<'a> Side<'a> {
             .env("KINTSUGI_INSECURE_FAST_KDF", "1")
             .env_remove("RUST_LOG")
             .stdin(Stdio::null());
+        // To see what the processes did: KINTSUGI_TEST_LOG=kintsugi_net=debug, say
+        // (a live sync's start is echoed; read the rest from its receiver).
+        if let Ok(filter) = std::env::var("KINTSUGI_TEST_LOG") {
+            c.env("RUST_LOG", filter);
+        }
         c
     }
 
@@ -204,6 +209,9 @@ impl<'a> Side<'a> {
                 .unwrap_or_else(|_| panic!("{}: `kintsugi sync` did not start", self.name));
             if l.contains("Syncing with") {
                 return (c, rx);
+            }
+            if std::env::var_os("KINTSUGI_TEST_LOG").is_some() {
+                eprintln!("{}: {l}", self.name);
             }
         }
     }
