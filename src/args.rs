@@ -31,8 +31,9 @@ pub struct Cli {
     #[arg(long, global = true, hide = true, env = crate::cli::FAST_KDF_ENV, value_parser = clap::builder::BoolishValueParser::new())]
     pub insecure_fast_kdf: bool,
 
-    /// How to find the partner: local (no server at all), anywhere (adds relays),
-    /// direct (only remembered addresses) [default: the profile's setting, local]
+    /// How to find the partner: local (no server at all), anywhere (through a relay
+    /// when there is no direct path), direct (only remembered addresses) [default:
+    /// the profile's setting, local]
     #[arg(long, global = true, value_name = "MODE", value_parser = |s: &str| s.parse::<NetworkMode>())]
     pub network: Option<NetworkMode>,
 
@@ -40,7 +41,9 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "ADDR", value_parser = |s: &str| s.parse::<Bind>().map_err(|e| e.to_string()))]
     pub bind: Option<Bind>,
 
-    /// A relay the two of you run yourselves (with --network anywhere)
+    /// The relay the two of you run (with --network anywhere; `iroh-relay`, see the
+    /// README). Without one, anywhere mode uses iroh's public relays, whose operator
+    /// (n0) then sees both devices' addresses and when they talk
     #[arg(long, global = true, value_name = "URL", value_parser = |s: &str| parse_relay(s).map_err(|e| e.to_string()))]
     pub relay: Option<RelayUrl>,
 

@@ -254,7 +254,7 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
-fn print_status(s: &Status, reachable: Option<bool>) {
+fn print_status(s: &Status, reachable: Option<Option<kintsugi_device::Link>>) {
     println!("Profile:      {}", s.profile.display());
     println!(
         "You:          {} ({})",
@@ -276,9 +276,10 @@ fn print_status(s: &Status, reachable: Option<bool>) {
         println!(
             "Reachable:    {}",
             match reachable {
-                Some(true) => "yes, right now",
-                Some(false) => "not right now",
-                None => "unknown",
+                Some(Some(link)) =>
+                    format!("yes, right now ({})", kintsugi_device::describe_link(&link)),
+                Some(None) => "not right now".into(),
+                None => "unknown".into(),
             }
         );
     } else {

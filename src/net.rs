@@ -355,8 +355,8 @@ pub fn bundle(device: &Device, cmd: &BundleCmd) -> Result<()> {
     Ok(())
 }
 
-/// Whether the partner answers now, for `status`.
-pub fn reachable(device: &Device, cli: &Cli) -> Result<bool> {
+/// How the partner answers now (`None`: it does not), for `status`.
+pub fn reachable(device: &Device, cli: &Cli) -> Result<Option<kintsugi_device::Link>> {
     let rt = runtime()?;
     rt.block_on(async {
         let mut o = overrides(cli);
@@ -366,8 +366,8 @@ pub fn reachable(device: &Device, cli: &Cli) -> Result<bool> {
             .map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |b| b.ip());
         o.bind = Some(kintsugi_device::Bind::Socket((ip, 0).into()));
         let net = device.start_network(&o).await?;
-        let ok = net.partner_reachable(Duration::from_secs(3)).await;
+        let link = net.probe_partner(Duration::from_secs(3)).await;
         net.shutdown().await;
-        Ok(ok)
+        Ok(link)
     })
 }

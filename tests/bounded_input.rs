@@ -219,6 +219,7 @@ async fn send_as_partner(partner: &Profile, victim_at: Vec<std::net::SocketAddr>
         them: victim,
         couple_key: &couple_key,
         my_addrs: Vec::new(),
+        my_relay: None,
     };
     let mut sealer = handshake(&mut r, &mut w, &params).await.unwrap().sealer;
     let msg = Sync { payload }

@@ -509,6 +509,7 @@ impl Mallory {
             let hello = pair::Hello {
                 name: "Ari".into(),
                 addrs: vec![],
+                relay: None,
             };
             let _ = w.write(&sealer.seal(&hello.encode()).unwrap()).await;
         }

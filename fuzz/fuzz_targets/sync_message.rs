@@ -49,6 +49,7 @@ fuzz_target!(|data: &[u8]| {
                 them: id(2),
                 couple_key: &key,
                 my_addrs: Vec::new(),
+                my_relay: None,
             },
             replica.as_ref(),
             Until::Live,
@@ -63,6 +64,7 @@ fuzz_target!(|data: &[u8]| {
                 them: id(1),
                 couple_key: &key,
                 my_addrs: Vec::new(),
+                my_relay: None,
             };
             let mut sealer = handshake(&mut r, &mut w, &params).await.unwrap().sealer;
             for m in &messages {

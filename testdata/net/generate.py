@@ -146,8 +146,12 @@ class Out:
             f.write("\n".join(self.lines).rstrip("\n") + "\n")
 
 
+PAIR_VERSION = 3   # the invite's and the JoinRequest's version byte
+SYNC_VERSION = 2   # the Greeting's version byte
+
+
 def invite_bytes(endpoint, expires, secret, commitment, addr_list, relay):
-    body = bytes([2]) + endpoint + u64(expires) + secret + commitment + addrs(addr_list) \
+    body = bytes([PAIR_VERSION]) + endpoint + u64(expires) + secret + commitment + addrs(addr_list) \
         + short_bytes(relay)
     return body + sha256(body)[:4]
 
@@ -225,7 +229,7 @@ def main():
     out.hex("th0", th0)
     jmac = hmac_sha256(INVITE_SECRET, b"joiner", th0, j_pub)
     out.hex("joiner_mac", jmac)
-    out.hex("join_request", bytes([2]) + j_pub + jmac)
+    out.hex("join_request", bytes([PAIR_VERSION]) + j_pub + jmac)
     imac = hmac_sha256(INVITE_SECRET, b"inviter", th0, j_pub, i_pub)
     out.hex("inviter_mac", imac)
     out.hex("reply", bytes([0]) + i_pub + imac)
@@ -243,10 +247,13 @@ def main():
     i2j = hkdf(th, couple, PAIR_LABEL, b" i2j")
     out.hex("j2i", j2i)
     out.hex("i2j", i2j)
-    hello_j = short_bytes(b"Bea") + addrs([(4, bytes([127, 0, 0, 1]), 5001)])
-    hello_i = short_bytes("Ari ✿".encode()) + addrs([])
+    joiner_relay = "http://10.0.0.9:3340/"
+    hello_j = short_bytes(b"Bea") + addrs([(4, bytes([127, 0, 0, 1]), 5001)]) \
+        + short_bytes(joiner_relay.encode())
+    hello_i = short_bytes("Ari ✿".encode()) + addrs([]) + short_bytes(b"")
     out.text("joiner_name", "Bea")
     out.text("joiner_addr", "127.0.0.1:5001")
+    out.text("joiner_relay", joiner_relay)
     out.hex("joiner_hello", hello_j)
     out.hex("joiner_hello_sealed", seal_frame(j2i, DIALER_TO_ACCEPTOR, PAIR_LABEL, 0, hello_j))
     out.text("inviter_name", "Ari ✿")
@@ -269,18 +276,21 @@ def main():
     na = bytes([0xa2]) * 32
     out.hex("dialer_nonce", nd)
     out.hex("acceptor_nonce", na)
-    out.hex("dialer_greeting_frame", frame(bytes([1]) + nd))
-    out.hex("acceptor_greeting_frame", frame(bytes([1]) + na))
+    out.hex("dialer_greeting_frame", frame(bytes([SYNC_VERSION]) + nd))
+    out.hex("acceptor_greeting_frame", frame(bytes([SYNC_VERSION]) + na))
     d2a = hkdf(nd + na, couple, SYNC_LABEL, b" d2a", dialer, acceptor)
     a2d = hkdf(nd + na, couple, SYNC_LABEL, b" a2d", dialer, acceptor)
     out.hex("d2a", d2a)
     out.hex("a2d", a2d)
     out.text("dialer_addr", "10.0.0.2:7000")
-    dialer_hello = bytes([1]) + addrs([(4, bytes([10, 0, 0, 2]), 7000)])
+    dialer_relay = "https://relay.example.org./"
+    out.text("dialer_relay", dialer_relay)
+    dialer_hello = bytes([1]) + addrs([(4, bytes([10, 0, 0, 2]), 7000)]) \
+        + short_bytes(dialer_relay.encode())
     out.hex("dialer_hello", dialer_hello)
     out.hex("dialer_hello_frame",
             frame(seal_frame(d2a, DIALER_TO_ACCEPTOR, SYNC_LABEL, 0, dialer_hello)))
-    acceptor_hello = bytes([1]) + addrs([])
+    acceptor_hello = bytes([1]) + addrs([]) + short_bytes(b"")
     out.hex("acceptor_hello", acceptor_hello)
     out.hex("acceptor_hello_frame",
             frame(seal_frame(a2d, ACCEPTOR_TO_DIALER, SYNC_LABEL, 0, acceptor_hello)))

@@ -62,6 +62,13 @@ async fn hostile_join(
 
 /// The first pairing message with a valid MAC, as only a holder of the invite
 /// secret can make it (someone who photographed the QR code).
+/// A join request of this pairing version whose key and MAC are all `fill`.
+fn join_request_of(fill: u8) -> Vec<u8> {
+    let mut m = vec![fill; 65];
+    m[0] = kintsugi_net::pair::VERSION;
+    m
+}
+
 fn m1_with_mac(
     invite: &Invite,
     joiner: &kintsugi_net::EndpointId,
@@ -108,12 +115,12 @@ async fn strangers_with_garbage_cannot_pair_or_stop_the_real_partner() {
     let mut attempts: Vec<Vec<Vec<u8>>> = vec![
         vec![Vec::new()],
         vec![vec![1]],
-        vec![vec![2; 65]],
+        vec![join_request_of(2)],
         vec![vec![1; 65]],
         vec![vec![0; 5000]],
     ];
     for _ in 0..5 {
-        let mut m = vec![2u8];
+        let mut m = vec![kintsugi_net::pair::VERSION];
         m.extend(rng.some_bytes(0, 100));
         attempts.push(vec![m, rng.some_bytes(0, 50)]);
     }
@@ -168,7 +175,7 @@ async fn strangers_with_garbage_cannot_pair_or_stop_the_real_partner() {
     }
     // A garbage attempt first: its refusal shows the invite is up.
     let answer = tokio::select! {
-        a = hostile_join(&stranger, &invite, vec![vec![2; 65]]) => a,
+        a = hostile_join(&stranger, &invite, vec![join_request_of(2)]) => a,
         r = &mut hosting => panic!("the host finished on garbage: {:?}", r.map(|p| p.sas().to_string())),
     };
     assert_eq!(answer, Reply::Frame(vec![2]));

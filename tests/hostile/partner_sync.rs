@@ -38,6 +38,7 @@ async fn partner_sends(device: &Device, messages: Vec<Vec<u8>>) -> Outcome {
             them: endpoint(2),
             couple_key: &key,
             my_addrs: Vec::new(),
+            my_relay: None,
         },
         replica.as_ref(),
         Until::Live,
@@ -54,6 +55,7 @@ async fn partner_sends(device: &Device, messages: Vec<Vec<u8>>) -> Outcome {
             them: endpoint(1),
             couple_key: &key,
             my_addrs: Vec::new(),
+            my_relay: None,
         };
         let mut sealer = handshake(&mut r, &mut w, &params).await.unwrap().sealer;
         // Then the messages.
@@ -261,7 +263,7 @@ async fn a_partner_sending_garbage_ends_the_session_and_harms_nothing() {
                 (vec![sync_msg(&p)], must)
             }
             // A second hello in the middle of the session.
-            _ => (vec![sync_msg(&real[0]), vec![1, 0]], true),
+            _ => (vec![sync_msg(&real[0]), vec![1, 0, 0]], true),
         };
         if attack(&device, &dir, msgs, must_end, &format!("case {case}")).await {
             ended += 1;

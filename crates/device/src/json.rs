@@ -161,6 +161,12 @@ pub mod v1 {
         pub warnings: Vec<String>,
         /// Whether the partner answered just now; `null` when not paired.
         pub partner_reachable: Option<bool>,
+        /// How it answered: `"direct"`, `"relay"` (through the relay) or
+        /// `"unreachable"`; `null` when not paired.
+        pub partner_path: Option<&'static str>,
+        /// The round-trip time on that path in milliseconds, rounded up; `null`
+        /// when the partner did not answer or there is none.
+        pub partner_rtt_ms: Option<u64>,
     }
 
     /// One line of `due --json`.
@@ -356,7 +362,9 @@ pub mod v1 {
     }
 
     impl Status {
-        pub fn new(s: &crate::Status, partner_reachable: Option<bool>) -> Self {
+        /// `probe` is `None` when the partner was not asked (not paired), else how
+        /// it answered (`Some(None)`: it did not).
+        pub fn new(s: &crate::Status, probe: Option<Option<crate::Link>>) -> Self {
             Self {
                 profile: s.profile.clone(),
                 partner_id: s.partner_id.clone(),
@@ -373,7 +381,13 @@ pub mod v1 {
                 diary_entries: s.diary_entries,
                 shared_entries: s.shared_entries,
                 warnings: s.warnings.clone(),
-                partner_reachable,
+                partner_reachable: probe.map(|l| l.is_some()),
+                partner_path: probe.map(|l| match l.map(|l| l.via) {
+                    Some(crate::Via::Direct) => "direct",
+                    Some(crate::Via::Relay) => "relay",
+                    None => "unreachable",
+                }),
+                partner_rtt_ms: probe.flatten().as_ref().map(crate::rtt_ms),
             }
         }
     }
@@ -594,7 +608,15 @@ mod snapshot {
         show("promise", &Promise::from(&promise));
         show("stage", &StageProgress::from(&stage));
         show("diary entry", &DiaryEntry::from(&diary));
-        show("status", &Status::new(&status, Some(true)));
+        let relayed = crate::Link {
+            via: crate::Via::Relay,
+            rtt: std::time::Duration::from_micros(41_200),
+        };
+        show("status", &Status::new(&status, Some(Some(relayed))));
+        show(
+            "status, partner not reachable",
+            &Status::new(&status, Some(None)),
+        );
         show(
             "status, not paired",
             &Status::new(

@@ -37,9 +37,12 @@ pub use kintsugi_journal::{
     LetterKind, Partner, PartnerId, Promise, PromiseOutcome, SharedEntry, StageProgress, Upserted,
 };
 pub use kintsugi_net::sync::SessionEnd;
-pub use kintsugi_net::{Invite, NetError, NetworkMode, Offer, RelayUrl};
+pub use kintsugi_net::{Invite, Link, NetError, NetworkMode, Offer, RelayUrl, Via};
 pub use kintsugi_store::{KdfParams, Replace};
-pub use network::{Bind, Hosting, NetOverrides, Network, PendingPairing, parse_relay};
+pub use network::{
+    Bind, Hosting, NetOverrides, Network, PendingPairing, RELAY_WAIT, describe_link, parse_relay,
+    rtt_ms,
+};
 pub use partner::PartnerInfo;
 pub use passphrase::{MIN_PASSPHRASE_SCORE, PassphraseStrength, passphrase_strength};
 pub use profile::Options;

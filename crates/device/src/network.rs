@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kintsugi_net::sync::{Replica, SessionEnd};
-use kintsugi_net::{EndpointAddr, Invite, NetConfig, NetworkMode, Node, Offer, RelayUrl};
+use kintsugi_net::{
+    EndpointAddr, Invite, Link, NetConfig, NetError, NetworkMode, Node, Offer, RelayUrl, Via,
+};
 use tokio::sync::watch;
 
 use crate::{Device, DeviceError, Field, Result, now_ms};
@@ -71,6 +73,27 @@ impl std::str::FromStr for Bind {
     }
 }
 
+/// How long `anywhere` mode waits for its relay when the network starts. In the
+/// namespace test the relay answered about 3 s after start (iroh probes the network
+/// first); an invite made before that carried no relay, and the joiner found no way.
+pub const RELAY_WAIT: Duration = Duration::from_secs(15);
+
+/// What `status` and the app's top bar say about a path to the partner:
+/// "direct, 3 ms", "through the relay, 41 ms".
+pub fn describe_link(link: &Link) -> String {
+    let via = match link.via {
+        Via::Direct => "direct",
+        Via::Relay => "through the relay",
+    };
+    format!("{via}, {} ms", rtt_ms(link))
+}
+
+/// The round-trip time in whole milliseconds, rounded up: a partner that answered
+/// never shows 0.
+pub fn rtt_ms(link: &Link) -> u64 {
+    (link.rtt.as_micros() as u64).div_ceil(1000).max(1)
+}
+
 /// A relay URL typed by a person (`--relay`, Settings).
 pub fn parse_relay(text: &str) -> Result<RelayUrl> {
     text.parse::<RelayUrl>()
@@ -118,6 +141,13 @@ impl Device {
             }
             Err(e) => return Err(e.into()),
         };
+        if mode == NetworkMode::Anywhere
+            && let Err(e) = node.wait_for_relay(RELAY_WAIT).await
+        {
+            // Sync may still find the partner directly, and the relay may answer
+            // later; an invite refuses to go out without one (`create_invite`).
+            tracing::warn!("{e}");
+        }
         let node = Arc::new(node);
         let (stop, _) = watch::channel(false);
         Ok(Network {
@@ -157,7 +187,15 @@ impl Network {
             return Err(DeviceError::AlreadyPaired);
         }
         let expires = (now_ms() / 1000) as u64 + ttl.as_secs();
+        if !self.node.relay_connected() {
+            return Err(self.node.no_relay(RELAY_WAIT).into());
+        }
         let mut addr = self.node.addr();
+        if addr.relay_urls().next().is_none()
+            && let Some(relay) = self.node.relay_url()
+        {
+            addr = addr.with_relay_url(relay);
+        }
         if addr.ip_addrs().next().is_none() {
             addr = addr.with_addrs(
                 self.node
@@ -243,7 +281,7 @@ impl Network {
         let (partner, key) = self.device.pairing()?.ok_or_else(|| {
             DeviceError::NotPaired("pair with `kintsugi pair invite` or `pair join` first")
         })?;
-        Ok(kintsugi_net::sync::once(
+        kintsugi_net::sync::once(
             self.node.clone(),
             partner,
             key,
@@ -251,29 +289,82 @@ impl Network {
             self.stop.subscribe(),
             timeout,
         )
-        .await?)
+        .await
+        .map_err(|e| match e {
+            NetError::Timeout | NetError::Unreachable(_) | NetError::Closed | NetError::Io(_) => {
+                NetError::Unreachable(format!("{e} ({})", self.tried())).into()
+            }
+            other => other.into(),
+        })
+    }
+
+    /// Every path to the partner this device knows: its remembered direct
+    /// addresses and the relay it named.
+    fn partner_addr(&self, partner: kintsugi_net::EndpointId) -> EndpointAddr {
+        let state = self.device.partner_state().unwrap_or_default();
+        kintsugi_net::endpoint_addr(partner, state.addrs, self.device.partner_relay())
+    }
+
+    /// For an error that says the partner was not reached: the mode, and each way
+    /// that was tried.
+    fn tried(&self) -> String {
+        let state = self.device.partner_state().unwrap_or_default();
+        let mut ways = Vec::new();
+        if let Some(relay) = self.device.partner_relay() {
+            ways.push(format!("the relay {relay}"));
+        }
+        match state.addrs.as_slice() {
+            [] => {}
+            addrs => ways.push(format!(
+                "the remembered address{} {}",
+                if addrs.len() == 1 { "" } else { "es" },
+                addrs
+                    .iter()
+                    .map(|a| a.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+        if self.node.mode() == NetworkMode::Local {
+            ways.push("mDNS on the local network".into());
+        }
+        let mut said = format!("{} mode; tried ", self.node.mode());
+        match ways.split_last() {
+            Some((last, [])) => said.push_str(last),
+            Some((last, rest)) => said.push_str(&format!("{} and {last}", rest.join(", "))),
+            None => said.push_str("nothing: no address or relay of the partner is remembered"),
+        }
+        if self.node.mode() == NetworkMode::Anywhere && !self.node.relay_connected() {
+            said.push_str("; this device could not reach its relay either");
+        }
+        said
+    }
+
+    /// How the partner's device is reached right now, if it answers (and still
+    /// accepts us): a fresh connection, on whichever path iroh chose for it.
+    pub async fn probe_partner(&self, timeout: Duration) -> Option<Link> {
+        let Ok(Some((partner, _))) = self.device.pairing() else {
+            return None;
+        };
+        let addr = self.partner_addr(partner);
+        let conn = tokio::time::timeout(timeout, self.node.connect(addr, kintsugi_net::SYNC_ALPN))
+            .await
+            .ok()?
+            .ok()?;
+        let link = Link::of(&conn);
+        kintsugi_net::close::close(&conn, kintsugi_net::close::Code::Done);
+        link
     }
 
     /// Whether the partner's device answers right now (and still accepts us).
     pub async fn partner_reachable(&self, timeout: Duration) -> bool {
-        let Ok(Some((partner, _))) = self.device.pairing() else {
-            return false;
-        };
-        let addrs = self
-            .device
-            .partner_state()
-            .map(|s| s.addrs)
-            .unwrap_or_default();
-        let addr =
-            EndpointAddr::from_parts(partner, addrs.into_iter().map(kintsugi_net::iroh_transport));
-        match tokio::time::timeout(timeout, self.node.connect(addr, kintsugi_net::SYNC_ALPN)).await
-        {
-            Ok(Ok(conn)) => {
-                kintsugi_net::close::close(&conn, kintsugi_net::close::Code::Done);
-                true
-            }
-            _ => false,
-        }
+        self.probe_partner(timeout).await.is_some()
+    }
+
+    /// The path of the running sync session to the partner, if there is one: what
+    /// the app's top bar shows.
+    pub fn partner_link(&self) -> Option<Link> {
+        self.node.partner_link()
     }
 
     /// Ends the pairing here, and tells the partner's device when it can be reached.
@@ -282,15 +373,7 @@ impl Network {
         let told = match self.device.pairing()? {
             Some((partner, key)) => {
                 let _ = self.stop.send(true);
-                let addrs = self
-                    .device
-                    .partner_state()
-                    .map(|s| s.addrs)
-                    .unwrap_or_default();
-                let addr = EndpointAddr::from_parts(
-                    partner,
-                    addrs.into_iter().map(kintsugi_net::iroh_transport),
-                );
+                let addr = self.partner_addr(partner);
                 tokio::time::timeout(
                     Duration::from_secs(5),
                     kintsugi_net::sync::send_unpaired(&self.node, addr, &key),

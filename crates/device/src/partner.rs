@@ -23,6 +23,9 @@ pub(crate) const PARTNER: StateFile = StateFile {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct PartnerState {
     pub addrs: Vec<SocketAddr>,
+    /// The relay the partner last said reaches it (`anywhere` mode), as its URL.
+    #[serde(default)]
+    pub relay: Option<String>,
     pub name: Option<String>,
     pub last_sync: Option<i64>,
     /// Automerge's persisted sync state (shared heads), so reconnects are cheap.
@@ -36,6 +39,7 @@ pub struct PartnerInfo {
     pub name: Option<String>,
     pub last_sync: Option<i64>,
     pub addrs: Vec<SocketAddr>,
+    pub relay: Option<String>,
 }
 
 impl Device {
@@ -75,7 +79,18 @@ impl Device {
             name: doc_name.or(state.name),
             last_sync: state.last_sync,
             addrs: state.addrs,
+            relay: state.relay,
         }))
+    }
+
+    /// The relay the partner last named, if it still parses (a hand-edited or
+    /// damaged entry is ignored: the next hello names it again).
+    pub(crate) fn partner_relay(&self) -> Option<kintsugi_net::RelayUrl> {
+        self.partner_state()
+            .ok()?
+            .relay?
+            .parse::<kintsugi_net::RelayUrl>()
+            .ok()
     }
 
     pub(crate) fn pairing(&self) -> Result<Option<(EndpointId, kintsugi_store::Secret32)>> {
@@ -119,9 +134,11 @@ impl Device {
             Ok(())
         })?;
         let (name, addrs) = (paired.partner_name.clone(), paired.partner_addrs.clone());
+        let relay = paired.partner_relay.as_ref().map(|r| r.to_string());
         self.update_partner_state(|p| {
             *p = PartnerState {
                 addrs,
+                relay,
                 name: Some(name),
                 last_sync: None,
                 sync_state: None,

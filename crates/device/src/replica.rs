@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 use automerge::sync::{self, Capability, ChunkList, SyncDoc};
 use automerge::{AutoCommit, Change, ChangeHash};
+use kintsugi_net::RelayUrl;
 use kintsugi_net::sync::{LinkEvent, MAX_PAYLOAD, Replica, ReplicaError, ReplicaSession};
 use tokio::sync::watch;
 
@@ -84,6 +85,16 @@ impl Replica for DeviceReplica {
             .partner_state()
             .map(|s| s.addrs)
             .unwrap_or_default()
+    }
+
+    fn partner_relay(&self, relay: RelayUrl) {
+        let _ = self
+            .device
+            .update_partner_state(|p| p.relay = Some(relay.to_string()));
+    }
+
+    fn known_partner_relay(&self) -> Option<RelayUrl> {
+        self.device.partner_relay()
     }
 
     fn partner_unpaired(&self) {

@@ -14,6 +14,20 @@ pub enum NetError {
         "this invite was made by an older version of Kintsugi, whose pairing is not safe against a swapped invite; ask your partner to update Kintsugi and show a new invite"
     )]
     OldInvite,
+    #[error(
+        "this invite was made by an older version of Kintsugi, which cannot pair with this one; ask your partner to update Kintsugi and show a new invite"
+    )]
+    OutdatedInvite,
+    /// `anywhere` mode, and no relay answered in time: an invite made now would
+    /// carry no way through, and the joiner's dial would find nothing.
+    #[error(
+        "could not reach {relay} within {secs} s{why}. In `anywhere` mode the invite leads through the relay: check the relay's address (--relay, or Settings) and that it runs, or pair on one network with `--network local`"
+    )]
+    NoRelay {
+        relay: String,
+        secs: u64,
+        why: String,
+    },
     #[error("this invite has expired; ask your partner for a new one")]
     InviteExpired,
     #[error("this invite was already used or is no longer shown; ask your partner for a new one")]

@@ -13,12 +13,15 @@ use iroh::{EndpointAddr, EndpointId, RelayUrl, TransportAddr};
 use kintsugi_crypto::{Secret32, sha256};
 
 use crate::NetError;
-use crate::wire::{Reader, put_addrs, put_short_bytes};
+use crate::wire::{Reader, put_addrs, put_relay};
 
 const PREFIX: &str = "KINTSUGI:";
 /// Version 2 added the key commitment; a version 1 invite is refused, since pairing
-/// without it can be steered by whoever swapped the invite.
-const VERSION: u8 = 2;
+/// without it can be steered by whoever swapped the invite. Version 3 has the same
+/// layout, and says that the inviter's pairing hello carries its relay: a version 2
+/// device would refuse that hello after the invite was burned, so the version
+/// tells the two apart before anything is sent.
+pub const VERSION: u8 = 3;
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct Invite {
@@ -80,13 +83,7 @@ impl Invite {
         out.extend_from_slice(self.secret.expose());
         out.extend_from_slice(&self.commitment);
         put_addrs(&mut out, &self.addrs);
-        put_short_bytes(
-            &mut out,
-            self.relay
-                .as_ref()
-                .map(|r| r.as_str().as_bytes())
-                .unwrap_or(&[]),
-        );
+        put_relay(&mut out, self.relay.as_ref());
         let sum = sha256(&[&out]);
         out.extend_from_slice(&sum[..4]);
         out
@@ -102,8 +99,11 @@ impl Invite {
         }
         let mut r = Reader::new(body);
         let version = r.u8().ok_or(NetError::DamagedInvite)?;
-        if version < VERSION {
+        if version < 2 {
             return Err(NetError::OldInvite);
+        }
+        if version < VERSION {
+            return Err(NetError::OutdatedInvite);
         }
         if version != VERSION {
             return Err(NetError::InviteVersion(version));
@@ -114,12 +114,7 @@ impl Invite {
             let secret = Secret32::from_bytes(r.array::<32>()?);
             let commitment = r.array::<32>()?;
             let addrs = r.addrs()?;
-            let relay = r.short_bytes()?;
-            let relay = if relay.is_empty() {
-                None
-            } else {
-                Some(std::str::from_utf8(relay).ok()?.parse::<RelayUrl>().ok()?)
-            };
+            let relay = r.relay()?;
             if !r.is_empty() {
                 return None;
             }
@@ -225,7 +220,7 @@ mod tests {
     }
 
     #[test]
-    fn a_version_1_invite_is_refused_as_old() {
+    fn older_and_newer_invites_are_refused_by_name() {
         let mut body = sample().to_bytes();
         body.truncate(body.len() - 4);
         body[0] = 1;
@@ -233,13 +228,21 @@ mod tests {
         body.extend_from_slice(&sum[..4]);
         let text = format!("{PREFIX}{}", data_encoding::BASE32_NOPAD.encode(&body));
         assert!(matches!(Invite::from_text(&text), Err(NetError::OldInvite)));
-        body[0] = 3;
+        body[0] = 2;
         body.truncate(body.len() - 4);
         let sum = sha256(&[&body]);
         body.extend_from_slice(&sum[..4]);
         assert!(matches!(
             Invite::from_bytes(&body),
-            Err(NetError::InviteVersion(3))
+            Err(NetError::OutdatedInvite)
+        ));
+        body[0] = 4;
+        body.truncate(body.len() - 4);
+        let sum = sha256(&[&body]);
+        body.extend_from_slice(&sum[..4]);
+        assert!(matches!(
+            Invite::from_bytes(&body),
+            Err(NetError::InviteVersion(4))
         ));
     }
 

@@ -24,12 +24,29 @@ mod wire;
 pub use error::NetError;
 pub use invite::Invite;
 pub use iroh::{EndpointAddr, EndpointId, RelayUrl, SecretKey};
-pub use node::{NetConfig, NetworkMode, Node};
+pub use node::{Link, NetConfig, NetworkMode, Node, Via};
 pub use pair::Offer;
 
 /// A direct socket address as iroh names it.
 pub fn iroh_transport(addr: std::net::SocketAddr) -> iroh::TransportAddr {
     iroh::TransportAddr::Ip(addr)
+}
+
+/// Every path to a device that is known: its relay and its direct addresses. Given
+/// all of them, iroh tries them together, goes through the relay when no direct
+/// address answers, and moves to a direct path when one opens.
+pub fn endpoint_addr(
+    id: EndpointId,
+    addrs: impl IntoIterator<Item = std::net::SocketAddr>,
+    relay: Option<RelayUrl>,
+) -> EndpointAddr {
+    EndpointAddr::from_parts(
+        id,
+        relay
+            .map(iroh::TransportAddr::Relay)
+            .into_iter()
+            .chain(addrs.into_iter().map(iroh::TransportAddr::Ip)),
+    )
 }
 
 /// ALPN of the pairing protocol.

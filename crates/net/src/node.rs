@@ -8,10 +8,11 @@
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use iroh::endpoint::{Accepting, Connection, presets};
 use iroh::protocol::{AcceptError, ProtocolHandler, Router};
-use iroh::{Endpoint, EndpointAddr, EndpointId, RelayMode, RelayUrl, SecretKey};
+use iroh::{Endpoint, EndpointAddr, EndpointId, RelayMode, RelayUrl, SecretKey, Watcher};
 use kintsugi_crypto::Secret32;
 use tokio::sync::{Mutex, mpsc};
 
@@ -23,8 +24,9 @@ pub enum NetworkMode {
     /// Direct addresses on the local network, no relay: no server at all.
     #[default]
     Local,
-    /// Adds iroh relays for NAT traversal (the default relays, or the couple's own).
-    /// A relay forwards encrypted packets and stores nothing.
+    /// Adds a relay for NAT traversal: the couple's own (`--relay URL`, Settings),
+    /// or iroh's public relays when none is set. A relay forwards encrypted packets
+    /// and stores nothing; what it sees is in SECURITY.md ("What a relay sees").
     Anywhere,
     /// Only addresses the devices told each other; no discovery. What tests use.
     Direct,
@@ -72,15 +74,78 @@ pub struct NetConfig {
     pub relay: Option<RelayUrl>,
 }
 
+/// How the partner is reached on a connection: the path QUIC sends on now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// A direct UDP path between the two devices.
+    Direct,
+    /// Through a relay server, which forwards the encrypted packets.
+    Relay,
+}
+
+/// The path a connection to the partner uses, with its round-trip time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Link {
+    pub via: Via,
+    pub rtt: Duration,
+}
+
+impl Link {
+    /// The path a connection sends on now (`None` once it closed).
+    pub fn of(conn: &Connection) -> Option<Link> {
+        if conn.close_reason().is_some() {
+            return None;
+        }
+        let paths = conn.paths();
+        let path = paths
+            .iter()
+            .find(|p| p.is_selected())
+            .or_else(|| paths.iter().next())?;
+        Some(Link {
+            via: if path.is_relay() {
+                Via::Relay
+            } else {
+                Via::Direct
+            },
+            rtt: path.rtt(),
+        })
+    }
+}
+
+/// Every relay a device may have been given: none, or the couple's own or iroh's
+/// public ones in `anywhere` mode.
+fn relay_mode(cfg: &NetConfig) -> RelayMode {
+    match (cfg.mode, &cfg.relay) {
+        (NetworkMode::Anywhere, Some(url)) => RelayMode::custom([url.clone()]),
+        (NetworkMode::Anywhere, None) => iroh::endpoint::default_relay_mode(),
+        _ => RelayMode::Disabled,
+    }
+}
+
 #[derive(Debug)]
 struct Inbox {
     tx: mpsc::Sender<Connection>,
+}
+
+/// The sync connections of this process that may still be open, newest last: where
+/// the path to the partner is read for the app's top bar.
+type Recent = Arc<std::sync::Mutex<Vec<Connection>>>;
+
+fn remember(recent: &Recent, conn: &Connection) {
+    if let Ok(mut r) = recent.lock() {
+        r.retain(|c| c.close_reason().is_none());
+        if r.len() >= 4 {
+            r.remove(0);
+        }
+        r.push(conn.clone());
+    }
 }
 
 #[derive(Debug, Clone)]
 struct SyncGate {
     partner: Arc<RwLock<Option<EndpointId>>>,
     inbox: Arc<Inbox>,
+    recent: Recent,
 }
 
 impl ProtocolHandler for SyncGate {
@@ -100,6 +165,7 @@ impl ProtocolHandler for SyncGate {
     }
 
     async fn accept(&self, conn: Connection) -> Result<(), AcceptError> {
+        remember(&self.recent, &conn);
         if self.inbox.tx.send(conn.clone()).await.is_err() {
             close::close(&conn, close::Code::NotSyncing);
         }
@@ -127,6 +193,9 @@ impl ProtocolHandler for PairGate {
 
 pub struct Node {
     router: Router,
+    mode: NetworkMode,
+    relay: Option<RelayUrl>,
+    recent: Recent,
     partner: Arc<RwLock<Option<EndpointId>>>,
     hosting: Arc<AtomicBool>,
     pair_rx: Mutex<mpsc::Receiver<Connection>>,
@@ -169,21 +238,14 @@ impl Node {
             builder =
                 builder.address_lookup(iroh_mdns_address_lookup::MdnsAddressLookup::builder());
         }
-        builder = match (cfg.mode, &cfg.relay) {
-            (NetworkMode::Anywhere, Some(url)) => {
-                builder.relay_mode(RelayMode::custom([url.clone()]))
-            }
-            (NetworkMode::Anywhere, None) => {
-                builder.relay_mode(iroh::endpoint::default_relay_mode())
-            }
-            _ => builder.relay_mode(RelayMode::Disabled),
-        };
+        builder = builder.relay_mode(relay_mode(cfg));
         let endpoint = builder
             .bind()
             .await
             .map_err(|e| NetError::Bind(e.to_string()))?;
         let partner = Arc::new(RwLock::new(partner));
         let hosting = Arc::new(AtomicBool::new(false));
+        let recent = Recent::default();
         let (sync_tx, sync_rx) = mpsc::channel(8);
         let (pair_tx, pair_rx) = mpsc::channel(16);
         let router = Router::builder(endpoint)
@@ -192,6 +254,7 @@ impl Node {
                 SyncGate {
                     partner: partner.clone(),
                     inbox: Arc::new(Inbox { tx: sync_tx }),
+                    recent: recent.clone(),
                 },
             )
             .accept(
@@ -204,6 +267,9 @@ impl Node {
             .spawn();
         Ok(Self {
             router,
+            mode: cfg.mode,
+            relay: cfg.relay.clone(),
+            recent,
             partner,
             hosting,
             pair_rx: Mutex::new(pair_rx),
@@ -230,6 +296,79 @@ impl Node {
             addrs = self.endpoint().bound_sockets();
         }
         addrs
+    }
+
+    pub fn mode(&self) -> NetworkMode {
+        self.mode
+    }
+
+    /// The relay through which this device can be reached, to tell the partner: the
+    /// home relay once one answered, else the couple's own relay as configured
+    /// (it will answer as soon as it can). `None` outside `anywhere` mode.
+    pub fn relay_url(&self) -> Option<RelayUrl> {
+        if self.mode != NetworkMode::Anywhere {
+            return None;
+        }
+        let status = self.endpoint().home_relay_status().get();
+        status
+            .iter()
+            .find(|s| s.is_connected())
+            .map(|s| s.url().clone())
+            .or_else(|| self.addr().relay_urls().next().cloned())
+            .or_else(|| self.relay.clone())
+    }
+
+    /// Whether a relay answered (`anywhere` mode); always true in the other modes,
+    /// which use none.
+    pub fn relay_connected(&self) -> bool {
+        self.mode != NetworkMode::Anywhere
+            || self
+                .endpoint()
+                .home_relay_status()
+                .get()
+                .iter()
+                .any(|s| s.is_connected())
+    }
+
+    /// Waits until the home relay answered, up to `limit`. An invite made before
+    /// that carries no relay, and a joiner on another network finds no way in (the
+    /// relay handshake took about 3 s in the namespace test). In the other modes
+    /// there is nothing to wait for.
+    pub async fn wait_for_relay(&self, limit: Duration) -> Result<(), NetError> {
+        if self.relay_connected() {
+            return Ok(());
+        }
+        if tokio::time::timeout(limit, self.endpoint().online())
+            .await
+            .is_ok()
+        {
+            return Ok(());
+        }
+        Err(self.no_relay(limit))
+    }
+
+    /// Why no relay answered within `waited`, with the relay's own last error.
+    pub fn no_relay(&self, waited: Duration) -> NetError {
+        let status = self.endpoint().home_relay_status().get();
+        let why = status
+            .iter()
+            .find_map(|s| s.last_error().map(|e| format!(" (the last attempt: {e})")))
+            .unwrap_or_default();
+        NetError::NoRelay {
+            relay: match &self.relay {
+                Some(url) => format!("the relay {url}"),
+                None => "any of iroh's public relays".into(),
+            },
+            secs: waited.as_secs(),
+            why,
+        }
+    }
+
+    /// The path to the partner on the newest open sync connection of this process
+    /// (`None` when there is none).
+    pub fn partner_link(&self) -> Option<Link> {
+        let recent = self.recent.lock().ok()?;
+        recent.iter().rev().find_map(Link::of)
     }
 
     /// The one device allowed on the sync protocol (none before pairing).
@@ -263,10 +402,15 @@ impl Node {
     }
 
     pub async fn connect(&self, addr: EndpointAddr, alpn: &[u8]) -> Result<Connection, NetError> {
-        self.endpoint()
+        let conn = self
+            .endpoint()
             .connect(addr, alpn)
             .await
-            .map_err(|e| NetError::Unreachable(e.to_string()))
+            .map_err(|e| NetError::Unreachable(e.to_string()))?;
+        if alpn == SYNC_ALPN {
+            remember(&self.recent, &conn);
+        }
+        Ok(conn)
     }
 
     pub async fn shutdown(&self) {

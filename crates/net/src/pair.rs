@@ -7,7 +7,7 @@
 //!                    (1 = expired, 2 = refused, 3 = already used; then it closes)
 //! joiner             refuses I unless SHA-256(label | I) = c, before deriving anything
 //! both               couple key, SAS = HKDF(salt = secret, X25519(J, I), label | th)
-//! joiner ⇄ inviter   sealed Hello: name, current addresses
+//! joiner ⇄ inviter   sealed Hello: name, current addresses, relay
 //! joiner ⇄ inviter   sealed Decision (after each person compared the SAS)
 //! ```
 //! `th0` commits to the whole invite (commitment included) and both endpoint ids as
@@ -30,7 +30,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use iroh::endpoint::{Connection, RecvStream, SendStream};
-use iroh::{EndpointAddr, EndpointId};
+use iroh::{EndpointAddr, EndpointId, RelayUrl};
 use kintsugi_crypto::{
     EphemeralKeypair, PairingKeys, Secret32, derive_key, hmac_sha256, pairing_keys, sha256,
     verify_hmac_sha256,
@@ -39,10 +39,11 @@ use kintsugi_crypto::{
 use crate::close;
 use crate::frame::{FrameReader, FrameWriter};
 use crate::secure::{Direction, Opener, Sealer};
-use crate::wire::{Reader, put_addrs, put_short_bytes};
+use crate::wire::{Reader, put_addrs, put_relay, put_short_bytes};
 use crate::{Invite, NetError, Node, PAIR_ALPN};
 
-pub const VERSION: u8 = 2;
+/// The pairing version, the same as the invite's ([`crate::invite::VERSION`]).
+pub const VERSION: u8 = crate::invite::VERSION;
 /// Pairing messages are tiny; anything bigger is hostile.
 const MAX_PAIR_FRAME: usize = 4096;
 pub const LABEL: &[u8] = b"kintsugi/pair/2";
@@ -127,7 +128,8 @@ impl JoinRequest {
         let mut r = Reader::new(bytes);
         match r.u8() {
             Some(VERSION) => {}
-            Some(v) if v < VERSION => return Err(NetError::OldInvite),
+            Some(v) if v < 2 => return Err(NetError::OldInvite),
+            Some(v) if v < VERSION => return Err(NetError::OutdatedInvite),
             _ => return Err(NetError::Protocol("unknown pairing version".into())),
         }
         let bad = || NetError::Protocol("bad join request".into());
@@ -188,11 +190,13 @@ impl Reply {
     }
 }
 
-/// Both ways, sealed: who is pairing and where they can be reached.
+/// Both ways, sealed: who is pairing and where they can be reached, directly or
+/// through a relay.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hello {
     pub name: String,
     pub addrs: Vec<SocketAddr>,
+    pub relay: Option<RelayUrl>,
 }
 
 impl Hello {
@@ -205,6 +209,7 @@ impl Hello {
         }
         put_short_bytes(&mut out, &self.name.as_bytes()[..end]);
         put_addrs(&mut out, &self.addrs);
+        put_relay(&mut out, self.relay.as_ref());
         out
     }
 
@@ -213,10 +218,11 @@ impl Hello {
         let bad = || NetError::Protocol("bad hello".into());
         let name = String::from_utf8_lossy(r.short_bytes().ok_or_else(bad)?).into_owned();
         let addrs = r.addrs().ok_or_else(bad)?;
+        let relay = r.relay().ok_or_else(bad)?;
         if !r.is_empty() {
             return Err(bad());
         }
-        Ok(Self { name, addrs })
+        Ok(Self { name, addrs, relay })
     }
 }
 
@@ -277,6 +283,7 @@ pub struct Paired {
     pub partner: EndpointId,
     pub partner_name: String,
     pub partner_addrs: Vec<SocketAddr>,
+    pub partner_relay: Option<RelayUrl>,
 }
 
 /// Keys agreed, codes ready to compare; nothing stored yet.
@@ -290,6 +297,7 @@ pub struct PendingPairing {
     partner: EndpointId,
     partner_name: String,
     partner_addrs: Vec<SocketAddr>,
+    partner_relay: Option<RelayUrl>,
 }
 
 impl std::fmt::Debug for PendingPairing {
@@ -340,6 +348,7 @@ impl PendingPairing {
                 partner: self.partner,
                 partner_name: self.partner_name.clone(),
                 partner_addrs: self.partner_addrs.clone(),
+                partner_relay: self.partner_relay.clone(),
             }),
             Ok(Decision(false)) => Err(NetError::PartnerDeclined),
             Err(e) => Err(e),
@@ -478,6 +487,7 @@ async fn join_on(
     let mine = Hello {
         name: my_name.to_string(),
         addrs: node.direct_addrs(),
+        relay: node.relay_url(),
     };
     step(writer.write(&sealer.seal(&mine.encode())?)).await?;
     let theirs = step(reader.read()).await?.ok_or(NetError::Closed)?;
@@ -492,6 +502,8 @@ async fn join_on(
         partner: invite.endpoint,
         partner_name: theirs.name,
         partner_addrs: theirs.addrs,
+        // The relay that carried the invite reaches the inviter too.
+        partner_relay: theirs.relay.or_else(|| invite.relay.clone()),
     })
 }
 
@@ -504,6 +516,7 @@ struct HostContext {
     key: Arc<Mutex<Option<EphemeralKeypair>>>,
     me: EndpointId,
     my_addrs: Vec<SocketAddr>,
+    my_relay: Option<RelayUrl>,
     my_name: String,
     hosting: Arc<AtomicBool>,
 }
@@ -544,6 +557,7 @@ pub fn start_host<'a>(
         key: offer.key.clone(),
         me: node.id(),
         my_addrs: node.direct_addrs(),
+        my_relay: node.relay_url().or_else(|| offer.invite.relay.clone()),
         my_name: my_name.to_string(),
         hosting: node.hosting_flag(),
     };
@@ -669,6 +683,7 @@ async fn host_on(ctx: &HostContext, conn: &Connection) -> Result<PendingPairing,
     let mine = Hello {
         name: ctx.my_name.clone(),
         addrs: ctx.my_addrs.clone(),
+        relay: ctx.my_relay.clone(),
     };
     step(writer.write(&sealer.seal(&mine.encode())?)).await?;
     Ok(PendingPairing {
@@ -681,6 +696,7 @@ async fn host_on(ctx: &HostContext, conn: &Connection) -> Result<PendingPairing,
         partner: joiner,
         partner_name: theirs.name,
         partner_addrs: theirs.addrs,
+        partner_relay: theirs.relay,
     })
 }
 
@@ -698,6 +714,11 @@ mod tests {
         let mut v1 = req.encode();
         v1[0] = 1;
         assert!(matches!(JoinRequest::decode(&v1), Err(NetError::OldInvite)));
+        v1[0] = 2;
+        assert!(matches!(
+            JoinRequest::decode(&v1),
+            Err(NetError::OutdatedInvite)
+        ));
         assert!(JoinRequest::decode(&req.encode()[..64]).is_err());
         let mut long = req.encode();
         long.push(0);
@@ -718,11 +739,18 @@ mod tests {
         let hello = Hello {
             name: "Ari".into(),
             addrs: vec!["127.0.0.1:5".parse().unwrap()],
+            relay: None,
         };
         assert_eq!(Hello::decode(&hello.encode()).unwrap(), hello);
+        let with_relay = Hello {
+            relay: Some("https://relay.example.org./".parse().unwrap()),
+            ..hello
+        };
+        assert_eq!(Hello::decode(&with_relay.encode()).unwrap(), with_relay);
         let long_name = Hello {
             name: "é".repeat(200),
             addrs: vec![],
+            relay: None,
         };
         assert_eq!(Hello::decode(&long_name.encode()).unwrap().name.len(), 254);
         assert_eq!(Decision::decode(&[1]).unwrap(), Decision(true));

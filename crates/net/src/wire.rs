@@ -4,6 +4,8 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
+use iroh::RelayUrl;
+
 /// A cursor over untrusted bytes.
 pub(crate) struct Reader<'a> {
     bytes: &'a [u8],
@@ -63,6 +65,16 @@ impl<'a> Reader<'a> {
         Some(out)
     }
 
+    /// `short(relay URL)`, empty for none: `Some(None)` is "no relay", `None` a
+    /// cut-short or unparsable field.
+    pub fn relay(&mut self) -> Option<Option<RelayUrl>> {
+        let b = self.short_bytes()?;
+        if b.is_empty() {
+            return Some(None);
+        }
+        Some(Some(std::str::from_utf8(b).ok()?.parse::<RelayUrl>().ok()?))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.bytes.is_empty()
     }
@@ -77,6 +89,20 @@ pub(crate) fn put_short_bytes(out: &mut Vec<u8>, b: &[u8]) {
 pub(crate) fn put_long_bytes(out: &mut Vec<u8>, b: &[u8]) {
     out.extend_from_slice(&(b.len() as u32).to_be_bytes());
     out.extend_from_slice(b);
+}
+
+/// A relay URL as `short(UTF-8)`, empty for none. A URL longer than 255 bytes is
+/// written as none rather than cut (a cut URL would name another server).
+pub(crate) fn put_relay(out: &mut Vec<u8>, relay: Option<&RelayUrl>) {
+    let text = relay.map(|r| r.as_str()).unwrap_or("");
+    put_short_bytes(
+        out,
+        if text.len() <= 255 {
+            text.as_bytes()
+        } else {
+            &[]
+        },
+    );
 }
 
 /// At most 16 addresses: enough for every interface a laptop has, small enough for a

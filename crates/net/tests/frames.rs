@@ -100,6 +100,7 @@ async fn run(meddle: Meddle) -> (Result<(), NetError>, Vec<Vec<u8>>) {
             them: id(2),
             couple_key: &key,
             my_addrs: Vec::new(),
+            my_relay: None,
         },
         &s_replica,
         Until::Live,
@@ -114,6 +115,7 @@ async fn run(meddle: Meddle) -> (Result<(), NetError>, Vec<Vec<u8>>) {
             them: id(1),
             couple_key: &key,
             my_addrs: Vec::new(),
+            my_relay: None,
         },
         &r_replica,
         Until::Live,
@@ -250,6 +252,7 @@ fn params(dialer: bool, key: &Secret32) -> SessionParams<'_> {
         them,
         couple_key: key,
         my_addrs: Vec::new(),
+        my_relay: None,
     }
 }
 

@@ -186,6 +186,7 @@ fn the_pairing_transcript_derives_exactly() {
     let joiner_hello = pair::Hello {
         name: v.text("joiner_name"),
         addrs: vec![v.addr("joiner_addr")],
+        relay: Some(v.text("joiner_relay").parse::<RelayUrl>().unwrap()),
     };
     assert_eq!(joiner_hello.encode(), v.hex("joiner_hello"));
     assert_eq!(
@@ -195,6 +196,7 @@ fn the_pairing_transcript_derives_exactly() {
     let inviter_hello = pair::Hello {
         name: v.text("inviter_name"),
         addrs: vec![],
+        relay: None,
     };
     assert_eq!(inviter_hello.encode(), v.hex("inviter_hello"));
     assert_eq!(
@@ -217,11 +219,11 @@ fn the_pairing_transcript_derives_exactly() {
 
 fn sync_params<'k>(v: &Vectors, dialer: bool, key: &'k Secret32) -> SessionParams<'k> {
     let (d, a) = (v.id("dialer"), v.id("acceptor"));
-    // The acceptor's hello carries no addresses in the vector.
-    let (me, them, my_addrs) = if dialer {
-        (d, a, vec![v.addr("dialer_addr")])
+    // The acceptor's hello carries no addresses and no relay in the vector.
+    let (me, them, my_addrs, my_relay) = if dialer {
+        (d, a, vec![v.addr("dialer_addr")], Some(dialer_relay(v)))
     } else {
-        (a, d, vec![])
+        (a, d, vec![], None)
     };
     SessionParams {
         dialer,
@@ -229,7 +231,12 @@ fn sync_params<'k>(v: &Vectors, dialer: bool, key: &'k Secret32) -> SessionParam
         them,
         couple_key: key,
         my_addrs,
+        my_relay,
     }
+}
+
+fn dialer_relay(v: &Vectors) -> RelayUrl {
+    v.text("dialer_relay").parse().unwrap()
 }
 
 #[test]
@@ -256,6 +263,7 @@ fn sync_keys_and_messages_encode_exactly() {
     );
     let hello = Hello {
         addrs: vec![v.addr("dialer_addr")],
+        relay: Some(dialer_relay(&v)),
     };
     assert_eq!(hello.encode(), v.hex("dialer_hello"));
     assert_eq!(Hello::default().encode(), v.hex("acceptor_hello"));
@@ -305,7 +313,7 @@ async fn the_dialer_handshake_sends_exactly_the_vector() {
         acceptor
     );
     let mut channel = channel.unwrap();
-    assert!(channel.partner_hello.addrs.is_empty());
+    assert_eq!(channel.partner_hello, Hello::default());
     let payload = v.text("payload");
     let sync = Sync {
         payload: payload.as_bytes(),
@@ -360,6 +368,7 @@ async fn the_acceptor_handshake_answers_exactly_the_vector() {
     );
     let mut channel = channel.unwrap();
     assert_eq!(channel.partner_hello.addrs, vec![v.addr("dialer_addr")]);
+    assert_eq!(channel.partner_hello.relay, Some(dialer_relay(&v)));
     let frame = reader.read().await.unwrap().unwrap();
     let plain = channel.opener.open(&frame).unwrap();
     let payload = v.text("payload");

@@ -370,13 +370,21 @@ impl Session {
             .and_then(|p| p.name.clone())
             .unwrap_or_else(|| "Your partner".into());
         if self.net.online {
+            // How the partner is reached, as `kintsugi status` says it.
+            let path = self
+                .net
+                .net
+                .as_ref()
+                .and_then(|n| n.partner_link())
+                .map(|l| format!(" ({})", kintsugi_device::describe_link(&l)))
+                .unwrap_or_default();
             if self.net.received > 64 * 1024 {
                 format!(
-                    "{who} is online — received {} KiB",
+                    "{who} is online{path} — received {} KiB",
                     self.net.received / 1024
                 )
             } else {
-                format!("{who} is online")
+                format!("{who} is online{path}")
             }
         } else {
             match self.cache.partner.as_ref().and_then(|p| p.last_sync) {

@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use iroh::EndpointId;
+use iroh::{EndpointId, RelayUrl};
 use kintsugi_crypto::{Secret32, random_array};
 use tokio::io::{AsyncRead, AsyncWrite};
 
@@ -30,6 +30,8 @@ pub struct SessionParams<'a> {
     pub couple_key: &'a Secret32,
     /// Told to the partner in our [`Hello`].
     pub my_addrs: Vec<SocketAddr>,
+    /// Told to the partner in our [`Hello`]: the relay that reaches us.
+    pub my_relay: Option<RelayUrl>,
 }
 
 /// A session after its handshake: one sealer and one opener, each with its own key
@@ -51,10 +53,10 @@ impl std::fmt::Debug for Channel {
 /// Runs the handshake (PROTOCOL.md, "Sync handshake"):
 ///
 /// ```text
-/// dialer → acceptor   Greeting(1, Nd)          plaintext
-/// acceptor → dialer   Greeting(1, Na)          plaintext
+/// dialer → acceptor   Greeting(2, Nd)          plaintext
+/// acceptor → dialer   Greeting(2, Na)          plaintext
 ///                     d2a, a2d = session_keys(couple key, Nd, Na, dialer id, acceptor id)
-/// both ways           sealed Hello(addresses)  counter 0 of each direction
+/// both ways           sealed Hello(addresses, relay)  counter 0 of each direction
 /// ```
 /// It returns only once the partner's hello opened, which proves the partner holds
 /// the couple key; anything else (a version this side does not speak, a frame that
@@ -125,6 +127,7 @@ where
 
     let hello = Hello {
         addrs: params.my_addrs.clone(),
+        relay: params.my_relay.clone(),
     };
     writer.write(&sealer.seal(&hello.encode())?).await?;
     let first = within(reader.read()).await?.ok_or(NetError::Closed)?;

@@ -6,13 +6,16 @@
 
 use std::net::SocketAddr;
 
+use iroh::RelayUrl;
 use kintsugi_crypto::TAG_LEN;
 
 use crate::NetError;
-use crate::wire::{Reader, put_addrs, put_long_bytes};
+use crate::wire::{Reader, put_addrs, put_long_bytes, put_relay};
 
-/// The only version of the sync protocol; the first byte of a [`Greeting`].
-pub const VERSION: u8 = 1;
+/// The version of the sync protocol; the first byte of a [`Greeting`]. Version 2
+/// added the relay to [`Hello`]; a version 1 device would refuse that hello as
+/// malformed, so the greeting tells the two apart and names the older one.
+pub const VERSION: u8 = 2;
 
 /// The largest Automerge sync message either side may send in one [`Sync`].
 ///
@@ -69,10 +72,12 @@ impl Greeting {
 }
 
 /// Sealed, first each way: proves the sender holds the couple key (its frame opened)
-/// and says where it can be reached next time.
+/// and says where it can be reached next time: its direct addresses, and the relay
+/// through which it can be reached when none of them can be.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Hello {
     pub addrs: Vec<SocketAddr>,
+    pub relay: Option<RelayUrl>,
 }
 
 impl Hello {
@@ -81,6 +86,7 @@ impl Hello {
     pub fn encode(&self) -> Vec<u8> {
         let mut out = vec![Self::TAG];
         put_addrs(&mut out, &self.addrs);
+        put_relay(&mut out, self.relay.as_ref());
         out
     }
 }
@@ -134,6 +140,7 @@ impl<'a> Message<'a> {
         let msg = match r.u8() {
             Some(Hello::TAG) => Message::Hello(Hello {
                 addrs: r.addrs().ok_or_else(|| malformed("hello"))?,
+                relay: r.relay().ok_or_else(|| malformed("hello"))?,
             }),
             Some(Sync::TAG) => {
                 // The length is checked against the cap before anything is sliced.
@@ -182,10 +189,16 @@ mod tests {
     fn messages_round_trip_and_refuse_trailing_bytes() {
         let hello = Message::Hello(Hello {
             addrs: vec!["127.0.0.1:5".parse().unwrap(), "[::1]:6".parse().unwrap()],
+            relay: Some("http://10.1.2.3:3340".parse().unwrap()),
         });
         let payload = [7u8; 300];
         let sync = Message::Sync(Sync { payload: &payload });
-        for m in [hello, sync, Message::Unpaired] {
+        for m in [
+            hello,
+            Message::Hello(Hello::default()),
+            sync,
+            Message::Unpaired,
+        ] {
             let bytes = m.encode().unwrap();
             assert_eq!(Message::decode(&bytes).unwrap(), m);
             let mut long = bytes.clone();
@@ -196,10 +209,12 @@ mod tests {
         let g = Greeting { nonce: [9; 32] };
         assert_eq!(Greeting::decode(&g.encode()).unwrap(), g);
         assert!(Greeting::decode(&g.encode()[..32]).is_err());
-        let mut v2 = g.encode();
-        v2[0] = 2;
-        let err = Greeting::decode(&v2).unwrap_err().to_string();
-        assert!(err.contains("version 2"), "{err}");
+        for other in [1u8, 3] {
+            let mut bytes = g.encode();
+            bytes[0] = other;
+            let err = Greeting::decode(&bytes).unwrap_err().to_string();
+            assert!(err.contains(&format!("version {other}")), "{err}");
+        }
         assert!(Message::decode(&[]).is_err());
         assert!(Message::decode(&[4]).is_err());
     }

@@ -6,6 +6,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use iroh::RelayUrl;
 use thiserror::Error;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::watch;
@@ -59,6 +60,13 @@ pub trait Replica: Send + Sync + 'static {
     fn partner_addrs(&self, addrs: Vec<SocketAddr>);
     /// Where we last knew the partner to be.
     fn known_partner_addrs(&self) -> Vec<SocketAddr>;
+    /// The partner told us the relay that reaches it. A replica that keeps no
+    /// relay (a test's) may ignore it; then only direct addresses are dialled.
+    fn partner_relay(&self, _relay: RelayUrl) {}
+    /// The relay through which we last knew the partner to be reachable.
+    fn known_partner_relay(&self) -> Option<RelayUrl> {
+        None
+    }
     /// The partner ended the pairing on their side.
     fn partner_unpaired(&self);
     /// Connection and progress news for the UI.
@@ -143,6 +151,9 @@ where
     let result = async {
         let mut channel = handshake(&mut reader, &mut writer, &params).await?;
         replica.partner_addrs(std::mem::take(&mut channel.partner_hello.addrs));
+        if let Some(relay) = channel.partner_hello.relay.take() {
+            replica.partner_relay(relay);
+        }
         replica.link(LinkEvent::Online);
         let result = match replica.begin() {
             Ok(mut session) => {

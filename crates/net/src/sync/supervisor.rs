@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use iroh::endpoint::{Connection, RecvStream, SendStream};
-use iroh::{EndpointAddr, EndpointId, TransportAddr};
+use iroh::{EndpointAddr, EndpointId};
 use kintsugi_crypto::{Secret32, random_array};
 use tokio::sync::watch;
 
@@ -48,6 +48,7 @@ pub async fn send_unpaired(
             them,
             couple_key,
             my_addrs: Vec::new(),
+            my_relay: None,
         };
         let mut channel = handshake(&mut reader, &mut writer, &params).await?;
         writer
@@ -76,14 +77,15 @@ pub async fn dial(
     until: Until,
     stop: watch::Receiver<bool>,
 ) -> Result<SessionEnd, NetError> {
-    let addrs: Vec<TransportAddr> = replica
-        .known_partner_addrs()
-        .into_iter()
-        .map(TransportAddr::Ip)
-        .collect();
+    // Every path known, relay included (see `crate::endpoint_addr`).
+    let addr = crate::endpoint_addr(
+        partner,
+        replica.known_partner_addrs(),
+        replica.known_partner_relay(),
+    );
     tracing::debug!("dialling the partner");
     let conn = node
-        .connect(EndpointAddr::from_parts(partner, addrs), SYNC_ALPN)
+        .connect(addr, SYNC_ALPN)
         .await
         .inspect_err(|e| tracing::debug!(error = %e, "could not reach the partner"))?;
     tracing::debug!("connected to the partner");
@@ -144,6 +146,7 @@ async fn run_on(
         them: conn.remote_id(),
         couple_key,
         my_addrs: node.direct_addrs(),
+        my_relay: node.relay_url(),
     };
     let mut result = run_session(recv, send, params, replica, until, stop).await;
     if dialer {
