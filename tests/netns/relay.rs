@@ -13,14 +13,11 @@
 //! installs both and CI runs as root. Without them this test fails with a message;
 //! it never skips. Every process of this test runs inside a namespace it created.
 
-mod common;
-mod netns_support;
-
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::*;
-use netns_support::*;
+use crate::common::*;
+use crate::support::*;
 
 /// The `iroh-relay` version scripts/test-all installs: the server of the iroh the
 /// app is built with.

@@ -1,5 +1,5 @@
 //! Network namespaces that a test builds for itself, and `kintsugi` run inside them
-//! (a module of tests/relay.rs). Everything is removed on drop:
+//! (shared by the modules of this test binary). Everything is removed on drop:
 //! namespaces, and with them their veth ends, addresses, routes and processes'
 //! sockets. Nothing is created in the host's own network namespace.
 #![allow(dead_code)]

@@ -9,40 +9,14 @@
 //! Every `kintsugi` process of this test runs inside a namespace: no packet of it
 //! can reach any other network.
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::*;
-
-fn run_ip(args: &[&str]) {
-    let out = tool("ip").args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "ip {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn require_root() {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let uid = status
-        .lines()
-        .find(|l| l.starts_with("Uid:"))
-        .and_then(|l| l.split_whitespace().nth(2))
-        .unwrap_or("?")
-        .to_string();
-    assert_eq!(
-        uid, "0",
-        "this test creates network namespaces and must run as root (CI does); \
-         run it with sudo or as root"
-    );
-}
+use crate::common::*;
+use crate::support::{require_root, run_ip};
 
 /// Two namespaces, `a` and `b`, joined by a veth pair, removed again on drop.
 struct Netns {
