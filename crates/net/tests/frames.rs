@@ -144,6 +144,7 @@ async fn run(meddle: Meddle) -> (Result<(), NetError>, Vec<Vec<u8>>) {
 
 #[tokio::test]
 async fn clean_sessions_deliver_everything() {
+    logging();
     let (res, got) = run(Meddle::None).await;
     assert!(res.is_ok());
     assert_eq!(got.len(), 5);
@@ -151,6 +152,7 @@ async fn clean_sessions_deliver_everything() {
 
 #[tokio::test]
 async fn a_tampered_frame_ends_the_session_and_is_not_applied() {
+    logging();
     let (res, got) = run(Meddle::Flip(3)).await;
     assert!(matches!(res, Err(NetError::BadFrame)), "{res:?}");
     assert_eq!(
@@ -162,6 +164,7 @@ async fn a_tampered_frame_ends_the_session_and_is_not_applied() {
 
 #[tokio::test]
 async fn a_replayed_frame_ends_the_session() {
+    logging();
     let (res, got) = run(Meddle::Replay(2)).await;
     assert!(matches!(res, Err(NetError::BadFrame)), "{res:?}");
     assert_eq!(got, vec![vec![0u8; 10]]);
@@ -169,6 +172,7 @@ async fn a_replayed_frame_ends_the_session() {
 
 #[tokio::test]
 async fn reordered_frames_end_the_session() {
+    logging();
     let (res, got) = run(Meddle::Swap(3)).await;
     assert!(matches!(res, Err(NetError::BadFrame)), "{res:?}");
     assert_eq!(got, vec![vec![0u8; 10]]);
@@ -176,6 +180,7 @@ async fn reordered_frames_end_the_session() {
 
 #[tokio::test]
 async fn a_dropped_frame_ends_the_session() {
+    logging();
     let (res, got) = run(Meddle::Drop(2)).await;
     assert!(matches!(res, Err(NetError::BadFrame)), "{res:?}");
     assert!(got.is_empty());
@@ -183,6 +188,7 @@ async fn a_dropped_frame_ends_the_session() {
 
 #[tokio::test]
 async fn an_oversized_frame_ends_the_session() {
+    logging();
     let (res, got) = run(Meddle::Oversize(4)).await;
     assert!(matches!(res, Err(NetError::FrameTooLarge(_))), "{res:?}");
     assert_eq!(got.len(), 2);
@@ -190,6 +196,7 @@ async fn an_oversized_frame_ends_the_session() {
 
 #[tokio::test]
 async fn a_tampered_sealed_hello_means_no_session_at_all() {
+    logging();
     let (res, got) = run(Meddle::Flip(1)).await;
     assert!(res.is_err());
     assert!(got.is_empty());
@@ -197,14 +204,25 @@ async fn a_tampered_sealed_hello_means_no_session_at_all() {
 
 // --- the cap ---------------------------------------------------------------------
 
-/// Collects every log line the code under test writes, formatted as a person would
-/// read them.
+/// Log lines written on this thread while a capture is on (a `#[tokio::test]` runs
+/// its sessions on the test's own thread).
 #[derive(Clone, Default)]
 struct Logs(Arc<Mutex<Vec<u8>>>);
 
-impl std::io::Write for Logs {
+thread_local! {
+    static CAPTURING: std::cell::RefCell<Option<Logs>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Writes to this thread's capture, if any.
+struct ThreadWriter;
+
+impl std::io::Write for ThreadWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
+        CAPTURING.with(|c| {
+            if let Some(logs) = &*c.borrow() {
+                logs.0.lock().unwrap().extend_from_slice(buf);
+            }
+        });
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -212,24 +230,39 @@ impl std::io::Write for Logs {
     }
 }
 
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
-    type Writer = Logs;
-    fn make_writer(&'a self) -> Logs {
-        self.clone()
+/// Installs one global subscriber, before the test does anything else. Every test
+/// calls it first: tracing caches each log callsite's interest when the callsite is
+/// first reached, and a per-test (`set_default`) subscriber coming and going while
+/// another test reached a callsite for the first time could leave that callsite
+/// cached as uninteresting, so a warning went missing from a capture now and then.
+fn logging() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(|| ThreadWriter)
+            .with_ansi(false)
+            .with_max_level(tracing::Level::INFO)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).unwrap();
+    });
+}
+
+/// Stops this thread's capture when dropped.
+struct Capturing;
+
+impl Drop for Capturing {
+    fn drop(&mut self) {
+        CAPTURING.with(|c| c.borrow_mut().take());
     }
 }
 
 impl Logs {
-    /// Captures this thread's logs (a `#[tokio::test]` runs on one thread) until the
-    /// guard is dropped.
-    fn capture() -> (Self, tracing::subscriber::DefaultGuard) {
+    /// Captures this thread's logs until the guard is dropped.
+    fn capture() -> (Self, Capturing) {
+        logging();
         let logs = Logs::default();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(logs.clone())
-            .with_ansi(false)
-            .with_max_level(tracing::Level::INFO)
-            .finish();
-        (logs, tracing::subscriber::set_default(subscriber))
+        CAPTURING.with(|c| *c.borrow_mut() = Some(logs.clone()));
+        (logs, Capturing)
     }
 
     fn lines(&self) -> Vec<String> {
@@ -291,6 +324,7 @@ async fn partner_then(
 /// next honest session delivers everything.
 #[tokio::test]
 async fn a_frame_over_the_cap_ends_the_session_in_one_line_and_the_next_one_works() {
+    logging();
     let (logs, _guard) = Logs::capture();
     let key = Secret32::from_bytes([42; 32]);
     let receiver = Script::new(Vec::new());
@@ -328,6 +362,7 @@ async fn a_frame_over_the_cap_ends_the_session_in_one_line_and_the_next_one_work
 /// is not: refused on the length, before the payload is looked at.
 #[tokio::test]
 async fn a_sync_message_claiming_more_than_the_cap_is_refused() {
+    logging();
     let (logs, _guard) = Logs::capture();
     let key = Secret32::from_bytes([42; 32]);
     let receiver = Script::new(Vec::new());
@@ -385,6 +420,7 @@ async fn partner_sealed(
 /// reason, and the partner receives nothing of it.
 #[tokio::test]
 async fn a_payload_over_the_cap_is_not_sent() {
+    logging();
     let key = Secret32::from_bytes([42; 32]);
     let sender = Script::new(vec![vec![1; MAX_PAYLOAD + 1]]);
     let receiver = Script::new(Vec::new());
