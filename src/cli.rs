@@ -410,7 +410,7 @@ fn checkin(device: &Device, cmd: &CheckinCmd, json: bool) -> Result<()> {
 }
 
 struct LetterList {
-    drafts: Vec<kintsugi_device::LetterDraft>,
+    drafts: kintsugi_device::List<kintsugi_device::LetterDraft>,
     sent: Vec<Letter>,
     received: Vec<Letter>,
 }

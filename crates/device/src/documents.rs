@@ -4,38 +4,18 @@
 use std::path::PathBuf;
 use std::sync::{Arc, MutexGuard};
 
-use kintsugi_journal::{
-    Boundary, CheckIn, DiaryEntry, Letter, LetterDraft, PartnerId, PrivateDiary, Promise,
-    SharedEntry, SharedJournal, StageProgress,
-};
+use kintsugi_journal::{DiaryLists, PartnerId, PrivateDiary, SharedJournal, SharedLists};
 use kintsugi_store::Unlocked;
 
 use crate::tracked::Tracked;
 use crate::{Device, DeviceError, DocKind, Event, Options, PayloadTap, Result, now_ms};
 
-/// Typed lists of the shared journal, valid for the heads they were read at. A UI
-/// frame asks for the same list many times between changes; reading 10,000 entries
-/// out of Automerge costs tens of milliseconds, a copy of the cached list about one.
+/// The lists the front ends draw, kept current change by change by the journal
+/// (`SharedLists`, `DiaryLists`) and handed out as shared `List`s.
 #[derive(Default)]
 pub(crate) struct Lists {
-    heads: Vec<automerge::ChangeHash>,
-    pub(crate) boundaries: Option<Vec<Boundary>>,
-    pub(crate) checkins: Option<Vec<CheckIn>>,
-    pub(crate) letters: Option<Vec<Letter>>,
-    pub(crate) promises: Option<Vec<Promise>>,
-    pub(crate) shared: Option<Vec<SharedEntry>>,
-    pub(crate) stages: Option<Vec<StageProgress>>,
-    /// Kept apart: the diary's heads move independently of the journal's.
+    pub(crate) shared: SharedLists,
     pub(crate) diary: DiaryLists,
-}
-
-/// Typed lists of the private diary, valid for the diary's heads they were read at
-/// (10,000 entries take about 60 ms to read out of Automerge, 1 ms to copy).
-#[derive(Default)]
-pub(crate) struct DiaryLists {
-    heads: Vec<automerge::ChangeHash>,
-    pub(crate) entries: Option<Vec<DiaryEntry>>,
-    pub(crate) drafts: Option<Vec<LetterDraft>>,
 }
 
 pub(crate) struct Inner {
@@ -120,83 +100,20 @@ impl Device {
         self.with(|i| Ok(f(&i.shared.doc, &i.me)))
     }
 
-    /// A shared-journal list from the cache, read afresh only when the document's
-    /// heads moved since it was cached.
-    pub(crate) fn cached<T: Clone>(
+    /// A shared-journal list (or its length) from the cache.
+    pub(crate) fn cached<R>(
         &self,
-        slot: impl FnOnce(&mut Lists) -> &mut Option<Vec<T>>,
-        read: impl FnOnce(&SharedJournal) -> Vec<T>,
-    ) -> Result<Vec<T>> {
-        self.with_cached(slot, read, |l| l.clone())
-    }
-
-    /// How long a cached shared-journal list is, without copying it.
-    pub(crate) fn cached_len<T>(
-        &self,
-        slot: impl FnOnce(&mut Lists) -> &mut Option<Vec<T>>,
-        read: impl FnOnce(&SharedJournal) -> Vec<T>,
-    ) -> Result<usize> {
-        self.with_cached(slot, read, |l| l.len())
-    }
-
-    /// How long a cached diary list is, without copying it.
-    pub(crate) fn cached_diary_len<T>(
-        &self,
-        slot: impl FnOnce(&mut DiaryLists) -> &mut Option<Vec<T>>,
-        read: impl FnOnce(&PrivateDiary) -> Vec<T>,
-    ) -> Result<usize> {
-        self.with_cached_diary(slot, read, |l| l.len())
-    }
-
-    fn with_cached<T, R>(
-        &self,
-        slot: impl FnOnce(&mut Lists) -> &mut Option<Vec<T>>,
-        read: impl FnOnce(&SharedJournal) -> Vec<T>,
-        out: impl FnOnce(&Vec<T>) -> R,
+        get: impl FnOnce(&mut SharedLists, &mut SharedJournal) -> R,
     ) -> Result<R> {
-        self.with(|i| {
-            let heads = i.shared.doc.heads();
-            if heads != i.lists.heads {
-                i.lists = Lists {
-                    heads,
-                    diary: std::mem::take(&mut i.lists.diary),
-                    ..Lists::default()
-                };
-            }
-            let doc = &i.shared.doc;
-            Ok(out(slot(&mut i.lists).get_or_insert_with(|| read(doc))))
-        })
+        self.with(|i| Ok(get(&mut i.lists.shared, &mut i.shared.doc)))
     }
 
-    /// A private-diary list from the cache, read afresh only when the diary's heads
-    /// moved since it was cached.
-    pub(crate) fn cached_diary<T: Clone>(
+    /// A private-diary list (or its length) from the cache.
+    pub(crate) fn cached_diary<R>(
         &self,
-        slot: impl FnOnce(&mut DiaryLists) -> &mut Option<Vec<T>>,
-        read: impl FnOnce(&PrivateDiary) -> Vec<T>,
-    ) -> Result<Vec<T>> {
-        self.with_cached_diary(slot, read, |l| l.clone())
-    }
-
-    fn with_cached_diary<T, R>(
-        &self,
-        slot: impl FnOnce(&mut DiaryLists) -> &mut Option<Vec<T>>,
-        read: impl FnOnce(&PrivateDiary) -> Vec<T>,
-        out: impl FnOnce(&Vec<T>) -> R,
+        get: impl FnOnce(&mut DiaryLists, &mut PrivateDiary) -> R,
     ) -> Result<R> {
-        self.with(|i| {
-            let heads = i.diary.doc.heads();
-            if heads != i.lists.diary.heads {
-                i.lists.diary = DiaryLists {
-                    heads,
-                    ..DiaryLists::default()
-                };
-            }
-            let doc = &i.diary.doc;
-            Ok(out(
-                slot(&mut i.lists.diary).get_or_insert_with(|| read(doc))
-            ))
-        })
+        self.with(|i| Ok(get(&mut i.lists.diary, &mut i.diary.doc)))
     }
 
     pub(crate) fn read_diary<R>(

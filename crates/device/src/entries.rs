@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use kintsugi_journal::{
-    Boundary, CheckIn, CheckInInput, DiaryEntry, EntryKind, Letter, LetterDraft, LetterKind,
+    Boundary, CheckIn, CheckInInput, DiaryEntry, EntryKind, Letter, LetterDraft, LetterKind, List,
     Partner, Promise, PromiseOutcome, SharedEntry, StageProgress, Upserted,
 };
 use kintsugi_store::Replace;
@@ -74,8 +74,8 @@ impl Device {
         Ok(self.read_shared(|s, _| s.get_boundary(id))??)
     }
 
-    pub fn boundaries(&self) -> Result<Vec<Boundary>> {
-        self.cached(|l| &mut l.boundaries, |s| s.boundaries())
+    pub fn boundaries(&self) -> Result<List<Boundary>> {
+        self.cached(|l, j| l.boundaries(j))
     }
 
     // --- check-ins ------------------------------------------------------------
@@ -85,8 +85,8 @@ impl Device {
         self.write_shared(|s, me, now| s.upsert_checkin(me, input, now))
     }
 
-    pub fn checkins(&self) -> Result<Vec<CheckIn>> {
-        self.cached(|l| &mut l.checkins, |s| s.checkins())
+    pub fn checkins(&self) -> Result<List<CheckIn>> {
+        self.cached(|l, j| l.checkins(j))
     }
 
     // --- letters --------------------------------------------------------------
@@ -95,8 +95,8 @@ impl Device {
         self.write_diary(|d, me, now| d.add_draft(me, kind, title, body, now))
     }
 
-    pub fn drafts(&self) -> Result<Vec<LetterDraft>> {
-        self.cached_diary(|l| &mut l.drafts, |d| d.drafts())
+    pub fn drafts(&self) -> Result<List<LetterDraft>> {
+        self.cached_diary(|l, d| l.drafts(d))
     }
 
     /// Copies a private draft into the shared journal, then removes the draft. The
@@ -123,8 +123,8 @@ impl Device {
         Ok(letter)
     }
 
-    pub fn letters(&self) -> Result<Vec<Letter>> {
-        self.cached(|l| &mut l.letters, |s| s.letters())
+    pub fn letters(&self) -> Result<List<Letter>> {
+        self.cached(|l, j| l.letters(j))
     }
 
     // --- promises -------------------------------------------------------------
@@ -140,8 +140,8 @@ impl Device {
         Ok(self.read_shared(|s, _| s.get_promise(&id))??)
     }
 
-    pub fn promises(&self) -> Result<Vec<Promise>> {
-        self.cached(|l| &mut l.promises, |s| s.promises())
+    pub fn promises(&self) -> Result<List<Promise>> {
+        self.cached(|l, j| l.promises(j))
     }
 
     // --- private diary --------------------------------------------------------
@@ -155,8 +155,8 @@ impl Device {
         self.write_diary(|d, me, now| d.add_entry(me, text, mood, stage, now))
     }
 
-    pub fn diary_entries(&self) -> Result<Vec<DiaryEntry>> {
-        self.cached_diary(|l| &mut l.entries, |d| d.entries())
+    pub fn diary_entries(&self) -> Result<List<DiaryEntry>> {
+        self.cached_diary(|l, d| l.entries(d))
     }
 
     /// Copies a private diary entry into the shared journal. Front ends must warn
@@ -167,8 +167,8 @@ impl Device {
         self.write_shared(|s, me, now| s.share_diary_entry(me, &entry, now))
     }
 
-    pub fn shared_entries(&self) -> Result<Vec<SharedEntry>> {
-        self.cached(|l| &mut l.shared, |s| s.shared_entries())
+    pub fn shared_entries(&self) -> Result<List<SharedEntry>> {
+        self.cached(|l, j| l.shared_entries(j))
     }
 
     // --- stages ---------------------------------------------------------------
@@ -177,8 +177,8 @@ impl Device {
         self.write_shared(|s, me, now| s.set_stage(me, stage, done, note, now))
     }
 
-    pub fn stages(&self) -> Result<Vec<StageProgress>> {
-        self.cached(|l| &mut l.stages, |s| s.stages())
+    pub fn stages(&self) -> Result<List<StageProgress>> {
+        self.cached(|l, j| l.stages(j))
     }
 
     // --- export ---------------------------------------------------------------

@@ -47,19 +47,19 @@ struct Everything {
     exported_at: String,
     me: PartnerId,
     partners: Vec<crate::Partner>,
-    stages: Vec<crate::StageProgress>,
-    boundaries: Vec<crate::Boundary>,
-    checkins: Vec<crate::CheckIn>,
-    letters: Vec<crate::Letter>,
-    promises: Vec<crate::Promise>,
-    shared_entries: Vec<crate::SharedEntry>,
+    stages: kintsugi_journal::List<crate::StageProgress>,
+    boundaries: kintsugi_journal::List<crate::Boundary>,
+    checkins: kintsugi_journal::List<crate::CheckIn>,
+    letters: kintsugi_journal::List<crate::Letter>,
+    promises: kintsugi_journal::List<crate::Promise>,
+    shared_entries: kintsugi_journal::List<crate::SharedEntry>,
     /// Absent unless the person asked for the private part.
     private: Option<Private>,
 }
 
 struct Private {
-    diary: Vec<crate::DiaryEntry>,
-    letter_drafts: Vec<crate::LetterDraft>,
+    diary: kintsugi_journal::List<crate::DiaryEntry>,
+    letter_drafts: kintsugi_journal::List<crate::LetterDraft>,
 }
 
 fn gather(device: &Device, scope: ExportScope) -> Result<Everything> {

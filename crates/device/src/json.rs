@@ -422,8 +422,8 @@ pub mod v1 {
     }
 
     /// Each entry of a list in its JSON form.
-    pub fn list<'a, T: 'a, J: From<&'a T>>(items: &'a [T]) -> Vec<J> {
-        items.iter().map(J::from).collect()
+    pub fn list<'a, T: 'a, J: From<&'a T>>(items: impl IntoIterator<Item = &'a T>) -> Vec<J> {
+        items.into_iter().map(J::from).collect()
     }
 }
 

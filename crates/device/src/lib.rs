@@ -34,7 +34,8 @@ pub use error::{BundleProblem, DeviceError, Field, Result};
 pub use export::{ExportFormat, ExportScope, format_time};
 pub use kintsugi_journal::{
     Boundary, BoundaryStatus, CheckIn, CheckInInput, DiaryEntry, EntryKind, Letter, LetterDraft,
-    LetterKind, Partner, PartnerId, Promise, PromiseOutcome, SharedEntry, StageProgress, Upserted,
+    LetterKind, List, Partner, PartnerId, Promise, PromiseOutcome, SharedEntry, StageProgress,
+    Upserted,
 };
 pub use kintsugi_net::sync::SessionEnd;
 pub use kintsugi_net::{Invite, Link, NetError, NetworkMode, Offer, RelayUrl, Via};

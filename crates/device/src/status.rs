@@ -67,13 +67,13 @@ impl Device {
         // Counted from the cached lists: reading 10,000 entries out of Automerge
         // again on every status (the app asks after each change) held the device,
         // and with it the partner's next sync message, for a tenth of a second.
-        let boundaries = self.cached_len(|l| &mut l.boundaries, |s| s.boundaries())?;
-        let checkins = self.cached_len(|l| &mut l.checkins, |s| s.checkins())?;
-        let letters = self.cached_len(|l| &mut l.letters, |s| s.letters())?;
-        let promises = self.cached_len(|l| &mut l.promises, |s| s.promises())?;
-        let shared_entries = self.cached_len(|l| &mut l.shared, |s| s.shared_entries())?;
-        let diary_entries = self.cached_diary_len(|l| &mut l.entries, |d| d.entries())?;
-        let drafts = self.cached_diary_len(|l| &mut l.drafts, |d| d.drafts())?;
+        let boundaries = self.cached(|l, j| l.boundaries_len(j))?;
+        let checkins = self.cached(|l, j| l.checkins_len(j))?;
+        let letters = self.cached(|l, j| l.letters_len(j))?;
+        let promises = self.cached(|l, j| l.promises_len(j))?;
+        let shared_entries = self.cached(|l, j| l.shared_entries_len(j))?;
+        let diary_entries = self.cached_diary(|l, d| l.entries_len(d))?;
+        let drafts = self.cached_diary(|l, d| l.drafts_len(d))?;
         let partner = self.partner()?;
         let partner_name = partner_name.or_else(|| partner.as_ref().and_then(|p| p.name.clone()));
         Ok(Status {

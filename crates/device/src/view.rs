@@ -9,7 +9,7 @@
 use std::sync::OnceLock;
 
 use chrono::{Datelike, NaiveDate};
-use kintsugi_journal::{CheckIn, Letter, Partner, PartnerId, Promise, PromiseOutcome};
+use kintsugi_journal::{CheckIn, Letter, List, Partner, PartnerId, Promise, PromiseOutcome};
 use kintsugi_net::NetworkMode;
 use serde::Deserialize;
 
@@ -289,9 +289,9 @@ pub const PROMISE_HORIZON_DAYS: i64 = 7;
 pub fn due(
     today: NaiveDate,
     names: &Names,
-    checkins: &[CheckIn],
-    promises: &[Promise],
-    letters: &[Letter],
+    checkins: &List<CheckIn>,
+    promises: &List<Promise>,
+    letters: &List<Letter>,
 ) -> Vec<Due> {
     let mut out = Vec::new();
     let week = week_of(today);
@@ -428,7 +428,13 @@ mod tests {
             promise("p3", &me, day(8), PromiseOutcome::Open),
             promise("p4", &me, day(0), PromiseOutcome::Kept),
         ];
-        let due_now = due(today, &names, &[], &promises, &[]);
+        let due_now = due(
+            today,
+            &names,
+            &List::default(),
+            &List::from(promises.to_vec()),
+            &List::default(),
+        );
         let lines: Vec<String> = due_now.iter().map(|d| d.describe(&names)).collect();
         assert_eq!(
             lines,

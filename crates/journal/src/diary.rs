@@ -7,11 +7,12 @@
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ChangeHash, ObjId, ObjType};
 
-use crate::doc::{Doc, Schema};
+use crate::doc::{Doc, Schema, Touched};
 use crate::entries::{DiaryEntry, LetterDraft, LetterKind};
 use crate::error::Result;
 use crate::fields::{Fields, put_opt};
 use crate::ids::{EntryKind, PartnerId, new_entry_id};
+use crate::lists::{Cached, List};
 use crate::validate::{MOOD, STAGE, require_text};
 
 const ENTRIES: usize = 0;
@@ -24,6 +25,61 @@ static SCHEMA: Schema = Schema {
     maps: &["entries", "drafts", "reflections"],
     kinds: &[(EntryKind::DiaryEntry, ENTRIES), (EntryKind::Draft, DRAFTS)],
 };
+
+/// The diary's lists as of the heads they were last brought up to date at (see
+/// [`crate::SharedLists`]; the diary's heads move apart from the journal's).
+#[derive(Default)]
+pub struct DiaryLists {
+    seen: Vec<ChangeHash>,
+    entries: Cached<DiaryEntry>,
+    drafts: Cached<LetterDraft>,
+}
+
+impl DiaryLists {
+    pub fn entries(&mut self, diary: &mut PrivateDiary) -> List<DiaryEntry> {
+        self.follow(diary);
+        self.entries.get(|| diary.entries())
+    }
+
+    pub fn entries_len(&mut self, diary: &mut PrivateDiary) -> usize {
+        self.follow(diary);
+        self.entries.len(|| diary.entries())
+    }
+
+    pub fn drafts(&mut self, diary: &mut PrivateDiary) -> List<LetterDraft> {
+        self.follow(diary);
+        self.drafts.get(|| diary.drafts())
+    }
+
+    pub fn drafts_len(&mut self, diary: &mut PrivateDiary) -> usize {
+        self.follow(diary);
+        self.drafts.len(|| diary.drafts())
+    }
+
+    fn follow(&mut self, diary: &mut PrivateDiary) {
+        let (touched, heads) = diary.doc.touched_since(&self.seen);
+        self.seen = heads;
+        match touched {
+            Touched::Nothing => {}
+            Touched::Everything => {
+                self.entries.forget();
+                self.drafts.forget();
+            }
+            Touched::Entries(t) => {
+                let ids = |root: usize| {
+                    t.iter()
+                        .filter(|(r, _)| *r == root)
+                        .map(|(_, id)| id.as_str())
+                        .collect()
+                };
+                let d = &*diary;
+                self.entries
+                    .update(&ids(ENTRIES), |id| d.get_entry(id).ok());
+                self.drafts.update(&ids(DRAFTS), |id| d.get_draft(id).ok());
+            }
+        }
+    }
+}
 
 /// A partner's private diary and letter drafts.
 pub struct PrivateDiary {

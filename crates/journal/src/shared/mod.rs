@@ -7,6 +7,7 @@
 mod boundary;
 mod checkin;
 mod letter;
+mod lists;
 mod partner;
 mod promise;
 mod share;
@@ -17,6 +18,8 @@ use automerge::{AutoCommit, ChangeHash};
 use crate::doc::{Doc, Schema};
 use crate::error::Result;
 use crate::ids::EntryKind;
+
+pub use lists::SharedLists;
 
 // Indices into `SCHEMA.maps`.
 const BOUNDARIES: usize = 0;

@@ -7,6 +7,7 @@ mod corrupt;
 mod diary;
 mod documents;
 mod letters_promises;
+mod lists;
 mod props;
 mod resolve;
 mod sharing;

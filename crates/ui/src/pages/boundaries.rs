@@ -21,7 +21,16 @@ use crate::widgets;
 pub struct Boundaries {
     text: String,
     category: String,
+    /// The rows of each status section, in `STATUSES` order.
+    sections: [widgets::Picked<Boundary, ()>; 4],
 }
+
+const STATUSES: [BoundaryStatus; 4] = [
+    BoundaryStatus::Proposed,
+    BoundaryStatus::Agreed,
+    BoundaryStatus::Revisit,
+    BoundaryStatus::Retired,
+];
 
 impl View for Boundaries {
     fn title(&self, _: &Cache, _: &Guide) -> String {
@@ -58,13 +67,8 @@ impl View for Boundaries {
             }
         });
         let c = ctx.cache;
-        for status in [
-            BoundaryStatus::Proposed,
-            BoundaryStatus::Agreed,
-            BoundaryStatus::Revisit,
-            BoundaryStatus::Retired,
-        ] {
-            let list: Vec<_> = c.boundaries.iter().filter(|b| b.status == status).collect();
+        for (status, section) in STATUSES.into_iter().zip(&mut self.sections) {
+            let list = section.rows(&c.boundaries, (), |b| b.status == status);
             let title = match status {
                 BoundaryStatus::Proposed => "Proposed",
                 BoundaryStatus::Agreed => "Agreed by both",
@@ -75,7 +79,9 @@ impl View for Boundaries {
                 .default_open(status != BoundaryStatus::Retired)
                 .show(ui, |ui| {
                     widgets::rows(ui, title, 84.0, list.len(), |ui, i| {
-                        let b = list[i];
+                        let Some(b) = list.get(i).and_then(|&i| c.boundaries.get(i)) else {
+                            return;
+                        };
                         widgets::line(
                             ui,
                             egui::RichText::new(match &b.category {

@@ -13,6 +13,13 @@ pub struct Diary {
     stage: Option<u8>,
     filter: Option<u8>,
     confirm_share: Option<String>,
+    /// The entries the stage filter shows.
+    shown: widgets::Picked<kintsugi_device::DiaryEntry, Option<u8>>,
+    /// Ids of diary entries the partner already has, rebuilt when the shared list is new.
+    shared: Option<(
+        kintsugi_device::List<kintsugi_device::SharedEntry>,
+        std::collections::HashSet<String>,
+    )>,
 }
 
 impl View for Diary {
@@ -93,16 +100,26 @@ impl View for Diary {
         });
 
         let c = ctx.cache;
-        let shared: std::collections::HashSet<&str> =
-            c.shared.iter().map(|s| s.origin.as_str()).collect();
-        let rows: Vec<_> = c
-            .diary
-            .iter()
-            .rev()
-            .filter(|e| self.filter.is_none() || e.stage == self.filter)
-            .collect();
+        if !matches!(&self.shared, Some((list, _)) if list.same(&c.shared)) {
+            let ids = c.shared.iter().map(|s| s.origin.clone()).collect();
+            self.shared = Some((c.shared.clone(), ids));
+        }
+        let shared = self.shared.as_ref().map(|(_, ids)| ids);
+        let filter = self.filter;
+        let rows = self
+            .shown
+            .rows(&c.diary, filter, |e| filter.is_none() || e.stage == filter);
+        let mut confirm_share = None;
         widgets::rows(ui, "diary-rows", 54.0, rows.len(), |ui, i| {
-            let e = rows[i];
+            // Newest first.
+            let Some(e) = rows
+                .len()
+                .checked_sub(i + 1)
+                .and_then(|i| rows.get(i))
+                .and_then(|&i| c.diary.get(i))
+            else {
+                return;
+            };
             ui.horizontal(|ui| {
                 ui.label(egui::RichText::new(widgets::when(e.created)).weak());
                 if let Some(m) = e.mood {
@@ -111,14 +128,17 @@ impl View for Diary {
                 if let Some(s) = e.stage {
                     ui.label(format!("stage {s}"));
                 }
-                if shared.contains(e.id.as_str()) {
+                if shared.is_some_and(|s| s.contains(&e.id)) {
                     ui.label(egui::RichText::new("shared").color(widgets::GOLD));
                 } else if ui.small_button("Share with my partner").clicked() {
-                    self.confirm_share = Some(e.id.clone());
+                    confirm_share = Some(e.id.clone());
                 }
             });
             widgets::line(ui, e.text.lines().next().unwrap_or("")).on_hover_text(&e.text);
         });
+        if confirm_share.is_some() {
+            self.confirm_share = confirm_share;
+        }
 
         if let Some(id) = self.confirm_share.clone() {
             let modal = egui::Modal::new(egui::Id::unique("share-warning")).show(ui.ctx(), |ui| {
