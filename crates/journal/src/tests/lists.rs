@@ -51,17 +51,13 @@ enum Step {
 fn step() -> impl Strategy<Value = Step> {
     let on_b = any::<bool>();
     prop_oneof![
-        (on_b.clone(), any::<u8>()).prop_map(|(on_b, text)| Step::Propose { on_b, text }),
-        (on_b.clone(), any::<usize>()).prop_map(|(on_b, pick)| Step::Agree { on_b, pick }),
-        (on_b.clone(), any::<usize>()).prop_map(|(on_b, pick)| Step::Retire { on_b, pick }),
-        (on_b.clone(), 1u8..4, 1u8..6).prop_map(|(on_b, week, mood)| Step::CheckIn {
-            on_b,
-            week,
-            mood
-        }),
-        on_b.clone().prop_map(|on_b| Step::Promise { on_b }),
-        (on_b.clone(), any::<usize>()).prop_map(|(on_b, pick)| Step::Outcome { on_b, pick }),
-        (on_b.clone(), 1u8..8, any::<bool>()).prop_map(|(on_b, stage, done)| Step::Stage {
+        (on_b, any::<u8>()).prop_map(|(on_b, text)| Step::Propose { on_b, text }),
+        (on_b, any::<usize>()).prop_map(|(on_b, pick)| Step::Agree { on_b, pick }),
+        (on_b, any::<usize>()).prop_map(|(on_b, pick)| Step::Retire { on_b, pick }),
+        (on_b, 1u8..4, 1u8..6).prop_map(|(on_b, week, mood)| Step::CheckIn { on_b, week, mood }),
+        on_b.prop_map(|on_b| Step::Promise { on_b }),
+        (on_b, any::<usize>()).prop_map(|(on_b, pick)| Step::Outcome { on_b, pick }),
+        (on_b, 1u8..8, any::<bool>()).prop_map(|(on_b, stage, done)| Step::Stage {
             on_b,
             stage,
             done
