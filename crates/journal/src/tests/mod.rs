@@ -9,6 +9,7 @@ mod documents;
 mod letters_promises;
 mod props;
 mod resolve;
+mod revisions;
 mod sharing;
 
 use crate::PartnerId;
