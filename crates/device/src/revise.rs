@@ -436,6 +436,15 @@ mod tests {
             1,
             "earlier wordings are searched too"
         );
+        let md = d
+            .export(ExportFormat::Markdown, ExportScope::Shared)
+            .unwrap();
+        let md = String::from_utf8(md).unwrap();
+        assert!(md.contains("**Home by eleven**"), "{md}");
+        assert!(
+            md.contains("): Home by ten") && md.contains("  - edited "),
+            "{md}"
+        );
 
         let entry = d.add_diary_entry("shared thought", None, Some(2)).unwrap();
         let shared = d.share_diary_entry(&entry).unwrap();
