@@ -291,7 +291,7 @@ pub fn shared(device: &Device, cmd: &SharedCmd, json: bool) -> Result<()> {
             if list.is_empty() {
                 println!("No shared entries yet.");
             }
-            for e in &list {
+            for e in list.iter() {
                 println!(
                     "{}  {}{}  by {}: {}",
                     e.id,

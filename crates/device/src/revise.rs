@@ -519,7 +519,7 @@ mod tests {
         let err = d.withdraw_promise(&due_today).unwrap_err();
         assert!(err.to_string().contains("already due"), "{err}");
         d.withdraw_promise(&p).unwrap();
-        let left: Vec<String> = d.promises().unwrap().into_iter().map(|p| p.id).collect();
+        let left: Vec<String> = d.promises().unwrap().iter().map(|p| p.id.clone()).collect();
         assert_eq!(left, [due_today]);
         assert!(matches!(
             d.agree_promise_terms(&p),
