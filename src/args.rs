@@ -90,6 +90,11 @@ pub enum Command {
         /// Diary entry id (or a unique prefix)
         id: String,
     },
+    /// Diary entries shared with each other: list, edit or withdraw yours
+    #[command(subcommand)]
+    Shared(SharedCmd),
+    /// Find entries in the shared journal and your private diary
+    Search(SearchArgs),
     /// Export everything readable (md, json) or the shared journal as an Automerge file
     Export {
         #[arg(long, value_enum)]
@@ -204,11 +209,26 @@ pub enum BoundaryCmd {
     /// List boundaries with their status
     List,
     /// Agree to a proposed boundary
-    Agree { id: String },
+    Agree {
+        id: String,
+        /// Agree to the new wording your partner proposed, not to the boundary
+        #[arg(long)]
+        amendment: bool,
+    },
     /// Ask to talk a boundary over again
     Revisit { id: String },
     /// Retire a boundary that no longer applies
     Retire { id: String },
+    /// Propose a new wording for your boundary (it counts once your partner agrees;
+    /// until then the current wording stands)
+    Edit { id: String, text: String },
+    /// Withdraw your proposal before your partner agreed to it
+    Withdraw {
+        id: String,
+        /// Withdraw only the new wording you proposed
+        #[arg(long)]
+        amendment: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -217,6 +237,19 @@ pub enum CheckinCmd {
     Add(CheckinArgs),
     /// List check-ins
     List,
+    /// Change the answers of your check-in ("" removes one); your partner sees the
+    /// earlier answers
+    Edit {
+        id: String,
+        #[arg(long)]
+        went_well: Option<String>,
+        #[arg(long)]
+        hard: Option<String>,
+        #[arg(long)]
+        need: Option<String>,
+        #[arg(long)]
+        appreciate: Option<String>,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -265,6 +298,24 @@ pub enum LetterCmd {
     List,
     /// Show a letter (marks it read if it was written to you)
     Read { id: String },
+    /// Change a draft before you send it
+    Edit {
+        id: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        body: Option<String>,
+        /// apology, appreciation, hope, forgiveness or other
+        #[arg(long)]
+        kind: Option<String>,
+    },
+    /// Throw a draft away
+    Discard {
+        id: String,
+        /// Do not ask for confirmation
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -284,6 +335,23 @@ pub enum PromiseCmd {
     Missed { id: String },
     /// Record that a promise was renegotiated
     Renegotiate { id: String },
+    /// Propose new terms for your promise (they count once your partner agrees)
+    Edit {
+        id: String,
+        #[arg(long)]
+        text: Option<String>,
+        /// YYYY-MM-DD
+        #[arg(long)]
+        due: Option<String>,
+    },
+    /// Agree to the new terms your partner proposed for their promise
+    Agree { id: String },
+    /// Withdraw your promise before it is due (or, with --terms, the new terms you proposed)
+    Withdraw {
+        id: String,
+        #[arg(long)]
+        terms: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -304,6 +372,60 @@ pub enum DiaryCmd {
         #[arg(long, value_parser = clap::value_parser!(u8).range(1..=7))]
         stage: Option<u8>,
     },
+    /// Change a diary entry's text, mood or stage
+    Edit {
+        id: String,
+        #[arg(long)]
+        text: Option<String>,
+        /// 1 to 5
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=5), conflicts_with = "no_mood")]
+        mood: Option<u8>,
+        /// Remove the mood
+        #[arg(long)]
+        no_mood: bool,
+        /// 1 to 7
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=7), conflicts_with = "no_stage")]
+        stage: Option<u8>,
+        /// Remove the stage
+        #[arg(long)]
+        no_stage: bool,
+    },
+    /// Delete a diary entry (the diary's own history keeps it until you release it)
+    Delete {
+        id: String,
+        /// Do not ask for confirmation
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SharedCmd {
+    /// List the diary entries both of you shared
+    List,
+    /// Change the text of an entry you shared; your partner sees the earlier wording
+    Edit { id: String, text: String },
+    /// Withdraw an entry you shared (your partner's device keeps what it received)
+    Withdraw { id: String },
+}
+
+#[derive(Args, Debug)]
+pub struct SearchArgs {
+    /// Words to find, ignoring case ("" finds everything the filters let through)
+    pub text: String,
+    /// Only this kind (repeatable): boundary, checkin, letter, promise, shared,
+    /// stage, diary, draft
+    #[arg(long, value_name = "KIND")]
+    pub kind: Vec<String>,
+    /// Only entries for this stage (diary and shared entries, stage notes)
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=7))]
+    pub stage: Option<u8>,
+    /// Only entries written on or after this day (YYYY-MM-DD)
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Only entries written on or before this day (YYYY-MM-DD)
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -321,6 +443,13 @@ pub enum StageCmd {
     },
     /// Both partners' progress through the stages
     List,
+    /// Write or change your note on a stage ("" removes it); your partner sees the
+    /// notes before
+    Note {
+        #[arg(value_parser = clap::value_parser!(u8).range(1..=7))]
+        stage: u8,
+        text: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -111,7 +111,7 @@ pub fn replace(force: bool) -> Replace {
     if force { Replace::Yes } else { Replace::No }
 }
 
-fn print_json<T: Serialize>(value: &T) -> Result<()> {
+pub(crate) fn print_json<T: Serialize>(value: &T) -> Result<()> {
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, value)?;
     writeln!(out)?;
@@ -171,6 +171,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Diary(cmd) => diary(&unlock(&dir, &cli)?, cmd, cli.json),
         Command::Stage(cmd) => stage(&unlock(&dir, &cli)?, cmd, cli.json),
         Command::Due => due(&unlock(&dir, &cli)?, cli.json),
+        Command::Shared(cmd) => crate::revise::shared(&unlock(&dir, &cli)?, cmd, cli.json),
+        Command::Search(args) => crate::revise::search(&unlock(&dir, &cli)?, args, cli.json),
         Command::Share { id } => {
             let device = unlock(&dir, &cli)?;
             let shared = device.share_diary_entry(id)?;
@@ -300,11 +302,11 @@ fn short(id: &str) -> &str {
 }
 
 /// Names partners in listings: "you" for this profile, the display name otherwise.
-fn when(ms: i64) -> String {
+pub(crate) fn when(ms: i64) -> String {
     kintsugi_device::format_time(ms)
 }
 
-fn print_boundary(b: &Boundary, names: &view::Names) {
+pub(crate) fn print_boundary(b: &Boundary, names: &view::Names) {
     let agreed: Vec<String> = b
         .agreements
         .iter()
@@ -323,6 +325,8 @@ fn print_boundary(b: &Boundary, names: &view::Names) {
     if !agreed.is_empty() {
         println!("    agreed: {}", agreed.join(", "));
     }
+    crate::revise::print_history(b.edited, &b.earlier);
+    crate::revise::print_amendment(b, names);
 }
 
 fn boundary(device: &Device, cmd: &BoundaryCmd, json: bool) -> Result<()> {
@@ -353,9 +357,13 @@ fn boundary(device: &Device, cmd: &BoundaryCmd, json: bool) -> Result<()> {
             }
             Ok(())
         }
-        BoundaryCmd::Agree { id } => show(device.agree_boundary(id)?),
+        BoundaryCmd::Agree {
+            id,
+            amendment: false,
+        } => show(device.agree_boundary(id)?),
         BoundaryCmd::Revisit { id } => show(device.revisit_boundary(id)?),
         BoundaryCmd::Retire { id } => show(device.retire_boundary(id)?),
+        _ => crate::revise::boundary(device, cmd, json),
     }
 }
 
@@ -403,9 +411,11 @@ fn checkin(device: &Device, cmd: &CheckinCmd, json: bool) -> Result<()> {
                 for (question, answer) in view::checkin_answers(c) {
                     println!("    {question}: {answer}");
                 }
+                crate::revise::print_checkin_history(c);
             }
             Ok(())
         }
+        CheckinCmd::Edit { .. } => crate::revise::checkin_edit(device, cmd, json),
     }
 }
 
@@ -489,6 +499,9 @@ fn letter(device: &Device, cmd: &LetterCmd, json: bool) -> Result<()> {
             println!("{}", l.body);
             Ok(())
         }
+        LetterCmd::Edit { .. } | LetterCmd::Discard { .. } => {
+            crate::revise::letter(device, cmd, json)
+        }
     }
 }
 
@@ -525,12 +538,14 @@ fn promise(device: &Device, cmd: &PromiseCmd, json: bool) -> Result<()> {
                     names.name(&p.author),
                     p.text
                 );
+                crate::revise::print_promise(p, &names);
             }
             Ok(())
         }
         PromiseCmd::Kept { id } => outcome(id, PromiseOutcome::Kept),
         PromiseCmd::Missed { id } => outcome(id, PromiseOutcome::Missed),
         PromiseCmd::Renegotiate { id } => outcome(id, PromiseOutcome::Renegotiated),
+        _ => crate::revise::promise(device, cmd, json),
     }
 }
 
@@ -564,6 +579,7 @@ fn diary(device: &Device, cmd: &DiaryCmd, json: bool) -> Result<()> {
             }
             Ok(())
         }
+        _ => crate::revise::diary(device, cmd, json),
     }
 }
 
@@ -591,6 +607,7 @@ fn stage(device: &Device, cmd: &StageCmd, json: bool) -> Result<()> {
             println!("Stage {stage}: {}", if *undo { "not done" } else { "done" });
             Ok(())
         }
+        StageCmd::Note { stage, text } => crate::revise::stage_note(device, *stage, text),
         StageCmd::List => {
             let list = device.stages()?;
             if json {
@@ -603,12 +620,15 @@ fn stage(device: &Device, cmd: &StageCmd, json: bool) -> Result<()> {
                     .filter(|s| s.stage == n)
                     .map(|s| {
                         format!(
-                            "{}: {}{}",
+                            "{}: {}{}{}",
                             names.name(&s.partner),
                             if s.done { "done" } else { "in progress" },
                             s.note
                                 .as_deref()
                                 .map(|t| format!(" — {t}"))
+                                .unwrap_or_default(),
+                            s.edited
+                                .map(|at| format!(" (edited {})", when(at)))
                                 .unwrap_or_default()
                         )
                     })

@@ -298,6 +298,33 @@ fn trace_logs_of_a_whole_scenario_hold_no_entry_content() {
     wait_until("Bea's entry on Ari", || {
         a.ok(&["boundary", "list"]).contains(&c("from Bea"))
     });
+    // Changing what was written, and finding it.
+    run(
+        &a,
+        &mut logs,
+        &["boundary", "edit", &boundary, &c("amended")],
+    );
+    let edit = ["diary", "edit", diary.trim(), "--text", &c("diary edited")];
+    run(&a, &mut logs, &edit);
+    run(
+        &a,
+        &mut logs,
+        &["shared", "edit", diary.trim(), &c("shared edited")],
+    );
+    run(&a, &mut logs, &["stage", "note", "1", &c("note edited")]);
+    let out = run(&b, &mut logs, &net(&["sync", "--once", "--timeout", "30"]));
+    assert!(out.contains("In sync"));
+    run(
+        &b,
+        &mut logs,
+        &["boundary", "agree", &boundary, "--amendment"],
+    );
+    for p in [&a, &b] {
+        run(p, &mut logs, &["search", CANARY]);
+        run(p, &mut logs, &["--json", "search", "edited"]);
+        run(p, &mut logs, &["shared", "list"]);
+    }
+    run(&a, &mut logs, &["diary", "delete", diary.trim(), "--yes"]);
     for fmt in ["md", "json"] {
         run(&b, &mut logs, &["export", "--format", fmt]);
     }

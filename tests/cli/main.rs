@@ -6,3 +6,4 @@ mod common;
 
 mod commands;
 mod log_canary;
+mod revise;

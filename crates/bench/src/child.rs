@@ -213,6 +213,29 @@ pub fn list_loop(profile: &Path, reps: usize) -> Result<()> {
     Ok(())
 }
 
+/// For profiling by hand: open once, then search both documents `reps` times.
+pub fn search_loop(profile: &Path, reps: usize, text: &str) -> Result<()> {
+    let device = Device::unlock(profile, PASSPHRASE, options())?;
+    let query = kintsugi_device::SearchQuery {
+        text: text.into(),
+        ..Default::default()
+    };
+    let mut took = Vec::new();
+    let mut hits = 0;
+    for _ in 0..reps {
+        let t = Instant::now();
+        hits = device.search(&query)?.len();
+        took.push(ms(t.elapsed()));
+    }
+    println!(
+        "{hits} hits; p50 {:.2} ms, p99 {:.2} ms, first {:.2} ms",
+        crate::stats::median(&took),
+        crate::stats::percentile(&took, 99.0),
+        took.first().copied().unwrap_or(0.0)
+    );
+    Ok(())
+}
+
 /// Runs in the child: a second process on a profile another process has open, as a
 /// CLI command beside a running `kintsugi sync` would be. Opens it once, then writes
 /// one boundary per line read from stdin and answers with the wall-clock time (Unix

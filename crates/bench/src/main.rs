@@ -36,6 +36,7 @@ Measures what a Kintsugi user feels, each figure beside its baseline in the same
   write            one durable entry write (encrypt, append, fsync)
   list_10k         a typed listing of the big shared journal
   diary_entries_10k  the same of the private diary
+  search_10k       a word searched for in both (10,000 + 10,000 entries), p50 and p99
   rss_10k          peak resident memory of a fresh process that opens that profile
   storage_10k      bytes on disk for the shared journal after compaction
 
@@ -48,8 +49,8 @@ Sizes (full run / --quick):
   fresh-process opens    3 / 1
 
 A full run takes about five minutes; --quick about one; --large about ten. Networking is
-loopback only (127.0.0.1, no discovery, no relay). Two hidden subcommands help
-profiling: `make-profile DIR N` and `list-loop PROFILE REPS`.";
+loopback only (127.0.0.1, no discovery, no relay). Three hidden subcommands help
+profiling: `make-profile DIR N`, `list-loop PROFILE REPS` and `search-loop PROFILE REPS TEXT`.";
 
 #[derive(Parser)]
 #[command(name = "kintsugi-bench", version, about = "Kintsugi's benchmark: sync, storage and start-up figures, each beside its baseline", long_about = LONG_ABOUT)]
@@ -86,6 +87,13 @@ enum Internal {
     /// For profiling: opens DIR and lists its shared journal REPS times.
     #[command(name = "list-loop", hide = true)]
     ListLoop { profile: PathBuf, reps: usize },
+    /// For profiling: opens DIR and searches both documents for TEXT REPS times.
+    #[command(name = "search-loop", hide = true)]
+    SearchLoop {
+        profile: PathBuf,
+        reps: usize,
+        text: String,
+    },
     /// Writes one boundary per line of stdin to PROFILE, reporting when each was durable.
     #[command(name = "write-child", hide = true)]
     WriteChild { profile: PathBuf },
@@ -101,6 +109,11 @@ fn main() -> Result<()> {
         Some(Internal::LoadPlainChild) => return child::run_plain(),
         Some(Internal::MakeProfile { dir, entries }) => return child::make_profile(dir, *entries),
         Some(Internal::ListLoop { profile, reps }) => return child::list_loop(profile, *reps),
+        Some(Internal::SearchLoop {
+            profile,
+            reps,
+            text,
+        }) => return child::search_loop(profile, *reps, text),
         Some(Internal::MemSync { entries, reps }) => return profile::mem_sync(*entries, *reps),
         Some(Internal::WriteChild { profile }) => return child::write_loop(profile),
         None => {}

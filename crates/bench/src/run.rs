@@ -273,6 +273,7 @@ impl Bench {
         // Measured on Ari, idle after the catch-up; the profile now also holds Bea's
         // name, so the baselines are saved again.
         self.list(&a, n)?;
+        self.search(&a, n)?;
         let shared_save = plaintext_save(&a.dir, SHARED_LOG, LogKind::Shared)?;
         let diary_save = plaintext_save(&a.dir, DIARY_LOG, LogKind::Diary)?;
         self.open(&a, &shared_save, &diary_save)?;
@@ -319,7 +320,7 @@ impl Bench {
 
     /// The order, whatever order they were measured in.
     fn order_figures(&mut self) {
-        const ORDER: [&str; 15] = [
+        const ORDER: [&str; 16] = [
             "glass_to_glass",
             "live_sync",
             "other_process_write",
@@ -332,6 +333,7 @@ impl Bench {
             "write",
             "list_",
             "diary_entries_",
+            "search_",
             "rss_",
             "storage_",
             "",
@@ -477,6 +479,73 @@ impl Bench {
             percentile(&shared, 0.0),
             median(&diary),
             median(&cached)
+        ));
+        Ok(())
+    }
+
+    /// `Device::search` over both documents' cached lists: the words a person
+    /// types, one with no match (every entry is read), and a filter with no words.
+    /// The baseline is fetching the two cached lists it searches, which no search
+    /// over them can beat.
+    fn search(&mut self, a: &Side, n: usize) -> Result<()> {
+        use kintsugi_device::{SearchKind, SearchQuery};
+        progress("searching");
+        let words = |text: &str| SearchQuery {
+            text: text.into(),
+            ..SearchQuery::default()
+        };
+        let queries = [
+            words("evening"),
+            words("Therapist"),
+            words("slow down"),
+            words("no such word"),
+            SearchQuery {
+                kinds: vec![SearchKind::Diary],
+                stage: Some(3),
+                ..SearchQuery::default()
+            },
+        ];
+        let mut took = Vec::new();
+        let mut lists = Vec::new();
+        let mut found = vec![0; queries.len()];
+        for _ in 0..self.sizes.list_reps {
+            for (i, q) in queries.iter().enumerate() {
+                let t = Instant::now();
+                let hits = a.device.search(q)?;
+                took.push(ms(t.elapsed()));
+                found[i] = hits.len();
+            }
+            let t = Instant::now();
+            let both = (a.device.boundaries()?, a.device.diary_entries()?);
+            lists.push(ms(t.elapsed()));
+            ensure!(
+                both.0.len() == n && both.1.len() == n,
+                "expected {n} boundaries and {n} diary entries"
+            );
+        }
+        ensure!(
+            found[0] > 0,
+            "\"evening\" found nothing in {n} + {n} entries"
+        );
+        ensure!(found[3] == 0, "a word in no entry was found");
+        for (p, v) in [("p50", 50.0), ("p99", 99.0)] {
+            let mut f = Figure::new(self.sized("search_10k"), percentile(&took, v), "ms")
+                .variant(p)
+                .baseline(percentile(&lists, v));
+            if p == "p50" {
+                f = f.target(Target::Value(20.0));
+            }
+            self.figures.push(f);
+        }
+        self.note(format!(
+            "search_10k: {} searches of {n} shared + {n} diary entries (words found in {}, {}, {} and 0 entries; a stage filter alone, {}); max {:.2} ms; baseline: fetching the two cached lists, p50 {:.2} ms",
+            took.len(),
+            found[0],
+            found[1],
+            found[2],
+            found[4],
+            percentile(&took, 100.0),
+            median(&lists)
         ));
         Ok(())
     }

@@ -44,11 +44,11 @@ impl Device {
         self.write_shared(|s, me, now| s.propose_boundary(me, text, category, now))
     }
 
-    fn resolve_shared(&self, prefix: &str, expected: EntryKind) -> Result<String> {
+    pub(crate) fn resolve_shared(&self, prefix: &str, expected: EntryKind) -> Result<String> {
         expect_kind(self.read_shared(|s, _| s.resolve(prefix))??, expected)
     }
 
-    fn resolve_diary(&self, prefix: &str, expected: EntryKind) -> Result<String> {
+    pub(crate) fn resolve_diary(&self, prefix: &str, expected: EntryKind) -> Result<String> {
         expect_kind(self.read_diary(|d, _| d.resolve(prefix))??, expected)
     }
 

@@ -132,6 +132,22 @@ pub fn format_time(ms: i64) -> String {
         .unwrap_or_else(|| "?".into())
 }
 
+/// "Edited" and the earlier versions under an entry: the partner has them too.
+fn history(w: &mut String, edited: Option<i64>, earlier: &[kintsugi_journal::Version]) {
+    if let Some(at) = edited {
+        let _ = writeln!(w, "  - edited {}", format_time(at));
+    }
+    for v in earlier {
+        let due = v.due.map(|d| format!(", due {d}")).unwrap_or_default();
+        let _ = writeln!(
+            w,
+            "  - earlier version ({}{due}): {}",
+            format_time(v.at),
+            v.text
+        );
+    }
+}
+
 fn markdown(all: &Everything) -> String {
     let name = |id: &PartnerId| -> String {
         all.partners
@@ -185,6 +201,15 @@ fn markdown(all: &Everything) -> String {
         for (who, at) in &b.agreements {
             let _ = writeln!(w, "  - agreed by {} on {}", name(who), format_time(*at));
         }
+        history(w, b.edited, &b.earlier);
+        if let Some(a) = &b.amendment {
+            let _ = writeln!(
+                w,
+                "  - new wording proposed on {}, not yet agreed by both: {}",
+                format_time(a.proposed),
+                a.text
+            );
+        }
     }
 
     let _ = writeln!(w, "\n## Weekly check-ins\n");
@@ -198,6 +223,14 @@ fn markdown(all: &Everything) -> String {
         );
         for (question, answer) in crate::view::checkin_answers(c) {
             let _ = writeln!(w, "- {question}: {answer}");
+        }
+        if let Some(at) = c.edited {
+            let _ = writeln!(
+                w,
+                "- (answers edited {}; {} earlier version(s) in the JSON export)",
+                format_time(at),
+                c.earlier.len()
+            );
         }
         let _ = writeln!(w);
     }
@@ -228,6 +261,11 @@ fn markdown(all: &Everything) -> String {
             p.due,
             p.outcome.as_str()
         );
+        history(w, p.edited, &p.earlier);
+        if let Some(r) = &p.renegotiation {
+            let due = r.due.map(|d| format!(", due {d}")).unwrap_or_default();
+            let _ = writeln!(w, "  - new terms proposed, not yet agreed: {}{due}", r.text);
+        }
     }
 
     let _ = writeln!(w, "\n## Shared reflections\n");
@@ -239,6 +277,7 @@ fn markdown(all: &Everything) -> String {
             format_time(e.created),
             e.text
         );
+        history(w, e.edited, &e.earlier);
     }
 
     let Some(private) = &all.private else {

@@ -39,6 +39,62 @@ pub mod v1 {
         pub revisit_by: Option<String>,
         pub retired_at: Option<i64>,
         pub retired_by: Option<String>,
+        /// When the wording in `text` was agreed by both; `null` for the first one.
+        pub edited: Option<i64>,
+        /// The wordings that stood before, oldest first.
+        pub earlier_versions: Vec<Version>,
+        /// A new wording proposed and not yet agreed by both; `text` stands until it is.
+        pub amendment: Option<Amendment>,
+    }
+
+    /// An earlier wording of an entry.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct Version {
+        pub text: String,
+        /// A promise's due date under those terms; absent for other kinds.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub due: Option<String>,
+        /// When it was written, Unix ms.
+        pub at: i64,
+    }
+
+    /// A change waiting for both partners' agreement.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct Amendment {
+        pub id: String,
+        pub text: String,
+        /// A promise's proposed due date; absent for boundaries.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub due: Option<String>,
+        pub proposed: i64,
+        /// `[partner id, Unix ms]` pairs.
+        pub agreements: Vec<(String, i64)>,
+    }
+
+    /// A check-in's answers before an edit.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct CheckInVersion {
+        pub went_well: Option<String>,
+        pub hard: Option<String>,
+        pub need: Option<String>,
+        pub appreciate: Option<String>,
+        pub at: i64,
+    }
+
+    /// One line of `search --json`.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct SearchHit {
+        /// boundary, checkin, letter, promise, shared, stage, diary or draft.
+        pub kind: &'static str,
+        /// Whether it is in the private diary (diary, draft).
+        pub private: bool,
+        pub id: String,
+        pub author: String,
+        pub at: i64,
+        pub stage: Option<u8>,
+        pub title: Option<String>,
+        pub text: String,
+        pub edited: Option<i64>,
     }
 
     #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -55,6 +111,9 @@ pub mod v1 {
         pub appreciate: Option<String>,
         pub created: i64,
         pub updated: i64,
+        /// When the answers were last edited; `null` if never.
+        pub edited: Option<i64>,
+        pub earlier_versions: Vec<CheckInVersion>,
     }
 
     #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -96,6 +155,12 @@ pub mod v1 {
         pub outcome_at: Option<i64>,
         pub created: i64,
         pub updated: i64,
+        /// When the terms (`text`, `due`) were agreed by both; `null` for the first.
+        pub edited: Option<i64>,
+        /// The terms that stood before, oldest first (each with its `due`).
+        pub earlier_versions: Vec<Version>,
+        /// New terms proposed and not yet agreed.
+        pub renegotiation: Option<Amendment>,
     }
 
     #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -106,6 +171,9 @@ pub mod v1 {
         pub done_at: Option<i64>,
         pub note: Option<String>,
         pub updated: i64,
+        /// When the note was last changed; `null` if never.
+        pub edited: Option<i64>,
+        pub earlier_versions: Vec<Version>,
     }
 
     #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -131,6 +199,9 @@ pub mod v1 {
         pub created: i64,
         pub updated: i64,
         pub shared_at: i64,
+        /// When the text was last edited; `null` if never.
+        pub edited: Option<i64>,
+        pub earlier_versions: Vec<Version>,
     }
 
     /// `letter list --json`.
@@ -248,6 +319,9 @@ pub mod v1 {
                 revisit_by: opt_id(&b.revisit_by),
                 retired_at: b.retired_at,
                 retired_by: opt_id(&b.retired_by),
+                edited: b.edited,
+                earlier_versions: list(&b.earlier),
+                amendment: b.amendment.as_ref().map(Amendment::from),
             }
         }
     }
@@ -267,6 +341,8 @@ pub mod v1 {
                 appreciate: c.appreciate.clone(),
                 created: c.created,
                 updated: c.updated,
+                edited: c.edited,
+                earlier_versions: list(&c.earlier),
             }
         }
     }
@@ -314,6 +390,9 @@ pub mod v1 {
                 outcome_at: p.outcome_at,
                 created: p.created,
                 updated: p.updated,
+                edited: p.edited,
+                earlier_versions: list(&p.earlier),
+                renegotiation: p.renegotiation.as_ref().map(Amendment::from),
             }
         }
     }
@@ -327,6 +406,8 @@ pub mod v1 {
                 done_at: s.done_at,
                 note: s.note.clone(),
                 updated: s.updated,
+                edited: s.edited,
+                earlier_versions: list(&s.earlier),
             }
         }
     }
@@ -357,6 +438,58 @@ pub mod v1 {
                 created: e.created,
                 updated: e.updated,
                 shared_at: e.shared_at,
+                edited: e.edited,
+                earlier_versions: list(&e.earlier),
+            }
+        }
+    }
+
+    impl From<&kintsugi_journal::Version> for Version {
+        fn from(v: &kintsugi_journal::Version) -> Self {
+            Self {
+                text: v.text.clone(),
+                due: v.due.map(kintsugi_journal::format_date),
+                at: v.at,
+            }
+        }
+    }
+
+    impl From<&kintsugi_journal::Amendment> for Amendment {
+        fn from(a: &kintsugi_journal::Amendment) -> Self {
+            Self {
+                id: a.id.clone(),
+                text: a.text.clone(),
+                due: a.due.map(kintsugi_journal::format_date),
+                proposed: a.proposed,
+                agreements: a.agreements.iter().map(|(p, t)| (id(p), *t)).collect(),
+            }
+        }
+    }
+
+    impl From<&kintsugi_journal::CheckInAnswers> for CheckInVersion {
+        fn from(a: &kintsugi_journal::CheckInAnswers) -> Self {
+            Self {
+                went_well: a.went_well.clone(),
+                hard: a.hard.clone(),
+                need: a.need.clone(),
+                appreciate: a.appreciate.clone(),
+                at: a.at,
+            }
+        }
+    }
+
+    impl From<&crate::SearchHit> for SearchHit {
+        fn from(h: &crate::SearchHit) -> Self {
+            Self {
+                kind: h.kind.as_str(),
+                private: h.kind.is_private(),
+                id: h.id.clone(),
+                author: id(&h.author),
+                at: h.at,
+                stage: h.stage,
+                title: h.title.clone(),
+                text: h.text.clone(),
+                edited: h.edited,
             }
         }
     }
@@ -469,6 +602,19 @@ mod snapshot {
             revisit_by: None,
             retired_at: Some(12),
             retired_by: Some(them.clone()),
+            edited: Some(13),
+            earlier: vec![j::Version {
+                text: "no secrets".into(),
+                due: None,
+                at: 10,
+            }],
+            amendment: Some(j::Amendment {
+                id: "a1".into(),
+                text: "no secret messaging or calls".into(),
+                due: None,
+                proposed: 14,
+                agreements: vec![(me.clone(), 14)],
+            }),
         };
         let checkin = j::CheckIn {
             id: "c1".into(),
@@ -483,6 +629,14 @@ mod snapshot {
             appreciate: None,
             created: 20,
             updated: 21,
+            edited: Some(21),
+            earlier: vec![j::CheckInAnswers {
+                went_well: Some("the short walk".into()),
+                hard: None,
+                need: None,
+                appreciate: None,
+                at: 20,
+            }],
         };
         let draft = j::LetterDraft {
             id: "d1".into(),
@@ -515,6 +669,19 @@ mod snapshot {
             outcome_at: None,
             created: 50,
             updated: 51,
+            edited: Some(51),
+            earlier: vec![j::Version {
+                text: "call at eight".into(),
+                due: Some(chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()),
+                at: 50,
+            }],
+            renegotiation: Some(j::Amendment {
+                id: "r1".into(),
+                text: "call at ten".into(),
+                due: Some(chrono::NaiveDate::from_ymd_opt(2026, 12, 5).unwrap()),
+                proposed: 52,
+                agreements: vec![(me.clone(), 52)],
+            }),
         };
         let stage = j::StageProgress {
             stage: 3,
@@ -523,6 +690,8 @@ mod snapshot {
             done_at: Some(60),
             note: Some("we talked".into()),
             updated: 61,
+            edited: None,
+            earlier: Vec::new(),
         };
         let diary = j::DiaryEntry {
             id: "e1".into(),
@@ -543,6 +712,12 @@ mod snapshot {
             created: 80,
             updated: 81,
             shared_at: 82,
+            edited: Some(83),
+            earlier: vec![j::Version {
+                text: "diary txt".into(),
+                due: None,
+                at: 80,
+            }],
         };
         let status = crate::Status {
             profile: "/home/ari/.local/share/Kintsugi".into(),
@@ -608,6 +783,16 @@ mod snapshot {
         show("promise", &Promise::from(&promise));
         show("stage", &StageProgress::from(&stage));
         show("diary entry", &DiaryEntry::from(&diary));
+        show("shared entry", &SharedEntry::from(&shared));
+        let hits = crate::search(
+            &crate::SearchLists {
+                diary: kintsugi_journal::List::from(vec![diary.clone()]),
+                letters: kintsugi_journal::List::from(vec![letter.clone()]),
+                ..Default::default()
+            },
+            &crate::SearchQuery::default(),
+        );
+        show("search", &list::<_, SearchHit>(&hits));
         let relayed = crate::Link {
             via: crate::Via::Relay,
             rtt: std::time::Duration::from_micros(41_200),

@@ -18,6 +18,8 @@ mod passphrase;
 mod profile;
 pub mod qr;
 mod replica;
+mod revise;
+mod search;
 mod settings;
 mod state_file;
 mod status;
@@ -33,9 +35,9 @@ pub use documents::Watcher;
 pub use error::{BundleProblem, DeviceError, Field, Result};
 pub use export::{ExportFormat, ExportScope, format_time};
 pub use kintsugi_journal::{
-    Boundary, BoundaryStatus, CheckIn, CheckInInput, DiaryEntry, EntryKind, Letter, LetterDraft,
-    LetterKind, List, Partner, PartnerId, Promise, PromiseOutcome, SharedEntry, StageProgress,
-    Upserted,
+    Amendment, Boundary, BoundaryStatus, CheckIn, CheckInAnswers, CheckInInput, DiaryEntry,
+    EntryKind, Letter, LetterDraft, LetterKind, List, Partner, PartnerId, Promise, PromiseOutcome,
+    SharedEntry, StageProgress, Upserted, Version, parse_date,
 };
 pub use kintsugi_net::sync::SessionEnd;
 pub use kintsugi_net::{Invite, Link, NetError, NetworkMode, Offer, RelayUrl, Via};
@@ -47,6 +49,8 @@ pub use network::{
 pub use partner::PartnerInfo;
 pub use passphrase::{MIN_PASSPHRASE_SCORE, PassphraseStrength, passphrase_strength};
 pub use profile::Options;
+pub use revise::{AnswersEdit, DiaryEdit, DraftEdit};
+pub use search::{SearchHit, SearchKind, SearchLists, SearchQuery, search};
 pub use settings::{AUTO_LOCK_MINUTES, Settings};
 pub use status::Status;
 

@@ -367,6 +367,24 @@ pub fn network_mode_label(mode: NetworkMode) -> &'static str {
     }
 }
 
+/// What deleting a diary entry (or a letter draft) does, in the words both front
+/// ends show after it.
+pub const DIARY_DELETED: &str = "Deleted. It is gone from every list, search and export \
+on this device. The diary's own encrypted history still holds it until you release \
+the diary's history.";
+
+/// What withdrawing a shared entry does, and what it cannot do.
+pub const WITHDRAWN: &str = "Withdrawn. It no longer shows here, nor on your partner's \
+device once you sync. Your partner's device keeps what it already received.";
+
+/// What editing a shared entry shows the partner.
+pub const EDITED_SHARED: &str = "Edited. Your partner sees that it was edited, and the \
+earlier wording, which their device already has.";
+
+/// What proposing a new wording (a boundary) or new terms (a promise) means.
+pub const CHANGE_PROPOSED: &str = "Proposed. What stands now stays until your partner \
+agrees to the change.";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -406,6 +424,9 @@ mod tests {
             outcome_at: None,
             created: 0,
             updated: 0,
+            edited: None,
+            earlier: Vec::new(),
+            renegotiation: None,
         }
     }
 

@@ -84,6 +84,51 @@ pub struct Boundary {
     pub revisit_by: Option<PartnerId>,
     pub retired_at: Option<i64>,
     pub retired_by: Option<PartnerId>,
+    /// When the wording in `text` was agreed by both, if it is not the first one.
+    pub edited: Option<i64>,
+    /// The wordings that stood before `text`, oldest first.
+    pub earlier: Vec<Version>,
+    /// A new wording its author proposed, not yet agreed by both: until it is,
+    /// `text` stands, and a front end shows the two together.
+    pub amendment: Option<Amendment>,
+}
+
+/// A wording an entry had before it was edited (or amended, or renegotiated). Both
+/// partners see these: the partner's device already received each one, so hiding
+/// them would only pretend they were gone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Version {
+    pub text: String,
+    /// A promise's due date under those terms; `None` for other kinds.
+    #[serde(serialize_with = "serialize_opt_date")]
+    pub due: Option<NaiveDate>,
+    /// When this wording was written (the entry's creation, for the first one).
+    pub at: i64,
+}
+
+/// A change of a boundary's wording, or of a promise's terms, that waits for both
+/// partners: proposing it counts as the proposer's agreement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Amendment {
+    pub id: String,
+    pub text: String,
+    /// A promise's new due date; `None` for boundaries.
+    #[serde(serialize_with = "serialize_opt_date")]
+    pub due: Option<NaiveDate>,
+    pub proposed: i64,
+    /// Who agreed so far, and when; sorted by time.
+    pub agreements: Vec<(PartnerId, i64)>,
+}
+
+/// A check-in's answers as they read before an edit.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct CheckInAnswers {
+    pub went_well: Option<String>,
+    pub hard: Option<String>,
+    pub need: Option<String>,
+    pub appreciate: Option<String>,
+    /// When these answers were written.
+    pub at: i64,
 }
 
 /// What a partner fills in for a weekly check-in.
@@ -118,6 +163,10 @@ pub struct CheckIn {
     pub appreciate: Option<String>,
     pub created: i64,
     pub updated: i64,
+    /// When the answers above were written, if they are not the first ones.
+    pub edited: Option<i64>,
+    /// The answers given before, oldest first.
+    pub earlier: Vec<CheckInAnswers>,
 }
 
 /// The result of [`upsert_checkin`](crate::SharedJournal::upsert_checkin).
@@ -236,10 +285,26 @@ pub struct Promise {
     pub outcome_at: Option<i64>,
     pub created: i64,
     pub updated: i64,
+    /// When the terms above (`text`, `due`) were agreed by both, if they are not
+    /// the first ones. An outcome recorded before then belonged to earlier terms,
+    /// so `outcome` reads `Open` again.
+    pub edited: Option<i64>,
+    /// The terms that stood before, oldest first: with the current ones, the
+    /// promise's follow-through chain.
+    pub earlier: Vec<Version>,
+    /// New terms its author proposed, waiting for the partner's agreement.
+    pub renegotiation: Option<Amendment>,
 }
 
 fn serialize_date<S: Serializer>(date: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&format_date(*date))
+}
+
+fn serialize_opt_date<S: Serializer>(date: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
+    match date {
+        Some(d) => s.serialize_str(&format_date(*d)),
+        None => s.serialize_none(),
+    }
 }
 
 /// One partner's progress on one of the seven stages.
@@ -252,6 +317,10 @@ pub struct StageProgress {
     /// Shared with the other partner.
     pub note: Option<String>,
     pub updated: i64,
+    /// When the note was last changed, if it is not the first one.
+    pub edited: Option<i64>,
+    /// The notes that stood before, oldest first.
+    pub earlier: Vec<Version>,
 }
 
 /// A private diary entry.
@@ -281,6 +350,10 @@ pub struct SharedEntry {
     pub created: i64,
     pub updated: i64,
     pub shared_at: i64,
+    /// When `text` was written, if it is not the wording first shared.
+    pub edited: Option<i64>,
+    /// The wordings shared before, oldest first.
+    pub earlier: Vec<Version>,
 }
 
 /// Entries that list queries return oldest first, ties broken by id so the order is

@@ -77,6 +77,30 @@ pub enum JournalError {
     #[error("boundary {0} is retired")]
     BoundaryRetired(String),
 
+    /// Only an entry's author may change or withdraw it.
+    #[error("{kind} {id} was written by your partner: only its author can change or withdraw it")]
+    NotAuthor { kind: EntryKind, id: String },
+
+    /// The entry's author withdrew it; it is no longer listed.
+    #[error("{kind} {id} was withdrawn by its author")]
+    Withdrawn { kind: EntryKind, id: String },
+
+    /// There is no proposed change of wording (or terms) to agree to or withdraw.
+    #[error("{kind} {id} has no change waiting for agreement")]
+    NothingPending { kind: EntryKind, id: String },
+
+    /// An edit that would leave the entry as it reads now.
+    #[error("{kind} {id} already reads like that; nothing was changed")]
+    Unchanged { kind: EntryKind, id: String },
+
+    /// Withdrawing is only for what the partner has not yet taken up.
+    #[error("{kind} {id} cannot be withdrawn: {reason}")]
+    CannotWithdraw {
+        kind: EntryKind,
+        id: String,
+        reason: &'static str,
+    },
+
     /// A loaded document does not have the root maps of our genesis.
     #[error("not a Kintsugi {doc} document: root map {map} is missing")]
     MissingRoot {

@@ -46,6 +46,24 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A map inside this object (a revision), read with the same names in errors.
+    pub fn nested(&self, obj: ObjId) -> Fields<'a> {
+        Self::named(self.doc, obj, self.kind, self.id)
+    }
+
+    /// The keys starting with `prefix` whose values are maps, with the prefix cut
+    /// off; anything else under such a key is skipped.
+    pub fn prefixed_maps<'s>(
+        &'s self,
+        prefix: &'s str,
+    ) -> impl Iterator<Item = (String, ObjId)> + 's {
+        self.items.iter().filter_map(move |item| {
+            let rest = item.key.strip_prefix(prefix)?;
+            matches!(item.value, ValueRef::Object(ObjType::Map))
+                .then(|| (rest.to_owned(), item.id()))
+        })
+    }
+
     pub fn corrupt(&self, field: &str, problem: &str) -> JournalError {
         JournalError::Corrupt {
             what: format!("{} {}: field {field} {problem}", self.kind, self.id),

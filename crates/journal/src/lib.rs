@@ -25,6 +25,9 @@
 //! | `partners`   | partner id           | `name`, `updated` (no `author`/`created`)                                                |
 //! | `exercises`  | —                    | reserved                                                                                 |
 //!
+//! Every shared entry may also hold `rev:<id>` maps (edits, amendments, renegotiated
+//! terms) and `withdrawn_at`/`withdrawn_by`, inside its own map; see `revisions.rs`.
+//!
 //! Private diary root maps: `entries` (`text`, `mood`?, `stage`?), `drafts` (`kind`,
 //! `title`, `body`), `reflections` (reserved).
 //!
@@ -39,6 +42,7 @@ mod error;
 mod fields;
 mod ids;
 mod lists;
+mod revisions;
 mod shared;
 mod validate;
 
@@ -46,8 +50,9 @@ pub use automerge::{AutoCommit, ChangeHash};
 pub use diary::{DiaryLists, PrivateDiary};
 pub use doc::SCHEMA_VERSION;
 pub use entries::{
-    Boundary, BoundaryStatus, CheckIn, CheckInInput, DiaryEntry, Letter, LetterDraft, LetterKind,
-    Partner, Promise, PromiseOutcome, SharedEntry, StageProgress, Upserted,
+    Amendment, Boundary, BoundaryStatus, CheckIn, CheckInAnswers, CheckInInput, DiaryEntry, Letter,
+    LetterDraft, LetterKind, Partner, Promise, PromiseOutcome, SharedEntry, StageProgress,
+    Upserted, Version,
 };
 pub use error::{JournalError, Result};
 pub use ids::{EntryKind, PartnerId};

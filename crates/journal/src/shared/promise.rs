@@ -1,14 +1,20 @@
 //! Promises: made by one partner, their outcome confirmed by the other.
+//!
+//! Renegotiating is an amendment (see [`crate::revisions`]): the author proposes new
+//! terms (wording and due date), they stand once the partner agrees, and the terms
+//! they replaced stay readable as the promise's follow-through chain. An outcome
+//! recorded before the current terms were agreed belonged to earlier terms.
 
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjId, ObjType};
 use chrono::NaiveDate;
 
 use super::{PROMISES, SharedJournal};
-use crate::entries::{Promise, PromiseOutcome};
+use crate::entries::{Amendment, Promise, PromiseOutcome, Version};
 use crate::error::{JournalError, Result};
 use crate::fields::{Fields, put_opt};
 use crate::ids::{EntryKind, PartnerId, new_entry_id};
+use crate::revisions::{self, refuse_withdrawn, require_author};
 use crate::validate::{format_date, parse_date, require_text};
 
 const KIND: EntryKind = EntryKind::Promise;
@@ -67,6 +73,102 @@ impl SharedJournal {
         })
     }
 
+    /// Proposes new terms for my own promise: a new wording, a new due date, or
+    /// both (`None` keeps what the terms on the table say: a waiting proposal's,
+    /// else the current ones). They count once my partner agrees
+    /// ([`agree_promise_terms`](Self::agree_promise_terms)); until then the current
+    /// terms stand. A second proposal replaces a waiting one. Returns its id.
+    pub fn renegotiate_promise(
+        &mut self,
+        me: &PartnerId,
+        id: &str,
+        text: Option<&str>,
+        due: Option<NaiveDate>,
+        now: i64,
+    ) -> Result<String> {
+        let text = text.map(|t| require_text("text", t)).transpose()?;
+        let due = due.map(format_date);
+        if let Some(due) = &due {
+            parse_date(due)?;
+        }
+        let obj = self.doc.locate(KIND, id)?;
+        let promise = read_promise(self.doc.am(), id, obj.clone())?;
+        require_author(&promise.author, me, KIND, id)?;
+        let (from_text, from_due) = match &promise.renegotiation {
+            Some(r) => (r.text.as_str(), r.due.unwrap_or(promise.due)),
+            None => (promise.text.as_str(), promise.due),
+        };
+        // What is not given is kept from the terms on the table.
+        let text = text.unwrap_or(from_text);
+        let due = due.unwrap_or_else(|| format_date(from_due));
+        if text == from_text && due == format_date(from_due) {
+            return Err(JournalError::Unchanged {
+                kind: KIND,
+                id: id.to_owned(),
+            });
+        }
+        self.doc.transact(now, |am, _| {
+            let (rev, rev_id) = revisions::put_amendment(am, &obj, me, now)?;
+            am.put(&rev, "text", text)?;
+            am.put(&rev, "due", due.as_str())?;
+            Ok(rev_id)
+        })
+    }
+
+    /// Agrees to the new terms my partner proposed for their promise.
+    pub fn agree_promise_terms(&mut self, me: &PartnerId, id: &str, now: i64) -> Result<()> {
+        let obj = self.doc.locate(KIND, id)?;
+        let promise = read_promise(self.doc.am(), id, obj.clone())?;
+        let terms = revisions::waiting(promise.renegotiation, KIND, id)?;
+        if terms.agreements.iter().any(|(p, _)| p == me) {
+            return Err(JournalError::AlreadyAgreed(id.to_owned()));
+        }
+        self.doc.transact(now, |am, _| {
+            revisions::agree(am, &obj, KIND, id, &terms.id, me, now)
+        })
+    }
+
+    /// Takes back new terms I proposed, before my partner agreed to them.
+    pub fn withdraw_promise_terms(&mut self, me: &PartnerId, id: &str, now: i64) -> Result<()> {
+        let obj = self.doc.locate(KIND, id)?;
+        let promise = read_promise(self.doc.am(), id, obj.clone())?;
+        require_author(&promise.author, me, KIND, id)?;
+        let terms = revisions::waiting(promise.renegotiation, KIND, id)?;
+        self.doc.transact(now, |am, _| {
+            revisions::withdraw_amendment(am, &obj, KIND, id, &terms.id, now)
+        })
+    }
+
+    /// Withdraws a promise I made that is not yet due (`today` is before its due
+    /// date) and has no outcome: it leaves every list, here and on my partner's
+    /// device once synced. My partner's device keeps what it already received.
+    pub fn withdraw_promise(
+        &mut self,
+        me: &PartnerId,
+        id: &str,
+        today: NaiveDate,
+        now: i64,
+    ) -> Result<()> {
+        let obj = self.doc.locate(KIND, id)?;
+        let promise = read_promise(self.doc.am(), id, obj.clone())?;
+        require_author(&promise.author, me, KIND, id)?;
+        let refuse = |reason| {
+            Err(JournalError::CannotWithdraw {
+                kind: KIND,
+                id: id.to_owned(),
+                reason,
+            })
+        };
+        if promise.outcome != PromiseOutcome::Open {
+            return refuse("your partner already recorded how it went");
+        }
+        if today >= promise.due {
+            return refuse("it is already due");
+        }
+        self.doc
+            .transact(now, |am, _| revisions::put_withdrawal(am, &obj, me, now))
+    }
+
     pub fn promises(&self) -> Vec<Promise> {
         self.doc.list(PROMISES, read_promise)
     }
@@ -76,17 +178,56 @@ impl SharedJournal {
     }
 }
 
+fn read_due(f: &Fields<'_>) -> Result<NaiveDate> {
+    f.parsed("due", |s| parse_date(s).ok())
+}
+
 fn read_promise(am: &AutoCommit, id: &str, obj: ObjId) -> Result<Promise> {
     let f = Fields::new(am, obj, KIND, id);
+    let author = f.partner("author")?;
+    refuse_withdrawn(&f, &author, KIND, id)?;
+    let created = f.int("created")?;
+    let revs = revisions::revisions(&f, &author);
+    let original = (f.str("text")?, read_due(&f)?);
+    let (history, renegotiation) = revisions::amendments(original, created, &revs, |r| {
+        Ok((r.str("text")?, read_due(r)?))
+    });
+    let mut outcome = f.parsed("outcome", PromiseOutcome::from_name)?;
+    let mut outcome_by = f.opt_partner("outcome_by")?;
+    let mut outcome_at = f.opt_int("outcome_at")?;
+    if let Some(agreed) = history.edited
+        && outcome_at.is_none_or(|at| at < agreed)
+    {
+        // Recorded for terms that no longer stand.
+        (outcome, outcome_by, outcome_at) = (PromiseOutcome::Open, None, None);
+    }
+    let (text, due) = history.standing;
     Ok(Promise {
         id: id.to_owned(),
-        author: f.partner("author")?,
-        text: f.str("text")?,
-        due: f.parsed("due", |s| parse_date(s).ok())?,
-        outcome: f.parsed("outcome", PromiseOutcome::from_name)?,
-        outcome_by: f.opt_partner("outcome_by")?,
-        outcome_at: f.opt_int("outcome_at")?,
-        created: f.int("created")?,
+        author,
+        text,
+        due,
+        outcome,
+        outcome_by,
+        outcome_at,
+        created,
         updated: f.int("updated")?,
+        edited: history.edited,
+        earlier: history
+            .earlier
+            .into_iter()
+            .map(|((text, due), at)| Version {
+                text,
+                due: Some(due),
+                at,
+            })
+            .collect(),
+        renegotiation: renegotiation.map(|p| Amendment {
+            id: p.id,
+            text: p.value.0,
+            due: Some(p.value.1),
+            proposed: p.proposed,
+            agreements: p.agreements,
+        }),
     })
 }

@@ -3,15 +3,19 @@
 //! Keyed `"{stage}:{partner}"` rather than by a fresh id: each partner has exactly one
 //! record per stage, and a deterministic key makes two devices' writes land on the
 //! same record instead of creating duplicates.
+//!
+//! The first note is written into the record; changing or removing it afterwards is
+//! an edit (see [`crate::revisions`]), so the partner sees the notes before.
 
 use automerge::transaction::Transactable;
 use automerge::{ObjType, ReadDoc, Value};
 
 use super::{STEPS, SharedJournal};
-use crate::entries::StageProgress;
+use crate::entries::{StageProgress, Version};
 use crate::error::Result;
 use crate::fields::{Fields, entry_objects, put_opt};
 use crate::ids::PartnerId;
+use crate::revisions::{self, History};
 use crate::validate::{STAGE, optional_text};
 
 impl SharedJournal {
@@ -28,24 +32,51 @@ impl SharedJournal {
         note: Option<&str>,
         now: i64,
     ) -> Result<()> {
+        self.write_stage(me, stage, Some(done), note, now)
+    }
+
+    /// Writes, changes or (with blank text) removes my note on a stage, leaving
+    /// whether it is done as it is. My partner sees the notes written before.
+    pub fn set_stage_note(
+        &mut self,
+        me: &PartnerId,
+        stage: u8,
+        note: &str,
+        now: i64,
+    ) -> Result<()> {
+        self.write_stage(me, stage, None, Some(note), now)
+    }
+
+    fn write_stage(
+        &mut self,
+        me: &PartnerId,
+        stage: u8,
+        done: Option<bool>,
+        note: Option<&str>,
+        now: i64,
+    ) -> Result<()> {
         let stage = STAGE.check(stage)?;
         let key = format!("{stage}:{me}");
         self.doc.transact(now, |am, roots| {
             let steps = &roots[STEPS];
-            let (obj, was_done) = match am.get(steps, key.as_str())? {
+            let (obj, was_done, notes) = match am.get(steps, key.as_str())? {
                 Some((Value::Object(ObjType::Map), obj)) => {
                     let f = Fields::named(am, obj.clone(), "stage", &key);
                     let was_done = f.bool("done").unwrap_or(false)
                         && f.opt_int("done_at").ok().flatten().is_some();
-                    (obj, was_done)
+                    (obj, was_done, read_notes(&f, me).ok())
                 }
                 _ => {
                     let obj = am.put_object(steps, key.as_str(), ObjType::Map)?;
                     am.put(&obj, "author", me.as_str())?;
                     am.put(&obj, "stage", i64::from(stage))?;
                     am.put(&obj, "created", now)?;
-                    (obj, false)
+                    (obj, false, None)
                 }
+            };
+            let done = match done {
+                Some(done) => done,
+                None => was_done,
             };
             am.put(&obj, "done", done)?;
             if !done {
@@ -53,8 +84,19 @@ impl SharedJournal {
             } else if !was_done {
                 am.put(&obj, "done_at", now)?;
             }
-            if let Some(note) = note {
-                put_opt(am, &obj, "note", optional_text(Some(note)))?;
+            if let Some(note) = note.map(|n| optional_text(Some(n))) {
+                match notes {
+                    // A first note goes into the record itself.
+                    None => put_opt(am, &obj, "note", note)?,
+                    Some(h) if h.edited.is_none() && h.standing.is_none() => {
+                        put_opt(am, &obj, "note", note)?
+                    }
+                    Some(h) if h.standing.as_deref() == note => {}
+                    Some(_) => {
+                        let (rev, _) = revisions::put_revision(am, &obj, me, now)?;
+                        put_opt(am, &rev, "note", note)?;
+                    }
+                }
             }
             am.put(&obj, "updated", now)?;
             Ok(())
@@ -75,12 +117,26 @@ impl SharedJournal {
                 if f.partner("author").ok()? != partner {
                     return None;
                 }
+                let notes = read_notes(&f, &partner).ok()?;
                 Some(StageProgress {
                     stage,
                     done: f.bool("done").ok()?,
                     done_at: f.opt_int("done_at").ok()?,
-                    note: f.opt_str("note").ok()?,
+                    note: notes.standing,
                     updated: f.int("updated").ok()?,
+                    edited: notes.edited,
+                    // A removed note is a state, not a wording to show.
+                    earlier: notes
+                        .earlier
+                        .into_iter()
+                        .filter_map(|(text, at)| {
+                            Some(Version {
+                                text: text?,
+                                due: None,
+                                at,
+                            })
+                        })
+                        .collect(),
                     partner,
                 })
             })
@@ -88,4 +144,17 @@ impl SharedJournal {
         out.sort_by(|a, b| (a.stage, &a.partner).cmp(&(b.stage, &b.partner)));
         out
     }
+}
+
+/// The note's history. Records written before notes had revisions may lack
+/// `created`; their first note then dates from the record's last update.
+fn read_notes(f: &Fields<'_>, partner: &PartnerId) -> Result<History<Option<String>>> {
+    let created = match f.opt_int("created")? {
+        Some(t) => t,
+        None => f.int("updated")?,
+    };
+    let revs = revisions::revisions(f, partner);
+    Ok(revisions::edits(f.opt_str("note")?, created, &revs, |r| {
+        r.opt_str("note")
+    }))
 }
