@@ -121,6 +121,10 @@ fn group_thousands(s: &str) -> String {
 }
 
 fn with_unit(v: f64, unit: &str) -> String {
+    // A shared list is handed out in a microsecond or two: "0.000 ms" would hide it.
+    if unit == "ms" && v != 0.0 && v.abs() < 0.01 {
+        return format!("{} µs", fmt_num(v * 1000.0));
+    }
     format!("{} {unit}", fmt_num(v))
 }
 
