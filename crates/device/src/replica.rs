@@ -380,7 +380,7 @@ pub(crate) fn write_within_limit<D: Persisted, R>(
         Ok(value)
     });
     if too_large {
-        let reopened = Tracked::open(tracked.log.path(), tracked.log.key())?;
+        let reopened = tracked.reopen()?;
         *tracked = reopened;
     }
     result
