@@ -27,7 +27,7 @@ static SCHEMA: Schema = Schema {
 
 /// A partner's private diary and letter drafts.
 pub struct PrivateDiary {
-    doc: Doc,
+    pub(crate) doc: Doc,
 }
 
 impl PrivateDiary {

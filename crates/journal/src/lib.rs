@@ -38,6 +38,7 @@ mod entries;
 mod error;
 mod fields;
 mod ids;
+mod release;
 mod shared;
 mod validate;
 

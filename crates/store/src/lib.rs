@@ -21,9 +21,9 @@ pub use fsutil::{Replace, atomic_write, fsync_dir, write_private_file};
 pub use keyring::{KEYRING_FILE, KEYRING_LOCK_FILE, Keyring, LogKeys, Pairing, Unlocked};
 pub use log::{DocLog, LogKind, LogOpen, MAX_RECORD_LEN, Record, TornTail};
 pub use manifest::{MANIFEST_FILE, MANIFEST_LOCK_FILE};
-pub use release::{finish_replacements, replace_log, shred};
 #[doc(hidden)]
 pub use release::{Step as ReleaseStep, replace_log_until};
+pub use release::{finish_replacements, replace_log, shred};
 pub use rollback::accept_rollback;
 pub use sealed_file::{read_sealed, write_sealed};
 

@@ -151,7 +151,13 @@ impl DocLog {
 
     /// [`DocLog::open`] for a log of the profile whose keys are `keyring`.
     pub fn open_in(path: &Path, kind: LogKind, keyring: &Keyring) -> Result<LogOpen, StoreError> {
-        Self::open_with(path, kind, keyring.log_key(kind), &keyring.profile_key, true)
+        Self::open_with(
+            path,
+            kind,
+            keyring.log_key(kind),
+            &keyring.profile_key,
+            true,
+        )
     }
 
     pub(crate) fn open_with(
@@ -278,7 +284,8 @@ impl DocLog {
             return;
         };
         let (kind, mark) = (self.kind, self.mark());
-        if let Err(e) = manifest::update(dir, &self.manifest_key, flush, |m| m.set_log(kind, mark)) {
+        if let Err(e) = manifest::update(dir, &self.manifest_key, flush, |m| m.set_log(kind, mark))
+        {
             tracing::warn!(
                 path = %self.path.display(),
                 error = %e,

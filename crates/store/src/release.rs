@@ -26,11 +26,11 @@ use std::path::{Path, PathBuf};
 
 use kintsugi_crypto::Secret32;
 
+use crate::StoreError;
 use crate::fsutil::{fsync_dir, lock_file};
 use crate::keyring::{Keyring, Unlocked};
 use crate::log::{self, DocLog, LogKind};
 use crate::manifest::{self, Flush};
-use crate::StoreError;
 
 /// Where the new log waits for the keyring that opens it.
 fn next_path(dir: &Path, kind: LogKind) -> PathBuf {
@@ -276,8 +276,7 @@ pub fn shred(path: &Path) -> Result<(), StoreError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(StoreError::io(format!("opening {}", path.display()))(e)),
     };
-    overwrite(&mut f)
-        .map_err(StoreError::io(format!("overwriting {}", path.display())))?;
+    overwrite(&mut f).map_err(StoreError::io(format!("overwriting {}", path.display())))?;
     drop(f);
     remove(path)
 }

@@ -82,19 +82,27 @@ fn the_old_log_is_replaced_under_a_new_key_and_destroyed() {
         let before = names(&dir);
         let old_bytes = std::fs::read(dir.join("diary.klog")).unwrap();
         let old_key = replace(&dir, None);
-        assert_eq!(records(&dir, LogKind::Diary), [b"the current state".to_vec()]);
+        assert_eq!(
+            records(&dir, LogKind::Diary),
+            [b"the current state".to_vec()]
+        );
         // The other log is untouched.
         assert_eq!(records(&dir, LogKind::Shared).len(), 2);
         let keys = Unlocked::unlock(&dir, PASS).unwrap();
         assert_ne!(keys.keyring.log_key(LogKind::Diary), &old_key);
-        assert_ne!(keys.keyring.log_key(LogKind::Diary), &keys.keyring.profile_key);
+        assert_ne!(
+            keys.keyring.log_key(LogKind::Diary),
+            &keys.keyring.profile_key
+        );
         // Nothing is left beside it, and no file holds the old log's records.
         assert_eq!(names(&dir), before);
         let new_bytes = std::fs::read(dir.join("diary.klog")).unwrap();
         assert!(DocLog::open(&dir.join("diary.klog"), LogKind::Diary, &old_key).is_err());
         for (_, bytes) in all_files(&dir) {
             assert!(
-                !bytes.windows(32).any(|w| old_bytes[32..].windows(32).any(|o| o == w)),
+                !bytes
+                    .windows(32)
+                    .any(|w| old_bytes[32..].windows(32).any(|o| o == w)),
                 "a file still holds bytes of the old log"
             );
         }
@@ -105,7 +113,8 @@ fn the_old_log_is_replaced_under_a_new_key_and_destroyed() {
             .unwrap()
             .unwrap();
         let line = manifest.log(LogKind::Diary).unwrap();
-        let opened = DocLog::open_in(&dir.join("diary.klog"), LogKind::Diary, &keys.keyring).unwrap();
+        let opened =
+            DocLog::open_in(&dir.join("diary.klog"), LogKind::Diary, &keys.keyring).unwrap();
         assert_eq!(*line, opened.log.mark());
         std::fs::write(dir.join("diary.klog"), &old_bytes).unwrap();
         assert!(DocLog::open_in(&dir.join("diary.klog"), LogKind::Diary, &keys.keyring).is_err());
@@ -134,7 +143,10 @@ fn a_crash_at_any_step_leaves_the_old_log_or_the_new_one() {
         assert_eq!(names(&dir), before, "{stop:?}");
         // And the log takes a new release after it.
         replace(&dir, None);
-        assert_eq!(records(&dir, LogKind::Diary), [b"the current state".to_vec()]);
+        assert_eq!(
+            records(&dir, LogKind::Diary),
+            [b"the current state".to_vec()]
+        );
     }
 }
 
