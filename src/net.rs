@@ -252,6 +252,9 @@ fn once_outcome(
         Ok(SessionEnd::Stopped) => Err(anyhow!(
             "could not sync with your partner: stopped before the two journals were in sync; run it again"
         )),
+        Ok(SessionEnd::Rekeyed) => Err(anyhow!(
+            "the shared journal's history was just released; run the sync again to sync the new journal"
+        )),
         Ok(SessionEnd::PeerClosed) => Err(anyhow!(
             "could not sync with your partner: their device closed the session before the two journals were in sync; run it again"
         )),
