@@ -46,6 +46,8 @@ pub(crate) struct Inner {
     pub(crate) shared: Tracked<SharedJournal>,
     pub(crate) diary: Tracked<PrivateDiary>,
     pub(crate) options: Options,
+    /// The size and time of `release.sealed` when last looked at (see `release.rs`).
+    pub(crate) release_seen: Option<(u64, std::time::SystemTime)>,
 }
 
 impl Device {
@@ -209,7 +211,11 @@ impl Device {
     /// Picks up records other processes appended to this profile's logs. Cheap when
     /// nothing changed, so front ends may call it often (the app does, on a timer).
     pub fn refresh(&self) -> Result<bool> {
-        let (shared, diary) = self.with(|i| Ok((i.shared.refresh()?, i.diary.refresh()?)))?;
+        let (shared, diary, release) = self.with(|i| i.refresh_logs())?;
+        if release {
+            // Another process asked, answered or moved: a sync session says so.
+            self.changes.send_modify(|n| *n += 1);
+        }
         if shared {
             self.emit(DocKind::Shared, false);
         }
@@ -319,7 +325,11 @@ fn notify_on_logs(
     if <notify::RecommendedWatcher as notify::Watcher>::kind() == notify::WatcherKind::PollWatcher {
         return None;
     }
-    let logs = [OsStr::new(crate::SHARED_LOG), OsStr::new(crate::DIARY_LOG)];
+    let logs = [
+        OsStr::new(crate::SHARED_LOG),
+        OsStr::new(crate::DIARY_LOG),
+        OsStr::new(crate::release::RELEASE_FILE),
+    ];
     let handler = move |event: notify::Result<notify::Event>| {
         let Ok(event) = event else {
             // An overflowed queue or a watch that broke: check, to be safe.

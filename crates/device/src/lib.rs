@@ -17,6 +17,7 @@ mod partner;
 mod passphrase;
 mod profile;
 pub mod qr;
+mod release;
 mod replica;
 mod settings;
 mod state_file;
@@ -46,6 +47,7 @@ pub use network::{
 pub use partner::PartnerInfo;
 pub use passphrase::{MIN_PASSPHRASE_SCORE, PassphraseStrength, passphrase_strength};
 pub use profile::Options;
+pub use release::{ReleaseRequest, ReleaseStatus};
 pub use settings::{AUTO_LOCK_MINUTES, Settings};
 pub use status::Status;
 
@@ -81,6 +83,13 @@ pub enum Event {
     },
     /// Both devices hold the same shared journal.
     InSync,
+    /// The partner asked to release the shared journal's history.
+    ReleaseRequested,
+    /// The shared journal's history was released: this device holds the new journal.
+    HistoryReleased,
+    /// The partner's device refused this one: the journal it holds was released there
+    /// (it is a copy from before, restored from a backup, or missed the release).
+    StaleJournal,
 }
 
 /// A cheap, cloneable handle on an unlocked profile.

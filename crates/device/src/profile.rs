@@ -91,12 +91,16 @@ impl Device {
     pub fn unlock(dir: &Path, passphrase: &[u8], options: Options) -> Result<Self> {
         let mut keys = Unlocked::unlock(dir, passphrase)?;
         reseal_if_weaker(&mut keys, passphrase, options.kdf);
+        // A release of history a crash interrupted: the old log or the new one.
+        if kintsugi_store::finish_replacements(dir, &keys)? {
+            keys.reload()?;
+        }
         let me = partner_id_of(&keys.keyring)?;
         let shared = Tracked::open(&dir.join(SHARED_LOG), &keys.keyring)?;
         let diary = Tracked::open(&dir.join(DIARY_LOG), &keys.keyring)?;
         let (events, _) = broadcast::channel(256);
         let (changes, _) = tokio::sync::watch::channel(0);
-        Ok(Self {
+        let device = Self {
             changes: Arc::new(changes),
             tap: Arc::new(Mutex::new(None)),
             inner: Arc::new(Mutex::new(Some(Inner {
@@ -107,9 +111,12 @@ impl Device {
                 shared,
                 diary,
                 options,
+                release_seen: None,
             }))),
             events,
-        })
+        };
+        device.finish_release();
+        Ok(device)
     }
 
     /// Opens a profile that [`Device::unlock`] reported as rolled back

@@ -22,6 +22,9 @@ mod shared;
 pub use shared::{ReleaseRequest, ReleaseStatus};
 pub(crate) use shared::{ReleaseSession, epoch_of};
 
+/// The file of `release/shared.rs`'s state.
+pub(crate) const RELEASE_FILE: &str = shared::RELEASE.name;
+
 impl Device {
     /// Releases the private diary's history: its entries and drafts as they read now
     /// are copied into a new document under a new key, and the old log, which holds
@@ -61,15 +64,20 @@ impl Inner {
     /// replaced by releasing its history no longer opens with the key this process
     /// holds: then the keyring is read again, and a log whose key changed is opened
     /// afresh (the old document is dropped, not merged). Returns whether each
-    /// document (shared, diary) changed.
-    pub(crate) fn refresh_logs(&mut self) -> Result<(bool, bool)> {
+    /// document (shared, diary) changed, and whether the release state file did.
+    pub(crate) fn refresh_logs(&mut self) -> Result<(bool, bool, bool)> {
+        let seen = std::fs::metadata(self.dir.join(RELEASE_FILE))
+            .ok()
+            .and_then(|m| Some((m.len(), m.modified().ok()?)));
+        let release = seen != self.release_seen;
+        self.release_seen = seen;
         let shared = self.shared.refresh();
         let diary = self.diary.refresh();
         if shared.is_ok() && diary.is_ok() {
-            return Ok((shared?, diary?));
+            return Ok((shared?, diary?, release));
         }
         if !self.keys.reload()? {
-            return Ok((shared?, diary?));
+            return Ok((shared?, diary?, release));
         }
         let keyring = &self.keys.keyring;
         let shared = if self.shared.log.key() != keyring.log_key(LogKind::Shared) {
@@ -84,7 +92,7 @@ impl Inner {
         } else {
             diary?
         };
-        Ok((shared, diary))
+        Ok((shared, diary, release))
     }
 }
 

@@ -18,7 +18,10 @@ use std::sync::Arc;
 use automerge::sync::{self, Capability, ChunkList, SyncDoc};
 use automerge::{AutoCommit, Change, ChangeHash};
 use kintsugi_net::RelayUrl;
-use kintsugi_net::sync::{LinkEvent, MAX_PAYLOAD, Replica, ReplicaError, ReplicaSession};
+use kintsugi_net::sync::{
+    EpochVerdict, LinkEvent, MAX_PAYLOAD, Release, ReleaseFlow, Replica, ReplicaError,
+    ReplicaSession,
+};
 use tokio::sync::watch;
 
 use crate::tracked::{Persisted, Tracked};
@@ -67,6 +70,8 @@ impl Replica for DeviceReplica {
             state,
             refused: false,
             in_parts: false,
+            release: Default::default(),
+            rekeyed: false,
         }))
     }
 
@@ -116,6 +121,21 @@ impl Replica for DeviceReplica {
         };
         let _ = self.device.events.send(ev);
     }
+
+    fn couple_key(&self) -> Option<kintsugi_store::Secret32> {
+        self.device.pairing().ok().flatten().map(|(_, k)| k)
+    }
+
+    fn other_epoch(&self, theirs: &[u8; 16]) -> EpochVerdict {
+        self.device.other_epoch(theirs)
+    }
+
+    fn history_released(&self) {
+        tracing::warn!(
+            "the partner's device refused this one: the shared journal here is from before its history was released"
+        );
+        let _ = self.device.events.send(Event::StaleJournal);
+    }
 }
 
 /// Sorts a device error into what the sync session needs to know: whether the
@@ -139,6 +159,21 @@ struct DeviceSession {
     /// The partner lacked more than one message carries: for the rest of the
     /// session, changes go in parts ([`next_message`]).
     in_parts: bool,
+    /// This session's part in releasing the shared journal's history.
+    release: crate::release::ReleaseSession,
+    /// The journal was released in this session: its sync state belongs to the old
+    /// journal and is not kept.
+    rekeyed: bool,
+}
+
+impl DeviceSession {
+    /// Both journals are the same, as far as this session knows.
+    fn journals_in_sync(&mut self) -> bool {
+        let their = self.state.their_heads.clone();
+        self.device
+            .with(|i| Ok(their.as_deref() == Some(i.shared.doc.heads().as_slice())))
+            .unwrap_or(false)
+    }
 }
 
 impl DeviceSession {
@@ -153,6 +188,9 @@ impl DeviceSession {
 
 impl ReplicaSession for DeviceSession {
     fn generate(&mut self) -> std::result::Result<Option<Vec<u8>>, ReplicaError> {
+        if self.release.holds_sync(&self.device) {
+            return Ok(None);
+        }
         let state = &mut self.state;
         let in_parts = &mut self.in_parts;
         self.device
@@ -206,21 +244,35 @@ impl ReplicaSession for DeviceSession {
         Ok(())
     }
 
+    /// Not while a release both people agreed to waits for this session.
     fn in_sync(&mut self) -> bool {
-        let their = self.state.their_heads.clone();
-        self.device
-            .with(|i| Ok(their.as_deref() == Some(i.shared.doc.heads().as_slice())))
-            .unwrap_or(false)
+        self.journals_in_sync() && !self.release.busy(&self.device)
     }
 
     fn end(&mut self) {
-        if self.refused {
+        if self.refused || self.rekeyed {
             return;
         }
         let encoded = self.state.encode();
         let _ = self
             .device
             .update_partner_state(|p| p.sync_state = Some(encoded));
+    }
+
+    fn release_outbox(&mut self) -> std::result::Result<Vec<Release>, ReplicaError> {
+        let in_sync = self.journals_in_sync();
+        self.release.outbox(&self.device, in_sync)
+    }
+
+    fn release_receive(
+        &mut self,
+        message: Release,
+    ) -> std::result::Result<ReleaseFlow, ReplicaError> {
+        let flow = self.release.receive(&self.device, message)?;
+        if flow == ReleaseFlow::Rekeyed {
+            self.rekeyed = true;
+        }
+        Ok(flow)
     }
 }
 

@@ -213,7 +213,7 @@ impl<D: Persisted> Tracked<D> {
     }
 }
 
-fn load_records<D: Persisted>(records: &[kintsugi_store::Record]) -> Result<D> {
+pub(crate) fn load_records<D: Persisted>(records: &[kintsugi_store::Record]) -> Result<D> {
     let total: usize = records.iter().map(|r| r.len()).sum();
     let mut all = zeroize::Zeroizing::new(Vec::with_capacity(total));
     for r in records {
