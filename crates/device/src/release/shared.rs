@@ -158,6 +158,9 @@ pub struct ReleaseStatus {
     pub partner_declined_at: Option<i64>,
     /// When this device last released the shared journal's history, if ever.
     pub last_release: Option<i64>,
+    /// Names the shared journal this device syncs (a new one after each release),
+    /// while paired: two devices that sync show the same.
+    pub journal: Option<[u8; 16]>,
 }
 
 /// The journal (epoch) that `couple_key` belongs to; see [`epoch_id`].
@@ -282,6 +285,7 @@ impl Device {
 
     pub fn release_status(&self) -> Result<ReleaseStatus> {
         let s = self.release_state()?;
+        let journal = self.pairing()?.map(|(_, k)| epoch_of(&k));
         Ok(ReleaseStatus {
             request: s.request.map(|r| ReleaseRequest {
                 asked_by_me: r.asked_by_me,
@@ -291,6 +295,7 @@ impl Device {
             }),
             partner_declined_at: s.partner_declined_at,
             last_release: s.released.last().map(|r| r.at),
+            journal,
         })
     }
 
