@@ -336,3 +336,161 @@ fn releasing_the_diary_keeps_what_it_reads_now() {
         );
     }
 }
+
+fn trials() -> usize {
+    env_count("KINTSUGI_RELEASE_TRIALS", 100)
+}
+
+/// A profile's shared journal as the device reads it, in this process: which journal
+/// (epoch) it is and what it holds. Opening it finishes whatever a crash left, as the
+/// binary's next start would; failing to open fails the test.
+fn open_journal(p: &Profile) -> (String, Vec<String>) {
+    let d = kintsugi_device::Device::unlock(
+        &p.path(),
+        PASS.as_bytes(),
+        kintsugi_device::Options::INSECURE_FAST_FOR_TESTS,
+    )
+    .unwrap_or_else(|e| panic!("the profile does not open after a crash: {e}"));
+    let journal: String = d
+        .release_status()
+        .unwrap()
+        .journal
+        .unwrap()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let mut texts: Vec<String> = d
+        .boundaries()
+        .unwrap()
+        .into_iter()
+        .map(|b| b.text)
+        .collect();
+    texts.extend(
+        d.checkins()
+            .unwrap()
+            .into_iter()
+            .filter_map(|c| c.went_well),
+    );
+    texts.sort();
+    (journal, texts)
+}
+
+/// Copies of two profiles as a test starts them, each in its own folder.
+fn copies(a: &Profile, b: &Profile) -> (Profile, Profile) {
+    (copy_profile(a), copy_profile(b))
+}
+
+#[test]
+fn sigkill_during_a_release_leaves_both_on_one_journal() {
+    let mut rng = Rng::seeded("release crash");
+    let started = Instant::now();
+    // Two paired profiles that both agreed to release the history: Ari asked, Bea
+    // accepted, and the next sync releases. Each trial starts from copies of them.
+    let (a, b) = paired_profiles();
+    let week = |text: &str| -> Vec<String> {
+        CHECKIN
+            .iter()
+            .map(|s| s.to_string())
+            .chain(["--week", "2026-W10", "--went-well", text].map(String::from))
+            .collect()
+    };
+    let run = |p: &Profile, args: Vec<String>| {
+        p.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    };
+    run(&a, week(CANARY));
+    run(&a, week("a calmer week"));
+    b.ok(&["boundary", "add", "no phones at dinner"]);
+    synced(&a, &b);
+    a.ok(&["release-history", "request", "--yes"]);
+    synced(&a, &b);
+    b.ok(&["release-history", "accept", "--yes"]);
+    let (old_journal, want) = open_journal(&a);
+    assert_eq!(open_journal(&b), (old_journal.clone(), want.clone()));
+
+    // How long a whole release takes here (two processes starting, unlocking,
+    // meeting, releasing and syncing the new journal): the first kill lands within
+    // one and a half times that, so that kills hit every step.
+    let mut took = Vec::new();
+    for _ in 0..3 {
+        let (x, y) = copies(&a, &b);
+        let t = Instant::now();
+        let out = synced(&x, &y);
+        took.push(t.elapsed());
+        assert!(out.contains("Released"), "{out}");
+    }
+    took.sort();
+    let took = took[1];
+    let window = (took.as_micros() as u64 * 3 / 2).max(20_000);
+
+    let mut states = std::collections::BTreeMap::<(bool, bool), usize>::new();
+    let mut killed_running = 0;
+    let mut phases = [Duration::ZERO; 4];
+    for trial in 0..trials() {
+        let t0 = Instant::now();
+        let (x, y) = copies(&a, &b);
+        let mut procs = [
+            Some(x.spawn(&["sync", "--once", "--timeout", "30"])),
+            Some(y.spawn(&["sync", "--once", "--timeout", "30"])),
+        ];
+        std::thread::sleep(Duration::from_micros(rng.range(0, window)));
+        let first = rng.usize(2);
+        for (n, side) in [first, 1 - first].into_iter().enumerate() {
+            if n == 1 {
+                std::thread::sleep(Duration::from_micros(rng.range(0, window / 3)));
+            }
+            let mut child = procs[side].take().unwrap();
+            killed_running += usize::from(child.0.try_wait().unwrap().is_none());
+            let _ = child.0.kill();
+            let out = child.wait_output();
+            assert!(
+                !panicked(&out.stderr),
+                "trial {trial}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let t1 = Instant::now();
+        // Each profile opens, with every entry, on the old journal or the new one.
+        let (jx, tx) = open_journal(&x);
+        let (jy, ty) = open_journal(&y);
+        assert_eq!(tx, want, "trial {trial}: Ari's entries after the kill");
+        assert_eq!(ty, want, "trial {trial}: Bea's entries after the kill");
+        *states
+            .entry((jx != old_journal, jy != old_journal))
+            .or_default() += 1;
+        let t2 = Instant::now();
+        // The next sync takes both to the same new journal, whatever the kill left.
+        let out = synced(&x, &y);
+        let t3 = Instant::now();
+        let (jx, tx) = open_journal(&x);
+        let (jy, ty) = open_journal(&y);
+        assert_eq!(
+            jx, jy,
+            "trial {trial}: two journals after the next sync: {out}"
+        );
+        assert_ne!(
+            jx, old_journal,
+            "trial {trial}: the release did not complete"
+        );
+        assert_eq!((&tx, &ty), (&want, &want), "trial {trial}");
+        for p in [&x, &y] {
+            let found = found_in(&p.path(), CANARY);
+            assert!(found.is_empty(), "trial {trial}: {found:?}");
+        }
+        for (i, d) in [t1 - t0, t2 - t1, t3 - t2, t3.elapsed()]
+            .into_iter()
+            .enumerate()
+        {
+            phases[i] += d;
+        }
+    }
+
+    eprintln!(
+        "release crash: a whole release took {took:?}; {} trials killing within {:?}, \
+         {killed_running} kills hit a running sync; after the kills (Ari new, Bea new): \
+         {states:?}; every profile opened with every entry, and the next sync took both \
+         to one new journal; time in (kills, opening, the next sync, checks): {phases:?}; {:?}",
+        trials(),
+        Duration::from_micros(window),
+        started.elapsed()
+    );
+}

@@ -65,6 +65,7 @@ impl Replica for DeviceReplica {
             .as_deref()
             .and_then(|b| sync::State::decode(b).ok())
             .unwrap_or_default();
+        let epoch = self.device.journal_epoch().map_err(replica_error)?;
         Ok(Box::new(DeviceSession {
             device: self.device.clone(),
             state,
@@ -72,6 +73,7 @@ impl Replica for DeviceReplica {
             in_parts: false,
             release: Default::default(),
             rekeyed: false,
+            epoch,
         }))
     }
 
@@ -164,9 +166,22 @@ struct DeviceSession {
     /// The journal was released in this session: its sync state belongs to the old
     /// journal and is not kept.
     rekeyed: bool,
+    /// The journal this session syncs. Two sessions may run side by side (a one-shot
+    /// sync dials and takes calls); once one of them moved the device to a new
+    /// journal, the other must not carry the new journal's changes under the old key,
+    /// nor take the old journal's into the new one.
+    epoch: Option<[u8; 16]>,
 }
 
 impl DeviceSession {
+    /// Ends a session whose journal was released while it ran (by another session).
+    fn still_current(&self) -> std::result::Result<(), ReplicaError> {
+        if self.rekeyed || self.device.journal_epoch().ok() == Some(self.epoch) {
+            return Ok(());
+        }
+        Err(ReplicaError::Superseded)
+    }
+
     /// Both journals are the same, as far as this session knows.
     fn journals_in_sync(&mut self) -> bool {
         let their = self.state.their_heads.clone();
@@ -188,6 +203,7 @@ impl DeviceSession {
 
 impl ReplicaSession for DeviceSession {
     fn generate(&mut self) -> std::result::Result<Option<Vec<u8>>, ReplicaError> {
+        self.still_current()?;
         if self.release.holds_sync(&self.device) {
             return Ok(None);
         }
@@ -211,6 +227,7 @@ impl ReplicaSession for DeviceSession {
     }
 
     fn receive(&mut self, payload: &[u8]) -> std::result::Result<(), ReplicaError> {
+        self.still_current()?;
         if let Ok(tap) = self.device.tap.lock()
             && let Some(tap) = tap.as_ref()
         {
@@ -246,11 +263,11 @@ impl ReplicaSession for DeviceSession {
 
     /// Not while a release both people agreed to waits for this session.
     fn in_sync(&mut self) -> bool {
-        self.journals_in_sync() && !self.release.busy(&self.device)
+        self.still_current().is_ok() && self.journals_in_sync() && !self.release.busy(&self.device)
     }
 
     fn end(&mut self) {
-        if self.refused || self.rekeyed {
+        if self.refused || self.rekeyed || self.still_current().is_err() {
             return;
         }
         let encoded = self.state.encode();
@@ -260,6 +277,7 @@ impl ReplicaSession for DeviceSession {
     }
 
     fn release_outbox(&mut self) -> std::result::Result<Vec<Release>, ReplicaError> {
+        self.still_current()?;
         let in_sync = self.journals_in_sync();
         self.release.outbox(&self.device, in_sync)
     }
@@ -268,6 +286,7 @@ impl ReplicaSession for DeviceSession {
         &mut self,
         message: Release,
     ) -> std::result::Result<ReleaseFlow, ReplicaError> {
+        self.still_current()?;
         let flow = self.release.receive(&self.device, message)?;
         if flow == ReleaseFlow::Rekeyed {
             self.rekeyed = true;

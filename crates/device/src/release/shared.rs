@@ -199,6 +199,11 @@ impl Device {
         Ok(state)
     }
 
+    /// The journal (epoch) the shared journal here belongs to; `None` unpaired.
+    pub(crate) fn journal_epoch(&self) -> Result<Option<[u8; 16]>> {
+        Ok(self.pairing()?.map(|(_, k)| epoch_of(&k)))
+    }
+
     fn couple_key(&self) -> Result<Secret32> {
         self.pairing()?
             .map(|(_, k)| k)
@@ -382,6 +387,11 @@ impl Device {
 
     /// See [`kintsugi_net::sync::Replica::other_epoch`].
     pub(crate) fn other_epoch(&self, theirs: &[u8; 16]) -> EpochVerdict {
+        // This device moved there already, after the session began: the next
+        // session runs under the new key.
+        if self.journal_epoch().ok().flatten().as_ref() == Some(theirs) {
+            return EpochVerdict::Followed;
+        }
         let Ok(state) = self.release_state() else {
             return EpochVerdict::Unknown;
         };

@@ -38,6 +38,10 @@ pub enum ReplicaError {
     /// The journal is not open here right now (the app was locked).
     #[error("the journal is locked")]
     Locked,
+    /// The journal this session synced was replaced while it ran (another session
+    /// released its history): the next session syncs the new one.
+    #[error("the shared journal's history was released while this session ran")]
+    Superseded,
     /// Anything else on this device.
     #[error("{0}")]
     Other(String),
@@ -245,6 +249,9 @@ fn log_end(result: &Result<SessionEnd, NetError>, dialer: bool) {
     let side = if dialer { "dialled" } else { "accepted" };
     match result {
         Ok(end) => tracing::info!("sync session ({side}) ended: {end}"),
+        Err(NetError::Replica(ReplicaError::Superseded)) => {
+            tracing::info!("sync session ({side}) ended: {}", ReplicaError::Superseded)
+        }
         Err(e) if e.is_refusal() || matches!(e, NetError::Replica(_)) => {
             tracing::warn!("sync session ({side}) ended: {e}")
         }

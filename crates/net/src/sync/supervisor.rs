@@ -160,7 +160,13 @@ async fn run_on(
         // device holds was released there. It says so with its close code.
         let _ = tokio::time::timeout(RELEASED_WAIT, conn.closed()).await;
         if close::code_of(&conn) == Some(close::Code::Released) {
-            result = Err(NetError::HistoryReleased);
+            // This session began under a key this device has since left behind (a
+            // release another session just finished): the next session uses the new
+            // one. Otherwise this device holds a released journal.
+            result = match replica.couple_key() {
+                Some(now) if &now != couple_key => Ok(SessionEnd::Rekeyed),
+                _ => Err(NetError::HistoryReleased),
+            };
         }
     }
     if !dialer && matches!(result, Ok(SessionEnd::PeerClosed)) {
