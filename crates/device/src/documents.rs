@@ -88,6 +88,8 @@ impl Device {
         f: impl FnOnce(&mut SharedJournal, &PartnerId, i64) -> kintsugi_journal::Result<R>,
     ) -> Result<R> {
         let (value, changed) = self.with(|i| {
+            // Another process may have released a log's history since: follow first.
+            i.follow_logs()?;
             let me = i.me.clone();
             crate::replica::write_within_limit(&mut i.shared, SharedJournal::doc_mut, |doc| {
                 f(doc, &me, now_ms())
@@ -104,6 +106,7 @@ impl Device {
         f: impl FnOnce(&mut PrivateDiary, &PartnerId, i64) -> kintsugi_journal::Result<R>,
     ) -> Result<R> {
         let (value, changed) = self.with(|i| {
+            i.follow_logs()?;
             let me = i.me.clone();
             crate::replica::write_within_limit(&mut i.diary, PrivateDiary::doc_mut, |doc| {
                 f(doc, &me, now_ms())

@@ -71,13 +71,20 @@ impl Inner {
             .and_then(|m| Some((m.len(), m.modified().ok()?)));
         let release = seen != self.release_seen;
         self.release_seen = seen;
+        let (shared, diary) = self.follow_logs()?;
+        Ok((shared, diary, release))
+    }
+
+    /// [`Inner::refresh_logs`] without looking at the release state: what a write does
+    /// first, so that it lands in the log as it is now.
+    pub(crate) fn follow_logs(&mut self) -> Result<(bool, bool)> {
         let shared = self.shared.refresh();
         let diary = self.diary.refresh();
         if shared.is_ok() && diary.is_ok() {
-            return Ok((shared?, diary?, release));
+            return Ok((shared?, diary?));
         }
         if !self.keys.reload()? {
-            return Ok((shared?, diary?, release));
+            return Ok((shared?, diary?));
         }
         let keyring = &self.keys.keyring;
         let shared = if self.shared.log.key() != keyring.log_key(LogKind::Shared) {
@@ -92,7 +99,7 @@ impl Inner {
         } else {
             diary?
         };
-        Ok((shared, diary, release))
+        Ok((shared, diary))
     }
 }
 
