@@ -494,3 +494,41 @@ fn sigkill_during_a_release_leaves_both_on_one_journal() {
         started.elapsed()
     );
 }
+
+#[test]
+fn sigkill_during_a_diary_release_leaves_the_old_diary_or_the_new_one() {
+    let mut rng = Rng::seeded("diary release crash");
+    let p = Profile::init("Ari");
+    for n in 0..5 {
+        p.ok(&["diary", "add", &format!("entry {n}")]);
+    }
+    let want = p.ok(&["--json", "diary", "list"]);
+    let t = Instant::now();
+    p.ok(&["diary", "release-history", "--yes"]);
+    let took = t.elapsed().as_micros() as u64;
+    let (mut killed, mut moved) = (0, 0);
+    let trials = trials() / 2;
+    for trial in 0..trials {
+        let before = std::fs::read(p.path().join("diary.klog")).unwrap();
+        let mut child = p.spawn(&["diary", "release-history", "--yes"]);
+        std::thread::sleep(Duration::from_micros(rng.range(0, took * 3 / 2)));
+        killed += usize::from(child.0.try_wait().unwrap().is_none());
+        let _ = child.0.kill();
+        let out = child.wait_output();
+        assert!(!panicked(&out.stderr), "trial {trial}");
+        // Opens (finishing whatever the kill left), with every entry.
+        assert_eq!(p.ok(&["--json", "diary", "list"]), want, "trial {trial}");
+        moved += usize::from(std::fs::read(p.path().join("diary.klog")).unwrap() != before);
+        let leftovers: Vec<String> = all_files(&p.path())
+            .into_iter()
+            .map(|(f, _)| f.file_name().unwrap().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".next") || n.contains(".released"))
+            .collect();
+        assert!(leftovers.is_empty(), "trial {trial}: {leftovers:?}");
+    }
+    eprintln!(
+        "diary release crash: {trials} trials killing within {:?}: {killed} kills hit a running \
+         release, {moved} ended on a new diary; every one opened with every entry",
+        Duration::from_micros(took * 3 / 2)
+    );
+}

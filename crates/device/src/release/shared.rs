@@ -532,6 +532,11 @@ impl ReleaseSession {
                     let heads = device
                         .with(|i| Ok(heads_of(&i.shared.doc.heads())))
                         .map_err(replica_error)?;
+                    if heads.len() > kintsugi_net::sync::message::MAX_RELEASE_HEADS {
+                        // Writes from many places at once; after the next write on
+                        // this device there is one head again.
+                        return Ok(out);
+                    }
                     // Stored before it is sent: the follower may store it next.
                     device
                         .update_release(|s| {
