@@ -51,6 +51,8 @@ impl Device {
                 |_| {},
             )?;
             i.diary = Tracked::open(&dir.join(DIARY_LOG), &i.keys.keyring)?;
+            // Lists kept of the old document mean nothing in the new one.
+            i.lists.diary = Default::default();
             Ok(())
         })?;
         tracing::info!("released the private diary's history");
@@ -89,12 +91,14 @@ impl Inner {
         let keyring = &self.keys.keyring;
         let shared = if self.shared.log.key() != keyring.log_key(LogKind::Shared) {
             self.shared = Tracked::open(&self.dir.join(SHARED_LOG), keyring)?;
+            self.lists = Default::default();
             true
         } else {
             shared?
         };
         let diary = if self.diary.log.key() != keyring.log_key(LogKind::Diary) {
             self.diary = Tracked::open(&self.dir.join(DIARY_LOG), keyring)?;
+            self.lists.diary = Default::default();
             true
         } else {
             diary?

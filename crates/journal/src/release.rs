@@ -11,7 +11,10 @@
 //! the shared journal, the partners' new documents are the same document.
 //!
 //! Deleted entries, earlier wordings, authors' actor ids and the times of changes
-//! are not in the copy: only the values that a read shows now.
+//! are not in the copy: only the values that a read shows now. Whatever an entry
+//! keeps inside its own map is a value too, and is copied: a kind of entry that
+//! stores its earlier versions there must fold them away before the copy for a
+//! release to drop them.
 
 use std::collections::BTreeMap;
 

@@ -450,6 +450,8 @@ fn move_shared(
         },
     )?;
     i.shared = Tracked::open(&dir.join(SHARED_LOG), &i.keys.keyring)?;
+    // Lists kept of the old document mean nothing in the new one.
+    i.lists = Default::default();
     Ok(())
 }
 
