@@ -371,6 +371,10 @@ impl Unlocked {
         let salt = random_array()?;
         let pass_key = derive_passphrase_key(new_passphrase, &salt, params)?;
         let _lock = self.lock()?;
+        // What is on disk is sealed anew, not this handle's copy: another process may
+        // have changed the keyring since (a release of history gives a log a new key,
+        // which this copy would undo, leaving the log unreadable).
+        self.reload()?;
         self.install(pass_key, params, salt)
     }
 
@@ -433,15 +437,10 @@ impl Unlocked {
         Ok(())
     }
 
-    /// Replaces the pairing (or removes it) and re-seals.
+    /// Replaces the pairing (or removes it) and re-seals what is on disk (see
+    /// [`Unlocked::update`]).
     pub fn set_pairing(&mut self, pairing: Option<Pairing>) -> Result<(), StoreError> {
-        let old = std::mem::replace(&mut self.keyring.pairing, pairing);
-        let saved = self.lock().and_then(|_lock| self.commit());
-        if let Err(e) = saved {
-            self.keyring.pairing = old;
-            return Err(e);
-        }
-        Ok(())
+        self.update(|k| k.pairing = pairing)
     }
 
     /// Reads the keyring again if another process rewrote it since this handle read
@@ -789,6 +788,39 @@ mod tests {
             before
         );
         assert!(Unlocked::unlock(dir.path(), b"two").is_ok());
+    }
+
+    #[test]
+    fn a_stale_handle_keeps_what_another_wrote() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut stale =
+            Unlocked::create(dir.path(), Keyring::generate().unwrap(), b"p", P).unwrap();
+        let mut other = Unlocked::unlock(dir.path(), b"p").unwrap();
+        other
+            .update(|k| k.log_keys.diary = Some(Secret32::from_bytes([5; 32])))
+            .unwrap();
+        stale
+            .set_pairing(Some(Pairing {
+                couple_key: Secret32::from_bytes([9; 32]),
+                partner_endpoint: [4; 32],
+            }))
+            .unwrap();
+        stale.change_passphrase(b"q", P).unwrap();
+        let now = Unlocked::unlock(dir.path(), b"q").unwrap().keyring.clone();
+        assert_eq!(now.log_keys.diary, Some(Secret32::from_bytes([5; 32])));
+        assert!(now.pairing.is_some());
+        // A handle that missed a passphrase change cannot read what changed: it says
+        // so, and writes nothing.
+        let before = std::fs::read(dir.path().join(KEYRING_FILE)).unwrap();
+        assert!(matches!(
+            other.change_passphrase(b"r", P),
+            Err(StoreError::KeyringResealed)
+        ));
+        assert!(matches!(other.reload(), Err(StoreError::KeyringResealed)));
+        assert_eq!(
+            std::fs::read(dir.path().join(KEYRING_FILE)).unwrap(),
+            before
+        );
     }
 
     #[test]
