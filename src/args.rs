@@ -143,6 +143,31 @@ pub enum Command {
     /// Carry changes without a network: a sealed file for your partner's device
     #[command(subcommand)]
     Bundle(BundleCmd),
+    /// Release the shared journal's history, with your partner's consent: only what it
+    /// reads now is kept, on both devices
+    #[command(subcommand)]
+    ReleaseHistory(ReleaseCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReleaseCmd {
+    /// Ask your partner to release the shared journal's history (it happens once they
+    /// accept, at your next sync)
+    Request {
+        /// Do not ask for confirmation
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Accept your partner's request (it happens at your next sync, and is final)
+    Accept {
+        /// Do not ask for confirmation
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Decline your partner's request, or withdraw your own before it is accepted
+    Decline,
+    /// Whether a request is open, and when the history was last released
+    Status,
 }
 
 #[derive(Subcommand, Debug)]
@@ -393,6 +418,12 @@ pub enum DiaryCmd {
     /// Delete a diary entry (the diary's own history keeps it until you release it)
     Delete {
         id: String,
+        /// Do not ask for confirmation
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Release your diary's history: keep only what it reads now, destroy the rest
+    ReleaseHistory {
         /// Do not ask for confirmation
         #[arg(long)]
         yes: bool,

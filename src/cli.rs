@@ -164,6 +164,9 @@ pub fn run(cli: Cli) -> Result<()> {
             crate::net::sync(&unlock(&dir, &cli)?, &cli, *once, *timeout)
         }
         Command::Bundle(cmd) => crate::net::bundle(&unlock(&dir, &cli)?, cmd),
+        Command::ReleaseHistory(cmd) => {
+            crate::release::release(&unlock(&dir, &cli)?, cmd, cli.json)
+        }
         Command::Boundary(cmd) => boundary(&unlock(&dir, &cli)?, cmd, cli.json),
         Command::Checkin(cmd) => checkin(&unlock(&dir, &cli)?, cmd, cli.json),
         Command::Letter(cmd) => letter(&unlock(&dir, &cli)?, cmd, cli.json),
@@ -555,6 +558,7 @@ fn diary(device: &Device, cmd: &DiaryCmd, json: bool) -> Result<()> {
             println!("{}", device.add_diary_entry(text, *mood, *stage)?);
             Ok(())
         }
+        DiaryCmd::ReleaseHistory { yes } => crate::release::diary(device, *yes),
         DiaryCmd::List { stage } => {
             let list: Vec<_> = device
                 .diary_entries()?

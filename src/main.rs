@@ -3,6 +3,7 @@
 mod args;
 mod cli;
 mod net;
+mod release;
 mod revise;
 
 use clap::Parser;

@@ -223,7 +223,16 @@ pub fn sync(device: &Device, cli: &Cli, once: bool, timeout: Option<u64>) -> Res
         let net = device.start_network(&overrides(cli)).await?;
         let result = if once {
             let secs = timeout.unwrap_or(60);
-            once_outcome(net.sync_once(Duration::from_secs(secs)).await, secs)
+            let mut events = device.subscribe();
+            let ended = net.sync_once(Duration::from_secs(secs)).await;
+            while let Ok(ev) = events.try_recv() {
+                if ev == Event::HistoryReleased {
+                    println!(
+                        "Released the shared journal's history: this device now holds the new journal, and the old one is destroyed here."
+                    );
+                }
+            }
+            once_outcome(ended, secs)
         } else {
             live(device, &net, timeout).await
         };
@@ -252,6 +261,9 @@ fn once_outcome(
         Ok(SessionEnd::Stopped) => Err(anyhow!(
             "could not sync with your partner: stopped before the two journals were in sync; run it again"
         )),
+        Ok(SessionEnd::Rekeyed) => Err(anyhow!(
+            "the shared journal's history was just released; run the sync again to sync the new journal"
+        )),
         Ok(SessionEnd::PeerClosed) => Err(anyhow!(
             "could not sync with your partner: their device closed the session before the two journals were in sync; run it again"
         )),
@@ -261,6 +273,7 @@ fn once_outcome(
         Err(DeviceError::Net(e @ NetError::NotPairedThere)) => {
             Err(anyhow!("could not sync with your partner: {e}"))
         }
+        Err(DeviceError::Net(e @ NetError::HistoryReleased)) => Err(anyhow!("{e}")),
         Err(e) => Err(anyhow!(
             "could not sync with your partner within {secs} seconds; the last attempt ended: {e}"
         )),
@@ -297,6 +310,15 @@ async fn live(device: &Device, net: &Network, timeout: Option<u64>) -> Result<()
                     break;
                 }
                 Ok(Event::Locked) => break,
+                Ok(Event::ReleaseRequested) => eprintln!(
+                    "Your partner asks to release the shared journal's history: see `kintsugi release-history status`."
+                ),
+                Ok(Event::HistoryReleased) => eprintln!(
+                    "The shared journal's history was released: this device now holds the new journal."
+                ),
+                Ok(Event::StaleJournal) => {
+                    bail!("{}", kintsugi_device::NetError::HistoryReleased);
+                }
                 Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(_) => break,
             }

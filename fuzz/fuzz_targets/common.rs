@@ -20,7 +20,7 @@ pub struct Profile {
     pub device: Device,
     /// The partner's endpoint id, as stored in this profile's keyring.
     pub partner: [u8; 32],
-    pub profile_key: Secret32,
+    pub keyring: kintsugi_store::Keyring,
 }
 
 /// A profile with one entry in each document, paired with a made-up partner.
@@ -40,7 +40,7 @@ pub fn profile() -> Profile {
         partner_endpoint: partner,
     }))
     .unwrap();
-    let profile_key = keys.keyring.profile_key.clone();
+    let keyring = keys.keyring.clone();
     drop(keys);
     let device = Device::unlock(&dir, PASS, opts()).unwrap();
     Profile {
@@ -48,7 +48,7 @@ pub fn profile() -> Profile {
         dir,
         device,
         partner,
-        profile_key,
+        keyring,
     }
 }
 

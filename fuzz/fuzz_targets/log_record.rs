@@ -26,7 +26,7 @@ fuzz_target!(|data: &[u8]| {
     } else {
         ("diary.klog", LogKind::Diary)
     };
-    let mut log = DocLog::open(&dir.join(name), kind, &p.profile_key)
+    let mut log = DocLog::open_in(&dir.join(name), kind, &p.keyring)
         .unwrap()
         .log;
     log.append(chunk).unwrap();

@@ -147,7 +147,8 @@ class Out:
 
 
 PAIR_VERSION = 3   # the invite's and the JoinRequest's version byte
-SYNC_VERSION = 2   # the Greeting's version byte
+SYNC_VERSION = 3   # the Greeting's version byte
+BUNDLE_VERSION = 2
 
 
 def invite_bytes(endpoint, expires, secret, commitment, addr_list, relay):
@@ -276,8 +277,10 @@ def main():
     na = bytes([0xa2]) * 32
     out.hex("dialer_nonce", nd)
     out.hex("acceptor_nonce", na)
-    out.hex("dialer_greeting_frame", frame(bytes([SYNC_VERSION]) + nd))
-    out.hex("acceptor_greeting_frame", frame(bytes([SYNC_VERSION]) + na))
+    epoch = hkdf(None, couple, b"kintsugi epoch id v1")[:16]
+    out.hex("epoch", epoch)
+    out.hex("dialer_greeting_frame", frame(bytes([SYNC_VERSION]) + nd + epoch))
+    out.hex("acceptor_greeting_frame", frame(bytes([SYNC_VERSION]) + na + epoch))
     d2a = hkdf(nd + na, couple, SYNC_LABEL, b" d2a", dialer, acceptor)
     a2d = hkdf(nd + na, couple, SYNC_LABEL, b" a2d", dialer, acceptor)
     out.hex("d2a", d2a)
@@ -303,6 +306,35 @@ def main():
             frame(seal_frame(d2a, DIALER_TO_ACCEPTOR, SYNC_LABEL, 2, bytes([3]))))
     out.write()
 
+    # A release of history between the two (PROTOCOL.md, "Release of history").
+    out = Out("release.txt", "A release of the shared journal's history (PROTOCOL.md)")
+    out.comment("The couple key is pairing.txt's; the dialer is the leader here.")
+    out.hex("couple_key", couple)
+    request = bytes(range(0x10, 0x20))
+    out.hex("request", request)
+    out.hex("ask", bytes([4, 1]) + request)
+    out.hex("accept", bytes([4, 2]) + request + bytes([1]))
+    out.hex("decline", bytes([4, 2]) + request + bytes([0]))
+    leader_random = bytes([0x1e]) * 32
+    follower_random = bytes([0xf0]) * 32
+    heads = [bytes([0xbb]) * 32, bytes([0xaa]) * 32]
+    out.hex("leader_random", leader_random)
+    out.hex("follower_random", follower_random)
+    out.hex("head_0", heads[0])
+    out.hex("head_1", heads[1])
+    contribute = bytes([4, 3]) + request + leader_random + u16(len(heads)) + b"".join(heads)
+    out.hex("leader_contribute", contribute)
+    out.hex("leader_contribute_frame",
+            frame(seal_frame(d2a, DIALER_TO_ACCEPTOR, SYNC_LABEL, 1, contribute)))
+    out.hex("retry", bytes([4, 4]) + request)
+    out.hex("committed", bytes([4, 5]) + request)
+    digest = sha256(b"".join(sorted(heads)))
+    new_key = hkdf(leader_random + follower_random, couple,
+                   b"kintsugi couple key release v1", request, digest)
+    out.hex("new_couple_key", new_key)
+    out.hex("new_epoch", hkdf(None, new_key, b"kintsugi epoch id v1")[:16])
+    out.write()
+
     # An offline bundle from the joiner, under the same couple key.
     out = Out("bundle.txt", "An offline bundle (PROTOCOL.md, \"Offline bundles\")")
     out.comment("The couple key is pairing.txt's; the joiner sends it.")
@@ -314,7 +346,9 @@ def main():
     out.hex("nonce", nonce)
     changes = b"Automerge changes, opaque to the bundle"
     out.text("changes", changes.decode())
-    header = b"KTSGBNDL" + bytes([1]) + joiner
+    epoch = hkdf(None, couple, b"kintsugi epoch id v1")[:16]
+    out.hex("epoch", epoch)
+    header = b"KTSGBNDL" + bytes([BUNDLE_VERSION]) + joiner + epoch
     sealed = xchacha20poly1305_seal(key, nonce, header, changes)
     out.hex("bundle", header + nonce + sealed)
     out.write()

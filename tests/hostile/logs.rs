@@ -93,18 +93,18 @@ fn an_authentic_log_record_holding_garbage_is_a_clear_error_not_a_panic() {
     d.propose_boundary("kept", None).unwrap();
     d.add_diary_entry("private", None, None).unwrap();
     drop(d);
-    let key = kintsugi_store::Unlocked::unlock(&base, PASS.as_bytes())
+    let keyring = kintsugi_store::Unlocked::unlock(&base, PASS.as_bytes())
         .unwrap()
         .keyring
-        .profile_key
         .clone();
     // Real chunks of this profile, decrypted: the material for near-valid garbage.
-    let chunks: Vec<Vec<u8>> = DocLog::open(&base.join("shared.klog"), LogKind::Shared, &key)
-        .unwrap()
-        .records
-        .iter()
-        .map(|r| r.to_vec())
-        .collect();
+    let chunks: Vec<Vec<u8>> =
+        DocLog::open_in(&base.join("shared.klog"), LogKind::Shared, &keyring)
+            .unwrap()
+            .records
+            .iter()
+            .map(|r| r.to_vec())
+            .collect();
     let (mut refused, mut opened) = (0, 0);
     for case in 0..cases() / 4 {
         let dir = tmp.path().join(format!("c{case}"));
@@ -126,7 +126,9 @@ fn an_authentic_log_record_holding_garbage_is_a_clear_error_not_a_panic() {
         } else {
             ("diary.klog", LogKind::Diary)
         };
-        let mut log = DocLog::open(&dir.join(name), kind, &key).unwrap().log;
+        let mut log = DocLog::open_in(&dir.join(name), kind, &keyring)
+            .unwrap()
+            .log;
         log.append(&chunk).unwrap();
         drop(log);
         let before = snapshot_files(&dir);

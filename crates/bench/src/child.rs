@@ -80,7 +80,7 @@ fn breakdown(profile: &Path) -> Result<(f64, f64, usize)> {
         (kintsugi_device::SHARED_LOG, LogKind::Shared),
         (kintsugi_device::DIARY_LOG, LogKind::Diary),
     ] {
-        logs.push(DocLog::open(&profile.join(name), kind, &keys.keyring.profile_key)?.records);
+        logs.push(DocLog::open_in(&profile.join(name), kind, &keys.keyring)?.records);
     }
     let read_decrypt = ms(t.elapsed());
     let records = logs.iter().map(Vec::len).sum();

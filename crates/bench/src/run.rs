@@ -429,7 +429,7 @@ impl Bench {
             (SHARED_LOG, LogKind::Shared, shared.save()),
             (DIARY_LOG, LogKind::Diary, diary.save()),
         ] {
-            let mut opened = DocLog::open(&a.dir.join(log), kind, &keys.keyring.profile_key)?;
+            let mut opened = DocLog::open_in(&a.dir.join(log), kind, &keys.keyring)?;
             opened
                 .log
                 .compact(|_| Ok::<_, kintsugi_store::StoreError>(save))?;
@@ -1269,10 +1269,10 @@ fn one_entry(
 }
 
 /// The plaintext `save()` of one of a profile's documents, read through the store
-/// with the profile key: the "same document" the baselines load.
+/// with the profile's keys: the "same document" the baselines load.
 fn plaintext_save(dir: &Path, log: &str, kind: LogKind) -> Result<Vec<u8>> {
     let keys = Unlocked::unlock(dir, PASSPHRASE)?;
-    let opened = DocLog::open(&dir.join(log), kind, &keys.keyring.profile_key)?;
+    let opened = DocLog::open_in(&dir.join(log), kind, &keys.keyring)?;
     let mut all = Vec::new();
     for r in &opened.records {
         all.extend_from_slice(r);

@@ -413,7 +413,7 @@ pub(crate) fn apply_from_partner<R>(
     match catch_unwind(AssertUnwindSafe(|| f(shared))) {
         Ok(result) => result,
         Err(_) => {
-            let reopened = Tracked::open(inner.shared.log.path(), inner.shared.log.key());
+            let reopened = inner.shared.reopen();
             match reopened {
                 Ok(reopened) => inner.shared = reopened,
                 Err(e) => {

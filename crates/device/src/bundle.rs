@@ -2,9 +2,14 @@
 //! a USB stick or through any messenger.
 //!
 //! ```text
-//! magic "KTSGBNDL" | version u8 = 1 | sender endpoint id (32) | Seal(k, aad = header, changes)
+//! magic "KTSGBNDL" | version u8 = 2 | sender endpoint id (32) | epoch (16) | Seal(k, aad = header, changes)
 //! k = HKDF(couple key, "kintsugi bundle v1")
 //! ```
+//!
+//! The epoch names the journal the bundle belongs to (see `release`): a bundle from
+//! before a release of history is refused by name, since its changes would bring back
+//! what was released (they could not open anyway: the couple key changed too).
+//! Version 1 (no epoch) is still read while this device never released anything.
 
 use kintsugi_crypto::{Secret32, derive_key, open, seal};
 use zeroize::Zeroizing;
@@ -16,8 +21,9 @@ use crate::partner::iroh_id;
 use crate::{BundleProblem, Device, DeviceError, DocKind, Result};
 
 const MAGIC: &[u8; 8] = b"KTSGBNDL";
-const VERSION: u8 = 1;
-const HEADER_LEN: usize = 8 + 1 + 32;
+const VERSION: u8 = 2;
+const V1_HEADER_LEN: usize = 8 + 1 + 32;
+const HEADER_LEN: usize = V1_HEADER_LEN + 16;
 
 fn key(couple_key: &Secret32) -> Secret32 {
     derive_key(None, couple_key.expose(), &[b"kintsugi bundle v1"])
@@ -32,29 +38,49 @@ pub(crate) fn seal_for_partner(
     out.extend_from_slice(MAGIC);
     out.push(VERSION);
     out.extend_from_slice(sender);
+    out.extend_from_slice(&crate::release::epoch_of(couple_key));
     let sealed = seal(&key(couple_key), &out[..HEADER_LEN], changes)?;
     out.extend_from_slice(&sealed);
     Ok(out)
 }
 
-/// Checks that the bundle comes from `expected_sender` and opens it.
+/// Checks that the bundle comes from `expected_sender`, for the journal `couple_key`
+/// belongs to, and opens it. `released` tells the journals (epochs) this device
+/// released, and `any_released` whether it released any.
 pub(crate) fn open_from_partner(
     couple_key: &Secret32,
     expected_sender: &[u8; 32],
     bytes: &[u8],
+    released: impl Fn(&[u8; 16]) -> bool,
+    any_released: bool,
 ) -> Result<Zeroizing<Vec<u8>>> {
-    if bytes.len() < HEADER_LEN || &bytes[..8] != MAGIC {
-        return Err(DeviceError::BadBundle(BundleProblem::NotABundle));
+    let bad = |p| Err(DeviceError::BadBundle(p));
+    if bytes.len() < V1_HEADER_LEN || &bytes[..8] != MAGIC {
+        return bad(BundleProblem::NotABundle);
     }
-    if bytes[8] != VERSION {
-        return Err(DeviceError::BadBundle(BundleProblem::UnknownVersion(
-            bytes[8],
-        )));
+    let header_len = match bytes[8] {
+        // Made before epochs existed, so before any release: of a released journal
+        // if this device released one.
+        1 if any_released => return bad(BundleProblem::HistoryReleased),
+        1 => V1_HEADER_LEN,
+        VERSION if bytes.len() >= HEADER_LEN => HEADER_LEN,
+        VERSION => return bad(BundleProblem::NotABundle),
+        v => return bad(BundleProblem::UnknownVersion(v)),
+    };
+    if &bytes[9..V1_HEADER_LEN] != expected_sender {
+        return bad(BundleProblem::WrongSender);
     }
-    if &bytes[9..HEADER_LEN] != expected_sender {
-        return Err(DeviceError::BadBundle(BundleProblem::WrongSender));
+    if header_len == HEADER_LEN {
+        let mut epoch = [0u8; 16];
+        epoch.copy_from_slice(&bytes[V1_HEADER_LEN..HEADER_LEN]);
+        if released(&epoch) {
+            return bad(BundleProblem::HistoryReleased);
+        }
+        if epoch != crate::release::epoch_of(couple_key) {
+            return bad(BundleProblem::OtherJournal);
+        }
     }
-    open(&key(couple_key), &bytes[..HEADER_LEN], &bytes[HEADER_LEN..])
+    open(&key(couple_key), &bytes[..header_len], &bytes[header_len..])
         .map_err(|_| DeviceError::BadBundle(BundleProblem::Damaged))
 }
 
@@ -125,7 +151,14 @@ impl Device {
         let (partner, couple_key) = self
             .pairing()?
             .ok_or_else(|| DeviceError::NotPaired("only your partner's bundles can be imported"))?;
-        let changes = crate::bundle::open_from_partner(&couple_key, partner.as_bytes(), bytes)?;
+        let released = self.released_epochs()?;
+        let changes = crate::bundle::open_from_partner(
+            &couple_key,
+            partner.as_bytes(),
+            bytes,
+            |e| released.contains(e),
+            !released.is_empty(),
+        )?;
         let refused = |r| DeviceError::BadBundle(BundleProblem::Refused(r));
         crate::bounded::check_bundle_changes(&changes).map_err(refused)?;
         let (_, changed) = self
@@ -153,18 +186,43 @@ mod tests {
     fn round_trip_and_refusals() {
         let k = Secret32::from_bytes([1; 32]);
         let b = seal_for_partner(&k, &[2; 32], b"changes").unwrap();
-        assert_eq!(
-            &open_from_partner(&k, &[2; 32], &b).unwrap()[..],
-            b"changes"
-        );
-        assert!(open_from_partner(&k, &[3; 32], &b).is_err());
-        assert!(open_from_partner(&Secret32::from_bytes([9; 32]), &[2; 32], &b).is_err());
+        let open = |k: &Secret32, sender: &[u8; 32], b: &[u8]| {
+            open_from_partner(k, sender, b, |_| false, false)
+        };
+        assert_eq!(&open(&k, &[2; 32], &b).unwrap()[..], b"changes");
+        assert!(open(&k, &[3; 32], &b).is_err());
+        assert!(open(&Secret32::from_bytes([9; 32]), &[2; 32], &b).is_err());
         for i in 0..b.len() {
             let mut t = b.clone();
             t[i] ^= 4;
-            assert!(open_from_partner(&k, &[2; 32], &t).is_err(), "flip at {i}");
+            assert!(open(&k, &[2; 32], &t).is_err(), "flip at {i}");
         }
-        assert!(open_from_partner(&k, &[2; 32], b"garbage").is_err());
+        assert!(open(&k, &[2; 32], b"garbage").is_err());
+        // A bundle of a released journal is refused by name, before anything opens;
+        // so is one of a journal this device does not know.
+        let epoch = crate::release::epoch_of(&k);
+        let err = open_from_partner(&k, &[2; 32], &b, |e| e == &epoch, true).unwrap_err();
+        assert!(matches!(
+            err,
+            DeviceError::BadBundle(BundleProblem::HistoryReleased)
+        ));
+        let other = seal_for_partner(&Secret32::from_bytes([8; 32]), &[2; 32], b"x").unwrap();
+        let err = open(&k, &[2; 32], &other).unwrap_err();
+        assert!(matches!(
+            err,
+            DeviceError::BadBundle(BundleProblem::OtherJournal)
+        ));
+        // A version 1 bundle opens until this device releases a journal.
+        let mut v1 = b[..V1_HEADER_LEN].to_vec();
+        v1[8] = 1;
+        let sealed = seal(&key(&k), &v1, b"old").unwrap();
+        v1.extend_from_slice(&sealed);
+        assert_eq!(&open(&k, &[2; 32], &v1).unwrap()[..], b"old");
+        let err = open_from_partner(&k, &[2; 32], &v1, |_| false, true).unwrap_err();
+        assert!(matches!(
+            err,
+            DeviceError::BadBundle(BundleProblem::HistoryReleased)
+        ));
     }
 
     /// The fixed vector of crates/net/PROTOCOL.md ("Offline bundles"), written by an
@@ -184,7 +242,7 @@ mod tests {
         };
         let k = Secret32::from_slice(&hex("couple_key")).unwrap();
         let sender: [u8; 32] = hex("sender").try_into().unwrap();
-        let opened = open_from_partner(&k, &sender, &hex("bundle")).unwrap();
+        let opened = open_from_partner(&k, &sender, &hex("bundle"), |_| false, false).unwrap();
         assert_eq!(&opened[..], b"Automerge changes, opaque to the bundle");
     }
 }

@@ -26,6 +26,8 @@ pub(crate) struct Inner {
     pub(crate) shared: Tracked<SharedJournal>,
     pub(crate) diary: Tracked<PrivateDiary>,
     pub(crate) options: Options,
+    /// The size and time of `release.sealed` when last looked at (see `release.rs`).
+    pub(crate) release_seen: Option<(u64, std::time::SystemTime)>,
 }
 
 impl Device {
@@ -66,6 +68,8 @@ impl Device {
         f: impl FnOnce(&mut SharedJournal, &PartnerId, i64) -> kintsugi_journal::Result<R>,
     ) -> Result<R> {
         let (value, changed) = self.with(|i| {
+            // Another process may have released a log's history since: follow first.
+            i.follow_logs()?;
             let me = i.me.clone();
             crate::replica::write_within_limit(&mut i.shared, SharedJournal::doc_mut, |doc| {
                 f(doc, &me, now_ms())
@@ -82,6 +86,7 @@ impl Device {
         f: impl FnOnce(&mut PrivateDiary, &PartnerId, i64) -> kintsugi_journal::Result<R>,
     ) -> Result<R> {
         let (value, changed) = self.with(|i| {
+            i.follow_logs()?;
             let me = i.me.clone();
             crate::replica::write_within_limit(&mut i.diary, PrivateDiary::doc_mut, |doc| {
                 f(doc, &me, now_ms())
@@ -126,7 +131,11 @@ impl Device {
     /// Picks up records other processes appended to this profile's logs. Cheap when
     /// nothing changed, so front ends may call it often (the app does, on a timer).
     pub fn refresh(&self) -> Result<bool> {
-        let (shared, diary) = self.with(|i| Ok((i.shared.refresh()?, i.diary.refresh()?)))?;
+        let (shared, diary, release) = self.with(|i| i.refresh_logs())?;
+        if release {
+            // Another process asked, answered or moved: a sync session says so.
+            self.changes.send_modify(|n| *n += 1);
+        }
         if shared {
             self.emit(DocKind::Shared, false);
         }
@@ -236,7 +245,11 @@ fn notify_on_logs(
     if <notify::RecommendedWatcher as notify::Watcher>::kind() == notify::WatcherKind::PollWatcher {
         return None;
     }
-    let logs = [OsStr::new(crate::SHARED_LOG), OsStr::new(crate::DIARY_LOG)];
+    let logs = [
+        OsStr::new(crate::SHARED_LOG),
+        OsStr::new(crate::DIARY_LOG),
+        OsStr::new(crate::release::RELEASE_FILE),
+    ];
     let handler = move |event: notify::Result<notify::Event>| {
         let Ok(event) = event else {
             // An overflowed queue or a watch that broke: check, to be safe.

@@ -61,6 +61,10 @@ pub enum DeviceError {
     OrphanFiles(PathBuf),
     #[error("the {0} document could not be loaded: {1}")]
     Load(&'static str, String),
+    /// A step of releasing the shared journal's history that cannot be taken now;
+    /// the message says why.
+    #[error("{0}")]
+    Release(&'static str),
     /// Making bytes for a person (a QR image, an export) failed; nothing was written.
     #[error("could not make {what}: {reason}")]
     Encode { what: &'static str, reason: String },
@@ -108,6 +112,18 @@ pub enum BundleProblem {
     /// The bundle opened, but what it holds was refused before anything was applied.
     #[error("this bundle was refused: {0}; nothing was imported")]
     Refused(crate::Refusal),
+    /// The bundle belongs to a journal whose history was released: its changes would
+    /// bring back what was released.
+    #[error(
+        "this bundle was made before the shared journal's history was released, and can no longer be imported: it holds the old journal. Make a new bundle on your partner's device"
+    )]
+    HistoryReleased,
+    /// The bundle belongs to another journal than this device's (a release of history
+    /// this device was not part of).
+    #[error(
+        "this bundle is for another version of your shared journal than the one on this device (a release of history this device was not part of); nothing was imported"
+    )]
+    OtherJournal,
     /// Exporting: the changes to carry do not fit in a bundle the partner could import.
     #[error(
         "the changes to carry are {size} bytes, more than a bundle can hold ({max} bytes); sync over the network instead"

@@ -554,6 +554,46 @@ pub mod v1 {
         }
     }
 
+    /// `release-history status --json`.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct ReleaseStatus {
+        /// The open request, if any.
+        pub request: Option<ReleaseRequest>,
+        pub partner_declined_at: Option<i64>,
+        pub last_release: Option<i64>,
+        /// Names the shared journal this device syncs (hex); `null` when not paired.
+        pub journal: Option<String>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct ReleaseRequest {
+        /// `"you"` or `"partner"`.
+        pub asked_by: &'static str,
+        pub asked_at: i64,
+        /// Both said yes: it happens at the next sync.
+        pub agreed: bool,
+        /// The two devices started the exchange.
+        pub under_way: bool,
+    }
+
+    impl From<&crate::ReleaseStatus> for ReleaseStatus {
+        fn from(s: &crate::ReleaseStatus) -> Self {
+            Self {
+                request: s.request.as_ref().map(|r| ReleaseRequest {
+                    asked_by: if r.asked_by_me { "you" } else { "partner" },
+                    asked_at: r.asked_at,
+                    agreed: r.agreed,
+                    under_way: r.under_way,
+                }),
+                partner_declined_at: s.partner_declined_at,
+                last_release: s.last_release,
+                journal: s
+                    .journal
+                    .map(|e| e.iter().map(|b| format!("{b:02x}")).collect()),
+            }
+        }
+    }
+
     /// Each entry of a list in its JSON form.
     pub fn list<'a, T: 'a, J: From<&'a T>>(items: impl IntoIterator<Item = &'a T>) -> Vec<J> {
         items.into_iter().map(J::from).collect()

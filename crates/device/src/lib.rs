@@ -17,6 +17,7 @@ mod partner;
 mod passphrase;
 mod profile;
 pub mod qr;
+mod release;
 mod replica;
 mod revise;
 mod search;
@@ -49,6 +50,7 @@ pub use network::{
 pub use partner::PartnerInfo;
 pub use passphrase::{MIN_PASSPHRASE_SCORE, PassphraseStrength, passphrase_strength};
 pub use profile::Options;
+pub use release::{ReleaseRequest, ReleaseStatus};
 pub use revise::{AnswersEdit, DiaryEdit, DraftEdit};
 pub use search::{SearchHit, SearchKind, SearchLists, SearchQuery, search};
 pub use settings::{AUTO_LOCK_MINUTES, Settings};
@@ -86,6 +88,13 @@ pub enum Event {
     },
     /// Both devices hold the same shared journal.
     InSync,
+    /// The partner asked to release the shared journal's history.
+    ReleaseRequested,
+    /// The shared journal's history was released: this device holds the new journal.
+    HistoryReleased,
+    /// The partner's device refused this one: the journal it holds was released there
+    /// (it is a copy from before, restored from a backup, or missed the release).
+    StaleJournal,
 }
 
 /// A cheap, cloneable handle on an unlocked profile.

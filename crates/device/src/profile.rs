@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use kintsugi_journal::{PartnerId, PrivateDiary, SharedJournal};
-use kintsugi_store::{KdfParams, Keyring, Unlocked};
+use kintsugi_store::{KdfParams, Keyring, LogKind, Unlocked};
 use tokio::sync::broadcast;
 
 use crate::documents::{Inner, Lists};
@@ -76,8 +76,8 @@ impl Device {
             return Err(DeviceError::OrphanFiles(dir.to_path_buf()));
         }
         let keyring = Keyring::generate()?;
-        Tracked::<SharedJournal>::create(&dir.join(SHARED_LOG), &keyring.profile_key)?;
-        Tracked::<PrivateDiary>::create(&dir.join(DIARY_LOG), &keyring.profile_key)?;
+        Tracked::<SharedJournal>::create(&dir.join(SHARED_LOG), keyring.log_key(LogKind::Shared))?;
+        Tracked::<PrivateDiary>::create(&dir.join(DIARY_LOG), keyring.log_key(LogKind::Diary))?;
         Unlocked::create(dir, keyring, passphrase, options.kdf)?;
         let device = Self::unlock(dir, passphrase, options)?;
         device.init_settings()?;
@@ -91,13 +91,16 @@ impl Device {
     pub fn unlock(dir: &Path, passphrase: &[u8], options: Options) -> Result<Self> {
         let mut keys = Unlocked::unlock(dir, passphrase)?;
         reseal_if_weaker(&mut keys, passphrase, options.kdf);
+        // A release of history a crash interrupted: the old log or the new one.
+        if kintsugi_store::finish_replacements(dir, &keys)? {
+            keys.reload()?;
+        }
         let me = partner_id_of(&keys.keyring)?;
-        let key = keys.keyring.profile_key.clone();
-        let shared = Tracked::open(&dir.join(SHARED_LOG), &key)?;
-        let diary = Tracked::open(&dir.join(DIARY_LOG), &key)?;
+        let shared = Tracked::open(&dir.join(SHARED_LOG), &keys.keyring)?;
+        let diary = Tracked::open(&dir.join(DIARY_LOG), &keys.keyring)?;
         let (events, _) = broadcast::channel(256);
         let (changes, _) = tokio::sync::watch::channel(0);
-        Ok(Self {
+        let device = Self {
             changes: Arc::new(changes),
             tap: Arc::new(Mutex::new(None)),
             inner: Arc::new(Mutex::new(Some(Inner {
@@ -108,9 +111,12 @@ impl Device {
                 shared,
                 diary,
                 options,
+                release_seen: None,
             }))),
             events,
-        })
+        };
+        device.finish_release();
+        Ok(device)
     }
 
     /// Opens a profile that [`Device::unlock`] reported as rolled back

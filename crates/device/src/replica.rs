@@ -18,7 +18,10 @@ use std::sync::Arc;
 use automerge::sync::{self, Capability, ChunkList, SyncDoc};
 use automerge::{AutoCommit, Change, ChangeHash};
 use kintsugi_net::RelayUrl;
-use kintsugi_net::sync::{LinkEvent, MAX_PAYLOAD, Replica, ReplicaError, ReplicaSession};
+use kintsugi_net::sync::{
+    EpochVerdict, LinkEvent, MAX_PAYLOAD, Release, ReleaseFlow, Replica, ReplicaError,
+    ReplicaSession,
+};
 use tokio::sync::watch;
 
 use crate::tracked::{Persisted, Tracked};
@@ -62,11 +65,15 @@ impl Replica for DeviceReplica {
             .as_deref()
             .and_then(|b| sync::State::decode(b).ok())
             .unwrap_or_default();
+        let epoch = self.device.journal_epoch().map_err(replica_error)?;
         Ok(Box::new(DeviceSession {
             device: self.device.clone(),
             state,
             refused: false,
             in_parts: false,
+            release: Default::default(),
+            rekeyed: false,
+            epoch,
         }))
     }
 
@@ -116,6 +123,21 @@ impl Replica for DeviceReplica {
         };
         let _ = self.device.events.send(ev);
     }
+
+    fn couple_key(&self) -> Option<kintsugi_store::Secret32> {
+        self.device.pairing().ok().flatten().map(|(_, k)| k)
+    }
+
+    fn other_epoch(&self, theirs: &[u8; 16]) -> EpochVerdict {
+        self.device.other_epoch(theirs)
+    }
+
+    fn history_released(&self) {
+        tracing::warn!(
+            "the partner's device refused this one: the shared journal here is from before its history was released"
+        );
+        let _ = self.device.events.send(Event::StaleJournal);
+    }
 }
 
 /// Sorts a device error into what the sync session needs to know: whether the
@@ -139,6 +161,34 @@ struct DeviceSession {
     /// The partner lacked more than one message carries: for the rest of the
     /// session, changes go in parts ([`next_message`]).
     in_parts: bool,
+    /// This session's part in releasing the shared journal's history.
+    release: crate::release::ReleaseSession,
+    /// The journal was released in this session: its sync state belongs to the old
+    /// journal and is not kept.
+    rekeyed: bool,
+    /// The journal this session syncs. Two sessions may run side by side (a one-shot
+    /// sync dials and takes calls); once one of them moved the device to a new
+    /// journal, the other must not carry the new journal's changes under the old key,
+    /// nor take the old journal's into the new one.
+    epoch: Option<[u8; 16]>,
+}
+
+impl DeviceSession {
+    /// Ends a session whose journal was released while it ran (by another session).
+    fn still_current(&self) -> std::result::Result<(), ReplicaError> {
+        if self.rekeyed || self.device.journal_epoch().ok() == Some(self.epoch) {
+            return Ok(());
+        }
+        Err(ReplicaError::Superseded)
+    }
+
+    /// Both journals are the same, as far as this session knows.
+    fn journals_in_sync(&mut self) -> bool {
+        let their = self.state.their_heads.clone();
+        self.device
+            .with(|i| Ok(their.as_deref() == Some(i.shared.doc.heads().as_slice())))
+            .unwrap_or(false)
+    }
 }
 
 impl DeviceSession {
@@ -153,6 +203,10 @@ impl DeviceSession {
 
 impl ReplicaSession for DeviceSession {
     fn generate(&mut self) -> std::result::Result<Option<Vec<u8>>, ReplicaError> {
+        self.still_current()?;
+        if self.release.holds_sync(&self.device) {
+            return Ok(None);
+        }
         let state = &mut self.state;
         let in_parts = &mut self.in_parts;
         self.device
@@ -173,6 +227,7 @@ impl ReplicaSession for DeviceSession {
     }
 
     fn receive(&mut self, payload: &[u8]) -> std::result::Result<(), ReplicaError> {
+        self.still_current()?;
         if let Ok(tap) = self.device.tap.lock()
             && let Some(tap) = tap.as_ref()
         {
@@ -206,21 +261,37 @@ impl ReplicaSession for DeviceSession {
         Ok(())
     }
 
+    /// Not while a release both people agreed to waits for this session.
     fn in_sync(&mut self) -> bool {
-        let their = self.state.their_heads.clone();
-        self.device
-            .with(|i| Ok(their.as_deref() == Some(i.shared.doc.heads().as_slice())))
-            .unwrap_or(false)
+        self.still_current().is_ok() && self.journals_in_sync() && !self.release.busy(&self.device)
     }
 
     fn end(&mut self) {
-        if self.refused {
+        if self.refused || self.rekeyed || self.still_current().is_err() {
             return;
         }
         let encoded = self.state.encode();
         let _ = self
             .device
             .update_partner_state(|p| p.sync_state = Some(encoded));
+    }
+
+    fn release_outbox(&mut self) -> std::result::Result<Vec<Release>, ReplicaError> {
+        self.still_current()?;
+        let in_sync = self.journals_in_sync();
+        self.release.outbox(&self.device, in_sync)
+    }
+
+    fn release_receive(
+        &mut self,
+        message: Release,
+    ) -> std::result::Result<ReleaseFlow, ReplicaError> {
+        self.still_current()?;
+        let flow = self.release.receive(&self.device, message)?;
+        if flow == ReleaseFlow::Rekeyed {
+            self.rekeyed = true;
+        }
+        Ok(flow)
     }
 }
 
@@ -380,7 +451,7 @@ pub(crate) fn write_within_limit<D: Persisted, R>(
         Ok(value)
     });
     if too_large {
-        let reopened = Tracked::open(tracked.log.path(), tracked.log.key())?;
+        let reopened = tracked.reopen()?;
         *tracked = reopened;
     }
     result

@@ -4,7 +4,7 @@
 //! what a restart would show.
 
 use kintsugi_journal::{JournalError, PrivateDiary, SharedJournal};
-use kintsugi_store::{DocLog, LogKind, Secret32, TornTail};
+use kintsugi_store::{DocLog, Keyring, LogKind, Secret32, TornTail};
 
 use crate::{DeviceError, Result};
 
@@ -75,8 +75,17 @@ impl<D: Persisted> Tracked<D> {
         Ok(())
     }
 
-    pub fn open(path: &std::path::Path, key: &Secret32) -> Result<Self> {
-        let opened = DocLog::open(path, D::KIND, key)?;
+    /// Opens the log of a profile whose keys are `keyring`.
+    pub fn open(path: &std::path::Path, keyring: &Keyring) -> Result<Self> {
+        Self::from_opened(DocLog::open_in(path, D::KIND, keyring)?)
+    }
+
+    /// Reads the log again from its start, with the keys it was opened with.
+    pub fn reopen(&self) -> Result<Self> {
+        Self::from_opened(self.log.reopen()?)
+    }
+
+    fn from_opened(opened: kintsugi_store::LogOpen) -> Result<Self> {
         // Info, not a warning: the front ends tell the person (`Status::warnings`), and
         // a second copy from the logger only confused them.
         if let Some(t) = opened.torn {
@@ -174,8 +183,7 @@ impl<D: Persisted> Tracked<D> {
                     doc = D::NAME,
                     "a write failed; reloading the document from disk"
                 );
-                let path = self.log.path().to_path_buf();
-                if let Ok(reopened) = Self::open(&path, self.log_key()) {
+                if let Ok(reopened) = self.reopen() {
                     *self = reopened;
                 }
                 Err(e.into())
@@ -203,13 +211,9 @@ impl<D: Persisted> Tracked<D> {
             D::load(&D::genesis_bytes()).map_err(|e| DeviceError::Load(D::NAME, e.to_string()))?;
         Ok(())
     }
-
-    fn log_key(&self) -> &Secret32 {
-        self.log.key()
-    }
 }
 
-fn load_records<D: Persisted>(records: &[kintsugi_store::Record]) -> Result<D> {
+pub(crate) fn load_records<D: Persisted>(records: &[kintsugi_store::Record]) -> Result<D> {
     let total: usize = records.iter().map(|r| r.len()).sum();
     let mut all = zeroize::Zeroizing::new(Vec::with_capacity(total));
     for r in records {

@@ -83,7 +83,7 @@ impl DiaryLists {
 
 /// A partner's private diary and letter drafts.
 pub struct PrivateDiary {
-    doc: Doc,
+    pub(crate) doc: Doc,
 }
 
 impl PrivateDiary {

@@ -51,7 +51,7 @@ pub const SCHEMA_VERSION: u64 = 1;
 
 /// An Automerge document plus the object ids of its root maps.
 pub(crate) struct Doc {
-    schema: &'static Schema,
+    pub(crate) schema: &'static Schema,
     am: AutoCommit,
     /// Object ids of `schema.maps`, same order. We address the genesis objects
     /// directly instead of looking the names up under the root each time: if a buggy
@@ -63,6 +63,15 @@ pub(crate) struct Doc {
 impl Doc {
     /// The genesis document, still writing as the genesis actor.
     fn genesis_doc(schema: &Schema) -> AutoCommit {
+        Self::genesis_doc_of(schema, None)
+    }
+
+    /// The genesis of a document that a release of history started (`epoch`, see
+    /// `release.rs`), or the original one (`None`). The epoch is written last, so the
+    /// root maps keep their object ids, and a document of any epoch loads the same
+    /// way; the genesis change itself differs, so no change of another epoch can ever
+    /// be applied on top of it.
+    pub(crate) fn genesis_doc_of(schema: &Schema, epoch: Option<&[u8; 16]>) -> AutoCommit {
         let mut am = AutoCommit::new().with_actor(ActorId::from(schema.genesis_actor));
         for name in schema.maps {
             am.put_object(ROOT, *name, ObjType::Map)
@@ -70,6 +79,10 @@ impl Doc {
         }
         am.put(ROOT, "schema", SCHEMA_VERSION)
             .expect("writing a root scalar in a fresh document cannot fail");
+        if let Some(epoch) = epoch {
+            am.put(ROOT, "epoch", automerge::ScalarValue::Bytes(epoch.to_vec()))
+                .expect("writing a root scalar in a fresh document cannot fail");
+        }
         // Time 0 and no message: anything else would make the change differ per device.
         am.commit_with(CommitOptions::default().with_time(0));
         am
@@ -82,7 +95,14 @@ impl Doc {
 
     /// The genesis document and the ids of its root maps.
     fn genesis_parts(schema: &Schema) -> (AutoCommit, Vec<ObjId>) {
-        let am = Self::genesis_doc(schema);
+        Self::genesis_parts_of(schema, None)
+    }
+
+    pub(crate) fn genesis_parts_of(
+        schema: &Schema,
+        epoch: Option<&[u8; 16]>,
+    ) -> (AutoCommit, Vec<ObjId>) {
+        let am = Self::genesis_doc_of(schema, epoch);
         let roots = schema
             .maps
             .iter()

@@ -42,6 +42,7 @@ mod error;
 mod fields;
 mod ids;
 mod lists;
+mod release;
 mod revisions;
 mod shared;
 mod validate;

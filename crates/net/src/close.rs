@@ -25,10 +25,12 @@ pub enum Code {
     SessionFailed = 6,
     /// Pairing: the invite is open, but too many attempts are in flight; try again.
     Busy = 7,
+    /// Sync: the caller offered a journal whose history was released here.
+    Released = 8,
 }
 
 impl Code {
-    const ALL: [Code; 8] = [
+    const ALL: [Code; 9] = [
         Code::Done,
         Code::NotPaired,
         Code::NotSyncing,
@@ -37,6 +39,7 @@ impl Code {
         Code::Refused,
         Code::SessionFailed,
         Code::Busy,
+        Code::Released,
     ];
 
     pub fn value(self) -> u32 {
@@ -59,6 +62,7 @@ impl Code {
             Code::Refused => b"refused",
             Code::SessionFailed => b"session failed",
             Code::Busy => b"busy",
+            Code::Released => b"history released",
         }
     }
 }
@@ -91,6 +95,6 @@ mod tests {
             assert_eq!(c.value() as usize, i);
             assert_eq!(Code::from_value(c.value()), Some(c));
         }
-        assert_eq!(Code::from_value(8), None);
+        assert_eq!(Code::from_value(9), None);
     }
 }

@@ -65,6 +65,26 @@ pub enum NetError {
     Interrupted,
     #[error("you declined the pairing. Nothing was saved")]
     Declined,
+    /// The partner's device holds another journal than this one (the greeting named
+    /// another epoch): one of the two released the history, and the other was not
+    /// there for it. What follows is settled by the device (`Replica::other_epoch`).
+    #[error(
+        "your partner's device holds another version of the shared journal than this one (a release of history one of them was not part of)"
+    )]
+    OtherEpoch([u8; 16]),
+    /// This device turned away a copy of the journal from before its history was
+    /// released (a stale device, or a copy restored from a backup), and told it so.
+    #[error(
+        "refused a device that offered this journal as it was before its history was released (an old copy of your partner's profile, restored from a backup?)"
+    )]
+    StaleEpoch,
+    /// The partner's device says the journal this device holds was released: this
+    /// copy (restored from a backup, or a device that was not part of the release) can
+    /// no longer sync.
+    #[error(
+        "your partner's device refused this one: this journal's history was released, and this device holds the journal as it was before (a copy restored from a backup, or a device that missed the release). It can no longer sync with your partner; the current journal is on the devices that took part in the release"
+    )]
+    HistoryReleased,
     #[error("the other device broke the protocol: {0}")]
     Protocol(String),
     #[error("a frame of {0} bytes is larger than allowed; nothing of it was read")]

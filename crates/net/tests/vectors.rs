@@ -11,8 +11,8 @@ use kintsugi_net::frame::{FrameReader, FrameWriter};
 use kintsugi_net::pair::{self, Decision, JoinRequest, Reply};
 use kintsugi_net::secure::session_keys;
 use kintsugi_net::sync::handshake::{LABEL, SessionParams, handshake_with_nonce};
-use kintsugi_net::sync::message::{Greeting, Hello, Message, Sync, Unpaired};
-use kintsugi_net::sync::{MAX_FRAME, MAX_PAYLOAD};
+use kintsugi_net::sync::message::{Greeting, Hello, Message, Release, Sync, Unpaired};
+use kintsugi_net::sync::{MAX_FRAME, MAX_PAYLOAD, epoch_id, released_couple_key};
 use kintsugi_net::{EndpointId, Invite, RelayUrl, SecretKey};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -53,6 +53,10 @@ impl Vectors {
     }
 
     fn arr(&self, key: &str) -> [u8; 32] {
+        self.hex(key).try_into().unwrap()
+    }
+
+    fn arr16(&self, key: &str) -> [u8; 16] {
         self.hex(key).try_into().unwrap()
     }
 
@@ -252,10 +256,12 @@ fn sync_keys_and_messages_encode_exactly() {
     );
     assert_eq!(d2a, v.secret("d2a"));
     assert_eq!(a2d, v.secret("a2d"));
+    assert_eq!(epoch_id(&v.secret("couple_key")), v.arr16("epoch"));
     assert_eq!(
         framed(
             &Greeting {
-                nonce: v.arr("dialer_nonce")
+                nonce: v.arr("dialer_nonce"),
+                epoch: v.arr16("epoch"),
             }
             .encode()
         ),
@@ -390,11 +396,13 @@ fn the_bundle_seals_exactly() {
     );
     assert_eq!(key, v.secret("key"));
     let bundle = v.hex("bundle");
-    let header_len = 8 + 1 + 32;
+    let header_len = 8 + 1 + 32 + 16;
     let (header, sealed) = bundle.split_at(header_len);
     assert_eq!(&header[..8], b"KTSGBNDL");
-    assert_eq!(header[8], 1);
-    assert_eq!(&header[9..], v.hex("sender"));
+    assert_eq!(header[8], 2);
+    assert_eq!(&header[9..41], v.hex("sender"));
+    assert_eq!(&header[41..], epoch_id(&v.secret("couple_key")));
+    assert_eq!(&header[41..], v.hex("epoch"));
     let nonce: [u8; 24] = v.hex("nonce").try_into().unwrap();
     let changes = v.text("changes");
     assert_eq!(
@@ -402,4 +410,49 @@ fn the_bundle_seals_exactly() {
         sealed
     );
     assert_eq!(&open(&key, header, sealed).unwrap()[..], changes.as_bytes());
+}
+
+/// The release messages and the derivation of the new couple key.
+#[test]
+fn a_release_of_history_encodes_and_derives_exactly() {
+    let v = Vectors::load("release.txt");
+    let id = v.arr16("request");
+    let heads: Vec<[u8; 32]> = vec![v.arr("head_0"), v.arr("head_1")];
+    let contribute = Release::Contribute {
+        id,
+        random: v.arr("leader_random"),
+        heads: heads.clone(),
+    };
+    for (m, key) in [
+        (Release::Ask { id }, "ask"),
+        (Release::Answer { id, accept: true }, "accept"),
+        (Release::Answer { id, accept: false }, "decline"),
+        (contribute.clone(), "leader_contribute"),
+        (Release::Retry { id }, "retry"),
+        (Release::Committed { id }, "committed"),
+    ] {
+        assert_eq!(m.encode(), v.hex(key), "{key}");
+        assert_eq!(Message::decode(&v.hex(key)).unwrap(), Message::Release(m));
+    }
+    let key = released_couple_key(
+        &v.secret("couple_key"),
+        &id,
+        &v.arr("leader_random"),
+        &v.arr("follower_random"),
+        &heads,
+    );
+    assert_eq!(key, v.secret("new_couple_key"));
+    assert_eq!(epoch_id(&key), v.arr16("new_epoch"));
+    // Sealed as the dialer's second frame of the sync vector's session.
+    let s = Vectors::load("sync.txt");
+    let mut sealer = kintsugi_net::secure::Sealer::new(
+        s.secret("d2a"),
+        kintsugi_net::secure::Direction::DialerToAcceptor,
+        LABEL,
+    );
+    sealer.seal(b"counter 0").unwrap();
+    assert_eq!(
+        framed(&sealer.seal(&contribute.encode()).unwrap()),
+        v.hex("leader_contribute_frame")
+    );
 }

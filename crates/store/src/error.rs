@@ -73,6 +73,12 @@ pub enum StoreError {
     FileExists(PathBuf),
     #[error("wrong passphrase")]
     WrongPassphrase,
+    /// Another process sealed the keyring again (a new passphrase, or a higher cost)
+    /// since this one unlocked it, so this one cannot read what changed.
+    #[error(
+        "the keyring was sealed again by another Kintsugi process (a passphrase change) since this one unlocked it; lock and unlock again"
+    )]
+    KeyringResealed,
     #[error("the keyring file {0} is damaged (its checksum does not match); nothing was changed")]
     KeyringDamaged(PathBuf),
     #[error("{path} is not a Kintsugi {what} file")]

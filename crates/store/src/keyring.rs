@@ -15,6 +15,7 @@ use kintsugi_crypto::{
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::fsutil::lock_file;
+use crate::log::LogKind;
 use crate::manifest::{self, Flush, KeyringMark, Manifest};
 use crate::{Rollback, RollbackFound, StoreError, atomic_write};
 
@@ -28,8 +29,11 @@ const MAGIC: &[u8; 8] = b"KTSGKRNG";
 const VERSION: u16 = 2;
 const V1_HEADER_LEN: usize = 8 + 2 + 12 + 16;
 const V2_HEADER_LEN: usize = V1_HEADER_LEN + 8;
-const PLAIN_VERSION: u8 = 1;
-const PLAIN_LEN: usize = 1 + 32 + 32 + 16 + 1 + 32 + 32;
+/// Version 2 added a key of its own for each log. A keyring without them (made before
+/// they existed) is still written as version 1, so its bytes stay as they were.
+const PLAIN_VERSION: u8 = 2;
+const PLAIN_V1_LEN: usize = 1 + 32 + 32 + 16 + 1 + 32 + 32;
+const PLAIN_LEN: usize = PLAIN_V1_LEN + 32 + 32;
 /// How often an unlock reads the keyring again when it seemed behind the manifest,
 /// because another process rewrote both between our two reads.
 const UNLOCK_TRIES: usize = 3;
@@ -43,30 +47,76 @@ pub struct Pairing {
     pub partner_endpoint: [u8; 32],
 }
 
+/// The keys of the two logs. A log without one of its own (a profile made before
+/// they existed, until its history is first released) is sealed under the profile key.
+///
+/// Each log has its own key so that releasing a log's history can destroy the key
+/// along with the file: bytes of the old log that survive somewhere (a flash cell
+/// the overwrite did not reach, a snapshot of the file system) no longer open with
+/// anything this profile holds.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct LogKeys {
+    pub shared: Option<Secret32>,
+    pub diary: Option<Secret32>,
+}
+
+impl LogKeys {
+    pub fn generate() -> Result<Self, StoreError> {
+        Ok(Self {
+            shared: Some(Secret32::random()?),
+            diary: Some(Secret32::random()?),
+        })
+    }
+
+    pub fn get(&self, kind: LogKind) -> Option<&Secret32> {
+        match kind {
+            LogKind::Shared => self.shared.as_ref(),
+            LogKind::Diary => self.diary.as_ref(),
+        }
+    }
+
+    pub fn set(&mut self, kind: LogKind, key: Secret32) {
+        match kind {
+            LogKind::Shared => self.shared = Some(key),
+            LogKind::Diary => self.diary = Some(key),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Keyring {
     /// Seed of this device's iroh identity.
     pub device_secret: Secret32,
-    /// Seals the document logs and every other file of the profile.
+    /// Seals every file of the profile but the keyring, and the logs that have no
+    /// key of their own.
     pub profile_key: Secret32,
     /// Who "I" am in the shared journal; random, so it reveals nothing about the device.
     pub partner_id: [u8; 16],
     pub pairing: Option<Pairing>,
+    pub log_keys: LogKeys,
 }
 
 impl Keyring {
+    /// A new profile's keys, each log with a key of its own.
     pub fn generate() -> Result<Self, StoreError> {
         Ok(Self {
             device_secret: Secret32::random()?,
             profile_key: Secret32::random()?,
             partner_id: random_array()?,
             pairing: None,
+            log_keys: LogKeys::generate()?,
         })
     }
 
+    /// The key that seals the log of `kind`.
+    pub fn log_key(&self, kind: LogKind) -> &Secret32 {
+        self.log_keys.get(kind).unwrap_or(&self.profile_key)
+    }
+
     fn encode(&self) -> Zeroizing<Vec<u8>> {
+        let v2 = self.log_keys.shared.is_some() || self.log_keys.diary.is_some();
         let mut out = Zeroizing::new(Vec::with_capacity(PLAIN_LEN));
-        out.push(PLAIN_VERSION);
+        out.push(if v2 { PLAIN_VERSION } else { 1 });
         out.extend_from_slice(self.device_secret.expose());
         out.extend_from_slice(self.profile_key.expose());
         out.extend_from_slice(&self.partner_id);
@@ -81,13 +131,22 @@ impl Keyring {
                 out.extend_from_slice(&[0u8; 64]);
             }
         }
+        if v2 {
+            for key in [&self.log_keys.shared, &self.log_keys.diary] {
+                match key {
+                    Some(k) => out.extend_from_slice(k.expose()),
+                    None => out.extend_from_slice(&[0u8; 32]),
+                }
+            }
+        }
         out
     }
 
     fn decode(bytes: &[u8], path: &Path) -> Result<Self, StoreError> {
         let damaged = || StoreError::KeyringDamaged(path.to_path_buf());
-        if bytes.len() != PLAIN_LEN || bytes[0] != PLAIN_VERSION {
-            return Err(damaged());
+        match (bytes.first(), bytes.len()) {
+            (Some(1), PLAIN_V1_LEN) | (Some(&PLAIN_VERSION), PLAIN_LEN) => {}
+            _ => return Err(damaged()),
         }
         let secret = |at: usize| Secret32::from_slice(&bytes[at..at + 32]).ok_or_else(damaged);
         let mut partner_id = [0u8; 16];
@@ -104,11 +163,22 @@ impl Keyring {
             }
             _ => return Err(damaged()),
         };
+        // All zeros: this log has no key of its own (the profile key seals it).
+        let log_key = |at: usize| -> Result<Option<Secret32>, StoreError> {
+            match bytes.get(at..at + 32) {
+                Some(k) if k.iter().any(|&b| b != 0) => secret(at).map(Some),
+                _ => Ok(None),
+            }
+        };
         Ok(Self {
             device_secret: secret(1)?,
             profile_key: secret(33)?,
             partner_id,
             pairing,
+            log_keys: LogKeys {
+                shared: log_key(PLAIN_V1_LEN)?,
+                diary: log_key(PLAIN_V1_LEN + 32)?,
+            },
         })
     }
 }
@@ -174,7 +244,7 @@ impl Unlocked {
             let _manifest = manifest::lock(dir)?;
             let recorded = Manifest {
                 keyring: mark_of(1, &bytes),
-                logs: manifest::logs_from_files(dir, &key),
+                logs: manifest::logs_from_files(dir, &this.keyring),
             };
             manifest::write(dir, &key, &recorded, Flush::Yes)?;
         }
@@ -301,6 +371,10 @@ impl Unlocked {
         let salt = random_array()?;
         let pass_key = derive_passphrase_key(new_passphrase, &salt, params)?;
         let _lock = self.lock()?;
+        // What is on disk is sealed anew, not this handle's copy: another process may
+        // have changed the keyring since (a release of history gives a log a new key,
+        // which this copy would undo, leaving the log unreadable).
+        self.reload()?;
         self.install(pass_key, params, salt)
     }
 
@@ -363,12 +437,57 @@ impl Unlocked {
         Ok(())
     }
 
-    /// Replaces the pairing (or removes it) and re-seals.
+    /// Replaces the pairing (or removes it) and re-seals what is on disk (see
+    /// [`Unlocked::update`]).
     pub fn set_pairing(&mut self, pairing: Option<Pairing>) -> Result<(), StoreError> {
-        let old = std::mem::replace(&mut self.keyring.pairing, pairing);
-        let saved = self.lock().and_then(|_lock| self.commit());
-        if let Err(e) = saved {
-            self.keyring.pairing = old;
+        self.update(|k| k.pairing = pairing)
+    }
+
+    /// Reads the keyring again if another process rewrote it since this handle read
+    /// or wrote it (a release of history gives a log a new key, and the couple key a
+    /// new value). Returns whether anything changed.
+    ///
+    /// It opens with the passphrase key this handle holds; a keyring re-sealed since
+    /// (a new passphrase, a higher cost) is [`StoreError::KeyringResealed`], and this
+    /// handle is left as it was. A keyring older than this handle's is a rollback.
+    pub fn reload(&mut self) -> Result<bool, StoreError> {
+        let bytes = std::fs::read(&self.path)
+            .map_err(StoreError::io(format!("reading {}", self.path.display())))?;
+        if trailing_sum(&bytes) == self.sum {
+            return Ok(false);
+        }
+        let parsed = parse_file(&bytes, &self.path)?;
+        if parsed.generation < self.generation {
+            return Err(StoreError::RolledBack(Rollback {
+                path: self.path.clone(),
+                found: RollbackFound::OlderCopy {
+                    found: parsed.generation,
+                    recorded: self.generation,
+                },
+            }));
+        }
+        if parsed.salt != self.salt || parsed.params != self.params {
+            return Err(StoreError::KeyringResealed);
+        }
+        let plain = open(&self.pass_key, parsed.header, parsed.sealed)
+            .map_err(|_| StoreError::KeyringResealed)?;
+        self.keyring = Keyring::decode(&plain, &self.path)?;
+        self.generation = parsed.generation;
+        self.sum = trailing_sum(&bytes);
+        Ok(true)
+    }
+
+    /// Changes the keyring as it is on disk now: under its lock, it is read again
+    /// (see [`Unlocked::reload`]) so that no other process's change is undone, then
+    /// `change` is applied and the result sealed at the next generation. On failure
+    /// this handle keeps what the file holds.
+    pub fn update(&mut self, change: impl FnOnce(&mut Keyring)) -> Result<(), StoreError> {
+        let _lock = self.lock()?;
+        self.reload()?;
+        let old = self.keyring.clone();
+        change(&mut self.keyring);
+        if let Err(e) = self.commit() {
+            self.keyring = old;
             return Err(e);
         }
         Ok(())
@@ -433,7 +552,7 @@ impl Unlocked {
                     }
                     let first = Manifest {
                         keyring: on_disk,
-                        logs: manifest::logs_from_files(&dir, &key),
+                        logs: manifest::logs_from_files(&dir, &self.keyring),
                     };
                     manifest::write(&dir, &key, &first, Flush::Yes)?;
                 }
@@ -672,6 +791,39 @@ mod tests {
     }
 
     #[test]
+    fn a_stale_handle_keeps_what_another_wrote() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut stale =
+            Unlocked::create(dir.path(), Keyring::generate().unwrap(), b"p", P).unwrap();
+        let mut other = Unlocked::unlock(dir.path(), b"p").unwrap();
+        other
+            .update(|k| k.log_keys.diary = Some(Secret32::from_bytes([5; 32])))
+            .unwrap();
+        stale
+            .set_pairing(Some(Pairing {
+                couple_key: Secret32::from_bytes([9; 32]),
+                partner_endpoint: [4; 32],
+            }))
+            .unwrap();
+        stale.change_passphrase(b"q", P).unwrap();
+        let now = Unlocked::unlock(dir.path(), b"q").unwrap().keyring.clone();
+        assert_eq!(now.log_keys.diary, Some(Secret32::from_bytes([5; 32])));
+        assert!(now.pairing.is_some());
+        // A handle that missed a passphrase change cannot read what changed: it says
+        // so, and writes nothing.
+        let before = std::fs::read(dir.path().join(KEYRING_FILE)).unwrap();
+        assert!(matches!(
+            other.change_passphrase(b"r", P),
+            Err(StoreError::KeyringResealed)
+        ));
+        assert!(matches!(other.reload(), Err(StoreError::KeyringResealed)));
+        assert_eq!(
+            std::fs::read(dir.path().join(KEYRING_FILE)).unwrap(),
+            before
+        );
+    }
+
+    #[test]
     fn pairing_round_trips() {
         let dir = tempfile::tempdir().unwrap();
         let mut u = Unlocked::create(dir.path(), Keyring::generate().unwrap(), b"p", P).unwrap();
@@ -684,6 +836,26 @@ mod tests {
             Unlocked::unlock(dir.path(), b"p").unwrap().keyring.pairing,
             Some(pairing)
         );
+    }
+
+    #[test]
+    fn log_keys_round_trip_and_a_keyring_without_them_keeps_its_old_layout() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut kr = Keyring::generate().unwrap();
+        kr.log_keys.diary = None;
+        assert_eq!(kr.encode().len(), PLAIN_LEN);
+        assert_eq!(kr.log_key(LogKind::Diary), &kr.profile_key);
+        assert_ne!(kr.log_key(LogKind::Shared), &kr.profile_key);
+        Unlocked::create(dir.path(), kr.clone(), b"p", P).unwrap();
+        assert_eq!(Unlocked::unlock(dir.path(), b"p").unwrap().keyring, kr);
+        kr.log_keys = LogKeys::default();
+        let plain = kr.encode();
+        assert_eq!((plain.len(), plain[0]), (PLAIN_V1_LEN, 1));
+        assert_eq!(Keyring::decode(&plain, dir.path()).unwrap(), kr);
+        // Lengths and versions that do not go together are damage.
+        let mut wrong = plain.to_vec();
+        wrong[0] = PLAIN_VERSION;
+        assert!(Keyring::decode(&wrong, dir.path()).is_err());
     }
 
     #[test]

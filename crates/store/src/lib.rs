@@ -12,14 +12,18 @@ mod fsutil;
 mod keyring;
 mod log;
 mod manifest;
+mod release;
 mod rollback;
 mod sealed_file;
 
 pub use error::{Rollback, RollbackFound, StoreError};
 pub use fsutil::{Replace, atomic_write, fsync_dir, write_private_file};
-pub use keyring::{KEYRING_FILE, KEYRING_LOCK_FILE, Keyring, Pairing, Unlocked};
+pub use keyring::{KEYRING_FILE, KEYRING_LOCK_FILE, Keyring, LogKeys, Pairing, Unlocked};
 pub use log::{DocLog, LogKind, LogOpen, MAX_RECORD_LEN, Record, TornTail};
 pub use manifest::{MANIFEST_FILE, MANIFEST_LOCK_FILE};
+#[doc(hidden)]
+pub use release::{Step as ReleaseStep, replace_log_until};
+pub use release::{finish_replacements, replace_log, shred};
 pub use rollback::accept_rollback;
 pub use sealed_file::{read_sealed, write_sealed};
 

@@ -22,7 +22,7 @@ use kintsugi_crypto::{NONCE_LEN, SEAL_OVERHEAD, Secret32, TAG_LEN, open, random_
 use zeroize::Zeroizing;
 
 use crate::manifest::{self, Flush, LogMark, Manifest};
-use crate::{Rollback, StoreError};
+use crate::{Keyring, Rollback, StoreError};
 
 const MAGIC: &[u8; 8] = b"KTSGLOG\0";
 const VERSION: u16 = 1;
@@ -89,6 +89,9 @@ pub struct DocLog {
     lock_path: PathBuf,
     kind: LogKind,
     key: Secret32,
+    /// Seals the profile's manifest: the profile key, which is the log's own key
+    /// unless the log has one of its own (see `Keyring::log_key`).
+    manifest_key: Secret32,
     header: [u8; HEADER_LEN],
     identity: u64,
     /// End of the last complete record we have read or written.
@@ -139,21 +142,38 @@ impl DocLog {
 
     /// Opens the log and reads every complete record. A log of a profile is checked
     /// against the profile's manifest: one behind it is [`StoreError::RolledBack`].
+    ///
+    /// `key` seals both the log and the profile's manifest: a log of a profile whose
+    /// logs have keys of their own opens with [`DocLog::open_in`].
     pub fn open(path: &Path, kind: LogKind, key: &Secret32) -> Result<LogOpen, StoreError> {
-        Self::open_with(path, kind, key, true)
+        Self::open_with(path, kind, key, key, true)
+    }
+
+    /// [`DocLog::open`] for a log of the profile whose keys are `keyring`.
+    pub fn open_in(path: &Path, kind: LogKind, keyring: &Keyring) -> Result<LogOpen, StoreError> {
+        Self::open_with(
+            path,
+            kind,
+            keyring.log_key(kind),
+            &keyring.profile_key,
+            true,
+        )
     }
 
     pub(crate) fn open_with(
         path: &Path,
         kind: LogKind,
         key: &Secret32,
+        manifest_key: &Secret32,
         check: bool,
     ) -> Result<LogOpen, StoreError> {
         let profile = profile_of(path, kind);
         // The manifest is read before the log. Files only move forward, so a log read
         // after its line in the manifest may be ahead of it, but never honestly behind.
         let recorded = match (&profile, check) {
-            (Some(dir), true) => manifest::read(dir, key)?.and_then(|m| m.log(kind).copied()),
+            (Some(dir), true) => {
+                manifest::read(dir, manifest_key)?.and_then(|m| m.log(kind).copied())
+            }
             _ => None,
         };
         let (bytes, identity) = read_all(path)?;
@@ -172,6 +192,7 @@ impl DocLog {
             lock_path: lock_path(path),
             kind,
             key: key.clone(),
+            manifest_key: manifest_key.clone(),
             header,
             identity,
             offset: scan.end,
@@ -189,6 +210,12 @@ impl DocLog {
             records: scan.records,
             torn: scan.torn,
         })
+    }
+
+    /// Opens the file this handle follows again, with the same keys: a fresh start
+    /// for a caller whose in-memory state can no longer be trusted.
+    pub fn reopen(&self) -> Result<LogOpen, StoreError> {
+        Self::open_with(&self.path, self.kind, &self.key, &self.manifest_key, true)
     }
 
     /// How far this handle has read the file, as the manifest records a log.
@@ -235,7 +262,7 @@ impl DocLog {
     /// The profile's manifest, if this log is covered by one and it exists.
     fn manifest(&self) -> Result<Option<Manifest>, StoreError> {
         match &self.profile {
-            Some(dir) => manifest::read(dir, &self.key),
+            Some(dir) => manifest::read(dir, &self.manifest_key),
             None => Ok(None),
         }
     }
@@ -257,7 +284,8 @@ impl DocLog {
             return;
         };
         let (kind, mark) = (self.kind, self.mark());
-        if let Err(e) = manifest::update(dir, &self.key, flush, |m| m.set_log(kind, mark)) {
+        if let Err(e) = manifest::update(dir, &self.manifest_key, flush, |m| m.set_log(kind, mark))
+        {
             tracing::warn!(
                 path = %self.path.display(),
                 error = %e,
@@ -481,7 +509,8 @@ impl DocLog {
             let bytes = new_file_bytes(self.kind, &self.key, generation, &[&full])?;
             remove_stale_temps(&self.path);
             crate::atomic_write(&self.path, &bytes)?;
-            let open = DocLog::open_with(&self.path, self.kind, &self.key, false)?;
+            let open =
+                DocLog::open_with(&self.path, self.kind, &self.key, &self.manifest_key, false)?;
             let new = open.log;
             self.header = new.header;
             self.identity = new.identity;
@@ -556,7 +585,7 @@ pub(crate) fn rewrite(
     let bytes = new_file_bytes(kind, key, generation, &chunks)?;
     remove_stale_temps(path);
     crate::atomic_write(path, &bytes)?;
-    Ok(DocLog::open_with(path, kind, key, false)?.log.mark())
+    Ok(DocLog::open_with(path, kind, key, key, false)?.log.mark())
 }
 
 pub(crate) fn next_generation(generation: u32, path: &Path) -> Result<u32, StoreError> {
@@ -621,7 +650,7 @@ fn read_all(path: &Path) -> Result<(Vec<u8>, u64), StoreError> {
 }
 
 /// A new file: a fresh file id, every record under a fresh nonce.
-fn new_file_bytes(
+pub(crate) fn new_file_bytes(
     kind: LogKind,
     key: &Secret32,
     generation: u32,

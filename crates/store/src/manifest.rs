@@ -21,7 +21,7 @@ use kintsugi_crypto::{NONCE_LEN, Secret32, random_array};
 
 use crate::fsutil::{lock_file, lock_file_shared};
 use crate::log::{DocLog, LogKind};
-use crate::{RollbackFound, StoreError};
+use crate::{Keyring, RollbackFound, StoreError};
 
 pub const MANIFEST_FILE: &str = "manifest.sealed";
 /// Held while the manifest is read, changed and written.
@@ -314,11 +314,13 @@ pub(crate) fn update(
 /// locks: an append or compaction landing meanwhile only leaves the manifest behind
 /// the files. A log that is missing or does not open is left out; its error shows when
 /// it is opened, and its next write records it.
-pub(crate) fn logs_from_files(dir: &Path, key: &Secret32) -> Vec<(LogKind, LogMark)> {
+pub(crate) fn logs_from_files(dir: &Path, keyring: &Keyring) -> Vec<(LogKind, LogMark)> {
     LogKind::ALL
         .into_iter()
         .filter_map(|kind| {
-            let opened = DocLog::open_with(&dir.join(kind.file_name()), kind, key, false).ok()?;
+            let key = keyring.log_key(kind);
+            let opened =
+                DocLog::open_with(&dir.join(kind.file_name()), kind, key, key, false).ok()?;
             (opened.log.record_count() > 0).then(|| (kind, opened.log.mark()))
         })
         .collect()

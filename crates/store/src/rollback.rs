@@ -61,7 +61,7 @@ pub fn accept_rollback(dir: &Path, passphrase: &[u8]) -> Result<Vec<Rollback>, S
         if !path.exists() {
             continue;
         }
-        let opened = DocLog::open_with(&path, kind, &key, false)?;
+        let opened = DocLog::open_with(&path, kind, keys.keyring.log_key(kind), &key, false)?;
         if opened.records.is_empty() {
             return Err(StoreError::Corrupt {
                 path,
@@ -84,7 +84,8 @@ pub fn accept_rollback(dir: &Path, passphrase: &[u8]) -> Result<Vec<Rollback>, S
             (Some(found), Some(line)) => {
                 let generation =
                     log::next_generation(opened.log.generation().max(line.generation), &path)?;
-                let mark = log::rewrite(&path, kind, &key, generation, &opened.records)?;
+                let log_key = keys.keyring.log_key(kind).clone();
+                let mark = log::rewrite(&path, kind, &log_key, generation, &opened.records)?;
                 accepted.push(Rollback { path, found });
                 mark
             }

@@ -28,7 +28,10 @@ impl Profile {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("profile");
         std::fs::create_dir(&dir).unwrap();
-        let keyring = Keyring::generate().unwrap();
+        // Logs under the profile key, as in a profile made before logs had keys of
+        // their own: one key opens the logs and the manifest alike.
+        let mut keyring = Keyring::generate().unwrap();
+        keyring.log_keys = Default::default();
         let key = keyring.profile_key.clone();
         for kind in LogKind::ALL {
             DocLog::create(&dir.join(kind.file_name()), kind, &key, b"genesis").unwrap();
@@ -520,7 +523,9 @@ fn a_profile_from_before_manifests_gets_one_at_its_first_unlock() {
     use kintsugi_store::vectors;
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let keyring = Keyring::generate().unwrap();
+    // A keyring of that time: its logs have no keys of their own.
+    let mut keyring = Keyring::generate().unwrap();
+    keyring.log_keys = Default::default();
     let key = keyring.profile_key.clone();
     let v1 = vectors::keyring_file(&keyring, PASS, P, &[7; 16], 1, 0, &[1; 24]).unwrap();
     std::fs::write(dir.join("keyring"), &v1).unwrap();

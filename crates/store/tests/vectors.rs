@@ -106,6 +106,7 @@ fn keyring_of(c: &Value) -> Keyring {
             couple_key: Secret32::from_bytes(arr(&c["pairing"]["couple_key_hex"])),
             partner_endpoint: arr(&c["pairing"]["partner_endpoint_hex"]),
         }),
+        log_keys: Default::default(),
     }
 }
 

@@ -71,7 +71,15 @@ async fn follow(
                 // receiver); whatever it is, the window should draw it now.
                 out.wake();
                 match event {
-                    Ok(Event::Changed { .. } | Event::InSync | Event::Paired | Event::Unpaired) => {
+                    Ok(
+                        Event::Changed { .. }
+                        | Event::InSync
+                        | Event::Paired
+                        | Event::Unpaired
+                        | Event::ReleaseRequested
+                        | Event::HistoryReleased
+                        | Event::StaleJournal,
+                    ) => {
                         stale = true;
                     }
                     // Said again through the worker: the frame's receiver may have

@@ -226,7 +226,14 @@ impl Session {
                     self.net.online = false;
                 }
                 Ok(Event::Locked) => locked = true,
-                Ok(Event::Changed { .. } | Event::InSync | Event::Paired) => {}
+                Ok(
+                    Event::Changed { .. }
+                    | Event::InSync
+                    | Event::Paired
+                    | Event::ReleaseRequested
+                    | Event::HistoryReleased
+                    | Event::StaleJournal,
+                ) => {}
                 // Whether a `Locked` was among the events missed, the follower
                 // finds out (asking the device waits on its lock).
                 Err(broadcast::error::TryRecvError::Lagged(_)) => {}

@@ -58,7 +58,7 @@ static SCHEMA: Schema = Schema {
 /// Every instance writes under its own fresh random actor id, whether it was created
 /// by [`genesis`](Self::genesis) or [`load`](Self::load).
 pub struct SharedJournal {
-    doc: Doc,
+    pub(crate) doc: Doc,
 }
 
 impl SharedJournal {

@@ -53,8 +53,9 @@ impl std::fmt::Debug for Channel {
 /// Runs the handshake (PROTOCOL.md, "Sync handshake"):
 ///
 /// ```text
-/// dialer → acceptor   Greeting(2, Nd)          plaintext
-/// acceptor → dialer   Greeting(2, Na)          plaintext
+/// dialer → acceptor   Greeting(3, Nd, epoch)   plaintext
+/// acceptor → dialer   Greeting(3, Na, epoch)   plaintext
+///                     (different epochs: NetError::OtherEpoch, before any key is used)
 ///                     d2a, a2d = session_keys(couple key, Nd, Na, dialer id, acceptor id)
 /// both ways           sealed Hello(addresses, relay)  counter 0 of each direction
 /// ```
@@ -86,7 +87,8 @@ where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
 {
-    let mine = Greeting { nonce }.encode();
+    let epoch = super::release::epoch_id(params.couple_key);
+    let mine = Greeting { nonce, epoch }.encode();
     let theirs = within(async {
         if params.dialer {
             writer.write(&mine).await?;
@@ -100,6 +102,9 @@ where
     .await?
     .ok_or(NetError::Closed)?;
     let theirs = Greeting::decode(&theirs)?;
+    if theirs.epoch != epoch {
+        return Err(NetError::OtherEpoch(theirs.epoch));
+    }
     let (dialer, acceptor, nd, na) = if params.dialer {
         (params.me, params.them, nonce, theirs.nonce)
     } else {

@@ -14,8 +14,9 @@ use crate::wire::{Reader, put_addrs, put_long_bytes, put_relay};
 
 /// The version of the sync protocol; the first byte of a [`Greeting`]. Version 2
 /// added the relay to [`Hello`]; a version 1 device would refuse that hello as
-/// malformed, so the greeting tells the two apart and names the older one.
-pub const VERSION: u8 = 2;
+/// malformed, so the greeting tells the two apart and names the older one. Version 3
+/// added the epoch to the greeting and the [`Release`] messages.
+pub const VERSION: u8 = 3;
 
 /// The largest Automerge sync message either side may send in one [`Sync`].
 ///
@@ -35,20 +36,24 @@ fn malformed(what: &str) -> NetError {
     NetError::Protocol(format!("malformed {what} message"))
 }
 
-/// Plaintext, first thing each way: `version | nonce`. The two nonces salt the
-/// session keys, so no two sessions share one.
+/// Plaintext, first thing each way: `version | nonce | epoch`. The two nonces salt
+/// the session keys, so no two sessions share one. The epoch names the journal the
+/// sender holds (see [`super::release::epoch_id`]): two devices on different epochs
+/// stop before any key is used, and the one whose epoch was released is told so.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Greeting {
     pub nonce: [u8; 32],
+    pub epoch: [u8; 16],
 }
 
 impl Greeting {
-    pub const LEN: usize = 1 + 32;
+    pub const LEN: usize = 1 + 32 + 16;
 
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(Self::LEN);
         out.push(VERSION);
         out.extend_from_slice(&self.nonce);
+        out.extend_from_slice(&self.epoch);
         out
     }
 
@@ -64,10 +69,11 @@ impl Greeting {
             None => return Err(malformed("greeting")),
         }
         let nonce = r.array().ok_or_else(|| malformed("greeting"))?;
+        let epoch = r.array().ok_or_else(|| malformed("greeting"))?;
         if !r.is_empty() {
             return Err(malformed("greeting"));
         }
-        Ok(Self { nonce })
+        Ok(Self { nonce, epoch })
     }
 }
 
@@ -126,12 +132,119 @@ impl Unpaired {
     }
 }
 
+/// The most heads a [`Release::Contribute`] may name. Heads are the changes no other
+/// change depends on: one per device that wrote concurrently, a handful at most.
+pub const MAX_RELEASE_HEADS: usize = 256;
+
+/// Sealed: one step of releasing the shared journal's history (PROTOCOL.md, "Release
+/// of history"). `id` names the request, chosen at random by the partner who asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Release {
+    /// The sender's person asks to release the history.
+    Ask { id: [u8; 16] },
+    /// The sender's person's answer to the request `id`.
+    Answer { id: [u8; 16], accept: bool },
+    /// The sender's randomness for the new couple key, and the heads of the journal
+    /// it copies: the leader (the lower endpoint id) proposes, the follower replies
+    /// with its own once it holds every change named, having stored both.
+    Contribute {
+        id: [u8; 16],
+        random: [u8; 32],
+        heads: Vec<[u8; 32]>,
+    },
+    /// The follower lacks a change the leader named: the leader proposes again once
+    /// the two journals are in sync.
+    Retry { id: [u8; 16] },
+    /// The leader has moved to the new journal; the follower does the same.
+    Committed { id: [u8; 16] },
+}
+
+impl Release {
+    pub const TAG: u8 = 4;
+
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = vec![Self::TAG];
+        match self {
+            Release::Ask { id } => {
+                out.push(1);
+                out.extend_from_slice(id);
+            }
+            Release::Answer { id, accept } => {
+                out.push(2);
+                out.extend_from_slice(id);
+                out.push(u8::from(*accept));
+            }
+            Release::Contribute { id, random, heads } => {
+                out.push(3);
+                out.extend_from_slice(id);
+                out.extend_from_slice(random);
+                out.extend_from_slice(&(heads.len() as u16).to_be_bytes());
+                for h in heads {
+                    out.extend_from_slice(h);
+                }
+            }
+            Release::Retry { id } => {
+                out.push(4);
+                out.extend_from_slice(id);
+            }
+            Release::Committed { id } => {
+                out.push(5);
+                out.extend_from_slice(id);
+            }
+        }
+        out
+    }
+
+    fn decode(r: &mut Reader<'_>) -> Option<Self> {
+        let kind = r.u8()?;
+        let id = r.array()?;
+        Some(match kind {
+            1 => Release::Ask { id },
+            2 => Release::Answer {
+                id,
+                accept: match r.u8()? {
+                    0 => false,
+                    1 => true,
+                    _ => return None,
+                },
+            },
+            3 => {
+                let random = r.array()?;
+                let n = usize::from(r.u16()?);
+                if n == 0 || n > MAX_RELEASE_HEADS {
+                    return None;
+                }
+                let mut heads = Vec::with_capacity(n);
+                for _ in 0..n {
+                    heads.push(r.array()?);
+                }
+                Release::Contribute { id, random, heads }
+            }
+            4 => Release::Retry { id },
+            5 => Release::Committed { id },
+            _ => return None,
+        })
+    }
+
+    /// For logs: the step, never the randomness.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Release::Ask { .. } => "ask",
+            Release::Answer { .. } => "answer",
+            Release::Contribute { .. } => "contribute",
+            Release::Retry { .. } => "retry",
+            Release::Committed { .. } => "committed",
+        }
+    }
+}
+
 /// Any sealed message, as it comes out of an opened frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message<'a> {
     Hello(Hello),
     Sync(Sync<'a>),
     Unpaired,
+    Release(Release),
 }
 
 impl<'a> Message<'a> {
@@ -153,6 +266,9 @@ impl<'a> Message<'a> {
                 })
             }
             Some(Unpaired::TAG) => Message::Unpaired,
+            Some(Release::TAG) => {
+                Message::Release(Release::decode(&mut r).ok_or_else(|| malformed("release"))?)
+            }
             Some(t) => return Err(NetError::Protocol(format!("unknown message type {t}"))),
             None => return Err(malformed("empty")),
         };
@@ -167,6 +283,7 @@ impl<'a> Message<'a> {
             Message::Hello(h) => h.encode(),
             Message::Sync(s) => s.encode()?,
             Message::Unpaired => Unpaired.encode(),
+            Message::Release(m) => m.encode(),
         })
     }
 
@@ -176,6 +293,7 @@ impl<'a> Message<'a> {
             Message::Hello(_) => "hello",
             Message::Sync(_) => "sync",
             Message::Unpaired => "unpaired",
+            Message::Release(_) => "release",
         }
     }
 }
@@ -193,11 +311,22 @@ mod tests {
         });
         let payload = [7u8; 300];
         let sync = Message::Sync(Sync { payload: &payload });
+        let id = [5; 16];
         for m in [
             hello,
             Message::Hello(Hello::default()),
             sync,
             Message::Unpaired,
+            Message::Release(Release::Ask { id }),
+            Message::Release(Release::Answer { id, accept: true }),
+            Message::Release(Release::Answer { id, accept: false }),
+            Message::Release(Release::Contribute {
+                id,
+                random: [7; 32],
+                heads: vec![[1; 32], [2; 32]],
+            }),
+            Message::Release(Release::Retry { id }),
+            Message::Release(Release::Committed { id }),
         ] {
             let bytes = m.encode().unwrap();
             assert_eq!(Message::decode(&bytes).unwrap(), m);
@@ -206,10 +335,13 @@ mod tests {
             assert!(Message::decode(&long).is_err(), "{}", m.name());
             assert!(Message::decode(&bytes[..bytes.len() - 1]).is_err() || bytes.len() == 1);
         }
-        let g = Greeting { nonce: [9; 32] };
+        let g = Greeting {
+            nonce: [9; 32],
+            epoch: [4; 16],
+        };
         assert_eq!(Greeting::decode(&g.encode()).unwrap(), g);
-        assert!(Greeting::decode(&g.encode()[..32]).is_err());
-        for other in [1u8, 3] {
+        assert!(Greeting::decode(&g.encode()[..48]).is_err());
+        for other in [2u8, 4] {
             let mut bytes = g.encode();
             bytes[0] = other;
             let err = Greeting::decode(&bytes).unwrap_err().to_string();
@@ -217,6 +349,20 @@ mod tests {
         }
         assert!(Message::decode(&[]).is_err());
         assert!(Message::decode(&[4]).is_err());
+        assert!(Message::decode(&[5]).is_err());
+        // A release message with no heads, too many, or an answer that is not 0 or 1.
+        let mut none = vec![Release::TAG, 3];
+        none.extend_from_slice(&[0; 48]);
+        none.extend_from_slice(&[0, 0]);
+        assert!(Message::decode(&none).is_err());
+        let mut many = vec![Release::TAG, 3];
+        many.extend_from_slice(&[0; 48]);
+        many.extend_from_slice(&((MAX_RELEASE_HEADS + 1) as u16).to_be_bytes());
+        many.extend(std::iter::repeat_n(0u8, 32 * (MAX_RELEASE_HEADS + 1)));
+        assert!(Message::decode(&many).is_err());
+        let mut answer = Release::Answer { id, accept: true }.encode();
+        *answer.last_mut().unwrap() = 2;
+        assert!(Message::decode(&answer).is_err());
     }
 
     #[test]

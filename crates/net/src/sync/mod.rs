@@ -16,12 +16,15 @@
 
 pub mod handshake;
 pub mod message;
+pub mod release;
 pub mod session;
 pub mod supervisor;
 
 pub use handshake::{Channel, SessionParams, handshake};
-pub use message::{MAX_FRAME, MAX_PAYLOAD};
+pub use message::{MAX_FRAME, MAX_PAYLOAD, Release};
+pub use release::{epoch_id, released_couple_key};
 pub use session::{
-    LinkEvent, Replica, ReplicaError, ReplicaSession, SessionEnd, Until, run_session,
+    EpochVerdict, LinkEvent, ReleaseFlow, Replica, ReplicaError, ReplicaSession, SessionEnd, Until,
+    run_session,
 };
 pub use supervisor::{accept, dial, once, send_unpaired, serve};

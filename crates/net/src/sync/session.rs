@@ -7,12 +7,13 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use iroh::RelayUrl;
+use kintsugi_crypto::Secret32;
 use thiserror::Error;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::watch;
 
 use super::handshake::{SessionParams, handshake};
-use super::message::{self, MAX_FRAME, Message};
+use super::message::{self, MAX_FRAME, Message, Release};
 use crate::NetError;
 use crate::frame::{FrameReader, FrameWriter};
 use crate::secure::{Opener, Sealer};
@@ -37,6 +38,10 @@ pub enum ReplicaError {
     /// The journal is not open here right now (the app was locked).
     #[error("the journal is locked")]
     Locked,
+    /// The journal this session synced was replaced while it ran (another session
+    /// released its history): the next session syncs the new one.
+    #[error("the shared journal's history was released while this session ran")]
+    Superseded,
     /// Anything else on this device.
     #[error("{0}")]
     Other(String),
@@ -47,6 +52,29 @@ impl ReplicaError {
     pub fn is_refusal(&self) -> bool {
         matches!(self, ReplicaError::Refused(_))
     }
+}
+
+/// How this device stands to the journal of another epoch that the partner's greeting
+/// named (see [`super::release::epoch_id`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EpochVerdict {
+    /// This device released that journal's history: the partner's device is a copy
+    /// from before (restored from a backup, say). It is told so and turned away.
+    Released,
+    /// That journal is the one a release this device took part in leads to, and this
+    /// device has now moved to it: the next session uses the new couple key.
+    Followed,
+    /// Neither: the partner may know more (it closes with the "released" code).
+    Unknown,
+}
+
+/// What a [`Release`] message left the session to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReleaseFlow {
+    Continue,
+    /// This device moved to the new journal: the session ends, once what the replica
+    /// still had to send is sent, and the next one uses the new couple key.
+    Rekeyed,
 }
 
 /// The document side of a sync, implemented by the device layer.
@@ -71,6 +99,18 @@ pub trait Replica: Send + Sync + 'static {
     fn partner_unpaired(&self);
     /// Connection and progress news for the UI.
     fn link(&self, event: LinkEvent);
+    /// The couple key now. A release of history changes it, so every new session
+    /// asks; `None` keeps the key the sync was started with.
+    fn couple_key(&self) -> Option<Secret32> {
+        None
+    }
+    /// The partner's greeting named the journal of another epoch, `theirs`.
+    fn other_epoch(&self, _theirs: &[u8; 16]) -> EpochVerdict {
+        EpochVerdict::Unknown
+    }
+    /// The partner's device said the journal this device holds was released there:
+    /// this device can no longer sync with it.
+    fn history_released(&self) {}
 }
 
 pub trait ReplicaSession: Send {
@@ -84,6 +124,16 @@ pub trait ReplicaSession: Send {
     fn in_sync(&mut self) -> bool;
     /// Persists what is worth keeping for the next session.
     fn end(&mut self);
+    /// The steps of a release of history this device has to send now. Asked at the
+    /// start of the session and after every message and local change; the replica
+    /// returns each message once per session unless it must be sent again.
+    fn release_outbox(&mut self) -> Result<Vec<Release>, ReplicaError> {
+        Ok(Vec::new())
+    }
+    /// A step of a release of history from the partner.
+    fn release_receive(&mut self, _message: Release) -> Result<ReleaseFlow, ReplicaError> {
+        Ok(ReleaseFlow::Continue)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,6 +166,9 @@ pub enum SessionEnd {
     Stopped,
     /// The partner ended the pairing.
     PartnerUnpaired,
+    /// The two devices released the shared journal's history: the next session
+    /// runs under the new couple key.
+    Rekeyed,
 }
 
 impl std::fmt::Display for SessionEnd {
@@ -125,6 +178,7 @@ impl std::fmt::Display for SessionEnd {
             SessionEnd::PeerClosed => "the partner closed the session",
             SessionEnd::Stopped => "stopped on this device",
             SessionEnd::PartnerUnpaired => "the partner ended the pairing",
+            SessionEnd::Rekeyed => "moved to the journal a release of history started",
         })
     }
 }
@@ -149,7 +203,17 @@ where
     let mut reader = FrameReader::new(recv, MAX_FRAME);
     let mut writer = FrameWriter::new(send, MAX_FRAME);
     let result = async {
-        let mut channel = handshake(&mut reader, &mut writer, &params).await?;
+        let mut channel = match handshake(&mut reader, &mut writer, &params).await {
+            Ok(c) => c,
+            Err(NetError::OtherEpoch(theirs)) => {
+                return match replica.other_epoch(&theirs) {
+                    EpochVerdict::Released => Err(NetError::StaleEpoch),
+                    EpochVerdict::Followed => Ok(SessionEnd::Rekeyed),
+                    EpochVerdict::Unknown => Err(NetError::OtherEpoch(theirs)),
+                };
+            }
+            Err(e) => return Err(e),
+        };
         replica.partner_addrs(std::mem::take(&mut channel.partner_hello.addrs));
         if let Some(relay) = channel.partner_hello.relay.take() {
             replica.partner_relay(relay);
@@ -185,6 +249,9 @@ fn log_end(result: &Result<SessionEnd, NetError>, dialer: bool) {
     let side = if dialer { "dialled" } else { "accepted" };
     match result {
         Ok(end) => tracing::info!("sync session ({side}) ended: {end}"),
+        Err(NetError::Replica(ReplicaError::Superseded)) => {
+            tracing::info!("sync session ({side}) ended: {}", ReplicaError::Superseded)
+        }
         Err(e) if e.is_refusal() || matches!(e, NetError::Replica(_)) => {
             tracing::warn!("sync session ({side}) ended: {e}")
         }
@@ -214,6 +281,7 @@ where
     let mut sending = true;
     let drain = tokio::time::sleep(Duration::MAX);
     tokio::pin!(drain);
+    send_release(writer, sealer, session).await?;
     loop {
         tokio::select! {
             frame = reader.read() => {
@@ -238,12 +306,29 @@ where
                         replica.partner_unpaired();
                         return Ok(SessionEnd::PartnerUnpaired);
                     }
+                    Message::Release(m) => {
+                        tracing::debug!(step = m.name(), "release of history: received");
+                        if session.release_receive(m)? == ReleaseFlow::Rekeyed {
+                            if sending {
+                                send_release(writer, sealer, session).await?;
+                            }
+                            close_send(writer).await;
+                            // What the partner still sends is of the old journal;
+                            // read it away until it finishes, briefly.
+                            let _ = tokio::time::timeout(DRAIN_TIMEOUT, async {
+                                while let Ok(Some(_)) = reader.read().await {}
+                            })
+                            .await;
+                            return Ok(SessionEnd::Rekeyed);
+                        }
+                    }
                     Message::Hello(_) => {
                         return Err(NetError::Protocol("a second hello".into()));
                     }
                 }
                 if sending {
                     flush(writer, sealer, session).await?;
+                    send_release(writer, sealer, session).await?;
                 }
                 if session.in_sync() {
                     replica.link(LinkEvent::InSync);
@@ -261,6 +346,7 @@ where
                     return Ok(SessionEnd::Stopped);
                 }
                 flush(writer, sealer, session).await?;
+                send_release(writer, sealer, session).await?;
             }
             _ = &mut drain, if !sending => return Ok(SessionEnd::InSync),
             _ = stop.changed() => {
@@ -281,6 +367,18 @@ async fn flush<W: AsyncWrite + Unpin>(
     if let Some(payload) = session.generate()? {
         let sealed = sealer.seal(&message::Sync { payload: &payload }.encode()?)?;
         writer.write(&sealed).await?;
+    }
+    Ok(())
+}
+
+async fn send_release<W: AsyncWrite + Unpin>(
+    writer: &mut FrameWriter<W>,
+    sealer: &mut Sealer,
+    session: &mut dyn ReplicaSession,
+) -> Result<(), NetError> {
+    for m in session.release_outbox()? {
+        tracing::debug!(step = m.name(), "release of history: sending");
+        writer.write(&sealer.seal(&m.encode())?).await?;
     }
     Ok(())
 }

@@ -22,6 +22,9 @@ const CROSSING_WINDOW: Duration = Duration::from_secs(5);
 /// How long an accepting side waits for the dialer to close a finished session, so
 /// that the dialer's last frames are read before the connection goes.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
+/// How long a device whose partner greeted with another journal waits for the
+/// partner's close code, which says whether this device's journal was released.
+const RELEASED_WAIT: Duration = Duration::from_secs(3);
 
 fn stream_error(e: impl std::fmt::Display) -> NetError {
     NetError::Io(e.to_string())
@@ -152,6 +155,20 @@ async fn run_on(
     if dialer {
         result = result.map_err(|e| turned_away(&conn, e));
     }
+    if let Err(NetError::OtherEpoch(_)) = result {
+        // The partner may know what this device does not: that the journal this
+        // device holds was released there. It says so with its close code.
+        let _ = tokio::time::timeout(RELEASED_WAIT, conn.closed()).await;
+        if close::code_of(&conn) == Some(close::Code::Released) {
+            // This session began under a key this device has since left behind (a
+            // release another session just finished): the next session uses the new
+            // one. Otherwise this device holds a released journal.
+            result = match replica.couple_key() {
+                Some(now) if &now != couple_key => Ok(SessionEnd::Rekeyed),
+                _ => Err(NetError::HistoryReleased),
+            };
+        }
+    }
     if !dialer && matches!(result, Ok(SessionEnd::PeerClosed)) {
         // The dialer finished first and may be waiting for our side to finish too:
         // let it read our last frames and close, or close ourselves after a grace
@@ -164,10 +181,10 @@ async fn run_on(
 }
 
 fn ended<T>(result: &Result<T, NetError>) -> close::Code {
-    if result.is_ok() {
-        close::Code::Done
-    } else {
-        close::Code::SessionFailed
+    match result {
+        Ok(_) => close::Code::Done,
+        Err(NetError::StaleEpoch) => close::Code::Released,
+        Err(_) => close::Code::SessionFailed,
     }
 }
 
@@ -203,6 +220,8 @@ pub async fn serve(
         if *stop.borrow() {
             return;
         }
+        // A release of history changes the key between sessions.
+        let couple_key = replica.couple_key().unwrap_or_else(|| couple_key.clone());
         let mut dialing = incoming.is_none();
         let mut session: SessionFuture = match incoming.take() {
             Some(conn) => accept_owned(&node, conn, &couple_key, &replica, &stop, Until::Live),
@@ -249,7 +268,17 @@ pub async fn serve(
         };
         match end {
             Ok(SessionEnd::PartnerUnpaired) | Ok(SessionEnd::Stopped) => return,
+            // At once, under the new key.
+            Ok(SessionEnd::Rekeyed) => {
+                backoff = Duration::from_millis(200);
+                continue;
+            }
             Ok(_) => backoff = Duration::from_millis(200),
+            // This journal can never sync with the partner again.
+            Err(NetError::HistoryReleased) => {
+                replica.history_released();
+                return;
+            }
             // The session said why in the log.
             Err(_) => {}
         }
@@ -324,6 +353,8 @@ pub async fn once(
     let mut redial_due = true;
     let mut last_error: Option<NetError> = None;
     loop {
+        // A release of history changes the key between sessions.
+        let couple_key = replica.couple_key().unwrap_or_else(|| couple_key.clone());
         tokio::select! {
             _ = &mut redial, if redial_due => {
                 redial_due = false;
@@ -341,8 +372,18 @@ pub async fn once(
                     }
                     // The partner dropped this call (for another, or it was done).
                     Ok(SessionEnd::PeerClosed) => {}
+                    // Under the new key now: dial again at once.
+                    Ok(SessionEnd::Rekeyed) => {
+                        redial_due = true;
+                        redial.as_mut().reset(tokio::time::Instant::now());
+                        continue;
+                    }
                     // Dialling again would only be turned away again.
                     Err(NetError::NotPairedThere) => return Err(NetError::NotPairedThere),
+                    Err(NetError::HistoryReleased) => {
+                        replica.history_released();
+                        return Err(NetError::HistoryReleased);
+                    }
                     Err(e) => last_error = Some(e),
                 }
                 if sessions.is_empty() && !redial_due {

@@ -1,0 +1,415 @@
+//! Releasing history on real profiles in one process: the diary on one device, the
+//! shared journal between two devices whose sessions are played here message by
+//! message, as the network would carry them (tests/release.rs runs the real binary
+//! over real iroh).
+
+use std::path::Path;
+
+use kintsugi_net::sync::{EpochVerdict, Release, ReleaseFlow, ReplicaSession};
+use kintsugi_store::{LogKind, Unlocked};
+
+use crate::{CheckInInput, Device, DeviceError, Options};
+
+const PASS: &[u8] = b"correct horse battery staple";
+const CANARY: &str = "canary 51c0 written and then deleted";
+
+fn opts() -> Options {
+    Options::INSECURE_FAST_FOR_TESTS
+}
+
+/// Everything below `dir` that holds `needle`: in a file's bytes, in a log's
+/// decrypted records or the Automerge history they hold (every change, decoded), or
+/// in a sealed file opened with the profile key.
+pub(crate) fn found_in(dir: &Path, needle: &str) -> Vec<String> {
+    let keys = Unlocked::unlock(dir, PASS).unwrap();
+    let mut found = Vec::new();
+    let has = |b: &[u8]| b.windows(needle.len()).any(|w| w == needle.as_bytes());
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let bytes = std::fs::read(&path).unwrap();
+        if has(&bytes) {
+            found.push(format!("{name} (plaintext!)"));
+        }
+        for kind in LogKind::ALL {
+            let Ok(opened) = kintsugi_store::DocLog::open_in(&path, kind, &keys.keyring) else {
+                continue;
+            };
+            let all: Vec<u8> = opened.records.iter().flat_map(|r| r.to_vec()).collect();
+            if has(&all) {
+                found.push(format!("{name} (records)"));
+            }
+            let mut am = automerge::AutoCommit::load(&all).unwrap();
+            let history: String = am
+                .get_changes(&[])
+                .iter()
+                .map(|c| format!("{:?}", c.decode()))
+                .collect();
+            if history.contains(needle) {
+                found.push(format!("{name} (history)"));
+            }
+        }
+        for label in ["settings v1", "partner v1", "manifest v1", "release v1"] {
+            if let Ok(Some(plain)) =
+                kintsugi_store::read_sealed(&path, &keys.keyring.profile_key, label)
+                && has(&plain)
+            {
+                found.push(format!("{name} (sealed)"));
+            }
+        }
+    }
+    found
+}
+
+fn checkin(went_well: &str) -> CheckInInput {
+    CheckInInput {
+        week: "2026-W10".into(),
+        mood: 3,
+        trust: 5,
+        closeness: 5,
+        went_well: Some(went_well.into()),
+        hard: None,
+        need: None,
+        appreciate: None,
+    }
+}
+
+#[test]
+fn releasing_the_diary_destroys_its_history_and_keeps_its_entries() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("p");
+    let d = Device::create(&dir, "Alex", PASS, opts()).unwrap();
+    let other = Device::unlock(&dir, PASS, opts()).unwrap();
+    let gone = d.add_diary_entry(CANARY, None, None).unwrap();
+    d.add_diary_entry("kept", Some(4), Some(2)).unwrap();
+    d.write_diary(|diary, _, now| diary.remove_entry(&gone, now))
+        .unwrap();
+    assert!(!d.diary_entries().unwrap().iter().any(|e| e.text == CANARY));
+    let before = found_in(&dir, CANARY);
+    assert!(
+        before.contains(&"diary.klog (history)".to_string()),
+        "{before:?}"
+    );
+    assert!(
+        before.iter().all(|f| f.starts_with("diary.klog")),
+        "{before:?}"
+    );
+    let old_key = Unlocked::unlock(&dir, PASS)
+        .unwrap()
+        .keyring
+        .log_key(LogKind::Diary)
+        .clone();
+    let shared_before = std::fs::read(dir.join(crate::SHARED_LOG)).unwrap();
+
+    d.release_diary_history().unwrap();
+    assert!(
+        found_in(&dir, CANARY).is_empty(),
+        "{:?}",
+        found_in(&dir, CANARY)
+    );
+    let entries = d.diary_entries().unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(
+        (entries[0].text.as_str(), entries[0].mood),
+        ("kept", Some(4))
+    );
+    let keys = Unlocked::unlock(&dir, PASS).unwrap();
+    assert_ne!(keys.keyring.log_key(LogKind::Diary), &old_key);
+    assert_eq!(
+        std::fs::read(dir.join(crate::SHARED_LOG)).unwrap(),
+        shared_before
+    );
+    // Another process of the profile follows: it reads the new diary afresh (its old
+    // key no longer opens the log) and writes on top of it.
+    other.refresh().unwrap();
+    assert_eq!(other.diary_entries().unwrap(), entries);
+    other.add_diary_entry("after", None, None).unwrap();
+    d.refresh().unwrap();
+    assert_eq!(d.diary_entries().unwrap().len(), 2);
+    assert!(found_in(&dir, CANARY).is_empty());
+    drop((d, other));
+    let d = Device::unlock(&dir, PASS, opts()).unwrap();
+    assert_eq!(d.diary_entries().unwrap().len(), 2);
+}
+
+/// Two devices that hold each other as partner, stored the way pairing stores it.
+fn paired(tmp: &Path) -> (Device, Device) {
+    let (da, db) = (tmp.join("a"), tmp.join("b"));
+    drop(Device::create(&da, "Ari", PASS, opts()).unwrap());
+    drop(Device::create(&db, "Bea", PASS, opts()).unwrap());
+    let id_of = |dir: &Path| {
+        let k = Unlocked::unlock(dir, PASS).unwrap();
+        crate::partner::iroh_id(&k.keyring.device_secret)
+    };
+    let (ia, ib) = (id_of(&da), id_of(&db));
+    for (dir, partner) in [(&da, ib), (&db, ia)] {
+        let mut k = Unlocked::unlock(dir, PASS).unwrap();
+        k.set_pairing(Some(kintsugi_store::Pairing {
+            couple_key: kintsugi_store::Secret32::from_bytes([3; 32]),
+            partner_endpoint: partner,
+        }))
+        .unwrap();
+    }
+    (
+        Device::unlock(&da, PASS, opts()).unwrap(),
+        Device::unlock(&db, PASS, opts()).unwrap(),
+    )
+}
+
+fn epoch(d: &Device) -> [u8; 16] {
+    crate::release::epoch_of(&d.pairing().unwrap().unwrap().1)
+}
+
+enum Msg {
+    Sync(Vec<u8>),
+    Release(Release),
+}
+
+/// How a played session ended on each side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    InSync,
+    Rekeyed,
+    /// Different journals: what each side's verdict was.
+    Epochs(EpochVerdict, EpochVerdict),
+}
+
+/// One session between `a` and `b`, as `run_session` runs it: the greetings'
+/// epochs compared first, then sync and release messages both ways until both are
+/// in sync or a release ends the session. `drop_committed` loses the leader's
+/// `Committed` on the way, as a connection cut at that moment would.
+fn session(a: &Device, b: &Device, drop_committed: bool) -> End {
+    if epoch(a) != epoch(b) {
+        return End::Epochs(a.other_epoch(&epoch(b)), b.other_epoch(&epoch(a)));
+    }
+    let mut s = [
+        a.sync_replica().begin().unwrap(),
+        b.sync_replica().begin().unwrap(),
+    ];
+    let mut queues: [Vec<Msg>; 2] = [Vec::new(), Vec::new()];
+    let mut ended = [false, false];
+    let mut rekeyed = false;
+    let outgoing = |s: &mut Box<dyn ReplicaSession>, q: &mut Vec<Msg>| {
+        if let Some(p) = s.generate().unwrap() {
+            q.push(Msg::Sync(p));
+        }
+        q.extend(s.release_outbox().unwrap().into_iter().map(Msg::Release));
+    };
+    for side in 0..2 {
+        queues[side].extend(
+            s[side]
+                .release_outbox()
+                .unwrap()
+                .into_iter()
+                .map(Msg::Release),
+        );
+        let (sx, q) = (&mut s[side], &mut queues[side]);
+        outgoing(sx, q);
+    }
+    for _ in 0..200 {
+        let mut moved = false;
+        for from in 0..2 {
+            let to = 1 - from;
+            let msgs = std::mem::take(&mut queues[from]);
+            for m in msgs {
+                if ended[to] {
+                    continue;
+                }
+                moved = true;
+                match m {
+                    Msg::Sync(p) => s[to].receive(&p).unwrap(),
+                    Msg::Release(Release::Committed { .. }) if drop_committed => continue,
+                    Msg::Release(r) => {
+                        if s[to].release_receive(r).unwrap() == ReleaseFlow::Rekeyed {
+                            ended[to] = true;
+                            rekeyed = true;
+                            queues[to].extend(
+                                s[to]
+                                    .release_outbox()
+                                    .unwrap()
+                                    .into_iter()
+                                    .map(Msg::Release),
+                            );
+                            continue;
+                        }
+                    }
+                }
+                let (sx, q) = (&mut s[to], &mut queues[to]);
+                outgoing(sx, q);
+            }
+        }
+        if !moved {
+            break;
+        }
+    }
+    for x in s.iter_mut() {
+        x.end();
+    }
+    if rekeyed { End::Rekeyed } else { End::InSync }
+}
+
+fn texts(d: &Device) -> Vec<String> {
+    let mut t: Vec<String> = d
+        .checkins()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c.went_well.clone())
+        .collect();
+    t.extend(d.boundaries().unwrap().into_iter().map(|b| b.text));
+    t.sort();
+    t
+}
+
+#[test]
+fn both_partners_consent_and_end_on_the_same_new_journal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = paired(tmp.path());
+    a.save_checkin(&checkin(CANARY)).unwrap();
+    a.save_checkin(&checkin("a calmer week")).unwrap();
+    b.propose_boundary("no phones at dinner", None).unwrap();
+    assert_eq!(session(&a, &b, false), End::InSync);
+    assert_eq!(texts(&a), texts(&b));
+    for d in [&a, &b] {
+        assert!(!found_in(&d.profile_dir().unwrap(), CANARY).is_empty());
+    }
+    let old = epoch(&a);
+
+    // Ari asks; Bea's device learns it at the next sync, and Bea declines.
+    a.request_release_history().unwrap();
+    assert!(b.release_status().unwrap().request.is_none());
+    assert_eq!(session(&a, &b, false), End::InSync);
+    let asked = b.release_status().unwrap().request.unwrap();
+    assert!(!asked.asked_by_me && !asked.agreed);
+    assert!(a.accept_release_history().is_err(), "one's own request");
+    b.decline_release_history().unwrap();
+    assert_eq!(session(&a, &b, false), End::InSync);
+    assert!(a.release_status().unwrap().request.is_none());
+    assert!(a.release_status().unwrap().partner_declined_at.is_some());
+    assert_eq!(epoch(&a), old);
+
+    // Asked again, and accepted: the next sync releases.
+    a.request_release_history().unwrap();
+    assert_eq!(session(&a, &b, false), End::InSync);
+    b.accept_release_history().unwrap();
+    assert!(b.decline_release_history().is_err(), "agreed is final");
+    let before = texts(&a);
+    assert_eq!(session(&a, &b, false), End::Rekeyed);
+    assert_ne!(epoch(&a), old);
+    assert_eq!(epoch(&a), epoch(&b));
+    assert_eq!(texts(&a), before);
+    assert_eq!(texts(&b), before);
+    // The two built the same document: nothing is left to exchange but heads.
+    let heads = |d: &Device| d.with(|i| Ok(i.shared.doc.heads())).unwrap();
+    assert_eq!(heads(&a), heads(&b));
+    for d in [&a, &b] {
+        let dir = d.profile_dir().unwrap();
+        assert!(
+            found_in(&dir, CANARY).is_empty(),
+            "{:?}",
+            found_in(&dir, CANARY)
+        );
+        let status = d.release_status().unwrap();
+        assert!(status.request.is_none() && status.last_release.is_some());
+        assert_eq!(d.released_epochs().unwrap(), [old]);
+    }
+    // They go on syncing under the new key.
+    b.propose_boundary("after the release", None).unwrap();
+    assert_eq!(session(&a, &b, false), End::InSync);
+    assert_eq!(texts(&a), texts(&b));
+    // A new bundle holds none of it either, and one of the old journal is refused.
+    let bundle = a.export_bundle().unwrap();
+    assert!(!bundle.windows(CANARY.len()).any(|w| w == CANARY.as_bytes()));
+    b.import_bundle(&bundle).unwrap();
+    for d in [&a, &b] {
+        let export = d
+            .export(crate::ExportFormat::Json, crate::ExportScope::WithPrivate)
+            .unwrap();
+        assert!(!export.windows(CANARY.len()).any(|w| w == CANARY.as_bytes()));
+    }
+}
+
+#[test]
+fn a_follower_that_missed_committed_moves_when_it_sees_the_new_journal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = paired(tmp.path());
+    a.save_checkin(&checkin(CANARY)).unwrap();
+    a.save_checkin(&checkin("later")).unwrap();
+    let old = epoch(&a);
+    b.request_release_history().unwrap();
+    assert_eq!(session(&a, &b, false), End::InSync);
+    a.accept_release_history().unwrap();
+    // The leader moves; its `Committed` is lost with the connection.
+    assert_eq!(session(&a, &b, true), End::Rekeyed);
+    let (leader, follower) = if a.leads().unwrap() {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
+    assert_ne!(epoch(leader), old);
+    assert_eq!(epoch(follower), old);
+    // The follower, restarted, is still prepared; the next greeting moves it.
+    let dir = follower.profile_dir().unwrap();
+    follower.lock();
+    let follower = Device::unlock(&dir, PASS, opts()).unwrap();
+    assert_eq!(epoch(&follower), old);
+    assert_eq!(
+        session(leader, &follower, false),
+        End::Epochs(EpochVerdict::Released, EpochVerdict::Followed)
+    );
+    assert_eq!(epoch(&follower), epoch(leader));
+    assert_eq!(session(leader, &follower, false), End::InSync);
+    assert_eq!(texts(leader), texts(&follower));
+    assert!(found_in(&dir, CANARY).is_empty());
+}
+
+#[test]
+fn a_copy_restored_from_before_the_release_is_turned_away() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = paired(tmp.path());
+    a.propose_boundary(CANARY, None).unwrap();
+    assert_eq!(session(&a, &b, false), End::InSync);
+    let bundle_before = b.export_bundle().unwrap();
+    let backup = tmp.path().join("b-backup");
+    copy_dir(&b.profile_dir().unwrap(), &backup);
+    a.request_release_history().unwrap();
+    assert_eq!(session(&a, &b, false), End::InSync);
+    b.accept_release_history().unwrap();
+    assert_eq!(session(&a, &b, false), End::Rekeyed);
+
+    let stale = Device::unlock(&backup, PASS, opts()).unwrap();
+    assert_eq!(
+        session(&a, &stale, false),
+        End::Epochs(EpochVerdict::Released, EpochVerdict::Unknown)
+    );
+    // And an old bundle is refused by name.
+    let err = a.import_bundle(&bundle_before).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            DeviceError::BadBundle(crate::BundleProblem::HistoryReleased)
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn requests_that_cross_are_both_consent() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = paired(tmp.path());
+    a.propose_boundary("kept", None).unwrap();
+    // Both ask before either hears of the other: both said yes.
+    a.request_release_history().unwrap();
+    b.request_release_history().unwrap();
+    assert_eq!(session(&a, &b, false), End::Rekeyed);
+    assert_eq!(epoch(&a), epoch(&b));
+    assert_eq!(texts(&a), ["kept"]);
+    assert_eq!(texts(&b), ["kept"]);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+    }
+}
