@@ -29,8 +29,11 @@ pub(crate) struct Schema {
     pub kinds: &'static [(EntryKind, usize)],
     /// How a release of history settles an entry (root map index, key, object)
     /// before copying it; `None` copies every entry as it is.
-    pub settle: Option<fn(&AutoCommit, usize, &str, &ObjId) -> crate::release::Settle>,
+    pub settle: Option<Settler>,
 }
+
+/// Settles one entry (root map index, key, object) for a released copy.
+pub(crate) type Settler = fn(&AutoCommit, usize, &str, &ObjId) -> crate::release::Settle;
 
 /// Reads one entry object; the shape shared by every entry kind's parser.
 pub(crate) type Reader<T> = fn(&AutoCommit, &str, ObjId) -> Result<T>;
