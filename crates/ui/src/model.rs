@@ -17,11 +17,14 @@ use kintsugi_device::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Page {
     Home,
+    Search,
     Boundaries,
     Checkins,
     Letters,
     Promises,
     Diary,
+    /// Diary entries either partner shared.
+    Shared,
     Stage(u8),
     Pair,
     Settings,

@@ -1,0 +1,205 @@
+//! Changing what was written, and finding it again, in the real app driven through
+//! egui_kittest as a person drives it: a real encrypted profile in a temporary
+//! folder, and for what the partner sees, a second real app paired over loopback.
+
+use std::time::{Duration, Instant};
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use kintsugi_device::{Device, KdfParams, NetOverrides, NetworkMode};
+use kintsugi_ui::{AppConfig, KintsugiApp, Page};
+
+type App = Harness<'static, KintsugiApp>;
+
+fn config(dir: &std::path::Path, network: bool) -> AppConfig {
+    let mut c = AppConfig::new(dir.join("profile"));
+    c.kdf = KdfParams::INSECURE_FAST;
+    c.network = network;
+    c.net = NetOverrides {
+        mode: Some(NetworkMode::Direct),
+        bind: Some(kintsugi_device::Bind::Socket(([127, 0, 0, 1], 0).into())),
+        relay: None,
+    };
+    c
+}
+
+fn app(config: AppConfig) -> App {
+    Harness::builder()
+        .with_size(egui::vec2(1100.0, 800.0))
+        .build_eframe(move |cc| KintsugiApp::new(&cc.egui_ctx, config))
+}
+
+/// Steps the windows until `done` holds; background work and the partner's device
+/// need real time.
+fn until(windows: &mut [&mut App], what: &str, done: impl Fn(&[&mut App]) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        for w in windows.iter_mut() {
+            w.step();
+        }
+        if done(windows) {
+            for w in windows.iter_mut() {
+                w.run_steps(2);
+            }
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(15));
+    }
+}
+
+fn wait(h: &mut App, what: &str, cond: impl Fn() -> bool) {
+    until(&mut [h], what, |_| cond());
+}
+
+fn shows(h: &App, label: &str) -> bool {
+    h.query_by_label_contains(label).is_some()
+}
+
+/// Steps until something whose label contains `label` is on screen.
+fn see(h: &mut App, label: &str) {
+    until(&mut [h], &format!("{label:?} to show"), |w| {
+        shows(w[0], label)
+    });
+}
+
+/// Steps until nothing whose label contains `label` is on screen.
+fn gone(h: &mut App, label: &str) {
+    until(&mut [h], &format!("{label:?} to go"), |w| {
+        !shows(w[0], label)
+    });
+}
+
+fn input<'a>(h: &'a App, label: &'a str) -> egui_kittest::Node<'a> {
+    for role in [
+        Role::TextInput,
+        Role::PasswordInput,
+        Role::MultilineTextInput,
+    ] {
+        if let Some(n) = h.query_by_role_and_label(role, label) {
+            return n;
+        }
+    }
+    panic!("no input labelled {label:?}");
+}
+
+fn value(h: &App, label: &str) -> String {
+    input(h, label).value().unwrap_or_default()
+}
+
+/// Clicks the first button with this label once one is on screen.
+fn click(h: &mut App, label: &str) {
+    until(&mut [h], &format!("a button {label:?}"), |w| {
+        w[0].query_by_role_and_label(Role::Button, label).is_some()
+    });
+    h.get_all_by_role_and_label(Role::Button, label)
+        .next()
+        .unwrap_or_else(|| panic!("no button {label:?}"))
+        .click();
+    h.run_steps(2);
+}
+
+fn type_into(h: &mut App, label: &str, text: &str) {
+    let n = input(h, label);
+    n.focus();
+    n.type_text(text);
+    h.run_steps(2);
+}
+
+/// Selects what the field holds and types over it, as a person rewording it does.
+fn retype(h: &mut App, label: &str, text: &str) {
+    input(h, label).focus();
+    h.run_steps(1);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run_steps(1);
+    input(h, label).type_text(text);
+    h.run_steps(2);
+    assert_eq!(value(h, label), text);
+}
+
+/// Opens the combo box labelled `label` and picks `option`.
+fn pick(h: &mut App, label: &str, option: &str) {
+    h.get_by_role_and_label(Role::ComboBox, label).click();
+    h.run_steps(2);
+    h.get_by_role(Role::ListBox).get_by_label(option).click();
+    h.run_steps(2);
+}
+
+/// The side navigation is drawn first, so its entry is the first match.
+fn nav(h: &mut App, label: &str) {
+    h.get_all_by_label(label)
+        .next()
+        .unwrap_or_else(|| panic!("no {label:?} in the navigation"))
+        .click();
+    h.run_steps(3);
+}
+
+fn create(h: &mut App, name: &str) {
+    type_into(h, "Your name", name);
+    type_into(h, "Passphrase", "a long passphrase for tests");
+    type_into(h, "Repeat passphrase", "a long passphrase for tests");
+    click(h, "Create profile");
+    until(&mut [h], "the profile to open", |w| {
+        w[0].state().page() == Some(Page::Home)
+    });
+}
+
+fn device(h: &App) -> Device {
+    h.state().device().cloned().expect("unlocked")
+}
+
+fn one_window() -> (tempfile::TempDir, App, Device) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(config(dir.path(), false));
+    h.run_steps(2);
+    create(&mut h, "Ari");
+    let d = device(&h);
+    (dir, h, d)
+}
+
+#[test]
+fn a_diary_entry_is_edited_then_deleted_after_a_plain_warning() {
+    let (_dir, mut h, d) = one_window();
+    nav(&mut h, "Private diary");
+    type_into(&mut h, "New entry", "A typo hre");
+    click(&mut h, "Save entry");
+    see(&mut h, "A typo hre");
+
+    click(&mut h, "Edit");
+    see(&mut h, "Edit this entry");
+    assert_eq!(value(&h, "Entry text"), "A typo hre");
+    retype(&mut h, "Entry text", "A typo here, fixed");
+    pick(&mut h, "Mood of this entry", "4/5");
+    pick(&mut h, "Stage of this entry", "3");
+    click(&mut h, "Save changes");
+    wait(&mut h, "the edit", || {
+        let e = d.diary_entries().unwrap();
+        e.len() == 1
+            && (e[0].text.as_str(), e[0].mood, e[0].stage)
+                == ("A typo here, fixed", Some(4), Some(3))
+    });
+    see(&mut h, "A typo here, fixed");
+    see(&mut h, "mood 4/5");
+    assert!(!shows(&h, "Edit this entry"), "the form stayed open");
+
+    // Asking first, in plain words; "Keep it" keeps it.
+    click(&mut h, "Delete");
+    see(&mut h, "gone at once from every list, search and export");
+    see(
+        &mut h,
+        "still holds it until you release the diary's history",
+    );
+    click(&mut h, "Keep it");
+    gone(&mut h, "Delete this entry?");
+    assert_eq!(d.diary_entries().unwrap().len(), 1);
+
+    click(&mut h, "Delete");
+    click(&mut h, "Delete it");
+    wait(&mut h, "the deletion", || {
+        d.diary_entries().unwrap().is_empty()
+    });
+    gone(&mut h, "A typo here, fixed");
+    see(&mut h, "Nothing here yet.");
+    see(&mut h, "Deleted.");
+}
