@@ -203,3 +203,54 @@ fn a_diary_entry_is_edited_then_deleted_after_a_plain_warning() {
     see(&mut h, "Nothing here yet.");
     see(&mut h, "Deleted.");
 }
+
+#[test]
+fn a_letter_draft_is_reworked_in_the_form_then_discarded_after_asking() {
+    let (_dir, mut h, d) = one_window();
+    nav(&mut h, "Letters");
+    type_into(&mut h, "Title", "Sorry");
+    type_into(&mut h, "Letter", "I was wrong.");
+    click(&mut h, "Save draft");
+    wait(&mut h, "the draft", || d.drafts().unwrap().len() == 1);
+    assert_eq!(value(&h, "Title"), "");
+
+    // Edit opens the draft in the letter form.
+    click(&mut h, "Edit \"Sorry\"");
+    see(&mut h, "Reworking the draft \"Sorry\"");
+    assert_eq!(value(&h, "Title"), "Sorry");
+    assert_eq!(value(&h, "Letter"), "I was wrong.");
+    retype(&mut h, "Letter", "I was wrong, and I know how it hurt you.");
+    pick(&mut h, "Kind of letter", "hope");
+    click(&mut h, "Save changes");
+    wait(&mut h, "the reworked draft", || {
+        let drafts = d.drafts().unwrap();
+        drafts.len() == 1
+            && drafts[0].body == "I was wrong, and I know how it hurt you."
+            && drafts[0].kind == kintsugi_device::LetterKind::Hope
+            && drafts[0].title == "Sorry"
+    });
+    see(&mut h, "Sorry (hope)");
+    click(&mut h, "Done editing");
+    assert_eq!(value(&h, "Title"), "");
+    assert_eq!(value(&h, "Letter"), "");
+
+    click(&mut h, "Discard \"Sorry\"");
+    see(&mut h, "Discard the draft \"Sorry\"?");
+    see(
+        &mut h,
+        "still holds it until you release the diary's history",
+    );
+    click(&mut h, "Keep it");
+    gone(&mut h, "Discard the draft");
+    assert_eq!(d.drafts().unwrap().len(), 1);
+    click(&mut h, "Discard \"Sorry\"");
+    click(&mut h, "Discard it");
+    wait(&mut h, "the discarded draft", || {
+        d.drafts().unwrap().is_empty()
+    });
+    gone(&mut h, "Sorry (hope)");
+    assert!(
+        d.letters().unwrap().is_empty(),
+        "a discarded draft was sent"
+    );
+}
