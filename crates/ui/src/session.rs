@@ -279,6 +279,9 @@ impl Session {
             self.last_input = Instant::now();
         }
         let lock_key = ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::L));
+        if ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::F)) {
+            self.page = Page::Search;
+        }
         let idle_for = self.last_input.elapsed();
         let lock_after = self.auto_lock(config);
         let idle = idle_for >= lock_after;
@@ -298,6 +301,13 @@ impl Session {
                         .clicked()
                     {
                         lock = true;
+                    }
+                    if ui
+                        .button("Search")
+                        .on_hover_text("Search everything (Ctrl+F)")
+                        .clicked()
+                    {
+                        self.page = Page::Search;
                     }
                 });
             });

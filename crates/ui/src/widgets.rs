@@ -284,11 +284,17 @@ impl Reveal {
         self.pending.is_some()
     }
 
-    /// Once after [`Reveal::ask`]: where the entry is among `ids`, in the order the
-    /// list shows them. A walk over the list, once per search result opened.
-    pub fn scroll_to<'a>(&mut self, mut ids: impl Iterator<Item = &'a str>) -> Option<usize> {
-        let id = self.pending.take()?;
+    /// In the frame after [`Reveal::ask`]: where the entry is among `ids`, in the
+    /// order the list shows them. A walk over the list, once per search result
+    /// opened: the page calls [`Reveal::settle`] once it drew its lists.
+    pub fn scroll_to<'a>(&self, mut ids: impl Iterator<Item = &'a str>) -> Option<usize> {
+        let id = self.pending.as_deref()?;
         ids.position(|x| x == id)
+    }
+
+    /// The entry asked for has been looked for in every list of the page.
+    pub fn settle(&mut self) {
+        self.pending = None;
     }
 
     pub fn is(&self, id: &str) -> bool {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::kittest::Queryable;
 use kintsugi_device::{Device, KdfParams, NetOverrides, NetworkMode};
 use kintsugi_ui::{AppConfig, KintsugiApp, Page};
 
@@ -54,7 +54,7 @@ fn wait(h: &mut App, what: &str, cond: impl Fn() -> bool) {
 }
 
 fn shows(h: &App, label: &str) -> bool {
-    h.query_by_label_contains(label).is_some()
+    h.query_all_by_label_contains(label).next().is_some()
 }
 
 /// Steps until something whose label contains `label` is on screen.
@@ -93,6 +93,28 @@ fn click(h: &mut App, label: &str) {
     until(&mut [h], &format!("a button {label:?}"), |w| {
         w[0].query_by_role_and_label(Role::Button, label).is_some()
     });
+    let button = |h: &App| {
+        h.get_all_by_role_and_label(Role::Button, label)
+            .next()
+            .unwrap_or_else(|| panic!("no button {label:?}"))
+            .rect()
+    };
+    // Scrolled into view first, as a person scrolls to a button below the fold, and
+    // clicked once it stopped moving.
+    h.get_all_by_role_and_label(Role::Button, label)
+        .next()
+        .unwrap_or_else(|| panic!("no button {label:?}"))
+        .scroll_to_me();
+    h.run_steps(3);
+    let mut at = button(h);
+    for _ in 0..60 {
+        h.run_steps(2);
+        let now = button(h);
+        if now == at {
+            break;
+        }
+        at = now;
+    }
     h.get_all_by_role_and_label(Role::Button, label)
         .next()
         .unwrap_or_else(|| panic!("no button {label:?}"))
@@ -254,3 +276,76 @@ fn a_letter_draft_is_reworked_in_the_form_then_discarded_after_asking() {
         "a discarded draft was sent"
     );
 }
+
+#[test]
+fn search_shows_results_as_you_type_and_the_filters_narrow_them() {
+    let (_dir, mut h, d) = one_window();
+    d.add_diary_entry("The evening at the lake", None, Some(3))
+        .unwrap();
+    d.add_diary_entry("Another evening, a quieter one", None, Some(5))
+        .unwrap();
+    d.add_diary_entry("A morning walk", None, Some(3)).unwrap();
+    d.propose_boundary("No phones in the evening", None)
+        .unwrap();
+    nav(&mut h, "Search");
+    see(&mut h, "Type a word");
+
+    // No button to press: each keystroke searches.
+    type_into(&mut h, "Search for", "even");
+    see(&mut h, "3 found");
+    see(&mut h, "No phones in the evening");
+    see(&mut h, "Another evening, a quieter one");
+    assert!(!shows(&h, "A morning walk"));
+    type_into(&mut h, "Search for", "ing at");
+    see(&mut h, "1 found");
+    gone(&mut h, "No phones in the evening");
+    retype(&mut h, "Search for", "evening");
+    see(&mut h, "3 found");
+
+    // What is written meanwhile shows in the open results.
+    d.add_diary_entry("One more evening", None, Some(3))
+        .unwrap();
+    see(&mut h, "4 found");
+
+    h.get_by_role_and_label(Role::CheckBox, "Diary entry")
+        .click();
+    h.run_steps(2);
+    see(&mut h, "3 found");
+    gone(&mut h, "No phones in the evening");
+    pick(&mut h, "Stage", "stage 3");
+    see(&mut h, "2 found");
+    gone(&mut h, "Another evening, a quieter one");
+
+    let today = chrono::Local::now().date_naive();
+    type_into(&mut h, "From (YYYY-MM-DD)", &today.to_string());
+    see(&mut h, "2 found");
+    let yesterday = today - chrono::Days::new(1);
+    type_into(&mut h, "To (YYYY-MM-DD)", &yesterday.to_string());
+    see(&mut h, "Nothing found.");
+    retype(&mut h, "To (YYYY-MM-DD)", &today.to_string());
+    see(&mut h, "2 found");
+
+    // A result opens where it lives.
+    h.get_by_label("The evening at the lake").click();
+    h.run_steps(3);
+    assert_eq!(h.state().page(), Some(Page::Diary));
+    see(&mut h, "The evening at the lake");
+}
+
+#[test]
+fn ctrl_f_opens_search_with_the_keyboard_in_its_field() {
+    let (_dir, mut h, _d) = one_window();
+    nav(&mut h, "Boundaries");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    h.run_steps(3);
+    assert_eq!(h.state().page(), Some(Page::Search));
+    assert!(
+        input(&h, "Search for").is_focused(),
+        "the search field did not take the keyboard"
+    );
+    // Typing goes straight into it.
+    h.event(egui::Event::Text("even".into()));
+    h.run_steps(2);
+    assert_eq!(value(&h, "Search for"), "even");
+}
+

@@ -155,6 +155,7 @@ impl View for Diary {
         let scroll_to = self
             .reveal
             .scroll_to((0..rows.len()).filter_map(entry).map(|e| e.id.as_str()));
+        self.reveal.settle();
         let reveal = &self.reveal;
         let mut act = None;
         widgets::rows_at(ui, "diary-rows", 54.0, rows.len(), scroll_to, |ui, i| {

@@ -45,6 +45,7 @@ impl View for Shared {
         let scroll_to = self
             .reveal
             .scroll_to((0..list.len()).filter_map(entry).map(|e| e.id.as_str()));
+        self.reveal.settle();
         let reveal = &self.reveal;
         let mut act = None;
         widgets::rows_at(ui, "shared-rows", 76.0, list.len(), scroll_to, |ui, i| {
