@@ -349,3 +349,68 @@ fn ctrl_f_opens_search_with_the_keyboard_in_its_field() {
     assert_eq!(value(&h, "Search for"), "even");
 }
 
+#[test]
+fn my_boundary_gets_a_new_wording_to_agree_on_and_a_proposal_is_withdrawn() {
+    let (_dir, mut h, d) = one_window();
+    nav(&mut h, "Boundaries");
+    type_into(&mut h, "New boundary", "Phones away at dinner");
+    click(&mut h, "Propose");
+    wait(&mut h, "the boundary", || {
+        d.boundaries().unwrap().len() == 1
+    });
+
+    click(&mut h, "Change wording");
+    see(&mut h, "Propose a new wording");
+    see(&mut h, "Until they do, the wording that stands now stays");
+    assert_eq!(value(&h, "New wording"), "Phones away at dinner");
+    retype(
+        &mut h,
+        "New wording",
+        "Phones away at dinner and at breakfast",
+    );
+    click(&mut h, "Propose new wording");
+    wait(&mut h, "the amendment", || {
+        d.boundaries().unwrap()[0]
+            .amendment
+            .as_ref()
+            .is_some_and(|a| a.text == "Phones away at dinner and at breakfast")
+    });
+    // Both wordings show: the one that stands, and the one waiting.
+    see(&mut h, "waiting for your partner to agree");
+    see(&mut h, "Phones away at dinner and at breakfast");
+    assert_eq!(d.boundaries().unwrap()[0].text, "Phones away at dinner");
+    assert!(
+        h.query_by_label("Phones away at dinner").is_some(),
+        "the wording that stands is no longer shown"
+    );
+    assert!(
+        !shows(&h, "Agree to new wording"),
+        "I proposed it, so I agreed"
+    );
+
+    // The author can take it back before the partner agrees.
+    click(&mut h, "Take back new wording");
+    wait(&mut h, "the amendment taken back", || {
+        d.boundaries().unwrap()[0].amendment.is_none()
+    });
+    gone(&mut h, "waiting for your partner to agree");
+
+    // A proposal nobody agreed to yet can be withdrawn, after a plain question.
+    click(&mut h, "Withdraw");
+    see(&mut h, "Withdraw this boundary?");
+    see(&mut h, "It cannot undo what your partner already received");
+    click(&mut h, "Keep it");
+    gone(&mut h, "Withdraw this boundary?");
+    assert_eq!(d.boundaries().unwrap().len(), 1);
+    click(&mut h, "Withdraw");
+    click(&mut h, "Withdraw it");
+    wait(&mut h, "the withdrawal", || {
+        d.boundaries().unwrap().is_empty()
+    });
+    gone(&mut h, "Phones away at dinner");
+    see(
+        &mut h,
+        "Your partner's device keeps what it already received",
+    );
+}
+
