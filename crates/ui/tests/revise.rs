@@ -414,3 +414,63 @@ fn my_boundary_gets_a_new_wording_to_agree_on_and_a_proposal_is_withdrawn() {
     );
 }
 
+#[test]
+fn my_promise_gets_new_terms_to_agree_on_and_one_not_yet_due_is_withdrawn() {
+    let (_dir, mut h, d) = one_window();
+    let today = chrono::Local::now().date_naive();
+    let due = today + chrono::Days::new(7);
+    let later = today + chrono::Days::new(14);
+    nav(&mut h, "Promises");
+    type_into(&mut h, "I promise", "Call at nine");
+    click(&mut h, "Make this promise");
+    wait(&mut h, "the promise", || d.promises().unwrap().len() == 1);
+    see(&mut h, &format!("Call at nine — You promised, due {due}"));
+
+    click(&mut h, "Renegotiate");
+    see(&mut h, "Propose new terms");
+    assert_eq!(value(&h, "New terms"), "Call at nine");
+    assert_eq!(value(&h, "New due date (YYYY-MM-DD)"), due.to_string());
+    retype(&mut h, "New terms", "Call at ten");
+    retype(&mut h, "New due date (YYYY-MM-DD)", &later.to_string());
+    click(&mut h, "Propose new terms");
+    wait(&mut h, "the new terms", || {
+        d.promises().unwrap()[0]
+            .renegotiation
+            .as_ref()
+            .is_some_and(|r| r.text == "Call at ten" && r.due == Some(later))
+    });
+    // The terms that stand stay until the partner agrees; the new ones show beside.
+    see(&mut h, &format!("Call at ten, due {later}"));
+    see(&mut h, "waiting for your partner to agree");
+    see(&mut h, &format!("Call at nine — You promised, due {due}"));
+    assert!(
+        !shows(&h, "Agree to new terms"),
+        "I proposed them, so I agreed"
+    );
+
+    click(&mut h, "Take back new terms");
+    wait(&mut h, "the terms taken back", || {
+        d.promises().unwrap()[0].renegotiation.is_none()
+    });
+    gone(&mut h, "waiting for your partner to agree");
+
+    // Not yet due: it can be withdrawn, after a plain question.
+    click(&mut h, "Withdraw");
+    see(&mut h, "Withdraw this promise?");
+    see(&mut h, "It cannot undo what your partner already received");
+    click(&mut h, "Withdraw it");
+    wait(&mut h, "the withdrawal", || {
+        d.promises().unwrap().is_empty()
+    });
+    gone(&mut h, "Call at nine");
+
+    // One due today is no longer offered for withdrawal.
+    d.add_promise("Wash up", &today.to_string()).unwrap();
+    see(&mut h, "Wash up");
+    assert!(
+        h.query_by_role_and_label(Role::Button, "Withdraw")
+            .is_none(),
+        "a promise already due offers to be withdrawn"
+    );
+}
+
