@@ -85,6 +85,15 @@ impl Cache {
         self.names().name(id)
     }
 
+    /// "Your" for this profile, "Bea's" for the partner: titles over someone's words.
+    pub fn whose(&self, id: &PartnerId) -> String {
+        if self.is_me(id) {
+            "Your".into()
+        } else {
+            format!("{}'s", self.name(id))
+        }
+    }
+
     pub fn partner_id(&self) -> Option<PartnerId> {
         self.names().partner_id().cloned()
     }

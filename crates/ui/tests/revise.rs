@@ -474,3 +474,37 @@ fn my_promise_gets_new_terms_to_agree_on_and_one_not_yet_due_is_withdrawn() {
     );
 }
 
+#[test]
+fn my_checkin_answers_are_changed_and_the_earlier_ones_stay_readable() {
+    let (_dir, mut h, d) = one_window();
+    nav(&mut h, "Check-ins");
+    type_into(&mut h, "What went well", "We walked");
+    type_into(&mut h, "What I need", "More sleep");
+    click(&mut h, "Save check-in");
+    wait(&mut h, "the check-in", || d.checkins().unwrap().len() == 1);
+    let week = d.checkins().unwrap()[0].week.clone();
+    see(&mut h, "Went well: We walked");
+
+    click(&mut h, &format!("Edit answers for {week}"));
+    see(&mut h, &format!("Edit your answers for {week}"));
+    assert_eq!(value(&h, "Went well"), "We walked");
+    assert_eq!(value(&h, "Needs"), "More sleep");
+    retype(&mut h, "Went well", "We walked by the river");
+    type_into(&mut h, "Appreciates", "Your patience");
+    click(&mut h, "Save changes");
+    wait(&mut h, "the edit", || {
+        let c = &d.checkins().unwrap()[0];
+        c.went_well.as_deref() == Some("We walked by the river")
+            && c.appreciate.as_deref() == Some("Your patience")
+            && c.need.as_deref() == Some("More sleep")
+    });
+    see(&mut h, "Went well: We walked by the river");
+    see(&mut h, "Appreciates: Your patience");
+    see(&mut h, "· edited");
+    click(&mut h, "Earlier answers (1)");
+    see(&mut h, "Earlier versions, newest first (1)");
+    see(&mut h, "Went well: We walked\nNeeds: More sleep");
+    click(&mut h, "Close");
+    gone(&mut h, "Earlier versions, newest first");
+}
+
