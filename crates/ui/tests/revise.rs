@@ -508,3 +508,32 @@ fn my_checkin_answers_are_changed_and_the_earlier_ones_stay_readable() {
     gone(&mut h, "Earlier versions, newest first");
 }
 
+#[test]
+fn my_stage_note_is_changed_and_the_earlier_note_stays_readable() {
+    let (_dir, mut h, d) = one_window();
+    nav(&mut h, "1. Acknowledge what happened");
+    type_into(&mut h, "Note for your partner (optional)", "I see it now");
+    click(&mut h, "Mark this stage done");
+    see(&mut h, "You: done — \"I see it now\"");
+
+    click(&mut h, "Change my note");
+    see(&mut h, "Your note on this stage");
+    assert_eq!(value(&h, "Your note"), "I see it now");
+    retype(&mut h, "Your note", "I see it now, and what it cost you");
+    click(&mut h, "Save note");
+    wait(&mut h, "the new note", || {
+        d.stages().unwrap()[0].note.as_deref() == Some("I see it now, and what it cost you")
+    });
+    see(
+        &mut h,
+        "You: done — \"I see it now, and what it cost you\" · edited",
+    );
+    click(&mut h, "Earlier versions (1)");
+    see(&mut h, "Your notes on stage 1");
+    see(&mut h, "Earlier versions, newest first (1)");
+    assert!(
+        h.query_by_label("I see it now").is_some(),
+        "the earlier note is not shown"
+    );
+}
+
