@@ -537,3 +537,286 @@ fn my_stage_note_is_changed_and_the_earlier_note_stays_readable() {
     );
 }
 
+#[test]
+fn my_shared_entry_is_reworded_then_withdrawn_and_the_diary_keeps_it() {
+    let (_dir, mut h, d) = one_window();
+    let id = d
+        .add_diary_entry("I was scared that night", None, Some(2))
+        .unwrap();
+    d.share_diary_entry(&id).unwrap();
+    nav(&mut h, "Shared entries");
+    see(&mut h, "I was scared that night");
+
+    click(&mut h, "Edit shared text");
+    see(&mut h, "Change what you shared");
+    see(&mut h, "Your private diary entry stays as it is");
+    retype(
+        &mut h,
+        "Shared text",
+        "I was scared that night, and ashamed",
+    );
+    click(&mut h, "Save changes");
+    wait(&mut h, "the edit", || {
+        d.shared_entries().unwrap()[0].text == "I was scared that night, and ashamed"
+    });
+    see(&mut h, "I was scared that night, and ashamed");
+    see(&mut h, "· edited");
+    click(&mut h, "Earlier versions (1)");
+    see(&mut h, "Earlier versions, newest first (1)");
+    click(&mut h, "Close");
+    assert_eq!(
+        d.diary_entries().unwrap()[0].text,
+        "I was scared that night",
+        "editing what was shared changed the diary"
+    );
+
+    click(&mut h, "Withdraw");
+    see(&mut h, "Withdraw this shared entry?");
+    see(&mut h, "It cannot undo what your partner already received");
+    click(&mut h, "Withdraw it");
+    wait(&mut h, "the withdrawal", || {
+        d.shared_entries().unwrap().is_empty()
+    });
+    gone(&mut h, "I was scared that night, and ashamed");
+    assert_eq!(d.diary_entries().unwrap().len(), 1);
+}
+
+// ---- What the partner sees ----
+
+/// Two windows on fresh profiles, Ari's and Bea's, paired as two people pair them
+/// (Ari invites, Bea pastes the text, both confirm the code), each syncing over
+/// loopback: the same steps as `paired_windows` in tests/app.rs.
+fn paired(da: &std::path::Path, db: &std::path::Path) -> (App, App) {
+    let mut a = app(config(da, true));
+    let mut b = app(config(db, true));
+    a.run_steps(2);
+    b.run_steps(2);
+    create(&mut a, "Ari");
+    create(&mut b, "Bea");
+    until(&mut [&mut a, &mut b], "both networks", |w| {
+        w.iter().all(|h| h.state().network_ready())
+    });
+
+    nav(&mut a, "Pair with my partner");
+    click(&mut a, "Invite my partner");
+    see(&mut a, "Invite text");
+    let text = input(&a, "Invite text").value().expect("invite text");
+    nav(&mut b, "Pair with my partner");
+    type_into(&mut b, "Invite text", &text);
+    click(&mut b, "Join");
+    until(&mut [&mut a, &mut b], "the codes", |w| {
+        w.iter().all(|h| shows(h, "It matches"))
+    });
+    click(&mut a, "It matches");
+    click(&mut b, "It matches");
+    nav(&mut a, "Home");
+    nav(&mut b, "Home");
+    until(&mut [&mut a, &mut b], "the pairing", |w| {
+        shows(w[0], "Paired with Bea.") && shows(w[1], "Paired with Ari.")
+    });
+    (a, b)
+}
+
+/// Steps both windows until `label` shows in `h`'s (the other keeps syncing).
+fn see_in(h: &mut App, other: &mut App, label: &str) {
+    until(&mut [h, other], &format!("{label:?} to show"), |w| {
+        shows(w[0], label)
+    });
+}
+
+fn gone_in(h: &mut App, other: &mut App, label: &str) {
+    until(&mut [h, other], &format!("{label:?} to go"), |w| {
+        !shows(w[0], label)
+    });
+}
+
+/// Only the agreed new wording shows in `me`'s window, marked edited, and the old
+/// one is there as an earlier version.
+fn agreed_wording(me: &mut App, other: &mut App) {
+    gone_in(me, other, "waiting for");
+    see_in(me, other, "· edited");
+    assert!(
+        me.query_by_label("Phones away at dinner and at breakfast")
+            .is_some()
+    );
+    assert!(me.query_by_label("Phones away at dinner").is_none());
+    click(me, "Earlier versions (1)");
+    see(me, "Wordings of this boundary");
+    assert!(
+        me.query_by_label("Phones away at dinner").is_some(),
+        "the earlier wording is not in the versions"
+    );
+    click(me, "Close");
+    gone(me, "Wordings of this boundary");
+}
+
+#[test]
+fn a_new_wording_and_new_terms_show_beside_the_old_on_the_partners_side_until_agreed() {
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (mut a, mut b) = paired(da.path(), db.path());
+    let (ad, bd) = (device(&a), device(&b));
+    let today = chrono::Local::now().date_naive();
+    let (due, later) = (today + chrono::Days::new(7), today + chrono::Days::new(14));
+
+    // An agreed boundary of Ari's, and a promise.
+    ad.propose_boundary("Phones away at dinner", None).unwrap();
+    ad.add_promise("Call at nine", &due.to_string()).unwrap();
+    nav(&mut b, "Boundaries");
+    see_in(&mut b, &mut a, "Phones away at dinner");
+    click(&mut b, "Agree");
+    until(&mut [&mut a, &mut b], "Bea's agreement", |_| {
+        ad.boundaries().unwrap()[0].status == kintsugi_device::BoundaryStatus::Agreed
+    });
+
+    // Ari proposes a new wording in his window.
+    nav(&mut a, "Boundaries");
+    click(&mut a, "Change wording");
+    retype(
+        &mut a,
+        "New wording",
+        "Phones away at dinner and at breakfast",
+    );
+    click(&mut a, "Propose new wording");
+    see(
+        &mut a,
+        "waiting for Bea to agree: Phones away at dinner and at breakfast",
+    );
+
+    // Bea sees both: the wording that stands, and the new one waiting for her.
+    see_in(
+        &mut b,
+        &mut a,
+        "waiting for you to agree: Phones away at dinner and at breakfast",
+    );
+    assert!(
+        b.query_by_label("Phones away at dinner").is_some(),
+        "the wording that stands is not shown"
+    );
+    assert_eq!(bd.boundaries().unwrap()[0].text, "Phones away at dinner");
+    click(&mut b, "Agree to new wording");
+
+    // Then only the new wording shows, marked edited, the old one an earlier version.
+    agreed_wording(&mut a, &mut b);
+    agreed_wording(&mut b, &mut a);
+    assert_eq!(
+        ad.boundaries().unwrap()[0].text,
+        "Phones away at dinner and at breakfast"
+    );
+
+    // New terms for the promise: the same, agreed in Bea's window.
+    nav(&mut a, "Promises");
+    click(&mut a, "Renegotiate");
+    retype(&mut a, "New terms", "Call at ten");
+    retype(&mut a, "New due date (YYYY-MM-DD)", &later.to_string());
+    click(&mut a, "Propose new terms");
+    nav(&mut b, "Promises");
+    see_in(
+        &mut b,
+        &mut a,
+        &format!("waiting for you to agree: Call at ten, due {later}"),
+    );
+    see(&mut b, &format!("Call at nine — Ari promised, due {due}"));
+    click(&mut b, "Agree to new terms");
+    see_in(
+        &mut a,
+        &mut b,
+        &format!("Call at ten — You promised, due {later}"),
+    );
+    gone_in(&mut a, &mut b, "waiting for");
+    // The follow-through chain: the terms before, and the ones that stand.
+    click(&mut a, "Earlier terms (1)");
+    see(&mut a, "This promise's terms over time");
+    see(&mut a, &format!("Call at nine, due {due}"));
+    see(&mut a, &format!("Call at ten, due {later}"));
+    let p = &bd.promises().unwrap()[0];
+    assert_eq!((p.text.as_str(), p.due), ("Call at ten", later));
+}
+
+#[test]
+fn an_edited_entry_shows_edited_and_its_earlier_versions_to_the_partner_and_a_withdrawn_one_leaves_both()
+ {
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (mut a, mut b) = paired(da.path(), db.path());
+    let (ad, bd) = (device(&a), device(&b));
+    let week = kintsugi_device::view::week_of(chrono::Local::now().date_naive());
+
+    let id = ad
+        .add_diary_entry("I was scared that night", None, Some(2))
+        .unwrap();
+    ad.share_diary_entry(&id).unwrap();
+    ad.save_checkin(&kintsugi_device::CheckInInput {
+        week: week.clone(),
+        mood: 3,
+        trust: 5,
+        closeness: 5,
+        went_well: Some("We walked".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    ad.set_stage(1, true, Some("I see it now")).unwrap();
+    until(&mut [&mut a, &mut b], "Ari's entries at Bea's", |_| {
+        bd.shared_entries().unwrap().len() == 1
+            && bd.checkins().unwrap().len() == 1
+            && bd.stages().unwrap().len() == 1
+    });
+
+    // Ari changes each in his window.
+    nav(&mut a, "Shared entries");
+    click(&mut a, "Edit shared text");
+    retype(
+        &mut a,
+        "Shared text",
+        "I was scared that night, and ashamed",
+    );
+    click(&mut a, "Save changes");
+    nav(&mut a, "Check-ins");
+    click(&mut a, &format!("Edit answers for {week}"));
+    retype(&mut a, "Went well", "We walked by the river");
+    click(&mut a, "Save changes");
+    nav(&mut a, "1. Acknowledge what happened");
+    click(&mut a, "Change my note");
+    retype(&mut a, "Your note", "I see it now, and what it cost you");
+    click(&mut a, "Save note");
+
+    // Bea sees each marked edited, with what it said before.
+    nav(&mut b, "Shared entries");
+    see_in(&mut b, &mut a, "I was scared that night, and ashamed");
+    see(&mut b, "· edited");
+    assert!(!shows(&b, "Edit shared text"), "Bea can edit Ari's words");
+    click(&mut b, "Earlier versions (1)");
+    see(&mut b, "Ari's shared entry");
+    assert!(b.query_by_label("I was scared that night").is_some());
+    click(&mut b, "Close");
+
+    nav(&mut b, "Check-ins");
+    see_in(&mut b, &mut a, "Went well: We walked by the river");
+    see(&mut b, &format!("{week} — Ari: mood 3/5"));
+    see(&mut b, "· edited");
+    assert!(!shows(&b, "Edit answers for"), "Bea can edit Ari's answers");
+    click(&mut b, "Earlier answers (1)");
+    see(&mut b, &format!("Ari's answers for {week}"));
+    assert!(b.query_by_label("Went well: We walked").is_some());
+    click(&mut b, "Close");
+
+    nav(&mut b, "1. Acknowledge what happened");
+    see_in(
+        &mut b,
+        &mut a,
+        "Ari: done — \"I see it now, and what it cost you\" · edited",
+    );
+    click(&mut b, "Earlier versions (1)");
+    see(&mut b, "Ari's notes on stage 1");
+    assert!(b.query_by_label("I see it now").is_some());
+    click(&mut b, "Close");
+
+    // Withdrawn in Ari's window, it leaves both.
+    nav(&mut b, "Shared entries");
+    nav(&mut a, "Shared entries");
+    click(&mut a, "Withdraw");
+    see(&mut a, "It cannot undo what your partner already received");
+    click(&mut a, "Withdraw it");
+    gone_in(&mut a, &mut b, "I was scared that night, and ashamed");
+    gone_in(&mut b, &mut a, "I was scared that night, and ashamed");
+    see(&mut b, "Nothing here yet.");
+    assert!(bd.shared_entries().unwrap().is_empty());
+}

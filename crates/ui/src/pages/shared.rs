@@ -71,7 +71,7 @@ impl View for Shared {
             ui.horizontal(|ui| {
                 let versions = || {
                     Versions::of_text(
-                        format!("Shared by {}", c.name(&e.author)),
+                        format!("{} shared entry", c.whose(&e.author)),
                         &e.text,
                         e.edited,
                         e.created,
