@@ -302,13 +302,6 @@ impl Session {
                     {
                         lock = true;
                     }
-                    if ui
-                        .button("Search")
-                        .on_hover_text("Search everything (Ctrl+F)")
-                        .clicked()
-                    {
-                        self.page = Page::Search;
-                    }
                 });
             });
         });

@@ -147,7 +147,8 @@ impl View for Search {
         widgets::note(
             ui,
             "Looks through everything this device can read: the shared journal and your \
-             private diary, earlier versions and proposed changes too. Results show as you type.",
+             private diary, earlier versions and proposed changes too. Results show as you type. \
+             Ctrl+F brings you here from any page.",
         );
         let field = widgets::field(ui, "Search for", &mut self.text);
         if std::mem::take(&mut self.away) {
