@@ -126,4 +126,6 @@ pub fn now_ms() -> i64 {
 }
 
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;

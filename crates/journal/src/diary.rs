@@ -24,6 +24,7 @@ static SCHEMA: Schema = Schema {
     genesis_actor: *b"kintsugi-diary-1",
     maps: &["entries", "drafts", "reflections"],
     kinds: &[(EntryKind::DiaryEntry, ENTRIES), (EntryKind::Draft, DRAFTS)],
+    settle: None,
 };
 
 /// The diary's lists as of the heads they were last brought up to date at (see

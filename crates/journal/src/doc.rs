@@ -27,7 +27,13 @@ pub(crate) struct Schema {
     pub maps: &'static [&'static str],
     /// Which root maps hold which kind of entry (index into `maps`).
     pub kinds: &'static [(EntryKind, usize)],
+    /// How a release of history settles an entry (root map index, key, object)
+    /// before copying it; `None` copies every entry as it is.
+    pub settle: Option<Settler>,
 }
+
+/// Settles one entry (root map index, key, object) for a released copy.
+pub(crate) type Settler = fn(&AutoCommit, usize, &str, &ObjId) -> crate::release::Settle;
 
 /// Reads one entry object; the shape shared by every entry kind's parser.
 pub(crate) type Reader<T> = fn(&AutoCommit, &str, ObjId) -> Result<T>;

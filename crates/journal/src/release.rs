@@ -11,10 +11,11 @@
 //! the shared journal, the partners' new documents are the same document.
 //!
 //! Deleted entries, earlier wordings, authors' actor ids and the times of changes
-//! are not in the copy: only the values that a read shows now. Whatever an entry
-//! keeps inside its own map is a value too, and is copied: a kind of entry that
-//! stores its earlier versions there must fold them away before the copy for a
-//! release to drop them.
+//! are not in the copy: only the values that a read shows now. The shared journal
+//! keeps an entry's edits, amendments and withdrawal inside the entry's own map, so
+//! its schema settles each entry first (`shared/settle.rs`): the wording that stands
+//! replaces the original, earlier versions and withdrawn entries are left out, and
+//! only an amendment still waiting for agreement is kept.
 
 use std::collections::BTreeMap;
 
@@ -26,6 +27,45 @@ use automerge::{
 use crate::doc::Doc;
 use crate::error::Result;
 use crate::{PrivateDiary, SharedJournal};
+
+/// How one entry goes into a released copy; see the module's documentation.
+pub(crate) enum Settle {
+    /// As it is.
+    Keep,
+    /// Not at all: its author withdrew it.
+    Drop,
+    /// With these fields set (or removed, for `None`) and no `rev:` key but the
+    /// revision `waiting` for agreement.
+    Fold {
+        set: Vec<(&'static str, Option<ScalarValue>)>,
+        waiting: Option<String>,
+    },
+}
+
+/// Applies `settle` to the entry `key` of `entries`.
+fn settle_entry(entries: &mut BTreeMap<String, Tree>, key: &str, settle: Settle) {
+    match settle {
+        Settle::Keep => {}
+        Settle::Drop => {
+            entries.remove(key);
+        }
+        Settle::Fold { set, waiting } => {
+            let Some(Tree::Map(fields)) = entries.get_mut(key) else {
+                return;
+            };
+            let keep = waiting.map(|id| format!("{}{id}", crate::revisions::PREFIX));
+            fields.retain(|k, _| {
+                !k.starts_with(crate::revisions::PREFIX) || Some(k) == keep.as_ref()
+            });
+            for (field, value) in set {
+                match value {
+                    Some(v) => fields.insert(field.to_owned(), Tree::Scalar(v)),
+                    None => fields.remove(field),
+                };
+            }
+        }
+    }
+}
 
 /// A value as a read shows it: the winner of any conflict, all the way down.
 #[derive(Debug, Clone, PartialEq)]
@@ -141,7 +181,17 @@ impl Doc {
             }
             None => self.am(),
         };
-        roots.iter().map(|r| read_map(am, r)).collect()
+        let mut state = Vec::with_capacity(roots.len());
+        for (i, root) in roots.iter().enumerate() {
+            let mut entries = read_map(am, root)?;
+            if let Some(settle) = self.schema.settle {
+                for (key, obj) in crate::fields::entry_objects(am, root) {
+                    settle_entry(&mut entries, &key, settle(am, i, &key, &obj));
+                }
+            }
+            state.push(entries);
+        }
+        Ok(state)
     }
 
     /// The released copy of this document at `heads` (or now), for `epoch`: see the

@@ -38,7 +38,7 @@ use crate::error::{JournalError, Result};
 use crate::fields::Fields;
 use crate::ids::{EntryKind, PartnerId, new_entry_id};
 
-const PREFIX: &str = "rev:";
+pub(crate) const PREFIX: &str = "rev:";
 
 /// One change of an entry by its author, as read back.
 pub(crate) struct Revision<'a> {

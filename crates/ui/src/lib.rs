@@ -11,6 +11,7 @@
 
 #[cfg(feature = "camera")]
 mod camera;
+mod dialogs;
 mod guide;
 mod live;
 mod model;

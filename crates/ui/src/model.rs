@@ -18,11 +18,14 @@ use kintsugi_device::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Page {
     Home,
+    Search,
     Boundaries,
     Checkins,
     Letters,
     Promises,
     Diary,
+    /// Diary entries either partner shared.
+    Shared,
     Stage(u8),
     Pair,
     Settings,
@@ -84,6 +87,15 @@ impl Cache {
     /// "You" for this profile, the partner's name otherwise (see `view::Names`).
     pub fn name(&self, id: &PartnerId) -> String {
         self.names().name(id)
+    }
+
+    /// "Your" for this profile, "Bea's" for the partner: titles over someone's words.
+    pub fn whose(&self, id: &PartnerId) -> String {
+        if self.is_me(id) {
+            "Your".into()
+        } else {
+            format!("{}'s", self.name(id))
+        }
     }
 
     pub fn partner_id(&self) -> Option<PartnerId> {

@@ -296,6 +296,9 @@ impl Session {
             self.last_input = Instant::now();
         }
         let lock_key = ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::L));
+        if ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::F)) {
+            self.page = Page::Search;
+        }
         let idle_for = self.last_input.elapsed();
         let lock_after = self.auto_lock(config);
         let idle = idle_for >= lock_after;

@@ -216,37 +216,102 @@ pub fn rows(
     id_salt: &str,
     row_height: f32,
     count: usize,
+    row: impl FnMut(&mut Ui, usize),
+) {
+    rows_at(ui, id_salt, row_height, count, None, row);
+}
+
+/// [`rows`], scrolled this once so that row `scroll_to` is at the top (an entry a
+/// search result opened).
+pub fn rows_at(
+    ui: &mut Ui,
+    id_salt: &str,
+    row_height: f32,
+    count: usize,
+    scroll_to: Option<usize>,
     mut row: impl FnMut(&mut Ui, usize),
 ) {
     if count == 0 {
         ui.label(RichText::new("Nothing here yet.").weak());
         return;
     }
-    egui::ScrollArea::vertical()
+    let mut area = egui::ScrollArea::vertical()
         .id_salt(id_salt)
         .max_height(420.0)
-        .auto_shrink([false, true])
-        .show_rows(ui, row_height, count, |ui, range| {
-            for i in range {
-                let (rect, _) = ui.allocate_exact_size(
-                    egui::vec2(ui.available_width(), row_height),
-                    egui::Sense::hover(),
-                );
-                let mut child = ui.new_child(
-                    egui::UiBuilder::new()
-                        .id_salt((id_salt, i))
-                        .max_rect(rect.shrink2(egui::vec2(4.0, 2.0)))
-                        .layout(egui::Layout::top_down(egui::Align::Min)),
-                );
-                child.set_clip_rect(rect.intersect(ui.clip_rect()));
-                row(&mut child, i);
-                ui.painter().hline(
-                    rect.x_range(),
-                    rect.bottom() - 1.0,
-                    Stroke::new(1.0, Color32::from_gray(60)),
-                );
-            }
-        });
+        .auto_shrink([false, true]);
+    if let Some(i) = scroll_to {
+        area = area.vertical_scroll_offset(i as f32 * (row_height + ui.spacing().item_spacing.y));
+    }
+    area.show_rows(ui, row_height, count, |ui, range| {
+        for i in range {
+            let (rect, _) = ui.allocate_exact_size(
+                egui::vec2(ui.available_width(), row_height),
+                egui::Sense::hover(),
+            );
+            let mut child = ui.new_child(
+                egui::UiBuilder::new()
+                    .id_salt((id_salt, i))
+                    .max_rect(rect.shrink2(egui::vec2(4.0, 2.0)))
+                    .layout(egui::Layout::top_down(egui::Align::Min)),
+            );
+            child.set_clip_rect(rect.intersect(ui.clip_rect()));
+            row(&mut child, i);
+            ui.painter().hline(
+                rect.x_range(),
+                rect.bottom() - 1.0,
+                Stroke::new(1.0, Color32::from_gray(60)),
+            );
+        }
+    });
+}
+
+/// The entry a search result opened on a list page: scrolled to once, outlined
+/// while the page shows it.
+#[derive(Default)]
+pub struct Reveal {
+    pending: Option<String>,
+    found: Option<String>,
+}
+
+impl Reveal {
+    pub fn ask(&mut self, id: String) {
+        self.pending = Some(id.clone());
+        self.found = Some(id);
+    }
+
+    /// Whether an entry was asked for and not yet scrolled to.
+    pub fn pending(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// In the frame after [`Reveal::ask`]: where the entry is among `ids`, in the
+    /// order the list shows them. A walk over the list, once per search result
+    /// opened: the page calls [`Reveal::settle`] once it drew its lists.
+    pub fn scroll_to<'a>(&self, mut ids: impl Iterator<Item = &'a str>) -> Option<usize> {
+        let id = self.pending.as_deref()?;
+        ids.position(|x| x == id)
+    }
+
+    /// The entry asked for has been looked for in every list of the page.
+    pub fn settle(&mut self) {
+        self.pending = None;
+    }
+
+    pub fn is(&self, id: &str) -> bool {
+        self.found.as_deref() == Some(id)
+    }
+
+    /// Outlines the row being drawn in `ui` when it is the entry asked for.
+    pub fn outline(&self, ui: &Ui, id: &str) {
+        if self.is(id) {
+            ui.painter().rect_stroke(
+                ui.max_rect().expand(2.0),
+                CornerRadius::same(3),
+                Stroke::new(1.5, GOLD),
+                egui::StrokeKind::Inside,
+            );
+        }
+    }
 }
 
 /// One line of a list row: cut with "…" when too long, the whole text on hover.

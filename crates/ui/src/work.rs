@@ -38,6 +38,11 @@ pub enum Done {
     /// An invite image was read (the decoded text) or failed.
     QrRead(Result<String, String>),
     Unpaired(Result<bool, String>),
+    /// The results of search number `number` (see the search page).
+    Searched {
+        number: u64,
+        hits: Vec<kintsugi_device::SearchHit>,
+    },
 }
 
 pub struct Worker {

@@ -3,16 +3,8 @@ use super::*;
 use automerge::sync::{self as am_sync, SyncDoc};
 use kintsugi_journal::{LetterDraft, LetterKind, PartnerId};
 
-use crate::{BundleProblem, Device, KdfParams, Options};
-
-/// Strong enough for the passphrase floor.
-const PASS: &[u8] = b"correct horse battery staple";
-
-fn opts() -> Options {
-    Options {
-        kdf: KdfParams::INSECURE_FAST,
-    }
-}
+use crate::test_support::{PASS, opts, paired};
+use crate::{BundleProblem, Device};
 
 fn me() -> PartnerId {
     PartnerId::parse("0123456789abcdef0123456789abcdef").unwrap()
@@ -485,30 +477,6 @@ fn truncated_or_garbage_structure_is_refused_and_never_panics() {
 }
 
 // --- through the device -----------------------------------------------------------
-
-/// Two devices that hold each other as partner, stored the way pairing stores it.
-fn paired(tmp: &Path) -> (Device, Device) {
-    let (da, db) = (tmp.join("a"), tmp.join("b"));
-    drop(Device::create(&da, "Ari", PASS, opts()).unwrap());
-    drop(Device::create(&db, "Bea", PASS, opts()).unwrap());
-    let id_of = |dir: &Path| {
-        let k = kintsugi_store::Unlocked::unlock(dir, PASS).unwrap();
-        crate::partner::iroh_id(&k.keyring.device_secret)
-    };
-    let (ia, ib) = (id_of(&da), id_of(&db));
-    for (dir, partner) in [(&da, ib), (&db, ia)] {
-        let mut k = kintsugi_store::Unlocked::unlock(dir, PASS).unwrap();
-        k.set_pairing(Some(kintsugi_store::Pairing {
-            couple_key: kintsugi_store::Secret32::from_bytes([3; 32]),
-            partner_endpoint: partner,
-        }))
-        .unwrap();
-    }
-    (
-        Device::unlock(&da, PASS, opts()).unwrap(),
-        Device::unlock(&db, PASS, opts()).unwrap(),
-    )
-}
 
 fn files(dir: &Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
     std::fs::read_dir(dir)

@@ -8,14 +8,10 @@ use std::path::Path;
 use kintsugi_net::sync::{EpochVerdict, Release, ReleaseFlow, ReplicaSession};
 use kintsugi_store::{LogKind, Unlocked};
 
-use crate::{CheckInInput, Device, DeviceError, Options};
+use crate::test_support::{PASS, opts, paired};
+use crate::{CheckInInput, Device, DeviceError};
 
-const PASS: &[u8] = b"correct horse battery staple";
 const CANARY: &str = "canary 51c0 written and then deleted";
-
-fn opts() -> Options {
-    Options::INSECURE_FAST_FOR_TESTS
-}
 
 /// Everything below `dir` that holds `needle`: in a file's bytes, in a log's
 /// decrypted records or the Automerge history they hold (every change, decoded), or
@@ -130,30 +126,6 @@ fn releasing_the_diary_destroys_its_history_and_keeps_its_entries() {
     drop((d, other));
     let d = Device::unlock(&dir, PASS, opts()).unwrap();
     assert_eq!(d.diary_entries().unwrap().len(), 2);
-}
-
-/// Two devices that hold each other as partner, stored the way pairing stores it.
-fn paired(tmp: &Path) -> (Device, Device) {
-    let (da, db) = (tmp.join("a"), tmp.join("b"));
-    drop(Device::create(&da, "Ari", PASS, opts()).unwrap());
-    drop(Device::create(&db, "Bea", PASS, opts()).unwrap());
-    let id_of = |dir: &Path| {
-        let k = Unlocked::unlock(dir, PASS).unwrap();
-        crate::partner::iroh_id(&k.keyring.device_secret)
-    };
-    let (ia, ib) = (id_of(&da), id_of(&db));
-    for (dir, partner) in [(&da, ib), (&db, ia)] {
-        let mut k = Unlocked::unlock(dir, PASS).unwrap();
-        k.set_pairing(Some(kintsugi_store::Pairing {
-            couple_key: kintsugi_store::Secret32::from_bytes([3; 32]),
-            partner_endpoint: partner,
-        }))
-        .unwrap();
-    }
-    (
-        Device::unlock(&da, PASS, opts()).unwrap(),
-        Device::unlock(&db, PASS, opts()).unwrap(),
-    )
 }
 
 fn epoch(d: &Device) -> [u8; 16] {

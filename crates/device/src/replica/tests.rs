@@ -1,40 +1,8 @@
 use std::path::Path;
 
 use super::*;
-use crate::{Device, KdfParams, Options};
-
-/// Strong enough for the passphrase floor.
-const PASS: &[u8] = b"correct horse battery staple";
-
-fn opts() -> Options {
-    Options {
-        kdf: KdfParams::INSECURE_FAST,
-    }
-}
-
-/// Two devices that hold each other as partner, stored the way pairing stores it.
-fn paired(tmp: &Path) -> (Device, Device) {
-    let (da, db) = (tmp.join("a"), tmp.join("b"));
-    drop(Device::create(&da, "Ari", PASS, opts()).unwrap());
-    drop(Device::create(&db, "Bea", PASS, opts()).unwrap());
-    let id_of = |dir: &Path| {
-        let k = kintsugi_store::Unlocked::unlock(dir, PASS).unwrap();
-        crate::partner::iroh_id(&k.keyring.device_secret)
-    };
-    let (ia, ib) = (id_of(&da), id_of(&db));
-    for (dir, partner) in [(&da, ib), (&db, ia)] {
-        let mut k = kintsugi_store::Unlocked::unlock(dir, PASS).unwrap();
-        k.set_pairing(Some(kintsugi_store::Pairing {
-            couple_key: kintsugi_store::Secret32::from_bytes([3; 32]),
-            partner_endpoint: partner,
-        }))
-        .unwrap();
-    }
-    (
-        Device::unlock(&da, PASS, opts()).unwrap(),
-        Device::unlock(&db, PASS, opts()).unwrap(),
-    )
-}
+use crate::Device;
+use crate::test_support::{PASS, opts, paired};
 
 /// Printable text that DEFLATE shrinks by less than a fifth.
 fn random_text(len: usize, seed: u64) -> String {

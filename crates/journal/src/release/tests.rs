@@ -25,6 +25,14 @@ fn history(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// What a check-in reads now, without its earlier versions (which a release drops).
+fn standing(j: &SharedJournal) -> Vec<(String, String, [Option<String>; 4])> {
+    j.checkins()
+        .into_iter()
+        .map(|c| (c.id, c.week, [c.went_well, c.hard, c.need, c.appreciate]))
+        .collect()
+}
+
 /// A journal with a canary in its history but not in its state, written by two
 /// partners (two actors), with entries of several kinds.
 fn journal() -> SharedJournal {
@@ -65,7 +73,8 @@ fn a_copy_holds_the_state_and_none_of_the_history() {
     let c = SharedJournal::load(&copy).unwrap();
     assert_eq!(c.epoch(), Some(epoch));
     assert_eq!(j.epoch(), None);
-    assert_eq!(c.checkins(), j.checkins());
+    assert_eq!(standing(&c), standing(&j));
+    assert!(c.checkins().iter().all(|c| c.earlier.is_empty()));
     assert_eq!(c.boundaries(), j.boundaries());
     assert_eq!(c.promises(), j.promises());
     assert_eq!(c.partners(), j.partners());
@@ -121,7 +130,7 @@ fn what_was_written_after_the_heads_is_carried_over() {
         .unwrap();
     assert!(copy.mirror_from(&mut j, NOW + 13).unwrap());
     assert_eq!(copy.boundaries(), j.boundaries());
-    assert_eq!(copy.checkins(), j.checkins());
+    assert_eq!(standing(&copy), standing(&j));
     assert!(copy.boundaries().iter().any(|b| b.id == id));
 }
 
@@ -138,4 +147,133 @@ fn a_diary_copy_keeps_its_entries_and_loses_its_history() {
     let c = PrivateDiary::load(&copy).unwrap();
     assert_eq!(c.entries(), d.entries());
     assert_eq!(c.epoch(), Some([3; 16]));
+}
+
+/// Every kind that keeps earlier versions in its own map, edited, amended,
+/// renegotiated and withdrawn, with the canary only in what no longer stands.
+#[test]
+fn a_copy_keeps_what_stands_and_no_earlier_version() {
+    let date = |s| crate::parse_date(s).unwrap();
+    let canary = |n: u8| format!("{CANARY} {n}");
+    let mut j = SharedJournal::genesis();
+    let agreed = j.propose_boundary(&alice(), &canary(1), None, NOW).unwrap();
+    j.agree_boundary(&bob(), &agreed, NOW + 1).unwrap();
+    j.amend_boundary(&alice(), &agreed, "no phones at dinner", NOW + 2)
+        .unwrap();
+    j.agree_amendment(&bob(), &agreed, NOW + 3).unwrap();
+    j.amend_boundary(&alice(), &agreed, "no phones after nine", NOW + 4)
+        .unwrap();
+    let taken_back = j.propose_boundary(&alice(), &canary(2), None, NOW).unwrap();
+    j.withdraw_boundary(&alice(), &taken_back, NOW + 5).unwrap();
+
+    let promise = j
+        .add_promise(&bob(), &canary(3), date("2030-01-01"), NOW)
+        .unwrap();
+    j.set_promise_outcome(&alice(), &promise, crate::PromiseOutcome::Missed, NOW + 1)
+        .unwrap();
+    j.renegotiate_promise(
+        &bob(),
+        &promise,
+        Some("call on Sundays"),
+        Some(date("2030-02-01")),
+        NOW + 2,
+    )
+    .unwrap();
+    j.agree_promise_terms(&alice(), &promise, NOW + 3).unwrap();
+
+    let checkin_id = j
+        .upsert_checkin(&alice(), &checkin(&canary(4)), NOW)
+        .unwrap()
+        .id;
+    j.edit_checkin(
+        &alice(),
+        &checkin_id,
+        [Some("a quiet week"), None, None, None],
+        NOW + 1,
+    )
+    .unwrap();
+    j.set_stage_note(&alice(), 2, &canary(5), NOW).unwrap();
+    j.set_stage_note(&alice(), 2, "", NOW + 1).unwrap();
+    j.set_stage_note(&bob(), 3, &canary(6), NOW).unwrap();
+    j.set_stage_note(&bob(), 3, "a note that stands", NOW + 1)
+        .unwrap();
+    let entry = |id: &str, text: String| crate::DiaryEntry {
+        id: id.into(),
+        author: alice(),
+        text,
+        mood: None,
+        stage: None,
+        created: NOW,
+        updated: NOW,
+    };
+    let shared = j
+        .share_diary_entry(&alice(), &entry("e1", canary(7)), NOW)
+        .unwrap();
+    j.edit_shared_entry(&alice(), &shared, "a wording that stands", NOW + 1)
+        .unwrap();
+    let withdrawn = j
+        .share_diary_entry(&alice(), &entry("e2", canary(8)), NOW)
+        .unwrap();
+    j.withdraw_shared_entry(&alice(), &withdrawn, NOW + 1)
+        .unwrap();
+    assert!(history(&j.save()).contains(CANARY));
+
+    let heads = j.heads();
+    let bytes = j.released_copy(&heads, &[7; 16]).unwrap();
+    assert!(!history(&bytes).contains(CANARY), "{}", history(&bytes));
+    let mut c = SharedJournal::load(&bytes).unwrap();
+
+    let b = c.boundaries();
+    assert_eq!(b.len(), 1, "the withdrawn proposal is left out");
+    assert_eq!(b[0].text, "no phones at dinner");
+    assert_eq!((b[0].edited, b[0].earlier.len()), (None, 0));
+    assert_eq!(b[0].status, j.boundaries()[0].status);
+    // The amendment still waiting is kept, and can still be agreed to.
+    let waiting = b[0].amendment.as_ref().unwrap();
+    assert_eq!(waiting.text, "no phones after nine");
+    c.agree_amendment(&bob(), &agreed, NOW + 20).unwrap();
+    assert_eq!(c.boundaries()[0].text, "no phones after nine");
+
+    let p = &c.promises()[0];
+    assert_eq!(
+        (p.text.as_str(), p.due),
+        ("call on Sundays", date("2030-02-01"))
+    );
+    assert_eq!(
+        p.outcome,
+        crate::PromiseOutcome::Open,
+        "missed under the old terms"
+    );
+    assert_eq!(
+        (p.edited, p.earlier.len(), p.renegotiation.is_none()),
+        (None, 0, true)
+    );
+
+    let ch = &c.checkins()[0];
+    assert_eq!(ch.went_well.as_deref(), Some("a quiet week"));
+    assert_eq!((ch.edited, ch.earlier.len()), (None, 0));
+
+    let notes: Vec<_> = c
+        .stages()
+        .into_iter()
+        .map(|s| (s.stage, s.note, s.earlier.len()))
+        .collect();
+    assert_eq!(
+        notes,
+        [(2, None, 0), (3, Some("a note that stands".into()), 0)]
+    );
+
+    let s = c.shared_entries();
+    assert_eq!(s.len(), 1, "the withdrawn entry is left out");
+    assert_eq!(s[0].text, "a wording that stands");
+    assert_eq!((s[0].edited, s[0].earlier.len()), (None, 0));
+
+    // Settling is done to the state, so carrying writes over after the heads
+    // settles them too: a later edit arrives as the wording, not as a version.
+    j.edit_shared_entry(&alice(), &shared, "changed after the heads", NOW + 30)
+        .unwrap();
+    let mut c = SharedJournal::load(&bytes).unwrap();
+    assert!(c.mirror_from(&mut j, NOW + 31).unwrap());
+    assert_eq!(c.shared_entries()[0].text, "changed after the heads");
+    assert!(!history(&c.save()).contains(CANARY));
 }

@@ -180,7 +180,7 @@ impl SharedJournal {
     }
 }
 
-fn read_boundary(am: &AutoCommit, id: &str, obj: ObjId) -> Result<Boundary> {
+pub(super) fn read_boundary(am: &AutoCommit, id: &str, obj: ObjId) -> Result<Boundary> {
     let f = Fields::new(am, obj, KIND, id);
     let author = f.partner("author")?;
     refuse_withdrawn(&f, &author, KIND, id)?;

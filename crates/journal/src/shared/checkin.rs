@@ -20,7 +20,7 @@ use crate::validate::{CLOSENESS, MOOD, TRUST, optional_text, parse_week};
 const KIND: EntryKind = EntryKind::Checkin;
 
 /// The written answers, in the order they are stored and shown.
-const ANSWERS: [&str; 4] = ["went_well", "hard", "need", "appreciate"];
+pub(super) const ANSWERS: [&str; 4] = ["went_well", "hard", "need", "appreciate"];
 
 type Answers = [Option<String>; 4];
 
@@ -189,7 +189,7 @@ fn read_answers(f: &Fields<'_>) -> Result<Answers> {
     ])
 }
 
-fn read_checkin(am: &AutoCommit, id: &str, obj: ObjId) -> Result<CheckIn> {
+pub(super) fn read_checkin(am: &AutoCommit, id: &str, obj: ObjId) -> Result<CheckIn> {
     let f = Fields::new(am, obj, KIND, id);
     let week = f.str("week")?;
     if parse_week(&week).is_err() {

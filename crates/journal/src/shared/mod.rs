@@ -10,6 +10,7 @@ mod letter;
 mod lists;
 mod partner;
 mod promise;
+mod settle;
 mod share;
 mod stage;
 
@@ -51,6 +52,7 @@ static SCHEMA: Schema = Schema {
         (EntryKind::Promise, PROMISES),
         (EntryKind::SharedEntry, SHARED),
     ],
+    settle: Some(settle::settle),
 };
 
 /// The journal both partners write and replicate.

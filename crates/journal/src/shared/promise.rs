@@ -182,7 +182,7 @@ fn read_due(f: &Fields<'_>) -> Result<NaiveDate> {
     f.parsed("due", |s| parse_date(s).ok())
 }
 
-fn read_promise(am: &AutoCommit, id: &str, obj: ObjId) -> Result<Promise> {
+pub(super) fn read_promise(am: &AutoCommit, id: &str, obj: ObjId) -> Result<Promise> {
     let f = Fields::new(am, obj, KIND, id);
     let author = f.partner("author")?;
     refuse_withdrawn(&f, &author, KIND, id)?;

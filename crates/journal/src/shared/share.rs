@@ -106,7 +106,7 @@ impl SharedJournal {
     }
 }
 
-fn read_shared(am: &AutoCommit, id: &str, obj: ObjId) -> Result<SharedEntry> {
+pub(super) fn read_shared(am: &AutoCommit, id: &str, obj: ObjId) -> Result<SharedEntry> {
     let f = Fields::new(am, obj, KIND, id);
     let author = f.partner("author")?;
     refuse_withdrawn(&f, &author, KIND, id)?;

@@ -8,7 +8,7 @@
 //! an edit (see [`crate::revisions`]), so the partner sees the notes before.
 
 use automerge::transaction::Transactable;
-use automerge::{ObjType, ReadDoc, Value};
+use automerge::{AutoCommit, ObjId, ObjType, ReadDoc, Value};
 
 use super::{STEPS, SharedJournal};
 use crate::entries::{StageProgress, Version};
@@ -110,9 +110,7 @@ impl SharedJournal {
         let mut out: Vec<StageProgress> = entry_objects(am, self.doc.root(STEPS))
             .into_iter()
             .filter_map(|(key, obj)| {
-                let (stage, partner) = key.split_once(':')?;
-                let stage = STAGE.contains(stage.parse().ok()?)?;
-                let partner = PartnerId::parse(partner).ok()?;
+                let (stage, partner) = record_key(&key)?;
                 let f = Fields::named(am, obj, "stage", &key);
                 if f.partner("author").ok()? != partner {
                     return None;
@@ -144,6 +142,28 @@ impl SharedJournal {
         out.sort_by(|a, b| (a.stage, &a.partner).cmp(&(b.stage, &b.partner)));
         out
     }
+}
+
+/// The stage and partner a record's key names, if it names them.
+fn record_key(key: &str) -> Option<(u8, PartnerId)> {
+    let (stage, partner) = key.split_once(':')?;
+    Some((
+        STAGE.contains(stage.parse().ok()?)?,
+        PartnerId::parse(partner).ok()?,
+    ))
+}
+
+/// The note that stands on record `key` (for a release of history). Fails for a
+/// record [`SharedJournal::stages`] would not list.
+pub(super) fn read_note(am: &AutoCommit, key: &str, obj: ObjId) -> Result<Option<String>> {
+    let f = Fields::named(am, obj, "stage", key);
+    let Some((_, partner)) = record_key(key) else {
+        return Err(f.corrupt("key", "names no stage and partner"));
+    };
+    if f.partner("author")? != partner {
+        return Err(f.corrupt("author", "is not the partner the key names"));
+    }
+    Ok(read_notes(&f, &partner)?.standing)
 }
 
 /// The note's history. Records written before notes had revisions may lack

@@ -1,9 +1,11 @@
-//! The weekly check-in: the form, the history, and a plot of both partners' trends.
+//! The weekly check-in: the form, the history (one's own answers can be changed
+//! later, the partner sees the ones before), and a plot of both partners' trends.
 
 use egui_plot::{Legend, Line, Plot, PlotPoints};
-use kintsugi_device::CheckInInput;
+use kintsugi_device::{AnswersEdit, CheckIn, CheckInInput};
 
 use super::{Ctx, View};
+use crate::dialogs::{self, Versions, Wording};
 use crate::guide::Guide;
 use crate::model::Cache;
 use crate::widgets;
@@ -16,6 +18,17 @@ pub struct Checkins {
     hard: String,
     need: String,
     appreciate: String,
+    /// My answers being changed.
+    editing: Option<Answers>,
+    versions: Option<Versions>,
+}
+
+/// A check-in's written answers in the edit form, and what they were.
+struct Answers {
+    id: String,
+    week: String,
+    now: [String; 4],
+    was: [String; 4],
 }
 
 impl Default for Checkins {
@@ -28,6 +41,8 @@ impl Default for Checkins {
             hard: String::new(),
             need: String::new(),
             appreciate: String::new(),
+            editing: None,
+            versions: None,
         }
     }
 }
@@ -121,24 +136,132 @@ impl View for Checkins {
         for x in c.checkins.iter().rev() {
             ui.group(|ui| {
                 ui.label(format!(
-                    "{} — {}: mood {}/5, trust {}/10, closeness {}/10",
+                    "{} — {}: mood {}/5, trust {}/10, closeness {}/10{}",
                     x.week,
                     c.name(&x.author),
                     x.mood,
                     x.trust,
-                    x.closeness
+                    x.closeness,
+                    dialogs::edited_mark(x.edited),
                 ));
-                for (label, t) in [
-                    ("Went well", &x.went_well),
-                    ("Was hard", &x.hard),
-                    ("Needs", &x.need),
-                    ("Appreciates", &x.appreciate),
-                ] {
+                for (label, t) in LABELS.into_iter().zip(answers(x)) {
                     if let Some(t) = t {
                         ui.label(format!("{label}: {t}"));
                     }
                 }
+                ui.horizontal(|ui| {
+                    if c.is_me(&x.author)
+                        && ui
+                            .small_button(format!("Edit answers for {}", x.week))
+                            .clicked()
+                    {
+                        let now = answers(x).map(|a| a.cloned().unwrap_or_default());
+                        self.editing = Some(Answers {
+                            id: x.id.clone(),
+                            week: x.week.clone(),
+                            was: now.clone(),
+                            now,
+                        });
+                    }
+                    if !x.earlier.is_empty()
+                        && ui
+                            .small_button(format!("Earlier answers ({})", x.earlier.len()))
+                            .clicked()
+                    {
+                        self.versions = Some(versions(c, x));
+                    }
+                });
             });
         }
+
+        if let Some(v) = &self.versions
+            && !v.show(ui.ctx())
+        {
+            self.versions = None;
+        }
+        if let Some(a) = &mut self.editing {
+            let title = format!("Edit your answers for {}", a.week);
+            let (answer, closed) = dialogs::dialog(ui.ctx(), "edit-checkin", &title, true, |ui| {
+                for (label, text) in LABELS.into_iter().zip(&mut a.now) {
+                    dialogs::area(ui, label, text, 2);
+                }
+                widgets::note(
+                    ui,
+                    "Your partner will see that you changed them, and when. The answers they \
+                     already have stay readable to both of you as earlier answers. The scores \
+                     stay as they are.",
+                );
+                dialogs::form_buttons(ui, "Save changes", a.now != a.was)
+            });
+            match answer {
+                Some(true) => {
+                    let id = a.id.clone();
+                    let [went_well, hard, need, appreciate] = a.now.clone().map(Some);
+                    let edit = AnswersEdit {
+                        went_well,
+                        hard,
+                        need,
+                        appreciate,
+                    };
+                    ctx.worker.command(
+                        ctx.device,
+                        |_| kintsugi_device::view::EDITED_SHARED.into(),
+                        move |d| d.edit_checkin(&id, &edit),
+                    );
+                    self.editing = None;
+                }
+                Some(false) => self.editing = None,
+                None if matches!(closed, dialogs::Closed::Dismissed) => self.editing = None,
+                None => {}
+            }
+        }
     }
+}
+
+/// How the history labels each written answer.
+const LABELS: [&str; 4] = ["Went well", "Was hard", "Needs", "Appreciates"];
+
+fn answers(x: &CheckIn) -> [Option<&String>; 4] {
+    [
+        x.went_well.as_ref(),
+        x.hard.as_ref(),
+        x.need.as_ref(),
+        x.appreciate.as_ref(),
+    ]
+}
+
+/// The answers as one text, a line each.
+fn answers_text(a: [Option<&String>; 4]) -> String {
+    let lines: Vec<String> = LABELS
+        .into_iter()
+        .zip(a)
+        .filter_map(|(label, t)| Some(format!("{label}: {}", t?)))
+        .collect();
+    if lines.is_empty() {
+        "(no written answers)".into()
+    } else {
+        lines.join("\n")
+    }
+}
+
+fn versions(c: &Cache, x: &CheckIn) -> Versions {
+    Versions::new(
+        format!("{} answers for {}", c.whose(&x.author), x.week),
+        Wording {
+            when: dialogs::since(x.edited, x.created),
+            text: answers_text(answers(x)),
+        },
+        x.earlier
+            .iter()
+            .map(|e| Wording {
+                when: format!("Written {}", widgets::when(e.at)),
+                text: answers_text([
+                    e.went_well.as_ref(),
+                    e.hard.as_ref(),
+                    e.need.as_ref(),
+                    e.appreciate.as_ref(),
+                ]),
+            })
+            .collect(),
+    )
 }

@@ -1,8 +1,10 @@
-//! Letters: drafted privately, sent into the shared journal, marked read.
+//! Letters: drafted and reworked privately, sent into the shared journal, marked
+//! read.
 
-use kintsugi_device::{Letter, LetterKind};
+use kintsugi_device::{DraftEdit, Letter, LetterKind, PartnerId, view};
 
 use super::{Ctx, View};
+use crate::dialogs;
 use crate::guide::Guide;
 use crate::model::Cache;
 use crate::widgets;
@@ -11,7 +13,20 @@ pub struct Letters {
     kind: LetterKind,
     title: String,
     body: String,
+    /// The draft the form is reworking, with what the form held when it opened it;
+    /// `None` while the form writes a new letter.
+    editing: Option<Editing>,
     open: Option<String>,
+    /// A draft the person asked to throw away: its id and title.
+    discarding: Option<(String, String)>,
+    /// The letters to me and mine, worked out again only when the list changes.
+    received: widgets::Picked<Letter, Option<PartnerId>>,
+    sent: widgets::Picked<Letter, Option<PartnerId>>,
+}
+
+struct Editing {
+    id: String,
+    was: (LetterKind, String, String),
 }
 
 impl Default for Letters {
@@ -20,7 +35,11 @@ impl Default for Letters {
             kind: LetterKind::Apology,
             title: String::new(),
             body: String::new(),
+            editing: None,
             open: None,
+            discarding: None,
+            received: Default::default(),
+            sent: Default::default(),
         }
     }
 }
@@ -33,18 +52,53 @@ const KINDS: [LetterKind; 5] = [
     LetterKind::Other,
 ];
 
+/// What a draft's buttons asked for.
+enum Act {
+    Send(String),
+    Edit(Editing),
+    Discard(String, String),
+}
+
+impl Letters {
+    /// Whether the form holds writing that is not saved anywhere yet.
+    fn unsaved(&self) -> bool {
+        match &self.editing {
+            Some(e) => (self.kind, &self.title, &self.body) != (e.was.0, &e.was.1, &e.was.2),
+            None => !self.title.trim().is_empty() || !self.body.trim().is_empty(),
+        }
+    }
+
+    fn clear_form(&mut self) {
+        self.editing = None;
+        self.title.clear();
+        self.body.clear();
+    }
+}
+
 impl View for Letters {
     fn title(&self, _: &Cache, _: &Guide) -> String {
         "Letters".into()
+    }
+
+    /// A search result: the letter or draft opens to be read.
+    fn reveal(&mut self, id: String) {
+        self.open = Some(id);
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
         widgets::heading(ui, "Letters");
         widgets::note(
             ui,
-            "Drafts stay private on this device until you send them.",
+            "Drafts stay private on this device until you send them. Rework one as often as \
+             you like: Edit opens it in the form below.",
         );
+        let unsaved = self.unsaved();
         ui.group(|ui| {
+            if let Some(e) = &self.editing {
+                ui.label(
+                    egui::RichText::new(format!("Reworking the draft \"{}\"", e.was.1)).strong(),
+                );
+            }
             egui::ComboBox::from_label("Kind of letter")
                 .selected_text(self.kind.as_str())
                 .show_ui(ui, |ui| {
@@ -55,20 +109,56 @@ impl View for Letters {
             widgets::field(ui, "Title", &mut self.title);
             widgets::area(ui, "Letter", &mut self.body, 6);
             let ready = !self.title.trim().is_empty() && !self.body.trim().is_empty();
-            if ui
-                .add_enabled(ready, egui::Button::new("Save draft"))
-                .clicked()
-            {
-                let (kind, title, body) = (
-                    self.kind,
-                    std::mem::take(&mut self.title),
-                    std::mem::take(&mut self.body),
-                );
-                ctx.worker.command(
-                    ctx.device,
-                    |_| "Draft saved (private).".into(),
-                    move |d| d.draft_letter(kind, &title, &body),
-                );
+            match &mut self.editing {
+                Some(e) => {
+                    let mut stop = false;
+                    ui.horizontal(|ui| {
+                        if ui
+                            .add_enabled(ready && unsaved, egui::Button::new("Save changes"))
+                            .clicked()
+                        {
+                            let id = e.id.clone();
+                            let edit = DraftEdit {
+                                kind: Some(self.kind),
+                                title: Some(self.title.clone()),
+                                body: Some(self.body.clone()),
+                            };
+                            // What the form holds is what the draft will say.
+                            e.was = (self.kind, self.title.clone(), self.body.clone());
+                            ctx.worker.command(
+                                ctx.device,
+                                |_| "Draft saved (private).".into(),
+                                move |d| d.edit_draft(&id, &edit),
+                            );
+                        }
+                        let label = if unsaved {
+                            "Stop editing, without saving"
+                        } else {
+                            "Done editing"
+                        };
+                        stop = ui.button(label).clicked();
+                    });
+                    if stop {
+                        self.clear_form();
+                    }
+                }
+                None => {
+                    if ui
+                        .add_enabled(ready, egui::Button::new("Save draft"))
+                        .clicked()
+                    {
+                        let (kind, title, body) = (
+                            self.kind,
+                            std::mem::take(&mut self.title),
+                            std::mem::take(&mut self.body),
+                        );
+                        ctx.worker.command(
+                            ctx.device,
+                            |_| "Draft saved (private).".into(),
+                            move |d| d.draft_letter(kind, &title, &body),
+                        );
+                    }
+                }
             }
         });
         let c = ctx.cache;
@@ -109,34 +199,94 @@ impl View for Letters {
         }
 
         ui.label(egui::RichText::new(format!("Drafts ({})", c.drafts.len())).strong());
+        let editing = self.editing.as_ref().map(|e| e.id.as_str());
+        let mut act = None;
+        let mut read = None;
         widgets::rows(ui, "drafts", 76.0, c.drafts.len(), |ui, i| {
-            let d = &c.drafts[i];
-            widgets::line(
-                ui,
-                egui::RichText::new(format!("{} ({})", d.title, d.kind.as_str())).strong(),
-            );
+            let Some(d) = c.drafts.get(i) else {
+                return;
+            };
+            let this = editing == Some(d.id.as_str());
+            let mut title = format!("{} ({})", d.title, d.kind.as_str());
+            if this {
+                title.push_str(" — in the form above");
+            }
+            widgets::line(ui, egui::RichText::new(title).strong());
             widgets::line(ui, egui::RichText::new(first_line(&d.body)).weak());
             ui.horizontal(|ui| {
-                if ui.button(format!("Send \"{}\"", d.title)).clicked() {
-                    let id = d.id.clone();
-                    ctx.worker.command(
-                        ctx.device,
-                        |_| "Sent.".into(),
-                        move |dev| dev.send_letter(&id),
-                    );
+                // Sending the draft being reworked would send what it said before.
+                let send = ui
+                    .add_enabled(
+                        !(this && unsaved),
+                        egui::Button::new(format!("Send \"{}\"", d.title)),
+                    )
+                    .on_disabled_hover_text("Save your changes first");
+                if send.clicked() {
+                    act = Some(Act::Send(d.id.clone()));
                 }
                 if ui.button("Read draft").clicked() {
-                    self.open = Some(d.id.clone());
+                    read = Some(d.id.clone());
+                }
+                // Opening another draft in the form would throw away what it holds.
+                let edit = ui
+                    .add_enabled(
+                        !this && !unsaved,
+                        egui::Button::new(format!("Edit \"{}\"", d.title)),
+                    )
+                    .on_disabled_hover_text(if this {
+                        "It is open in the form above"
+                    } else {
+                        "Save or clear what the form holds first"
+                    });
+                if edit.clicked() {
+                    act = Some(Act::Edit(Editing {
+                        id: d.id.clone(),
+                        was: (d.kind, d.title.clone(), d.body.clone()),
+                    }));
+                }
+                if ui.button(format!("Discard \"{}\"", d.title)).clicked() {
+                    act = Some(Act::Discard(d.id.clone(), d.title.clone()));
                 }
             });
         });
+        if read.is_some() {
+            self.open = read;
+        }
+        match act {
+            Some(Act::Send(id)) => {
+                if editing == Some(id.as_str()) {
+                    self.clear_form();
+                }
+                ctx.worker.command(
+                    ctx.device,
+                    |_| "Sent.".into(),
+                    move |dev| dev.send_letter(&id),
+                );
+            }
+            Some(Act::Edit(e)) => {
+                (self.kind, self.title, self.body) = e.was.clone();
+                self.editing = Some(e);
+            }
+            Some(Act::Discard(id, title)) => self.discarding = Some((id, title)),
+            None => {}
+        }
 
         // Newest first: the letter that matters today is the latest one.
-        let (mine, theirs): (Vec<_>, Vec<_>) =
-            c.letters.iter().rev().partition(|l| c.is_me(&l.author));
+        let me = c.me.clone();
+        let theirs = self
+            .received
+            .rows(&c.letters, me.clone(), |l| Some(&l.author) != me.as_ref());
         ui.label(egui::RichText::new(format!("Received ({})", theirs.len())).strong());
+        let newest = |rows: &[usize], i: usize| {
+            rows.len()
+                .checked_sub(i + 1)
+                .and_then(|i| rows.get(i))
+                .and_then(|&i| c.letters.get(i))
+        };
         widgets::rows(ui, "received", 76.0, theirs.len(), |ui, i| {
-            let l = theirs[i];
+            let Some(l) = newest(theirs, i) else {
+                return;
+            };
             let status = if l.read_at.is_some() {
                 "read"
             } else {
@@ -153,9 +303,14 @@ impl View for Letters {
                 }
             }
         });
+        let mine = self
+            .sent
+            .rows(&c.letters, me.clone(), |l| Some(&l.author) == me.as_ref());
         ui.label(egui::RichText::new(format!("Sent ({})", mine.len())).strong());
         widgets::rows(ui, "sent", 76.0, mine.len(), |ui, i| {
-            let l = mine[i];
+            let Some(l) = newest(mine, i) else {
+                return;
+            };
             widgets::line(
                 ui,
                 format!(
@@ -173,6 +328,40 @@ impl View for Letters {
                 self.open = Some(l.id.clone());
             }
         });
+
+        if let Some((id, title)) = &self.discarding {
+            match dialogs::confirm(
+                ui.ctx(),
+                "discard-draft",
+                &format!("Discard the draft \"{title}\"?"),
+                &[
+                    "It will be gone at once from your drafts, and from every search and export \
+                     on this device. Your partner never saw it.",
+                    "Like a deleted diary entry, it is not wiped from the disk yet: the diary's \
+                     own encrypted history still holds it until you release the diary's history.",
+                ],
+                "Discard it",
+                "Keep it",
+            ) {
+                Some(true) => {
+                    let id = id.clone();
+                    if self.editing.as_ref().is_some_and(|e| e.id == id) {
+                        self.clear_form();
+                    }
+                    if self.open.as_ref() == Some(&id) {
+                        self.open = None;
+                    }
+                    ctx.worker.command(
+                        ctx.device,
+                        |_| view::DIARY_DELETED.into(),
+                        move |d| d.discard_draft(&id),
+                    );
+                    self.discarding = None;
+                }
+                Some(false) => self.discarding = None,
+                None => {}
+            }
+        }
     }
 }
 

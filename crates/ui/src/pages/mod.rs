@@ -9,7 +9,9 @@ mod home;
 mod letters;
 mod pair;
 mod promises;
+mod search;
 mod settings;
+mod shared;
 mod stages;
 
 use kintsugi_device::Device;
@@ -34,7 +36,20 @@ pub struct Ctx<'a> {
 impl Ctx<'_> {
     /// Opens `page` after this frame.
     pub fn go(&mut self, page: Page) {
-        *self.goto = Some(Goto { page, prompt: None });
+        *self.goto = Some(Goto {
+            page,
+            prompt: None,
+            reveal: None,
+        });
+    }
+
+    /// Opens `page` after this frame at the entry `id` (see [`View::reveal`]).
+    pub fn go_to_entry(&mut self, page: Page, id: String) {
+        *self.goto = Some(Goto {
+            page,
+            prompt: None,
+            reveal: Some(id),
+        });
     }
 
     /// Opens `page` after this frame and hands it `prompt` (see [`View::open_with`]).
@@ -42,6 +57,7 @@ impl Ctx<'_> {
         *self.goto = Some(Goto {
             page,
             prompt: Some(prompt),
+            reveal: None,
         });
     }
 }
@@ -50,6 +66,8 @@ impl Ctx<'_> {
 pub struct Goto {
     pub page: Page,
     pub prompt: Option<Prompt>,
+    /// An entry to show (a search result's id).
+    pub reveal: Option<String>,
 }
 
 /// One page.
@@ -65,6 +83,10 @@ pub trait View {
 
     /// Another page opened this one to write about `prompt`.
     fn open_with(&mut self, _prompt: Prompt) {}
+
+    /// A search result opened this page at the entry `id`: the page brings it into
+    /// view and marks it.
+    fn reveal(&mut self, _id: String) {}
 
     /// Background work finished; a page takes what it started and hands back the rest.
     fn on_done(&mut self, done: Done) -> Option<Done> {
@@ -114,11 +136,13 @@ fn registry() -> Vec<Entry> {
     use Section::*;
     let mut pages = vec![
         entry(Page::Home, Journal, home::Home::default),
+        entry(Page::Search, Journal, search::Search::default),
         entry(Page::Boundaries, Journal, boundaries::Boundaries::default),
         entry(Page::Checkins, Journal, checkins::Checkins::default),
         entry(Page::Letters, Journal, letters::Letters::default),
         entry(Page::Promises, Journal, promises::Promises::default),
         entry(Page::Diary, Journal, diary::Diary::default),
+        entry(Page::Shared, Journal, shared::Shared::default),
         entry(Page::Pair, Partner, pair::Pair::default),
         entry(Page::Settings, Partner, settings::Settings::default),
     ];
@@ -171,11 +195,18 @@ impl Pages {
 
     /// Where a page asked to go: hands the page what it was given; returns the page.
     pub fn open(&mut self, goto: Goto) -> Page {
-        let Goto { page, prompt } = goto;
-        if let Some(prompt) = prompt
-            && let Some(e) = self.entries.iter_mut().find(|e| e.page == page)
-        {
-            e.view.open_with(prompt);
+        let Goto {
+            page,
+            prompt,
+            reveal,
+        } = goto;
+        if let Some(e) = self.entries.iter_mut().find(|e| e.page == page) {
+            if let Some(prompt) = prompt {
+                e.view.open_with(prompt);
+            }
+            if let Some(id) = reveal {
+                e.view.reveal(id);
+            }
         }
         page
     }

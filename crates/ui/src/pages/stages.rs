@@ -1,7 +1,11 @@
 //! One page per stage: guidance, steps, prompts (each can start a diary entry), and
-//! marking the stage done with an optional note the partner sees.
+//! marking the stage done with an optional note the partner sees, and changing
+//! that note later (the partner sees the notes before).
+
+use kintsugi_device::view;
 
 use super::{Ctx, View};
+use crate::dialogs::{self, TextForm, Versions};
 use crate::guide::Guide;
 use crate::model::{Cache, Page, Prompt};
 use crate::widgets::{self, GOLD};
@@ -10,6 +14,9 @@ use crate::widgets::{self, GOLD};
 pub struct Stage {
     n: u8,
     note: String,
+    /// My note being changed.
+    editing: Option<TextForm>,
+    versions: Option<Versions>,
 }
 
 impl Stage {
@@ -17,6 +24,8 @@ impl Stage {
         Self {
             n,
             note: String::new(),
+            editing: None,
+            versions: None,
         }
     }
 }
@@ -58,16 +67,69 @@ impl View for Stage {
 
         ui.add_space(10.0);
         let c = ctx.cache;
+        // At most one record per partner for this stage.
         for s in c.stages.iter().filter(|s| s.stage == n) {
-            ui.label(format!(
-                "{}: {}{}",
-                c.name(&s.partner),
-                if s.done { "done" } else { "in progress" },
-                s.note
-                    .as_deref()
-                    .map(|t| format!(" — \"{t}\""))
-                    .unwrap_or_default()
-            ));
+            ui.horizontal_wrapped(|ui| {
+                ui.label(format!(
+                    "{}: {}{}{}",
+                    c.name(&s.partner),
+                    if s.done { "done" } else { "in progress" },
+                    s.note
+                        .as_deref()
+                        .map(|t| format!(" — \"{t}\""))
+                        .unwrap_or_default(),
+                    dialogs::edited_mark(s.edited),
+                ));
+                if dialogs::versions_button(ui, s.earlier.len()) {
+                    self.versions = Some(Versions::of_text(
+                        format!("{} notes on stage {n}", c.whose(&s.partner)),
+                        s.note.as_deref().unwrap_or("(no note now)"),
+                        s.edited,
+                        s.updated,
+                        &s.earlier,
+                    ));
+                }
+                let label = if s.note.is_some() {
+                    "Change my note"
+                } else {
+                    "Add a note"
+                };
+                if c.is_me(&s.partner) && ui.small_button(label).clicked() {
+                    let note = s.note.as_deref().unwrap_or_default();
+                    self.editing = Some(TextForm::new(n.to_string(), note));
+                }
+            });
+        }
+        if let Some(v) = &self.versions
+            && !v.show(ui.ctx())
+        {
+            self.versions = None;
+        }
+        if let Some(form) = &mut self.editing {
+            match form.show(
+                ui.ctx(),
+                "Your note on this stage",
+                "Your note",
+                &[
+                    "Your partner will see that you changed it, and when. The note they already \
+                     have stays readable to both of you as an earlier version.",
+                    "Leave it empty to remove your note.",
+                ],
+                "Save note",
+                true,
+            ) {
+                Some(true) => {
+                    let note = form.text.clone();
+                    ctx.worker.command(
+                        ctx.device,
+                        |_| view::EDITED_SHARED.into(),
+                        move |d| d.set_stage_note(n, &note),
+                    );
+                    self.editing = None;
+                }
+                Some(false) => self.editing = None,
+                None => {}
+            }
         }
         let mine_done = c
             .stages

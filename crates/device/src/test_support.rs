@@ -1,0 +1,39 @@
+//! What the device's unit tests share: profiles made quickly, and two devices paired
+//! as pairing stores them, without the network.
+
+use std::path::Path;
+
+use kintsugi_store::{Pairing, Secret32, Unlocked};
+
+use crate::{Device, Options};
+
+/// Strong enough for the passphrase floor.
+pub(crate) const PASS: &[u8] = b"correct horse battery staple";
+
+pub(crate) fn opts() -> Options {
+    Options::INSECURE_FAST_FOR_TESTS
+}
+
+/// Two devices that hold each other as partner, stored the way pairing stores it.
+pub(crate) fn paired(tmp: &Path) -> (Device, Device) {
+    let (da, db) = (tmp.join("a"), tmp.join("b"));
+    drop(Device::create(&da, "Ari", PASS, opts()).unwrap());
+    drop(Device::create(&db, "Bea", PASS, opts()).unwrap());
+    let id_of = |dir: &Path| {
+        let k = Unlocked::unlock(dir, PASS).unwrap();
+        crate::partner::iroh_id(&k.keyring.device_secret)
+    };
+    let (ia, ib) = (id_of(&da), id_of(&db));
+    for (dir, partner) in [(&da, ib), (&db, ia)] {
+        let mut k = Unlocked::unlock(dir, PASS).unwrap();
+        k.set_pairing(Some(Pairing {
+            couple_key: Secret32::from_bytes([3; 32]),
+            partner_endpoint: partner,
+        }))
+        .unwrap();
+    }
+    (
+        Device::unlock(&da, PASS, opts()).unwrap(),
+        Device::unlock(&db, PASS, opts()).unwrap(),
+    )
+}
