@@ -10,11 +10,13 @@
 
 use kintsugi_device::{ReleaseRequest, view};
 
+use crate::dialogs;
 use crate::model::Cache;
 use crate::pages::Ctx;
 use crate::widgets::{self, GOLD};
 
-/// Which confirmation is open on the Settings page.
+/// Which question is open on the Settings page (a release cannot be undone, so it
+/// is asked in a dialog, as deleting is).
 #[derive(Default, Clone, Copy, PartialEq, Eq)]
 enum Open {
     #[default]
@@ -23,7 +25,7 @@ enum Open {
     Ask,
 }
 
-/// The release controls of the Settings page, with the confirmation that is open.
+/// The release controls of the Settings page, with the question that is open.
 #[derive(Default)]
 pub struct Controls {
     open: Open,
@@ -38,32 +40,41 @@ impl Controls {
     }
 
     fn diary(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
+        if ui.button("Release the diary's history…").clicked() {
+            self.open = Open::Diary;
+        }
         if self.open != Open::Diary {
-            if ui.button("Release the diary's history…").clicked() {
-                self.open = Open::Diary;
-            }
             return;
         }
-        ui.group(|ui| {
-            explain(ui, view::RELEASE_DIARY);
-            ui.horizontal(|ui| {
-                if ui.button("Release it now").clicked() {
-                    self.open = Open::Nothing;
-                    ctx.worker.command(
-                        ctx.device,
-                        |_| "Released your diary's history: only what it reads now is kept.".into(),
-                        |d| d.release_diary_history(),
-                    );
-                }
-                if ui.button("Cancel").clicked() {
-                    self.open = Open::Nothing;
-                }
-            });
-        });
+        match dialogs::confirm(
+            ui.ctx(),
+            "release-diary",
+            "Release your diary's history?",
+            &[view::RELEASE_DIARY, view::RELEASE_CANNOT_REACH],
+            "Release it now",
+            "Cancel",
+        ) {
+            Some(true) => {
+                self.open = Open::Nothing;
+                ctx.worker.command(
+                    ctx.device,
+                    |_| "Released your diary's history: only what it reads now is kept.".into(),
+                    |d| d.release_diary_history(),
+                );
+            }
+            Some(false) => self.open = Open::Nothing,
+            None => {}
+        }
     }
 
     fn shared(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
         let c = ctx.cache;
+        let status = c.release.clone().unwrap_or_default();
+        // A question asked before the partner's request (or an unpairing) arrived
+        // no longer fits what the page shows.
+        if self.open == Open::Ask && (!c.paired() || status.request.is_some()) {
+            self.open = Open::Nothing;
+        }
         if !c.paired() {
             ui.add_enabled(
                 false,
@@ -75,7 +86,6 @@ impl Controls {
             );
             return;
         }
-        let status = c.release.clone().unwrap_or_default();
         match &status.request {
             None => self.ask(ui, ctx),
             Some(r) if r.under_way => {
@@ -122,34 +132,37 @@ impl Controls {
     }
 
     fn ask(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
+        if ui
+            .button("Ask to release the shared journal's history…")
+            .clicked()
+        {
+            self.open = Open::Ask;
+        }
         if self.open != Open::Ask {
-            if ui
-                .button("Ask to release the shared journal's history…")
-                .clicked()
-            {
-                self.open = Open::Ask;
-            }
             return;
         }
-        ui.group(|ui| {
-            explain(ui, view::RELEASE_SHARED);
-            ui.horizontal(|ui| {
-                if ui.button("Ask my partner").clicked() {
-                    self.open = Open::Nothing;
-                    ctx.worker.command(
-                        ctx.device,
-                        |_| {
-                            "Asked. Your partner's device learns of it when your devices next sync."
-                                .into()
-                        },
-                        |d| d.request_release_history(),
-                    );
-                }
-                if ui.button("Cancel").clicked() {
-                    self.open = Open::Nothing;
-                }
-            });
-        });
+        match dialogs::confirm(
+            ui.ctx(),
+            "release-ask",
+            "Ask your partner to release the shared journal's history?",
+            &[view::RELEASE_SHARED, view::RELEASE_CANNOT_REACH],
+            "Ask my partner",
+            "Cancel",
+        ) {
+            Some(true) => {
+                self.open = Open::Nothing;
+                ctx.worker.command(
+                    ctx.device,
+                    |_| {
+                        "Asked. Your partner's device learns of it when your devices next sync."
+                            .into()
+                    },
+                    |d| d.request_release_history(),
+                );
+            }
+            Some(false) => self.open = Open::Nothing,
+            None => {}
+        }
     }
 }
 

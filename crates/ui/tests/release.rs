@@ -77,18 +77,29 @@ fn in_view(r: egui::Rect) -> bool {
 }
 
 fn has_button(h: &App, label: &str) -> bool {
-    h.query_by_role_and_label(Role::Button, label).is_some()
+    h.query_all_by_role_and_label(Role::Button, label)
+        .next()
+        .is_some()
 }
 
-/// Clicks a button once it is on the page, scrolled into view first as a person
-/// would (the release controls are low on the Settings page).
+/// Clicks the first button with this label once one is on the page, scrolled into
+/// view first as a person would (the release controls are low on the Settings page).
 fn click(h: &mut App, label: &str) {
     until(&mut [h], &format!("a button {label:?}"), |w| {
         has_button(w[0], label)
     });
-    let rect = |h: &App| h.get_by_role_and_label(Role::Button, label).rect();
+    let button = |h: &App| {
+        h.get_all_by_role_and_label(Role::Button, label)
+            .next()
+            .unwrap_or_else(|| panic!("no button {label:?}"))
+            .rect()
+    };
+    let rect = button;
     if !in_view(rect(h)) {
-        h.get_by_role_and_label(Role::Button, label).scroll_to_me();
+        h.get_all_by_role_and_label(Role::Button, label)
+            .next()
+            .unwrap_or_else(|| panic!("no button {label:?}"))
+            .scroll_to_me();
         // Scrolling is animated: the button is clicked once it stands still in view.
         let (mut at, mut still) = (rect(h), 0);
         for _ in 0..300 {
@@ -102,7 +113,10 @@ fn click(h: &mut App, label: &str) {
         }
         assert!(in_view(rect(h)), "{label:?} never scrolled into view");
     }
-    h.get_by_role_and_label(Role::Button, label).click();
+    h.get_all_by_role_and_label(Role::Button, label)
+        .next()
+        .unwrap_or_else(|| panic!("no button {label:?}"))
+        .click();
     h.run_steps(2);
 }
 
@@ -192,7 +206,7 @@ fn releasing_the_diarys_history_asks_first_then_keeps_only_what_it_reads_now() {
     let dir = d.profile_dir().unwrap();
 
     nav(&mut h, "Private diary");
-    for (n, text) in ["kept: the first entry", CANARY, "kept: the last entry"]
+    for (n, text) in ["kept: the first entry", "kept: the second entry", CANARY]
         .into_iter()
         .enumerate()
     {
@@ -202,24 +216,21 @@ fn releasing_the_diarys_history_asks_first_then_keeps_only_what_it_reads_now() {
             d.diary_entries().unwrap().len() == n + 1
         });
     }
-    // Deleting is the diary page's own (tests/revise.rs drives its button); here it
-    // only sets the scene.
-    let canary = d
-        .diary_entries()
-        .unwrap()
-        .iter()
-        .find(|e| e.text == CANARY)
-        .map(|e| e.id.clone())
-        .unwrap();
-    d.delete_diary_entry(&canary).unwrap();
+    // The newest entry is the first row: its Delete, then the diary page's question.
+    see(&mut h, CANARY);
+    click(&mut h, "Delete");
+    click(&mut h, "Delete it");
+    wait(&mut h, "the deletion", || {
+        d.diary_entries().unwrap().len() == 2
+    });
     let kept = diary_texts(&d);
-    assert_eq!(kept.len(), 2);
+    assert_eq!(kept, ["kept: the first entry", "kept: the second entry"]);
     assert!(
         in_history(&dir, LogKind::Diary, CANARY),
         "a deleted entry stays in the diary's history until it is released"
     );
 
-    // The confirmation says what a release does and cannot reach, in the device's
+    // The question says what a release does and cannot reach, in the device's
     // words; cancelling it releases nothing.
     nav(&mut h, "Settings");
     click(&mut h, "Release the diary's history…");
@@ -229,10 +240,7 @@ fn releasing_the_diarys_history_asks_first_then_keeps_only_what_it_reads_now() {
     let before = std::fs::read(&log).unwrap();
     click(&mut h, "Cancel");
     h.run_steps(5);
-    assert!(
-        !shows(&h, view::RELEASE_DIARY),
-        "the confirmation stayed open"
-    );
+    assert!(!shows(&h, view::RELEASE_DIARY), "the question stayed open");
     assert!(!has_button(&h, "Release it now"));
     assert_eq!(
         std::fs::read(&log).unwrap(),
@@ -254,7 +262,7 @@ fn releasing_the_diarys_history_asks_first_then_keeps_only_what_it_reads_now() {
     // The diary page reads as before: the kept entries, not the deleted one.
     nav(&mut h, "Private diary");
     see(&mut h, "kept: the first entry");
-    see(&mut h, "kept: the last entry");
+    see(&mut h, "kept: the second entry");
     assert!(!shows(&h, CANARY));
 }
 
