@@ -301,18 +301,34 @@ fn paired_windows(da: &Path, db: &Path) -> (App, App) {
     (a, b)
 }
 
-/// Ari writes a boundary in the app, and asks in the app. Returns once Bea's window
-/// shows the request on Home, with the explanation beside the two answers.
-fn asked(a: &mut App, b: &mut App) {
-    let bd = device(b);
+/// Ari writes a boundary in the app, proposes a second one (the canary) and
+/// withdraws it, so that only the journal's history holds it on both devices; then
+/// asks in the app. Returns once Bea's window shows the request on Home, with the
+/// explanation beside the two answers.
+fn asked(a: &mut App, b: &mut App, canary: &str) {
+    let (ad, bd) = (device(a), device(b));
     nav(a, "Boundaries");
     type_into(a, "New boundary", "kept: no phones at dinner");
     click(a, "Propose");
+    let withdrawn = ad.propose_boundary(canary, None).unwrap();
     until(
         &mut [&mut *a, &mut *b],
-        "Ari's boundary on Bea's device",
+        "both boundaries on Bea's device",
+        |_| bd.boundaries().unwrap().len() == 2,
+    );
+    ad.withdraw_boundary(&withdrawn).unwrap();
+    until(
+        &mut [&mut *a, &mut *b],
+        "the withdrawal on Bea's device",
         |_| boundary_texts(&bd) == ["kept: no phones at dinner"],
     );
+    for d in [&ad, &bd] {
+        assert!(in_history(
+            &d.profile_dir().unwrap(),
+            LogKind::Shared,
+            canary
+        ));
+    }
 
     nav(a, "Settings");
     click(a, "Ask to release the shared journal's history…");
@@ -360,10 +376,11 @@ fn in_profile(d: &Device, bytes: &[u8]) -> bool {
 
 #[test]
 fn a_shared_release_asked_in_one_window_and_accepted_in_the_other_happens_on_both() {
+    const CANARY: &str = "canary 93ab proposed and withdrawn";
     let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let (mut a, mut b) = paired_windows(da.path(), db.path());
     let (ad, bd) = (device(&a), device(&b));
-    asked(&mut a, &mut b);
+    asked(&mut a, &mut b, CANARY);
     let old = ad.release_status().unwrap().journal;
     assert!(old.is_some());
     assert_eq!(bd.release_status().unwrap().journal, old);
@@ -382,7 +399,7 @@ fn a_shared_release_asked_in_one_window_and_accepted_in_the_other_happens_on_bot
     assert!(!has_button(&b, "Accept") && !has_button(&b, "Decline"));
 
     // Both moved to the same new journal, which reads as the old one did; the old
-    // logs are gone from both profiles.
+    // logs are gone from both profiles, and the withdrawn boundary with them.
     let new = ad.release_status().unwrap().journal;
     assert_ne!(new, old);
     assert_eq!(bd.release_status().unwrap().journal, new);
@@ -391,6 +408,11 @@ fn a_shared_release_asked_in_one_window_and_accepted_in_the_other_happens_on_bot
         assert!(
             !in_profile(d, old_log),
             "the old shared log is still in {}",
+            d.profile_dir().unwrap().display()
+        );
+        assert!(
+            !in_history(&d.profile_dir().unwrap(), LogKind::Shared, CANARY),
+            "the withdrawn boundary is still in {}'s shared journal",
             d.profile_dir().unwrap().display()
         );
     }
@@ -409,10 +431,11 @@ fn a_shared_release_asked_in_one_window_and_accepted_in_the_other_happens_on_bot
 
 #[test]
 fn a_declined_release_shows_in_the_askers_window_and_releases_nothing() {
+    const CANARY: &str = "canary 5d10 proposed, withdrawn and kept in history";
     let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let (mut a, mut b) = paired_windows(da.path(), db.path());
     let (ad, bd) = (device(&a), device(&b));
-    asked(&mut a, &mut b);
+    asked(&mut a, &mut b, CANARY);
     let old = ad.release_status().unwrap().journal;
     let old_logs = [shared_log_sample(&ad), shared_log_sample(&bd)];
 
@@ -435,6 +458,11 @@ fn a_declined_release_shows_in_the_askers_window_and_releases_nothing() {
         assert_eq!(d.release_status().unwrap().journal, old);
         assert!(d.release_status().unwrap().last_release.is_none());
         assert!(in_profile(d, old_log));
+        assert!(in_history(
+            &d.profile_dir().unwrap(),
+            LogKind::Shared,
+            CANARY
+        ));
     }
     click(&mut a, "Ask to release the shared journal's history…");
     click(&mut a, "Ask my partner");
