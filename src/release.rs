@@ -5,24 +5,12 @@
 use std::io::{BufRead, Write};
 
 use anyhow::{Result, bail};
+use kintsugi_device::view::{
+    RELEASE_CANNOT_REACH as CANNOT_REACH, RELEASE_DIARY as DIARY, RELEASE_SHARED as SHARED,
+};
 use kintsugi_device::{Device, json::v1};
 
 use crate::args::ReleaseCmd;
-
-/// What no release can reach, said by every command that releases.
-const CANNOT_REACH: &str = "It cannot reach copies made outside Kintsugi: exports, backups of the \
-profile folder, screenshots, or what someone already read.";
-
-const DIARY: &str = "Releasing your diary's history keeps your diary entries and letter drafts \
-exactly as they read now, in a new diary under a new key, and destroys the old one on this \
-device (overwritten, then removed): entries you deleted and earlier wordings are gone for good.";
-
-const SHARED: &str = "Releasing the shared journal's history keeps the journal exactly as it reads \
-now, in a new journal under a new key that both devices make together, and destroys the old one on \
-both devices: entries deleted or withdrawn, earlier wordings, and the record of who changed what \
-and when are gone for good. It needs your partner's yes, and happens at your next sync; bundles \
-made before it can no longer be imported, and a copy of the old journal restored from a backup \
-can no longer sync.";
 
 fn confirm(question: &str) -> Result<()> {
     eprint!("{question} [y/N] ");

@@ -133,8 +133,10 @@ impl Device {
     pub fn refresh(&self) -> Result<bool> {
         let (shared, diary, release) = self.with(|i| i.refresh_logs())?;
         if release {
-            // Another process asked, answered or moved: a sync session says so.
+            // Another process asked, answered or moved: a sync session says so, and
+            // a front end shows it.
             self.changes.send_modify(|n| *n += 1);
+            let _ = self.events.send(Event::ReleaseChanged);
         }
         if shared {
             self.emit(DocKind::Shared, false);

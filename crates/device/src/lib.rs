@@ -90,6 +90,10 @@ pub enum Event {
     InSync,
     /// The partner asked to release the shared journal's history.
     ReleaseRequested,
+    /// Where releasing the shared journal's history stands changed: asked, answered,
+    /// agreed or under way, here, by the partner, or by another process of this
+    /// profile. `Device::release_status` says where it stands now.
+    ReleaseChanged,
     /// The shared journal's history was released: this device holds the new journal.
     HistoryReleased,
     /// The partner's device refused this one: the journal it holds was released there

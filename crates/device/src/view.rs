@@ -385,6 +385,24 @@ earlier wording, which their device already has.";
 pub const CHANGE_PROPOSED: &str = "Proposed. What stands now stays until your partner \
 agrees to the change.";
 
+/// What no release of history can reach, said wherever a release is offered.
+pub const RELEASE_CANNOT_REACH: &str = "It cannot reach copies made outside Kintsugi: \
+exports, backups of the profile folder, screenshots, or what someone already read.";
+
+/// What releasing the private diary's history does.
+pub const RELEASE_DIARY: &str = "Releasing your diary's history keeps your diary entries \
+and letter drafts exactly as they read now, in a new diary under a new key, and destroys \
+the old one on this device (overwritten, then removed): entries you deleted and earlier \
+wordings are gone for good.";
+
+/// What releasing the shared journal's history does, and what it needs.
+pub const RELEASE_SHARED: &str = "Releasing the shared journal's history keeps the journal \
+exactly as it reads now, in a new journal under a new key that both devices make together, \
+and destroys the old one on both devices: entries deleted or withdrawn, earlier wordings, \
+and the record of who changed what and when are gone for good. It needs your partner's \
+yes, and happens at your next sync; bundles made before it can no longer be imported, and \
+a copy of the old journal restored from a backup can no longer sync.";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,6 +16,7 @@ mod guide;
 mod live;
 mod model;
 mod pages;
+mod release;
 mod session;
 mod start;
 mod widgets;

@@ -77,6 +77,7 @@ async fn follow(
                         | Event::Paired
                         | Event::Unpaired
                         | Event::ReleaseRequested
+                        | Event::ReleaseChanged
                         | Event::HistoryReleased
                         | Event::StaleJournal,
                     ) => {

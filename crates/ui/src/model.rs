@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use kintsugi_device::{
     Boundary, CheckIn, Device, DiaryEntry, Letter, LetterDraft, List, Network, Offer, Partner,
-    PartnerId, PartnerInfo, Promise, Settings, SharedEntry, StageProgress, Status, qr,
+    PartnerId, PartnerInfo, Promise, ReleaseStatus, Settings, SharedEntry, StageProgress, Status,
+    qr,
 };
 
 /// A page of the unlocked app. Each has a view in the registry
@@ -47,6 +48,8 @@ pub struct Cache {
     pub status: Option<Status>,
     pub partner: Option<PartnerInfo>,
     pub settings: Option<Settings>,
+    /// Where releasing the shared journal's history stands.
+    pub release: Option<ReleaseStatus>,
 }
 
 impl Cache {
@@ -65,6 +68,7 @@ impl Cache {
             status: device.status().ok(),
             partner: device.partner().ok().flatten(),
             settings: device.settings().ok(),
+            release: device.release_status().ok(),
         }
     }
 

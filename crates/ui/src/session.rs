@@ -226,13 +226,23 @@ impl Session {
                     self.net.online = false;
                 }
                 Ok(Event::Locked) => locked = true,
+                // The journal changed under the person's eyes (it reads the same):
+                // they should know why, and that it is done.
+                Ok(Event::HistoryReleased) => self.toast(
+                    "The shared journal's history was released: it reads as it did, and its earlier history is gone from this device.",
+                    false,
+                ),
+                // Syncing cannot go on from this copy; the person needs to know
+                // why for as long as it lasts, as for any other network trouble.
+                Ok(Event::StaleJournal) => {
+                    self.net.error = Some(kintsugi_device::NetError::HistoryReleased.to_string());
+                }
                 Ok(
                     Event::Changed { .. }
                     | Event::InSync
                     | Event::Paired
                     | Event::ReleaseRequested
-                    | Event::HistoryReleased
-                    | Event::StaleJournal,
+                    | Event::ReleaseChanged,
                 ) => {}
                 // Whether a `Locked` was among the events missed, the follower
                 // finds out (asking the device waits on its lock).

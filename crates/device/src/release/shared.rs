@@ -196,6 +196,9 @@ impl Device {
         let state = self.update_state_file(&RELEASE, f)?;
         // Wakes a sync session of this process, which sends what is new.
         self.changes.send_modify(|n| *n += 1);
+        // An answer from the partner changes what a front end shows as much as a
+        // request does, and nothing else announces it.
+        let _ = self.events.send(Event::ReleaseChanged);
         Ok(state)
     }
 
@@ -459,9 +462,13 @@ fn move_shared(
 /// it must answer.
 #[derive(Default)]
 pub(crate) struct ReleaseSession {
-    sent_ask: bool,
+    /// The request whose `Ask` this session sent: a person may ask again, after a
+    /// decline, while the session goes on.
+    sent_ask: Option<[u8; 16]>,
     sent_answer: bool,
-    sent_declines: bool,
+    /// The declines this session said: one made while it runs is said at once, not
+    /// only when the devices next connect.
+    sent_declines: Vec<[u8; 16]>,
     sent_contribute: bool,
     queued: Vec<Release>,
 }
@@ -496,18 +503,20 @@ impl ReleaseSession {
     ) -> std::result::Result<Vec<Release>, ReplicaError> {
         let mut out = std::mem::take(&mut self.queued);
         let state = device.release_state().map_err(replica_error)?;
-        if !self.sent_declines {
-            self.sent_declines = true;
-            out.extend(state.declined.iter().map(|id| Release::Answer {
-                id: *id,
-                accept: false,
-            }));
+        for id in &state.declined {
+            if !self.sent_declines.contains(id) {
+                self.sent_declines.push(*id);
+                out.push(Release::Answer {
+                    id: *id,
+                    accept: false,
+                });
+            }
         }
         let Some(r) = state.request else {
             return Ok(out);
         };
-        if r.asked_by_me && !r.agreed && !self.sent_ask {
-            self.sent_ask = true;
+        if r.asked_by_me && !r.agreed && self.sent_ask != Some(r.id) {
+            self.sent_ask = Some(r.id);
             out.push(Release::Ask { id: r.id });
         }
         if !r.asked_by_me && r.agreed && !self.sent_answer {

@@ -364,6 +364,79 @@ fn a_copy_restored_from_before_the_release_is_turned_away() {
     );
 }
 
+/// Whether `events` holds a `ReleaseChanged`; takes every event waiting.
+fn release_changed(events: &mut tokio::sync::broadcast::Receiver<crate::Event>) -> bool {
+    let mut seen = false;
+    while let Ok(e) = events.try_recv() {
+        seen |= e == crate::Event::ReleaseChanged;
+    }
+    seen
+}
+
+/// A front end redraws on events: each step of a request, the partner's answer
+/// included, is one, so a window shows it without waiting for something else.
+#[test]
+fn each_step_of_a_request_is_an_event_the_partners_answer_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = paired(tmp.path());
+    let (mut ea, mut eb) = (a.subscribe(), b.subscribe());
+    a.request_release_history().unwrap();
+    assert!(release_changed(&mut ea), "asking");
+    assert_eq!(session(&a, &b, false), End::InSync);
+    assert!(release_changed(&mut eb), "the partner's request arriving");
+    b.decline_release_history().unwrap();
+    assert!(release_changed(&mut eb), "declining");
+    release_changed(&mut ea);
+    assert_eq!(session(&a, &b, false), End::InSync);
+    assert!(release_changed(&mut ea), "the partner's answer arriving");
+    assert!(a.release_status().unwrap().partner_declined_at.is_some());
+}
+
+/// Two apps left open hold one session for hours: a decline, and a new request
+/// after it, travel in that session, not only when the devices next connect.
+#[test]
+fn a_decline_and_a_new_request_travel_in_the_session_already_open() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = paired(tmp.path());
+    let mut sa = a.sync_replica().begin().unwrap();
+    let mut sb = b.sync_replica().begin().unwrap();
+    // Each side's first outbox (nothing to say yet).
+    assert!(sa.release_outbox().unwrap().is_empty());
+    assert!(sb.release_outbox().unwrap().is_empty());
+
+    a.request_release_history().unwrap();
+    let ask = sa.release_outbox().unwrap();
+    assert!(matches!(ask[..], [Release::Ask { .. }]), "{ask:?}");
+    for m in ask {
+        sb.release_receive(m).unwrap();
+    }
+    b.decline_release_history().unwrap();
+    let answer = sb.release_outbox().unwrap();
+    assert!(
+        matches!(answer[..], [Release::Answer { accept: false, .. }]),
+        "the decline waits for the next session: {answer:?}"
+    );
+    for m in answer {
+        sa.release_receive(m).unwrap();
+    }
+    assert!(a.release_status().unwrap().partner_declined_at.is_some());
+    assert!(sb.release_outbox().unwrap().is_empty(), "said once");
+
+    // Ari asks again, in the same session.
+    a.request_release_history().unwrap();
+    let again = sa.release_outbox().unwrap();
+    assert!(
+        matches!(again[..], [Release::Ask { .. }]),
+        "the new request waits for the next session: {again:?}"
+    );
+    for m in again {
+        sb.release_receive(m).unwrap();
+    }
+    assert!(b.release_status().unwrap().request.is_some());
+    sa.end();
+    sb.end();
+}
+
 #[test]
 fn requests_that_cross_are_both_consent() {
     let tmp = tempfile::tempdir().unwrap();

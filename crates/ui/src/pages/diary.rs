@@ -284,7 +284,7 @@ impl View for Diary {
                 "It will be gone at once from every list, search and export on this device.",
                 "It is not wiped from the disk yet: the diary's own encrypted history (which \
                  lets the app and the command line write at the same time) still holds it \
-                 until you release the diary's history.",
+                 until you release the diary's history (Settings, Release history).",
             ];
             if deleting.shared {
                 lines.push(

@@ -70,6 +70,10 @@ impl View for Home {
         let today = chrono::Local::now().date_naive();
         let names = c.names();
         let due = view::due(today, &names, &c.checkins, &c.promises, &c.letters);
+        let asked = crate::release::waiting(c).cloned();
+        if let Some(r) = &asked {
+            crate::release::partners_request(ui, ctx, r);
+        }
         for item in &due {
             if ui.link(item.describe(&names)).clicked() {
                 ctx.go(match item {
@@ -79,7 +83,7 @@ impl View for Home {
                 });
             }
         }
-        if due.is_empty() {
+        if due.is_empty() && asked.is_none() {
             widgets::note(ui, "Nothing is waiting for you right now.");
         }
 

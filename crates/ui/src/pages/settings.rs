@@ -1,4 +1,4 @@
-//! Settings: name, network, passphrase, auto-lock, export, unpair.
+//! Settings: name, network, passphrase, auto-lock, export, release of history, unpair.
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -26,6 +26,7 @@ pub struct Settings {
     confirm_unpair: bool,
     delete_shared: bool,
     export: Export,
+    release: crate::release::Controls,
 }
 
 /// The export form. Exports are plaintext, so the private part is opt-in and a file
@@ -173,6 +174,9 @@ impl View for Settings {
 
         ui.separator();
         self.export_ui(ui, ctx);
+
+        ui.separator();
+        self.release.ui(ui, ctx);
 
         if c.paired() {
             ui.separator();
