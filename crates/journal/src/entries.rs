@@ -93,6 +93,18 @@ pub struct Boundary {
     pub amendment: Option<Amendment>,
 }
 
+impl Boundary {
+    /// Why its author may not withdraw it now, or `None` when they may. Only a
+    /// proposal the partner has not agreed to can be withdrawn: an agreed boundary
+    /// is retired instead, so both keep seeing that it stood and then ended. The
+    /// journal refuses with this reason, and a front end offers the button only
+    /// when it is `None`.
+    pub fn withdraw_refusal(&self) -> Option<&'static str> {
+        (self.status != BoundaryStatus::Proposed)
+            .then_some("it was agreed, or is being revisited: retire it instead")
+    }
+}
+
 /// A wording an entry had before it was edited (or amended, or renegotiated). Both
 /// partners see these: the partner's device already received each one, so hiding
 /// them would only pretend they were gone.
@@ -294,6 +306,21 @@ pub struct Promise {
     pub earlier: Vec<Version>,
     /// New terms its author proposed, waiting for the partner's agreement.
     pub renegotiation: Option<Amendment>,
+}
+
+impl Promise {
+    /// Why its author may not withdraw it on `today`, or `None` when they may: a
+    /// promise is withdrawn only before it is due and before the partner recorded
+    /// how it went, so follow-through is never erased after the fact.
+    pub fn withdraw_refusal(&self, today: NaiveDate) -> Option<&'static str> {
+        if self.outcome != PromiseOutcome::Open {
+            Some("your partner already recorded how it went")
+        } else if today >= self.due {
+            Some("it is already due")
+        } else {
+            None
+        }
+    }
 }
 
 fn serialize_date<S: Serializer>(date: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {

@@ -101,14 +101,7 @@ pub fn form_buttons(ui: &mut Ui, save: &str, ready: bool) -> Option<bool> {
 
 /// A multi-line field sized for a dialog, labelled like [`widgets::area`].
 pub fn area(ui: &mut Ui, label: &str, value: &mut String, rows: usize) -> egui::Response {
-    let l = ui.label(label);
-    ui.add(
-        egui::TextEdit::multiline(value)
-            .id_salt(label)
-            .desired_rows(rows)
-            .desired_width(WIDTH),
-    )
-    .labelled_by(l.id)
+    widgets::area_of_width(ui, label, value, rows, WIDTH)
 }
 
 /// An entry's wordings as they stood when the person opened them: what stands
@@ -159,6 +152,16 @@ impl Versions {
                 })
                 .collect(),
         )
+    }
+
+    /// Draws the dialog held in `slot`, if any, and empties the slot once the person
+    /// closed it.
+    pub fn show_in(slot: &mut Option<Self>, ctx: &egui::Context) {
+        if let Some(v) = slot
+            && !v.show(ctx)
+        {
+            *slot = None;
+        }
     }
 
     /// Draws the dialog; false once the person closed it.
@@ -235,6 +238,23 @@ impl TextForm {
             text: text.to_owned(),
             was: text.to_owned(),
         }
+    }
+
+    /// Draws the form held in `slot`, if any (see [`TextForm::show`]), and empties the
+    /// slot once it is answered: the entry's id and the new text when the person saved.
+    pub fn ask(
+        slot: &mut Option<Self>,
+        ctx: &egui::Context,
+        title: &str,
+        label: &str,
+        notes: &[&str],
+        save: &str,
+        blank_ok: bool,
+    ) -> Option<(String, String)> {
+        let form = slot.as_mut()?;
+        let saved = form.show(ctx, title, label, notes, save, blank_ok)?;
+        let form = slot.take()?;
+        saved.then_some((form.id, form.text))
     }
 
     /// Draws the form as a dialog: the field labelled `label`, then `notes`, then

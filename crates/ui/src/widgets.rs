@@ -101,12 +101,24 @@ pub fn forget_typed(ctx: &egui::Context) {
 }
 
 pub fn area(ui: &mut Ui, label: &str, value: &mut String, rows: usize) -> egui::Response {
+    area_of_width(ui, label, value, rows, f32::INFINITY)
+}
+
+/// A multi-line field under its label, which names it for screen readers (and for
+/// the tests, which find it the same way).
+pub fn area_of_width(
+    ui: &mut Ui,
+    label: &str,
+    value: &mut String,
+    rows: usize,
+    width: f32,
+) -> egui::Response {
     let l = ui.label(label);
     ui.add(
         egui::TextEdit::multiline(value)
             .id_salt(label)
             .desired_rows(rows)
-            .desired_width(f32::INFINITY),
+            .desired_width(width),
     )
     .labelled_by(l.id)
 }

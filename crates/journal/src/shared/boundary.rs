@@ -148,11 +148,11 @@ impl SharedJournal {
     pub fn withdraw_boundary(&mut self, me: &PartnerId, id: &str, now: i64) -> Result<()> {
         let (obj, boundary, _) = self.boundary_for_update(id)?;
         require_author(&boundary.author, me, KIND, id)?;
-        if boundary.status != BoundaryStatus::Proposed {
+        if let Some(reason) = boundary.withdraw_refusal() {
             return Err(JournalError::CannotWithdraw {
                 kind: KIND,
                 id: id.to_owned(),
-                reason: "it was agreed, or is being revisited: retire it instead",
+                reason,
             });
         }
         self.doc

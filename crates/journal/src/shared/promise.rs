@@ -152,18 +152,12 @@ impl SharedJournal {
         let obj = self.doc.locate(KIND, id)?;
         let promise = read_promise(self.doc.am(), id, obj.clone())?;
         require_author(&promise.author, me, KIND, id)?;
-        let refuse = |reason| {
-            Err(JournalError::CannotWithdraw {
+        if let Some(reason) = promise.withdraw_refusal(today) {
+            return Err(JournalError::CannotWithdraw {
                 kind: KIND,
                 id: id.to_owned(),
                 reason,
-            })
-        };
-        if promise.outcome != PromiseOutcome::Open {
-            return refuse("your partner already recorded how it went");
-        }
-        if today >= promise.due {
-            return refuse("it is already due");
+            });
         }
         self.doc
             .transact(now, |am, _| revisions::put_withdrawal(am, &obj, me, now))

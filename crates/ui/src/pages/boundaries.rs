@@ -127,65 +127,35 @@ impl View for Boundaries {
             None => {}
         }
 
-        if let Some(v) = &self.versions
-            && !v.show(ui.ctx())
-        {
-            self.versions = None;
+        Versions::show_in(&mut self.versions, ui.ctx());
+        if let Some((id, text)) = TextForm::ask(
+            &mut self.amending,
+            ui.ctx(),
+            "Propose a new wording",
+            "New wording",
+            &[
+                "Your partner has to agree to the new wording before it counts. Until they \
+                 do, the wording that stands now stays, and both are shown.",
+                "Once they agree, the wording it replaces stays readable to both of you as \
+                 an earlier version.",
+            ],
+            "Propose new wording",
+            false,
+        ) {
+            ctx.worker.command(
+                ctx.device,
+                |_| view::CHANGE_PROPOSED.into(),
+                move |d| d.amend_boundary(&id, &text),
+            );
         }
-        if let Some(form) = &mut self.amending {
-            match form.show(
-                ui.ctx(),
-                "Propose a new wording",
-                "New wording",
-                &[
-                    "Your partner has to agree to the new wording before it counts. Until they \
-                     do, the wording that stands now stays, and both are shown.",
-                    "Once they agree, the wording it replaces stays readable to both of you as \
-                     an earlier version.",
-                ],
-                "Propose new wording",
-                false,
-            ) {
-                Some(true) => {
-                    let (id, text) = (form.id.clone(), form.text.clone());
-                    ctx.worker.command(
-                        ctx.device,
-                        |_| view::CHANGE_PROPOSED.into(),
-                        move |d| d.amend_boundary(&id, &text),
-                    );
-                    self.amending = None;
-                }
-                Some(false) => self.amending = None,
-                None => {}
-            }
-        }
-        if let Some(id) = &self.withdrawing {
-            match dialogs::confirm(
-                ui.ctx(),
-                "withdraw-boundary",
-                "Withdraw this boundary?",
-                &[
-                    "It leaves the list here at once, and on your partner's device the next \
-                     time your devices sync.",
-                    "It cannot undo what your partner already received: their device keeps it \
-                     in its history and in any export made before, and they may have read it.",
-                ],
-                "Withdraw it",
-                "Keep it",
-            ) {
-                Some(true) => {
-                    let id = id.clone();
-                    ctx.worker.command(
-                        ctx.device,
-                        |_| view::WITHDRAWN.into(),
-                        move |d| d.withdraw_boundary(&id),
-                    );
-                    self.withdrawing = None;
-                }
-                Some(false) => self.withdrawing = None,
-                None => {}
-            }
-        }
+        super::ask_withdraw(
+            ui.ctx(),
+            ctx,
+            "boundary",
+            None,
+            &mut self.withdrawing,
+            Device::withdraw_boundary,
+        );
     }
 }
 
@@ -301,7 +271,7 @@ fn row(ui: &mut egui::Ui, ctx: &Ctx<'_>, b: &Boundary, status: BoundaryStatus) -
                 from.unwrap_or(&b.text),
             )));
         }
-        if mine && status == BoundaryStatus::Proposed && ui.button("Withdraw").clicked() {
+        if mine && b.withdraw_refusal().is_none() && ui.button("Withdraw").clicked() {
             act = Some(Act::Withdraw(b.id.clone()));
         }
         if dialogs::versions_button(ui, b.earlier.len()) {

@@ -174,11 +174,7 @@ impl View for Checkins {
             });
         }
 
-        if let Some(v) = &self.versions
-            && !v.show(ui.ctx())
-        {
-            self.versions = None;
-        }
+        Versions::show_in(&mut self.versions, ui.ctx());
         if let Some(a) = &mut self.editing {
             let title = format!("Edit your answers for {}", a.week);
             let (answer, closed) = dialogs::dialog(ui.ctx(), "edit-checkin", &title, true, |ui| {

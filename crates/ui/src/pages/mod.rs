@@ -62,6 +62,51 @@ impl Ctx<'_> {
     }
 }
 
+/// Asks before the author withdraws one of their shared entries (`pending` holds
+/// its id while the question is open), then has the device withdraw it. Every kind
+/// asks through here so each says the same about what the partner keeps; `also` adds
+/// what is true of one kind only.
+pub fn ask_withdraw(
+    egui_ctx: &egui::Context,
+    ctx: &Ctx<'_>,
+    what: &str,
+    also: Option<&str>,
+    pending: &mut Option<String>,
+    withdraw: fn(&Device, &str) -> kintsugi_device::Result<()>,
+) {
+    let Some(id) = pending.as_ref() else {
+        return;
+    };
+    let mut lines = vec![
+        "It leaves the list here at once, and on your partner's device the next time your \
+         devices sync.",
+        "It cannot undo what your partner already received: their device keeps it in its \
+         history and in any export made before, and they may have read it.",
+    ];
+    lines.extend(also);
+    let answer = crate::dialogs::confirm(
+        egui_ctx,
+        &format!("withdraw-{what}"),
+        &format!("Withdraw this {what}?"),
+        &lines,
+        "Withdraw it",
+        "Keep it",
+    );
+    match answer {
+        Some(true) => {
+            let id = id.clone();
+            ctx.worker.command(
+                ctx.device,
+                |_| kintsugi_device::view::WITHDRAWN.into(),
+                move |d| withdraw(d, &id),
+            );
+            *pending = None;
+        }
+        Some(false) => *pending = None,
+        None => {}
+    }
+}
+
 /// Where a page asked to go.
 pub struct Goto {
     pub page: Page,

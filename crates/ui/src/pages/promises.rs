@@ -2,7 +2,7 @@
 //! Their author may propose new terms (both agree before they count) and withdraw
 //! one not yet due.
 
-use kintsugi_device::{List, PartnerId, Promise, PromiseOutcome, parse_date, view};
+use kintsugi_device::{Device, List, PartnerId, Promise, PromiseOutcome, parse_date, view};
 
 use super::{Ctx, View};
 use crate::dialogs::{self, Versions, Wording};
@@ -204,11 +204,7 @@ impl View for Promises {
             None => {}
         }
 
-        if let Some(v) = &self.versions
-            && !v.show(ui.ctx())
-        {
-            self.versions = None;
-        }
+        Versions::show_in(&mut self.versions, ui.ctx());
         if let Some(t) = &mut self.renegotiating {
             let (answer, closed) =
                 dialogs::dialog(ui.ctx(), "renegotiate", "Propose new terms", true, |ui| {
@@ -248,33 +244,14 @@ impl View for Promises {
                 None => {}
             }
         }
-        if let Some(id) = &self.withdrawing {
-            match dialogs::confirm(
-                ui.ctx(),
-                "withdraw-promise",
-                "Withdraw this promise?",
-                &[
-                    "It leaves the list here at once, and on your partner's device the next \
-                     time your devices sync.",
-                    "It cannot undo what your partner already received: their device keeps it \
-                     in its history and in any export made before, and they may have read it.",
-                ],
-                "Withdraw it",
-                "Keep it",
-            ) {
-                Some(true) => {
-                    let id = id.clone();
-                    ctx.worker.command(
-                        ctx.device,
-                        |_| view::WITHDRAWN.into(),
-                        move |d| d.withdraw_promise(&id),
-                    );
-                    self.withdrawing = None;
-                }
-                Some(false) => self.withdrawing = None,
-                None => {}
-            }
-        }
+        super::ask_withdraw(
+            ui.ctx(),
+            ctx,
+            "promise",
+            None,
+            &mut self.withdrawing,
+            Device::withdraw_promise,
+        );
     }
 }
 
@@ -369,9 +346,7 @@ fn row(ui: &mut egui::Ui, ctx: &Ctx<'_>, p: &Promise, today: chrono::NaiveDate) 
                     due,
                 }));
             }
-            // Withdrawing is for a promise not yet due and not yet judged.
-            if p.outcome == PromiseOutcome::Open && today < p.due && ui.button("Withdraw").clicked()
-            {
+            if p.withdraw_refusal(today).is_none() && ui.button("Withdraw").clicked() {
                 act = Some(Act::Withdraw(p.id.clone()));
             }
         }

@@ -1,7 +1,7 @@
 //! Diary entries either partner chose to share: read them and what they said
 //! before, and for one's own, change the shared wording or withdraw it.
 
-use kintsugi_device::view;
+use kintsugi_device::{Device, view};
 
 use super::{Ctx, View};
 use crate::dialogs::{self, TextForm, Versions};
@@ -101,64 +101,33 @@ impl View for Shared {
             None => {}
         }
 
-        if let Some(v) = &self.versions
-            && !v.show(ui.ctx())
-        {
-            self.versions = None;
+        Versions::show_in(&mut self.versions, ui.ctx());
+        if let Some((id, text)) = TextForm::ask(
+            &mut self.editing,
+            ui.ctx(),
+            "Change what you shared",
+            "Shared text",
+            &[
+                "Your partner will see that you changed it, and when. The wording they \
+                 already have stays readable to both of you as an earlier version.",
+                "Your private diary entry stays as it is.",
+            ],
+            "Save changes",
+            false,
+        ) {
+            ctx.worker.command(
+                ctx.device,
+                |_| view::EDITED_SHARED.into(),
+                move |d| d.edit_shared_entry(&id, &text),
+            );
         }
-        if let Some(form) = &mut self.editing {
-            match form.show(
-                ui.ctx(),
-                "Change what you shared",
-                "Shared text",
-                &[
-                    "Your partner will see that you changed it, and when. The wording they \
-                     already have stays readable to both of you as an earlier version.",
-                    "Your private diary entry stays as it is.",
-                ],
-                "Save changes",
-                false,
-            ) {
-                Some(true) => {
-                    let (id, text) = (form.id.clone(), form.text.clone());
-                    ctx.worker.command(
-                        ctx.device,
-                        |_| view::EDITED_SHARED.into(),
-                        move |d| d.edit_shared_entry(&id, &text),
-                    );
-                    self.editing = None;
-                }
-                Some(false) => self.editing = None,
-                None => {}
-            }
-        }
-        if let Some(id) = &self.withdrawing {
-            match dialogs::confirm(
-                ui.ctx(),
-                "withdraw-shared",
-                "Withdraw this shared entry?",
-                &[
-                    "It leaves the shared entries here at once, and on your partner's device \
-                     the next time your devices sync.",
-                    "It cannot undo what your partner already received: their device keeps it \
-                     in its history and in any export made before, and they may have read it.",
-                    "Your private diary keeps the entry.",
-                ],
-                "Withdraw it",
-                "Keep it shared",
-            ) {
-                Some(true) => {
-                    let id = id.clone();
-                    ctx.worker.command(
-                        ctx.device,
-                        |_| view::WITHDRAWN.into(),
-                        move |d| d.withdraw_shared_entry(&id),
-                    );
-                    self.withdrawing = None;
-                }
-                Some(false) => self.withdrawing = None,
-                None => {}
-            }
-        }
+        super::ask_withdraw(
+            ui.ctx(),
+            ctx,
+            "shared entry",
+            Some("Your private diary keeps the entry."),
+            &mut self.withdrawing,
+            Device::withdraw_shared_entry,
+        );
     }
 }

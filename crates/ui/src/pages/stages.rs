@@ -100,36 +100,25 @@ impl View for Stage {
                 }
             });
         }
-        if let Some(v) = &self.versions
-            && !v.show(ui.ctx())
-        {
-            self.versions = None;
-        }
-        if let Some(form) = &mut self.editing {
-            match form.show(
-                ui.ctx(),
-                "Your note on this stage",
-                "Your note",
-                &[
-                    "Your partner will see that you changed it, and when. The note they already \
-                     have stays readable to both of you as an earlier version.",
-                    "Leave it empty to remove your note.",
-                ],
-                "Save note",
-                true,
-            ) {
-                Some(true) => {
-                    let note = form.text.clone();
-                    ctx.worker.command(
-                        ctx.device,
-                        |_| view::EDITED_SHARED.into(),
-                        move |d| d.set_stage_note(n, &note),
-                    );
-                    self.editing = None;
-                }
-                Some(false) => self.editing = None,
-                None => {}
-            }
+        Versions::show_in(&mut self.versions, ui.ctx());
+        if let Some((_, note)) = TextForm::ask(
+            &mut self.editing,
+            ui.ctx(),
+            "Your note on this stage",
+            "Your note",
+            &[
+                "Your partner will see that you changed it, and when. The note they already \
+                 have stays readable to both of you as an earlier version.",
+                "Leave it empty to remove your note.",
+            ],
+            "Save note",
+            true,
+        ) {
+            ctx.worker.command(
+                ctx.device,
+                |_| view::EDITED_SHARED.into(),
+                move |d| d.set_stage_note(n, &note),
+            );
         }
         let mine_done = c
             .stages
