@@ -4,159 +4,13 @@
 //! really happened is read from the profile's own files: each log decrypted with the
 //! profile's keys, as a test helper may, and its Automerge history searched.
 
+mod common;
+
 use std::path::Path;
-use std::time::{Duration, Instant};
 
-use egui::accesskit::Role;
-use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
-use kintsugi_device::{Device, KdfParams, NetOverrides, NetworkMode, view};
+use common::*;
+use kintsugi_device::{Device, view};
 use kintsugi_store::{DocLog, LogKind, Unlocked};
-use kintsugi_ui::{AppConfig, KintsugiApp, Page};
-
-type App = Harness<'static, KintsugiApp>;
-
-const PASS: &str = "a long passphrase for tests";
-const SIZE: egui::Vec2 = egui::vec2(1100.0, 800.0);
-
-fn config(dir: &Path, network: bool) -> AppConfig {
-    let mut c = AppConfig::new(dir.join("profile"));
-    c.kdf = KdfParams::INSECURE_FAST;
-    c.network = network;
-    c.net = NetOverrides {
-        mode: Some(NetworkMode::Direct),
-        bind: Some(kintsugi_device::Bind::Socket(([127, 0, 0, 1], 0).into())),
-        relay: None,
-    };
-    c
-}
-
-fn app(config: AppConfig) -> App {
-    Harness::builder()
-        .with_size(SIZE)
-        .build_eframe(move |cc| KintsugiApp::new(&cc.egui_ctx, config))
-}
-
-/// Steps the windows until `done` holds; background work and the partner's device
-/// need real time.
-fn until(windows: &mut [&mut App], what: &str, done: impl Fn(&[&mut App]) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        for w in windows.iter_mut() {
-            w.step();
-        }
-        if done(windows) {
-            for w in windows.iter_mut() {
-                w.run_steps(2);
-            }
-            return;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(15));
-    }
-}
-
-fn wait(h: &mut App, what: &str, cond: impl Fn() -> bool) {
-    until(&mut [h], what, |_| cond());
-}
-
-fn shows(h: &App, label: &str) -> bool {
-    h.query_by_label_contains(label).is_some()
-}
-
-/// Steps until something whose label contains `label` is on screen.
-fn see(h: &mut App, label: &str) {
-    until(&mut [h], &format!("{label:?} to show"), |w| {
-        shows(w[0], label)
-    });
-}
-
-/// Inside the window, below the top bar.
-fn in_view(r: egui::Rect) -> bool {
-    r.min.y >= 40.0 && r.max.y <= SIZE.y - 8.0
-}
-
-fn has_button(h: &App, label: &str) -> bool {
-    h.query_all_by_role_and_label(Role::Button, label)
-        .next()
-        .is_some()
-}
-
-/// Clicks the first button with this label once one is on the page, scrolled into
-/// view first as a person would (the release controls are low on the Settings page).
-fn click(h: &mut App, label: &str) {
-    until(&mut [h], &format!("a button {label:?}"), |w| {
-        has_button(w[0], label)
-    });
-    let button = |h: &App| {
-        h.get_all_by_role_and_label(Role::Button, label)
-            .next()
-            .unwrap_or_else(|| panic!("no button {label:?}"))
-            .rect()
-    };
-    let rect = button;
-    if !in_view(rect(h)) {
-        h.get_all_by_role_and_label(Role::Button, label)
-            .next()
-            .unwrap_or_else(|| panic!("no button {label:?}"))
-            .scroll_to_me();
-        // Scrolling is animated: the button is clicked once it stands still in view.
-        let (mut at, mut still) = (rect(h), 0);
-        for _ in 0..300 {
-            h.step();
-            let now = rect(h);
-            still = if now == at { still + 1 } else { 0 };
-            at = now;
-            if still >= 3 && in_view(now) {
-                break;
-            }
-        }
-        assert!(in_view(rect(h)), "{label:?} never scrolled into view");
-    }
-    h.get_all_by_role_and_label(Role::Button, label)
-        .next()
-        .unwrap_or_else(|| panic!("no button {label:?}"))
-        .click();
-    h.run_steps(2);
-}
-
-fn type_into(h: &mut App, label: &str, text: &str) {
-    let n = [
-        Role::TextInput,
-        Role::PasswordInput,
-        Role::MultilineTextInput,
-    ]
-    .into_iter()
-    .find_map(|role| h.query_by_role_and_label(role, label))
-    .unwrap_or_else(|| panic!("no input labelled {label:?}"));
-    n.focus();
-    n.type_text(text);
-    h.run_steps(2);
-}
-
-/// The side navigation is drawn first, so its entry is the first match.
-fn nav(h: &mut App, label: &str) {
-    h.get_all_by_label(label)
-        .next()
-        .unwrap_or_else(|| panic!("no {label:?} in the navigation"))
-        .click();
-    h.run_steps(3);
-}
-
-fn create(h: &mut App, name: &str) {
-    h.run_steps(2);
-    type_into(h, "Your name", name);
-    type_into(h, "Passphrase", PASS);
-    type_into(h, "Repeat passphrase", PASS);
-    click(h, "Create profile");
-    until(&mut [h], "the profile to open", |w| {
-        w[0].state().page() == Some(Page::Home)
-    });
-}
-
-fn device(h: &App) -> Device {
-    h.state().device().cloned().expect("unlocked")
-}
 
 /// Whether `needle` is anywhere in the history of `kind`'s log in the profile at
 /// `dir`: in its decrypted records, or in any change of the Automerge document they
@@ -266,41 +120,6 @@ fn releasing_the_diarys_history_asks_first_then_keeps_only_what_it_reads_now() {
     assert!(!shows(&h, CANARY));
 }
 
-/// Two windows on fresh profiles, Ari's and Bea's, paired the way two people pair
-/// (A invites, B pastes the text, both confirm the code), each syncing.
-fn paired_windows(da: &Path, db: &Path) -> (App, App) {
-    let mut a = app(config(da, true));
-    let mut b = app(config(db, true));
-    create(&mut a, "Ari");
-    create(&mut b, "Bea");
-    until(&mut [&mut a, &mut b], "both networks", |w| {
-        w.iter().all(|h| h.state().network_ready())
-    });
-
-    nav(&mut a, "Pair with my partner");
-    click(&mut a, "Invite my partner");
-    until(&mut [&mut a], "the invite", |w| {
-        w[0].query_by_label("Invite text").is_some()
-    });
-    let text = a.get_by_label("Invite text").value().expect("invite text");
-
-    nav(&mut b, "Pair with my partner");
-    type_into(&mut b, "Invite text", &text);
-    click(&mut b, "Join");
-    until(&mut [&mut a, &mut b], "the codes", |w| {
-        w.iter().all(|h| has_button(h, "It matches"))
-    });
-    click(&mut a, "It matches");
-    click(&mut b, "It matches");
-    nav(&mut a, "Home");
-    nav(&mut b, "Home");
-    let (ad, bd) = (device(&a), device(&b));
-    until(&mut [&mut a, &mut b], "the pairing", |_| {
-        ad.status().unwrap().paired && bd.status().unwrap().paired
-    });
-    (a, b)
-}
-
 /// Ari writes a boundary in the app, proposes a second one (the canary) and
 /// withdraws it, so that only the journal's history holds it on both devices; then
 /// asks in the app. Returns once Bea's window shows the request on Home, with the
@@ -378,7 +197,7 @@ fn in_profile(d: &Device, bytes: &[u8]) -> bool {
 fn a_shared_release_asked_in_one_window_and_accepted_in_the_other_happens_on_both() {
     const CANARY: &str = "canary 93ab proposed and withdrawn";
     let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let (mut a, mut b) = paired_windows(da.path(), db.path());
+    let (mut a, mut b) = paired(da.path(), db.path());
     let (ad, bd) = (device(&a), device(&b));
     asked(&mut a, &mut b, CANARY);
     let old = ad.release_status().unwrap().journal;
@@ -433,7 +252,7 @@ fn a_shared_release_asked_in_one_window_and_accepted_in_the_other_happens_on_bot
 fn a_declined_release_shows_in_the_askers_window_and_releases_nothing() {
     const CANARY: &str = "canary 5d10 proposed, withdrawn and kept in history";
     let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let (mut a, mut b) = paired_windows(da.path(), db.path());
+    let (mut a, mut b) = paired(da.path(), db.path());
     let (ad, bd) = (device(&a), device(&b));
     asked(&mut a, &mut b, CANARY);
     let old = ad.release_status().unwrap().journal;
