@@ -410,7 +410,7 @@ fn every_entry_kind_can_be_written_and_seen_and_a_diary_entry_shared() {
         d.checkins().unwrap()[0].went_well.as_deref(),
         Some("A long walk")
     );
-    see(&mut h, "Went well: A long walk");
+    see(&mut h, "What went well: A long walk");
 
     nav(&mut h, "Letters");
     type_into(&mut h, "Title", "To you");

@@ -161,6 +161,55 @@ fn search_shows_results_as_you_type_and_the_filters_narrow_them() {
     see(&mut h, "The evening at the lake");
 }
 
+/// A check-in found by its answer opens the Check-ins page with that week's row in
+/// view, though the history sits below the form and the plot.
+#[test]
+fn a_checkin_found_by_search_is_scrolled_into_view() {
+    let (_dir, mut h, d) = one_window();
+    for (w, went_well) in (30..40).zip(std::iter::repeat("An ordinary week")) {
+        let went_well = if w == 31 {
+            "The long talk on the balcony"
+        } else {
+            went_well
+        };
+        d.save_checkin(&kintsugi_device::CheckInInput {
+            week: format!("2026-W{w}"),
+            mood: 3,
+            trust: 5,
+            closeness: 5,
+            went_well: Some(went_well.into()),
+            hard: None,
+            need: None,
+            appreciate: None,
+        })
+        .unwrap();
+    }
+    let rect = |h: &App| {
+        h.get_by_label("What went well: The long talk on the balcony")
+            .rect()
+    };
+    nav(&mut h, "Check-ins");
+    see(&mut h, "The long talk on the balcony");
+    assert!(
+        rect(&h).min.y > SIZE.y,
+        "the row should start below the fold for this test to mean anything"
+    );
+
+    nav(&mut h, "Search");
+    type_into(&mut h, "Search for", "balcony");
+    see(&mut h, "1 found");
+    h.get_all_by_label_contains("The long talk on the balcony")
+        .next()
+        .unwrap()
+        .click();
+    until(&mut [&mut h], "the row to scroll into view", |w| {
+        w[0].state().page() == Some(Page::Checkins) && {
+            let r = rect(w[0]);
+            r.min.y >= 0.0 && r.max.y <= SIZE.y
+        }
+    });
+}
+
 #[test]
 fn ctrl_f_opens_search_with_the_keyboard_in_its_field() {
     let (_dir, mut h, _d) = one_window();
@@ -312,14 +361,14 @@ fn my_checkin_answers_are_changed_and_the_earlier_ones_stay_readable() {
     click(&mut h, "Save check-in");
     wait(&mut h, "the check-in", || d.checkins().unwrap().len() == 1);
     let week = d.checkins().unwrap()[0].week.clone();
-    see(&mut h, "Went well: We walked");
+    see(&mut h, "What went well: We walked");
 
     click(&mut h, &format!("Edit answers for {week}"));
     see(&mut h, &format!("Edit your answers for {week}"));
-    assert_eq!(value(&h, "Went well"), "We walked");
-    assert_eq!(value(&h, "Needs"), "More sleep");
-    retype(&mut h, "Went well", "We walked by the river");
-    type_into(&mut h, "Appreciates", "Your patience");
+    assert_eq!(value(&h, "What went well"), "We walked");
+    assert_eq!(value(&h, "What I need"), "More sleep");
+    retype(&mut h, "What went well", "We walked by the river");
+    type_into(&mut h, "What I appreciate", "Your patience");
     click(&mut h, "Save changes");
     wait(&mut h, "the edit", || {
         let c = &d.checkins().unwrap()[0];
@@ -327,12 +376,12 @@ fn my_checkin_answers_are_changed_and_the_earlier_ones_stay_readable() {
             && c.appreciate.as_deref() == Some("Your patience")
             && c.need.as_deref() == Some("More sleep")
     });
-    see(&mut h, "Went well: We walked by the river");
-    see(&mut h, "Appreciates: Your patience");
+    see(&mut h, "What went well: We walked by the river");
+    see(&mut h, "What I appreciate: Your patience");
     see(&mut h, "· edited");
     click(&mut h, "Earlier answers (1)");
     see(&mut h, "Earlier versions, newest first (1)");
-    see(&mut h, "Went well: We walked\nNeeds: More sleep");
+    see(&mut h, "What went well: We walked\nWhat I need: More sleep");
     click(&mut h, "Close");
     gone(&mut h, "Earlier versions, newest first");
 }
@@ -553,7 +602,7 @@ fn an_edited_entry_shows_edited_and_its_earlier_versions_to_the_partner_and_a_wi
     click(&mut a, "Save changes");
     nav(&mut a, "Check-ins");
     click(&mut a, &format!("Edit answers for {week}"));
-    retype(&mut a, "Went well", "We walked by the river");
+    retype(&mut a, "What went well", "We walked by the river");
     click(&mut a, "Save changes");
     nav(&mut a, "1. Acknowledge what happened");
     click(&mut a, "Change my note");
@@ -571,13 +620,13 @@ fn an_edited_entry_shows_edited_and_its_earlier_versions_to_the_partner_and_a_wi
     click(&mut b, "Close");
 
     nav(&mut b, "Check-ins");
-    see_in(&mut b, &mut a, "Went well: We walked by the river");
+    see_in(&mut b, &mut a, "What went well: We walked by the river");
     see(&mut b, &format!("{week} — Ari: mood 3/5"));
     see(&mut b, "· edited");
     assert!(!shows(&b, "Edit answers for"), "Bea can edit Ari's answers");
     click(&mut b, "Earlier answers (1)");
     see(&mut b, &format!("Ari's answers for {week}"));
-    assert!(b.query_by_label("Went well: We walked").is_some());
+    assert!(b.query_by_label("What went well: We walked").is_some());
     click(&mut b, "Close");
 
     nav(&mut b, "1. Acknowledge what happened");

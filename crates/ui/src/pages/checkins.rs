@@ -2,6 +2,7 @@
 //! later, the partner sees the ones before), and a plot of both partners' trends.
 
 use egui_plot::{Legend, Line, Plot, PlotPoints};
+use kintsugi_device::view::Answer;
 use kintsugi_device::{AnswersEdit, CheckIn, CheckInInput};
 
 use super::{Ctx, View};
@@ -21,6 +22,7 @@ pub struct Checkins {
     /// My answers being changed.
     editing: Option<Answers>,
     versions: Option<Versions>,
+    reveal: widgets::Reveal,
 }
 
 /// A check-in's written answers in the edit form, and what they were.
@@ -43,6 +45,7 @@ impl Default for Checkins {
             appreciate: String::new(),
             editing: None,
             versions: None,
+            reveal: widgets::Reveal::default(),
         }
     }
 }
@@ -56,6 +59,10 @@ fn week_x(week: &str) -> Option<f64> {
 impl View for Checkins {
     fn title(&self, _: &Cache, _: &Guide) -> String {
         "Check-ins".into()
+    }
+
+    fn reveal(&mut self, id: String) {
+        self.reveal.ask(id);
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
@@ -134,7 +141,8 @@ impl View for Checkins {
 
         ui.label(egui::RichText::new("History").strong());
         for x in c.checkins.iter().rev() {
-            ui.group(|ui| {
+            let row = ui.group(|ui| {
+                self.reveal.outline(ui, &x.id);
                 ui.label(format!(
                     "{} — {}: mood {}/5, trust {}/10, closeness {}/10{}",
                     x.week,
@@ -144,7 +152,7 @@ impl View for Checkins {
                     x.closeness,
                     dialogs::edited_mark(x.edited),
                 ));
-                for (label, t) in LABELS.into_iter().zip(answers(x)) {
+                for (label, t) in kintsugi_device::view::checkin_answers(x) {
                     if let Some(t) = t {
                         ui.label(format!("{label}: {t}"));
                     }
@@ -155,7 +163,7 @@ impl View for Checkins {
                             .small_button(format!("Edit answers for {}", x.week))
                             .clicked()
                     {
-                        let now = answers(x).map(|a| a.cloned().unwrap_or_default());
+                        let now = answers(x).map(|a| a.unwrap_or_default().to_owned());
                         self.editing = Some(Answers {
                             id: x.id.clone(),
                             week: x.week.clone(),
@@ -172,13 +180,20 @@ impl View for Checkins {
                     }
                 });
             });
+            // The history is short (one check-in a week each), so it is drawn whole
+            // and a search result is scrolled to where its row landed.
+            if self.reveal.pending() && self.reveal.is(&x.id) {
+                row.response.scroll_to_me(Some(egui::Align::Center));
+            }
         }
+        self.reveal.settle();
 
         Versions::show_in(&mut self.versions, ui.ctx());
         if let Some(a) = &mut self.editing {
             let title = format!("Edit your answers for {}", a.week);
             let (answer, closed) = dialogs::dialog(ui.ctx(), "edit-checkin", &title, true, |ui| {
-                for (label, text) in LABELS.into_iter().zip(&mut a.now) {
+                for (answer, text) in Answer::ALL.into_iter().zip(&mut a.now) {
+                    let label = answer.question();
                     dialogs::area(ui, label, text, 2);
                 }
                 widgets::note(
@@ -214,24 +229,16 @@ impl View for Checkins {
     }
 }
 
-/// How the history labels each written answer.
-const LABELS: [&str; 4] = ["Went well", "Was hard", "Needs", "Appreciates"];
-
-fn answers(x: &CheckIn) -> [Option<&String>; 4] {
-    [
-        x.went_well.as_ref(),
-        x.hard.as_ref(),
-        x.need.as_ref(),
-        x.appreciate.as_ref(),
-    ]
+fn answers(x: &CheckIn) -> [Option<&str>; 4] {
+    Answer::ALL.map(|a| a.of(x))
 }
 
 /// The answers as one text, a line each.
-fn answers_text(a: [Option<&String>; 4]) -> String {
-    let lines: Vec<String> = LABELS
+fn answers_text(a: [Option<&str>; 4]) -> String {
+    let lines: Vec<String> = Answer::ALL
         .into_iter()
         .zip(a)
-        .filter_map(|(label, t)| Some(format!("{label}: {}", t?)))
+        .filter_map(|(q, t)| Some(format!("{}: {}", q.question(), t?)))
         .collect();
     if lines.is_empty() {
         "(no written answers)".into()
@@ -252,10 +259,10 @@ fn versions(c: &Cache, x: &CheckIn) -> Versions {
             .map(|e| Wording {
                 when: format!("Written {}", widgets::when(e.at)),
                 text: answers_text([
-                    e.went_well.as_ref(),
-                    e.hard.as_ref(),
-                    e.need.as_ref(),
-                    e.appreciate.as_ref(),
+                    e.went_well.as_deref(),
+                    e.hard.as_deref(),
+                    e.need.as_deref(),
+                    e.appreciate.as_deref(),
                 ]),
             })
             .collect(),

@@ -107,6 +107,8 @@ pub fn gone_in(h: &mut App, other: &mut App, label: &str) {
     });
 }
 
+/// The field labelled `label`; where two are (a dialog's field over the page's own
+/// of the same name), the last drawn, which is the one on top.
 pub fn input<'a>(h: &'a App, label: &'a str) -> egui_kittest::Node<'a> {
     [
         Role::TextInput,
@@ -114,7 +116,7 @@ pub fn input<'a>(h: &'a App, label: &'a str) -> egui_kittest::Node<'a> {
         Role::MultilineTextInput,
     ]
     .into_iter()
-    .find_map(|role| h.query_by_role_and_label(role, label))
+    .find_map(|role| h.query_all_by_role_and_label(role, label).last())
     .unwrap_or_else(|| panic!("no input labelled {label:?}"))
 }
 
