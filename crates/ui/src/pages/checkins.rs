@@ -153,9 +153,7 @@ impl View for Checkins {
                     dialogs::edited_mark(x.edited),
                 ));
                 for (label, t) in kintsugi_device::view::checkin_answers(x) {
-                    if let Some(t) = t {
-                        ui.label(format!("{label}: {t}"));
-                    }
+                    ui.label(format!("{label}: {t}"));
                 }
                 ui.horizontal(|ui| {
                     if c.is_me(&x.author)
