@@ -416,7 +416,11 @@ as an edit.";
 /// What saving a check-in did, in the words both front ends show.
 pub fn checkin_saved(saved: &crate::SavedCheckIn, week: &str, names: &Names) -> String {
     if saved.waiting {
-        let partner = names.partner_name();
+        // Mid-sentence: "Bea", or "your partner" before Bea's name has arrived.
+        let partner = match names.partner_id() {
+            Some(id) => names.name(id),
+            None => "your partner".to_owned(),
+        };
         format!(
             "Saved on this device. Your answers for {week} go to {partner}'s device once \
              {partner} has saved theirs; until then it knows only that you saved."
