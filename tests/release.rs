@@ -101,6 +101,8 @@ const CHECKIN: [&str; 8] = [
 #[test]
 fn two_devices_release_the_history_and_an_old_copy_is_refused() {
     let (a, b) = paired_profiles();
+    // Check-ins written straight in, so the canary reaches Bea's history at once.
+    a.ok(&["checkin", "together", "off"]);
     let week = ["--week", "2026-W10", "--went-well"];
     let args = |text: &str| -> Vec<String> {
         CHECKIN
@@ -339,6 +341,8 @@ fn sigkill_during_a_release_leaves_both_on_one_journal() {
     // Two paired profiles that both agreed to release the history: Ari asked, Bea
     // accepted, and the next sync releases. Each trial starts from copies of them.
     let (a, b) = paired_profiles();
+    // Check-ins written straight in, so the canary reaches Bea's history at once.
+    a.ok(&["checkin", "together", "off"]);
     let week = |text: &str| -> Vec<String> {
         CHECKIN
             .iter()
