@@ -258,10 +258,17 @@ pub enum BoundaryCmd {
 
 #[derive(Subcommand, Debug)]
 pub enum CheckinCmd {
-    /// Write this week's check-in (a second one this week updates it)
+    /// Write this week's check-in (a second one this week updates it; while paired,
+    /// your answers wait on this device until your partner has saved theirs)
     Add(CheckinArgs),
-    /// List check-ins
+    /// List check-ins, and those saved but not yet seen by both
     List,
+    /// Whether your answers wait for your partner's before they travel (on unless
+    /// turned off); with on or off, change it
+    Together {
+        #[arg(value_parser = ["on", "off"])]
+        set: Option<String>,
+    },
     /// Change the answers of your check-in ("" removes one); your partner sees the
     /// earlier answers
     Edit {

@@ -388,10 +388,20 @@ fn checkin(device: &Device, cmd: &CheckinCmd, json: bool) -> Result<()> {
                 appreciate: a.appreciate.clone(),
             };
             let saved = device.save_checkin(&input)?;
-            if !saved.is_new {
-                eprintln!("Updated your check-in for {}.", input.week);
-            }
+            eprintln!(
+                "{}",
+                view::checkin_saved(&saved, &input.week, &device.names()?)
+            );
             println!("{}", saved.id);
+            Ok(())
+        }
+        CheckinCmd::Together { set } => {
+            if let Some(set) = set {
+                device.set_reveal_checkins_together(set == "on")?;
+            }
+            let on = device.settings()?.reveal_checkins_together;
+            println!("{}", if on { "on" } else { "off" });
+            eprintln!("{}", view::REVEAL_TOGETHER);
             Ok(())
         }
         CheckinCmd::List => {
@@ -400,7 +410,20 @@ fn checkin(device: &Device, cmd: &CheckinCmd, json: bool) -> Result<()> {
                 return print_json(&v1::list::<_, v1::CheckIn>(&list));
             }
             let names = device.names()?;
-            if list.is_empty() {
+            let sealed = device.sealed_checkins()?;
+            let held = device.held_checkins()?;
+            for s in &sealed {
+                println!("{}  {}", s.id, view::sealed_checkin(s, &names));
+                if let Some(h) = held
+                    .iter()
+                    .find(|h| h.week == s.week && names.is_me(&s.author))
+                {
+                    for line in view::held_checkin(h) {
+                        println!("    {line}");
+                    }
+                }
+            }
+            if list.is_empty() && sealed.is_empty() {
                 println!("No check-ins yet.");
             }
             for c in &list {
@@ -411,6 +434,9 @@ fn checkin(device: &Device, cmd: &CheckinCmd, json: bool) -> Result<()> {
                     names.name(&c.author),
                     view::checkin_scores(c)
                 );
+                if let Some(note) = view::revealed_note(c, &names) {
+                    println!("    ! {note}");
+                }
                 for (question, answer) in view::checkin_answers(c) {
                     println!("    {question}: {answer}");
                 }

@@ -6,4 +6,5 @@ mod common;
 
 mod commands;
 mod log_canary;
+mod reveal;
 mod revise;

@@ -19,6 +19,7 @@ fn bundle_import_refuses_every_damaged_or_foreign_bundle_and_changes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let (a, b, _, db) = paired_devices(tmp.path());
     a.propose_boundary("carried on a stick", None).unwrap();
+    a.set_reveal_checkins_together(false).unwrap();
     a.save_checkin(&kintsugi_device::CheckInInput {
         week: "2026-W01".into(),
         mood: 3,

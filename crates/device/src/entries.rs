@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use kintsugi_journal::{
-    Boundary, CheckIn, CheckInInput, DiaryEntry, EntryKind, Letter, LetterDraft, LetterKind, List,
-    Partner, Promise, PromiseOutcome, SharedEntry, StageProgress, Upserted,
+    Boundary, CheckIn, DiaryEntry, EntryKind, Letter, LetterDraft, LetterKind, List, Partner,
+    Promise, PromiseOutcome, SharedEntry, StageProgress,
 };
 use kintsugi_store::Replace;
 
@@ -33,6 +33,7 @@ impl Device {
             today,
             &self.names()?,
             &self.checkins()?,
+            &self.sealed_checkins()?,
             &self.promises()?,
             &self.letters()?,
         ))
@@ -79,11 +80,6 @@ impl Device {
     }
 
     // --- check-ins ------------------------------------------------------------
-
-    /// Saves this week's check-in; a second one in the same week updates the first.
-    pub fn save_checkin(&self, input: &CheckInInput) -> Result<Upserted> {
-        self.write_shared(|s, me, now| s.upsert_checkin(me, input, now))
-    }
 
     pub fn checkins(&self) -> Result<List<CheckIn>> {
         self.cached(|l, j| l.checkins(j))

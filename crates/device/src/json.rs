@@ -114,6 +114,9 @@ pub mod v1 {
         /// When the answers were last edited; `null` if never.
         pub edited: Option<i64>,
         pub earlier_versions: Vec<CheckInVersion>,
+        /// `direct` (saved straight in), `together` (revealed once both had saved,
+        /// as committed to) or `altered` (revealed, but not as committed to).
+        pub revealed: kintsugi_journal::Revealed,
     }
 
     #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -343,6 +346,7 @@ pub mod v1 {
                 updated: c.updated,
                 edited: c.edited,
                 earlier_versions: list(&c.earlier),
+                revealed: c.revealed,
             }
         }
     }
@@ -677,6 +681,7 @@ mod snapshot {
                 appreciate: None,
                 at: 20,
             }],
+            revealed: j::Revealed::Together,
         };
         let draft = j::LetterDraft {
             id: "d1".into(),

@@ -19,6 +19,7 @@ mod profile;
 pub mod qr;
 mod release;
 mod replica;
+mod reveal;
 mod revise;
 mod search;
 mod settings;
@@ -38,7 +39,7 @@ pub use export::{ExportFormat, ExportScope, format_time};
 pub use kintsugi_journal::{
     Amendment, Boundary, BoundaryStatus, CheckIn, CheckInAnswers, CheckInInput, DiaryEntry,
     EntryKind, Letter, LetterDraft, LetterKind, List, Partner, PartnerId, Promise, PromiseOutcome,
-    SharedEntry, StageProgress, Upserted, Version, parse_date,
+    Revealed, SealedCheckIn, SharedEntry, StageProgress, Upserted, Version, parse_date,
 };
 pub use kintsugi_net::sync::SessionEnd;
 pub use kintsugi_net::{Invite, Link, NetError, NetworkMode, Offer, RelayUrl, Via};
@@ -51,6 +52,7 @@ pub use partner::PartnerInfo;
 pub use passphrase::{MIN_PASSPHRASE_SCORE, PassphraseStrength, passphrase_strength};
 pub use profile::Options;
 pub use release::{ReleaseRequest, ReleaseStatus};
+pub use reveal::SavedCheckIn;
 pub use revise::{AnswersEdit, DiaryEdit, DraftEdit};
 pub use search::{SearchHit, SearchKind, SearchLists, SearchQuery, search};
 pub use settings::{AUTO_LOCK_MINUTES, Settings};

@@ -257,6 +257,11 @@ impl ReplicaSession for DeviceSession {
         };
         if changed {
             self.device.emit(DocKind::Shared, false);
+            // The partner may just have saved a check-in for a week whose answers
+            // wait here for theirs: revealing now lets this session carry them.
+            if let Err(e) = self.device.reveal_due() {
+                tracing::warn!("could not reveal a check-in held on this device: {e}");
+            }
         }
         Ok(())
     }

@@ -47,6 +47,14 @@ pub struct Settings {
     /// Minutes without use before the app locks; `None` keeps the app's default.
     #[serde(default)]
     pub auto_lock_minutes: Option<u32>,
+    /// Whether my check-in answers stay on this device until my partner has saved
+    /// theirs for the same week (see `reveal.rs`). On unless turned off.
+    #[serde(default = "on")]
+    pub reveal_checkins_together: bool,
+}
+
+fn on() -> bool {
+    true
 }
 
 impl Default for Settings {
@@ -56,6 +64,7 @@ impl Default for Settings {
             port: 0,
             relay: None,
             auto_lock_minutes: None,
+            reveal_checkins_together: true,
         }
     }
 }
@@ -127,6 +136,7 @@ mod tests {
         let s: Settings = serde_json::from_slice(old).unwrap();
         assert_eq!(s.mode, NetworkMode::Direct);
         assert_eq!(s.auto_lock_minutes, None);
+        assert!(s.reveal_checkins_together, "on unless turned off");
     }
 
     #[test]

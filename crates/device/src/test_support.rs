@@ -37,3 +37,35 @@ pub(crate) fn paired(tmp: &Path) -> (Device, Device) {
         Device::unlock(&db, PASS, opts()).unwrap(),
     )
 }
+
+/// Runs one session on each device, handing each payload to the other as the
+/// network would, until neither has anything to say. Returns the sizes of what
+/// `a` sent.
+pub(crate) fn sync_directly(a: &Device, b: &Device) -> Vec<usize> {
+    let (mut sa, mut sb) = (
+        a.sync_replica().begin().unwrap(),
+        b.sync_replica().begin().unwrap(),
+    );
+    let mut sent = Vec::new();
+    for _ in 0..100 {
+        let from_a = sa.generate().unwrap();
+        if let Some(p) = &from_a {
+            sent.push(p.len());
+            sb.receive(p).unwrap();
+        }
+        let from_b = sb.generate().unwrap();
+        if let Some(p) = &from_b {
+            sa.receive(p).unwrap();
+        }
+        if from_a.is_none() && from_b.is_none() {
+            break;
+        }
+    }
+    assert!(
+        sa.in_sync() && sb.in_sync(),
+        "the sessions did not converge"
+    );
+    sa.end();
+    sb.end();
+    sent
+}

@@ -195,17 +195,13 @@ pub const CLOSENESS: Scale = Scale {
 
 /// "mood 4/5, trust 6/10, closeness 7/10".
 pub fn checkin_scores(c: &CheckIn) -> String {
+    scores(c.mood, c.trust, c.closeness)
+}
+
+fn scores(mood: u8, trust: u8, closeness: u8) -> String {
     format!(
-        "{} {}/{}, {} {}/{}, {} {}/{}",
-        MOOD.name,
-        c.mood,
-        MOOD.max,
-        TRUST.name,
-        c.trust,
-        TRUST.max,
-        CLOSENESS.name,
-        c.closeness,
-        CLOSENESS.max
+        "{} {mood}/{}, {} {trust}/{}, {} {closeness}/{}",
+        MOOD.name, MOOD.max, TRUST.name, TRUST.max, CLOSENESS.name, CLOSENESS.max
     )
 }
 
@@ -290,14 +286,16 @@ pub fn due(
     today: NaiveDate,
     names: &Names,
     checkins: &List<CheckIn>,
+    sealed: &List<crate::SealedCheckIn>,
     promises: &List<Promise>,
     letters: &List<Letter>,
 ) -> Vec<Due> {
     let mut out = Vec::new();
     let week = week_of(today);
-    if !checkins
-        .iter()
-        .any(|c| names.is_me(&c.author) && c.week == week)
+    let mine = |author: &PartnerId, w: &str| names.is_me(author) && w == week;
+    // A check-in saved and waiting for the partner's counts as written.
+    if !checkins.iter().any(|c| mine(&c.author, &c.week))
+        && !sealed.iter().any(|c| mine(&c.author, &c.week))
     {
         out.push(Due::Checkin { week });
     }
@@ -403,6 +401,88 @@ and the record of who changed what and when are gone for good. It needs your par
 yes, and happens at your next sync; bundles made before it can no longer be imported, and \
 a copy of the old journal restored from a backup can no longer sync.";
 
+/// What revealing check-ins together does and cannot do, said where the setting is
+/// and beside a check-in that waits.
+pub const REVEAL_TOGETHER: &str = "While you are paired, your check-in answers stay on \
+this device until your partner has saved theirs for the same week. Their device gets \
+only a fingerprint of your answers, which shows that you saved and lets it check later \
+that the answers it receives are the ones you saved. Once both of you have saved, the \
+answers travel, so neither of you can shape yours after reading the other's. A device \
+changed on purpose cannot read answers that are not on it; it could reveal other \
+answers than the ones it committed to, and Kintsugi would then say so beside them. \
+Saving again before both have saved replaces your answers; after that, a change shows \
+as an edit.";
+
+/// What saving a check-in did, in the words both front ends show.
+pub fn checkin_saved(saved: &crate::SavedCheckIn, week: &str, names: &Names) -> String {
+    if saved.waiting {
+        // Mid-sentence: "Bea", or "your partner" before Bea's name has arrived.
+        let partner = match names.partner_id() {
+            Some(id) => names.name(id),
+            None => "your partner".to_owned(),
+        };
+        format!(
+            "Saved on this device. Your answers for {week} go to {partner}'s device once \
+             {partner} has saved theirs; until then it knows only that you saved."
+        )
+    } else if saved.is_new {
+        "Check-in saved.".into()
+    } else {
+        format!("Your check-in for {week} was updated.")
+    }
+}
+
+/// A check-in committed to and not yet revealed, as both front ends list it.
+pub fn sealed_checkin(c: &crate::SealedCheckIn, names: &Names) -> String {
+    if names.is_me(&c.author) {
+        format!(
+            "{}: you saved your check-in. {} has not saved theirs yet; your answers wait \
+             on this device until then.",
+            c.week,
+            names.partner_name()
+        )
+    } else {
+        format!(
+            "{}: {} saved a check-in. You will both see each other's answers once you \
+             save yours for this week.",
+            c.week,
+            names.name(&c.author)
+        )
+    }
+}
+
+/// What to say beside a check-in's answers about how they were revealed: only when
+/// they are not the ones committed to.
+pub fn revealed_note(c: &CheckIn, names: &Names) -> Option<String> {
+    (c.revealed == kintsugi_journal::Revealed::Altered).then(|| {
+        let who = if names.is_me(&c.author) {
+            "your device".to_owned()
+        } else {
+            format!("{}'s device", names.name(&c.author))
+        };
+        format!(
+            "These answers are not the ones {who} committed to before you both saw each \
+             other's: they were changed afterwards."
+        )
+    })
+}
+
+/// My answers to a check-in that waits for my partner's, which only this device
+/// holds for now: a heading, the scores, then each written answer.
+pub fn held_checkin(h: &kintsugi_journal::CheckInInput) -> Vec<String> {
+    let mut lines = vec![
+        "Your answers, on this device only for now:".to_owned(),
+        scores(h.mood, h.trust, h.closeness),
+    ];
+    let written = [&h.went_well, &h.hard, &h.need, &h.appreciate];
+    for (a, t) in Answer::ALL.into_iter().zip(written) {
+        if let Some(t) = t.as_deref().filter(|t| !t.trim().is_empty()) {
+            lines.push(format!("{}: {t}", a.question()));
+        }
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -470,6 +550,7 @@ mod tests {
         let due_now = due(
             today,
             &names,
+            &List::default(),
             &List::default(),
             &List::from(promises.to_vec()),
             &List::default(),

@@ -179,6 +179,36 @@ pub struct CheckIn {
     pub edited: Option<i64>,
     /// The answers given before, oldest first.
     pub earlier: Vec<CheckInAnswers>,
+    /// How the answers reached the partner: at once, or revealed together once both
+    /// had committed to theirs (and whether what was revealed is what was committed).
+    pub revealed: Revealed,
+}
+
+/// How a check-in's scores and first answers came to be in the shared journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Revealed {
+    /// Written straight into the journal (revealing together was off, or the
+    /// author was not paired, or the check-in predates it).
+    Direct,
+    /// Committed to first and revealed once both had saved theirs; what was
+    /// revealed is what was committed to.
+    Together,
+    /// Committed to first, but what was revealed is not what the commitment was
+    /// made over: the author's device changed them after the fact.
+    Altered,
+}
+
+/// A check-in its author saved and committed to but has not revealed: the
+/// partner's device holds only this, and a fingerprint of the answers, until the
+/// partner has saved theirs for the same week.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SealedCheckIn {
+    pub id: String,
+    pub author: PartnerId,
+    pub week: String,
+    pub created: i64,
+    pub updated: i64,
 }
 
 /// The result of [`upsert_checkin`](crate::SharedJournal::upsert_checkin).
@@ -402,6 +432,7 @@ macro_rules! chronological {
 chronological!(
     Boundary,
     CheckIn,
+    SealedCheckIn,
     Letter,
     LetterDraft,
     Promise,

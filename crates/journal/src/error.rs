@@ -101,6 +101,19 @@ pub enum JournalError {
         reason: &'static str,
     },
 
+    /// My check-in for this week is already readable by my partner: saving again
+    /// changes it in the open.
+    #[error("check-in {0} was already revealed")]
+    AlreadyRevealed(String),
+
+    /// There is no check-in of mine for this week waiting to be revealed.
+    #[error("no check-in of yours for {0} is waiting to be revealed")]
+    NothingToReveal(String),
+
+    /// The answers to reveal are not the ones my entry for this week commits to.
+    #[error("the answers for {0} are not the ones committed to")]
+    NotCommitted(String),
+
     /// A loaded document does not have the root maps of our genesis.
     #[error("not a Kintsugi {doc} document: root map {map} is missing")]
     MissingRoot {

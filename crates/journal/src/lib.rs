@@ -17,7 +17,7 @@
 //! | map          | key                  | fields                                                                                   |
 //! |--------------|----------------------|------------------------------------------------------------------------------------------|
 //! | `boundaries` | entry id             | `text`, `category`?, `agreed_by` (map partner → ms), `revisit_at`?, `revisit_by`?, `retired_at`?, `retired_by`? |
-//! | `checkins`   | entry id             | `week` (`2026-W48`), `mood` 1–5, `trust` 1–10, `closeness` 1–10, `went_well`?, `hard`?, `need`?, `appreciate`? |
+//! | `checkins`   | entry id             | `week` (`2026-W48`), `mood` 1–5, `trust` 1–10, `closeness` 1–10, `went_well`?, `hard`?, `need`?, `appreciate`?; revealed together: `commitment` first (and no scores), then `salt` and `sealed_scores` |
 //! | `letters`    | draft id             | `kind`, `title`, `body`, `sent`, `read_at`?, `read_by`?                                  |
 //! | `promises`   | entry id             | `text`, `due` (`YYYY-MM-DD`), `outcome` (`open`/`kept`/`missed`/`renegotiated`), `outcome_by`?, `outcome_at`? |
 //! | `steps`      | `"{stage}:{partner}"`| `stage` 1–7, `done` (bool), `done_at`?, `note`?                                          |
@@ -52,12 +52,13 @@ pub use diary::{DiaryLists, PrivateDiary};
 pub use doc::SCHEMA_VERSION;
 pub use entries::{
     Amendment, Boundary, BoundaryStatus, CheckIn, CheckInAnswers, CheckInInput, DiaryEntry, Letter,
-    LetterDraft, LetterKind, Partner, Promise, PromiseOutcome, SharedEntry, StageProgress,
-    Upserted, Version,
+    LetterDraft, LetterKind, Partner, Promise, PromiseOutcome, Revealed, SealedCheckIn,
+    SharedEntry, StageProgress, Upserted, Version,
 };
 pub use error::{JournalError, Result};
 pub use ids::{EntryKind, PartnerId};
 pub use lists::{Iter, List};
+pub use shared::{COMMITMENT_SALT_LEN, checkin_commitment};
 pub use shared::{SharedJournal, SharedLists};
 pub use validate::{format_date, iso_week_of, parse_date, parse_week};
 

@@ -8,9 +8,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use kintsugi_device::{
-    Boundary, CheckIn, Device, DiaryEntry, Letter, LetterDraft, List, Network, Offer, Partner,
-    PartnerId, PartnerInfo, Promise, ReleaseStatus, Settings, SharedEntry, StageProgress, Status,
-    qr,
+    Boundary, CheckIn, CheckInInput, Device, DiaryEntry, Letter, LetterDraft, List, Network, Offer,
+    Partner, PartnerId, PartnerInfo, Promise, ReleaseStatus, SealedCheckIn, Settings, SharedEntry,
+    StageProgress, Status, qr,
 };
 
 /// A page of the unlocked app. Each has a view in the registry
@@ -39,6 +39,10 @@ pub struct Cache {
     pub partners: Vec<Partner>,
     pub boundaries: List<Boundary>,
     pub checkins: List<CheckIn>,
+    /// Check-ins saved and not yet revealed (mine and the partner's).
+    pub sealed_checkins: List<SealedCheckIn>,
+    /// My answers for those of mine, which only this device holds for now.
+    pub held_checkins: Vec<CheckInInput>,
     pub letters: List<Letter>,
     pub drafts: List<LetterDraft>,
     pub promises: List<Promise>,
@@ -59,6 +63,8 @@ impl Cache {
             partners: device.partners().unwrap_or_default(),
             boundaries: device.boundaries().unwrap_or_default(),
             checkins: device.checkins().unwrap_or_default(),
+            sealed_checkins: device.sealed_checkins().unwrap_or_default(),
+            held_checkins: device.held_checkins().unwrap_or_default(),
             letters: device.letters().unwrap_or_default(),
             drafts: device.drafts().unwrap_or_default(),
             promises: device.promises().unwrap_or_default(),

@@ -575,6 +575,8 @@ fn an_edited_entry_shows_edited_and_its_earlier_versions_to_the_partner_and_a_wi
         .add_diary_entry("I was scared that night", None, Some(2))
         .unwrap();
     ad.share_diary_entry(&id).unwrap();
+    // Straight in: what is tested here is the edit Bea sees afterwards.
+    ad.set_reveal_checkins_together(false).unwrap();
     ad.save_checkin(&kintsugi_device::CheckInInput {
         week: week.clone(),
         mood: 3,

@@ -236,6 +236,8 @@ fn texts(d: &Device) -> Vec<String> {
 fn both_partners_consent_and_end_on_the_same_new_journal() {
     let tmp = tempfile::tempdir().unwrap();
     let (a, b) = paired(tmp.path());
+    // Written straight in, so the canary is in both histories before the release.
+    a.set_reveal_checkins_together(false).unwrap();
     a.save_checkin(&checkin(CANARY)).unwrap();
     a.save_checkin(&checkin("a calmer week")).unwrap();
     b.propose_boundary("no phones at dinner", None).unwrap();
@@ -304,6 +306,8 @@ fn both_partners_consent_and_end_on_the_same_new_journal() {
 fn a_follower_that_missed_committed_moves_when_it_sees_the_new_journal() {
     let tmp = tempfile::tempdir().unwrap();
     let (a, b) = paired(tmp.path());
+    // Written straight in, so the canary is in both histories before the release.
+    a.set_reveal_checkins_together(false).unwrap();
     a.save_checkin(&checkin(CANARY)).unwrap();
     a.save_checkin(&checkin("later")).unwrap();
     let old = epoch(&a);

@@ -34,7 +34,7 @@ fn answers_of(c: &CheckIn) -> Answers {
 }
 
 /// Blank answers are stored as absent (see [`optional_text`]).
-fn answers_in(a: [Option<&str>; 4]) -> Answers {
+pub(super) fn answers_in(a: [Option<&str>; 4]) -> Answers {
     a.map(|t| optional_text(t).map(str::to_owned))
 }
 
@@ -198,13 +198,16 @@ pub(super) fn read_checkin(am: &AutoCommit, id: &str, obj: ObjId) -> Result<Chec
     let author = f.partner("author")?;
     let created = f.int("created")?;
     let revs = revisions::revisions(&f, &author);
-    let history = revisions::edits(read_answers(&f)?, created, &revs, read_answers);
+    let first = read_answers(&f)?;
+    let mood = f.scale("mood", MOOD)?;
+    let revealed = super::reveal::revealed(&f, &week, &first)?;
+    let history = revisions::edits(first, created, &revs, read_answers);
     let [went_well, hard, need, appreciate] = history.standing;
     Ok(CheckIn {
         id: id.to_owned(),
         author,
         week,
-        mood: f.scale("mood", MOOD)?,
+        mood,
         trust: f.scale("trust", TRUST)?,
         closeness: f.scale("closeness", CLOSENESS)?,
         went_well,
@@ -225,5 +228,6 @@ pub(super) fn read_checkin(am: &AutoCommit, id: &str, obj: ObjId) -> Result<Chec
                 at,
             })
             .collect(),
+        revealed,
     })
 }

@@ -5,7 +5,9 @@ use automerge::ChangeHash;
 
 use super::{BOUNDARIES, CHECKINS, LETTERS, PROMISES, SHARED, STEPS, SharedJournal};
 use crate::doc::Touched;
-use crate::entries::{Boundary, CheckIn, Letter, Promise, SharedEntry, StageProgress};
+use crate::entries::{
+    Boundary, CheckIn, Letter, Promise, SealedCheckIn, SharedEntry, StageProgress,
+};
 use crate::lists::{Cached, List};
 
 /// The shared journal's lists as of the heads they were last brought up to date at.
@@ -15,6 +17,8 @@ pub struct SharedLists {
     seen: Vec<ChangeHash>,
     boundaries: Cached<Boundary>,
     checkins: Cached<CheckIn>,
+    /// The same map's entries committed to and not yet revealed.
+    sealed: Cached<SealedCheckIn>,
     letters: Cached<Letter>,
     promises: Cached<Promise>,
     shared: Cached<SharedEntry>,
@@ -41,6 +45,13 @@ macro_rules! list {
 impl SharedLists {
     list!(boundaries, boundaries_len, boundaries, Boundary, boundaries);
     list!(checkins, checkins_len, checkins, CheckIn, checkins);
+    list!(
+        sealed_checkins,
+        sealed_checkins_len,
+        sealed,
+        SealedCheckIn,
+        sealed_checkins
+    );
     list!(letters, letters_len, letters, Letter, letters);
     list!(promises, promises_len, promises, Promise, promises);
     list!(
@@ -83,8 +94,10 @@ impl SharedLists {
         let j = &*journal;
         self.boundaries
             .update(&ids(BOUNDARIES), |id| j.get_boundary(id).ok());
-        self.checkins
-            .update(&ids(CHECKINS), |id| j.get_checkin(id).ok());
+        let checkins = ids(CHECKINS);
+        self.checkins.update(&checkins, |id| j.get_checkin(id).ok());
+        self.sealed
+            .update(&checkins, |id| j.get_sealed_checkin(id).ok());
         self.letters
             .update(&ids(LETTERS), |id| j.get_letter(id).ok());
         self.promises

@@ -10,6 +10,7 @@ mod letter;
 mod lists;
 mod partner;
 mod promise;
+mod reveal;
 mod settle;
 mod share;
 mod stage;
@@ -21,6 +22,7 @@ use crate::error::Result;
 use crate::ids::EntryKind;
 
 pub use lists::SharedLists;
+pub use reveal::{COMMITMENT_SALT_LEN, checkin_commitment};
 
 // Indices into `SCHEMA.maps`.
 const BOUNDARIES: usize = 0;

@@ -37,14 +37,21 @@ pub(super) fn settle(am: &AutoCommit, root: usize, key: &str, obj: &ObjId) -> Se
         }),
         CHECKINS => checkin::read_checkin(am, key, obj.clone()).map(|c| {
             let answers = [c.went_well, c.hard, c.need, c.appreciate];
-            Settle::Fold {
-                set: checkin::ANSWERS
-                    .into_iter()
-                    .zip(answers)
-                    .map(|(field, value)| (field, value.map(ScalarValue::from)))
-                    .collect(),
-                waiting: None,
+            let mut set: Vec<_> = checkin::ANSWERS
+                .into_iter()
+                .zip(answers)
+                .map(|(field, value)| (field, value.map(ScalarValue::from)))
+                .collect();
+            // Folding edited answers over the first ones leaves the commitment
+            // nothing to check against: the copy would read as altered.
+            if c.edited.is_some() {
+                set.extend([
+                    ("commitment", None),
+                    ("salt", None),
+                    ("sealed_scores", None),
+                ]);
             }
+            Settle::Fold { set, waiting: None }
         }),
         STEPS => stage::read_note(am, key, obj.clone()).map(|note| Settle::Fold {
             set: vec![("note", note.map(ScalarValue::from))],

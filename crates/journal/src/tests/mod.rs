@@ -10,6 +10,7 @@ mod letters_promises;
 mod lists;
 mod props;
 mod resolve;
+mod reveal;
 mod revisions;
 mod sharing;
 

@@ -2,7 +2,7 @@
 //! later, the partner sees the ones before), and a plot of both partners' trends.
 
 use egui_plot::{Legend, Line, Plot, PlotPoints};
-use kintsugi_device::view::Answer;
+use kintsugi_device::view::{self, Answer};
 use kintsugi_device::{AnswersEdit, CheckIn, CheckInInput};
 
 use super::{Ctx, View};
@@ -66,17 +66,25 @@ impl View for Checkins {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
-        let week = kintsugi_device::view::week_of(chrono::Local::now().date_naive());
+        let week = view::week_of(chrono::Local::now().date_naive());
         widgets::heading(ui, &format!("Weekly check-in — {week}"));
         widgets::note(ui, "One per week each; saving again this week updates it.");
+        let c = ctx.cache;
+        let together = c.partner.is_some()
+            && c.settings
+                .as_ref()
+                .is_some_and(|s| s.reveal_checkins_together);
+        if together {
+            widgets::note(ui, view::REVEAL_TOGETHER);
+        }
         ui.group(|ui| {
             ui.add(egui::Slider::new(&mut self.mood, 1..=5).text("Mood (1 low – 5 good)"));
             ui.add(egui::Slider::new(&mut self.trust, 1..=10).text("Trust (1–10)"));
             ui.add(egui::Slider::new(&mut self.closeness, 1..=10).text("Closeness (1–10)"));
-            widgets::area(ui, "What went well", &mut self.went_well, 2);
-            widgets::area(ui, "What was hard", &mut self.hard, 2);
-            widgets::area(ui, "What I need", &mut self.need, 2);
-            widgets::area(ui, "What I appreciate", &mut self.appreciate, 2);
+            widgets::area(ui, Answer::WentWell.question(), &mut self.went_well, 2);
+            widgets::area(ui, Answer::Hard.question(), &mut self.hard, 2);
+            widgets::area(ui, Answer::Need.question(), &mut self.need, 2);
+            widgets::area(ui, Answer::Appreciate.question(), &mut self.appreciate, 2);
             if ui.button("Save check-in").clicked() {
                 let opt = |s: &mut String| Some(std::mem::take(s)).filter(|t| !t.trim().is_empty());
                 let input = CheckInInput {
@@ -89,21 +97,27 @@ impl View for Checkins {
                     need: opt(&mut self.need),
                     appreciate: opt(&mut self.appreciate),
                 };
+                let (names, week) = (c.names(), week.clone());
                 ctx.worker.command(
                     ctx.device,
-                    |u: kintsugi_device::Upserted| {
-                        if u.is_new {
-                            "Check-in saved.".into()
-                        } else {
-                            "This week's check-in updated.".into()
-                        }
-                    },
+                    move |saved| view::checkin_saved(&saved, &week, &names),
                     move |d| d.save_checkin(&input),
                 );
             }
         });
 
-        let c = ctx.cache;
+        let names = c.names();
+        for s in c.sealed_checkins.iter().rev() {
+            ui.group(|ui| {
+                ui.label(view::sealed_checkin(s, &names));
+                let held = c.held_checkins.iter().find(|h| h.week == s.week);
+                if let Some(h) = held.filter(|_| c.is_me(&s.author)) {
+                    for line in view::held_checkin(h) {
+                        ui.label(line);
+                    }
+                }
+            });
+        }
         if c.checkins.is_empty() {
             return;
         }
@@ -152,7 +166,10 @@ impl View for Checkins {
                     x.closeness,
                     dialogs::edited_mark(x.edited),
                 ));
-                for (label, t) in kintsugi_device::view::checkin_answers(x) {
+                if let Some(note) = view::revealed_note(x, &names) {
+                    ui.colored_label(ui.visuals().warn_fg_color, note);
+                }
+                for (label, t) in view::checkin_answers(x) {
                     ui.label(format!("{label}: {t}"));
                 }
                 ui.horizontal(|ui| {

@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
 use kintsugi_device::{
-    AUTO_LOCK_MINUTES, ExportFormat, ExportScope, Replace, Settings as ProfileSettings,
+    AUTO_LOCK_MINUTES, ExportFormat, ExportScope, Replace, Settings as ProfileSettings, view,
 };
 use zeroize::Zeroize;
 
@@ -27,6 +27,8 @@ pub struct Settings {
     delete_shared: bool,
     export: Export,
     release: crate::release::Controls,
+    /// Revealing check-ins together, as last chosen here (the stored setting until then).
+    together: Option<bool>,
 }
 
 /// The export form. Exports are plaintext, so the private part is opt-in and a file
@@ -171,6 +173,35 @@ impl View for Settings {
                 },
             );
         }
+
+        ui.separator();
+        ui.label(egui::RichText::new("Check-ins").strong());
+        let together = c
+            .settings
+            .as_ref()
+            .is_none_or(|s| s.reveal_checkins_together);
+        let together = self.together.get_or_insert(together);
+        if ui
+            .checkbox(
+                together,
+                "Keep my check-in answers on this device until my partner has saved theirs",
+            )
+            .changed()
+        {
+            let on = *together;
+            ctx.worker.command(
+                ctx.device,
+                move |()| {
+                    if on {
+                        "Your check-in answers will wait for your partner's.".into()
+                    } else {
+                        "Your check-in answers go to your partner's device as you save them.".into()
+                    }
+                },
+                move |d| d.set_reveal_checkins_together(on),
+            );
+        }
+        widgets::note(ui, view::REVEAL_TOGETHER);
 
         ui.separator();
         self.export_ui(ui, ctx);
