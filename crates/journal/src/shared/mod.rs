@@ -6,6 +6,7 @@
 
 mod boundary;
 mod checkin;
+mod exercise;
 mod letter;
 mod lists;
 mod partner;
@@ -28,7 +29,7 @@ const CHECKINS: usize = 1;
 const LETTERS: usize = 2;
 const PROMISES: usize = 3;
 const STEPS: usize = 4;
-// 5 is `exercises`: created by genesis, no commands yet.
+const EXERCISES: usize = 5;
 const PARTNERS: usize = 6;
 const SHARED: usize = 7;
 
@@ -51,6 +52,7 @@ static SCHEMA: Schema = Schema {
         (EntryKind::Letter, LETTERS),
         (EntryKind::Promise, PROMISES),
         (EntryKind::SharedEntry, SHARED),
+        (EntryKind::Exercise, EXERCISES),
     ],
     settle: Some(settle::settle),
 };
