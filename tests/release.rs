@@ -14,57 +14,9 @@ use std::process::Output;
 use std::time::{Duration, Instant};
 
 use common::*;
-use kintsugi_store::{DocLog, LogKind, Unlocked};
+use kintsugi_store::Unlocked;
 
 const CANARY: &str = "canary 8d41 said once and then taken back";
-
-/// Where `needle` is found below `dir`: in any file's bytes, in a log's decrypted
-/// records or in the Automerge history they hold (every change, decoded), or in a
-/// sealed file opened with the profile key. The keys are the profile's own, read from
-/// its keyring as a test helper may.
-fn found_in(dir: &Path, needle: &str) -> Vec<String> {
-    let keys = Unlocked::unlock(dir, PASS.as_bytes()).unwrap();
-    let has = |b: &[u8]| contains(b, needle.as_bytes());
-    let mut found = Vec::new();
-    for (path, bytes) in all_files(dir) {
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if has(&bytes) {
-            found.push(format!("{name}: plaintext"));
-        }
-        for kind in LogKind::ALL {
-            let Ok(opened) = DocLog::open_in(&path, kind, &keys.keyring) else {
-                continue;
-            };
-            let all: Vec<u8> = opened.records.iter().flat_map(|r| r.to_vec()).collect();
-            if has(&all) {
-                found.push(format!("{name}: decrypted records"));
-            }
-            if history(&all).contains(needle) {
-                found.push(format!("{name}: Automerge history"));
-            }
-        }
-        for label in ["settings v1", "partner v1", "manifest v1", "release v1"] {
-            if let Ok(Some(plain)) =
-                kintsugi_store::read_sealed(&path, &keys.keyring.profile_key, label)
-                && has(&plain)
-            {
-                found.push(format!("{name}: sealed ({label})"));
-            }
-        }
-    }
-    found
-}
-
-/// Every change of an Automerge document, decoded, as text.
-fn history(doc: &[u8]) -> String {
-    let Ok(mut am) = automerge::AutoCommit::load(doc) else {
-        return String::new();
-    };
-    am.get_changes(&[])
-        .iter()
-        .map(|c| format!("{:?}", c.decode()))
-        .collect()
-}
 
 /// A bundle's changes, opened with the couple key in `dir`'s keyring.
 fn bundle_history(dir: &Path, bundle: &[u8]) -> String {

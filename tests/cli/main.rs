@@ -5,5 +5,6 @@
 mod common;
 
 mod commands;
+mod exercises;
 mod log_canary;
 mod revise;

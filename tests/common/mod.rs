@@ -531,3 +531,51 @@ pub fn pair_keyrings(a: &Path, b: &Path, couple_key: [u8; 32]) {
     store_pairing(a, ib, couple_key);
     store_pairing(b, ia, couple_key);
 }
+
+/// Where `needle` is found below `dir`: in any file's bytes, in a log's decrypted
+/// records or in the Automerge history they hold (every change, decoded), or in a
+/// sealed file opened with the profile key. The keys are the profile's own, read from
+/// its keyring as a test helper may.
+pub fn found_in(dir: &Path, needle: &str) -> Vec<String> {
+    let keys = kintsugi_store::Unlocked::unlock(dir, PASS.as_bytes()).unwrap();
+    let has = |b: &[u8]| contains(b, needle.as_bytes());
+    let mut found = Vec::new();
+    for (path, bytes) in all_files(dir) {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if has(&bytes) {
+            found.push(format!("{name}: plaintext"));
+        }
+        for kind in kintsugi_store::LogKind::ALL {
+            let Ok(opened) = kintsugi_store::DocLog::open_in(&path, kind, &keys.keyring) else {
+                continue;
+            };
+            let all: Vec<u8> = opened.records.iter().flat_map(|r| r.to_vec()).collect();
+            if has(&all) {
+                found.push(format!("{name}: decrypted records"));
+            }
+            if history(&all).contains(needle) {
+                found.push(format!("{name}: Automerge history"));
+            }
+        }
+        for label in ["settings v1", "partner v1", "manifest v1", "release v1"] {
+            if let Ok(Some(plain)) =
+                kintsugi_store::read_sealed(&path, &keys.keyring.profile_key, label)
+                && has(&plain)
+            {
+                found.push(format!("{name}: sealed ({label})"));
+            }
+        }
+    }
+    found
+}
+
+/// Every change of an Automerge document, decoded, as text.
+pub fn history(doc: &[u8]) -> String {
+    let Ok(mut am) = automerge::AutoCommit::load(doc) else {
+        return String::new();
+    };
+    am.get_changes(&[])
+        .iter()
+        .map(|c| format!("{:?}", c.decode()))
+        .collect()
+}

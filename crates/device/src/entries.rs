@@ -34,6 +34,7 @@ impl Device {
             &self.names()?,
             &self.checkins()?,
             &self.promises()?,
+            &self.exercises()?,
             &self.letters()?,
         ))
     }

@@ -59,7 +59,7 @@ pub use entries::{
 pub use error::{JournalError, Result};
 pub use ids::{EntryKind, PartnerId};
 pub use lists::{Iter, List};
-pub use shared::{SharedJournal, SharedLists};
+pub use shared::{SharedJournal, SharedLists, valid_exercise_id};
 pub use validate::{format_date, iso_week_of, parse_date, parse_week};
 
 #[cfg(test)]

@@ -45,7 +45,7 @@ const MAX_EXERCISE_ID: usize = 64;
 
 /// Whether `id` could name an exercise of a library: the journal cannot know
 /// which library the partner's version has, only that an id is a plain name.
-pub(crate) fn valid_exercise_id(id: &str) -> bool {
+pub fn valid_exercise_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= MAX_EXERCISE_ID
         && id

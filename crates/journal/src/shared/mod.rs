@@ -21,6 +21,7 @@ use crate::doc::{Doc, Schema};
 use crate::error::Result;
 use crate::ids::EntryKind;
 
+pub use exercise::valid_exercise_id;
 pub use lists::SharedLists;
 
 // Indices into `SCHEMA.maps`.
