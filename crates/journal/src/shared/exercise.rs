@@ -284,6 +284,27 @@ fn reflections(f: &Fields<'_>, exercise: &str) -> Vec<Reflection> {
     out
 }
 
+/// The keys of the dates suggested for `e` that count for nothing it reads now:
+/// neither the agreed date that stands nor the one waiting. A release of history
+/// leaves them out.
+pub(super) fn superseded_dates(e: &Exercise) -> Vec<String> {
+    // The same rule as the reader's: the latest agreement stands, a later
+    // suggestion winning a tie.
+    let standing = e
+        .proposals
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| Some(((p.agreed?, i), p.id.as_str())))
+        .max_by_key(|(at, _)| *at)
+        .map(|(_, id)| id);
+    let waiting = e.waiting.as_ref().map(|w| w.id.as_str());
+    e.proposals
+        .iter()
+        .filter(|p| Some(p.id.as_str()) != standing && Some(p.id.as_str()) != waiting)
+        .map(|p| format!("{DATE}{}", p.id))
+        .collect()
+}
+
 pub(super) fn read_exercise(am: &AutoCommit, id: &str, obj: ObjId) -> Result<Exercise> {
     let f = Fields::new(am, obj, KIND, id);
     let author = f.partner("author")?;
