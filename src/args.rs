@@ -490,7 +490,7 @@ pub struct SearchArgs {
     /// Words to find, ignoring case ("" finds everything the filters let through)
     pub text: String,
     /// Only this kind (repeatable): boundary, checkin, letter, promise, shared,
-    /// stage, diary, draft
+    /// stage, diary, draft, reflection, private-reflection
     #[arg(long, value_name = "KIND")]
     pub kind: Vec<String>,
     /// Only entries for this stage (diary and shared entries, stage notes)

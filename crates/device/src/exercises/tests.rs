@@ -149,6 +149,25 @@ fn propose_counter_accept_do_and_reflect_privately_or_not() {
         "{found:?}"
     );
     assert_eq!(found_in(&db, CANARY), Vec::<String>::new());
+    // Each finds its own reflections, by kind and by its exercise's stage (3).
+    let found = |d: &Device, text: &str| {
+        d.search(&crate::SearchQuery {
+            text: text.into(),
+            stage: Some(3),
+            ..Default::default()
+        })
+        .unwrap()
+        .into_iter()
+        .map(|h| (h.kind.as_str(), h.id, h.title))
+        .collect::<Vec<_>>()
+    };
+    let title = Some(view::exercise_title("listen-ten"));
+    assert_eq!(
+        found(&a, "did not say"),
+        [("private-reflection", id.clone(), title.clone())]
+    );
+    assert_eq!(found(&b, "did not say"), []);
+    assert_eq!(found(&b, "listened"), [("reflection", id.clone(), title)]);
     let shared_export = a.export(ExportFormat::Json, ExportScope::Shared).unwrap();
     assert!(!String::from_utf8_lossy(&shared_export).contains(CANARY));
     let md = String::from_utf8(
