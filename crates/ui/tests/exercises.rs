@@ -105,7 +105,10 @@ fn two_windows_propose_answer_do_and_reflect_on_an_exercise() {
             .iter()
             .all(|d| d.exercises().unwrap()[0].status == ExerciseStatus::Done)
     });
+    // Each window has settled before its person clicks on: a click lands where the
+    // button was drawn, and an entry arriving moves it.
     see_in(&mut a, &mut b, "Done by both of you");
+    see_in(&mut b, &mut a, "Done by both of you");
     see(&mut a, "History (1)");
 
     // Ari's reflection, kept private: nothing is chosen for him.
@@ -126,17 +129,17 @@ fn two_windows_propose_answer_do_and_reflect_on_an_exercise() {
         ad.exercise_reflections().unwrap().len() == 1
     });
 
-    // Then one he shares, and Bea's, shared.
-    click(&mut a, "Write a reflection");
-    type_into(&mut a, "Reflection", "Harder than I expected, and better");
-    click_label(&mut a, "Share it with Bea");
-    click(&mut a, "Save reflection");
+    // Bea shares hers; once Ari has it, he shares one too.
     click(&mut b, "Write a reflection");
     type_into(&mut b, "Reflection", "I felt listened to");
     click_label(&mut b, "Share it with Ari");
     click(&mut b, "Save reflection");
     see_in(&mut a, &mut b, "I felt listened to");
     see(&mut a, "Bea reflected:");
+    click(&mut a, "Write a reflection");
+    type_into(&mut a, "Reflection", "Harder than I expected, and better");
+    click_label(&mut a, "Share it with Bea");
+    click(&mut a, "Save reflection");
     // Ari's shared reflection came after the private one: once it is on Bea's
     // screen, everything of Ari's journal before it is on her device.
     see_in(&mut b, &mut a, "Harder than I expected, and better");
