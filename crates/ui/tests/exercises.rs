@@ -158,3 +158,20 @@ fn two_windows_propose_answer_do_and_reflect_on_an_exercise() {
     assert_eq!(shared.len(), 2);
     assert!(shared.iter().all(|r| !r.text.contains("PRIVATE-CANARY")));
 }
+
+/// A stage's page names the exercises for that stage, and one opens on the
+/// Exercises page with its steps and the button that proposes it.
+#[test]
+fn a_stage_page_leads_to_its_exercises() {
+    let (_dir, mut h, _d) = one_window();
+    nav(&mut h, "3. Talk honestly");
+    see(&mut h, "Exercises to do together");
+    see(&mut h, "Talking through a hard moment (about 45 minutes)");
+    assert!(!shows(&h, "Three appreciations a day"), "another stage's");
+    click(&mut h, "See the steps");
+    wait_for(&mut h, "the Exercises page", |app| {
+        app.page() == Some(kintsugi_ui::Page::Exercises)
+    });
+    see(&mut h, "Feelings: each of you names how you felt");
+    assert!(has_button(&h, "Propose for a date\u{2026}"));
+}

@@ -23,6 +23,9 @@ pub struct Exercises {
     reflecting: Option<Reflecting>,
     /// The exercise the person asked to call off.
     cancelling: Option<String>,
+    /// A planned exercise (a search result) or one of the library (from a stage's
+    /// page) to bring into view and mark.
+    reveal: widgets::Reveal,
 }
 
 /// What a date is being chosen for.
@@ -73,6 +76,14 @@ impl View for Exercises {
         }
     }
 
+    fn reveal(&mut self, id: String) {
+        self.reveal.ask(id);
+    }
+
+    fn hidden(&mut self) {
+        self.reveal = widgets::Reveal::default();
+    }
+
     fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
         widgets::heading(ui, "Exercises");
         widgets::note(
@@ -94,7 +105,7 @@ impl View for Exercises {
             ui.label(egui::RichText::new("Waiting for your answer").strong());
             for &i in &waiting {
                 if let Some(e) = c.exercises.get(i) {
-                    exercise(ui, ctx, e, &mut act);
+                    exercise(ui, ctx, e, &self.reveal, &mut act);
                 }
             }
         }
@@ -115,7 +126,7 @@ impl View for Exercises {
         }
         for &i in &ahead {
             if let Some(e) = c.exercises.get(i) {
-                exercise(ui, ctx, e, &mut act);
+                exercise(ui, ctx, e, &self.reveal, &mut act);
             }
         }
 
@@ -135,7 +146,7 @@ impl View for Exercises {
                 // Newest first.
                 for &i in past.iter().rev() {
                     if let Some(e) = c.exercises.get(i) {
-                        exercise(ui, ctx, e, &mut act);
+                        exercise(ui, ctx, e, &self.reveal, &mut act);
                     }
                 }
             });
@@ -153,13 +164,14 @@ impl View for Exercises {
                 .default_open(true)
                 .show(ui, |ui| {
                     for e in of_stage {
-                        if let Some(a) = library_exercise(ui, e) {
+                        if let Some(a) = library_exercise(ui, e, &self.reveal) {
                             act = Some(a);
                         }
                     }
                 });
         }
 
+        self.reveal.settle();
         match act {
             Some(Act::Date(d)) => self.dating = Some(d),
             Some(Act::Reflect(r)) => self.reflecting = Some(r),
@@ -309,11 +321,17 @@ impl Exercises {
 
 /// One planned exercise: what it is, where it stands, its reflections and the
 /// buttons the journal allows this person now.
-fn exercise(ui: &mut egui::Ui, ctx: &Ctx<'_>, e: &Exercise, act: &mut Option<Act>) {
+fn exercise(
+    ui: &mut egui::Ui,
+    ctx: &Ctx<'_>,
+    e: &Exercise,
+    reveal: &widgets::Reveal,
+    act: &mut Option<Act>,
+) {
     let c = ctx.cache;
     let names = c.names();
     let title = view::exercise_title(&e.exercise);
-    ui.group(|ui| {
+    let group = ui.group(|ui| {
         ui.set_width(ui.available_width());
         ui.label(egui::RichText::new(&title).strong());
         let state = view::exercise_state(e, &names);
@@ -399,6 +417,24 @@ fn exercise(ui: &mut egui::Ui, ctx: &Ctx<'_>, e: &Exercise, act: &mut Option<Act
             }
         });
     });
+    mark(ui, reveal, &e.id, &group.response);
+}
+
+/// Outlines the exercise a search result or a stage's page opened, and scrolls to
+/// it the first time.
+fn mark(ui: &egui::Ui, reveal: &widgets::Reveal, id: &str, shown: &egui::Response) {
+    if !reveal.is(id) {
+        return;
+    }
+    if reveal.pending() {
+        shown.scroll_to_me(Some(egui::Align::TOP));
+    }
+    ui.painter().rect_stroke(
+        shown.rect.expand(2.0),
+        egui::CornerRadius::same(3),
+        egui::Stroke::new(1.5, GOLD),
+        egui::StrokeKind::Inside,
+    );
 }
 
 fn steps(ui: &mut egui::Ui, e: &view::LibraryExercise) {
@@ -409,23 +445,31 @@ fn steps(ui: &mut egui::Ui, e: &view::LibraryExercise) {
 
 /// One exercise of the library: its title and length, opened to its summary,
 /// steps and the button that proposes it.
-fn library_exercise(ui: &mut egui::Ui, e: &view::LibraryExercise) -> Option<Act> {
+fn library_exercise(
+    ui: &mut egui::Ui,
+    e: &view::LibraryExercise,
+    reveal: &widgets::Reveal,
+) -> Option<Act> {
     let mut act = None;
-    egui::CollapsingHeader::new(format!("{} \u{00b7} {}", e.title, e.duration()))
-        .id_salt(("library", &e.id))
-        .show(ui, |ui| {
-            ui.label(egui::RichText::new(&e.summary).italics());
-            steps(ui, e);
-            if ui.button("Propose for a date\u{2026}").clicked() {
-                let tomorrow = chrono::Local::now().date_naive() + chrono::Days::new(1);
-                act = Some(Act::Date(Dating {
-                    what: DateFor::New(e.id.clone()),
-                    title: e.title.clone(),
-                    date: tomorrow.to_string(),
-                    was: None,
-                    planned: false,
-                }));
-            }
-        });
+    let mut header = egui::CollapsingHeader::new(format!("{} \u{00b7} {}", e.title, e.duration()))
+        .id_salt(("library", &e.id));
+    if reveal.pending() && reveal.is(&e.id) {
+        header = header.open(Some(true));
+    }
+    let shown = header.show(ui, |ui| {
+        ui.label(egui::RichText::new(&e.summary).italics());
+        steps(ui, e);
+        if ui.button("Propose for a date\u{2026}").clicked() {
+            let tomorrow = chrono::Local::now().date_naive() + chrono::Days::new(1);
+            act = Some(Act::Date(Dating {
+                what: DateFor::New(e.id.clone()),
+                title: e.title.clone(),
+                date: tomorrow.to_string(),
+                was: None,
+                planned: false,
+            }));
+        }
+    });
+    mark(ui, reveal, &e.id, &shown.header_response);
     act
 }
