@@ -82,6 +82,9 @@ pub enum Command {
     /// Your private diary: it never leaves this device
     #[command(subcommand)]
     Diary(DiaryCmd),
+    /// Exercises to do together: the library, plans for a date, reflections
+    #[command(subcommand)]
+    Exercise(ExerciseCmd),
     /// Your progress through the seven stages
     #[command(subcommand)]
     Stage(StageCmd),
@@ -387,6 +390,48 @@ pub enum PromiseCmd {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum ExerciseCmd {
+    /// The exercises you can propose, by stage, with their steps and how long they take
+    Library {
+        /// Only this stage's exercises
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=7))]
+        stage: Option<u8>,
+    },
+    /// Propose an exercise from the library for a date (your partner accepts it or
+    /// suggests another)
+    Propose {
+        /// The exercise's id, as `exercise library` shows it
+        exercise: String,
+        /// YYYY-MM-DD, today or later
+        date: String,
+    },
+    /// Accept the date your partner suggested
+    Accept { id: String },
+    /// Suggest another date instead of the one waiting, or move a planned one (your
+    /// partner accepts it, or suggests another)
+    SuggestDate {
+        id: String,
+        /// YYYY-MM-DD, today or later
+        date: String,
+    },
+    /// Mark an exercise you did as done
+    Done { id: String },
+    /// Write a reflection on an exercise you did; it stays in your private diary
+    /// unless you add --shared
+    Reflect {
+        id: String,
+        text: String,
+        /// Share it with your partner (their device keeps a copy)
+        #[arg(long)]
+        shared: bool,
+    },
+    /// Call off an exercise before it is done
+    Cancel { id: String },
+    /// Your exercises: where each stands, and the reflections on them
+    List,
+}
+
+#[derive(Subcommand, Debug)]
 pub enum DiaryCmd {
     /// Write a private diary entry
     Add {
@@ -452,7 +497,7 @@ pub struct SearchArgs {
     /// Words to find, ignoring case ("" finds everything the filters let through)
     pub text: String,
     /// Only this kind (repeatable): boundary, checkin, letter, promise, shared,
-    /// stage, diary, draft
+    /// stage, diary, draft, reflection, private-reflection
     #[arg(long, value_name = "KIND")]
     pub kind: Vec<String>,
     /// Only entries for this stage (diary and shared entries, stage notes)

@@ -172,6 +172,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Letter(cmd) => letter(&unlock(&dir, &cli)?, cmd, cli.json),
         Command::Promise(cmd) => promise(&unlock(&dir, &cli)?, cmd, cli.json),
         Command::Diary(cmd) => diary(&unlock(&dir, &cli)?, cmd, cli.json),
+        Command::Exercise(cmd) => crate::exercise::exercise(&unlock(&dir, &cli)?, cmd, cli.json),
         Command::Stage(cmd) => stage(&unlock(&dir, &cli)?, cmd, cli.json),
         Command::Due => due(&unlock(&dir, &cli)?, cli.json),
         Command::Shared(cmd) => crate::revise::shared(&unlock(&dir, &cli)?, cmd, cli.json),

@@ -2,6 +2,7 @@
 
 mod args;
 mod cli;
+mod exercise;
 mod net;
 mod release;
 mod revise;

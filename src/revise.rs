@@ -328,7 +328,7 @@ pub fn search(device: &Device, args: &SearchArgs, json: bool) -> Result<()> {
         .map(|k| match SearchKind::from_name(k) {
             Some(kind) => Ok(kind),
             None => bail!(
-                "unknown kind {k:?}: expected boundary, checkin, letter, promise, shared, stage, diary or draft"
+                "unknown kind {k:?}: expected boundary, checkin, letter, promise, shared, stage, diary, draft, reflection or private-reflection"
             ),
         })
         .collect::<Result<Vec<_>>>()?;

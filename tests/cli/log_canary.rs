@@ -259,8 +259,17 @@ fn trace_logs_of_a_whole_scenario_hold_no_entry_content() {
         ],
     );
     run(&b, &mut logs, &["diary", "add", &c("b diary")]);
+    let tomorrow = (chrono::Local::now().date_naive() + chrono::Days::new(1)).to_string();
+    let exercise = run(
+        &a,
+        &mut logs,
+        &["exercise", "propose", "listen-ten", &tomorrow],
+    );
+    let exercise = exercise.trim().to_string();
     for p in [&a, &b] {
-        for list in ["boundary", "checkin", "letter", "promise", "diary", "stage"] {
+        for list in [
+            "boundary", "checkin", "letter", "promise", "diary", "stage", "exercise",
+        ] {
             run(p, &mut logs, &[list, "list"]);
         }
     }
@@ -283,6 +292,19 @@ fn trace_logs_of_a_whole_scenario_hold_no_entry_content() {
     run(&b, &mut logs, &["letter", "read", letter.trim()]);
     run(&b, &mut logs, &["boundary", "agree", &boundary]);
     run(&b, &mut logs, &["promise", "kept", promise.trim()]);
+    run(&b, &mut logs, &["exercise", "accept", &exercise]);
+    run(&b, &mut logs, &["exercise", "done", &exercise]);
+    run(
+        &b,
+        &mut logs,
+        &[
+            "exercise",
+            "reflect",
+            &exercise,
+            &c("b reflection"),
+            "--shared",
+        ],
+    );
     run(
         &b,
         &mut logs,
@@ -298,6 +320,27 @@ fn trace_logs_of_a_whole_scenario_hold_no_entry_content() {
     wait_until("Bea's entry on Ari", || {
         a.ok(&["boundary", "list"]).contains(&c("from Bea"))
     });
+    run(&a, &mut logs, &["exercise", "done", &exercise]);
+    run(
+        &a,
+        &mut logs,
+        &["exercise", "reflect", &exercise, &c("private reflection")],
+    );
+    run(
+        &a,
+        &mut logs,
+        &[
+            "exercise",
+            "reflect",
+            &exercise,
+            &c("shared reflection"),
+            "--shared",
+        ],
+    );
+    for p in [&a, &b] {
+        run(p, &mut logs, &["exercise", "list"]);
+        run(p, &mut logs, &["--json", "exercise", "list"]);
+    }
     // Changing what was written, and finding it.
     run(
         &a,
@@ -371,6 +414,10 @@ fn trace_logs_of_a_whole_scenario_hold_no_entry_content() {
     }
     // The scenario really carried the canary everywhere it should.
     assert!(a.ok(&["boundary", "list"]).contains(&c("in a bundle")));
+    let reflections = a.ok(&["exercise", "list"]);
+    for said in ["b reflection", "private reflection", "shared reflection"] {
+        assert!(reflections.contains(&c(said)), "{reflections}");
+    }
     assert!(
         std::fs::read_to_string(a.dir.path().join("export.md"))
             .unwrap()

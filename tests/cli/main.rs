@@ -5,6 +5,7 @@
 mod common;
 
 mod commands;
+mod exercises;
 mod log_canary;
 mod reveal;
 mod revise;

@@ -35,6 +35,7 @@ impl Device {
             &self.checkins()?,
             &self.sealed_checkins()?,
             &self.promises()?,
+            &self.exercises()?,
             &self.letters()?,
         ))
     }

@@ -94,6 +94,8 @@ pub enum Field {
     Date,
     /// The text of an entry (too long to keep and share, say).
     Text,
+    /// An exercise of the library, by its id.
+    Exercise,
 }
 
 /// Why a bundle was refused.

@@ -53,6 +53,7 @@ struct Everything {
     letters: kintsugi_journal::List<crate::Letter>,
     promises: kintsugi_journal::List<crate::Promise>,
     shared_entries: kintsugi_journal::List<crate::SharedEntry>,
+    exercises: kintsugi_journal::List<crate::Exercise>,
     /// Absent unless the person asked for the private part.
     private: Option<Private>,
 }
@@ -60,6 +61,7 @@ struct Everything {
 struct Private {
     diary: kintsugi_journal::List<crate::DiaryEntry>,
     letter_drafts: kintsugi_journal::List<crate::LetterDraft>,
+    exercise_reflections: kintsugi_journal::List<crate::Reflection>,
 }
 
 fn gather(device: &Device, scope: ExportScope) -> Result<Everything> {
@@ -73,11 +75,13 @@ fn gather(device: &Device, scope: ExportScope) -> Result<Everything> {
         letters: device.letters()?,
         promises: device.promises()?,
         shared_entries: device.shared_entries()?,
+        exercises: device.exercises()?,
         private: match scope {
             ExportScope::Shared => None,
             ExportScope::WithPrivate => Some(Private {
                 diary: device.diary_entries()?,
                 letter_drafts: device.drafts()?,
+                exercise_reflections: device.exercise_reflections()?,
             }),
         },
     })
@@ -115,9 +119,11 @@ fn to_json(all: &Everything) -> v1::Export {
         letters: v1::list(&all.letters),
         promises: v1::list(&all.promises),
         shared_entries: v1::list(&all.shared_entries),
+        exercises: v1::list(&all.exercises),
         private: all.private.as_ref().map(|p| v1::Private {
             diary: v1::list(&p.diary),
             letter_drafts: v1::list(&p.letter_drafts),
+            exercise_reflections: v1::list(&p.exercise_reflections),
         }),
     }
 }
@@ -280,6 +286,41 @@ fn markdown(all: &Everything) -> String {
         history(w, e.edited, &e.earlier);
     }
 
+    let _ = writeln!(w, "\n## Exercises\n");
+    for e in &all.exercises {
+        let _ = writeln!(
+            w,
+            "- **{}** — proposed by {} on {}: {}",
+            crate::view::exercise_title(&e.exercise),
+            name(&e.author),
+            format_time(e.created),
+            e.status.as_str()
+        );
+        if let Some(d) = e.date {
+            let _ = writeln!(w, "  - agreed date: {d}");
+        }
+        if let Some(p) = &e.waiting {
+            let _ = writeln!(
+                w,
+                "  - {} suggested {}, not yet answered",
+                name(&p.by),
+                p.date
+            );
+        }
+        for (who, at) in &e.done {
+            let _ = writeln!(w, "  - done, says {} ({})", name(who), format_time(*at));
+        }
+        for r in &e.reflections {
+            let _ = writeln!(
+                w,
+                "  - {}'s reflection ({}): {}",
+                name(&r.author),
+                format_time(r.created),
+                r.text
+            );
+        }
+    }
+
     let Some(private) = &all.private else {
         return md;
     };
@@ -293,6 +334,16 @@ fn markdown(all: &Everything) -> String {
             e.stage.map(|s| format!(" · stage {s}")).unwrap_or_default(),
             e.text
         );
+    }
+    let _ = writeln!(w, "\n## Reflections on exercises (private)\n");
+    for r in &private.exercise_reflections {
+        let title = all
+            .exercises
+            .iter()
+            .find(|e| e.id == r.exercise)
+            .map(|e| crate::view::exercise_title(&e.exercise))
+            .unwrap_or_else(|| "an exercise".into());
+        let _ = writeln!(w, "- {} ({}): {}", title, format_time(r.created), r.text);
     }
     let _ = writeln!(w, "\n## Letter drafts (private)\n");
     for d in &private.letter_drafts {

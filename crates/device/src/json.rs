@@ -259,10 +259,89 @@ pub mod v1 {
             days: i64,
             message: String,
         },
+        /// A date for an exercise the partner suggested, waiting for my answer.
+        ExerciseAnswer {
+            id: String,
+            /// The library's id of the exercise.
+            exercise: String,
+            by: String,
+            /// `YYYY-MM-DD`.
+            date: String,
+            message: String,
+        },
         UnreadLetters {
             count: usize,
             message: String,
         },
+    }
+
+    /// One exercise of `exercise library --json`.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct LibraryExercise {
+        pub id: String,
+        pub title: String,
+        pub stage: u8,
+        pub stage_title: &'static str,
+        /// How long one session takes.
+        pub minutes: u16,
+        /// Over how many days it runs, a session a day.
+        pub days: u16,
+        /// The same, in words.
+        pub duration: String,
+        pub summary: String,
+        pub steps: Vec<String>,
+    }
+
+    /// A date suggested for a planned exercise.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct DateSuggestion {
+        pub id: String,
+        pub by: String,
+        /// `YYYY-MM-DD`.
+        pub date: String,
+        pub at: i64,
+        /// When the other partner accepted it; `null` if they did not.
+        pub agreed: Option<i64>,
+    }
+
+    /// A reflection on an exercise.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct Reflection {
+        pub id: String,
+        /// The planned exercise's id.
+        pub exercise: String,
+        pub author: String,
+        pub text: String,
+        pub at: i64,
+        /// Kept in this device's private diary; `false` for one in the shared journal.
+        pub private: bool,
+    }
+
+    /// A planned exercise (`exercise list --json`, the export).
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct Exercise {
+        pub id: String,
+        pub author: String,
+        /// The library's id of the exercise.
+        pub exercise: String,
+        pub title: String,
+        /// proposed, planned, done or cancelled.
+        pub status: &'static str,
+        /// The date both agreed on (`YYYY-MM-DD`); `null` until they have.
+        pub date: Option<String>,
+        /// A date waiting for an answer.
+        pub waiting: Option<DateSuggestion>,
+        /// Every date suggested, oldest first.
+        pub dates: Vec<DateSuggestion>,
+        /// `[partner id, Unix ms]` pairs: who marked it done.
+        pub done: Vec<(String, i64)>,
+        pub cancelled_at: Option<i64>,
+        pub cancelled_by: Option<String>,
+        /// Shared reflections and, in `exercise list`, this device's private
+        /// ones, oldest first.
+        pub reflections: Vec<Reflection>,
+        pub created: i64,
+        pub updated: i64,
     }
 
     /// The JSON export.
@@ -278,6 +357,8 @@ pub mod v1 {
         pub letters: Vec<Letter>,
         pub promises: Vec<Promise>,
         pub shared_entries: Vec<SharedEntry>,
+        /// With their shared reflections; private ones are under `private`.
+        pub exercises: Vec<Exercise>,
         /// Absent unless the person asked for the private part.
         #[serde(skip_serializing_if = "Option::is_none")]
         pub private: Option<Private>,
@@ -287,6 +368,7 @@ pub mod v1 {
     pub struct Private {
         pub diary: Vec<DiaryEntry>,
         pub letter_drafts: Vec<LetterDraft>,
+        pub exercise_reflections: Vec<Reflection>,
     }
 
     fn id(p: &kintsugi_journal::PartnerId) -> String {
@@ -550,10 +632,100 @@ pub mod v1 {
                     days: *days,
                     message,
                 },
+                DueItem::ExerciseAnswer {
+                    id: eid,
+                    exercise,
+                    by,
+                    date,
+                } => Due::ExerciseAnswer {
+                    id: eid.clone(),
+                    exercise: exercise.clone(),
+                    by: id(by),
+                    date: kintsugi_journal::format_date(*date),
+                    message,
+                },
                 DueItem::UnreadLetters { count } => Due::UnreadLetters {
                     count: *count,
                     message,
                 },
+            }
+        }
+    }
+
+    impl From<&crate::view::LibraryExercise> for LibraryExercise {
+        fn from(e: &crate::view::LibraryExercise) -> Self {
+            Self {
+                id: e.id.clone(),
+                title: e.title.clone(),
+                stage: e.stage,
+                stage_title: crate::view::stage_title(e.stage),
+                minutes: e.minutes,
+                days: e.days,
+                duration: e.duration(),
+                summary: e.summary.clone(),
+                steps: e.steps.clone(),
+            }
+        }
+    }
+
+    impl From<&kintsugi_journal::DateProposal> for DateSuggestion {
+        fn from(p: &kintsugi_journal::DateProposal) -> Self {
+            Self {
+                id: p.id.clone(),
+                by: id(&p.by),
+                date: kintsugi_journal::format_date(p.date),
+                at: p.at,
+                agreed: p.agreed,
+            }
+        }
+    }
+
+    impl From<&kintsugi_journal::Reflection> for Reflection {
+        fn from(r: &kintsugi_journal::Reflection) -> Self {
+            Self {
+                id: r.id.clone(),
+                exercise: r.exercise.clone(),
+                author: id(&r.author),
+                text: r.text.clone(),
+                at: r.created,
+                private: r.private,
+            }
+        }
+    }
+
+    impl From<&kintsugi_journal::Exercise> for Exercise {
+        fn from(e: &kintsugi_journal::Exercise) -> Self {
+            Self::new(e, &[])
+        }
+    }
+
+    impl Exercise {
+        /// With this device's private reflections on it among the shared ones.
+        pub fn new(
+            e: &kintsugi_journal::Exercise,
+            private: &[kintsugi_journal::Reflection],
+        ) -> Self {
+            let mut reflections: Vec<&kintsugi_journal::Reflection> = e
+                .reflections
+                .iter()
+                .chain(private.iter().filter(|r| r.exercise == e.id))
+                .collect();
+            reflections.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
+            Self {
+                id: e.id.clone(),
+                author: id(&e.author),
+                exercise: e.exercise.clone(),
+                title: crate::view::exercise_title(&e.exercise),
+                status: e.status.as_str(),
+                date: e.date.map(kintsugi_journal::format_date),
+                waiting: e.waiting.as_ref().map(DateSuggestion::from),
+                dates: list(&e.proposals),
+                done: e.done.iter().map(|(p, t)| (id(p), *t)).collect(),
+                cancelled_at: e.cancelled_at,
+                cancelled_by: opt_id(&e.cancelled_by),
+                reflections: list(reflections),
+                created: e.created,
+                updated: e.updated,
             }
         }
     }
@@ -793,8 +965,73 @@ mod snapshot {
                 days: 2,
                 due: chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap(),
             },
+            DueItem::ExerciseAnswer {
+                id: "x1".into(),
+                exercise: "listen-ten".into(),
+                by: them.clone(),
+                date: chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap(),
+            },
             DueItem::UnreadLetters { count: 2 },
         ];
+        let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
+        let exercise = j::Exercise {
+            id: "x1".into(),
+            author: me.clone(),
+            exercise: "listen-ten".into(),
+            status: j::ExerciseStatus::Planned,
+            date: Some(day(5)),
+            waiting: Some(j::DateProposal {
+                id: "q3".into(),
+                by: them.clone(),
+                date: day(6),
+                at: 103,
+                agreed: None,
+            }),
+            proposals: vec![
+                j::DateProposal {
+                    id: "q1".into(),
+                    by: me.clone(),
+                    date: day(4),
+                    at: 100,
+                    agreed: None,
+                },
+                j::DateProposal {
+                    id: "q2".into(),
+                    by: them.clone(),
+                    date: day(5),
+                    at: 101,
+                    agreed: Some(102),
+                },
+                j::DateProposal {
+                    id: "q3".into(),
+                    by: them.clone(),
+                    date: day(6),
+                    at: 103,
+                    agreed: None,
+                },
+            ],
+            done: vec![(me.clone(), 104)],
+            cancelled_at: None,
+            cancelled_by: None,
+            reflections: vec![j::Reflection {
+                id: "f1".into(),
+                exercise: "x1".into(),
+                author: me.clone(),
+                text: "shared reflection".into(),
+                created: 105,
+                private: false,
+            }],
+            created: 100,
+            updated: 105,
+        };
+        let private_reflection = j::Reflection {
+            id: "f2".into(),
+            exercise: "x1".into(),
+            author: me.clone(),
+            text: "private reflection".into(),
+            created: 106,
+            private: true,
+        };
         let export = |private: bool| Export {
             version: EXPORT_VERSION,
             exported_at: "2026-12-02T04:00:00+00:00".into(),
@@ -806,9 +1043,11 @@ mod snapshot {
             letters: list(std::slice::from_ref(&letter)),
             promises: list(std::slice::from_ref(&promise)),
             shared_entries: list(std::slice::from_ref(&shared)),
+            exercises: list(std::slice::from_ref(&exercise)),
             private: private.then(|| Private {
                 diary: list(std::slice::from_ref(&diary)),
                 letter_drafts: list(std::slice::from_ref(&draft)),
+                exercise_reflections: list(std::slice::from_ref(&private_reflection)),
             }),
         };
         let mut out = String::new();
@@ -829,6 +1068,17 @@ mod snapshot {
         show("stage", &StageProgress::from(&stage));
         show("diary entry", &DiaryEntry::from(&diary));
         show("shared entry", &SharedEntry::from(&shared));
+        show(
+            "exercise list",
+            &vec![Exercise::new(
+                &exercise,
+                std::slice::from_ref(&private_reflection),
+            )],
+        );
+        show(
+            "exercise library",
+            &list::<_, LibraryExercise>(&crate::view::library()[..1]),
+        );
         let hits = crate::search(
             &crate::SearchLists {
                 diary: kintsugi_journal::List::from(vec![diary.clone()]),

@@ -10,6 +10,7 @@ mod bundle;
 mod documents;
 mod entries;
 mod error;
+mod exercises;
 mod export;
 pub mod json;
 mod network;
@@ -35,11 +36,13 @@ use tokio::sync::broadcast;
 pub use bounded::{MAX_BUNDLE_FILE, MAX_DECODED, Refusal};
 pub use documents::Watcher;
 pub use error::{BundleProblem, DeviceError, Field, Result};
+pub use exercises::Visibility;
 pub use export::{ExportFormat, ExportScope, format_time};
 pub use kintsugi_journal::{
-    Amendment, Boundary, BoundaryStatus, CheckIn, CheckInAnswers, CheckInInput, DiaryEntry,
-    EntryKind, Letter, LetterDraft, LetterKind, List, Partner, PartnerId, Promise, PromiseOutcome,
-    Revealed, SealedCheckIn, SharedEntry, StageProgress, Upserted, Version, parse_date,
+    Amendment, Boundary, BoundaryStatus, CheckIn, CheckInAnswers, CheckInInput, DateProposal,
+    DiaryEntry, EntryKind, Exercise, ExerciseStatus, Letter, LetterDraft, LetterKind, List,
+    Partner, PartnerId, Promise, PromiseOutcome, Reflection, Revealed, SealedCheckIn, SharedEntry,
+    StageProgress, Upserted, Version, parse_date,
 };
 pub use kintsugi_net::sync::SessionEnd;
 pub use kintsugi_net::{Invite, Link, NetError, NetworkMode, Offer, RelayUrl, Via};

@@ -10,8 +10,8 @@
 
 use chrono::{Local, NaiveDate, TimeZone};
 use kintsugi_journal::{
-    Boundary, CheckIn, DiaryEntry, Letter, LetterDraft, List, PartnerId, Promise, SharedEntry,
-    StageProgress,
+    Boundary, CheckIn, DiaryEntry, Exercise, Letter, LetterDraft, List, PartnerId, Promise,
+    Reflection, SharedEntry, StageProgress,
 };
 
 use crate::{Device, Result, view};
@@ -31,10 +31,14 @@ pub enum SearchKind {
     Diary,
     /// A private letter draft.
     Draft,
+    /// A reflection on an exercise, shared with the partner.
+    Reflection,
+    /// A reflection on an exercise kept in the private diary.
+    PrivateReflection,
 }
 
 impl SearchKind {
-    pub const ALL: [SearchKind; 8] = [
+    pub const ALL: [SearchKind; 10] = [
         Self::Boundary,
         Self::Checkin,
         Self::Letter,
@@ -43,6 +47,8 @@ impl SearchKind {
         Self::Stage,
         Self::Diary,
         Self::Draft,
+        Self::Reflection,
+        Self::PrivateReflection,
     ];
 
     /// The name used on the command line and in JSON.
@@ -56,6 +62,8 @@ impl SearchKind {
             Self::Stage => "stage",
             Self::Diary => "diary",
             Self::Draft => "draft",
+            Self::Reflection => "reflection",
+            Self::PrivateReflection => "private-reflection",
         }
     }
 
@@ -65,7 +73,7 @@ impl SearchKind {
 
     /// Whether it lives in the private diary, which never leaves this device.
     pub fn is_private(self) -> bool {
-        matches!(self, Self::Diary | Self::Draft)
+        matches!(self, Self::Diary | Self::Draft | Self::PrivateReflection)
     }
 }
 
@@ -95,13 +103,14 @@ impl SearchQuery {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchHit {
     pub kind: SearchKind,
-    /// The entry's id; a stage note's is `"{stage}:{partner id}"`.
+    /// The entry's id; a stage note's is `"{stage}:{partner id}"`, a reflection's
+    /// the id of the exercise it is about.
     pub id: String,
     pub author: PartnerId,
     /// When it was written (a letter: sent; a stage note: last changed), Unix ms.
     pub at: i64,
     pub stage: Option<u8>,
-    /// A letter's or draft's title.
+    /// A letter's or draft's title; for a reflection, its exercise's.
     pub title: Option<String>,
     /// What it says now (a check-in: its answers, one per line).
     pub text: String,
@@ -122,6 +131,11 @@ pub struct SearchLists {
     pub stages: List<StageProgress>,
     pub diary: List<DiaryEntry>,
     pub drafts: List<LetterDraft>,
+    /// Planned exercises, for their shared reflections (and the exercise a private
+    /// one is about).
+    pub exercises: List<Exercise>,
+    /// Private reflections on exercises.
+    pub reflections: List<Reflection>,
 }
 
 /// The search rule: every entry of `lists` that `query` matches, newest first.
@@ -292,6 +306,34 @@ pub fn search(lists: &SearchLists, query: &SearchQuery) -> Vec<SearchHit> {
                     .titled(&d.title),
                 );
             }
+        }
+    }
+    // A reflection belongs to its exercise's stage, and reads under its title.
+    let about = |id: &str| {
+        let exercise = lists.exercises.iter().find(|e| e.id == id)?;
+        Some((
+            view::exercise_title(&exercise.exercise),
+            view::library_exercise(&exercise.exercise).map(|l| l.stage),
+        ))
+    };
+    let mut reflection = |kind: SearchKind, r: &Reflection, title: &str, stage: Option<u8>| {
+        if staged(stage) && when(r.created) && needle.any([r.text.as_str()]) {
+            hits.push(hit(kind, &r.exercise, &r.author, r.created, stage, &r.text).titled(title));
+        }
+    };
+    if query.wants(SearchKind::Reflection) {
+        for e in &lists.exercises {
+            let title = view::exercise_title(&e.exercise);
+            let stage = view::library_exercise(&e.exercise).map(|l| l.stage);
+            for r in &e.reflections {
+                reflection(SearchKind::Reflection, r, &title, stage);
+            }
+        }
+    }
+    if query.wants(SearchKind::PrivateReflection) {
+        for r in &lists.reflections {
+            let (title, stage) = about(&r.exercise).unwrap_or_else(|| ("An exercise".into(), None));
+            reflection(SearchKind::PrivateReflection, r, &title, stage);
         }
     }
     hits.sort_by(|a, b| (b.at, &b.id).cmp(&(a.at, &a.id)));
@@ -465,6 +507,16 @@ impl Device {
         } else {
             Default::default()
         };
+        let exercises = if wants(SearchKind::Reflection) || wants(SearchKind::PrivateReflection) {
+            self.exercises()?
+        } else {
+            Default::default()
+        };
+        let reflections = if wants(SearchKind::PrivateReflection) {
+            self.exercise_reflections()?
+        } else {
+            Default::default()
+        };
         Ok(search(
             &SearchLists {
                 boundaries,
@@ -475,6 +527,8 @@ impl Device {
                 stages,
                 diary,
                 drafts,
+                exercises,
+                reflections,
             },
             query,
         ))

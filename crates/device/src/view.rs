@@ -9,9 +9,18 @@
 use std::sync::OnceLock;
 
 use chrono::{Datelike, NaiveDate};
-use kintsugi_journal::{CheckIn, Letter, List, Partner, PartnerId, Promise, PromiseOutcome};
+use kintsugi_journal::{
+    CheckIn, Exercise, Letter, List, Partner, PartnerId, Promise, PromiseOutcome,
+};
 use kintsugi_net::NetworkMode;
 use serde::Deserialize;
+
+mod exercises;
+
+pub use exercises::{
+    LibraryExercise, REFLECTION_PRIVATE, REFLECTION_SHARED, day, exercise_dates, exercise_state,
+    exercise_title, library, library_exercise, next_exercise, next_exercise_line, waits_for_me,
+};
 
 /// The seven stages (DESIGN.md §1) in the app's own words: the one table of their
 /// names. `assets/guide.json` adds each stage's summary, steps and prompts.
@@ -44,24 +53,16 @@ pub struct StageGuide {
     pub prompts: Vec<String>,
 }
 
-/// A small shared practice, one suggested each week.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Exercise {
-    pub title: String,
-    pub description: String,
-}
-
 /// The guide: the stage table joined with the text in `assets/guide.json`.
 #[derive(Debug, Clone)]
 pub struct Guide {
     pub stages: Vec<StageGuide>,
-    pub exercises: Vec<Exercise>,
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct GuideFile {
     stages: Vec<StageText>,
-    exercises: Vec<Exercise>,
 }
 
 #[derive(Deserialize)]
@@ -97,26 +98,16 @@ fn parse_guide(json: &str) -> Result<Guide, serde_json::Error> {
                 prompts: s.prompts,
             })
             .collect(),
-        exercises: file.exercises,
     })
 }
 
 impl Guide {
     fn empty() -> Self {
-        Self {
-            stages: Vec::new(),
-            exercises: Vec::new(),
-        }
+        Self { stages: Vec::new() }
     }
 
     pub fn stage(&self, n: u8) -> Option<&StageGuide> {
         self.stages.iter().find(|s| s.number == n)
-    }
-
-    /// The exercise suggested in the week of `today`; both partners see the same one.
-    pub fn exercise_for(&self, today: NaiveDate) -> Option<&Exercise> {
-        let week = usize::try_from(today.ordinal0() / 7).unwrap_or(0);
-        self.exercises.get(week % self.exercises.len().max(1))
     }
 }
 
@@ -225,6 +216,11 @@ impl Names {
         self.me.as_ref() == Some(id)
     }
 
+    /// This profile's person, once known.
+    pub fn me_id(&self) -> Option<&PartnerId> {
+        self.me.as_ref()
+    }
+
     pub fn name(&self, id: &PartnerId) -> String {
         if self.is_me(id) {
             return "You".into();
@@ -273,6 +269,13 @@ pub enum Due {
         days: i64,
         due: NaiveDate,
     },
+    /// A date for an exercise that my partner suggested, waiting for my answer.
+    ExerciseAnswer {
+        id: String,
+        exercise: String,
+        by: PartnerId,
+        date: NaiveDate,
+    },
     /// Letters from the partner I have not opened.
     UnreadLetters { count: usize },
 }
@@ -288,6 +291,7 @@ pub fn due(
     checkins: &List<CheckIn>,
     sealed: &List<crate::SealedCheckIn>,
     promises: &List<Promise>,
+    exercises: &List<Exercise>,
     letters: &List<Letter>,
 ) -> Vec<Due> {
     let mut out = Vec::new();
@@ -313,6 +317,20 @@ pub fn due(
         days,
         due: p.due,
     }));
+    out.extend(
+        exercises
+            .iter()
+            .filter(|e| waits_for_me(e, names))
+            .filter_map(|e| {
+                let w = e.waiting.as_ref()?;
+                Some(Due::ExerciseAnswer {
+                    id: e.id.clone(),
+                    exercise: e.exercise.clone(),
+                    by: w.by.clone(),
+                    date: w.date,
+                })
+            }),
+    );
     let count = letters
         .iter()
         .filter(|l| !names.is_me(&l.author) && l.read_at.is_none())
@@ -350,6 +368,14 @@ impl Due {
                 };
                 format!("{whose} promise \"{text}\" {when}")
             }
+            Due::ExerciseAnswer {
+                exercise, by, date, ..
+            } => format!(
+                "{} suggested the exercise \"{}\" for {}: accept it or suggest another date",
+                names.name(by),
+                exercise_title(exercise),
+                day(*date)
+            ),
             Due::UnreadLetters { count: 1 } => "1 unread letter from your partner".into(),
             Due::UnreadLetters { count } => format!("{count} unread letters from your partner"),
         }
@@ -496,7 +522,6 @@ mod tests {
             assert_eq!(s.title, STAGES[i]);
             assert!(!s.summary.is_empty() && !s.prompts.is_empty() && !s.steps.is_empty());
         }
-        assert!(!g.exercises.is_empty());
         assert_eq!(guide().stages.len(), 7);
     }
 
@@ -553,6 +578,7 @@ mod tests {
             &List::default(),
             &List::default(),
             &List::from(promises.to_vec()),
+            &List::default(),
             &List::default(),
         );
         let lines: Vec<String> = due_now.iter().map(|d| d.describe(&names)).collect();

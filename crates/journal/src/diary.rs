@@ -8,7 +8,7 @@ use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ChangeHash, ObjId, ObjType};
 
 use crate::doc::{Doc, Schema, Touched};
-use crate::entries::{DiaryEntry, LetterDraft, LetterKind};
+use crate::entries::{DiaryEntry, LetterDraft, LetterKind, Reflection};
 use crate::error::Result;
 use crate::fields::{Fields, put_opt};
 use crate::ids::{EntryKind, PartnerId, new_entry_id};
@@ -17,13 +17,17 @@ use crate::validate::{MOOD, STAGE, require_text};
 
 const ENTRIES: usize = 0;
 const DRAFTS: usize = 1;
-// 2 is `reflections` (per-stage private notes): created by genesis, no commands yet.
+const REFLECTIONS: usize = 2;
 
 static SCHEMA: Schema = Schema {
     doc: "private diary",
     genesis_actor: *b"kintsugi-diary-1",
     maps: &["entries", "drafts", "reflections"],
-    kinds: &[(EntryKind::DiaryEntry, ENTRIES), (EntryKind::Draft, DRAFTS)],
+    kinds: &[
+        (EntryKind::DiaryEntry, ENTRIES),
+        (EntryKind::Draft, DRAFTS),
+        (EntryKind::Reflection, REFLECTIONS),
+    ],
     settle: None,
 };
 
@@ -34,6 +38,7 @@ pub struct DiaryLists {
     seen: Vec<ChangeHash>,
     entries: Cached<DiaryEntry>,
     drafts: Cached<LetterDraft>,
+    reflections: Cached<Reflection>,
 }
 
 impl DiaryLists {
@@ -57,6 +62,11 @@ impl DiaryLists {
         self.drafts.len(|| diary.drafts())
     }
 
+    pub fn reflections(&mut self, diary: &mut PrivateDiary) -> List<Reflection> {
+        self.follow(diary);
+        self.reflections.get(|| diary.reflections())
+    }
+
     fn follow(&mut self, diary: &mut PrivateDiary) {
         let (touched, heads) = diary.doc.touched_since(&self.seen);
         self.seen = heads;
@@ -65,6 +75,7 @@ impl DiaryLists {
             Touched::Everything => {
                 self.entries.forget();
                 self.drafts.forget();
+                self.reflections.forget();
             }
             Touched::Entries(t) => {
                 let ids = |root: usize| {
@@ -77,6 +88,8 @@ impl DiaryLists {
                 self.entries
                     .update(&ids(ENTRIES), |id| d.get_entry(id).ok());
                 self.drafts.update(&ids(DRAFTS), |id| d.get_draft(id).ok());
+                self.reflections
+                    .update(&ids(REFLECTIONS), |id| d.get_reflection(id).ok());
             }
         }
     }
@@ -252,6 +265,42 @@ impl PrivateDiary {
         self.doc.get(EntryKind::Draft, id, read_draft)
     }
 
+    // --- reflections on exercises ---
+
+    /// Keeps a reflection on the planned exercise `exercise` (its id in the shared
+    /// journal) here, where it never leaves the device. The diary cannot see the
+    /// shared journal: the caller checks first that I may reflect on it
+    /// ([`Exercise::reflect_refusal`](crate::Exercise::reflect_refusal)).
+    pub fn add_reflection(
+        &mut self,
+        me: &PartnerId,
+        exercise: &str,
+        text: &str,
+        now: i64,
+    ) -> Result<String> {
+        let exercise = require_text("exercise", exercise)?;
+        let text = require_text("reflection", text)?;
+        let id = new_entry_id(now)?;
+        self.doc.transact(now, |am, roots| {
+            let obj = am.put_object(&roots[REFLECTIONS], &id, ObjType::Map)?;
+            am.put(&obj, "author", me.as_str())?;
+            am.put(&obj, "exercise", exercise)?;
+            am.put(&obj, "text", text)?;
+            am.put(&obj, "created", now)?;
+            am.put(&obj, "updated", now)?;
+            Ok(())
+        })?;
+        Ok(id)
+    }
+
+    pub fn reflections(&self) -> Vec<Reflection> {
+        self.doc.list(REFLECTIONS, read_reflection)
+    }
+
+    pub fn get_reflection(&self, id: &str) -> Result<Reflection> {
+        self.doc.get(EntryKind::Reflection, id, read_reflection)
+    }
+
     fn remove(&mut self, kind: EntryKind, root: usize, id: &str, now: i64) -> Result<()> {
         self.doc.locate(kind, id)?;
         self.doc.transact(now, |am, roots| {
@@ -323,5 +372,17 @@ fn read_draft(am: &AutoCommit, id: &str, obj: ObjId) -> Result<LetterDraft> {
         body: f.str("body")?,
         created: f.int("created")?,
         updated: f.int("updated")?,
+    })
+}
+
+fn read_reflection(am: &AutoCommit, id: &str, obj: ObjId) -> Result<Reflection> {
+    let f = Fields::new(am, obj, EntryKind::Reflection, id);
+    Ok(Reflection {
+        id: id.to_owned(),
+        exercise: f.str("exercise")?,
+        author: f.partner("author")?,
+        text: f.str("text")?,
+        created: f.int("created")?,
+        private: true,
     })
 }

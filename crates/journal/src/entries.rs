@@ -413,6 +413,169 @@ pub struct SharedEntry {
     pub earlier: Vec<Version>,
 }
 
+/// Where a planned exercise stands. Derived when read, never stored, as a
+/// boundary's status is, so that answers given on two devices at once merge into
+/// what both of them did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExerciseStatus {
+    /// A date is on the table and no date was agreed yet.
+    Proposed,
+    /// Both agreed on a date; not yet marked done by both.
+    Planned,
+    /// Both marked it done. Final.
+    Done,
+    /// One of them called it off before it was done. Final.
+    Cancelled,
+}
+
+impl ExerciseStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Proposed => "proposed",
+            Self::Planned => "planned",
+            Self::Done => "done",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl fmt::Display for ExerciseStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One date suggested for an exercise: the first proposal, a counter-proposal or
+/// a move of a date already agreed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DateProposal {
+    pub id: String,
+    pub by: PartnerId,
+    #[serde(serialize_with = "serialize_date")]
+    pub date: NaiveDate,
+    /// When it was suggested.
+    pub at: i64,
+    /// When the other partner accepted it, if they did.
+    pub agreed: Option<i64>,
+}
+
+/// What one partner wrote about an exercise once they had done it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reflection {
+    pub id: String,
+    /// The id of the planned exercise it is about.
+    pub exercise: String,
+    pub author: PartnerId,
+    pub text: String,
+    pub created: i64,
+    /// Kept in its author's private diary: it never leaves their device. A shared
+    /// reflection is in the shared journal, and the partner keeps a copy.
+    pub private: bool,
+}
+
+/// An exercise from the library that one partner proposed for a date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Exercise {
+    pub id: String,
+    /// Who proposed it first.
+    pub author: PartnerId,
+    /// The library's id of the exercise (`kintsugi_device::view` has the text).
+    pub exercise: String,
+    pub status: ExerciseStatus,
+    /// The date both agreed on, once they have.
+    #[serde(serialize_with = "serialize_opt_date")]
+    pub date: Option<NaiveDate>,
+    /// A date waiting for an answer: the first proposal, a counter-proposal, or a
+    /// new date for one already planned (the agreed `date` stands until it is
+    /// accepted).
+    pub waiting: Option<DateProposal>,
+    /// Every date suggested, oldest first.
+    pub proposals: Vec<DateProposal>,
+    /// Who marked it done, and when; sorted by time.
+    pub done: Vec<(PartnerId, i64)>,
+    pub cancelled_at: Option<i64>,
+    pub cancelled_by: Option<PartnerId>,
+    /// Shared reflections, oldest first. Private ones live in the diary.
+    pub reflections: Vec<Reflection>,
+    pub created: i64,
+    pub updated: i64,
+}
+
+impl Exercise {
+    fn closed(&self) -> Option<&'static str> {
+        match self.status {
+            ExerciseStatus::Done => Some("you both marked it done"),
+            ExerciseStatus::Cancelled => Some("it was called off"),
+            _ if !self.done.is_empty() => Some("it is already marked done"),
+            _ => None,
+        }
+    }
+
+    /// Whether `me` marked it done.
+    pub fn done_by(&self, me: &PartnerId) -> bool {
+        self.done.iter().any(|(p, _)| p == me)
+    }
+
+    /// The date that would hold if the one waiting were accepted, else the agreed
+    /// one: what a new suggestion is compared against.
+    pub fn date_on_the_table(&self) -> Option<NaiveDate> {
+        self.waiting.as_ref().map(|p| p.date).or(self.date)
+    }
+
+    /// Why `me` may not accept the date waiting, or `None` when they may: only the
+    /// partner who did not suggest it answers it, and only before anyone marked the
+    /// exercise done. The journal refuses with this reason, and a front end offers
+    /// the button only when it is `None`.
+    pub fn accept_refusal(&self, me: &PartnerId) -> Option<&'static str> {
+        if let Some(reason) = self.closed() {
+            return Some(reason);
+        }
+        match &self.waiting {
+            None => Some("no date is waiting for an answer"),
+            Some(p) if &p.by == me => {
+                Some("the date waiting is the one you suggested: your partner answers it")
+            }
+            Some(_) => None,
+        }
+    }
+
+    /// Why no one may suggest another date now, or `None`: either partner may,
+    /// until someone marked it done or it was called off.
+    pub fn suggest_refusal(&self) -> Option<&'static str> {
+        self.closed()
+    }
+
+    /// Why `me` may not mark it done, or `None`: once a date was agreed, each
+    /// marks it done once.
+    pub fn done_refusal(&self, me: &PartnerId) -> Option<&'static str> {
+        match self.status {
+            ExerciseStatus::Cancelled => Some("it was called off"),
+            _ if self.done_by(me) => Some("you already marked it done"),
+            ExerciseStatus::Proposed => Some("you have not agreed on a date yet"),
+            _ => None,
+        }
+    }
+
+    /// Why it may not be called off, or `None`: either partner may, until someone
+    /// marked it done.
+    pub fn cancel_refusal(&self) -> Option<&'static str> {
+        self.closed()
+    }
+
+    /// Why `me` may not write a reflection on it, or `None`: a reflection is about
+    /// how it went, so it comes after marking it done.
+    pub fn reflect_refusal(&self, me: &PartnerId) -> Option<&'static str> {
+        if self.status == ExerciseStatus::Cancelled {
+            Some("it was called off")
+        } else if !self.done_by(me) {
+            Some("mark it done first: a reflection is about how it went")
+        } else {
+            None
+        }
+    }
+}
+
 /// Entries that list queries return oldest first, ties broken by id so the order is
 /// the same on both devices.
 pub(crate) trait Chronological {
@@ -437,7 +600,9 @@ chronological!(
     LetterDraft,
     Promise,
     DiaryEntry,
-    SharedEntry
+    SharedEntry,
+    Exercise,
+    Reflection
 );
 
 pub(crate) fn sort_chronologically<T: Chronological>(entries: &mut [T]) {

@@ -114,6 +114,24 @@ pub enum JournalError {
     #[error("the answers for {0} are not the ones committed to")]
     NotCommitted(String),
 
+    /// A step the entry's state does not allow now (an exercise's date accepted by
+    /// the partner who suggested it, say); `reason` says why.
+    #[error("{kind} {id}: {reason}")]
+    NotNow {
+        kind: EntryKind,
+        id: String,
+        reason: &'static str,
+    },
+
+    /// A date that lies before today where only today or later makes sense.
+    #[error("{0} has already passed: choose today or a later day")]
+    PastDate(String),
+
+    /// An exercise id that is not one a library could hold (lowercase letters,
+    /// digits and hyphens, at most 64).
+    #[error("invalid exercise id {0:?}: expected lowercase letters, digits and hyphens")]
+    BadExercise(String),
+
     /// A loaded document does not have the root maps of our genesis.
     #[error("not a Kintsugi {doc} document: root map {map} is missing")]
     MissingRoot {

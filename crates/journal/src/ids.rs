@@ -64,6 +64,10 @@ pub enum EntryKind {
     SharedEntry,
     DiaryEntry,
     Draft,
+    /// An exercise planned together.
+    Exercise,
+    /// A private reflection on an exercise, in the diary.
+    Reflection,
 }
 
 impl EntryKind {
@@ -76,6 +80,8 @@ impl EntryKind {
             Self::SharedEntry => "shared_entry",
             Self::DiaryEntry => "diary_entry",
             Self::Draft => "draft",
+            Self::Exercise => "exercise",
+            Self::Reflection => "reflection",
         }
     }
 }

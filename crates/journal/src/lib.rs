@@ -23,13 +23,14 @@
 //! | `steps`      | `"{stage}:{partner}"`| `stage` 1–7, `done` (bool), `done_at`?, `note`?                                          |
 //! | `shared`     | diary entry id       | `origin`, `text`, `mood`?, `stage`?, `shared_at`                                         |
 //! | `partners`   | partner id           | `name`, `updated` (no `author`/`created`)                                                |
-//! | `exercises`  | —                    | reserved                                                                                 |
+//! | `exercises`  | entry id             | `exercise` (library id), `done` (map partner → ms), `cancelled_at`?, `cancelled_by`?; `date:<id>` maps (`by`, `at`, `date`, `agreed_by`), `reflection:<id>` maps (`by`, `at`, `text`) |
 //!
 //! Every shared entry may also hold `rev:<id>` maps (edits, amendments, renegotiated
 //! terms) and `withdrawn_at`/`withdrawn_by`, inside its own map; see `revisions.rs`.
 //!
 //! Private diary root maps: `entries` (`text`, `mood`?, `stage`?), `drafts` (`kind`,
-//! `title`, `body`), `reflections` (reserved).
+//! `title`, `body`), `reflections` (`exercise`: the id of a planned exercise in the
+//! shared journal, `text`): private reflections on exercises.
 //!
 //! Anything read back is checked: a malformed entry is skipped by list queries and
 //! reported as [`JournalError::Corrupt`] by a get, because the partner's device may
@@ -51,15 +52,16 @@ pub use automerge::{AutoCommit, ChangeHash};
 pub use diary::{DiaryLists, PrivateDiary};
 pub use doc::SCHEMA_VERSION;
 pub use entries::{
-    Amendment, Boundary, BoundaryStatus, CheckIn, CheckInAnswers, CheckInInput, DiaryEntry, Letter,
-    LetterDraft, LetterKind, Partner, Promise, PromiseOutcome, Revealed, SealedCheckIn,
-    SharedEntry, StageProgress, Upserted, Version,
+    Amendment, Boundary, BoundaryStatus, CheckIn, CheckInAnswers, CheckInInput, DateProposal,
+    DiaryEntry, Exercise, ExerciseStatus, Letter, LetterDraft, LetterKind, Partner, Promise,
+    PromiseOutcome, Reflection, Revealed, SealedCheckIn, SharedEntry, StageProgress, Upserted,
+    Version,
 };
 pub use error::{JournalError, Result};
 pub use ids::{EntryKind, PartnerId};
 pub use lists::{Iter, List};
 pub use shared::{COMMITMENT_SALT_LEN, checkin_commitment};
-pub use shared::{SharedJournal, SharedLists};
+pub use shared::{SharedJournal, SharedLists, valid_exercise_id};
 pub use validate::{format_date, iso_week_of, parse_date, parse_week};
 
 #[cfg(test)]

@@ -40,6 +40,9 @@ pub(crate) enum Settle {
         set: Vec<(&'static str, Option<ScalarValue>)>,
         waiting: Option<String>,
     },
+    /// Without these keys of the entry, which no longer count for what it reads
+    /// (an exercise's dates suggested and not taken).
+    Without(Vec<String>),
 }
 
 /// Applies `settle` to the entry `key` of `entries`.
@@ -48,6 +51,13 @@ fn settle_entry(entries: &mut BTreeMap<String, Tree>, key: &str, settle: Settle)
         Settle::Keep => {}
         Settle::Drop => {
             entries.remove(key);
+        }
+        Settle::Without(keys) => {
+            if let Some(Tree::Map(fields)) = entries.get_mut(key) {
+                for k in keys {
+                    fields.remove(&k);
+                }
+            }
         }
         Settle::Fold { set, waiting } => {
             let Some(Tree::Map(fields)) = entries.get_mut(key) else {

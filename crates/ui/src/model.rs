@@ -8,9 +8,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use kintsugi_device::{
-    Boundary, CheckIn, CheckInInput, Device, DiaryEntry, Letter, LetterDraft, List, Network, Offer,
-    Partner, PartnerId, PartnerInfo, Promise, ReleaseStatus, SealedCheckIn, Settings, SharedEntry,
-    StageProgress, Status, qr,
+    Boundary, CheckIn, CheckInInput, Device, DiaryEntry, Exercise, Letter, LetterDraft, List,
+    Network, Offer, Partner, PartnerId, PartnerInfo, Promise, Reflection, ReleaseStatus,
+    SealedCheckIn, Settings, SharedEntry, StageProgress, Status, qr,
 };
 
 /// A page of the unlocked app. Each has a view in the registry
@@ -23,6 +23,7 @@ pub enum Page {
     Checkins,
     Letters,
     Promises,
+    Exercises,
     Diary,
     /// Diary entries either partner shared.
     Shared,
@@ -49,6 +50,9 @@ pub struct Cache {
     pub diary: List<DiaryEntry>,
     pub stages: List<StageProgress>,
     pub shared: List<SharedEntry>,
+    pub exercises: List<Exercise>,
+    /// My private reflections on exercises, from this device's diary.
+    pub reflections: List<Reflection>,
     pub status: Option<Status>,
     pub partner: Option<PartnerInfo>,
     pub settings: Option<Settings>,
@@ -71,6 +75,8 @@ impl Cache {
             diary: device.diary_entries().unwrap_or_default(),
             stages: device.stages().unwrap_or_default(),
             shared: device.shared_entries().unwrap_or_default(),
+            exercises: device.exercises().unwrap_or_default(),
+            reflections: device.exercise_reflections().unwrap_or_default(),
             status: device.status().ok(),
             partner: device.partner().ok().flatten(),
             settings: device.settings().ok(),

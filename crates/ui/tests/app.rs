@@ -817,6 +817,9 @@ fn snapshots_of_the_main_screens() {
     create(&mut h, "Ari");
     nav(&mut h, "1. Acknowledge what happened");
     snapshot(&mut h, "stage-1");
+    nav(&mut h, "Exercises");
+    click_label(&mut h, "Ten minutes each, only listening");
+    snapshot(&mut h, "exercises");
     nav(&mut h, "Settings");
     snapshot(&mut h, "settings");
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::L);

@@ -8,54 +8,10 @@ use std::path::Path;
 use kintsugi_net::sync::{EpochVerdict, Release, ReleaseFlow, ReplicaSession};
 use kintsugi_store::{LogKind, Unlocked};
 
-use crate::test_support::{PASS, opts, paired};
+use crate::test_support::{PASS, found_in, opts, paired};
 use crate::{CheckInInput, Device, DeviceError};
 
 const CANARY: &str = "canary 51c0 written and then deleted";
-
-/// Everything below `dir` that holds `needle`: in a file's bytes, in a log's
-/// decrypted records or the Automerge history they hold (every change, decoded), or
-/// in a sealed file opened with the profile key.
-pub(crate) fn found_in(dir: &Path, needle: &str) -> Vec<String> {
-    let keys = Unlocked::unlock(dir, PASS).unwrap();
-    let mut found = Vec::new();
-    let has = |b: &[u8]| b.windows(needle.len()).any(|w| w == needle.as_bytes());
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        let bytes = std::fs::read(&path).unwrap();
-        if has(&bytes) {
-            found.push(format!("{name} (plaintext!)"));
-        }
-        for kind in LogKind::ALL {
-            let Ok(opened) = kintsugi_store::DocLog::open_in(&path, kind, &keys.keyring) else {
-                continue;
-            };
-            let all: Vec<u8> = opened.records.iter().flat_map(|r| r.to_vec()).collect();
-            if has(&all) {
-                found.push(format!("{name} (records)"));
-            }
-            let mut am = automerge::AutoCommit::load(&all).unwrap();
-            let history: String = am
-                .get_changes(&[])
-                .iter()
-                .map(|c| format!("{:?}", c.decode()))
-                .collect();
-            if history.contains(needle) {
-                found.push(format!("{name} (history)"));
-            }
-        }
-        for label in ["settings v1", "partner v1", "manifest v1", "release v1"] {
-            if let Ok(Some(plain)) =
-                kintsugi_store::read_sealed(&path, &keys.keyring.profile_key, label)
-                && has(&plain)
-            {
-                found.push(format!("{name} (sealed)"));
-            }
-        }
-    }
-    found
-}
 
 fn checkin(went_well: &str) -> CheckInInput {
     CheckInInput {

@@ -277,3 +277,46 @@ fn a_copy_keeps_what_stands_and_no_earlier_version() {
     assert_eq!(c.shared_entries()[0].text, "changed after the heads");
     assert!(!history(&c.save()).contains(CANARY));
 }
+
+/// An exercise keeps the date that stands, the one waiting and its reflections;
+/// the dates suggested on the way there are left out.
+#[test]
+fn a_copy_keeps_an_exercises_plan_and_not_the_dates_on_the_way() {
+    let date = |s| crate::parse_date(s).unwrap();
+    let today = date("2026-11-26");
+    let mut j = SharedJournal::genesis();
+    let id = j
+        .propose_exercise(&alice(), "listen-ten", date("2026-12-01"), today, NOW)
+        .unwrap();
+    j.suggest_exercise_date(&bob(), &id, date("2026-12-02"), today, NOW + 1)
+        .unwrap();
+    j.suggest_exercise_date(&alice(), &id, date("2026-12-03"), today, NOW + 2)
+        .unwrap();
+    j.accept_exercise_date(&bob(), &id, NOW + 3).unwrap();
+    j.suggest_exercise_date(&bob(), &id, date("2026-12-09"), today, NOW + 4)
+        .unwrap();
+    let other = j
+        .propose_exercise(&bob(), "my-part", date("2026-12-05"), today, NOW)
+        .unwrap();
+    j.accept_exercise_date(&alice(), &other, NOW + 1).unwrap();
+    j.mark_exercise_done(&alice(), &other, NOW + 2).unwrap();
+    j.mark_exercise_done(&bob(), &other, NOW + 3).unwrap();
+    j.share_exercise_reflection(&bob(), &other, "it was worth it", NOW + 4)
+        .unwrap();
+
+    let heads = j.heads();
+    let c = SharedJournal::load(&j.released_copy(&heads, &[8; 16]).unwrap()).unwrap();
+    let (was, now) = (j.get_exercise(&id).unwrap(), c.get_exercise(&id).unwrap());
+    assert_eq!(
+        (now.status, now.date),
+        (was.status, Some(date("2026-12-03")))
+    );
+    assert_eq!(now.waiting, was.waiting);
+    let dates: Vec<_> = now.proposals.iter().map(|p| p.date).collect();
+    assert_eq!(dates, [date("2026-12-03"), date("2026-12-09")]);
+    assert_eq!(was.proposals.len(), 4);
+    assert_eq!(
+        c.get_exercise(&other).unwrap(),
+        j.get_exercise(&other).unwrap()
+    );
+}

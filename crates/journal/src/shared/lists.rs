@@ -3,10 +3,10 @@
 
 use automerge::ChangeHash;
 
-use super::{BOUNDARIES, CHECKINS, LETTERS, PROMISES, SHARED, STEPS, SharedJournal};
+use super::{BOUNDARIES, CHECKINS, EXERCISES, LETTERS, PROMISES, SHARED, STEPS, SharedJournal};
 use crate::doc::Touched;
 use crate::entries::{
-    Boundary, CheckIn, Letter, Promise, SealedCheckIn, SharedEntry, StageProgress,
+    Boundary, CheckIn, Exercise, Letter, Promise, SealedCheckIn, SharedEntry, StageProgress,
 };
 use crate::lists::{Cached, List};
 
@@ -22,6 +22,7 @@ pub struct SharedLists {
     letters: Cached<Letter>,
     promises: Cached<Promise>,
     shared: Cached<SharedEntry>,
+    exercises: Cached<Exercise>,
     /// Fourteen records at most, keyed by stage and partner rather than by time:
     /// read whole whenever one changes.
     stages: Option<List<StageProgress>>,
@@ -61,6 +62,7 @@ impl SharedLists {
         SharedEntry,
         shared_entries
     );
+    list!(exercises, exercises_len, exercises, Exercise, exercises);
 
     pub fn stages(&mut self, journal: &mut SharedJournal) -> List<StageProgress> {
         self.follow(journal);
@@ -104,6 +106,8 @@ impl SharedLists {
             .update(&ids(PROMISES), |id| j.get_promise(id).ok());
         self.shared
             .update(&ids(SHARED), |id| j.get_shared_entry(id).ok());
+        self.exercises
+            .update(&ids(EXERCISES), |id| j.get_exercise(id).ok());
         if touched.iter().any(|(r, _)| *r == STEPS) {
             self.stages = None;
         }

@@ -6,6 +6,7 @@
 
 mod boundary;
 mod checkin;
+mod exercise;
 mod letter;
 mod lists;
 mod partner;
@@ -21,6 +22,7 @@ use crate::doc::{Doc, Schema};
 use crate::error::Result;
 use crate::ids::EntryKind;
 
+pub use exercise::valid_exercise_id;
 pub use lists::SharedLists;
 pub use reveal::{COMMITMENT_SALT_LEN, checkin_commitment};
 
@@ -30,7 +32,7 @@ const CHECKINS: usize = 1;
 const LETTERS: usize = 2;
 const PROMISES: usize = 3;
 const STEPS: usize = 4;
-// 5 is `exercises`: created by genesis, no commands yet.
+const EXERCISES: usize = 5;
 const PARTNERS: usize = 6;
 const SHARED: usize = 7;
 
@@ -53,6 +55,7 @@ static SCHEMA: Schema = Schema {
         (EntryKind::Letter, LETTERS),
         (EntryKind::Promise, PROMISES),
         (EntryKind::SharedEntry, SHARED),
+        (EntryKind::Exercise, EXERCISES),
     ],
     settle: Some(settle::settle),
 };

@@ -5,13 +5,14 @@
 //! wording into the released journal. Before the copy, each entry is settled: the
 //! wording that stands is written over the entry's own fields, every revision but an
 //! amendment still waiting for agreement is left out, and a withdrawn entry is left
-//! out whole. Which wording stands is decided by the same readers the lists use, so
+//! out whole. An exercise keeps only the date that stands and the one waiting for
+//! an answer, not every date suggested on the way. Which wording stands is decided by the same readers the lists use, so
 //! the released journal reads as the old one did, without its earlier versions.
 
 use automerge::{AutoCommit, ObjId, ScalarValue};
 
-use super::{BOUNDARIES, CHECKINS, PROMISES, SHARED, STEPS};
-use super::{boundary, checkin, promise, share, stage};
+use super::{BOUNDARIES, CHECKINS, EXERCISES, PROMISES, SHARED, STEPS};
+use super::{boundary, checkin, exercise, promise, share, stage};
 use crate::error::JournalError;
 use crate::release::Settle;
 
@@ -61,6 +62,8 @@ pub(super) fn settle(am: &AutoCommit, root: usize, key: &str, obj: &ObjId) -> Se
             set: vec![("text", Some(s.text.into()))],
             waiting: None,
         }),
+        EXERCISES => exercise::read_exercise(am, key, obj.clone())
+            .map(|e| Settle::Without(exercise::superseded_dates(&e))),
         _ => return Settle::Keep,
     };
     match read {

@@ -38,6 +38,16 @@ enum Step {
         stage: u8,
         done: bool,
     },
+    /// Propose an exercise.
+    Exercise {
+        on_b: bool,
+    },
+    /// Answer, move, finish or reflect on an exercise, whichever its state allows.
+    ExerciseMove {
+        on_b: bool,
+        pick: usize,
+        what: u8,
+    },
     /// A's changes reach B, or B's reach A (as a sync or a log record would).
     Merge {
         into_b: bool,
@@ -62,6 +72,12 @@ fn step() -> impl Strategy<Value = Step> {
             stage,
             done
         }),
+        on_b.prop_map(|on_b| Step::Exercise { on_b }),
+        (on_b, any::<usize>(), 0u8..5).prop_map(|(on_b, pick, what)| Step::ExerciseMove {
+            on_b,
+            pick,
+            what
+        }),
         any::<bool>().prop_map(|into_b| Step::Merge { into_b }),
         any::<bool>().prop_map(|into_b| Step::LoadSave { into_b }),
     ]
@@ -74,6 +90,7 @@ fn assert_current(j: &mut SharedJournal, l: &mut SharedLists) {
     assert_eq!(l.promises(j).to_vec(), j.promises());
     assert_eq!(l.shared_entries(j).to_vec(), j.shared_entries());
     assert_eq!(l.stages(j).to_vec(), j.stages());
+    assert_eq!(l.exercises(j).to_vec(), j.exercises());
 }
 
 proptest! {
@@ -134,6 +151,25 @@ proptest! {
                 Step::Stage { on_b, stage, done } => {
                     let (j, me) = if on_b { (&mut b, bob()) } else { (&mut a, alice()) };
                     j.set_stage(&me, stage, done, Some("a note"), now).unwrap();
+                }
+                Step::Exercise { on_b } => {
+                    let (j, me) = if on_b { (&mut b, bob()) } else { (&mut a, alice()) };
+                    j.propose_exercise(&me, "listen-ten", due, due, now).unwrap();
+                }
+                Step::ExerciseMove { on_b, pick: i, what } => {
+                    let (j, me) = if on_b { (&mut b, bob()) } else { (&mut a, alice()) };
+                    let list = j.exercises();
+                    if !list.is_empty() {
+                        let id = list[i % list.len()].id.clone();
+                        let later = due + chrono::Days::new(u64::from(what) + 1);
+                        let _ = match what {
+                            0 => j.accept_exercise_date(&me, &id, now),
+                            1 => j.suggest_exercise_date(&me, &id, later, due, now).map(drop),
+                            2 => j.mark_exercise_done(&me, &id, now),
+                            3 => j.share_exercise_reflection(&me, &id, "it helped", now).map(drop),
+                            _ => j.cancel_exercise(&me, &id, now),
+                        };
+                    }
                 }
                 Step::Merge { into_b } => {
                     if into_b { b.merge(&mut a).unwrap() } else { a.merge(&mut b).unwrap() }

@@ -75,6 +75,7 @@ impl View for Home {
             &c.checkins,
             &c.sealed_checkins,
             &c.promises,
+            &c.exercises,
             &c.letters,
         );
         let asked = crate::release::waiting(c).cloned();
@@ -86,6 +87,7 @@ impl View for Home {
                 ctx.go(match item {
                     view::Due::Checkin { .. } => Page::Checkins,
                     view::Due::Promise { .. } => Page::Promises,
+                    view::Due::ExerciseAnswer { .. } => Page::Exercises,
                     view::Due::UnreadLetters { .. } => Page::Letters,
                 });
             }
@@ -121,10 +123,28 @@ impl View for Home {
         if let Some(e) = &ctx.net.error {
             widgets::error_text(ui, &format!("Network: {e}"));
         }
-        if let Some(ex) = ctx.guide.exercise_for(today) {
-            ui.add_space(10.0);
-            ui.label(egui::RichText::new(format!("This week's exercise: {}", ex.title)).strong());
-            ui.label(&ex.description);
+
+        ui.add_space(10.0);
+        ui.label(egui::RichText::new("Exercises").strong());
+        match view::next_exercise(&c.exercises) {
+            Some(e) => {
+                if ui
+                    .link(view::next_exercise_line(e, today, &names))
+                    .clicked()
+                {
+                    ctx.go(Page::Exercises);
+                }
+            }
+            None => {
+                widgets::note(
+                    ui,
+                    "No exercise is planned. The Exercises page has some for each stage, to \
+                     propose for a day that suits you both.",
+                );
+                if ui.link("Open Exercises").clicked() {
+                    ctx.go(Page::Exercises);
+                }
+            }
         }
     }
 }

@@ -5,6 +5,7 @@
 mod boundaries;
 mod checkins;
 mod diary;
+mod exercises;
 mod home;
 mod letters;
 mod pair;
@@ -186,6 +187,7 @@ fn registry() -> Vec<Entry> {
         entry(Page::Checkins, Journal, checkins::Checkins::default),
         entry(Page::Letters, Journal, letters::Letters::default),
         entry(Page::Promises, Journal, promises::Promises::default),
+        entry(Page::Exercises, Journal, exercises::Exercises::default),
         entry(Page::Diary, Journal, diary::Diary::default),
         entry(Page::Shared, Journal, shared::Shared::default),
         entry(Page::Pair, Partner, pair::Pair::default),

@@ -50,6 +50,8 @@ fn kind_name(kind: SearchKind) -> &'static str {
         SearchKind::Stage => "Stage note",
         SearchKind::Diary => "Diary entry",
         SearchKind::Draft => "Letter draft",
+        SearchKind::Reflection => "Shared reflection",
+        SearchKind::PrivateReflection => "Private reflection",
     }
 }
 
@@ -63,6 +65,7 @@ fn page_of(hit: &SearchHit) -> Page {
         SearchKind::Shared => Page::Shared,
         SearchKind::Stage => Page::Stage(hit.stage.unwrap_or(1)),
         SearchKind::Diary => Page::Diary,
+        SearchKind::Reflection | SearchKind::PrivateReflection => Page::Exercises,
     }
 }
 
@@ -76,6 +79,8 @@ fn current(lists: &SearchLists, c: &Cache) -> bool {
         && lists.stages.same(&c.stages)
         && lists.diary.same(&c.diary)
         && lists.drafts.same(&c.drafts)
+        && lists.exercises.same(&c.exercises)
+        && lists.reflections.same(&c.reflections)
 }
 
 fn lists_of(c: &Cache) -> SearchLists {
@@ -88,6 +93,8 @@ fn lists_of(c: &Cache) -> SearchLists {
         stages: c.stages.clone(),
         diary: c.diary.clone(),
         drafts: c.drafts.clone(),
+        exercises: c.exercises.clone(),
+        reflections: c.reflections.clone(),
     }
 }
 

@@ -65,6 +65,21 @@ impl View for Stage {
             });
         }
 
+        let exercises: Vec<&view::LibraryExercise> =
+            view::library().iter().filter(|e| e.stage == n).collect();
+        if !exercises.is_empty() {
+            ui.add_space(6.0);
+            ui.label(egui::RichText::new("Exercises to do together").strong());
+            for e in exercises {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(format!("{} ({})", e.title, e.duration()));
+                    if ui.small_button("See the steps").clicked() {
+                        ctx.go_to_entry(Page::Exercises, e.id.clone());
+                    }
+                });
+            }
+        }
+
         ui.add_space(10.0);
         let c = ctx.cache;
         // At most one record per partner for this stage.

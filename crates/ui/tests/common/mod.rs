@@ -169,6 +169,36 @@ pub fn click(h: &mut App, label: &str) {
     h.run_steps(2);
 }
 
+/// Clicks the first thing whose label contains `label`, whatever it is (a link, a
+/// header that opens, a radio button), scrolled into view first as [`click`] does.
+pub fn click_label(h: &mut App, label: &str) {
+    see(h, label);
+    fn node<'a>(h: &'a App, label: &'a str) -> egui_kittest::Node<'a> {
+        h.query_all_by_label_contains(label)
+            .next()
+            .unwrap_or_else(|| panic!("nothing labelled {label:?}"))
+    }
+    if !in_view(node(h, label).rect()) {
+        node(h, label).scroll_to_me();
+        let (mut at, mut still) = (node(h, label).rect(), 0);
+        for _ in 0..300 {
+            h.step();
+            let now = node(h, label).rect();
+            still = if now == at { still + 1 } else { 0 };
+            at = now;
+            if still >= 3 && in_view(now) {
+                break;
+            }
+        }
+        assert!(
+            in_view(node(h, label).rect()),
+            "{label:?} never scrolled into view"
+        );
+    }
+    node(h, label).click();
+    h.run_steps(2);
+}
+
 pub fn type_into(h: &mut App, label: &str, text: &str) {
     let n = input(h, label);
     n.focus();
