@@ -7,37 +7,22 @@ use crate::common::*;
 const ARI: &str = "canary 5e1c: the walk by the river";
 const BEA: &str = "canary 77a0: a quiet Sunday";
 
-fn exchange(a: &Profile, b: &Profile) {
-    let first = a.spawn(&["sync", "--once", "--timeout", "30"]);
-    let out = b.net_ok(&["sync", "--once", "--timeout", "30"]);
-    assert!(out.contains("In sync"), "{out}");
-    let first = first.wait_output();
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
-}
-
 fn save(p: &Profile, went_well: &str) -> String {
-    let out = p.run(&[
-        "checkin",
-        "add",
-        "--mood",
-        "3",
-        "--trust",
-        "6",
-        "--closeness",
-        "5",
-        "--went-well",
-        went_well,
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stderr).unwrap()
+    stderr_of(
+        p,
+        &[
+            "checkin",
+            "add",
+            "--mood",
+            "3",
+            "--trust",
+            "6",
+            "--closeness",
+            "5",
+            "--went-well",
+            went_well,
+        ],
+    )
 }
 
 #[test]

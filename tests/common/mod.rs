@@ -156,6 +156,31 @@ pub fn history(doc: &[u8]) -> String {
         .collect()
 }
 
+/// Syncs two paired profiles once, over loopback: both hold the same shared journal
+/// afterwards.
+pub fn exchange(a: &Profile, b: &Profile) {
+    let first = a.spawn(&["sync", "--once", "--timeout", "30"]);
+    let out = b.net_ok(&["sync", "--once", "--timeout", "30"]);
+    assert!(out.contains("In sync"), "{out}");
+    let first = first.wait_output();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+}
+
+/// What a command that must succeed said on stderr (where the CLI explains itself).
+pub fn stderr_of(p: &Profile, args: &[&str]) -> String {
+    let out = p.run(args);
+    assert!(
+        out.status.success(),
+        "kintsugi {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stderr).unwrap()
+}
+
 /// Loopback only, no discovery: what every network test uses.
 pub const NET: [&str; 4] = ["--network", "direct", "--bind", "127.0.0.1"];
 
