@@ -109,6 +109,13 @@ pub enum Command {
         #[arg(long)]
         include_private: bool,
     },
+    /// Show this profile's settings, or change one
+    Settings {
+        /// Whether opening a letter tells its writer that you read it: ask (you
+        /// choose each time; the default) or always
+        #[arg(long, value_name = "ask|always")]
+        read_receipts: Option<String>,
+    },
     /// Change the profile's passphrase
     #[command(subcommand)]
     Passphrase(PassphraseCmd),
@@ -321,8 +328,19 @@ pub enum LetterCmd {
     Send { id: String },
     /// List drafts, sent and received letters
     List,
-    /// Show a letter (marks it read if it was written to you)
-    Read { id: String },
+    /// Show a letter. Whether its writer learns that you read it follows your
+    /// read receipts setting (by default they are not told), unless you say here
+    Read {
+        id: String,
+        /// Let the writer know you read it
+        #[arg(long, conflicts_with = "dont_tell")]
+        tell: bool,
+        /// Do not let the writer know, whatever the setting says
+        #[arg(long)]
+        dont_tell: bool,
+    },
+    /// Let your partner know you read a letter they wrote to you
+    MarkRead { id: String },
     /// Change a draft before you send it
     Edit {
         id: String,

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, anyhow, bail};
 use kintsugi_device::{
     Boundary, CheckInInput, Device, ExportFormat, ExportScope, Letter, LetterKind, Options,
-    PromiseOutcome, Replace, Status, json::v1, view,
+    PromiseOutcome, ReadReceipts, Replace, Status, json::v1, view,
 };
 use serde::Serialize;
 use zeroize::Zeroizing;
@@ -249,6 +249,39 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Settings { read_receipts } => {
+            let device = unlock(&dir, &cli)?;
+            let settings = match read_receipts {
+                Some(r) => {
+                    let r: ReadReceipts = r.parse()?;
+                    device.update_settings(|s| s.read_receipts = r)?
+                }
+                None => device.settings()?,
+            };
+            if cli.json {
+                return print_json(&v1::Settings::from(&settings));
+            }
+            println!(
+                "Network:        {}",
+                view::network_mode_label(settings.mode)
+            );
+            println!(
+                "Relay:          {}",
+                settings.relay.as_deref().unwrap_or("none")
+            );
+            println!(
+                "Auto-lock:      {}",
+                settings
+                    .auto_lock_minutes
+                    .map(|m| format!("after {m} minutes without use (in the app)"))
+                    .unwrap_or_else(|| "the app's default".into())
+            );
+            println!(
+                "Read receipts:  {}",
+                view::read_receipts_label(settings.read_receipts)
+            );
+            Ok(())
+        }
         Command::Passphrase(PassphraseCmd::Change) => {
             let device = unlock(&dir, &cli)?;
             let new = passphrase("New passphrase: ", "KINTSUGI_NEW_PASSPHRASE", true)?;
@@ -448,11 +481,16 @@ fn letter(device: &Device, cmd: &LetterCmd, json: bool) -> Result<()> {
                 sent,
                 received,
             };
+            let opened = device.opened_letters()?;
             if json {
+                let mut received: Vec<v1::Letter> = v1::list(&list.received);
+                for l in &mut received {
+                    l.opened_at = opened.get(&l.id).copied();
+                }
                 return print_json(&v1::LetterList {
                     drafts: v1::list(&list.drafts),
                     sent: v1::list(&list.sent),
-                    received: v1::list(&list.received),
+                    received,
                 });
             }
             let names = device.names()?;
@@ -475,31 +513,59 @@ fn letter(device: &Device, cmd: &LetterCmd, json: bool) -> Result<()> {
             }
             println!("Received:");
             for l in &list.received {
+                let writer = names.name(&l.author);
                 println!(
-                    "  {}  [{}] {} — from {}, {}",
+                    "  {}  [{}] {} — from {writer}, {}",
                     l.id,
                     l.kind.as_str(),
                     l.title,
-                    names.name(&l.author),
-                    if l.read_at.is_some() {
-                        "read"
-                    } else {
-                        "unread"
-                    }
+                    view::letter_receipt(l, &opened, &writer)
                 );
             }
             Ok(())
         }
-        LetterCmd::Read { id } => {
-            let l = device.read_letter(id)?;
+        LetterCmd::Read {
+            id,
+            tell,
+            dont_tell,
+        } => {
+            let choice = match (tell, dont_tell) {
+                (true, _) => Some(true),
+                (_, true) => Some(false),
+                _ => None,
+            };
+            let l = device.read_letter(id, choice)?;
             if json {
                 return print_json(&v1::Letter::from(&l));
             }
             let names = device.names()?;
+            let writer = names.name(&l.author);
             println!("{} ({})", l.title, l.kind.as_str());
-            println!("From {}, sent {}", names.name(&l.author), when(l.sent));
+            println!("From {writer}, sent {}", when(l.sent));
             println!();
             println!("{}", l.body);
+            // On standard output, after the letter: it names the writer, and names
+            // stay out of what could end up in a log.
+            if !names.is_me(&l.author) {
+                println!();
+                if l.read_at.is_some() {
+                    println!("{}", view::letter_told(&writer));
+                } else {
+                    println!(
+                        "{} To tell them: kintsugi letter mark-read {}",
+                        view::letter_not_told(&writer),
+                        l.id
+                    );
+                }
+            }
+            Ok(())
+        }
+        LetterCmd::MarkRead { id } => {
+            let l = device.tell_letter_read(id)?;
+            if json {
+                return print_json(&v1::Letter::from(&l));
+            }
+            println!("{}", view::letter_told(&device.names()?.name(&l.author)));
             Ok(())
         }
         LetterCmd::Edit { .. } | LetterCmd::Discard { .. } => {

@@ -4,20 +4,6 @@
 
 use crate::common::*;
 
-/// Both devices hold the same shared journal afterwards: a one-shot sync on each
-/// side at once (they always meet, tests/once_crossing.rs).
-fn exchange(a: &Profile, b: &Profile) {
-    let first = a.spawn(&["sync", "--once", "--timeout", "30"]);
-    let out = b.net_ok(&["sync", "--once", "--timeout", "30"]);
-    assert!(out.contains("In sync"), "{out}");
-    let first = first.wait_output();
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
-}
-
 fn stderr_of(p: &Profile, args: &[&str]) -> String {
     let out = p.run(args);
     assert!(

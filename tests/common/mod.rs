@@ -139,6 +139,20 @@ impl Profile {
     }
 }
 
+/// Both devices hold the same shared journal afterwards: a one-shot sync on each
+/// side at once (they always meet, tests/once_crossing.rs).
+pub fn exchange(a: &Profile, b: &Profile) {
+    let first = a.spawn(&["sync", "--once", "--timeout", "30"]);
+    let out = b.net_ok(&["sync", "--once", "--timeout", "30"]);
+    assert!(out.contains("In sync"), "{out}");
+    let first = first.wait_output();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+}
+
 /// A background `kintsugi` process, killed if the test ends early.
 pub struct Child(pub std::process::Child);
 

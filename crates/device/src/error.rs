@@ -94,6 +94,7 @@ pub enum Field {
     Date,
     /// The text of an entry (too long to keep and share, say).
     Text,
+    ReadReceipts,
 }
 
 /// Why a bundle was refused.

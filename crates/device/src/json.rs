@@ -138,8 +138,14 @@ pub mod v1 {
         pub created: i64,
         pub updated: i64,
         pub sent: i64,
+        /// When the recipient told the writer they read it; `null` until they
+        /// choose to.
         pub read_at: Option<i64>,
         pub read_by: Option<String>,
+        /// When I opened a letter to me, on this device (`letter list` only); absent
+        /// for letters not opened, for my own, and in exports: it is never shared.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub opened_at: Option<i64>,
     }
 
     #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -202,6 +208,31 @@ pub mod v1 {
         /// When the text was last edited; `null` if never.
         pub edited: Option<i64>,
         pub earlier_versions: Vec<Version>,
+    }
+
+    /// `settings --json`.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct Settings {
+        /// local, anywhere or direct.
+        pub network: &'static str,
+        pub port: u16,
+        pub relay: Option<String>,
+        /// `null`: the app's default.
+        pub auto_lock_minutes: Option<u32>,
+        /// ask or always: whether opening a letter tells its writer.
+        pub read_receipts: &'static str,
+    }
+
+    impl From<&crate::Settings> for Settings {
+        fn from(s: &crate::Settings) -> Self {
+            Self {
+                network: s.mode.as_str(),
+                port: s.port,
+                relay: s.relay.clone(),
+                auto_lock_minutes: s.auto_lock_minutes,
+                read_receipts: s.read_receipts.as_str(),
+            }
+        }
     }
 
     /// `letter list --json`.
@@ -374,6 +405,7 @@ pub mod v1 {
                 sent: l.sent,
                 read_at: l.read_at,
                 read_by: opt_id(&l.read_by),
+                opened_at: None,
             }
         }
     }
@@ -812,13 +844,25 @@ mod snapshot {
         };
         show("boundary", &Boundary::from(&boundary));
         show("checkin", &CheckIn::from(&checkin));
+        let mut opened = Letter::from(&letter);
+        opened.opened_at = Some(44);
         show(
             "letter list",
             &LetterList {
                 drafts: list(std::slice::from_ref(&draft)),
                 sent: Vec::new(),
-                received: list(std::slice::from_ref(&letter)),
+                received: vec![opened],
             },
+        );
+        show(
+            "settings",
+            &Settings::from(&crate::Settings {
+                mode: crate::NetworkMode::Anywhere,
+                port: 4242,
+                relay: Some("https://relay.example.org/".into()),
+                auto_lock_minutes: Some(5),
+                read_receipts: crate::ReadReceipts::Ask,
+            }),
         );
         show("promise", &Promise::from(&promise));
         show("stage", &StageProgress::from(&stage));

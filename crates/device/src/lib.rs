@@ -53,7 +53,7 @@ pub use profile::Options;
 pub use release::{ReleaseRequest, ReleaseStatus};
 pub use revise::{AnswersEdit, DiaryEdit, DraftEdit};
 pub use search::{SearchHit, SearchKind, SearchLists, SearchQuery, search};
-pub use settings::{AUTO_LOCK_MINUTES, Settings};
+pub use settings::{AUTO_LOCK_MINUTES, ReadReceipts, Settings};
 pub use status::Status;
 
 pub const SHARED_LOG: &str = kintsugi_store::LogKind::Shared.file_name();

@@ -6,6 +6,7 @@
 //! Everything here is pure: it takes entries the front end already holds (the app
 //! draws from a cache rebuilt off its UI thread) and returns text or plain values.
 
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use chrono::{Datelike, NaiveDate};
@@ -277,7 +278,8 @@ pub enum Due {
         days: i64,
         due: NaiveDate,
     },
-    /// Letters from the partner I have not opened.
+    /// Letters from the partner I have not opened (on this device, or by telling
+    /// the partner I read them).
     UnreadLetters { count: usize },
 }
 
@@ -292,6 +294,7 @@ pub fn due(
     checkins: &List<CheckIn>,
     promises: &List<Promise>,
     letters: &List<Letter>,
+    opened: &BTreeMap<String, i64>,
 ) -> Vec<Due> {
     let mut out = Vec::new();
     let week = week_of(today);
@@ -317,12 +320,55 @@ pub fn due(
     }));
     let count = letters
         .iter()
-        .filter(|l| !names.is_me(&l.author) && l.read_at.is_none())
+        .filter(|l| !names.is_me(&l.author) && letter_is_new(l, opened))
         .count();
     if count > 0 {
         out.push(Due::UnreadLetters { count });
     }
     out
+}
+
+/// Whether a letter to me is still new to me: neither opened here nor marked read.
+pub fn letter_is_new(letter: &Letter, opened: &BTreeMap<String, i64>) -> bool {
+    letter.read_at.is_none() && !opened.contains_key(&letter.id)
+}
+
+/// Where a letter I received stands, in the words both front ends show beside it.
+pub fn letter_receipt(letter: &Letter, opened: &BTreeMap<String, i64>, writer: &str) -> String {
+    match (letter.read_at, opened.get(&letter.id)) {
+        (Some(at), _) => format!(
+            "read; {writer} knows (you told them {})",
+            crate::format_time(at)
+        ),
+        (None, Some(_)) => format!("opened; {writer} has not been told"),
+        (None, None) => "new".into(),
+    }
+}
+
+/// Said beside a letter I opened without telling its writer.
+pub fn letter_not_told(writer: &str) -> String {
+    format!(
+        "{writer} has not been told that you read this. Reading is yours: tell them only \
+         if you want them to know."
+    )
+}
+
+/// What telling the writer does, said where the reader chooses it.
+pub fn letter_told(writer: &str) -> String {
+    format!("{writer} can now see that you read this letter, and when.")
+}
+
+/// How each read receipt setting is offered, in a list.
+pub fn read_receipts_label(r: crate::ReadReceipts) -> &'static str {
+    match r {
+        crate::ReadReceipts::Ask => {
+            "ask — opening a letter tells no one; you choose, letter by letter, whether \
+             your partner learns that you read it"
+        }
+        crate::ReadReceipts::Always => {
+            "always — opening a letter tells your partner at once that you read it"
+        }
+    }
 }
 
 impl Due {
@@ -473,6 +519,7 @@ mod tests {
             &List::default(),
             &List::from(promises.to_vec()),
             &List::default(),
+            &BTreeMap::new(),
         );
         let lines: Vec<String> = due_now.iter().map(|d| d.describe(&names)).collect();
         assert_eq!(

@@ -17,7 +17,9 @@ use crate::validate::{MOOD, STAGE, require_text};
 
 const ENTRIES: usize = 0;
 const DRAFTS: usize = 1;
-// 2 is `reflections` (per-stage private notes): created by genesis, no commands yet.
+/// `reflections`: private records that are neither diary entries nor drafts (see
+/// `reflections.rs`). Genesis is frozen, so new kinds of private record share it.
+pub(crate) const REFLECTIONS: usize = 2;
 
 static SCHEMA: Schema = Schema {
     doc: "private diary",

@@ -29,7 +29,8 @@
 //! terms) and `withdrawn_at`/`withdrawn_by`, inside its own map; see `revisions.rs`.
 //!
 //! Private diary root maps: `entries` (`text`, `mood`?, `stage`?), `drafts` (`kind`,
-//! `title`, `body`), `reflections` (reserved).
+//! `title`, `body`), `reflections` (private records with a `kind`: letters opened;
+//! see `reflections.rs`).
 //!
 //! Anything read back is checked: a malformed entry is skipped by list queries and
 //! reported as [`JournalError::Corrupt`] by a get, because the partner's device may
@@ -42,6 +43,7 @@ mod error;
 mod fields;
 mod ids;
 mod lists;
+mod reflections;
 mod release;
 mod revisions;
 mod shared;

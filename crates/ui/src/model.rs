@@ -3,6 +3,7 @@
 //! the person chose. The session fills these in and the pages read them, so both
 //! depend on this module and neither on the other.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -40,6 +41,8 @@ pub struct Cache {
     pub boundaries: List<Boundary>,
     pub checkins: List<CheckIn>,
     pub letters: List<Letter>,
+    /// The letters to me I opened on this device, with when: never shared.
+    pub opened: BTreeMap<String, i64>,
     pub drafts: List<LetterDraft>,
     pub promises: List<Promise>,
     pub diary: List<DiaryEntry>,
@@ -60,6 +63,7 @@ impl Cache {
             boundaries: device.boundaries().unwrap_or_default(),
             checkins: device.checkins().unwrap_or_default(),
             letters: device.letters().unwrap_or_default(),
+            opened: device.opened_letters().unwrap_or_default(),
             drafts: device.drafts().unwrap_or_default(),
             promises: device.promises().unwrap_or_default(),
             diary: device.diary_entries().unwrap_or_default(),

@@ -69,7 +69,14 @@ impl View for Home {
         ui.label(egui::RichText::new("What is due").strong());
         let today = chrono::Local::now().date_naive();
         let names = c.names();
-        let due = view::due(today, &names, &c.checkins, &c.promises, &c.letters);
+        let due = view::due(
+            today,
+            &names,
+            &c.checkins,
+            &c.promises,
+            &c.letters,
+            &c.opened,
+        );
         let asked = crate::release::waiting(c).cloned();
         if let Some(r) = &asked {
             crate::release::partners_request(ui, ctx, r);
