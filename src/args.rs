@@ -492,6 +492,27 @@ pub enum StageCmd {
     },
     /// Both partners' progress through the stages
     List,
+    /// Mark that you have reached acceptance (stage 6): private, kept on this device
+    /// and never shared
+    Accept {
+        /// In your own words (private)
+        #[arg(long)]
+        words: Option<String>,
+        /// Take your acceptance back
+        #[arg(long, conflicts_with = "words")]
+        undo: bool,
+    },
+    /// Offer your partner forgiveness (stage 6): shared, your partner sees it and
+    /// your words. Nothing asks you to, and it may never come
+    Forgive {
+        /// In your own words, for your partner
+        #[arg(long)]
+        words: Option<String>,
+        /// Take back the forgiveness you offered (your partner's device keeps what
+        /// it already received)
+        #[arg(long, conflicts_with = "words")]
+        undo: bool,
+    },
     /// Write or change your note on a stage ("" removes it); your partner sees the
     /// notes before
     Note {

@@ -678,6 +678,33 @@ fn stage(device: &Device, cmd: &StageCmd, json: bool) -> Result<()> {
             Ok(())
         }
         StageCmd::Note { stage, text } => crate::revise::stage_note(device, *stage, text),
+        StageCmd::Accept { words, undo } => {
+            if *undo {
+                device.take_back_acceptance()?;
+                println!("Acceptance taken back.");
+                return Ok(());
+            }
+            let a = device.accept(words.as_deref())?;
+            if json {
+                return print_json(&v1::Acceptance::from(&a));
+            }
+            println!("Acceptance marked. {}", view::ACCEPTED);
+            Ok(())
+        }
+        StageCmd::Forgive { words, undo } => {
+            let partner = device.names()?.partner_in_sentence();
+            if *undo {
+                device.take_back_forgiveness()?;
+                println!("Taken back. {}", view::forgiveness_taken_back(&partner));
+                return Ok(());
+            }
+            let f = device.offer_forgiveness(words.as_deref())?;
+            if json {
+                return print_json(&v1::Forgiveness::from(&f));
+            }
+            println!("Offered. {}", view::forgiveness_offered(&partner));
+            Ok(())
+        }
         StageCmd::List => {
             let list = device.stages()?;
             if json {
@@ -690,7 +717,7 @@ fn stage(device: &Device, cmd: &StageCmd, json: bool) -> Result<()> {
                     .filter(|s| s.stage == n)
                     .map(|s| {
                         format!(
-                            "{}: {}{}{}",
+                            "{}: {}{}{}{}",
                             names.name(&s.partner),
                             if s.done { "done" } else { "in progress" },
                             s.note
@@ -699,6 +726,17 @@ fn stage(device: &Device, cmd: &StageCmd, json: bool) -> Result<()> {
                                 .unwrap_or_default(),
                             s.edited
                                 .map(|at| format!(" (edited {})", when(at)))
+                                .unwrap_or_default(),
+                            s.forgiveness
+                                .as_ref()
+                                .map(|f| format!(
+                                    "; offered forgiveness {}{}",
+                                    when(f.offered_at),
+                                    f.words
+                                        .as_deref()
+                                        .map(|w| format!(": \"{w}\""))
+                                        .unwrap_or_default()
+                                ))
                                 .unwrap_or_default()
                         )
                     })
@@ -711,6 +749,16 @@ fn stage(device: &Device, cmd: &StageCmd, json: bool) -> Result<()> {
                     } else {
                         rows.join("; ")
                     }
+                );
+            }
+            if let Some(a) = device.acceptance()? {
+                println!(
+                    "Your acceptance (private, only on this device): reached {}{}",
+                    when(a.reached_at),
+                    a.words
+                        .as_deref()
+                        .map(|w| format!(" — {w}"))
+                        .unwrap_or_default()
                 );
             }
             Ok(())

@@ -1,5 +1,6 @@
 //! The choices that are the reader's and the hurt partner's own, through the real
-//! binary on two devices paired over loopback: read receipts.
+//! binary on two devices paired over loopback: read receipts, acceptance and
+//! forgiveness.
 
 use crate::common::*;
 
@@ -95,4 +96,100 @@ fn opening_a_letter_tells_the_writer_only_when_the_reader_chooses() {
             .iter()
             .all(|d| d["kind"] != "unread_letters")
     );
+}
+
+/// Everything Ari's profile hands out, as text: every export and the listings.
+fn everything(p: &Profile) -> String {
+    let mut out = String::new();
+    for args in [
+        &["export", "--format", "json", "--include-private"][..],
+        &["export", "--format", "md", "--include-private"],
+        &["export", "--format", "json"],
+        &["stage", "list"],
+        &["--json", "stage", "list"],
+        &["shared", "list"],
+        &["diary", "list"],
+        &["search", ""],
+    ] {
+        out.push_str(&p.ok(args));
+    }
+    let am = p.run(&["export", "--format", "automerge"]);
+    assert!(am.status.success());
+    out.push_str(&String::from_utf8_lossy(&am.stdout));
+    out
+}
+
+#[test]
+fn acceptance_never_reaches_the_partner_and_forgiveness_does() {
+    const CANARY: &str = "ACCEPTANCE-CLI-CANARY-9e2";
+    let (ari, bea) = paired_profiles();
+    exchange(&ari, &bea); // each learns the other's name
+    let said = bea.ok(&["stage", "accept", "--words", CANARY]);
+    assert!(said.contains("Only you can see it"), "{said}");
+    assert_eq!(
+        bea.json(&["stage", "accept", "--words", CANARY])["words"],
+        CANARY
+    );
+    let said = bea.ok(&["stage", "forgive", "--words", "I forgive you."]);
+    assert!(
+        said.contains("Ari will see that you offered forgiveness"),
+        "{said}"
+    );
+    let err = bea.fails(&["stage", "forgive"]);
+    assert!(err.contains("already offered forgiveness"), "{err}");
+    let mine = bea.ok(&["stage", "list"]);
+    assert!(
+        mine.contains("Your acceptance (private, only on this device)"),
+        "{mine}"
+    );
+    assert!(mine.contains(CANARY), "{mine}");
+    exchange(&ari, &bea);
+
+    let stages = ari.json(&["stage", "list"]);
+    let bea_id = bea.json(&["status"])["partner_id"].clone();
+    let forgiving = stages
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["partner"] == bea_id && s["stage"] == 6)
+        .unwrap_or_else(|| panic!("no forgiveness stage record of Bea's in {stages}"));
+    assert_eq!(forgiving["forgiveness"]["words"], "I forgive you.");
+    assert!(forgiving["forgiveness"]["offered_at"].is_i64());
+    let listed = ari.ok(&["stage", "list"]);
+    assert!(
+        listed.contains("Bea: in progress; offered forgiveness"),
+        "{listed}"
+    );
+    let all = everything(&ari);
+    assert!(
+        !all.contains(CANARY),
+        "Ari's device hands out Bea's acceptance"
+    );
+    // Not even that there is one: Ari's own private part has none.
+    assert!(
+        !all.contains("reached_at") && !all.contains("## Acceptance"),
+        "Ari's device says someone marked acceptance"
+    );
+    assert!(all.contains("I forgive you."));
+    // Bea's own shared export and journal file do not hold it either.
+    assert!(!bea.ok(&["export", "--format", "json"]).contains(CANARY));
+    assert!(
+        bea.ok(&["export", "--format", "json", "--include-private"])
+            .contains(CANARY)
+    );
+
+    // Taken back: it leaves Ari's list at the next sync.
+    let said = bea.ok(&["stage", "forgive", "--undo"]);
+    assert!(said.contains("Ari may already have read it"), "{said}");
+    exchange(&ari, &bea);
+    let stages = ari.json(&["stage", "list"]);
+    assert!(
+        stages
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["forgiveness"].is_null())
+    );
+    bea.ok(&["stage", "accept", "--undo"]);
+    assert!(!bea.ok(&["stage", "list"]).contains("Your acceptance"));
 }

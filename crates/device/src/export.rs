@@ -60,6 +60,7 @@ struct Everything {
 struct Private {
     diary: kintsugi_journal::List<crate::DiaryEntry>,
     letter_drafts: kintsugi_journal::List<crate::LetterDraft>,
+    acceptance: Option<crate::Acceptance>,
 }
 
 fn gather(device: &Device, scope: ExportScope) -> Result<Everything> {
@@ -78,6 +79,7 @@ fn gather(device: &Device, scope: ExportScope) -> Result<Everything> {
             ExportScope::WithPrivate => Some(Private {
                 diary: device.diary_entries()?,
                 letter_drafts: device.drafts()?,
+                acceptance: device.acceptance()?,
             }),
         },
     })
@@ -118,6 +120,7 @@ fn to_json(all: &Everything) -> v1::Export {
         private: all.private.as_ref().map(|p| v1::Private {
             diary: v1::list(&p.diary),
             letter_drafts: v1::list(&p.letter_drafts),
+            acceptance: p.acceptance.as_ref().map(v1::Acceptance::from),
         }),
     }
 }
@@ -182,6 +185,17 @@ fn markdown(all: &Everything) -> String {
                 .map(|n| format!(" — {n}"))
                 .unwrap_or_default()
         );
+        if let Some(f) = &s.forgiveness {
+            let _ = writeln!(
+                w,
+                "  - offered forgiveness on {}{}",
+                format_time(f.offered_at),
+                f.words
+                    .as_deref()
+                    .map(|t| format!(": {t}"))
+                    .unwrap_or_default()
+            );
+        }
     }
 
     let _ = writeln!(w, "\n## Boundaries\n");
@@ -292,6 +306,18 @@ fn markdown(all: &Everything) -> String {
             e.mood.map(|m| format!(" · mood {m}/5")).unwrap_or_default(),
             e.stage.map(|s| format!(" · stage {s}")).unwrap_or_default(),
             e.text
+        );
+    }
+    if let Some(a) = &private.acceptance {
+        let _ = writeln!(w, "\n## Acceptance (private, never shared)\n");
+        let _ = writeln!(
+            w,
+            "Reached {}{}",
+            format_time(a.reached_at),
+            a.words
+                .as_deref()
+                .map(|t| format!(": {t}"))
+                .unwrap_or_default()
         );
     }
     let _ = writeln!(w, "\n## Letter drafts (private)\n");

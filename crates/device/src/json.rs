@@ -180,6 +180,8 @@ pub mod v1 {
         /// When the note was last changed; `null` if never.
         pub edited: Option<i64>,
         pub earlier_versions: Vec<Version>,
+        /// Forgiveness this partner offered (stage 6 only); `null` otherwise.
+        pub forgiveness: Option<Forgiveness>,
     }
 
     #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -315,6 +317,23 @@ pub mod v1 {
     pub struct Private {
         pub diary: Vec<DiaryEntry>,
         pub letter_drafts: Vec<LetterDraft>,
+        /// Acceptance (stage 6), if marked: it never leaves this device but here.
+        pub acceptance: Option<Acceptance>,
+    }
+
+    /// Forgiveness a partner offered (stage 6); shared.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct Forgiveness {
+        pub offered_at: i64,
+        pub words: Option<String>,
+    }
+
+    /// Acceptance one reached for oneself (stage 6); private.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct Acceptance {
+        pub reached_at: i64,
+        pub words: Option<String>,
+        pub updated: i64,
     }
 
     fn id(p: &kintsugi_journal::PartnerId) -> String {
@@ -440,6 +459,26 @@ pub mod v1 {
                 updated: s.updated,
                 edited: s.edited,
                 earlier_versions: list(&s.earlier),
+                forgiveness: s.forgiveness.as_ref().map(Forgiveness::from),
+            }
+        }
+    }
+
+    impl From<&kintsugi_journal::Forgiveness> for Forgiveness {
+        fn from(f: &kintsugi_journal::Forgiveness) -> Self {
+            Self {
+                offered_at: f.offered_at,
+                words: f.words.clone(),
+            }
+        }
+    }
+
+    impl From<&kintsugi_journal::Acceptance> for Acceptance {
+        fn from(a: &kintsugi_journal::Acceptance) -> Self {
+            Self {
+                reached_at: a.reached_at,
+                words: a.words.clone(),
+                updated: a.updated,
             }
         }
     }
@@ -764,6 +803,21 @@ mod snapshot {
             updated: 61,
             edited: None,
             earlier: Vec::new(),
+            forgiveness: None,
+        };
+        let forgiving = j::StageProgress {
+            stage: 6,
+            partner: them.clone(),
+            done: false,
+            done_at: None,
+            note: None,
+            updated: 62,
+            edited: None,
+            earlier: Vec::new(),
+            forgiveness: Some(j::Forgiveness {
+                offered_at: 62,
+                words: Some("in my own words".into()),
+            }),
         };
         let diary = j::DiaryEntry {
             id: "e1".into(),
@@ -827,7 +881,7 @@ mod snapshot {
             exported_at: "2026-12-02T04:00:00+00:00".into(),
             me: me.to_string(),
             partners: list(&partners),
-            stages: list(std::slice::from_ref(&stage)),
+            stages: list(&[stage.clone(), forgiving.clone()]),
             boundaries: list(std::slice::from_ref(&boundary)),
             checkins: list(std::slice::from_ref(&checkin)),
             letters: list(std::slice::from_ref(&letter)),
@@ -836,6 +890,11 @@ mod snapshot {
             private: private.then(|| Private {
                 diary: list(std::slice::from_ref(&diary)),
                 letter_drafts: list(std::slice::from_ref(&draft)),
+                acceptance: Some(Acceptance::from(&j::Acceptance {
+                    reached_at: 72,
+                    words: Some("my own peace".into()),
+                    updated: 73,
+                })),
             }),
         };
         let mut out = String::new();

@@ -11,6 +11,7 @@ mod documents;
 mod entries;
 mod error;
 mod export;
+mod forgiveness;
 pub mod json;
 mod network;
 mod partner;
@@ -36,9 +37,10 @@ pub use documents::Watcher;
 pub use error::{BundleProblem, DeviceError, Field, Result};
 pub use export::{ExportFormat, ExportScope, format_time};
 pub use kintsugi_journal::{
-    Amendment, Boundary, BoundaryStatus, CheckIn, CheckInAnswers, CheckInInput, DiaryEntry,
-    EntryKind, Letter, LetterDraft, LetterKind, List, Partner, PartnerId, Promise, PromiseOutcome,
-    SharedEntry, StageProgress, Upserted, Version, parse_date,
+    Acceptance, Amendment, Boundary, BoundaryStatus, CheckIn, CheckInAnswers, CheckInInput,
+    DiaryEntry, EntryKind, FORGIVENESS_STAGE, Forgiveness, Letter, LetterDraft, LetterKind, List,
+    Partner, PartnerId, Promise, PromiseOutcome, SharedEntry, StageProgress, Upserted, Version,
+    parse_date,
 };
 pub use kintsugi_net::sync::SessionEnd;
 pub use kintsugi_net::{Invite, Link, NetError, NetworkMode, Offer, RelayUrl, Via};

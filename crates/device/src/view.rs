@@ -263,6 +263,13 @@ impl Names {
             .map(|p| self.name(p))
             .unwrap_or_else(|| "Your partner".into())
     }
+
+    /// The partner's name, or "your partner": for the middle of a sentence.
+    pub fn partner_in_sentence(&self) -> String {
+        self.partner_id()
+            .map(|p| self.name(p))
+            .unwrap_or_else(|| "your partner".into())
+    }
 }
 
 /// Something waiting for this person.
@@ -401,6 +408,58 @@ impl Due {
             Due::UnreadLetters { count: 1 } => "1 unread letter from your partner".into(),
             Due::UnreadLetters { count } => format!("{count} unread letters from your partner"),
         }
+    }
+}
+
+/// Said first wherever acceptance and forgiveness are offered (stage 6), so that
+/// neither reads as a task: nothing in Kintsugi asks for them or counts the days.
+pub const NEITHER_IS_OWED: &str = "Acceptance and forgiveness are two different things, \
+and neither is owed. There is no right time for them and no deadline. Either may never \
+come, and that is allowed. Kintsugi never reminds anyone of them, and never tells your partner that you have not \
+offered them.";
+
+/// What acceptance is, and where it is kept.
+pub const ACCEPTANCE_ABOUT: &str = "Acceptance is for you alone. It can mean that you \
+have stopped waiting for the past to be different, and are choosing how to carry it. \
+You can reach it without your partner doing anything, and it asks nothing of them. It \
+is kept in your private diary on this device and never shared, not even that it \
+exists.";
+
+/// What forgiveness is, and who sees it.
+pub const FORGIVENESS_ABOUT: &str = "Forgiveness is something you may offer your \
+partner, if a time comes when it feels true: usually after they have shown, over time, \
+that they can be trusted again. It is shared: your partner sees that you offered it, \
+when, and any words you add.";
+
+/// Said after acceptance is marked.
+pub const ACCEPTED: &str = "Kept in your private diary. Only you can see it.";
+
+/// Said before forgiveness is offered, and after; `partner` as
+/// [`Names::partner_in_sentence`] gives it.
+pub fn forgiveness_offered(partner: &str) -> String {
+    format!(
+        "{} will see that you offered forgiveness, and your words, at your next sync. \
+         You can take it back later, but {partner}'s device keeps what it already \
+         received.",
+        capitalized(partner)
+    )
+}
+
+/// Said before forgiveness is taken back.
+pub fn forgiveness_taken_back(partner: &str) -> String {
+    format!(
+        "It leaves both of your screens at your next sync. {} may already have read \
+         it, and {partner}'s device keeps what it received in its history.",
+        capitalized(partner)
+    )
+}
+
+/// "your partner" at the start of a sentence.
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => String::new(),
     }
 }
 

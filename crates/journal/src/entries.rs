@@ -348,6 +348,28 @@ pub struct StageProgress {
     pub edited: Option<i64>,
     /// The notes that stood before, oldest first.
     pub earlier: Vec<Version>,
+    /// Forgiveness this partner offered the other, on the stage where it is
+    /// offered ([`FORGIVENESS_STAGE`](crate::FORGIVENESS_STAGE)); `None` elsewhere,
+    /// and until they offer it (which they may never do).
+    pub forgiveness: Option<Forgiveness>,
+}
+
+/// Forgiveness one partner offered the other: shared, so the other sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Forgiveness {
+    pub offered_at: i64,
+    /// In the forgiving partner's own words, if they added any.
+    pub words: Option<String>,
+}
+
+/// Acceptance one partner reached for themselves: kept in their private diary,
+/// never shared, asked of no one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Acceptance {
+    /// When it was first marked.
+    pub reached_at: i64,
+    pub words: Option<String>,
+    pub updated: i64,
 }
 
 /// A private diary entry.

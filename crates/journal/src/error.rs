@@ -101,6 +101,14 @@ pub enum JournalError {
         reason: &'static str,
     },
 
+    /// Forgiveness stands as it was offered; new words are a new offer.
+    #[error("you have already offered forgiveness; take it back first to offer it in other words")]
+    AlreadyForgiven,
+
+    /// Taking back what was never given (acceptance, forgiveness).
+    #[error("there is nothing to take back: {0}")]
+    NothingToTakeBack(&'static str),
+
     /// A loaded document does not have the root maps of our genesis.
     #[error("not a Kintsugi {doc} document: root map {map} is missing")]
     MissingRoot {

@@ -20,7 +20,7 @@
 //! | `checkins`   | entry id             | `week` (`2026-W48`), `mood` 1–5, `trust` 1–10, `closeness` 1–10, `went_well`?, `hard`?, `need`?, `appreciate`? |
 //! | `letters`    | draft id             | `kind`, `title`, `body`, `sent`, `read_at`?, `read_by`?                                  |
 //! | `promises`   | entry id             | `text`, `due` (`YYYY-MM-DD`), `outcome` (`open`/`kept`/`missed`/`renegotiated`), `outcome_by`?, `outcome_at`? |
-//! | `steps`      | `"{stage}:{partner}"`| `stage` 1–7, `done` (bool), `done_at`?, `note`?                                          |
+//! | `steps`      | `"{stage}:{partner}"`| `stage` 1–7, `done` (bool), `done_at`?, `note`?; on stage 6 `forgiven_at`?, `forgiveness`? |
 //! | `shared`     | diary entry id       | `origin`, `text`, `mood`?, `stage`?, `shared_at`                                         |
 //! | `partners`   | partner id           | `name`, `updated` (no `author`/`created`)                                                |
 //! | `exercises`  | —                    | reserved                                                                                 |
@@ -29,8 +29,8 @@
 //! terms) and `withdrawn_at`/`withdrawn_by`, inside its own map; see `revisions.rs`.
 //!
 //! Private diary root maps: `entries` (`text`, `mood`?, `stage`?), `drafts` (`kind`,
-//! `title`, `body`), `reflections` (private records with a `kind`: letters opened;
-//! see `reflections.rs`).
+//! `title`, `body`), `reflections` (private records with a `kind`: letters opened,
+//! acceptance; see `reflections.rs`).
 //!
 //! Anything read back is checked: a malformed entry is skipped by list queries and
 //! reported as [`JournalError::Corrupt`] by a get, because the partner's device may
@@ -53,14 +53,14 @@ pub use automerge::{AutoCommit, ChangeHash};
 pub use diary::{DiaryLists, PrivateDiary};
 pub use doc::SCHEMA_VERSION;
 pub use entries::{
-    Amendment, Boundary, BoundaryStatus, CheckIn, CheckInAnswers, CheckInInput, DiaryEntry, Letter,
-    LetterDraft, LetterKind, Partner, Promise, PromiseOutcome, SharedEntry, StageProgress,
-    Upserted, Version,
+    Acceptance, Amendment, Boundary, BoundaryStatus, CheckIn, CheckInAnswers, CheckInInput,
+    DiaryEntry, Forgiveness, Letter, LetterDraft, LetterKind, Partner, Promise, PromiseOutcome,
+    SharedEntry, StageProgress, Upserted, Version,
 };
 pub use error::{JournalError, Result};
 pub use ids::{EntryKind, PartnerId};
 pub use lists::{Iter, List};
-pub use shared::{SharedJournal, SharedLists};
+pub use shared::{FORGIVENESS_STAGE, SharedJournal, SharedLists};
 pub use validate::{format_date, iso_week_of, parse_date, parse_week};
 
 #[cfg(test)]

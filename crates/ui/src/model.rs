@@ -9,9 +9,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use kintsugi_device::{
-    Boundary, CheckIn, Device, DiaryEntry, Letter, LetterDraft, List, Network, Offer, Partner,
-    PartnerId, PartnerInfo, Promise, ReleaseStatus, Settings, SharedEntry, StageProgress, Status,
-    qr,
+    Acceptance, Boundary, CheckIn, Device, DiaryEntry, Letter, LetterDraft, List, Network, Offer,
+    Partner, PartnerId, PartnerInfo, Promise, ReleaseStatus, Settings, SharedEntry, StageProgress,
+    Status, qr,
 };
 
 /// A page of the unlocked app. Each has a view in the registry
@@ -46,6 +46,8 @@ pub struct Cache {
     pub drafts: List<LetterDraft>,
     pub promises: List<Promise>,
     pub diary: List<DiaryEntry>,
+    /// My acceptance (stage 6), if I marked it: private.
+    pub acceptance: Option<Acceptance>,
     pub stages: List<StageProgress>,
     pub shared: List<SharedEntry>,
     pub status: Option<Status>,
@@ -67,6 +69,7 @@ impl Cache {
             drafts: device.drafts().unwrap_or_default(),
             promises: device.promises().unwrap_or_default(),
             diary: device.diary_entries().unwrap_or_default(),
+            acceptance: device.acceptance().ok().flatten(),
             stages: device.stages().unwrap_or_default(),
             shared: device.shared_entries().unwrap_or_default(),
             status: device.status().ok(),

@@ -1,6 +1,7 @@
 //! The choices that belong to one person, in the real app driven as a person drives
 //! it, with a second real app paired over loopback to show what the partner gets:
-//! whether opening a letter tells its writer.
+//! whether opening a letter tells its writer; acceptance (private) and forgiveness
+//! (offered) on the forgiveness stage.
 
 mod common;
 
@@ -68,4 +69,74 @@ fn opening_a_letter_tells_the_writer_only_when_the_reader_chooses() {
         "the second letter marked read",
         |_| ad.letters().unwrap().iter().all(|l| l.read_at.is_some()),
     );
+}
+
+fn holds(bytes: &[u8], text: &str) -> bool {
+    bytes.windows(text.len()).any(|w| w == text.as_bytes())
+}
+
+#[test]
+fn acceptance_stays_private_and_forgiveness_reaches_the_partner() {
+    const CANARY: &str = "ACCEPTANCE-IN-THE-APP-51d";
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (mut a, mut b) = paired(da.path(), db.path());
+    let (ad, bd) = (device(&a), device(&b));
+
+    nav(&mut b, "6. Forgive and let go");
+    see(&mut b, "neither is owed");
+    see(&mut b, "Either may never come, and that is allowed.");
+    type_into(&mut b, "In your own words (private)", CANARY);
+    click(&mut b, "I have reached acceptance");
+    wait(&mut b, "the acceptance", || {
+        bd.acceptance().unwrap().is_some()
+    });
+    see(&mut b, "You marked acceptance on");
+    see(&mut b, CANARY);
+    assert_eq!(
+        bd.acceptance().unwrap().unwrap().words.as_deref(),
+        Some(CANARY)
+    );
+
+    // Ari's name arrives with the first sync.
+    see_in(&mut b, &mut a, "Forgiveness — shared with Ari");
+    type_into(&mut b, "Words for Ari (optional)", "I forgive you.");
+    click(&mut b, "Offer forgiveness to Ari…");
+    see(&mut b, "Offer forgiveness to Ari?");
+    see(&mut b, "Ari will see that you offered forgiveness");
+    click(&mut b, "Not now");
+    gone(&mut b, "Offer forgiveness to Ari?");
+    assert!(ad.stages().unwrap().iter().all(|s| s.forgiveness.is_none()));
+    click(&mut b, "Offer forgiveness to Ari…");
+    click(&mut b, "Offer it");
+    see(&mut b, "You offered Ari forgiveness on");
+
+    nav(&mut a, "6. Forgive and let go");
+    see_in(&mut a, &mut b, "Bea offered you forgiveness on");
+    see(&mut a, "\"I forgive you.\"");
+    assert!(!shows(&a, CANARY), "Bea's acceptance shows on Ari's screen");
+    assert!(!shows(&a, "You marked acceptance"));
+    assert_eq!(ad.acceptance().unwrap(), None);
+    for format in [
+        kintsugi_device::ExportFormat::Json,
+        kintsugi_device::ExportFormat::Markdown,
+    ] {
+        for scope in [
+            kintsugi_device::ExportScope::Shared,
+            kintsugi_device::ExportScope::WithPrivate,
+        ] {
+            assert!(!holds(&ad.export(format, scope).unwrap(), CANARY));
+        }
+    }
+    assert!(!holds(&ad.shared_automerge_bytes().unwrap(), CANARY));
+
+    // Taken back after a plain question: it leaves Ari's screen.
+    click(&mut b, "Take back my forgiveness…");
+    see(&mut b, "Ari may already have read it");
+    click(&mut b, "Take it back");
+    gone_in(&mut a, &mut b, "Bea offered you forgiveness on");
+    click(&mut b, "Take back my acceptance");
+    wait(&mut b, "the acceptance taken back", || {
+        bd.acceptance().unwrap().is_none()
+    });
+    gone(&mut b, "You marked acceptance on");
 }

@@ -21,6 +21,7 @@ use crate::error::Result;
 use crate::ids::EntryKind;
 
 pub use lists::SharedLists;
+pub use stage::FORGIVENESS_STAGE;
 
 // Indices into `SCHEMA.maps`.
 const BOUNDARIES: usize = 0;

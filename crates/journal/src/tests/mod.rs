@@ -6,6 +6,7 @@ mod checkins;
 mod corrupt;
 mod diary;
 mod documents;
+mod forgiveness;
 mod letters_promises;
 mod lists;
 mod props;
