@@ -93,6 +93,9 @@ pub enum Command {
     /// Diary entries shared with each other: list, edit or withdraw yours
     #[command(subcommand)]
     Shared(SharedCmd),
+    /// Your private trigger log: moments when something brought the hurt back
+    #[command(subcommand)]
+    Trigger(TriggerCmd),
     /// Find entries in the shared journal and your private diary
     Search(SearchArgs),
     /// Export everything readable (md, json) or the shared journal as an Automerge file
@@ -446,6 +449,34 @@ pub enum DiaryCmd {
         #[arg(long)]
         yes: bool,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TriggerCmd {
+    /// Log a moment (private: it stays on this device)
+    Add {
+        /// A word or two
+        words: String,
+        /// How strong, 1 (a flicker) to 10 (overwhelming)
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=10))]
+        strength: u8,
+        /// When it happened: YYYY-MM-DD HH:MM, YYYY-MM-DD or HH:MM [default: now]
+        #[arg(long, value_name = "WHEN")]
+        at: Option<String>,
+    },
+    /// Your log, its weekly numbers, and what either of you shared
+    List,
+    /// Share your weekly numbers (count and average strength, nothing else) with
+    /// your partner
+    ShareTrend {
+        /// Only this ISO week (e.g. 2026-W48) [default: every week]
+        #[arg(long)]
+        week: Option<String>,
+    },
+    /// Share one moment (its words, strength and time) with your partner
+    Share { id: String },
+    /// Delete a moment from your log (the diary's history keeps it until released)
+    Delete { id: String },
 }
 
 #[derive(Subcommand, Debug)]

@@ -175,6 +175,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Stage(cmd) => stage(&unlock(&dir, &cli)?, cmd, cli.json),
         Command::Due => due(&unlock(&dir, &cli)?, cli.json),
         Command::Shared(cmd) => crate::revise::shared(&unlock(&dir, &cli)?, cmd, cli.json),
+        Command::Trigger(cmd) => trigger(&unlock(&dir, &cli)?, cmd, cli.json),
         Command::Search(args) => crate::revise::search(&unlock(&dir, &cli)?, args, cli.json),
         Command::Share { id } => {
             let device = unlock(&dir, &cli)?;
@@ -650,6 +651,102 @@ fn diary(device: &Device, cmd: &DiaryCmd, json: bool) -> Result<()> {
             Ok(())
         }
         _ => crate::revise::diary(device, cmd, json),
+    }
+}
+
+fn trigger(device: &Device, cmd: &TriggerCmd, json: bool) -> Result<()> {
+    let names = device.names()?;
+    let partner = names.partner_in_sentence();
+    match cmd {
+        TriggerCmd::Add {
+            words,
+            strength,
+            at,
+        } => {
+            let at = at.as_deref().map(kintsugi_device::parse_when).transpose()?;
+            println!("{}", device.add_trigger(at, *strength, words)?);
+            Ok(())
+        }
+        TriggerCmd::List => {
+            let entries = device.triggers()?;
+            let weeks = device.trigger_weeks()?;
+            let trend = device.trigger_trend()?;
+            let shared = device.shared_triggers()?;
+            if json {
+                return print_json(&v1::TriggerLog {
+                    entries: v1::list(&entries),
+                    weeks: v1::list(&weeks),
+                    shared_trend: v1::list(&trend),
+                    shared_entries: v1::list(&shared),
+                });
+            }
+            println!("Your log (private):");
+            if entries.is_empty() {
+                println!("  nothing logged yet");
+            }
+            for t in &entries {
+                let mark = if shared.iter().any(|s| s.id == t.id) {
+                    format!(" [shared with {partner}]")
+                } else {
+                    String::new()
+                };
+                println!(
+                    "  {}  {}  strength {}/10  {}{mark}",
+                    t.id,
+                    when(t.at),
+                    t.strength,
+                    t.words
+                );
+            }
+            println!("By week:");
+            for w in &weeks {
+                println!(
+                    "  {} ({})",
+                    view::trigger_week_line(w),
+                    view::trigger_week_shared(w, &trend, &names)
+                );
+            }
+            let theirs: Vec<_> = trend.iter().filter(|t| !names.is_me(&t.author)).collect();
+            if !theirs.is_empty() {
+                println!("{}'s weeks, as shared:", names.partner_name());
+                for t in theirs {
+                    println!("  {}", view::trigger_week_line(&t.numbers));
+                }
+            }
+            let moments: Vec<_> = shared.iter().filter(|t| !names.is_me(&t.author)).collect();
+            if !moments.is_empty() {
+                println!("Moments {partner} shared:");
+                for t in moments {
+                    println!("  {}  strength {}/10  {}", when(t.at), t.strength, t.words);
+                }
+            }
+            Ok(())
+        }
+        TriggerCmd::ShareTrend { week } => {
+            let weeks = device.share_trigger_trend(week.as_deref())?;
+            if json {
+                return print_json(&v1::list::<_, v1::TriggerWeek>(&weeks));
+            }
+            for w in &weeks {
+                println!("{}", view::trigger_week_line(w));
+            }
+            println!("{}", view::trend_share_says(&partner));
+            Ok(())
+        }
+        TriggerCmd::Share { id } => {
+            let t = device.share_trigger(id)?;
+            if json {
+                return print_json(&v1::SharedTrigger::from(&t));
+            }
+            println!("{}", view::trigger_share_says(&partner));
+            println!("{}", t.id);
+            Ok(())
+        }
+        TriggerCmd::Delete { id } => {
+            device.delete_trigger(id)?;
+            println!("{}", view::DIARY_DELETED);
+            Ok(())
+        }
     }
 }
 

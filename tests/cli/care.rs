@@ -1,6 +1,6 @@
 //! The choices that are the reader's and the hurt partner's own, through the real
 //! binary on two devices paired over loopback: read receipts, acceptance and
-//! forgiveness.
+//! forgiveness, the trigger log.
 
 use crate::common::*;
 
@@ -192,4 +192,100 @@ fn acceptance_never_reaches_the_partner_and_forgiveness_does() {
     );
     bea.ok(&["stage", "accept", "--undo"]);
     assert!(!bea.ok(&["stage", "list"]).contains("Your acceptance"));
+}
+
+#[test]
+fn the_partner_sees_the_trend_and_a_chosen_moment_never_an_unchosen_one() {
+    const CANARY: &str = "UNCHOSEN-TRIGGER-CLI-4b";
+    let (ari, bea) = paired_profiles();
+    exchange(&ari, &bea);
+    // Every moment at the same minute, so they share a week whenever this runs.
+    let now = chrono::Local::now();
+    let at = |m: i64| {
+        (now - chrono::Duration::minutes(m))
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    };
+    bea.id(&["trigger", "add", CANARY, "--strength", "8", "--at", &at(0)]);
+    let chosen = bea.id(&[
+        "trigger",
+        "add",
+        "the old cafe",
+        "--strength",
+        "4",
+        "--at",
+        &at(0),
+    ]);
+    let err = bea.fails(&["trigger", "add", "x", "--strength", "11"]);
+    assert!(err.contains("11"), "{err}");
+    let err = bea.fails(&["trigger", "add", "x", "--strength", "3", "--at", "someday"]);
+    assert!(err.contains("is not a time"), "{err}");
+    let log = bea.json(&["trigger", "list"]);
+    assert_eq!(log["entries"].as_array().unwrap().len(), 2);
+    assert_eq!(log["weeks"][0]["count"], 2);
+    assert_eq!(log["weeks"][0]["strength_sum"], 12);
+    assert!(bea.ok(&["trigger", "list"]).contains("(not shared)"));
+
+    // Private until chosen: after a sync Ari has nothing.
+    exchange(&ari, &bea);
+    let theirs = ari.json(&["trigger", "list"]);
+    assert!(theirs["shared_trend"].as_array().unwrap().is_empty());
+    assert!(theirs["shared_entries"].as_array().unwrap().is_empty());
+
+    let said = bea.ok(&["trigger", "share-trend"]);
+    assert!(
+        said.contains("2 moments, average strength 6.0/10"),
+        "{said}"
+    );
+    assert!(
+        said.contains("no words, no times, no single moment"),
+        "{said}"
+    );
+    let said = bea.ok(&["trigger", "share", &chosen[..13]]);
+    assert!(said.contains("Ari will see this one moment"), "{said}");
+    assert!(bea.ok(&["trigger", "list"]).contains("[shared with Ari]"));
+    exchange(&ari, &bea);
+
+    let theirs = ari.json(&["trigger", "list"]);
+    let week = &theirs["shared_trend"][0];
+    assert_eq!(
+        (week["count"].as_u64(), week["strength_sum"].as_u64()),
+        (Some(2), Some(12))
+    );
+    assert_eq!(week["average"], 6.0);
+    assert_eq!(theirs["shared_entries"][0]["words"], "the old cafe");
+    assert_eq!(theirs["shared_entries"][0]["strength"], 4);
+    assert!(theirs["entries"].as_array().unwrap().is_empty());
+    let human = ari.ok(&["trigger", "list"]);
+    assert!(human.contains("Bea's weeks, as shared:"), "{human}");
+    assert!(human.contains("the old cafe"), "{human}");
+    let mut all = everything(&ari);
+    all.push_str(&ari.ok(&["trigger", "list"]));
+    all.push_str(&ari.ok(&["--json", "trigger", "list"]));
+    assert!(
+        !all.contains(CANARY),
+        "Ari's device hands out a moment Bea did not share"
+    );
+    assert!(all.contains("the old cafe"));
+
+    // More logged that week: the shared numbers say "changed" until shared again.
+    bea.id(&[
+        "trigger",
+        "add",
+        "a name",
+        "--strength",
+        "6",
+        "--at",
+        &at(0),
+    ]);
+    assert!(
+        bea.ok(&["trigger", "list"])
+            .contains("(shared, changed since)")
+    );
+    bea.ok(&["trigger", "share-trend"]);
+    exchange(&ari, &bea);
+    assert_eq!(
+        ari.json(&["trigger", "list"])["shared_trend"][0]["count"],
+        3
+    );
 }

@@ -53,6 +53,8 @@ struct Everything {
     letters: kintsugi_journal::List<crate::Letter>,
     promises: kintsugi_journal::List<crate::Promise>,
     shared_entries: kintsugi_journal::List<crate::SharedEntry>,
+    trigger_trend: kintsugi_journal::List<crate::SharedTriggerWeek>,
+    shared_triggers: kintsugi_journal::List<crate::SharedTrigger>,
     /// Absent unless the person asked for the private part.
     private: Option<Private>,
 }
@@ -61,6 +63,7 @@ struct Private {
     diary: kintsugi_journal::List<crate::DiaryEntry>,
     letter_drafts: kintsugi_journal::List<crate::LetterDraft>,
     acceptance: Option<crate::Acceptance>,
+    triggers: kintsugi_journal::List<crate::Trigger>,
 }
 
 fn gather(device: &Device, scope: ExportScope) -> Result<Everything> {
@@ -74,12 +77,15 @@ fn gather(device: &Device, scope: ExportScope) -> Result<Everything> {
         letters: device.letters()?,
         promises: device.promises()?,
         shared_entries: device.shared_entries()?,
+        trigger_trend: device.trigger_trend()?,
+        shared_triggers: device.shared_triggers()?,
         private: match scope {
             ExportScope::Shared => None,
             ExportScope::WithPrivate => Some(Private {
                 diary: device.diary_entries()?,
                 letter_drafts: device.drafts()?,
                 acceptance: device.acceptance()?,
+                triggers: device.triggers()?,
             }),
         },
     })
@@ -117,10 +123,13 @@ fn to_json(all: &Everything) -> v1::Export {
         letters: v1::list(&all.letters),
         promises: v1::list(&all.promises),
         shared_entries: v1::list(&all.shared_entries),
+        trigger_trend: v1::list(&all.trigger_trend),
+        shared_triggers: v1::list(&all.shared_triggers),
         private: all.private.as_ref().map(|p| v1::Private {
             diary: v1::list(&p.diary),
             letter_drafts: v1::list(&p.letter_drafts),
             acceptance: p.acceptance.as_ref().map(v1::Acceptance::from),
+            triggers: v1::list(&p.triggers),
         }),
     }
 }
@@ -294,6 +303,28 @@ fn markdown(all: &Everything) -> String {
         history(w, e.edited, &e.earlier);
     }
 
+    if !all.trigger_trend.is_empty() || !all.shared_triggers.is_empty() {
+        let _ = writeln!(w, "\n## Trigger log, as shared\n");
+    }
+    for t in &all.trigger_trend {
+        let _ = writeln!(
+            w,
+            "- {}, {}",
+            name(&t.author),
+            crate::view::trigger_week_line(&t.numbers)
+        );
+    }
+    for t in &all.shared_triggers {
+        let _ = writeln!(
+            w,
+            "- {} ({}): {} — strength {}/10",
+            name(&t.author),
+            format_time(t.at),
+            t.words,
+            t.strength
+        );
+    }
+
     let Some(private) = &all.private else {
         return md;
     };
@@ -318,6 +349,18 @@ fn markdown(all: &Everything) -> String {
                 .as_deref()
                 .map(|t| format!(": {t}"))
                 .unwrap_or_default()
+        );
+    }
+    if !private.triggers.is_empty() {
+        let _ = writeln!(w, "\n## Trigger log (private)\n");
+    }
+    for t in &private.triggers {
+        let _ = writeln!(
+            w,
+            "- {}: {} — strength {}/10",
+            format_time(t.at),
+            t.words,
+            t.strength
         );
     }
     let _ = writeln!(w, "\n## Letter drafts (private)\n");

@@ -296,7 +296,7 @@ pub mod v1 {
     }
 
     /// The JSON export.
-    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    #[derive(Debug, Clone, PartialEq, Serialize)]
     pub struct Export {
         pub version: u32,
         pub exported_at: String,
@@ -308,17 +308,125 @@ pub mod v1 {
         pub letters: Vec<Letter>,
         pub promises: Vec<Promise>,
         pub shared_entries: Vec<SharedEntry>,
+        /// The weekly numbers of trigger logs, as their authors shared them.
+        pub trigger_trend: Vec<TriggerWeek>,
+        /// Moments of trigger logs shared one by one.
+        pub shared_triggers: Vec<SharedTrigger>,
         /// Absent unless the person asked for the private part.
         #[serde(skip_serializing_if = "Option::is_none")]
         pub private: Option<Private>,
     }
 
-    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    #[derive(Debug, Clone, PartialEq, Serialize)]
     pub struct Private {
         pub diary: Vec<DiaryEntry>,
         pub letter_drafts: Vec<LetterDraft>,
         /// Acceptance (stage 6), if marked: it never leaves this device but here.
         pub acceptance: Option<Acceptance>,
+        /// The whole trigger log.
+        pub triggers: Vec<Trigger>,
+    }
+
+    /// A moment of the private trigger log.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct Trigger {
+        pub id: String,
+        /// When it happened, Unix ms.
+        pub at: i64,
+        /// 1 to 10.
+        pub strength: u8,
+        pub words: String,
+        pub created: i64,
+        pub updated: i64,
+    }
+
+    /// A week of a trigger log in numbers: mine (`trigger list`), or as a partner
+    /// shared it (`author`, `shared_at`).
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    pub struct TriggerWeek {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub author: Option<String>,
+        /// ISO week.
+        pub week: String,
+        pub count: u32,
+        pub strength_sum: u32,
+        /// `strength_sum / count`, 0 for no moments.
+        pub average: f64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub shared_at: Option<i64>,
+    }
+
+    /// A moment shared on its own.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct SharedTrigger {
+        pub id: String,
+        pub author: String,
+        pub at: i64,
+        pub strength: u8,
+        pub words: String,
+        pub shared_at: i64,
+    }
+
+    /// `trigger list --json`.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    pub struct TriggerLog {
+        /// Mine, private, in the order they happened.
+        pub entries: Vec<Trigger>,
+        /// Mine in weekly numbers, private until shared.
+        pub weeks: Vec<TriggerWeek>,
+        /// Both partners' shared weekly numbers.
+        pub shared_trend: Vec<TriggerWeek>,
+        /// Both partners' moments shared one by one.
+        pub shared_entries: Vec<SharedTrigger>,
+    }
+
+    impl From<&kintsugi_journal::Trigger> for Trigger {
+        fn from(t: &kintsugi_journal::Trigger) -> Self {
+            Self {
+                id: t.id.clone(),
+                at: t.at,
+                strength: t.strength,
+                words: t.words.clone(),
+                created: t.created,
+                updated: t.updated,
+            }
+        }
+    }
+
+    impl From<&kintsugi_journal::TriggerWeek> for TriggerWeek {
+        fn from(w: &kintsugi_journal::TriggerWeek) -> Self {
+            Self {
+                author: None,
+                week: w.week.clone(),
+                count: w.count,
+                strength_sum: w.strength_sum,
+                average: w.average(),
+                shared_at: None,
+            }
+        }
+    }
+
+    impl From<&kintsugi_journal::SharedTriggerWeek> for TriggerWeek {
+        fn from(w: &kintsugi_journal::SharedTriggerWeek) -> Self {
+            Self {
+                author: Some(id(&w.author)),
+                shared_at: Some(w.shared_at),
+                ..Self::from(&w.numbers)
+            }
+        }
+    }
+
+    impl From<&kintsugi_journal::SharedTrigger> for SharedTrigger {
+        fn from(t: &kintsugi_journal::SharedTrigger) -> Self {
+            Self {
+                id: t.id.clone(),
+                author: id(&t.author),
+                at: t.at,
+                strength: t.strength,
+                words: t.words.clone(),
+                shared_at: t.shared_at,
+            }
+        }
     }
 
     /// Forgiveness a partner offered (stage 6); shared.
@@ -845,6 +953,32 @@ mod snapshot {
                 at: 80,
             }],
         };
+        let trigger = j::Trigger {
+            id: "t1".into(),
+            author: me.clone(),
+            at: 100,
+            strength: 6,
+            words: "the song".into(),
+            created: 101,
+            updated: 101,
+        };
+        let trend = j::SharedTriggerWeek {
+            author: them.clone(),
+            numbers: j::TriggerWeek {
+                week: "2026-W49".into(),
+                count: 3,
+                strength_sum: 14,
+            },
+            shared_at: 102,
+        };
+        let shared_trigger = j::SharedTrigger {
+            id: "t2".into(),
+            author: them.clone(),
+            at: 103,
+            strength: 4,
+            words: "the cafe".into(),
+            shared_at: 104,
+        };
         let status = crate::Status {
             profile: "/home/ari/.local/share/Kintsugi".into(),
             partner_id: me.to_string(),
@@ -887,6 +1021,8 @@ mod snapshot {
             letters: list(std::slice::from_ref(&letter)),
             promises: list(std::slice::from_ref(&promise)),
             shared_entries: list(std::slice::from_ref(&shared)),
+            trigger_trend: list(std::slice::from_ref(&trend)),
+            shared_triggers: list(std::slice::from_ref(&shared_trigger)),
             private: private.then(|| Private {
                 diary: list(std::slice::from_ref(&diary)),
                 letter_drafts: list(std::slice::from_ref(&draft)),
@@ -895,6 +1031,7 @@ mod snapshot {
                     words: Some("my own peace".into()),
                     updated: 73,
                 })),
+                triggers: list(std::slice::from_ref(&trigger)),
             }),
         };
         let mut out = String::new();
@@ -924,6 +1061,15 @@ mod snapshot {
             }),
         );
         show("promise", &Promise::from(&promise));
+        show(
+            "trigger list",
+            &TriggerLog {
+                entries: list(std::slice::from_ref(&trigger)),
+                weeks: vec![TriggerWeek::from(&trend.numbers)],
+                shared_trend: list(std::slice::from_ref(&trend)),
+                shared_entries: list(std::slice::from_ref(&shared_trigger)),
+            },
+        );
         show("stage", &StageProgress::from(&stage));
         show("diary entry", &DiaryEntry::from(&diary));
         show("shared entry", &SharedEntry::from(&shared));

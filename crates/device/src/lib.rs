@@ -26,6 +26,7 @@ mod settings;
 mod state_file;
 mod status;
 mod tracked;
+mod triggers;
 pub mod view;
 
 use std::sync::{Arc, Mutex};
@@ -39,7 +40,8 @@ pub use export::{ExportFormat, ExportScope, format_time};
 pub use kintsugi_journal::{
     Acceptance, Amendment, Boundary, BoundaryStatus, CheckIn, CheckInAnswers, CheckInInput,
     DiaryEntry, EntryKind, FORGIVENESS_STAGE, Forgiveness, Letter, LetterDraft, LetterKind, List,
-    Partner, PartnerId, Promise, PromiseOutcome, SharedEntry, StageProgress, Upserted, Version,
+    Partner, PartnerId, Promise, PromiseOutcome, STRENGTH_MAX, STRENGTH_MIN, SharedEntry,
+    SharedTrigger, SharedTriggerWeek, StageProgress, Trigger, TriggerWeek, Upserted, Version,
     parse_date,
 };
 pub use kintsugi_net::sync::SessionEnd;
@@ -57,6 +59,7 @@ pub use revise::{AnswersEdit, DiaryEdit, DraftEdit};
 pub use search::{SearchHit, SearchKind, SearchLists, SearchQuery, search};
 pub use settings::{AUTO_LOCK_MINUTES, ReadReceipts, Settings};
 pub use status::Status;
+pub use triggers::parse_when;
 
 pub const SHARED_LOG: &str = kintsugi_store::LogKind::Shared.file_name();
 pub const DIARY_LOG: &str = kintsugi_store::LogKind::Diary.file_name();

@@ -463,6 +463,64 @@ fn capitalized(s: &str) -> String {
     }
 }
 
+/// What the trigger log is for, said where it is kept.
+pub const TRIGGERS_ABOUT: &str = "A trigger is a moment when something brings the hurt \
+back: a place, a song, a name, a phone lying face down. Writing it down takes a few \
+seconds, and can take some of its weight. Over the months the log can show whether \
+such moments come less often, or less strongly. It is private: it stays on this \
+device unless you share part of it.";
+
+/// What sharing the weekly numbers gives the partner, and what it does not.
+pub fn trend_share_says(partner: &str) -> String {
+    format!(
+        "{} will see, for each week, how many moments you logged and their average \
+         strength. Nothing else: no words, no times, no single moment. Their device \
+         keeps the numbers it receives; sharing again later brings them up to date.",
+        capitalized(partner)
+    )
+}
+
+/// What sharing one moment gives the partner.
+pub fn trigger_share_says(partner: &str) -> String {
+    format!(
+        "{} will see this one moment: its words, its strength and when it happened. \
+         Nothing else from your log goes with it, and {partner}'s device keeps what it \
+         receives.",
+        capitalized(partner)
+    )
+}
+
+/// "2026-W49: 3 moments, average strength 4.7/10".
+pub fn trigger_week_line(w: &kintsugi_journal::TriggerWeek) -> String {
+    let moments = if w.count == 1 { "moment" } else { "moments" };
+    if w.count == 0 {
+        return format!("{}: no moments", w.week);
+    }
+    format!(
+        "{}: {} {moments}, average strength {:.1}/10",
+        w.week,
+        w.count,
+        w.average()
+    )
+}
+
+/// Whether my numbers for a week are what my partner has: "not shared", "shared",
+/// or "shared, changed since" (more was logged, or something deleted).
+pub fn trigger_week_shared(
+    mine: &kintsugi_journal::TriggerWeek,
+    trend: &List<kintsugi_journal::SharedTriggerWeek>,
+    names: &Names,
+) -> &'static str {
+    match trend
+        .iter()
+        .find(|s| names.is_me(&s.author) && s.numbers.week == mine.week)
+    {
+        None => "not shared",
+        Some(s) if &s.numbers == mine => "shared",
+        Some(_) => "shared, changed since",
+    }
+}
+
 /// How a network mode is offered in a list: its name and what it means.
 pub fn network_mode_label(mode: NetworkMode) -> &'static str {
     match mode {

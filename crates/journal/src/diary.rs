@@ -8,7 +8,7 @@ use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ChangeHash, ObjId, ObjType};
 
 use crate::doc::{Doc, Schema, Touched};
-use crate::entries::{DiaryEntry, LetterDraft, LetterKind};
+use crate::entries::{DiaryEntry, LetterDraft, LetterKind, Trigger};
 use crate::error::Result;
 use crate::fields::{Fields, put_opt};
 use crate::ids::{EntryKind, PartnerId, new_entry_id};
@@ -25,7 +25,11 @@ static SCHEMA: Schema = Schema {
     doc: "private diary",
     genesis_actor: *b"kintsugi-diary-1",
     maps: &["entries", "drafts", "reflections"],
-    kinds: &[(EntryKind::DiaryEntry, ENTRIES), (EntryKind::Draft, DRAFTS)],
+    kinds: &[
+        (EntryKind::DiaryEntry, ENTRIES),
+        (EntryKind::Draft, DRAFTS),
+        (EntryKind::Trigger, REFLECTIONS),
+    ],
     settle: None,
 };
 
@@ -36,6 +40,7 @@ pub struct DiaryLists {
     seen: Vec<ChangeHash>,
     entries: Cached<DiaryEntry>,
     drafts: Cached<LetterDraft>,
+    triggers: Cached<Trigger>,
 }
 
 impl DiaryLists {
@@ -59,6 +64,11 @@ impl DiaryLists {
         self.drafts.len(|| diary.drafts())
     }
 
+    pub fn triggers(&mut self, diary: &mut PrivateDiary) -> List<Trigger> {
+        self.follow(diary);
+        self.triggers.get(|| diary.triggers())
+    }
+
     fn follow(&mut self, diary: &mut PrivateDiary) {
         let (touched, heads) = diary.doc.touched_since(&self.seen);
         self.seen = heads;
@@ -67,6 +77,7 @@ impl DiaryLists {
             Touched::Everything => {
                 self.entries.forget();
                 self.drafts.forget();
+                self.triggers.forget();
             }
             Touched::Entries(t) => {
                 let ids = |root: usize| {
@@ -79,6 +90,8 @@ impl DiaryLists {
                 self.entries
                     .update(&ids(ENTRIES), |id| d.get_entry(id).ok());
                 self.drafts.update(&ids(DRAFTS), |id| d.get_draft(id).ok());
+                self.triggers
+                    .update(&ids(REFLECTIONS), |id| d.get_trigger(id).ok());
             }
         }
     }

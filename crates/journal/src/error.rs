@@ -101,6 +101,10 @@ pub enum JournalError {
         reason: &'static str,
     },
 
+    /// A moment logged for a time that has not come yet.
+    #[error("that time is in the future: log a moment once it has happened")]
+    InFuture,
+
     /// Forgiveness stands as it was offered; new words are a new offer.
     #[error("you have already offered forgiveness; take it back first to offer it in other words")]
     AlreadyForgiven,

@@ -64,6 +64,8 @@ pub enum EntryKind {
     SharedEntry,
     DiaryEntry,
     Draft,
+    /// A moment of the private trigger log (and, once shared, its shared copy).
+    Trigger,
 }
 
 impl EntryKind {
@@ -76,6 +78,7 @@ impl EntryKind {
             Self::SharedEntry => "shared_entry",
             Self::DiaryEntry => "diary_entry",
             Self::Draft => "draft",
+            Self::Trigger => "trigger",
         }
     }
 }

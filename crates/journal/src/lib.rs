@@ -22,6 +22,7 @@
 //! | `promises`   | entry id             | `text`, `due` (`YYYY-MM-DD`), `outcome` (`open`/`kept`/`missed`/`renegotiated`), `outcome_by`?, `outcome_at`? |
 //! | `steps`      | `"{stage}:{partner}"`| `stage` 1–7, `done` (bool), `done_at`?, `note`?; on stage 6 `forgiven_at`?, `forgiveness`? |
 //! | `shared`     | diary entry id       | `origin`, `text`, `mood`?, `stage`?, `shared_at`                                         |
+//! | `shared`     | `trend:{partner}:{week}` / trigger id | `kind` = `trigger-week` (`week`, `count`, `strength_sum`) or `trigger` (`origin`, `at`, `strength`, `words`, `shared_at`); see `shared/triggers.rs` |
 //! | `partners`   | partner id           | `name`, `updated` (no `author`/`created`)                                                |
 //! | `exercises`  | —                    | reserved                                                                                 |
 //!
@@ -30,7 +31,7 @@
 //!
 //! Private diary root maps: `entries` (`text`, `mood`?, `stage`?), `drafts` (`kind`,
 //! `title`, `body`), `reflections` (private records with a `kind`: letters opened,
-//! acceptance; see `reflections.rs`).
+//! acceptance (`reflections.rs`), moments of the trigger log (`triggers.rs`)).
 //!
 //! Anything read back is checked: a malformed entry is skipped by list queries and
 //! reported as [`JournalError::Corrupt`] by a get, because the partner's device may
@@ -47,6 +48,7 @@ mod reflections;
 mod release;
 mod revisions;
 mod shared;
+mod triggers;
 mod validate;
 
 pub use automerge::{AutoCommit, ChangeHash};
@@ -55,12 +57,14 @@ pub use doc::SCHEMA_VERSION;
 pub use entries::{
     Acceptance, Amendment, Boundary, BoundaryStatus, CheckIn, CheckInAnswers, CheckInInput,
     DiaryEntry, Forgiveness, Letter, LetterDraft, LetterKind, Partner, Promise, PromiseOutcome,
-    SharedEntry, StageProgress, Upserted, Version,
+    SharedEntry, SharedTrigger, SharedTriggerWeek, StageProgress, Trigger, TriggerWeek, Upserted,
+    Version,
 };
 pub use error::{JournalError, Result};
 pub use ids::{EntryKind, PartnerId};
 pub use lists::{Iter, List};
 pub use shared::{FORGIVENESS_STAGE, SharedJournal, SharedLists};
+pub use triggers::{STRENGTH_MAX, STRENGTH_MIN, trigger_weeks};
 pub use validate::{format_date, iso_week_of, parse_date, parse_week};
 
 #[cfg(test)]

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use kintsugi_device::{
     Acceptance, Boundary, CheckIn, Device, DiaryEntry, Letter, LetterDraft, List, Network, Offer,
-    Partner, PartnerId, PartnerInfo, Promise, ReleaseStatus, Settings, SharedEntry, StageProgress,
-    Status, qr,
+    Partner, PartnerId, PartnerInfo, Promise, ReleaseStatus, Settings, SharedEntry, SharedTrigger,
+    SharedTriggerWeek, StageProgress, Status, Trigger, TriggerWeek, qr,
 };
 
 /// A page of the unlocked app. Each has a view in the registry
@@ -25,6 +25,8 @@ pub enum Page {
     Letters,
     Promises,
     Diary,
+    /// The private trigger log, and what of it either partner shared.
+    Triggers,
     /// Diary entries either partner shared.
     Shared,
     Stage(u8),
@@ -46,6 +48,11 @@ pub struct Cache {
     pub drafts: List<LetterDraft>,
     pub promises: List<Promise>,
     pub diary: List<DiaryEntry>,
+    /// My trigger log (private), its weekly numbers, and what either partner shared.
+    pub triggers: List<Trigger>,
+    pub trigger_weeks: Vec<TriggerWeek>,
+    pub trigger_trend: List<SharedTriggerWeek>,
+    pub shared_triggers: List<SharedTrigger>,
     /// My acceptance (stage 6), if I marked it: private.
     pub acceptance: Option<Acceptance>,
     pub stages: List<StageProgress>,
@@ -69,6 +76,10 @@ impl Cache {
             drafts: device.drafts().unwrap_or_default(),
             promises: device.promises().unwrap_or_default(),
             diary: device.diary_entries().unwrap_or_default(),
+            triggers: device.triggers().unwrap_or_default(),
+            trigger_weeks: device.trigger_weeks().unwrap_or_default(),
+            trigger_trend: device.trigger_trend().unwrap_or_default(),
+            shared_triggers: device.shared_triggers().unwrap_or_default(),
             acceptance: device.acceptance().ok().flatten(),
             stages: device.stages().unwrap_or_default(),
             shared: device.shared_entries().unwrap_or_default(),

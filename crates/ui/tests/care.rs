@@ -1,7 +1,7 @@
 //! The choices that belong to one person, in the real app driven as a person drives
 //! it, with a second real app paired over loopback to show what the partner gets:
 //! whether opening a letter tells its writer; acceptance (private) and forgiveness
-//! (offered) on the forgiveness stage.
+//! (offered) on the forgiveness stage; the trigger log, and what of it is shared.
 
 mod common;
 
@@ -139,4 +139,77 @@ fn acceptance_stays_private_and_forgiveness_reaches_the_partner() {
         bd.acceptance().unwrap().is_none()
     });
     gone(&mut b, "You marked acceptance on");
+}
+
+#[test]
+fn the_trigger_log_shares_the_numbers_and_a_chosen_moment_only() {
+    const CANARY: &str = "UNCHOSEN-MOMENT-IN-THE-APP-3f";
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (mut a, mut b) = paired(da.path(), db.path());
+    let (ad, bd) = (device(&a), device(&b));
+
+    nav(&mut b, "Trigger log");
+    see(&mut b, "It is private: it stays on this device");
+    type_into(&mut b, "What brought it back", CANARY);
+    click(&mut b, "Log it");
+    wait(&mut b, "the first moment", || {
+        bd.triggers().unwrap().len() == 1
+    });
+    type_into(&mut b, "What brought it back", "the old cafe");
+    // Stronger this time: two steps up from the middle, from the keyboard.
+    b.get_by_role(egui::accesskit::Role::Slider).focus();
+    b.run_steps(2);
+    for _ in 0..2 {
+        b.key_press(egui::Key::ArrowRight);
+        b.run_steps(2);
+    }
+    type_into(&mut b, "When (empty: now)", "someday");
+    click(&mut b, "Log it");
+    see(&mut b, "is not a time");
+    assert_eq!(bd.triggers().unwrap().len(), 1);
+    let now = chrono::Local::now().format("%Y-%m-%d %H:%M").to_string();
+    retype(&mut b, "When (empty: now)", &now);
+    click(&mut b, "Log it");
+    wait(&mut b, "the second moment", || {
+        bd.triggers().unwrap().len() == 2
+    });
+    let mut strengths: Vec<u8> = bd.triggers().unwrap().iter().map(|t| t.strength).collect();
+    strengths.sort();
+    assert_eq!(strengths, [5, 7]);
+    see(&mut b, "Your moments (2)");
+    see(&mut b, "2 moments, average strength 6.0/10 · not shared");
+
+    // Nothing is shared until Bea chooses, and each choice says what goes.
+    see_in(&mut b, &mut a, "Share the weekly numbers with Ari…");
+    click(&mut b, "Share the weekly numbers with Ari…");
+    see(&mut b, "no words, no times, no single moment");
+    click(&mut b, "Share the numbers");
+    see(&mut b, "average strength 6.0/10 · shared");
+    click(&mut b, "Share \"the old cafe\" with Ari…");
+    see(&mut b, "Ari will see this one moment");
+    click(&mut b, "Share this moment");
+    see(&mut b, "shared with Ari");
+
+    nav(&mut a, "Trigger log");
+    see_in(&mut a, &mut b, "What Bea shared of their log");
+    see(&mut a, "2 moments, average strength 6.0/10");
+    see_in(&mut a, &mut b, "strength 7/10 · the old cafe");
+    assert!(
+        !shows(&a, CANARY),
+        "a moment Bea kept private shows on Ari's screen"
+    );
+    assert!(ad.triggers().unwrap().is_empty());
+    for format in [
+        kintsugi_device::ExportFormat::Json,
+        kintsugi_device::ExportFormat::Markdown,
+    ] {
+        for scope in [
+            kintsugi_device::ExportScope::Shared,
+            kintsugi_device::ExportScope::WithPrivate,
+        ] {
+            assert!(!holds(&ad.export(format, scope).unwrap(), CANARY));
+        }
+    }
+    assert!(!holds(&ad.shared_automerge_bytes().unwrap(), CANARY));
+    assert!(holds(&ad.shared_automerge_bytes().unwrap(), "the old cafe"));
 }

@@ -5,7 +5,10 @@ use automerge::ChangeHash;
 
 use super::{BOUNDARIES, CHECKINS, LETTERS, PROMISES, SHARED, STEPS, SharedJournal};
 use crate::doc::Touched;
-use crate::entries::{Boundary, CheckIn, Letter, Promise, SharedEntry, StageProgress};
+use crate::entries::{
+    Boundary, CheckIn, Letter, Promise, SharedEntry, SharedTrigger, SharedTriggerWeek,
+    StageProgress,
+};
 use crate::lists::{Cached, List};
 
 /// The shared journal's lists as of the heads they were last brought up to date at.
@@ -21,6 +24,10 @@ pub struct SharedLists {
     /// Fourteen records at most, keyed by stage and partner rather than by time:
     /// read whole whenever one changes.
     stages: Option<List<StageProgress>>,
+    triggers: Cached<SharedTrigger>,
+    /// A record per partner and week, read by key range: read whole whenever one
+    /// changes.
+    trend: Option<List<SharedTriggerWeek>>,
 }
 
 /// A list's getter and its length, each bringing the cache up to date first.
@@ -50,6 +57,21 @@ impl SharedLists {
         SharedEntry,
         shared_entries
     );
+
+    list!(
+        shared_triggers,
+        shared_triggers_len,
+        triggers,
+        SharedTrigger,
+        shared_triggers
+    );
+
+    pub fn trigger_trend(&mut self, journal: &mut SharedJournal) -> List<SharedTriggerWeek> {
+        self.follow(journal);
+        self.trend
+            .get_or_insert_with(|| journal.trigger_trend().into())
+            .clone()
+    }
 
     pub fn stages(&mut self, journal: &mut SharedJournal) -> List<StageProgress> {
         self.follow(journal);
@@ -91,6 +113,14 @@ impl SharedLists {
             .update(&ids(PROMISES), |id| j.get_promise(id).ok());
         self.shared
             .update(&ids(SHARED), |id| j.get_shared_entry(id).ok());
+        self.triggers
+            .update(&ids(SHARED), |id| j.get_shared_trigger(id).ok());
+        if touched
+            .iter()
+            .any(|(r, key)| *r == SHARED && key.starts_with("trend:"))
+        {
+            self.trend = None;
+        }
         if touched.iter().any(|(r, _)| *r == STEPS) {
             self.stages = None;
         }

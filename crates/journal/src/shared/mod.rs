@@ -13,6 +13,7 @@ mod promise;
 mod settle;
 mod share;
 mod stage;
+mod triggers;
 
 use automerge::{AutoCommit, ChangeHash};
 

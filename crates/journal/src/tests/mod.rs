@@ -13,6 +13,7 @@ mod props;
 mod resolve;
 mod revisions;
 mod sharing;
+mod triggers;
 
 use crate::PartnerId;
 

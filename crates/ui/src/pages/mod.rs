@@ -13,6 +13,7 @@ mod search;
 mod settings;
 mod shared;
 mod stages;
+mod triggers;
 
 use kintsugi_device::Device;
 
@@ -187,6 +188,7 @@ fn registry() -> Vec<Entry> {
         entry(Page::Letters, Journal, letters::Letters::default),
         entry(Page::Promises, Journal, promises::Promises::default),
         entry(Page::Diary, Journal, diary::Diary::default),
+        entry(Page::Triggers, Journal, triggers::Triggers::default),
         entry(Page::Shared, Journal, shared::Shared::default),
         entry(Page::Pair, Partner, pair::Pair::default),
         entry(Page::Settings, Partner, settings::Settings::default),
