@@ -96,6 +96,9 @@ pub enum Command {
     /// Diary entries shared with each other: list, edit or withdraw yours
     #[command(subcommand)]
     Shared(SharedCmd),
+    /// Your private trigger log: moments when something brought the hurt back
+    #[command(subcommand)]
+    Trigger(TriggerCmd),
     /// Find entries in the shared journal and your private diary
     Search(SearchArgs),
     /// Export everything readable (md, json) or the shared journal as an Automerge file
@@ -111,6 +114,13 @@ pub enum Command {
         /// Also export your private diary and letter drafts (md and json; in plain text)
         #[arg(long)]
         include_private: bool,
+    },
+    /// Show this profile's settings, or change one
+    Settings {
+        /// Whether opening a letter tells its writer that you read it: ask (you
+        /// choose each time; the default) or always
+        #[arg(long, value_name = "ask|always")]
+        read_receipts: Option<String>,
     },
     /// Change the profile's passphrase
     #[command(subcommand)]
@@ -331,8 +341,19 @@ pub enum LetterCmd {
     Send { id: String },
     /// List drafts, sent and received letters
     List,
-    /// Show a letter (marks it read if it was written to you)
-    Read { id: String },
+    /// Show a letter. Whether its writer learns that you read it follows your
+    /// read receipts setting (by default they are not told), unless you say here
+    Read {
+        id: String,
+        /// Let the writer know you read it
+        #[arg(long, conflicts_with = "dont_tell")]
+        tell: bool,
+        /// Do not let the writer know, whatever the setting says
+        #[arg(long)]
+        dont_tell: bool,
+    },
+    /// Let your partner know you read a letter they wrote to you
+    MarkRead { id: String },
     /// Change a draft before you send it
     Edit {
         id: String,
@@ -483,6 +504,34 @@ pub enum DiaryCmd {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum TriggerCmd {
+    /// Log a moment (private: it stays on this device)
+    Add {
+        /// A word or two
+        words: String,
+        /// How strong, 1 (a flicker) to 10 (overwhelming)
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=10))]
+        strength: u8,
+        /// When it happened: YYYY-MM-DD HH:MM, YYYY-MM-DD or HH:MM [default: now]
+        #[arg(long, value_name = "WHEN")]
+        at: Option<String>,
+    },
+    /// Your log, its weekly numbers, and what either of you shared
+    List,
+    /// Share your weekly numbers (count and average strength, nothing else) with
+    /// your partner
+    ShareTrend {
+        /// Only this ISO week (e.g. 2026-W48) [default: every week]
+        #[arg(long)]
+        week: Option<String>,
+    },
+    /// Share one moment (its words, strength and time) with your partner
+    Share { id: String },
+    /// Delete a moment from your log (the diary's history keeps it until released)
+    Delete { id: String },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum SharedCmd {
     /// List the diary entries both of you shared
     List,
@@ -526,6 +575,27 @@ pub enum StageCmd {
     },
     /// Both partners' progress through the stages
     List,
+    /// Mark that you have reached acceptance (stage 6): private, kept on this device
+    /// and never shared
+    Accept {
+        /// In your own words (private)
+        #[arg(long)]
+        words: Option<String>,
+        /// Take your acceptance back
+        #[arg(long, conflicts_with = "words")]
+        undo: bool,
+    },
+    /// Offer your partner forgiveness (stage 6): shared, your partner sees it and
+    /// your words. Nothing asks you to, and it may never come
+    Forgive {
+        /// In your own words, for your partner
+        #[arg(long)]
+        words: Option<String>,
+        /// Take back the forgiveness you offered (your partner's device keeps what
+        /// it already received)
+        #[arg(long, conflicts_with = "words")]
+        undo: bool,
+    },
     /// Write or change your note on a stage ("" removes it); your partner sees the
     /// notes before
     Note {

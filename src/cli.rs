@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, anyhow, bail};
 use kintsugi_device::{
     Boundary, CheckInInput, Device, ExportFormat, ExportScope, Letter, LetterKind, Options,
-    PromiseOutcome, Replace, Status, json::v1, view,
+    PromiseOutcome, ReadReceipts, Replace, Status, json::v1, view,
 };
 use serde::Serialize;
 use zeroize::Zeroizing;
@@ -176,6 +176,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Stage(cmd) => stage(&unlock(&dir, &cli)?, cmd, cli.json),
         Command::Due => due(&unlock(&dir, &cli)?, cli.json),
         Command::Shared(cmd) => crate::revise::shared(&unlock(&dir, &cli)?, cmd, cli.json),
+        Command::Trigger(cmd) => trigger(&unlock(&dir, &cli)?, cmd, cli.json),
         Command::Search(args) => crate::revise::search(&unlock(&dir, &cli)?, args, cli.json),
         Command::Share { id } => {
             let device = unlock(&dir, &cli)?;
@@ -248,6 +249,39 @@ pub fn run(cli: Cli) -> Result<()> {
             for line in accepted {
                 println!("Accepted: {line}");
             }
+            Ok(())
+        }
+        Command::Settings { read_receipts } => {
+            let device = unlock(&dir, &cli)?;
+            let settings = match read_receipts {
+                Some(r) => {
+                    let r: ReadReceipts = r.parse()?;
+                    device.update_settings(|s| s.read_receipts = r)?
+                }
+                None => device.settings()?,
+            };
+            if cli.json {
+                return print_json(&v1::Settings::from(&settings));
+            }
+            println!(
+                "Network:        {}",
+                view::network_mode_label(settings.mode)
+            );
+            println!(
+                "Relay:          {}",
+                settings.relay.as_deref().unwrap_or("none")
+            );
+            println!(
+                "Auto-lock:      {}",
+                settings
+                    .auto_lock_minutes
+                    .map(|m| format!("after {m} minutes without use (in the app)"))
+                    .unwrap_or_else(|| "the app's default".into())
+            );
+            println!(
+                "Read receipts:  {}",
+                view::read_receipts_label(settings.read_receipts)
+            );
             Ok(())
         }
         Command::Passphrase(PassphraseCmd::Change) => {
@@ -475,11 +509,16 @@ fn letter(device: &Device, cmd: &LetterCmd, json: bool) -> Result<()> {
                 sent,
                 received,
             };
+            let opened = device.opened_letters()?;
             if json {
+                let mut received: Vec<v1::Letter> = v1::list(&list.received);
+                for l in &mut received {
+                    l.opened_at = opened.get(&l.id).copied();
+                }
                 return print_json(&v1::LetterList {
                     drafts: v1::list(&list.drafts),
                     sent: v1::list(&list.sent),
-                    received: v1::list(&list.received),
+                    received,
                 });
             }
             let names = device.names()?;
@@ -502,31 +541,59 @@ fn letter(device: &Device, cmd: &LetterCmd, json: bool) -> Result<()> {
             }
             println!("Received:");
             for l in &list.received {
+                let writer = names.name(&l.author);
                 println!(
-                    "  {}  [{}] {} — from {}, {}",
+                    "  {}  [{}] {} — from {writer}, {}",
                     l.id,
                     l.kind.as_str(),
                     l.title,
-                    names.name(&l.author),
-                    if l.read_at.is_some() {
-                        "read"
-                    } else {
-                        "unread"
-                    }
+                    view::letter_receipt(l, &opened, &writer)
                 );
             }
             Ok(())
         }
-        LetterCmd::Read { id } => {
-            let l = device.read_letter(id)?;
+        LetterCmd::Read {
+            id,
+            tell,
+            dont_tell,
+        } => {
+            let choice = match (tell, dont_tell) {
+                (true, _) => Some(true),
+                (_, true) => Some(false),
+                _ => None,
+            };
+            let l = device.read_letter(id, choice)?;
             if json {
                 return print_json(&v1::Letter::from(&l));
             }
             let names = device.names()?;
+            let writer = names.name(&l.author);
             println!("{} ({})", l.title, l.kind.as_str());
-            println!("From {}, sent {}", names.name(&l.author), when(l.sent));
+            println!("From {writer}, sent {}", when(l.sent));
             println!();
             println!("{}", l.body);
+            // On standard output, after the letter: it names the writer, and names
+            // stay out of what could end up in a log.
+            if !names.is_me(&l.author) {
+                println!();
+                if l.read_at.is_some() {
+                    println!("{}", view::letter_told(&writer));
+                } else {
+                    println!(
+                        "{} To tell them: kintsugi letter mark-read {}",
+                        view::letter_not_told(&writer),
+                        l.id
+                    );
+                }
+            }
+            Ok(())
+        }
+        LetterCmd::MarkRead { id } => {
+            let l = device.tell_letter_read(id)?;
+            if json {
+                return print_json(&v1::Letter::from(&l));
+            }
+            println!("{}", view::letter_told(&device.names()?.name(&l.author)));
             Ok(())
         }
         LetterCmd::Edit { .. } | LetterCmd::Discard { .. } => {
@@ -614,6 +681,102 @@ fn diary(device: &Device, cmd: &DiaryCmd, json: bool) -> Result<()> {
     }
 }
 
+fn trigger(device: &Device, cmd: &TriggerCmd, json: bool) -> Result<()> {
+    let names = device.names()?;
+    let partner = names.partner_in_sentence();
+    match cmd {
+        TriggerCmd::Add {
+            words,
+            strength,
+            at,
+        } => {
+            let at = at.as_deref().map(kintsugi_device::parse_when).transpose()?;
+            println!("{}", device.add_trigger(at, *strength, words)?);
+            Ok(())
+        }
+        TriggerCmd::List => {
+            let entries = device.triggers()?;
+            let weeks = device.trigger_weeks()?;
+            let trend = device.trigger_trend()?;
+            let shared = device.shared_triggers()?;
+            if json {
+                return print_json(&v1::TriggerLog {
+                    entries: v1::list(&entries),
+                    weeks: v1::list(&weeks),
+                    shared_trend: v1::list(&trend),
+                    shared_entries: v1::list(&shared),
+                });
+            }
+            println!("Your log (private):");
+            if entries.is_empty() {
+                println!("  nothing logged yet");
+            }
+            for t in &entries {
+                let mark = if shared.iter().any(|s| s.id == t.id) {
+                    format!(" [shared with {partner}]")
+                } else {
+                    String::new()
+                };
+                println!(
+                    "  {}  {}  strength {}/10  {}{mark}",
+                    t.id,
+                    when(t.at),
+                    t.strength,
+                    t.words
+                );
+            }
+            println!("By week:");
+            for w in &weeks {
+                println!(
+                    "  {} ({})",
+                    view::trigger_week_line(w),
+                    view::trigger_week_shared(w, &trend, &names)
+                );
+            }
+            let theirs: Vec<_> = trend.iter().filter(|t| !names.is_me(&t.author)).collect();
+            if !theirs.is_empty() {
+                println!("{}'s weeks, as shared:", names.partner_name());
+                for t in theirs {
+                    println!("  {}", view::trigger_week_line(&t.numbers));
+                }
+            }
+            let moments: Vec<_> = shared.iter().filter(|t| !names.is_me(&t.author)).collect();
+            if !moments.is_empty() {
+                println!("Moments {partner} shared:");
+                for t in moments {
+                    println!("  {}  strength {}/10  {}", when(t.at), t.strength, t.words);
+                }
+            }
+            Ok(())
+        }
+        TriggerCmd::ShareTrend { week } => {
+            let weeks = device.share_trigger_trend(week.as_deref())?;
+            if json {
+                return print_json(&v1::list::<_, v1::TriggerWeek>(&weeks));
+            }
+            for w in &weeks {
+                println!("{}", view::trigger_week_line(w));
+            }
+            println!("{}", view::trend_share_says(&partner));
+            Ok(())
+        }
+        TriggerCmd::Share { id } => {
+            let t = device.share_trigger(id)?;
+            if json {
+                return print_json(&v1::SharedTrigger::from(&t));
+            }
+            println!("{}", view::trigger_share_says(&partner));
+            println!("{}", t.id);
+            Ok(())
+        }
+        TriggerCmd::Delete { id } => {
+            device.delete_trigger(id)?;
+            println!("{}", view::DIARY_DELETED);
+            Ok(())
+        }
+    }
+}
+
 fn due(device: &Device, json: bool) -> Result<()> {
     let today = chrono::Local::now().date_naive();
     let due = device.due(today)?;
@@ -639,6 +802,33 @@ fn stage(device: &Device, cmd: &StageCmd, json: bool) -> Result<()> {
             Ok(())
         }
         StageCmd::Note { stage, text } => crate::revise::stage_note(device, *stage, text),
+        StageCmd::Accept { words, undo } => {
+            if *undo {
+                device.take_back_acceptance()?;
+                println!("Acceptance taken back.");
+                return Ok(());
+            }
+            let a = device.accept(words.as_deref())?;
+            if json {
+                return print_json(&v1::Acceptance::from(&a));
+            }
+            println!("Acceptance marked. {}", view::ACCEPTED);
+            Ok(())
+        }
+        StageCmd::Forgive { words, undo } => {
+            let partner = device.names()?.partner_in_sentence();
+            if *undo {
+                device.take_back_forgiveness()?;
+                println!("Taken back. {}", view::forgiveness_taken_back(&partner));
+                return Ok(());
+            }
+            let f = device.offer_forgiveness(words.as_deref())?;
+            if json {
+                return print_json(&v1::Forgiveness::from(&f));
+            }
+            println!("Offered. {}", view::forgiveness_offered(&partner));
+            Ok(())
+        }
         StageCmd::List => {
             let list = device.stages()?;
             if json {
@@ -651,7 +841,7 @@ fn stage(device: &Device, cmd: &StageCmd, json: bool) -> Result<()> {
                     .filter(|s| s.stage == n)
                     .map(|s| {
                         format!(
-                            "{}: {}{}{}",
+                            "{}: {}{}{}{}",
                             names.name(&s.partner),
                             if s.done { "done" } else { "in progress" },
                             s.note
@@ -660,6 +850,17 @@ fn stage(device: &Device, cmd: &StageCmd, json: bool) -> Result<()> {
                                 .unwrap_or_default(),
                             s.edited
                                 .map(|at| format!(" (edited {})", when(at)))
+                                .unwrap_or_default(),
+                            s.forgiveness
+                                .as_ref()
+                                .map(|f| format!(
+                                    "; offered forgiveness {}{}",
+                                    when(f.offered_at),
+                                    f.words
+                                        .as_deref()
+                                        .map(|w| format!(": \"{w}\""))
+                                        .unwrap_or_default()
+                                ))
                                 .unwrap_or_default()
                         )
                     })
@@ -672,6 +873,16 @@ fn stage(device: &Device, cmd: &StageCmd, json: bool) -> Result<()> {
                     } else {
                         rows.join("; ")
                     }
+                );
+            }
+            if let Some(a) = device.acceptance()? {
+                println!(
+                    "Your acceptance (private, only on this device): reached {}{}",
+                    when(a.reached_at),
+                    a.words
+                        .as_deref()
+                        .map(|w| format!(" — {w}"))
+                        .unwrap_or_default()
                 );
             }
             Ok(())

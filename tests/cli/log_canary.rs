@@ -289,7 +289,7 @@ fn trace_logs_of_a_whole_scenario_hold_no_entry_content() {
     wait_until("Ari's sync to start", || live.stderr_has("Syncing with"));
     let out = run(&b, &mut logs, &net(&["sync", "--once", "--timeout", "30"]));
     assert!(out.contains("In sync"));
-    run(&b, &mut logs, &["letter", "read", letter.trim()]);
+    run(&b, &mut logs, &["letter", "read", letter.trim(), "--tell"]);
     run(&b, &mut logs, &["boundary", "agree", &boundary]);
     run(&b, &mut logs, &["promise", "kept", promise.trim()]);
     run(&b, &mut logs, &["exercise", "accept", &exercise]);

@@ -4,6 +4,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod care;
 mod commands;
 mod exercises;
 mod log_canary;

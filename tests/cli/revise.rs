@@ -4,8 +4,6 @@
 
 use crate::common::*;
 
-/// Both devices hold the same shared journal afterwards: a one-shot sync on each
-/// side at once (they always meet, tests/once_crossing.rs).
 fn texts_of(list: &serde_json::Value) -> Vec<String> {
     let mut t: Vec<String> = list
         .as_array()

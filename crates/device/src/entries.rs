@@ -1,6 +1,7 @@
 //! One method per command on the journal and the diary: each validates, writes,
 //! and returns only once the change is durable in the encrypted log.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use kintsugi_journal::{
@@ -9,7 +10,7 @@ use kintsugi_journal::{
 };
 use kintsugi_store::Replace;
 
-use crate::{Device, ExportFormat, ExportScope, Result, export, view};
+use crate::{Device, ExportFormat, ExportScope, ReadReceipts, Result, export, view};
 
 impl Device {
     // --- partners -------------------------------------------------------------
@@ -32,11 +33,14 @@ impl Device {
         Ok(view::due(
             today,
             &self.names()?,
-            &self.checkins()?,
-            &self.sealed_checkins()?,
-            &self.promises()?,
-            &self.exercises()?,
-            &self.letters()?,
+            view::DueLists {
+                checkins: &self.checkins()?,
+                sealed: &self.sealed_checkins()?,
+                promises: &self.promises()?,
+                exercises: &self.exercises()?,
+                letters: &self.letters()?,
+                opened: &self.opened_letters()?,
+            },
         ))
     }
 
@@ -108,16 +112,40 @@ impl Device {
         Ok(sent)
     }
 
-    /// Returns the letter; if I am its recipient, records that I read it.
-    pub fn read_letter(&self, id: &str) -> Result<Letter> {
+    /// Opens a letter. If it was written to me, this device records privately that
+    /// I opened it; whether its writer learns that I read it is `tell`, or, when
+    /// `tell` is `None`, the read receipts setting (which by default tells no one).
+    pub fn read_letter(&self, id: &str, tell: Option<bool>) -> Result<Letter> {
         let id = self.resolve_shared(id, EntryKind::Letter)?;
         let letter = self.read_shared(|s, _| s.get_letter(&id))??;
-        let me = self.me()?;
-        if letter.author != me && letter.read_at.is_none() {
+        if letter.author == self.me()? {
+            return Ok(letter);
+        }
+        self.write_diary(|d, _, now| d.mark_letter_opened(&id, now))?;
+        let tell = match tell {
+            Some(tell) => tell,
+            None => self.settings()?.read_receipts == ReadReceipts::Always,
+        };
+        if tell && letter.read_at.is_none() {
             self.write_shared(|s, me, now| s.mark_letter_read(me, &id, now))?;
             return Ok(self.read_shared(|s, _| s.get_letter(&id))??);
         }
         Ok(letter)
+    }
+
+    /// Tells the writer of a letter to me that I read it: the reader's choice, made
+    /// letter by letter. Telling twice changes nothing.
+    pub fn tell_letter_read(&self, id: &str) -> Result<Letter> {
+        let id = self.resolve_shared(id, EntryKind::Letter)?;
+        self.write_shared(|s, me, now| s.mark_letter_read(me, &id, now))?;
+        self.write_diary(|d, _, now| d.mark_letter_opened(&id, now))?;
+        Ok(self.read_shared(|s, _| s.get_letter(&id))??)
+    }
+
+    /// The letters to me that I opened, by id, with when I first did. Only this
+    /// device knows: opening a letter is not shared.
+    pub fn opened_letters(&self) -> Result<BTreeMap<String, i64>> {
+        self.read_diary(|d, _| d.opened_letters())
     }
 
     pub fn letters(&self) -> Result<List<Letter>> {

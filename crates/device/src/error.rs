@@ -96,6 +96,7 @@ pub enum Field {
     Text,
     /// An exercise of the library, by its id.
     Exercise,
+    ReadReceipts,
 }
 
 /// Why a bundle was refused.

@@ -54,6 +54,8 @@ struct Everything {
     promises: kintsugi_journal::List<crate::Promise>,
     shared_entries: kintsugi_journal::List<crate::SharedEntry>,
     exercises: kintsugi_journal::List<crate::Exercise>,
+    trigger_trend: kintsugi_journal::List<crate::SharedTriggerWeek>,
+    shared_triggers: kintsugi_journal::List<crate::SharedTrigger>,
     /// Absent unless the person asked for the private part.
     private: Option<Private>,
 }
@@ -62,6 +64,8 @@ struct Private {
     diary: kintsugi_journal::List<crate::DiaryEntry>,
     letter_drafts: kintsugi_journal::List<crate::LetterDraft>,
     exercise_reflections: kintsugi_journal::List<crate::Reflection>,
+    acceptance: Option<crate::Acceptance>,
+    triggers: kintsugi_journal::List<crate::Trigger>,
 }
 
 fn gather(device: &Device, scope: ExportScope) -> Result<Everything> {
@@ -76,12 +80,16 @@ fn gather(device: &Device, scope: ExportScope) -> Result<Everything> {
         promises: device.promises()?,
         shared_entries: device.shared_entries()?,
         exercises: device.exercises()?,
+        trigger_trend: device.trigger_trend()?,
+        shared_triggers: device.shared_triggers()?,
         private: match scope {
             ExportScope::Shared => None,
             ExportScope::WithPrivate => Some(Private {
                 diary: device.diary_entries()?,
                 letter_drafts: device.drafts()?,
                 exercise_reflections: device.exercise_reflections()?,
+                acceptance: device.acceptance()?,
+                triggers: device.triggers()?,
             }),
         },
     })
@@ -120,10 +128,14 @@ fn to_json(all: &Everything) -> v1::Export {
         promises: v1::list(&all.promises),
         shared_entries: v1::list(&all.shared_entries),
         exercises: v1::list(&all.exercises),
+        trigger_trend: v1::list(&all.trigger_trend),
+        shared_triggers: v1::list(&all.shared_triggers),
         private: all.private.as_ref().map(|p| v1::Private {
             diary: v1::list(&p.diary),
             letter_drafts: v1::list(&p.letter_drafts),
             exercise_reflections: v1::list(&p.exercise_reflections),
+            acceptance: p.acceptance.as_ref().map(v1::Acceptance::from),
+            triggers: v1::list(&p.triggers),
         }),
     }
 }
@@ -188,6 +200,17 @@ fn markdown(all: &Everything) -> String {
                 .map(|n| format!(" — {n}"))
                 .unwrap_or_default()
         );
+        if let Some(f) = &s.forgiveness {
+            let _ = writeln!(
+                w,
+                "  - offered forgiveness on {}{}",
+                format_time(f.offered_at),
+                f.words
+                    .as_deref()
+                    .map(|t| format!(": {t}"))
+                    .unwrap_or_default()
+            );
+        }
     }
 
     let _ = writeln!(w, "\n## Boundaries\n");
@@ -320,6 +343,27 @@ fn markdown(all: &Everything) -> String {
             );
         }
     }
+    if !all.trigger_trend.is_empty() || !all.shared_triggers.is_empty() {
+        let _ = writeln!(w, "\n## Trigger log, as shared\n");
+    }
+    for t in &all.trigger_trend {
+        let _ = writeln!(
+            w,
+            "- {}, {}",
+            name(&t.author),
+            crate::view::trigger_week_line(&t.numbers)
+        );
+    }
+    for t in &all.shared_triggers {
+        let _ = writeln!(
+            w,
+            "- {} ({}): {} — strength {}/10",
+            name(&t.author),
+            format_time(t.at),
+            t.words,
+            t.strength
+        );
+    }
 
     let Some(private) = &all.private else {
         return md;
@@ -344,6 +388,30 @@ fn markdown(all: &Everything) -> String {
             .map(|e| crate::view::exercise_title(&e.exercise))
             .unwrap_or_else(|| "an exercise".into());
         let _ = writeln!(w, "- {} ({}): {}", title, format_time(r.created), r.text);
+    }
+    if let Some(a) = &private.acceptance {
+        let _ = writeln!(w, "\n## Acceptance (private, never shared)\n");
+        let _ = writeln!(
+            w,
+            "Reached {}{}",
+            format_time(a.reached_at),
+            a.words
+                .as_deref()
+                .map(|t| format!(": {t}"))
+                .unwrap_or_default()
+        );
+    }
+    if !private.triggers.is_empty() {
+        let _ = writeln!(w, "\n## Trigger log (private)\n");
+    }
+    for t in &private.triggers {
+        let _ = writeln!(
+            w,
+            "- {}: {} — strength {}/10",
+            format_time(t.at),
+            t.words,
+            t.strength
+        );
     }
     let _ = writeln!(w, "\n## Letter drafts (private)\n");
     for d in &private.letter_drafts {

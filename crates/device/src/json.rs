@@ -141,8 +141,14 @@ pub mod v1 {
         pub created: i64,
         pub updated: i64,
         pub sent: i64,
+        /// When the recipient told the writer they read it; `null` until they
+        /// choose to.
         pub read_at: Option<i64>,
         pub read_by: Option<String>,
+        /// When I opened a letter to me, on this device (`letter list` only); absent
+        /// for letters not opened, for my own, and in exports: it is never shared.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub opened_at: Option<i64>,
     }
 
     #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -177,6 +183,8 @@ pub mod v1 {
         /// When the note was last changed; `null` if never.
         pub edited: Option<i64>,
         pub earlier_versions: Vec<Version>,
+        /// Forgiveness this partner offered (stage 6 only); `null` otherwise.
+        pub forgiveness: Option<Forgiveness>,
     }
 
     #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -205,6 +213,31 @@ pub mod v1 {
         /// When the text was last edited; `null` if never.
         pub edited: Option<i64>,
         pub earlier_versions: Vec<Version>,
+    }
+
+    /// `settings --json`.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct Settings {
+        /// local, anywhere or direct.
+        pub network: &'static str,
+        pub port: u16,
+        pub relay: Option<String>,
+        /// `null`: the app's default.
+        pub auto_lock_minutes: Option<u32>,
+        /// ask or always: whether opening a letter tells its writer.
+        pub read_receipts: &'static str,
+    }
+
+    impl From<&crate::Settings> for Settings {
+        fn from(s: &crate::Settings) -> Self {
+            Self {
+                network: s.mode.as_str(),
+                port: s.port,
+                relay: s.relay.clone(),
+                auto_lock_minutes: s.auto_lock_minutes,
+                read_receipts: s.read_receipts.as_str(),
+            }
+        }
     }
 
     /// `letter list --json`.
@@ -345,7 +378,7 @@ pub mod v1 {
     }
 
     /// The JSON export.
-    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    #[derive(Debug, Clone, PartialEq, Serialize)]
     pub struct Export {
         pub version: u32,
         pub exported_at: String,
@@ -359,16 +392,141 @@ pub mod v1 {
         pub shared_entries: Vec<SharedEntry>,
         /// With their shared reflections; private ones are under `private`.
         pub exercises: Vec<Exercise>,
+        /// The weekly numbers of trigger logs, as their authors shared them.
+        pub trigger_trend: Vec<TriggerWeek>,
+        /// Moments of trigger logs shared one by one.
+        pub shared_triggers: Vec<SharedTrigger>,
         /// Absent unless the person asked for the private part.
         #[serde(skip_serializing_if = "Option::is_none")]
         pub private: Option<Private>,
     }
 
-    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    #[derive(Debug, Clone, PartialEq, Serialize)]
     pub struct Private {
         pub diary: Vec<DiaryEntry>,
         pub letter_drafts: Vec<LetterDraft>,
         pub exercise_reflections: Vec<Reflection>,
+        /// Acceptance (stage 6), if marked: it never leaves this device but here.
+        pub acceptance: Option<Acceptance>,
+        /// The whole trigger log.
+        pub triggers: Vec<Trigger>,
+    }
+
+    /// A moment of the private trigger log.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct Trigger {
+        pub id: String,
+        /// When it happened, Unix ms.
+        pub at: i64,
+        /// 1 to 10.
+        pub strength: u8,
+        pub words: String,
+        pub created: i64,
+        pub updated: i64,
+    }
+
+    /// A week of a trigger log in numbers: mine (`trigger list`), or as a partner
+    /// shared it (`author`, `shared_at`).
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    pub struct TriggerWeek {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub author: Option<String>,
+        /// ISO week.
+        pub week: String,
+        pub count: u32,
+        pub strength_sum: u32,
+        /// `strength_sum / count`, 0 for no moments.
+        pub average: f64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub shared_at: Option<i64>,
+    }
+
+    /// A moment shared on its own.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct SharedTrigger {
+        pub id: String,
+        pub author: String,
+        pub at: i64,
+        pub strength: u8,
+        pub words: String,
+        pub shared_at: i64,
+    }
+
+    /// `trigger list --json`.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    pub struct TriggerLog {
+        /// Mine, private, in the order they happened.
+        pub entries: Vec<Trigger>,
+        /// Mine in weekly numbers, private until shared.
+        pub weeks: Vec<TriggerWeek>,
+        /// Both partners' shared weekly numbers.
+        pub shared_trend: Vec<TriggerWeek>,
+        /// Both partners' moments shared one by one.
+        pub shared_entries: Vec<SharedTrigger>,
+    }
+
+    impl From<&kintsugi_journal::Trigger> for Trigger {
+        fn from(t: &kintsugi_journal::Trigger) -> Self {
+            Self {
+                id: t.id.clone(),
+                at: t.at,
+                strength: t.strength,
+                words: t.words.clone(),
+                created: t.created,
+                updated: t.updated,
+            }
+        }
+    }
+
+    impl From<&kintsugi_journal::TriggerWeek> for TriggerWeek {
+        fn from(w: &kintsugi_journal::TriggerWeek) -> Self {
+            Self {
+                author: None,
+                week: w.week.clone(),
+                count: w.count,
+                strength_sum: w.strength_sum,
+                average: w.average(),
+                shared_at: None,
+            }
+        }
+    }
+
+    impl From<&kintsugi_journal::SharedTriggerWeek> for TriggerWeek {
+        fn from(w: &kintsugi_journal::SharedTriggerWeek) -> Self {
+            Self {
+                author: Some(id(&w.author)),
+                shared_at: Some(w.shared_at),
+                ..Self::from(&w.numbers)
+            }
+        }
+    }
+
+    impl From<&kintsugi_journal::SharedTrigger> for SharedTrigger {
+        fn from(t: &kintsugi_journal::SharedTrigger) -> Self {
+            Self {
+                id: t.id.clone(),
+                author: id(&t.author),
+                at: t.at,
+                strength: t.strength,
+                words: t.words.clone(),
+                shared_at: t.shared_at,
+            }
+        }
+    }
+
+    /// Forgiveness a partner offered (stage 6); shared.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct Forgiveness {
+        pub offered_at: i64,
+        pub words: Option<String>,
+    }
+
+    /// Acceptance one reached for oneself (stage 6); private.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct Acceptance {
+        pub reached_at: i64,
+        pub words: Option<String>,
+        pub updated: i64,
     }
 
     fn id(p: &kintsugi_journal::PartnerId) -> String {
@@ -460,6 +618,7 @@ pub mod v1 {
                 sent: l.sent,
                 read_at: l.read_at,
                 read_by: opt_id(&l.read_by),
+                opened_at: None,
             }
         }
     }
@@ -494,6 +653,26 @@ pub mod v1 {
                 updated: s.updated,
                 edited: s.edited,
                 earlier_versions: list(&s.earlier),
+                forgiveness: s.forgiveness.as_ref().map(Forgiveness::from),
+            }
+        }
+    }
+
+    impl From<&kintsugi_journal::Forgiveness> for Forgiveness {
+        fn from(f: &kintsugi_journal::Forgiveness) -> Self {
+            Self {
+                offered_at: f.offered_at,
+                words: f.words.clone(),
+            }
+        }
+    }
+
+    impl From<&kintsugi_journal::Acceptance> for Acceptance {
+        fn from(a: &kintsugi_journal::Acceptance) -> Self {
+            Self {
+                reached_at: a.reached_at,
+                words: a.words.clone(),
+                updated: a.updated,
             }
         }
     }
@@ -909,6 +1088,21 @@ mod snapshot {
             updated: 61,
             edited: None,
             earlier: Vec::new(),
+            forgiveness: None,
+        };
+        let forgiving = j::StageProgress {
+            stage: 6,
+            partner: them.clone(),
+            done: false,
+            done_at: None,
+            note: None,
+            updated: 62,
+            edited: None,
+            earlier: Vec::new(),
+            forgiveness: Some(j::Forgiveness {
+                offered_at: 62,
+                words: Some("in my own words".into()),
+            }),
         };
         let diary = j::DiaryEntry {
             id: "e1".into(),
@@ -935,6 +1129,32 @@ mod snapshot {
                 due: None,
                 at: 80,
             }],
+        };
+        let trigger = j::Trigger {
+            id: "t1".into(),
+            author: me.clone(),
+            at: 100,
+            strength: 6,
+            words: "the song".into(),
+            created: 101,
+            updated: 101,
+        };
+        let trend = j::SharedTriggerWeek {
+            author: them.clone(),
+            numbers: j::TriggerWeek {
+                week: "2026-W49".into(),
+                count: 3,
+                strength_sum: 14,
+            },
+            shared_at: 102,
+        };
+        let shared_trigger = j::SharedTrigger {
+            id: "t2".into(),
+            author: them.clone(),
+            at: 103,
+            strength: 4,
+            words: "the cafe".into(),
+            shared_at: 104,
         };
         let status = crate::Status {
             profile: "/home/ari/.local/share/Kintsugi".into(),
@@ -1037,17 +1257,25 @@ mod snapshot {
             exported_at: "2026-12-02T04:00:00+00:00".into(),
             me: me.to_string(),
             partners: list(&partners),
-            stages: list(std::slice::from_ref(&stage)),
+            stages: list(&[stage.clone(), forgiving.clone()]),
             boundaries: list(std::slice::from_ref(&boundary)),
             checkins: list(std::slice::from_ref(&checkin)),
             letters: list(std::slice::from_ref(&letter)),
             promises: list(std::slice::from_ref(&promise)),
             shared_entries: list(std::slice::from_ref(&shared)),
             exercises: list(std::slice::from_ref(&exercise)),
+            trigger_trend: list(std::slice::from_ref(&trend)),
+            shared_triggers: list(std::slice::from_ref(&shared_trigger)),
             private: private.then(|| Private {
                 diary: list(std::slice::from_ref(&diary)),
                 letter_drafts: list(std::slice::from_ref(&draft)),
                 exercise_reflections: list(std::slice::from_ref(&private_reflection)),
+                acceptance: Some(Acceptance::from(&j::Acceptance {
+                    reached_at: 72,
+                    words: Some("my own peace".into()),
+                    updated: 73,
+                })),
+                triggers: list(std::slice::from_ref(&trigger)),
             }),
         };
         let mut out = String::new();
@@ -1056,15 +1284,37 @@ mod snapshot {
         };
         show("boundary", &Boundary::from(&boundary));
         show("checkin", &CheckIn::from(&checkin));
+        let mut opened = Letter::from(&letter);
+        opened.opened_at = Some(44);
         show(
             "letter list",
             &LetterList {
                 drafts: list(std::slice::from_ref(&draft)),
                 sent: Vec::new(),
-                received: list(std::slice::from_ref(&letter)),
+                received: vec![opened],
             },
         );
+        show(
+            "settings",
+            &Settings::from(&crate::Settings {
+                mode: crate::NetworkMode::Anywhere,
+                port: 4242,
+                relay: Some("https://relay.example.org/".into()),
+                auto_lock_minutes: Some(5),
+                reveal_checkins_together: true,
+                read_receipts: crate::ReadReceipts::Ask,
+            }),
+        );
         show("promise", &Promise::from(&promise));
+        show(
+            "trigger list",
+            &TriggerLog {
+                entries: list(std::slice::from_ref(&trigger)),
+                weeks: vec![TriggerWeek::from(&trend.numbers)],
+                shared_trend: list(std::slice::from_ref(&trend)),
+                shared_entries: list(std::slice::from_ref(&shared_trigger)),
+            },
+        );
         show("stage", &StageProgress::from(&stage));
         show("diary entry", &DiaryEntry::from(&diary));
         show("shared entry", &SharedEntry::from(&shared));

@@ -12,6 +12,7 @@ mod entries;
 mod error;
 mod exercises;
 mod export;
+mod forgiveness;
 pub mod json;
 mod network;
 mod partner;
@@ -27,6 +28,7 @@ mod settings;
 mod state_file;
 mod status;
 mod tracked;
+mod triggers;
 pub mod view;
 
 use std::sync::{Arc, Mutex};
@@ -39,10 +41,11 @@ pub use error::{BundleProblem, DeviceError, Field, Result};
 pub use exercises::Visibility;
 pub use export::{ExportFormat, ExportScope, format_time};
 pub use kintsugi_journal::{
-    Amendment, Boundary, BoundaryStatus, CheckIn, CheckInAnswers, CheckInInput, DateProposal,
-    DiaryEntry, EntryKind, Exercise, ExerciseStatus, Letter, LetterDraft, LetterKind, List,
-    Partner, PartnerId, Promise, PromiseOutcome, Reflection, Revealed, SealedCheckIn, SharedEntry,
-    StageProgress, Upserted, Version, parse_date,
+    Acceptance, Amendment, Boundary, BoundaryStatus, CheckIn, CheckInAnswers, CheckInInput,
+    DateProposal, DiaryEntry, EntryKind, Exercise, ExerciseStatus, FORGIVENESS_STAGE, Forgiveness,
+    Letter, LetterDraft, LetterKind, List, Partner, PartnerId, Promise, PromiseOutcome, Reflection,
+    Revealed, STRENGTH_MAX, STRENGTH_MIN, SealedCheckIn, SharedEntry, SharedTrigger,
+    SharedTriggerWeek, StageProgress, Trigger, TriggerWeek, Upserted, Version, parse_date,
 };
 pub use kintsugi_net::sync::SessionEnd;
 pub use kintsugi_net::{Invite, Link, NetError, NetworkMode, Offer, RelayUrl, Via};
@@ -58,8 +61,9 @@ pub use release::{ReleaseRequest, ReleaseStatus};
 pub use reveal::SavedCheckIn;
 pub use revise::{AnswersEdit, DiaryEdit, DraftEdit};
 pub use search::{SearchHit, SearchKind, SearchLists, SearchQuery, search};
-pub use settings::{AUTO_LOCK_MINUTES, Settings};
+pub use settings::{AUTO_LOCK_MINUTES, ReadReceipts, Settings};
 pub use status::Status;
+pub use triggers::parse_when;
 
 pub const SHARED_LOG: &str = kintsugi_store::LogKind::Shared.file_name();
 pub const DIARY_LOG: &str = kintsugi_store::LogKind::Diary.file_name();

@@ -51,10 +51,53 @@ pub struct Settings {
     /// theirs for the same week (see `reveal.rs`). On unless turned off.
     #[serde(default = "on")]
     pub reveal_checkins_together: bool,
+    /// Whether opening a letter tells its writer that it was read.
+    #[serde(default)]
+    pub read_receipts: ReadReceipts,
 }
 
 fn on() -> bool {
     true
+}
+
+/// Whether opening a letter tells its writer. Reading is private until the reader
+/// says otherwise, so the default asks: the writer learns that a letter was read
+/// only when the reader chooses to tell them, letter by letter.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ReadReceipts {
+    /// Opening tells no one; the reader may tell the writer afterwards.
+    #[default]
+    Ask,
+    /// Opening a letter tells its writer at once.
+    Always,
+}
+
+impl ReadReceipts {
+    pub const ALL: [ReadReceipts; 2] = [ReadReceipts::Ask, ReadReceipts::Always];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReadReceipts::Ask => "ask",
+            ReadReceipts::Always => "always",
+        }
+    }
+}
+
+impl std::str::FromStr for ReadReceipts {
+    type Err = DeviceError;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| {
+                DeviceError::bad_input(
+                    Field::ReadReceipts,
+                    format!("unknown read receipt setting {s:?}: expected ask or always"),
+                )
+            })
+    }
 }
 
 impl Default for Settings {
@@ -65,6 +108,7 @@ impl Default for Settings {
             relay: None,
             auto_lock_minutes: None,
             reveal_checkins_together: true,
+            read_receipts: ReadReceipts::Ask,
         }
     }
 }
@@ -137,6 +181,7 @@ mod tests {
         assert_eq!(s.mode, NetworkMode::Direct);
         assert_eq!(s.auto_lock_minutes, None);
         assert!(s.reveal_checkins_together, "on unless turned off");
+        assert_eq!(s.read_receipts, ReadReceipts::Ask);
     }
 
     #[test]

@@ -283,3 +283,68 @@ fn a_reseal_that_fails_does_not_stop_the_unlock_and_is_tried_again() {
     Device::unlock(&path, PASS, Options::default()).unwrap();
     assert_eq!(sealed_with(&path), KdfParams::STRONG);
 }
+
+/// Carries everything `from` has that `to` lacks, as a bundle would.
+fn carry(from: &Device, to: &Device) {
+    to.import_bundle(&from.export_bundle().unwrap()).unwrap();
+}
+
+/// Opening a letter tells its writer nothing unless the reader chooses to, letter by
+/// letter or by the setting; what the reader opened stays on the reader's device.
+#[test]
+fn opening_a_letter_tells_the_writer_only_when_the_reader_chooses() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = test_support::paired(tmp.path());
+    let send = |title: &str| {
+        let draft = a.draft_letter(LetterKind::Apology, title, "body").unwrap();
+        a.send_letter(&draft).unwrap()
+    };
+    let first = send("first");
+    let second = send("second");
+    carry(&a, &b);
+    let today = chrono::Local::now().date_naive();
+    let unread = |d: &Device| {
+        d.due(today)
+            .unwrap()
+            .into_iter()
+            .find_map(|x| match x {
+                view::Due::UnreadLetters { count } => Some(count),
+                _ => None,
+            })
+            .unwrap_or(0)
+    };
+    assert_eq!(unread(&b), 2);
+
+    // The default: opening tells no one, but the letter is no longer new to Bea.
+    assert_eq!(b.settings().unwrap().read_receipts, ReadReceipts::Ask);
+    let opened = b.read_letter(&first, None).unwrap();
+    assert_eq!(opened.read_at, None);
+    assert!(b.opened_letters().unwrap().contains_key(&first));
+    assert_eq!(unread(&b), 1);
+    carry(&b, &a);
+    assert_eq!(a.letters().unwrap()[0].read_at, None);
+    assert!(a.opened_letters().unwrap().is_empty());
+
+    // Chosen, for this letter: Ari sees it read.
+    let told = b.tell_letter_read(&first).unwrap();
+    assert!(told.read_at.is_some());
+    carry(&b, &a);
+    let seen = a.letters().unwrap();
+    assert_eq!(seen[0].read_at, told.read_at);
+    assert_eq!(seen[0].read_by, Some(b.me().unwrap()));
+    // Only the recipient tells.
+    assert!(a.tell_letter_read(&first).is_err());
+
+    // "Always": opening tells at once, unless the reader says not this time.
+    b.update_settings(|s| s.read_receipts = ReadReceipts::Always)
+        .unwrap();
+    assert_eq!(b.read_letter(&second, Some(false)).unwrap().read_at, None);
+    assert!(b.read_letter(&second, None).unwrap().read_at.is_some());
+    assert_eq!(unread(&b), 0);
+    carry(&b, &a);
+    assert!(a.letters().unwrap().iter().all(|l| l.read_at.is_some()));
+    // An already-read letter stays read whatever the setting becomes.
+    b.update_settings(|s| s.read_receipts = ReadReceipts::Ask)
+        .unwrap();
+    assert!(b.read_letter(&second, None).unwrap().read_at.is_some());
+}

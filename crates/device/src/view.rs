@@ -6,6 +6,7 @@
 //! Everything here is pure: it takes entries the front end already holds (the app
 //! draws from a cache rebuilt off its UI thread) and returns text or plain values.
 
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use chrono::{Datelike, NaiveDate};
@@ -254,6 +255,13 @@ impl Names {
             .map(|p| self.name(p))
             .unwrap_or_else(|| "Your partner".into())
     }
+
+    /// The partner's name, or "your partner": for the middle of a sentence.
+    pub fn partner_in_sentence(&self) -> String {
+        self.partner_id()
+            .map(|p| self.name(p))
+            .unwrap_or_else(|| "your partner".into())
+    }
 }
 
 /// Something waiting for this person.
@@ -276,24 +284,37 @@ pub enum Due {
         by: PartnerId,
         date: NaiveDate,
     },
-    /// Letters from the partner I have not opened.
+    /// Letters from the partner I have not opened (on this device, or by telling
+    /// the partner I read them).
     UnreadLetters { count: usize },
 }
 
 /// How far ahead an open promise counts as due.
 pub const PROMISE_HORIZON_DAYS: i64 = 7;
 
+/// The lists [`due`] reads, as the device or a front end's cache holds them.
+pub struct DueLists<'a> {
+    pub checkins: &'a List<CheckIn>,
+    /// Check-ins saved and not yet revealed: mine count as written.
+    pub sealed: &'a List<crate::SealedCheckIn>,
+    pub promises: &'a List<Promise>,
+    pub exercises: &'a List<Exercise>,
+    pub letters: &'a List<Letter>,
+    /// The letters to me opened on this device.
+    pub opened: &'a BTreeMap<String, i64>,
+}
+
 /// What is waiting for the person `names` calls "You" on `today`, in the order to
 /// show it.
-pub fn due(
-    today: NaiveDate,
-    names: &Names,
-    checkins: &List<CheckIn>,
-    sealed: &List<crate::SealedCheckIn>,
-    promises: &List<Promise>,
-    exercises: &List<Exercise>,
-    letters: &List<Letter>,
-) -> Vec<Due> {
+pub fn due(today: NaiveDate, names: &Names, lists: DueLists<'_>) -> Vec<Due> {
+    let DueLists {
+        checkins,
+        sealed,
+        promises,
+        exercises,
+        letters,
+        opened,
+    } = lists;
     let mut out = Vec::new();
     let week = week_of(today);
     let mine = |author: &PartnerId, w: &str| names.is_me(author) && w == week;
@@ -333,12 +354,55 @@ pub fn due(
     );
     let count = letters
         .iter()
-        .filter(|l| !names.is_me(&l.author) && l.read_at.is_none())
+        .filter(|l| !names.is_me(&l.author) && letter_is_new(l, opened))
         .count();
     if count > 0 {
         out.push(Due::UnreadLetters { count });
     }
     out
+}
+
+/// Whether a letter to me is still new to me: neither opened here nor marked read.
+pub fn letter_is_new(letter: &Letter, opened: &BTreeMap<String, i64>) -> bool {
+    letter.read_at.is_none() && !opened.contains_key(&letter.id)
+}
+
+/// Where a letter I received stands, in the words both front ends show beside it.
+pub fn letter_receipt(letter: &Letter, opened: &BTreeMap<String, i64>, writer: &str) -> String {
+    match (letter.read_at, opened.get(&letter.id)) {
+        (Some(at), _) => format!(
+            "read; {writer} knows (you told them {})",
+            crate::format_time(at)
+        ),
+        (None, Some(_)) => format!("opened; {writer} has not been told"),
+        (None, None) => "new".into(),
+    }
+}
+
+/// Said beside a letter I opened without telling its writer.
+pub fn letter_not_told(writer: &str) -> String {
+    format!(
+        "{writer} has not been told that you read this. Reading is yours: tell them only \
+         if you want them to know."
+    )
+}
+
+/// What telling the writer does, said where the reader chooses it.
+pub fn letter_told(writer: &str) -> String {
+    format!("{writer} can now see that you read this letter, and when.")
+}
+
+/// How each read receipt setting is offered, in a list.
+pub fn read_receipts_label(r: crate::ReadReceipts) -> &'static str {
+    match r {
+        crate::ReadReceipts::Ask => {
+            "ask — opening a letter tells no one; you choose, letter by letter, whether \
+             your partner learns that you read it"
+        }
+        crate::ReadReceipts::Always => {
+            "always — opening a letter tells your partner at once that you read it"
+        }
+    }
 }
 
 impl Due {
@@ -379,6 +443,116 @@ impl Due {
             Due::UnreadLetters { count: 1 } => "1 unread letter from your partner".into(),
             Due::UnreadLetters { count } => format!("{count} unread letters from your partner"),
         }
+    }
+}
+
+/// Said first wherever acceptance and forgiveness are offered (stage 6), so that
+/// neither reads as a task: nothing in Kintsugi asks for them or counts the days.
+pub const NEITHER_IS_OWED: &str = "Acceptance and forgiveness are two different things, \
+and neither is owed. There is no right time for them and no deadline. Either may never \
+come, and that is allowed. Kintsugi never reminds anyone of them, and never tells your partner that you have not \
+offered them.";
+
+/// What acceptance is, and where it is kept.
+pub const ACCEPTANCE_ABOUT: &str = "Acceptance is for you alone. It can mean that you \
+have stopped waiting for the past to be different, and are choosing how to carry it. \
+You can reach it without your partner doing anything, and it asks nothing of them. It \
+is kept in your private diary on this device and never shared, not even that it \
+exists.";
+
+/// What forgiveness is, and who sees it.
+pub const FORGIVENESS_ABOUT: &str = "Forgiveness is something you may offer your \
+partner, if a time comes when it feels true: usually after they have shown, over time, \
+that they can be trusted again. It is shared: your partner sees that you offered it, \
+when, and any words you add.";
+
+/// Said after acceptance is marked.
+pub const ACCEPTED: &str = "Kept in your private diary. Only you can see it.";
+
+/// Said before forgiveness is offered, and after; `partner` as
+/// [`Names::partner_in_sentence`] gives it.
+pub fn forgiveness_offered(partner: &str) -> String {
+    format!(
+        "{} will see that you offered forgiveness, and your words, at your next sync. \
+         You can take it back later, but {partner}'s device keeps what it already \
+         received.",
+        capitalized(partner)
+    )
+}
+
+/// Said before forgiveness is taken back.
+pub fn forgiveness_taken_back(partner: &str) -> String {
+    format!(
+        "It leaves both of your screens at your next sync. {} may already have read \
+         it, and {partner}'s device keeps what it received in its history.",
+        capitalized(partner)
+    )
+}
+
+/// "your partner" at the start of a sentence.
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// What the trigger log is for, said where it is kept.
+pub const TRIGGERS_ABOUT: &str = "A trigger is a moment when something brings the hurt \
+back: a place, a song, a name, a phone lying face down. Writing it down takes a few \
+seconds, and can take some of its weight. Over the months the log can show whether \
+such moments come less often, or less strongly. It is private: it stays on this \
+device unless you share part of it.";
+
+/// What sharing the weekly numbers gives the partner, and what it does not.
+pub fn trend_share_says(partner: &str) -> String {
+    format!(
+        "{} will see, for each week, how many moments you logged and their average \
+         strength. Nothing else: no words, no times, no single moment. Their device \
+         keeps the numbers it receives; sharing again later brings them up to date.",
+        capitalized(partner)
+    )
+}
+
+/// What sharing one moment gives the partner.
+pub fn trigger_share_says(partner: &str) -> String {
+    format!(
+        "{} will see this one moment: its words, its strength and when it happened. \
+         Nothing else from your log goes with it, and {partner}'s device keeps what it \
+         receives.",
+        capitalized(partner)
+    )
+}
+
+/// "2026-W49: 3 moments, average strength 4.7/10".
+pub fn trigger_week_line(w: &kintsugi_journal::TriggerWeek) -> String {
+    let moments = if w.count == 1 { "moment" } else { "moments" };
+    if w.count == 0 {
+        return format!("{}: no moments", w.week);
+    }
+    format!(
+        "{}: {} {moments}, average strength {:.1}/10",
+        w.week,
+        w.count,
+        w.average()
+    )
+}
+
+/// Whether my numbers for a week are what my partner has: "not shared", "shared",
+/// or "shared, changed since" (more was logged, or something deleted).
+pub fn trigger_week_shared(
+    mine: &kintsugi_journal::TriggerWeek,
+    trend: &List<kintsugi_journal::SharedTriggerWeek>,
+    names: &Names,
+) -> &'static str {
+    match trend
+        .iter()
+        .find(|s| names.is_me(&s.author) && s.numbers.week == mine.week)
+    {
+        None => "not shared",
+        Some(s) if &s.numbers == mine => "shared",
+        Some(_) => "shared, changed since",
     }
 }
 
@@ -575,11 +749,14 @@ mod tests {
         let due_now = due(
             today,
             &names,
-            &List::default(),
-            &List::default(),
-            &List::from(promises.to_vec()),
-            &List::default(),
-            &List::default(),
+            DueLists {
+                checkins: &List::default(),
+                sealed: &List::default(),
+                promises: &List::from(promises.to_vec()),
+                exercises: &List::default(),
+                letters: &List::default(),
+                opened: &BTreeMap::new(),
+            },
         );
         let lines: Vec<String> = due_now.iter().map(|d| d.describe(&names)).collect();
         assert_eq!(

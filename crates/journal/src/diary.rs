@@ -8,7 +8,7 @@ use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ChangeHash, ObjId, ObjType};
 
 use crate::doc::{Doc, Schema, Touched};
-use crate::entries::{DiaryEntry, LetterDraft, LetterKind, Reflection};
+use crate::entries::{DiaryEntry, LetterDraft, LetterKind, Reflection, Trigger};
 use crate::error::Result;
 use crate::fields::{Fields, put_opt};
 use crate::ids::{EntryKind, PartnerId, new_entry_id};
@@ -17,7 +17,9 @@ use crate::validate::{MOOD, STAGE, require_text};
 
 const ENTRIES: usize = 0;
 const DRAFTS: usize = 1;
-const REFLECTIONS: usize = 2;
+/// `reflections`: private records that are neither diary entries nor drafts (see
+/// `reflections.rs`). Genesis is frozen, so new kinds of private record share it.
+pub(crate) const REFLECTIONS: usize = 2;
 
 static SCHEMA: Schema = Schema {
     doc: "private diary",
@@ -27,7 +29,9 @@ static SCHEMA: Schema = Schema {
         (EntryKind::DiaryEntry, ENTRIES),
         (EntryKind::Draft, DRAFTS),
         (EntryKind::Reflection, REFLECTIONS),
+        (EntryKind::Trigger, REFLECTIONS),
     ],
+    kind_of: Some(crate::reflections::kind_of),
     settle: None,
 };
 
@@ -39,6 +43,7 @@ pub struct DiaryLists {
     entries: Cached<DiaryEntry>,
     drafts: Cached<LetterDraft>,
     reflections: Cached<Reflection>,
+    triggers: Cached<Trigger>,
 }
 
 impl DiaryLists {
@@ -67,6 +72,11 @@ impl DiaryLists {
         self.reflections.get(|| diary.reflections())
     }
 
+    pub fn triggers(&mut self, diary: &mut PrivateDiary) -> List<Trigger> {
+        self.follow(diary);
+        self.triggers.get(|| diary.triggers())
+    }
+
     fn follow(&mut self, diary: &mut PrivateDiary) {
         let (touched, heads) = diary.doc.touched_since(&self.seen);
         self.seen = heads;
@@ -76,6 +86,7 @@ impl DiaryLists {
                 self.entries.forget();
                 self.drafts.forget();
                 self.reflections.forget();
+                self.triggers.forget();
             }
             Touched::Entries(t) => {
                 let ids = |root: usize| {
@@ -88,8 +99,12 @@ impl DiaryLists {
                 self.entries
                     .update(&ids(ENTRIES), |id| d.get_entry(id).ok());
                 self.drafts.update(&ids(DRAFTS), |id| d.get_draft(id).ok());
+                // Both read the `reflections` map, each only its own kind.
+                let reflections = ids(REFLECTIONS);
                 self.reflections
-                    .update(&ids(REFLECTIONS), |id| d.get_reflection(id).ok());
+                    .update(&reflections, |id| d.get_reflection(id).ok());
+                self.triggers
+                    .update(&reflections, |id| d.get_trigger(id).ok());
             }
         }
     }
@@ -265,42 +280,6 @@ impl PrivateDiary {
         self.doc.get(EntryKind::Draft, id, read_draft)
     }
 
-    // --- reflections on exercises ---
-
-    /// Keeps a reflection on the planned exercise `exercise` (its id in the shared
-    /// journal) here, where it never leaves the device. The diary cannot see the
-    /// shared journal: the caller checks first that I may reflect on it
-    /// ([`Exercise::reflect_refusal`](crate::Exercise::reflect_refusal)).
-    pub fn add_reflection(
-        &mut self,
-        me: &PartnerId,
-        exercise: &str,
-        text: &str,
-        now: i64,
-    ) -> Result<String> {
-        let exercise = require_text("exercise", exercise)?;
-        let text = require_text("reflection", text)?;
-        let id = new_entry_id(now)?;
-        self.doc.transact(now, |am, roots| {
-            let obj = am.put_object(&roots[REFLECTIONS], &id, ObjType::Map)?;
-            am.put(&obj, "author", me.as_str())?;
-            am.put(&obj, "exercise", exercise)?;
-            am.put(&obj, "text", text)?;
-            am.put(&obj, "created", now)?;
-            am.put(&obj, "updated", now)?;
-            Ok(())
-        })?;
-        Ok(id)
-    }
-
-    pub fn reflections(&self) -> Vec<Reflection> {
-        self.doc.list(REFLECTIONS, read_reflection)
-    }
-
-    pub fn get_reflection(&self, id: &str) -> Result<Reflection> {
-        self.doc.get(EntryKind::Reflection, id, read_reflection)
-    }
-
     fn remove(&mut self, kind: EntryKind, root: usize, id: &str, now: i64) -> Result<()> {
         self.doc.locate(kind, id)?;
         self.doc.transact(now, |am, roots| {
@@ -372,17 +351,5 @@ fn read_draft(am: &AutoCommit, id: &str, obj: ObjId) -> Result<LetterDraft> {
         body: f.str("body")?,
         created: f.int("created")?,
         updated: f.int("updated")?,
-    })
-}
-
-fn read_reflection(am: &AutoCommit, id: &str, obj: ObjId) -> Result<Reflection> {
-    let f = Fields::new(am, obj, EntryKind::Reflection, id);
-    Ok(Reflection {
-        id: id.to_owned(),
-        exercise: f.str("exercise")?,
-        author: f.partner("author")?,
-        text: f.str("text")?,
-        created: f.int("created")?,
-        private: true,
     })
 }

@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{
-    ActorId, AutoCommit, ChangeHash, ObjId, ObjType, PatchAction, Prop, ROOT, ReadDoc,
+    ActorId, AutoCommit, ChangeHash, ObjId, ObjType, PatchAction, Prop, ROOT, ReadDoc, Value,
+    ValueRef,
 };
 
 use crate::entries::{Chronological, sort_chronologically};
@@ -25,8 +26,14 @@ pub(crate) struct Schema {
     pub genesis_actor: [u8; 16],
     /// Root maps, in creation order.
     pub maps: &'static [&'static str],
-    /// Which root maps hold which kind of entry (index into `maps`).
+    /// Which root maps hold which kind of entry (index into `maps`). Several kinds
+    /// may share a map (genesis is frozen, so new kinds cannot get their own); then
+    /// `kind_of` tells its records apart.
     pub kinds: &'static [(EntryKind, usize)],
+    /// The kind of a record of a map several kinds share, from what it holds;
+    /// `None` for a record that is no entry a person can name (or of a kind this
+    /// version does not know), which id lookups then pass over.
+    pub kind_of: Option<KindOf>,
     /// How a release of history settles an entry (root map index, key, object)
     /// before copying it; `None` copies every entry as it is.
     pub settle: Option<Settler>,
@@ -34,6 +41,9 @@ pub(crate) struct Schema {
 
 /// Settles one entry (root map index, key, object) for a released copy.
 pub(crate) type Settler = fn(&AutoCommit, usize, &str, &ObjId) -> crate::release::Settle;
+
+/// Tells which kind of entry a record of a shared root map is.
+pub(crate) type KindOf = fn(&AutoCommit, &ObjId) -> Option<EntryKind>;
 
 /// Reads one entry object; the shape shared by every entry kind's parser.
 pub(crate) type Reader<T> = fn(&AutoCommit, &str, ObjId) -> Result<T>;
@@ -184,12 +194,36 @@ impl Doc {
         &self.roots[index]
     }
 
-    fn root_of(&self, kind: EntryKind) -> Option<&ObjId> {
+    fn index_of(&self, kind: EntryKind) -> Option<usize> {
         self.schema
             .kinds
             .iter()
             .find(|(k, _)| *k == kind)
-            .map(|(_, index)| &self.roots[*index])
+            .map(|(_, index)| *index)
+    }
+
+    /// The root maps that hold entries, each once.
+    fn entry_roots(&self) -> Vec<usize> {
+        let mut roots: Vec<usize> = self.schema.kinds.iter().map(|(_, i)| *i).collect();
+        roots.sort_unstable();
+        roots.dedup();
+        roots
+    }
+
+    /// The kind of the record `obj` (if it is a map) of root map `index`: the map's
+    /// one kind, or, where kinds share the map, what the schema reads in the record.
+    fn kind_at(&self, index: usize, obj: Option<&ObjId>) -> Option<EntryKind> {
+        let mut kinds = self
+            .schema
+            .kinds
+            .iter()
+            .filter(|(_, i)| *i == index)
+            .map(|(k, _)| *k);
+        let first = kinds.next()?;
+        if kinds.next().is_none() {
+            return Some(first);
+        }
+        (self.schema.kind_of?)(&self.am, obj?)
     }
 
     /// Runs one command as one Automerge change.
@@ -221,17 +255,34 @@ impl Doc {
     /// When the id is not in `kind`'s map we look in the others, so that passing a
     /// letter id to a boundary command says so instead of "unknown id".
     pub fn locate(&self, kind: EntryKind, id: &str) -> Result<ObjId> {
-        if let Some(map) = self.root_of(kind)
-            && let Some(obj) = entry_object(&self.am, map, kind, id)?
+        let own = self.index_of(kind);
+        if let Some(index) = own
+            && let Some(obj) = entry_object(&self.am, &self.roots[index], kind, id)?
         {
-            return Ok(obj);
+            return match self.kind_at(index, Some(&obj)) {
+                Some(found) if found == kind => Ok(obj),
+                Some(found) => Err(JournalError::WrongKind {
+                    id: id.to_owned(),
+                    expected: kind,
+                    found,
+                }),
+                None => Err(JournalError::UnknownId(id.to_owned())),
+            };
         }
-        for (other, index) in self.schema.kinds {
-            if *other != kind && self.am.get(&self.roots[*index], id)?.is_some() {
+        for index in self.entry_roots() {
+            if Some(index) == own {
+                continue;
+            }
+            let obj = match self.am.get(&self.roots[index], id)? {
+                None => continue,
+                Some((Value::Object(ObjType::Map), obj)) => Some(obj),
+                Some(_) => None,
+            };
+            if let Some(found) = self.kind_at(index, obj.as_ref()) {
                 return Err(JournalError::WrongKind {
                     id: id.to_owned(),
                     expected: kind,
-                    found: *other,
+                    found,
                 });
             }
         }
@@ -323,15 +374,21 @@ impl Doc {
             return Err(JournalError::UnknownId(prefix.to_owned()));
         }
         let mut matches = Vec::new();
-        for (kind, index) in self.schema.kinds {
-            for key in self.am.keys(&self.roots[*index]) {
-                if key == prefix {
+        for index in self.entry_roots() {
+            for item in self.am.map_range(&self.roots[index], ..) {
+                let exact = item.key == prefix;
+                if !exact && !id_starts_with(&item.key, &wanted) {
+                    continue;
+                }
+                let obj = matches!(item.value, ValueRef::Object(ObjType::Map)).then(|| item.id());
+                let Some(kind) = self.kind_at(index, obj.as_ref()) else {
+                    continue;
+                };
+                if exact {
                     // An exact id wins even if it also prefixes a longer key.
-                    return Ok((*kind, key));
+                    return Ok((kind, item.key.into_owned()));
                 }
-                if id_starts_with(&key, &wanted) {
-                    matches.push((*kind, key));
-                }
+                matches.push((kind, item.key.into_owned()));
             }
         }
         match matches.len() {

@@ -378,6 +378,28 @@ pub struct StageProgress {
     pub edited: Option<i64>,
     /// The notes that stood before, oldest first.
     pub earlier: Vec<Version>,
+    /// Forgiveness this partner offered the other, on the stage where it is
+    /// offered ([`FORGIVENESS_STAGE`](crate::FORGIVENESS_STAGE)); `None` elsewhere,
+    /// and until they offer it (which they may never do).
+    pub forgiveness: Option<Forgiveness>,
+}
+
+/// Forgiveness one partner offered the other: shared, so the other sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Forgiveness {
+    pub offered_at: i64,
+    /// In the forgiving partner's own words, if they added any.
+    pub words: Option<String>,
+}
+
+/// Acceptance one partner reached for themselves: kept in their private diary,
+/// never shared, asked of no one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Acceptance {
+    /// When it was first marked.
+    pub reached_at: i64,
+    pub words: Option<String>,
+    pub updated: i64,
 }
 
 /// A private diary entry.
@@ -576,6 +598,65 @@ impl Exercise {
     }
 }
 
+/// A moment of the private trigger log: when something brought the hurt back, how
+/// strongly, and a word or two. Private: only the week's numbers, or a moment chosen
+/// one by one, ever reach the shared journal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Trigger {
+    pub id: String,
+    pub author: PartnerId,
+    /// When it happened (Unix ms); the log is ordered by it.
+    pub at: i64,
+    /// 1 (a flicker) to 10 (overwhelming).
+    pub strength: u8,
+    pub words: String,
+    pub created: i64,
+    pub updated: i64,
+}
+
+/// One week of the trigger log in numbers: what sharing the trend shares.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TriggerWeek {
+    /// ISO week, e.g. `2026-W48`.
+    pub week: String,
+    pub count: u32,
+    /// The strengths added up: with `count`, the week's average.
+    pub strength_sum: u32,
+}
+
+impl TriggerWeek {
+    /// The week's average strength; 0 for a week with none.
+    pub fn average(&self) -> f64 {
+        if self.count == 0 {
+            0.0
+        } else {
+            f64::from(self.strength_sum) / f64::from(self.count)
+        }
+    }
+}
+
+/// A week of a partner's trigger trend, as they shared it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SharedTriggerWeek {
+    pub author: PartnerId,
+    #[serde(flatten)]
+    pub numbers: TriggerWeek,
+    /// When these numbers were shared (last updated).
+    pub shared_at: i64,
+}
+
+/// One moment of the trigger log its author chose to share: only that moment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SharedTrigger {
+    /// The same id as the private moment.
+    pub id: String,
+    pub author: PartnerId,
+    pub at: i64,
+    pub strength: u8,
+    pub words: String,
+    pub shared_at: i64,
+}
+
 /// Entries that list queries return oldest first, ties broken by id so the order is
 /// the same on both devices.
 pub(crate) trait Chronological {
@@ -604,6 +685,20 @@ chronological!(
     Exercise,
     Reflection
 );
+
+/// The trigger log reads in the order things happened, not the order they were
+/// written down (a moment can be logged later).
+impl Chronological for Trigger {
+    fn sort_key(&self) -> (i64, &str) {
+        (self.at, &self.id)
+    }
+}
+
+impl Chronological for SharedTrigger {
+    fn sort_key(&self) -> (i64, &str) {
+        (self.at, &self.id)
+    }
+}
 
 pub(crate) fn sort_chronologically<T: Chronological>(entries: &mut [T]) {
     entries.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

@@ -131,6 +131,17 @@ pub enum JournalError {
     /// digits and hyphens, at most 64).
     #[error("invalid exercise id {0:?}: expected lowercase letters, digits and hyphens")]
     BadExercise(String),
+    /// A moment logged for a time that has not come yet.
+    #[error("that time is in the future: log a moment once it has happened")]
+    InFuture,
+
+    /// Forgiveness stands as it was offered; new words are a new offer.
+    #[error("you have already offered forgiveness; take it back first to offer it in other words")]
+    AlreadyForgiven,
+
+    /// Taking back what was never given (acceptance, forgiveness).
+    #[error("there is nothing to take back: {0}")]
+    NothingToTakeBack(&'static str),
 
     /// A loaded document does not have the root maps of our genesis.
     #[error("not a Kintsugi {doc} document: root map {map} is missing")]

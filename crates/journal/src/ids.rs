@@ -68,6 +68,8 @@ pub enum EntryKind {
     Exercise,
     /// A private reflection on an exercise, in the diary.
     Reflection,
+    /// A moment of the private trigger log (and, once shared, its shared copy).
+    Trigger,
 }
 
 impl EntryKind {
@@ -82,6 +84,7 @@ impl EntryKind {
             Self::Draft => "draft",
             Self::Exercise => "exercise",
             Self::Reflection => "reflection",
+            Self::Trigger => "trigger",
         }
     }
 }

@@ -20,8 +20,9 @@
 //! | `checkins`   | entry id             | `week` (`2026-W48`), `mood` 1–5, `trust` 1–10, `closeness` 1–10, `went_well`?, `hard`?, `need`?, `appreciate`?; revealed together: `commitment` first (and no scores), then `salt` and `sealed_scores` |
 //! | `letters`    | draft id             | `kind`, `title`, `body`, `sent`, `read_at`?, `read_by`?                                  |
 //! | `promises`   | entry id             | `text`, `due` (`YYYY-MM-DD`), `outcome` (`open`/`kept`/`missed`/`renegotiated`), `outcome_by`?, `outcome_at`? |
-//! | `steps`      | `"{stage}:{partner}"`| `stage` 1–7, `done` (bool), `done_at`?, `note`?                                          |
+//! | `steps`      | `"{stage}:{partner}"`| `stage` 1–7, `done` (bool), `done_at`?, `note`?; on stage 6 `forgiven_at`?, `forgiveness`? |
 //! | `shared`     | diary entry id       | `origin`, `text`, `mood`?, `stage`?, `shared_at`                                         |
+//! | `shared`     | `trend:{partner}:{week}` / trigger id | `kind` = `trigger-week` (`week`, `count`, `strength_sum`) or `trigger` (`origin`, `at`, `strength`, `words`, `shared_at`); see `shared/triggers.rs` |
 //! | `partners`   | partner id           | `name`, `updated` (no `author`/`created`)                                                |
 //! | `exercises`  | entry id             | `exercise` (library id), `done` (map partner → ms), `cancelled_at`?, `cancelled_by`?; `date:<id>` maps (`by`, `at`, `date`, `agreed_by`), `reflection:<id>` maps (`by`, `at`, `text`) |
 //!
@@ -29,8 +30,10 @@
 //! terms) and `withdrawn_at`/`withdrawn_by`, inside its own map; see `revisions.rs`.
 //!
 //! Private diary root maps: `entries` (`text`, `mood`?, `stage`?), `drafts` (`kind`,
-//! `title`, `body`), `reflections` (`exercise`: the id of a planned exercise in the
-//! shared journal, `text`): private reflections on exercises.
+//! `title`, `body`), `reflections` (private records, each with a `kind`: reflections
+//! on exercises (`exercise-reflection`, in `diary.rs`; older ones have no `kind` and
+//! an `exercise` field), letters opened and acceptance (`reflections.rs`), moments
+//! of the trigger log (`triggers.rs`)). Each reader skips the kinds it does not know.
 //!
 //! Anything read back is checked: a malformed entry is skipped by list queries and
 //! reported as [`JournalError::Corrupt`] by a get, because the partner's device may
@@ -43,25 +46,28 @@ mod error;
 mod fields;
 mod ids;
 mod lists;
+mod reflections;
 mod release;
 mod revisions;
 mod shared;
+mod triggers;
 mod validate;
 
 pub use automerge::{AutoCommit, ChangeHash};
 pub use diary::{DiaryLists, PrivateDiary};
 pub use doc::SCHEMA_VERSION;
 pub use entries::{
-    Amendment, Boundary, BoundaryStatus, CheckIn, CheckInAnswers, CheckInInput, DateProposal,
-    DiaryEntry, Exercise, ExerciseStatus, Letter, LetterDraft, LetterKind, Partner, Promise,
-    PromiseOutcome, Reflection, Revealed, SealedCheckIn, SharedEntry, StageProgress, Upserted,
-    Version,
+    Acceptance, Amendment, Boundary, BoundaryStatus, CheckIn, CheckInAnswers, CheckInInput,
+    DateProposal, DiaryEntry, Exercise, ExerciseStatus, Forgiveness, Letter, LetterDraft,
+    LetterKind, Partner, Promise, PromiseOutcome, Reflection, Revealed, SealedCheckIn, SharedEntry,
+    SharedTrigger, SharedTriggerWeek, StageProgress, Trigger, TriggerWeek, Upserted, Version,
 };
 pub use error::{JournalError, Result};
 pub use ids::{EntryKind, PartnerId};
 pub use lists::{Iter, List};
 pub use shared::{COMMITMENT_SALT_LEN, checkin_commitment};
-pub use shared::{SharedJournal, SharedLists, valid_exercise_id};
+pub use shared::{FORGIVENESS_STAGE, SharedJournal, SharedLists, valid_exercise_id};
+pub use triggers::{STRENGTH_MAX, STRENGTH_MIN, trigger_weeks};
 pub use validate::{format_date, iso_week_of, parse_date, parse_week};
 
 #[cfg(test)]

@@ -11,6 +11,8 @@ pub(crate) const MOOD: Scale = Scale::new("mood", 1, 5);
 pub(crate) const TRUST: Scale = Scale::new("trust", 1, 10);
 /// Check-in closeness.
 pub(crate) const CLOSENESS: Scale = Scale::new("closeness", 1, 10);
+/// How strongly a trigger was felt.
+pub(crate) const STRENGTH: Scale = Scale::new("strength", 1, 10);
 /// The seven stages of the process (see the design guide, §1).
 pub(crate) const STAGE: Scale = Scale::new("stage", 1, 7);
 

@@ -3,14 +3,16 @@
 //! the person chose. The session fills these in and the pages read them, so both
 //! depend on this module and neither on the other.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use kintsugi_device::{
-    Boundary, CheckIn, CheckInInput, Device, DiaryEntry, Exercise, Letter, LetterDraft, List,
-    Network, Offer, Partner, PartnerId, PartnerInfo, Promise, Reflection, ReleaseStatus,
-    SealedCheckIn, Settings, SharedEntry, StageProgress, Status, qr,
+    Acceptance, Boundary, CheckIn, CheckInInput, Device, DiaryEntry, Exercise, Letter, LetterDraft,
+    List, Network, Offer, Partner, PartnerId, PartnerInfo, Promise, Reflection, ReleaseStatus,
+    SealedCheckIn, Settings, SharedEntry, SharedTrigger, SharedTriggerWeek, StageProgress, Status,
+    Trigger, TriggerWeek, qr,
 };
 
 /// A page of the unlocked app. Each has a view in the registry
@@ -25,6 +27,8 @@ pub enum Page {
     Promises,
     Exercises,
     Diary,
+    /// The private trigger log, and what of it either partner shared.
+    Triggers,
     /// Diary entries either partner shared.
     Shared,
     Stage(u8),
@@ -45,9 +49,18 @@ pub struct Cache {
     /// My answers for those of mine, which only this device holds for now.
     pub held_checkins: Vec<CheckInInput>,
     pub letters: List<Letter>,
+    /// The letters to me I opened on this device, with when: never shared.
+    pub opened: BTreeMap<String, i64>,
     pub drafts: List<LetterDraft>,
     pub promises: List<Promise>,
     pub diary: List<DiaryEntry>,
+    /// My trigger log (private), its weekly numbers, and what either partner shared.
+    pub triggers: List<Trigger>,
+    pub trigger_weeks: Vec<TriggerWeek>,
+    pub trigger_trend: List<SharedTriggerWeek>,
+    pub shared_triggers: List<SharedTrigger>,
+    /// My acceptance (stage 6), if I marked it: private.
+    pub acceptance: Option<Acceptance>,
     pub stages: List<StageProgress>,
     pub shared: List<SharedEntry>,
     pub exercises: List<Exercise>,
@@ -70,9 +83,15 @@ impl Cache {
             sealed_checkins: device.sealed_checkins().unwrap_or_default(),
             held_checkins: device.held_checkins().unwrap_or_default(),
             letters: device.letters().unwrap_or_default(),
+            opened: device.opened_letters().unwrap_or_default(),
             drafts: device.drafts().unwrap_or_default(),
             promises: device.promises().unwrap_or_default(),
             diary: device.diary_entries().unwrap_or_default(),
+            triggers: device.triggers().unwrap_or_default(),
+            trigger_weeks: device.trigger_weeks().unwrap_or_default(),
+            trigger_trend: device.trigger_trend().unwrap_or_default(),
+            shared_triggers: device.shared_triggers().unwrap_or_default(),
+            acceptance: device.acceptance().ok().flatten(),
             stages: device.stages().unwrap_or_default(),
             shared: device.shared_entries().unwrap_or_default(),
             exercises: device.exercises().unwrap_or_default(),

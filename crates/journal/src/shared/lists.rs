@@ -6,7 +6,8 @@ use automerge::ChangeHash;
 use super::{BOUNDARIES, CHECKINS, EXERCISES, LETTERS, PROMISES, SHARED, STEPS, SharedJournal};
 use crate::doc::Touched;
 use crate::entries::{
-    Boundary, CheckIn, Exercise, Letter, Promise, SealedCheckIn, SharedEntry, StageProgress,
+    Boundary, CheckIn, Exercise, Letter, Promise, SealedCheckIn, SharedEntry, SharedTrigger,
+    SharedTriggerWeek, StageProgress,
 };
 use crate::lists::{Cached, List};
 
@@ -26,6 +27,10 @@ pub struct SharedLists {
     /// Fourteen records at most, keyed by stage and partner rather than by time:
     /// read whole whenever one changes.
     stages: Option<List<StageProgress>>,
+    triggers: Cached<SharedTrigger>,
+    /// A record per partner and week, read by key range: read whole whenever one
+    /// changes.
+    trend: Option<List<SharedTriggerWeek>>,
 }
 
 /// A list's getter and its length, each bringing the cache up to date first.
@@ -63,6 +68,21 @@ impl SharedLists {
         shared_entries
     );
     list!(exercises, exercises_len, exercises, Exercise, exercises);
+
+    list!(
+        shared_triggers,
+        shared_triggers_len,
+        triggers,
+        SharedTrigger,
+        shared_triggers
+    );
+
+    pub fn trigger_trend(&mut self, journal: &mut SharedJournal) -> List<SharedTriggerWeek> {
+        self.follow(journal);
+        self.trend
+            .get_or_insert_with(|| journal.trigger_trend().into())
+            .clone()
+    }
 
     pub fn stages(&mut self, journal: &mut SharedJournal) -> List<StageProgress> {
         self.follow(journal);
@@ -104,10 +124,21 @@ impl SharedLists {
             .update(&ids(LETTERS), |id| j.get_letter(id).ok());
         self.promises
             .update(&ids(PROMISES), |id| j.get_promise(id).ok());
+        // The `shared` map holds shared diary entries and shared moments of the
+        // trigger log: each list reads only its own.
+        let shared = ids(SHARED);
         self.shared
-            .update(&ids(SHARED), |id| j.get_shared_entry(id).ok());
+            .update(&shared, |id| j.get_shared_entry(id).ok());
+        self.triggers
+            .update(&shared, |id| j.get_shared_trigger(id).ok());
         self.exercises
             .update(&ids(EXERCISES), |id| j.get_exercise(id).ok());
+        if touched
+            .iter()
+            .any(|(r, key)| *r == SHARED && key.starts_with("trend:"))
+        {
+            self.trend = None;
+        }
         if touched.iter().any(|(r, _)| *r == STEPS) {
             self.stages = None;
         }

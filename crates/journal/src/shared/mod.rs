@@ -15,6 +15,7 @@ mod reveal;
 mod settle;
 mod share;
 mod stage;
+mod triggers;
 
 use automerge::{AutoCommit, ChangeHash};
 
@@ -25,6 +26,7 @@ use crate::ids::EntryKind;
 pub use exercise::valid_exercise_id;
 pub use lists::SharedLists;
 pub use reveal::{COMMITMENT_SALT_LEN, checkin_commitment};
+pub use stage::FORGIVENESS_STAGE;
 
 // Indices into `SCHEMA.maps`.
 const BOUNDARIES: usize = 0;
@@ -57,6 +59,7 @@ static SCHEMA: Schema = Schema {
         (EntryKind::SharedEntry, SHARED),
         (EntryKind::Exercise, EXERCISES),
     ],
+    kind_of: None,
     settle: Some(settle::settle),
 };
 

@@ -108,6 +108,14 @@ impl SharedJournal {
 
 pub(super) fn read_shared(am: &AutoCommit, id: &str, obj: ObjId) -> Result<SharedEntry> {
     let f = Fields::new(am, obj, KIND, id);
+    // Shared diary entries have no `kind`; what of the trigger log was shared does.
+    if f.opt_str("kind")?.is_some() {
+        return Err(JournalError::WrongKind {
+            id: id.to_owned(),
+            expected: KIND,
+            found: EntryKind::Trigger,
+        });
+    }
     let author = f.partner("author")?;
     refuse_withdrawn(&f, &author, KIND, id)?;
     let created = f.int("created")?;

@@ -6,19 +6,75 @@
 //!
 //! The first note is written into the record; changing or removing it afterwards is
 //! an edit (see [`crate::revisions`]), so the partner sees the notes before.
+//!
+//! Forgiveness is offered on a partner's own record of [`FORGIVENESS_STAGE`]
+//! (`forgiven_at`, `forgiveness`): shared, so the other partner sees it. Acceptance,
+//! which asks nothing of the other, is never here: it lives in the private diary
+//! (`reflections.rs`).
 
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjId, ObjType, ReadDoc, Value};
 
 use super::{STEPS, SharedJournal};
-use crate::entries::{StageProgress, Version};
-use crate::error::Result;
+use crate::entries::{Forgiveness, StageProgress, Version};
+use crate::error::{JournalError, Result};
 use crate::fields::{Fields, entry_objects, put_opt};
 use crate::ids::PartnerId;
 use crate::revisions::{self, History};
 use crate::validate::{STAGE, optional_text};
 
+/// The stage whose record carries forgiveness: "Forgive and let go".
+pub const FORGIVENESS_STAGE: u8 = 6;
+
 impl SharedJournal {
+    /// Offers my partner forgiveness, with my own words if I give any. It is
+    /// shared: my partner sees that I offered it, when, and the words. Offering it
+    /// again while it stands is refused: new words are a new offer, after taking
+    /// the first back.
+    pub fn offer_forgiveness(
+        &mut self,
+        me: &PartnerId,
+        words: Option<&str>,
+        now: i64,
+    ) -> Result<()> {
+        let words = optional_text(words);
+        if self.forgiveness_of(me).is_some() {
+            return Err(JournalError::AlreadyForgiven);
+        }
+        self.doc.transact(now, |am, roots| {
+            let obj = own_record(am, &roots[STEPS], me, FORGIVENESS_STAGE, now)?;
+            am.put(&obj, "forgiven_at", now)?;
+            put_opt(am, &obj, "forgiveness", words)?;
+            am.put(&obj, "updated", now)?;
+            Ok(())
+        })
+    }
+
+    /// Takes back forgiveness I offered. It leaves both lists at the next sync; my
+    /// partner's device keeps what it already received, in its history.
+    pub fn take_back_forgiveness(&mut self, me: &PartnerId, now: i64) -> Result<()> {
+        if self.forgiveness_of(me).is_none() {
+            return Err(JournalError::NothingToTakeBack(
+                "you have not offered forgiveness",
+            ));
+        }
+        self.doc.transact(now, |am, roots| {
+            let obj = own_record(am, &roots[STEPS], me, FORGIVENESS_STAGE, now)?;
+            put_opt::<i64>(am, &obj, "forgiven_at", None)?;
+            put_opt::<&str>(am, &obj, "forgiveness", None)?;
+            am.put(&obj, "updated", now)?;
+            Ok(())
+        })
+    }
+
+    /// The forgiveness `partner` offered, if it stands.
+    pub fn forgiveness_of(&self, partner: &PartnerId) -> Option<Forgiveness> {
+        self.stages()
+            .into_iter()
+            .find(|s| s.stage == FORGIVENESS_STAGE && &s.partner == partner)
+            .and_then(|s| s.forgiveness)
+    }
+
     /// Marks a stage done or not done for me.
     ///
     /// `note`: `None` leaves the existing note alone (so ticking a stage off does not
@@ -135,6 +191,11 @@ impl SharedJournal {
                             })
                         })
                         .collect(),
+                    forgiveness: if stage == FORGIVENESS_STAGE {
+                        read_forgiveness(&f).ok()?
+                    } else {
+                        None
+                    },
                     partner,
                 })
             })
@@ -142,6 +203,38 @@ impl SharedJournal {
         out.sort_by(|a, b| (a.stage, &a.partner).cmp(&(b.stage, &b.partner)));
         out
     }
+}
+
+/// My record of `stage`, made (not done, no note) if I have none yet.
+fn own_record(
+    am: &mut AutoCommit,
+    steps: &ObjId,
+    me: &PartnerId,
+    stage: u8,
+    now: i64,
+) -> Result<ObjId> {
+    let key = format!("{stage}:{me}");
+    if let Some((Value::Object(ObjType::Map), obj)) = am.get(steps, key.as_str())? {
+        return Ok(obj);
+    }
+    let obj = am.put_object(steps, key.as_str(), ObjType::Map)?;
+    am.put(&obj, "author", me.as_str())?;
+    am.put(&obj, "stage", i64::from(stage))?;
+    am.put(&obj, "created", now)?;
+    am.put(&obj, "done", false)?;
+    am.put(&obj, "updated", now)?;
+    Ok(obj)
+}
+
+/// The forgiveness a record holds: standing while `forgiven_at` is there.
+fn read_forgiveness(f: &Fields<'_>) -> Result<Option<Forgiveness>> {
+    Ok(match f.opt_int("forgiven_at")? {
+        Some(offered_at) => Some(Forgiveness {
+            offered_at,
+            words: f.opt_str("forgiveness")?,
+        }),
+        None => None,
+    })
 }
 
 /// The stage and partner a record's key names, if it names them.

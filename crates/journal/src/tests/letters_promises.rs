@@ -159,3 +159,38 @@ fn promise_validation() {
         PromiseOutcome::Missed
     );
 }
+
+/// Opening a letter is the reader's own record: it lands in their diary, never in
+/// the journal the writer sees, and recording it twice keeps the first time.
+#[test]
+fn opening_a_letter_is_recorded_privately_and_only_once() {
+    let mut diary = PrivateDiary::genesis();
+    let mut j = SharedJournal::genesis();
+    let draft_id = diary
+        .add_draft(&alice(), LetterKind::Hope, "Next year", "...", NOW)
+        .unwrap();
+    let draft = diary.get_draft(&draft_id).unwrap();
+    let id = j.send_letter(&alice(), &draft, NOW + 1).unwrap();
+
+    let mut bobs = PrivateDiary::genesis();
+    let journal_heads = j.heads();
+    assert_eq!(bobs.letter_opened_at(&id), None);
+    assert!(bobs.mark_letter_opened(&id, NOW + 10).unwrap());
+    let heads = bobs.heads();
+    assert!(!bobs.mark_letter_opened(&id, NOW + 20).unwrap());
+    assert_eq!(bobs.heads(), heads, "a second opening wrote something");
+    assert_eq!(bobs.letter_opened_at(&id), Some(NOW + 10));
+    assert_eq!(
+        bobs.opened_letters().into_iter().collect::<Vec<_>>(),
+        [(id.clone(), NOW + 10)]
+    );
+    // The journal the writer syncs did not move, and the letter reads unread.
+    assert_eq!(j.heads(), journal_heads);
+    assert_eq!(j.get_letter(&id).unwrap().read_at, None);
+    // The record is no diary entry, draft or anything a list shows.
+    assert!(bobs.entries().is_empty() && bobs.drafts().is_empty());
+    assert!(matches!(
+        bobs.mark_letter_opened(" ", NOW),
+        Err(JournalError::EmptyText { .. })
+    ));
+}

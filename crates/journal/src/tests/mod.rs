@@ -7,13 +7,16 @@ mod corrupt;
 mod diary;
 mod documents;
 mod exercises;
+mod forgiveness;
 mod letters_promises;
 mod lists;
+mod private_records;
 mod props;
 mod resolve;
 mod reveal;
 mod revisions;
 mod sharing;
+mod triggers;
 
 use crate::PartnerId;
 

@@ -51,7 +51,7 @@ impl Default for Checkins {
 }
 
 /// Weeks as numbers for the x axis: ISO year * 53 + week keeps them ordered.
-fn week_x(week: &str) -> Option<f64> {
+pub(super) fn week_x(week: &str) -> Option<f64> {
     let (y, w) = week.split_once("-W")?;
     Some(y.parse::<f64>().ok()? * 53.0 + w.parse::<f64>().ok()?)
 }

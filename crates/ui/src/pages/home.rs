@@ -72,11 +72,14 @@ impl View for Home {
         let due = view::due(
             today,
             &names,
-            &c.checkins,
-            &c.sealed_checkins,
-            &c.promises,
-            &c.exercises,
-            &c.letters,
+            view::DueLists {
+                checkins: &c.checkins,
+                sealed: &c.sealed_checkins,
+                promises: &c.promises,
+                exercises: &c.exercises,
+                letters: &c.letters,
+                opened: &c.opened,
+            },
         );
         let asked = crate::release::waiting(c).cloned();
         if let Some(r) = &asked {

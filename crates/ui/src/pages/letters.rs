@@ -1,5 +1,5 @@
-//! Letters: drafted and reworked privately, sent into the shared journal, marked
-//! read.
+//! Letters: drafted and reworked privately, sent into the shared journal, opened,
+//! and, when the reader chooses, marked read for the writer.
 
 use kintsugi_device::{DraftEdit, Letter, LetterKind, PartnerId, view};
 
@@ -181,6 +181,8 @@ impl View for Letters {
                         .find(|l| l.id == id)
                         .map(|l| (from_line(c, l), &l.body))
                 });
+            // A letter to me: where telling its writer stands, and the choice.
+            let received = c.letters.iter().find(|l| l.id == id && !c.is_me(&l.author));
             match found {
                 Some((heading, body)) => {
                     ui.group(|ui| {
@@ -189,6 +191,22 @@ impl View for Letters {
                             .id_salt("open-letter")
                             .max_height(300.0)
                             .show(ui, |ui| ui.label(body));
+                        if let Some(l) = received {
+                            let writer = c.name(&l.author);
+                            if l.read_at.is_some() {
+                                widgets::note(ui, &view::letter_receipt(l, &c.opened, &writer));
+                            } else {
+                                widgets::note(ui, &view::letter_not_told(&writer));
+                                if ui.button(format!("Let {writer} know I read it")).clicked() {
+                                    let id = l.id.clone();
+                                    ctx.worker.command(
+                                        ctx.device,
+                                        move |_| view::letter_told(&writer),
+                                        move |d| d.tell_letter_read(&id),
+                                    );
+                                }
+                            }
+                        }
                         if ui.button("Close letter").clicked() {
                             self.open = None;
                         }
@@ -287,19 +305,27 @@ impl View for Letters {
             let Some(l) = newest(theirs, i) else {
                 return;
             };
-            let status = if l.read_at.is_some() {
-                "read"
-            } else {
-                "unread"
-            };
+            let writer = c.name(&l.author);
+            let status = view::letter_receipt(l, &c.opened, &writer);
             widgets::line(ui, format!("{} · {status}", from_line(c, l)));
             widgets::line(ui, egui::RichText::new(first_line(&l.body)).weak());
             if ui.button(format!("Open \"{}\"", l.title)).clicked() {
                 self.open = Some(l.id.clone());
-                if l.read_at.is_none() {
+                if view::letter_is_new(l, &c.opened) {
+                    // Recorded here only; the read receipts setting says whether
+                    // the writer is told.
                     let id = l.id.clone();
-                    ctx.worker
-                        .command(ctx.device, |_| String::new(), move |d| d.read_letter(&id));
+                    ctx.worker.command(
+                        ctx.device,
+                        move |l: Letter| {
+                            if l.read_at.is_some() {
+                                view::letter_told(&writer)
+                            } else {
+                                String::new()
+                            }
+                        },
+                        move |d| d.read_letter(&id, None),
+                    );
                 }
             }
         });

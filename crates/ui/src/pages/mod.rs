@@ -14,6 +14,7 @@ mod search;
 mod settings;
 mod shared;
 mod stages;
+mod triggers;
 
 use kintsugi_device::Device;
 
@@ -189,6 +190,7 @@ fn registry() -> Vec<Entry> {
         entry(Page::Promises, Journal, promises::Promises::default),
         entry(Page::Exercises, Journal, exercises::Exercises::default),
         entry(Page::Diary, Journal, diary::Diary::default),
+        entry(Page::Triggers, Journal, triggers::Triggers::default),
         entry(Page::Shared, Journal, shared::Shared::default),
         entry(Page::Pair, Partner, pair::Pair::default),
         entry(Page::Settings, Partner, settings::Settings::default),

@@ -1,11 +1,13 @@
-//! Settings: name, network, passphrase, auto-lock, export, release of history, unpair.
+//! Settings: name, network, passphrase, auto-lock, check-ins revealed together, read
+//! receipts, export, release of history, unpair.
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
 use kintsugi_device::{
-    AUTO_LOCK_MINUTES, ExportFormat, ExportScope, Replace, Settings as ProfileSettings, view,
+    AUTO_LOCK_MINUTES, ExportFormat, ExportScope, ReadReceipts, Replace,
+    Settings as ProfileSettings, view,
 };
 use zeroize::Zeroize;
 
@@ -23,6 +25,8 @@ pub struct Settings {
     pass: Passphrase,
     pass2: Passphrase,
     pass_hint: widgets::PassphraseHint,
+    /// The read receipts choice as shown; saved the moment it changes.
+    receipts: Option<ReadReceipts>,
     confirm_unpair: bool,
     delete_shared: bool,
     export: Export,
@@ -202,6 +206,37 @@ impl View for Settings {
             );
         }
         widgets::note(ui, view::REVEAL_TOGETHER);
+
+        ui.separator();
+        ui.label(egui::RichText::new("Read receipts").strong());
+        widgets::note(
+            ui,
+            "Whether opening a letter from your partner tells them that you read it. With \
+             ask, an open letter has a button to tell them, if and when you want to.",
+        );
+        let receipts = self.receipts.get_or_insert_with(|| {
+            c.settings
+                .as_ref()
+                .map(|s| s.read_receipts)
+                .unwrap_or_default()
+        });
+        for r in ReadReceipts::ALL {
+            if ui
+                .radio_value(receipts, r, view::read_receipts_label(r))
+                .changed()
+            {
+                ctx.worker.command(
+                    ctx.device,
+                    |s: ProfileSettings| match s.read_receipts {
+                        ReadReceipts::Ask => "Opening a letter tells no one now.".into(),
+                        ReadReceipts::Always => {
+                            "Opening a letter now tells your partner you read it.".into()
+                        }
+                    },
+                    move |d| d.update_settings(|s| s.read_receipts = r),
+                );
+            }
+        }
 
         ui.separator();
         self.export_ui(ui, ctx);

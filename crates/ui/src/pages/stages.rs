@@ -1,8 +1,9 @@
 //! One page per stage: guidance, steps, prompts (each can start a diary entry), and
 //! marking the stage done with an optional note the partner sees, and changing
-//! that note later (the partner sees the notes before).
+//! that note later (the partner sees the notes before). The forgiveness stage also
+//! offers acceptance (private) and forgiveness (shared) as two separate choices.
 
-use kintsugi_device::view;
+use kintsugi_device::{FORGIVENESS_STAGE, view};
 
 use super::{Ctx, View};
 use crate::dialogs::{self, TextForm, Versions};
@@ -17,6 +18,17 @@ pub struct Stage {
     /// My note being changed.
     editing: Option<TextForm>,
     versions: Option<Versions>,
+    /// Acceptance and forgiveness, on the stage that offers them.
+    choices: Choices,
+}
+
+/// What the forgiveness stage's two choices hold while they are being made.
+#[derive(Default)]
+struct Choices {
+    acceptance_words: String,
+    forgiveness_words: String,
+    /// A question is open: offer forgiveness (true) or take it back (false).
+    asking: Option<bool>,
 }
 
 impl Stage {
@@ -26,6 +38,7 @@ impl Stage {
             note: String::new(),
             editing: None,
             versions: None,
+            choices: Choices::default(),
         }
     }
 }
@@ -135,6 +148,10 @@ impl View for Stage {
                 move |d| d.set_stage_note(n, &note),
             );
         }
+        if n == FORGIVENESS_STAGE {
+            self.choices.ui(ui, ctx);
+        }
+        let c = ctx.cache;
         let mine_done = c
             .stages
             .iter()
@@ -164,5 +181,161 @@ impl View for Stage {
                 }
             });
         });
+    }
+}
+
+impl Choices {
+    /// Acceptance and forgiveness side by side, each saying where it is kept, under
+    /// the words that say neither is owed.
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
+        let c = ctx.cache;
+        let partner = c.names().partner_in_sentence();
+        ui.add_space(8.0);
+        ui.label(egui::RichText::new("Acceptance and forgiveness").strong());
+        widgets::note(ui, view::NEITHER_IS_OWED);
+
+        // The partner's forgiveness, if they offered it; nothing if they did not.
+        for s in c.stages.iter().filter(|s| s.stage == FORGIVENESS_STAGE) {
+            if let (Some(f), false) = (&s.forgiveness, c.is_me(&s.partner)) {
+                ui.group(|ui| {
+                    ui.label(
+                        egui::RichText::new(format!(
+                            "{} offered you forgiveness on {}",
+                            c.name(&s.partner),
+                            widgets::when(f.offered_at)
+                        ))
+                        .color(GOLD),
+                    );
+                    if let Some(w) = &f.words {
+                        ui.label(format!("\"{w}\""));
+                    }
+                });
+            }
+        }
+
+        ui.group(|ui| {
+            ui.label(egui::RichText::new("Acceptance — private, only on this device").strong());
+            ui.label(view::ACCEPTANCE_ABOUT);
+            match &c.acceptance {
+                Some(a) => {
+                    ui.label(format!(
+                        "You marked acceptance on {}{}",
+                        widgets::when(a.reached_at),
+                        a.words
+                            .as_deref()
+                            .map(|w| format!(": \"{w}\""))
+                            .unwrap_or_default()
+                    ));
+                    if ui.button("Take back my acceptance").clicked() {
+                        ctx.worker.command(
+                            ctx.device,
+                            |_| "Acceptance taken back.".into(),
+                            |d| d.take_back_acceptance(),
+                        );
+                    }
+                }
+                None => {
+                    widgets::field(
+                        ui,
+                        "In your own words (private)",
+                        &mut self.acceptance_words,
+                    );
+                    if ui.button("I have reached acceptance").clicked() {
+                        let words = std::mem::take(&mut self.acceptance_words);
+                        ctx.worker.command(
+                            ctx.device,
+                            |_| view::ACCEPTED.into(),
+                            move |d| d.accept(Some(words.as_str())),
+                        );
+                    }
+                }
+            }
+        });
+
+        let mine = c
+            .stages
+            .iter()
+            .find(|s| s.stage == FORGIVENESS_STAGE && c.is_me(&s.partner))
+            .and_then(|s| s.forgiveness.clone());
+        ui.group(|ui| {
+            ui.label(egui::RichText::new(format!("Forgiveness — shared with {partner}")).strong());
+            ui.label(view::FORGIVENESS_ABOUT);
+            match &mine {
+                Some(f) => {
+                    ui.label(format!(
+                        "You offered {partner} forgiveness on {}{}",
+                        widgets::when(f.offered_at),
+                        f.words
+                            .as_deref()
+                            .map(|w| format!(": \"{w}\""))
+                            .unwrap_or_default()
+                    ));
+                    if ui.button("Take back my forgiveness…").clicked() {
+                        self.asking = Some(false);
+                    }
+                }
+                None => {
+                    widgets::field(
+                        ui,
+                        &format!("Words for {partner} (optional)"),
+                        &mut self.forgiveness_words,
+                    );
+                    if ui
+                        .button(format!("Offer forgiveness to {partner}…"))
+                        .clicked()
+                    {
+                        self.asking = Some(true);
+                    }
+                }
+            }
+        });
+
+        let Some(offer) = self.asking else {
+            return;
+        };
+        let answer = if offer {
+            dialogs::confirm(
+                ui.ctx(),
+                "offer-forgiveness",
+                &format!("Offer forgiveness to {partner}?"),
+                &[
+                    &view::forgiveness_offered(&partner),
+                    "Offer it only if it is true for you now. Not offering it is allowed too.",
+                ],
+                "Offer it",
+                "Not now",
+            )
+        } else {
+            dialogs::confirm(
+                ui.ctx(),
+                "take-back-forgiveness",
+                "Take back your forgiveness?",
+                &[&view::forgiveness_taken_back(&partner)],
+                "Take it back",
+                "Keep it",
+            )
+        };
+        match answer {
+            Some(true) if offer => {
+                let words = std::mem::take(&mut self.forgiveness_words);
+                let shown = view::forgiveness_offered(&partner);
+                ctx.worker.command(
+                    ctx.device,
+                    move |_| format!("Offered. {shown}"),
+                    move |d| d.offer_forgiveness(Some(words.as_str())),
+                );
+                self.asking = None;
+            }
+            Some(true) => {
+                ctx.worker.command(
+                    ctx.device,
+                    |_| "Forgiveness taken back.".into(),
+                    |d| d.take_back_forgiveness(),
+                );
+                self.asking = None;
+            }
+            Some(false) => self.asking = None,
+            None => {}
+        }
     }
 }
