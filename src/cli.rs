@@ -279,6 +279,10 @@ pub fn run(cli: Cli) -> Result<()> {
                     .unwrap_or_else(|| "the app's default".into())
             );
             println!(
+                "Check-ins:      {}",
+                view::reveal_together_label(settings.reveal_checkins_together)
+            );
+            println!(
                 "Read receipts:  {}",
                 view::read_receipts_label(settings.read_receipts)
             );

@@ -94,8 +94,13 @@ fn a_checkin_reaches_the_partner_only_once_both_saved() {
 #[test]
 fn with_revealing_together_off_a_checkin_goes_at_once() {
     let (a, b) = paired_profiles();
+    assert_eq!(a.json(&["settings"])["reveal_checkins_together"], true);
     a.ok(&["checkin", "together", "off"]);
     assert_eq!(a.ok(&["checkin", "together"]).trim(), "off");
+    // The settings list shows it beside the other choices.
+    assert_eq!(a.json(&["settings"])["reveal_checkins_together"], false);
+    let shown = a.ok(&["settings"]);
+    assert!(shown.contains("Check-ins:      as saved"), "{shown}");
     let said = save(&a, ARI);
     assert!(said.contains("Check-in saved."), "{said}");
     exchange(&a, &b);

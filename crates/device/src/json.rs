@@ -224,6 +224,8 @@ pub mod v1 {
         pub relay: Option<String>,
         /// `null`: the app's default.
         pub auto_lock_minutes: Option<u32>,
+        /// Whether check-in answers wait for the partner's before they travel.
+        pub reveal_checkins_together: bool,
         /// ask or always: whether opening a letter tells its writer.
         pub read_receipts: &'static str,
     }
@@ -235,6 +237,7 @@ pub mod v1 {
                 port: s.port,
                 relay: s.relay.clone(),
                 auto_lock_minutes: s.auto_lock_minutes,
+                reveal_checkins_together: s.reveal_checkins_together,
                 read_receipts: s.read_receipts.as_str(),
             }
         }

@@ -392,6 +392,16 @@ pub fn letter_told(writer: &str) -> String {
     format!("{writer} can now see that you read this letter, and when.")
 }
 
+/// How the check-ins setting reads in a list of settings.
+pub fn reveal_together_label(on: bool) -> &'static str {
+    if on {
+        "together — while you are paired, your answers wait on this device until your \
+         partner has saved theirs for the same week"
+    } else {
+        "as saved — your answers travel as soon as you save them"
+    }
+}
+
 /// How each read receipt setting is offered, in a list.
 pub fn read_receipts_label(r: crate::ReadReceipts) -> &'static str {
     match r {
