@@ -65,6 +65,13 @@ fn snapshot(dir: &Path) -> Result<Snap, String> {
                 "status": status,
                 "settings": d.settings()?,
                 "partner": d.partner()?,
+                // Check-in answers held for the partner's (`checkins.sealed`).
+                "sealed_checkins": d.sealed_checkins()?,
+                "held_checkins": d
+                    .held_checkins()?
+                    .iter()
+                    .map(|h| format!("{h:?}"))
+                    .collect::<Vec<_>>(),
             }),
             warnings,
         })
