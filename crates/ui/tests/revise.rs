@@ -499,8 +499,11 @@ fn a_new_wording_and_new_terms_show_beside_the_old_on_the_partners_side_until_ag
         ad.boundaries().unwrap()[0].status == kintsugi_device::BoundaryStatus::Agreed
     });
 
-    // Ari proposes a new wording in his window.
+    // Ari proposes a new wording in his window, once it shows the boundary agreed: the
+    // row moves to another section when Bea's agreement arrives, and a click aimed at
+    // where it stood before lands on nothing.
     nav(&mut a, "Boundaries");
+    see_in(&mut a, &mut b, "Agreed by both (1)");
     click(&mut a, "Change wording");
     retype(
         &mut a,

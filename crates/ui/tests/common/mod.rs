@@ -147,6 +147,24 @@ pub fn click(h: &mut App, label: &str) {
             .next()
             .unwrap_or_else(|| panic!("no button {label:?}"))
     }
+    // A button that just moved (a row rebuilt when a change arrived) is clicked once it
+    // has stood still for a few frames, as a person's eye waits for the page to settle.
+    let (mut at, mut still) = (button(h, label).rect(), 0);
+    for _ in 0..30 {
+        if still >= 3 {
+            break;
+        }
+        h.step();
+        let Some(now) = h
+            .query_all_by_role_and_label(Role::Button, label)
+            .next()
+            .map(|n| n.rect())
+        else {
+            break;
+        };
+        still = if now == at { still + 1 } else { 0 };
+        at = now;
+    }
     if !in_view(button(h, label).rect()) {
         button(h, label).scroll_to_me();
         // Scrolling is animated: the button is clicked once it stands still in view.
