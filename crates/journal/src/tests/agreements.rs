@@ -205,7 +205,11 @@ fn new_dates_stand_once_both_agree() {
     .unwrap();
     let a = j.get_boundary(&id).unwrap().agreement.unwrap();
     assert_eq!(a.renewal.map(|r| r.ends), Some(date("2027-03-02")));
-    assert_eq!(a.superseded.len(), 2, "the two taken back; the agreed one stands");
+    assert_eq!(
+        a.superseded.len(),
+        2,
+        "the two taken back; the agreed one stands"
+    );
 }
 
 /// Two devices at once: an agreement to waiting dates and new dates proposed
