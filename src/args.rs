@@ -70,6 +70,10 @@ pub enum Command {
     /// Boundaries you agree on together
     #[command(subcommand)]
     Boundary(BoundaryCmd),
+    /// Transparency agreements: openness agreed for a while, with a review date and
+    /// an end date (it ends by itself unless you both renew it)
+    #[command(subcommand)]
+    Agreement(AgreementCmd),
     /// Weekly check-ins
     #[command(subcommand)]
     Checkin(CheckinCmd),
@@ -267,6 +271,47 @@ pub enum BoundaryCmd {
         #[arg(long)]
         amendment: bool,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AgreementCmd {
+    /// Propose a transparency agreement (it holds once you both agree)
+    Add {
+        /// What you agree to
+        text: String,
+        /// What it covers, and what it does not
+        #[arg(long)]
+        scope: String,
+        /// YYYY-MM-DD: the day to look at it again together
+        #[arg(long)]
+        review: String,
+        /// YYYY-MM-DD, after the review: the day it ends unless you both renew it
+        #[arg(long)]
+        ends: String,
+    },
+    /// List agreements: what each covers, its dates and where it stands
+    List,
+    /// Agree to an agreement your partner proposed
+    Agree {
+        id: String,
+        /// Agree to the new dates your partner proposed, not to the agreement
+        #[arg(long)]
+        renewal: bool,
+    },
+    /// Propose new review and end dates (they count once your partner agrees)
+    Renew {
+        id: String,
+        /// YYYY-MM-DD
+        #[arg(long)]
+        review: String,
+        /// YYYY-MM-DD, after the review
+        #[arg(long)]
+        ends: String,
+    },
+    /// Take back new dates you proposed, before your partner agreed to them
+    WithdrawRenewal { id: String },
+    /// End an agreement now, before its end date
+    End { id: String },
 }
 
 #[derive(Subcommand, Debug)]

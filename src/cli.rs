@@ -168,6 +168,7 @@ pub fn run(cli: Cli) -> Result<()> {
             crate::release::release(&unlock(&dir, &cli)?, cmd, cli.json)
         }
         Command::Boundary(cmd) => boundary(&unlock(&dir, &cli)?, cmd, cli.json),
+        Command::Agreement(cmd) => crate::agreement::agreement(&unlock(&dir, &cli)?, cmd, cli.json),
         Command::Checkin(cmd) => checkin(&unlock(&dir, &cli)?, cmd, cli.json),
         Command::Letter(cmd) => letter(&unlock(&dir, &cli)?, cmd, cli.json),
         Command::Promise(cmd) => promise(&unlock(&dir, &cli)?, cmd, cli.json),
@@ -369,6 +370,12 @@ pub(crate) fn print_boundary(b: &Boundary, names: &view::Names) {
     }
     crate::revise::print_history(b.edited, &b.earlier);
     crate::revise::print_amendment(b, names);
+    if let Some(line) = view::agreement_line(b, kintsugi_device::today()) {
+        println!("    agreement: {line}");
+    }
+    if let Some(r) = b.agreement.as_ref().and_then(|a| a.renewal.as_ref()) {
+        println!("    {}", view::renewal_line(r, names));
+    }
 }
 
 fn boundary(device: &Device, cmd: &BoundaryCmd, json: bool) -> Result<()> {

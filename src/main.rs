@@ -1,5 +1,6 @@
 //! The `kintsugi` binary: argument parsing, then a hand-off to the command runner.
 
+mod agreement;
 mod args;
 mod cli;
 mod exercise;

@@ -4,6 +4,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod agreements;
 mod care;
 mod commands;
 mod exercises;

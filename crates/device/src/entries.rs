@@ -40,6 +40,7 @@ impl Device {
                 exercises: &self.exercises()?,
                 letters: &self.letters()?,
                 opened: &self.opened_letters()?,
+                boundaries: &self.boundaries()?,
             },
         ))
     }

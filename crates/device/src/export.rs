@@ -239,6 +239,19 @@ fn markdown(all: &Everything) -> String {
                 a.text
             );
         }
+        if let Some(line) = crate::view::agreement_line(b, crate::today()) {
+            let _ = writeln!(w, "  - transparency agreement. {line}");
+        }
+        if let Some(r) = b.agreement.as_ref().and_then(|a| a.renewal.as_ref()) {
+            let _ = writeln!(
+                w,
+                "  - renewal proposed by {} on {}, not yet agreed by both: review {}, ends {}",
+                name(&r.by),
+                format_time(r.at),
+                r.review,
+                r.ends
+            );
+        }
     }
 
     let _ = writeln!(w, "\n## Weekly check-ins\n");

@@ -45,6 +45,37 @@ pub mod v1 {
         pub earlier_versions: Vec<Version>,
         /// A new wording proposed and not yet agreed by both; `text` stands until it is.
         pub amendment: Option<Amendment>,
+        /// The terms of a transparency agreement; absent for a plain boundary.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub agreement: Option<AgreementTerms>,
+    }
+
+    /// A transparency agreement's terms, and where it stands today.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct AgreementTerms {
+        pub scope: String,
+        /// `YYYY-MM-DD`: the day to look at it again together.
+        pub review: String,
+        /// `YYYY-MM-DD`: the day it ends by itself unless both renew it.
+        pub ends: String,
+        /// proposed, in_force, review_due, ended or ended_early, on the day it is read.
+        pub state: &'static str,
+        /// When the dates that stand were agreed as a renewal; `null` for the first.
+        pub renewed: Option<i64>,
+        /// New dates proposed and not yet agreed by both.
+        pub renewal: Option<Renewal>,
+    }
+
+    /// New dates for an agreement, waiting for both partners.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct Renewal {
+        pub id: String,
+        pub by: String,
+        pub at: i64,
+        pub review: String,
+        pub ends: String,
+        /// `[partner id, Unix ms]` pairs.
+        pub agreements: Vec<(String, i64)>,
     }
 
     /// An earlier wording of an entry.
@@ -309,6 +340,21 @@ pub mod v1 {
             count: usize,
             message: String,
         },
+        /// An agreement in force whose review date has come.
+        AgreementReview {
+            id: String,
+            /// `YYYY-MM-DD`: when it ends unless both renew it.
+            ends: String,
+            message: String,
+        },
+        /// New dates for an agreement the partner proposed, waiting for my answer.
+        RenewalAsked {
+            id: String,
+            by: String,
+            /// `YYYY-MM-DD`: the proposed end.
+            ends: String,
+            message: String,
+        },
     }
 
     /// One exercise of `exercise library --json`.
@@ -568,6 +614,23 @@ pub mod v1 {
                 edited: b.edited,
                 earlier_versions: list(&b.earlier),
                 amendment: b.amendment.as_ref().map(Amendment::from),
+                agreement: b.agreement.as_ref().map(|a| AgreementTerms {
+                    scope: a.scope.clone(),
+                    review: kintsugi_journal::format_date(a.review),
+                    ends: kintsugi_journal::format_date(a.ends),
+                    state: b
+                        .agreement_state(crate::today())
+                        .map_or("proposed", |s| s.as_str()),
+                    renewed: a.renewed,
+                    renewal: a.renewal.as_ref().map(|r| Renewal {
+                        id: r.id.clone(),
+                        by: id(&r.by),
+                        at: r.at,
+                        review: kintsugi_journal::format_date(r.review),
+                        ends: kintsugi_journal::format_date(r.ends),
+                        agreements: r.agreements.iter().map(|(p, t)| (id(p), *t)).collect(),
+                    }),
+                }),
             }
         }
     }
@@ -830,6 +893,19 @@ pub mod v1 {
                     count: *count,
                     message,
                 },
+                DueItem::AgreementReview { id: bid, ends, .. } => Due::AgreementReview {
+                    id: bid.clone(),
+                    ends: kintsugi_journal::format_date(*ends),
+                    message,
+                },
+                DueItem::RenewalAsked {
+                    id: bid, by, ends, ..
+                } => Due::RenewalAsked {
+                    id: bid.clone(),
+                    by: id(by),
+                    ends: kintsugi_journal::format_date(*ends),
+                    message,
+                },
             }
         }
     }
@@ -1013,6 +1089,21 @@ mod snapshot {
                 proposed: 14,
                 agreements: vec![(me.clone(), 14)],
             }),
+            agreement: Some(j::Agreement {
+                scope: "messages with one colleague".into(),
+                review: j::parse_date("2026-12-20").unwrap(),
+                ends: j::parse_date("2027-01-20").unwrap(),
+                renewed: Some(15),
+                renewal: Some(j::Renewal {
+                    id: "r2".into(),
+                    by: them.clone(),
+                    at: 16,
+                    review: j::parse_date("2027-01-10").unwrap(),
+                    ends: j::parse_date("2027-02-20").unwrap(),
+                    agreements: vec![(them.clone(), 16)],
+                }),
+                superseded: Vec::new(),
+            }),
         };
         let checkin = j::CheckIn {
             id: "c1".into(),
@@ -1195,6 +1286,17 @@ mod snapshot {
                 date: chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap(),
             },
             DueItem::UnreadLetters { count: 2 },
+            DueItem::AgreementReview {
+                id: "b1".into(),
+                text: "no secret messaging".into(),
+                ends: j::parse_date("2027-01-20").unwrap(),
+            },
+            DueItem::RenewalAsked {
+                id: "b1".into(),
+                text: "no secret messaging".into(),
+                by: them.clone(),
+                ends: j::parse_date("2027-02-20").unwrap(),
+            },
         ];
         let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
         let exercise = j::Exercise {

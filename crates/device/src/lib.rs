@@ -5,6 +5,7 @@
 //! is durably in the encrypted log. Front ends never see Automerge, files or keys;
 //! they get plain entry types and a stream of [`Event`]s.
 
+mod agreements;
 mod bounded;
 mod bundle;
 mod documents;
@@ -35,17 +36,19 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::broadcast;
 
+pub use agreements::today;
 pub use bounded::{MAX_BUNDLE_FILE, MAX_DECODED, Refusal};
 pub use documents::Watcher;
 pub use error::{BundleProblem, DeviceError, Field, Result};
 pub use exercises::Visibility;
 pub use export::{ExportFormat, ExportScope, format_time};
 pub use kintsugi_journal::{
-    Acceptance, Amendment, Boundary, BoundaryStatus, CheckIn, CheckInAnswers, CheckInInput,
-    DateProposal, DiaryEntry, EntryKind, Exercise, ExerciseStatus, FORGIVENESS_STAGE, Forgiveness,
-    Letter, LetterDraft, LetterKind, List, Partner, PartnerId, Promise, PromiseOutcome, Reflection,
-    Revealed, STRENGTH_MAX, STRENGTH_MIN, SealedCheckIn, SharedEntry, SharedTrigger,
-    SharedTriggerWeek, StageProgress, Trigger, TriggerWeek, Upserted, Version, parse_date,
+    Acceptance, Agreement, AgreementState, Amendment, Boundary, BoundaryStatus, CheckIn,
+    CheckInAnswers, CheckInInput, DateProposal, DiaryEntry, EntryKind, Exercise, ExerciseStatus,
+    FORGIVENESS_STAGE, Forgiveness, Letter, LetterDraft, LetterKind, List, Partner, PartnerId,
+    Promise, PromiseOutcome, Reflection, Renewal, Revealed, STRENGTH_MAX, STRENGTH_MIN,
+    SealedCheckIn, SharedEntry, SharedTrigger, SharedTriggerWeek, StageProgress, Trigger,
+    TriggerWeek, Upserted, Version, parse_date,
 };
 pub use kintsugi_net::sync::SessionEnd;
 pub use kintsugi_net::{Invite, Link, NetError, NetworkMode, Offer, RelayUrl, Via};

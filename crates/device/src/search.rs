@@ -700,6 +700,7 @@ mod tests {
                 proposed: 5,
                 agreements: Vec::new(),
             }),
+            agreement: None,
         };
         let lists = SearchLists {
             boundaries: List::from(vec![b]),

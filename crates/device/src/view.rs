@@ -11,13 +11,16 @@ use std::sync::OnceLock;
 
 use chrono::{Datelike, NaiveDate};
 use kintsugi_journal::{
-    CheckIn, Exercise, Letter, List, Partner, PartnerId, Promise, PromiseOutcome,
+    AgreementState, Boundary, CheckIn, Exercise, Letter, List, Partner, PartnerId, Promise,
+    PromiseOutcome,
 };
 use kintsugi_net::NetworkMode;
 use serde::Deserialize;
 
+mod agreements;
 mod exercises;
 
+pub use agreements::{AGREEMENT_ABOUT, agreement_line, renewal_line};
 pub use exercises::{
     LibraryExercise, REFLECTION_PRIVATE, REFLECTION_SHARED, day, exercise_dates, exercise_state,
     exercise_title, library, library_exercise, next_exercise, next_exercise_line, waits_for_me,
@@ -287,6 +290,19 @@ pub enum Due {
     /// Letters from the partner I have not opened (on this device, or by telling
     /// the partner I read them).
     UnreadLetters { count: usize },
+    /// An agreement in force whose review date has come.
+    AgreementReview {
+        id: String,
+        text: String,
+        ends: NaiveDate,
+    },
+    /// New dates for an agreement that my partner proposed, waiting for me.
+    RenewalAsked {
+        id: String,
+        text: String,
+        by: PartnerId,
+        ends: NaiveDate,
+    },
 }
 
 /// How far ahead an open promise counts as due.
@@ -302,6 +318,7 @@ pub struct DueLists<'a> {
     pub letters: &'a List<Letter>,
     /// The letters to me opened on this device.
     pub opened: &'a BTreeMap<String, i64>,
+    pub boundaries: &'a List<Boundary>,
 }
 
 /// What is waiting for the person `names` calls "You" on `today`, in the order to
@@ -314,6 +331,7 @@ pub fn due(today: NaiveDate, names: &Names, lists: DueLists<'_>) -> Vec<Due> {
         exercises,
         letters,
         opened,
+        boundaries,
     } = lists;
     let mut out = Vec::new();
     let week = week_of(today);
@@ -358,6 +376,31 @@ pub fn due(today: NaiveDate, names: &Names, lists: DueLists<'_>) -> Vec<Due> {
         .count();
     if count > 0 {
         out.push(Due::UnreadLetters { count });
+    }
+    for b in boundaries.iter() {
+        let Some(a) = &b.agreement else { continue };
+        let me = names.me_id();
+        match &a.renewal {
+            Some(r) if me.is_some_and(|me| b.agree_renewal_refusal(me).is_none()) => {
+                out.push(Due::RenewalAsked {
+                    id: b.id.clone(),
+                    text: b.text.clone(),
+                    by: r.by.clone(),
+                    ends: r.ends,
+                });
+            }
+            // Renewing is the review's answer: once new dates are on the table the
+            // review no longer waits on me.
+            Some(_) => {}
+            None if b.agreement_state(today) == Some(AgreementState::ReviewDue) => {
+                out.push(Due::AgreementReview {
+                    id: b.id.clone(),
+                    text: b.text.clone(),
+                    ends: a.ends,
+                });
+            }
+            None => {}
+        }
     }
     out
 }
@@ -449,6 +492,16 @@ impl Due {
                 names.name(by),
                 exercise_title(exercise),
                 day(*date)
+            ),
+            Due::AgreementReview { text, ends, .. } => format!(
+                "Time to review the agreement \"{text}\" together: it ends {} unless you both \
+                 renew it",
+                day(*ends)
+            ),
+            Due::RenewalAsked { text, by, ends, .. } => format!(
+                "{} asks to renew the agreement \"{text}\" until {}: agree, or let it end",
+                names.name(by),
+                day(*ends)
             ),
             Due::UnreadLetters { count: 1 } => "1 unread letter from your partner".into(),
             Due::UnreadLetters { count } => format!("{count} unread letters from your partner"),
@@ -766,6 +819,7 @@ mod tests {
                 exercises: &List::default(),
                 letters: &List::default(),
                 opened: &BTreeMap::new(),
+                boundaries: &List::default(),
             },
         );
         let lines: Vec<String> = due_now.iter().map(|d| d.describe(&names)).collect();

@@ -91,9 +91,128 @@ pub struct Boundary {
     /// A new wording its author proposed, not yet agreed by both: until it is,
     /// `text` stands, and a front end shows the two together.
     pub amendment: Option<Amendment>,
+    /// The terms of a transparency agreement, for a boundary that is one.
+    pub agreement: Option<Agreement>,
+}
+
+/// A transparency agreement's terms: what it covers, when both look at it again,
+/// and when it ends by itself. The end date is what keeps an agreement from
+/// turning into surveillance that nobody chose to keep: it lapses unless both
+/// partners renew it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Agreement {
+    pub scope: String,
+    #[serde(serialize_with = "serialize_date")]
+    pub review: NaiveDate,
+    #[serde(serialize_with = "serialize_date")]
+    pub ends: NaiveDate,
+    /// When the dates that stand were agreed as a renewal; `None` for the first.
+    pub renewed: Option<i64>,
+    /// New dates one partner proposed and the other has not yet agreed to.
+    pub renewal: Option<Renewal>,
+    /// Renewals that count for nothing read now (taken back, or replaced by one
+    /// agreed later): a release of history leaves them out.
+    pub superseded: Vec<String>,
+}
+
+/// New dates for an agreement, proposed by one partner: they stand once both
+/// agreed. Proposing counts as the proposer's agreement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Renewal {
+    pub id: String,
+    pub by: PartnerId,
+    pub at: i64,
+    #[serde(serialize_with = "serialize_date")]
+    pub review: NaiveDate,
+    #[serde(serialize_with = "serialize_date")]
+    pub ends: NaiveDate,
+    pub agreements: Vec<(PartnerId, i64)>,
+}
+
+/// Where a transparency agreement stands on a given day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgreementState {
+    /// Not yet agreed by both (or being talked over again): not in force.
+    Proposed,
+    /// Agreed by both, before its review date.
+    InForce,
+    /// Agreed by both, its review date reached: time to look at it together.
+    ReviewDue,
+    /// Its end date came without a renewal: it no longer holds.
+    Ended,
+    /// Retired by one of the partners before its end date.
+    EndedEarly,
+}
+
+impl AgreementState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Proposed => "proposed",
+            Self::InForce => "in_force",
+            Self::ReviewDue => "review_due",
+            Self::Ended => "ended",
+            Self::EndedEarly => "ended_early",
+        }
+    }
 }
 
 impl Boundary {
+    /// Where its agreement stands on `today`, for a boundary that is one. An end
+    /// date that has passed ends it whatever else holds: nobody has to act for an
+    /// agreement to lapse.
+    pub fn agreement_state(&self, today: NaiveDate) -> Option<AgreementState> {
+        let terms = self.agreement.as_ref()?;
+        Some(if self.status == BoundaryStatus::Retired {
+            AgreementState::EndedEarly
+        } else if today >= terms.ends {
+            AgreementState::Ended
+        } else if self.status != BoundaryStatus::Agreed {
+            AgreementState::Proposed
+        } else if today >= terms.review {
+            AgreementState::ReviewDue
+        } else {
+            AgreementState::InForce
+        })
+    }
+
+    /// Why new dates may not be proposed for it now, or `None` when either partner
+    /// may. An agreement both once agreed can be renewed, even after it ended; one
+    /// never agreed is agreed (or withdrawn) first.
+    pub fn renew_refusal(&self) -> Option<&'static str> {
+        if self.agreement.is_none() {
+            Some("it is a boundary, not a transparency agreement")
+        } else if self.status == BoundaryStatus::Retired {
+            Some("it was retired")
+        } else if self.status != BoundaryStatus::Agreed {
+            Some("both have to agree to it before it can be renewed")
+        } else {
+            None
+        }
+    }
+
+    /// Why `me` may not agree to the renewal waiting, or `None` when they may.
+    pub fn agree_renewal_refusal(&self, me: &PartnerId) -> Option<&'static str> {
+        match self.agreement.as_ref().and_then(|a| a.renewal.as_ref()) {
+            None => Some("no renewal is waiting"),
+            Some(_) if self.status == BoundaryStatus::Retired => Some("it was retired"),
+            Some(r) if r.agreements.iter().any(|(p, _)| p == me) => {
+                Some("you already agreed to these dates")
+            }
+            Some(_) => None,
+        }
+    }
+
+    /// Why `me` may not take back the renewal waiting, or `None` when they may:
+    /// only its proposer, before the other agreed.
+    pub fn withdraw_renewal_refusal(&self, me: &PartnerId) -> Option<&'static str> {
+        match self.agreement.as_ref().and_then(|a| a.renewal.as_ref()) {
+            None => Some("no renewal is waiting"),
+            Some(r) if &r.by != me => Some("only the partner who proposed it can take it back"),
+            Some(_) => None,
+        }
+    }
+
     /// Why its author may not withdraw it now, or `None` when they may. Only a
     /// proposal the partner has not agreed to can be withdrawn: an agreed boundary
     /// is retired instead, so both keep seeing that it stood and then ended. The

@@ -131,6 +131,10 @@ pub enum JournalError {
     /// digits and hyphens, at most 64).
     #[error("invalid exercise id {0:?}: expected lowercase letters, digits and hyphens")]
     BadExercise(String),
+    /// An agreement's dates that cannot hold: the review has to come before the
+    /// end, and neither may lie in the past.
+    #[error("those dates do not work for an agreement: {0}")]
+    BadAgreementDates(&'static str),
     /// A moment logged for a time that has not come yet.
     #[error("that time is in the future: log a moment once it has happened")]
     InFuture,

@@ -57,16 +57,19 @@ pub use automerge::{AutoCommit, ChangeHash};
 pub use diary::{DiaryLists, PrivateDiary};
 pub use doc::SCHEMA_VERSION;
 pub use entries::{
-    Acceptance, Amendment, Boundary, BoundaryStatus, CheckIn, CheckInAnswers, CheckInInput,
-    DateProposal, DiaryEntry, Exercise, ExerciseStatus, Forgiveness, Letter, LetterDraft,
-    LetterKind, Partner, Promise, PromiseOutcome, Reflection, Revealed, SealedCheckIn, SharedEntry,
-    SharedTrigger, SharedTriggerWeek, StageProgress, Trigger, TriggerWeek, Upserted, Version,
+    Acceptance, Agreement, AgreementState, Amendment, Boundary, BoundaryStatus, CheckIn,
+    CheckInAnswers, CheckInInput, DateProposal, DiaryEntry, Exercise, ExerciseStatus, Forgiveness,
+    Letter, LetterDraft, LetterKind, Partner, Promise, PromiseOutcome, Reflection, Renewal,
+    Revealed, SealedCheckIn, SharedEntry, SharedTrigger, SharedTriggerWeek, StageProgress, Trigger,
+    TriggerWeek, Upserted, Version,
 };
 pub use error::{JournalError, Result};
 pub use ids::{EntryKind, PartnerId};
 pub use lists::{Iter, List};
+pub use shared::{
+    AgreementTerms, FORGIVENESS_STAGE, SharedJournal, SharedLists, valid_exercise_id,
+};
 pub use shared::{COMMITMENT_SALT_LEN, checkin_commitment};
-pub use shared::{FORGIVENESS_STAGE, SharedJournal, SharedLists, valid_exercise_id};
 pub use triggers::{STRENGTH_MAX, STRENGTH_MIN, trigger_weeks};
 pub use validate::{format_date, iso_week_of, parse_date, parse_week};
 

@@ -39,6 +39,9 @@ pub(crate) enum Settle {
     Fold {
         set: Vec<(&'static str, Option<ScalarValue>)>,
         waiting: Option<String>,
+        /// Other keys that count for nothing read now (an agreement's renewals
+        /// taken back or replaced).
+        without: Vec<String>,
     },
     /// Without these keys of the entry, which no longer count for what it reads
     /// (an exercise's dates suggested and not taken).
@@ -59,10 +62,17 @@ fn settle_entry(entries: &mut BTreeMap<String, Tree>, key: &str, settle: Settle)
                 }
             }
         }
-        Settle::Fold { set, waiting } => {
+        Settle::Fold {
+            set,
+            waiting,
+            without,
+        } => {
             let Some(Tree::Map(fields)) = entries.get_mut(key) else {
                 return;
             };
+            for k in without {
+                fields.remove(&k);
+            }
             let keep = waiting.map(|id| format!("{}{id}", crate::revisions::PREFIX));
             fields.retain(|k, _| {
                 !k.starts_with(crate::revisions::PREFIX) || Some(k) == keep.as_ref()

@@ -8,19 +8,73 @@
 //! it, it stands once both partners agreed, and until then the old wording stands
 //! beside it. The boundary's own agreements are separate: they say whether the
 //! rule is in force, the amendment's say which wording it has.
+//!
+//! A transparency agreement is a boundary with terms: `scope` (what it covers),
+//! `review` and `ends` (`YYYY-MM-DD`), written with the entry. The boundary's own
+//! agreements are the consent. New dates are renewals, each a key of its own,
+//! `renew:<id>` → map `by`, `at`, `review`, `ends`, `agreed_by` (partner → ms, made
+//! holding the proposer's agreement) and `withdrawn_at` once taken back. The
+//! renewal agreed last stands, as an exercise's dates do (`exercise.rs`), so a
+//! renewal agreed on one device while the other proposes new dates keeps both.
+//! Nothing is stored when an agreement ends: it is read as ended from its date.
 
 use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ObjId, ObjType};
+use automerge::{AutoCommit, ObjId, ObjType, ReadDoc, Value};
+use chrono::NaiveDate;
 
 use super::{BOUNDARIES, SharedJournal};
-use crate::entries::{Amendment, Boundary, BoundaryStatus, Version};
+use crate::entries::{Agreement, Amendment, Boundary, BoundaryStatus, Renewal, Version};
 use crate::error::{JournalError, Result};
 use crate::fields::Fields;
 use crate::ids::{EntryKind, PartnerId, new_entry_id};
 use crate::revisions::{self, refuse_withdrawn, require_author};
-use crate::validate::{optional_text, require_text};
+use crate::validate::{format_date, optional_text, parse_date, require_text};
 
 const KIND: EntryKind = EntryKind::Boundary;
+const RENEW: &str = "renew:";
+
+/// The stored form of an agreement's review and end dates, refusing dates that
+/// could not hold: in the past, or a review that does not come before the end.
+fn agreement_dates(
+    review: NaiveDate,
+    ends: NaiveDate,
+    today: NaiveDate,
+) -> Result<(String, String)> {
+    if review < today || ends <= today {
+        return Err(JournalError::BadAgreementDates(
+            "the review and end dates have to be still to come",
+        ));
+    }
+    if review >= ends {
+        return Err(JournalError::BadAgreementDates(
+            "the review has to come before the end, so that there is time to talk",
+        ));
+    }
+    let (review, ends) = (format_date(review), format_date(ends));
+    // Years outside 0000–9999 would not read back.
+    parse_date(&review)?;
+    parse_date(&ends)?;
+    Ok((review, ends))
+}
+
+fn refuse(reason: Option<&'static str>, id: &str) -> Result<()> {
+    match reason {
+        Some(reason) => Err(JournalError::NotNow {
+            kind: KIND,
+            id: id.to_owned(),
+            reason,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// What a transparency agreement holds when it is proposed.
+#[derive(Debug, Clone, Copy)]
+pub struct AgreementTerms<'a> {
+    pub scope: &'a str,
+    pub review: NaiveDate,
+    pub ends: NaiveDate,
+}
 
 impl SharedJournal {
     /// Proposes a boundary; the proposer's own agreement is recorded with it.
@@ -29,6 +83,33 @@ impl SharedJournal {
         me: &PartnerId,
         text: &str,
         category: Option<&str>,
+        now: i64,
+    ) -> Result<String> {
+        self.put_boundary(me, text, category, None, now)
+    }
+
+    /// Proposes a transparency agreement: a boundary with a scope, a review date
+    /// and an end date (see the module's documentation). It is in force once both
+    /// agreed, and ends by itself on its end date unless both renew it.
+    pub fn propose_agreement(
+        &mut self,
+        me: &PartnerId,
+        text: &str,
+        terms: AgreementTerms<'_>,
+        today: NaiveDate,
+        now: i64,
+    ) -> Result<String> {
+        let scope = require_text("scope", terms.scope)?;
+        let (review, ends) = agreement_dates(terms.review, terms.ends, today)?;
+        self.put_boundary(me, text, None, Some((scope, &review, &ends)), now)
+    }
+
+    fn put_boundary(
+        &mut self,
+        me: &PartnerId,
+        text: &str,
+        category: Option<&str>,
+        terms: Option<(&str, &str, &str)>,
         now: i64,
     ) -> Result<String> {
         let text = require_text("text", text)?;
@@ -40,6 +121,11 @@ impl SharedJournal {
             am.put(&obj, "text", text)?;
             if let Some(category) = category {
                 am.put(&obj, "category", category)?;
+            }
+            if let Some((scope, review, ends)) = terms {
+                am.put(&obj, "scope", scope)?;
+                am.put(&obj, "review", review)?;
+                am.put(&obj, "ends", ends)?;
             }
             let agreed_by = am.put_object(&obj, "agreed_by", ObjType::Map)?;
             am.put(&agreed_by, me.as_str(), now)?;
@@ -159,6 +245,82 @@ impl SharedJournal {
             .transact(now, |am, _| revisions::put_withdrawal(am, &obj, me, now))
     }
 
+    /// Proposes new review and end dates for an agreement both agreed to (also
+    /// after it ended). They stand once my partner agrees; a second proposal
+    /// replaces one still waiting. Returns the renewal's id.
+    pub fn renew_agreement(
+        &mut self,
+        me: &PartnerId,
+        id: &str,
+        review: NaiveDate,
+        ends: NaiveDate,
+        today: NaiveDate,
+        now: i64,
+    ) -> Result<String> {
+        let (obj, boundary, _) = self.boundary_for_update(id)?;
+        refuse(boundary.renew_refusal(), id)?;
+        let (review, ends) = agreement_dates(review, ends, today)?;
+        let waiting = boundary.agreement.as_ref().and_then(|a| a.renewal.as_ref());
+        let rid = new_entry_id(now)?;
+        self.doc.transact(now, |am, _| {
+            // One waiting at a time: a new proposal takes back the one before.
+            if let Some(w) = waiting {
+                if let Some((Value::Object(ObjType::Map), r)) =
+                    am.get(&obj, format!("{RENEW}{}", w.id))?
+                {
+                    am.put(&r, "withdrawn_at", now)?;
+                }
+            }
+            let r = am.put_object(&obj, format!("{RENEW}{rid}"), ObjType::Map)?;
+            am.put(&r, "by", me.as_str())?;
+            am.put(&r, "at", now)?;
+            am.put(&r, "review", review.as_str())?;
+            am.put(&r, "ends", ends.as_str())?;
+            let agreed_by = am.put_object(&r, "agreed_by", ObjType::Map)?;
+            am.put(&agreed_by, me.as_str(), now)?;
+            am.put(&obj, "updated", now)?;
+            Ok(())
+        })?;
+        Ok(rid)
+    }
+
+    /// Agrees to the new dates my partner proposed: from now on they stand.
+    pub fn agree_renewal(&mut self, me: &PartnerId, id: &str, now: i64) -> Result<()> {
+        let (obj, boundary, _) = self.boundary_for_update(id)?;
+        refuse(boundary.agree_renewal_refusal(me), id)?;
+        let Some(renewal) = boundary.agreement.and_then(|a| a.renewal) else {
+            return refuse(Some("no renewal is waiting"), id);
+        };
+        self.doc.transact(now, |am, _| {
+            let r = match am.get(&obj, format!("{RENEW}{}", renewal.id))? {
+                Some((Value::Object(ObjType::Map), r)) => r,
+                _ => return refuse(Some("no renewal is waiting"), id),
+            };
+            let agreed_by = Fields::new(am, r, KIND, id).map("agreed_by")?;
+            am.put(&agreed_by, me.as_str(), now)?;
+            am.put(&obj, "updated", now)?;
+            Ok(())
+        })
+    }
+
+    /// Takes back new dates I proposed, before my partner agreed to them.
+    pub fn withdraw_renewal(&mut self, me: &PartnerId, id: &str, now: i64) -> Result<()> {
+        let (obj, boundary, _) = self.boundary_for_update(id)?;
+        refuse(boundary.withdraw_renewal_refusal(me), id)?;
+        let Some(renewal) = boundary.agreement.and_then(|a| a.renewal) else {
+            return refuse(Some("no renewal is waiting"), id);
+        };
+        self.doc.transact(now, |am, _| {
+            if let Some((Value::Object(ObjType::Map), r)) =
+                am.get(&obj, format!("{RENEW}{}", renewal.id))?
+            {
+                am.put(&r, "withdrawn_at", now)?;
+            }
+            am.put(&obj, "updated", now)?;
+            Ok(())
+        })
+    }
+
     pub fn boundaries(&self) -> Vec<Boundary> {
         self.doc.list(BOUNDARIES, read_boundary)
     }
@@ -213,6 +375,7 @@ pub(super) fn read_boundary(am: &AutoCommit, id: &str, obj: ObjId) -> Result<Bou
             agreements: p.agreements,
         }),
         category: f.opt_str("category")?,
+        agreement: read_agreement(&f)?,
         status: BoundaryStatus::derive(
             retired_at.is_some(),
             agreements.len(),
@@ -226,4 +389,72 @@ pub(super) fn read_boundary(am: &AutoCommit, id: &str, obj: ObjId) -> Result<Bou
         retired_at,
         retired_by: f.opt_partner("retired_by")?,
     })
+}
+
+/// A renewal as stored, with everyone who agreed to it.
+struct Stored {
+    renewal: Renewal,
+    withdrawn: bool,
+}
+
+/// The agreement's terms, for a boundary that has them. The first dates stand
+/// until a renewal is agreed by both; the one agreed last stands after that, and
+/// only the latest proposal can be waiting. A malformed renewal is skipped, never
+/// the entry.
+fn read_agreement(f: &Fields<'_>) -> Result<Option<Agreement>> {
+    let Some(scope) = f.opt_str("scope")? else {
+        return Ok(None);
+    };
+    let date = |field| f.parsed(field, |s| parse_date(s).ok());
+    let (mut review, mut ends) = (date("review")?, date("ends")?);
+    let mut stored: Vec<Stored> = f
+        .prefixed_maps(RENEW)
+        .filter_map(|(id, obj)| {
+            let r = f.nested(obj);
+            let date = |field| r.parsed(field, |s| parse_date(s).ok()).ok();
+            Some(Stored {
+                renewal: Renewal {
+                    id,
+                    by: r.partner("by").ok()?,
+                    at: r.int("at").ok()?,
+                    review: date("review")?,
+                    ends: date("ends")?,
+                    agreements: r.partner_times("agreed_by").unwrap_or_default(),
+                },
+                withdrawn: r.opt_int("withdrawn_at").ok()?.is_some(),
+            })
+            .filter(|s| s.renewal.review < s.renewal.ends)
+        })
+        .collect();
+    stored.sort_by(|a, b| (a.renewal.at, &a.renewal.id).cmp(&(b.renewal.at, &b.renewal.id)));
+    let mut standing: Option<(i64, usize)> = None;
+    let mut waiting = None;
+    for (i, s) in stored.iter().enumerate() {
+        if s.renewal.agreements.len() >= 2 {
+            let when = s.renewal.agreements.iter().map(|(_, t)| *t).max();
+            let when = when.unwrap_or(s.renewal.at);
+            if standing.is_none_or(|(w, _)| when >= w) {
+                standing = Some((when, i));
+            }
+            waiting = None;
+        } else if !s.withdrawn {
+            waiting = Some(i);
+        }
+    }
+    if let Some((_, i)) = standing {
+        (review, ends) = (stored[i].renewal.review, stored[i].renewal.ends);
+    }
+    let keep = |i: usize| standing.map(|(_, s)| s) == Some(i) || waiting == Some(i);
+    let superseded = (0..stored.len())
+        .filter(|&i| !keep(i))
+        .map(|i| format!("{RENEW}{}", stored[i].renewal.id))
+        .collect();
+    Ok(Some(Agreement {
+        scope,
+        review,
+        ends,
+        renewed: standing.map(|(when, _)| when),
+        renewal: waiting.map(|i| stored[i].renewal.clone()),
+        superseded,
+    }))
 }

@@ -23,6 +23,7 @@ use crate::doc::{Doc, Schema};
 use crate::error::Result;
 use crate::ids::EntryKind;
 
+pub use boundary::AgreementTerms;
 pub use exercise::valid_exercise_id;
 pub use lists::SharedLists;
 pub use reveal::{COMMITMENT_SALT_LEN, checkin_commitment};

@@ -24,6 +24,9 @@ pub(super) fn settle(am: &AutoCommit, root: usize, key: &str, obj: &ObjId) -> Se
         BOUNDARIES => boundary::read_boundary(am, key, obj.clone()).map(|b| Settle::Fold {
             set: vec![("text", Some(b.text.into()))],
             waiting: b.amendment.map(|a| a.id),
+            // Renewals taken back or replaced; the one that stands and the one
+            // waiting stay, so the agreement reads with the same dates.
+            without: b.agreement.map(|a| a.superseded).unwrap_or_default(),
         }),
         PROMISES => promise::read_promise(am, key, obj.clone()).map(|p| Settle::Fold {
             set: vec![
@@ -35,6 +38,7 @@ pub(super) fn settle(am: &AutoCommit, root: usize, key: &str, obj: &ObjId) -> Se
                 ("outcome_at", p.outcome_at.map(ScalarValue::from)),
             ],
             waiting: p.renegotiation.map(|r| r.id),
+            without: Vec::new(),
         }),
         CHECKINS => checkin::read_checkin(am, key, obj.clone()).map(|c| {
             let answers = [c.went_well, c.hard, c.need, c.appreciate];
@@ -52,15 +56,21 @@ pub(super) fn settle(am: &AutoCommit, root: usize, key: &str, obj: &ObjId) -> Se
                     ("sealed_scores", None),
                 ]);
             }
-            Settle::Fold { set, waiting: None }
+            Settle::Fold {
+                set,
+                waiting: None,
+                without: Vec::new(),
+            }
         }),
         STEPS => stage::read_note(am, key, obj.clone()).map(|note| Settle::Fold {
             set: vec![("note", note.map(ScalarValue::from))],
             waiting: None,
+            without: Vec::new(),
         }),
         SHARED => share::read_shared(am, key, obj.clone()).map(|s| Settle::Fold {
             set: vec![("text", Some(s.text.into()))],
             waiting: None,
+            without: Vec::new(),
         }),
         EXERCISES => exercise::read_exercise(am, key, obj.clone())
             .map(|e| Settle::Without(exercise::superseded_dates(&e))),

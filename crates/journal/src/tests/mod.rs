@@ -1,6 +1,7 @@
 //! Tests of the public behaviour, compiled into the library's test binary (one link
 //! instead of one per file).
 
+mod agreements;
 mod boundaries;
 mod checkins;
 mod corrupt;

@@ -1,7 +1,11 @@
 //! Boundaries by status: propose, agree, ask to revisit, retire; change the
 //! wording (an amendment both agree to), and withdraw a proposal not yet agreed.
+//! Transparency agreements are boundaries with a scope and dates: proposed from
+//! their own form, renewed (new dates both agree to) or ended early in their row.
 
-use kintsugi_device::{Boundary, BoundaryStatus, Device, view};
+use std::sync::atomic::Ordering;
+
+use kintsugi_device::{AgreementState, Boundary, BoundaryStatus, Device, view};
 
 use super::{Ctx, View};
 use crate::dialogs::{self, TextForm, Versions};
@@ -31,11 +35,38 @@ pub struct Boundaries {
     withdrawing: Option<String>,
     versions: Option<Versions>,
     reveal: widgets::Reveal,
+    agreement: AgreementForm,
+    /// New dates being written for an agreement.
+    renewing: Option<RenewForm>,
 }
+
+/// The form proposing a transparency agreement. It empties only once the device
+/// took the proposal (`sent`): dates refused come back with their reason and the
+/// words the person typed still in place.
+#[derive(Default)]
+struct AgreementForm {
+    text: String,
+    scope: String,
+    review: String,
+    ends: String,
+    sent: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// New review and end dates for one agreement.
+struct RenewForm {
+    id: String,
+    review: String,
+    ends: String,
+}
+
+/// A row with an agreement has two more lines and a second row of buttons.
+const ROW: f32 = 112.0;
+const AGREEMENT_ROW: f32 = 172.0;
 
 /// What a row asked for beyond a plain device command.
 enum Act {
     Amend(TextForm),
+    Renew(RenewForm),
     Withdraw(String),
     Versions(Versions),
 }
@@ -86,7 +117,9 @@ impl View for Boundaries {
                 );
             }
         });
+        self.agreement_form(ui, ctx);
         let c = ctx.cache;
+        let today = kintsugi_device::today();
         let mut act = None;
         for (status, section) in STATUSES.into_iter().zip(&mut self.sections) {
             let list = section.rows(&c.boundaries, (), |b| b.status == status);
@@ -107,13 +140,22 @@ impl View for Boundaries {
             if scroll_to.is_some() {
                 header = header.open(Some(true));
             }
+            let height = if list
+                .iter()
+                .filter_map(|&i| c.boundaries.get(i))
+                .any(|b| b.agreement.is_some())
+            {
+                AGREEMENT_ROW
+            } else {
+                ROW
+            };
             header.show(ui, |ui| {
-                widgets::rows_at(ui, title, 112.0, list.len(), scroll_to, |ui, i| {
+                widgets::rows_at(ui, title, height, list.len(), scroll_to, |ui, i| {
                     let Some(b) = list.get(i).and_then(|&i| c.boundaries.get(i)) else {
                         return;
                     };
                     reveal.outline(ui, &b.id);
-                    if let Some(a) = row(ui, ctx, b, status) {
+                    if let Some(a) = row(ui, ctx, b, status, today) {
                         act = Some(a);
                     }
                 });
@@ -122,6 +164,7 @@ impl View for Boundaries {
         self.reveal.settle();
         match act {
             Some(Act::Amend(form)) => self.amending = Some(form),
+            Some(Act::Renew(form)) => self.renewing = Some(form),
             Some(Act::Withdraw(id)) => self.withdrawing = Some(id),
             Some(Act::Versions(v)) => self.versions = Some(v),
             None => {}
@@ -148,6 +191,13 @@ impl View for Boundaries {
                 move |d| d.amend_boundary(&id, &text),
             );
         }
+        if let Some((id, review, ends)) = RenewForm::ask(&mut self.renewing, ui.ctx()) {
+            ctx.worker.command(
+                ctx.device,
+                |_| "New dates proposed. The dates that stand stay until both agree.".into(),
+                move |d| d.renew_agreement(&id, &review, &ends),
+            );
+        }
         super::ask_withdraw(
             ui.ctx(),
             ctx,
@@ -161,7 +211,13 @@ impl View for Boundaries {
 
 /// Draws one boundary's row: its wording, who agreed, a new wording waiting for
 /// agreement beside the one that stands, and its buttons.
-fn row(ui: &mut egui::Ui, ctx: &Ctx<'_>, b: &Boundary, status: BoundaryStatus) -> Option<Act> {
+fn row(
+    ui: &mut egui::Ui,
+    ctx: &Ctx<'_>,
+    b: &Boundary,
+    status: BoundaryStatus,
+    today: chrono::NaiveDate,
+) -> Option<Act> {
     let c = ctx.cache;
     widgets::line(
         ui,
@@ -214,6 +270,17 @@ fn row(ui: &mut egui::Ui, ctx: &Ctx<'_>, b: &Boundary, status: BoundaryStatus) -
         )
         .on_hover_text(&a.text);
     }
+    if let Some(line) = view::agreement_line(b, today) {
+        let due = b.agreement_state(today) == Some(AgreementState::ReviewDue);
+        let text = egui::RichText::new(line.clone());
+        widgets::line(ui, if due { text.color(widgets::GOLD) } else { text }).on_hover_text(line);
+    }
+    if let Some(r) = b.agreement.as_ref().and_then(|a| a.renewal.as_ref()) {
+        widgets::line(
+            ui,
+            egui::RichText::new(view::renewal_line(r, &c.names())).color(widgets::GOLD),
+        );
+    }
     let mut act = None;
     ui.horizontal(|ui| {
         let i_agreed = b.agreements.iter().any(|(p, _)| c.is_me(p));
@@ -239,7 +306,7 @@ fn row(ui: &mut egui::Ui, ctx: &Ctx<'_>, b: &Boundary, status: BoundaryStatus) -
                 act: Device::revisit_boundary,
             },
             Action {
-                shown: open,
+                shown: open && b.agreement.is_none(),
                 label: "Retire",
                 done: "Retired.",
                 act: Device::retire_boundary,
@@ -274,6 +341,9 @@ fn row(ui: &mut egui::Ui, ctx: &Ctx<'_>, b: &Boundary, status: BoundaryStatus) -
         if mine && b.withdraw_refusal().is_none() && ui.button("Withdraw").clicked() {
             act = Some(Act::Withdraw(b.id.clone()));
         }
+        if let Some(a) = agreement_buttons(ui, ctx, b) {
+            act = Some(a);
+        }
         if dialogs::versions_button(ui, b.earlier.len()) {
             act = Some(Act::Versions(Versions::of_text(
                 "Wordings of this boundary",
@@ -285,4 +355,120 @@ fn row(ui: &mut egui::Ui, ctx: &Ctx<'_>, b: &Boundary, status: BoundaryStatus) -
         }
     });
     act
+}
+
+/// An agreement's own buttons, offered as the journal's refusals allow: renew it,
+/// answer or take back new dates, end it early.
+fn agreement_buttons(ui: &mut egui::Ui, ctx: &Ctx<'_>, b: &Boundary) -> Option<Act> {
+    let me = ctx.cache.me.as_ref()?;
+    let terms = b.agreement.as_ref()?;
+    let actions = [
+        Action {
+            shown: b.agree_renewal_refusal(me).is_none(),
+            label: "Agree to new dates",
+            done: "You agreed to the new dates.",
+            act: Device::agree_renewal,
+        },
+        Action {
+            shown: b.withdraw_renewal_refusal(me).is_none(),
+            label: "Take back new dates",
+            done: "The new dates are taken back; the ones that stood still stand.",
+            act: Device::withdraw_renewal,
+        },
+        Action {
+            shown: b.status != BoundaryStatus::Retired,
+            label: "End agreement",
+            done: "Ended. It no longer holds for either of you.",
+            act: Device::end_agreement,
+        },
+    ];
+    let mut act = None;
+    ui.horizontal(|ui| {
+        if b.renew_refusal().is_none() && ui.button("Renew").clicked() {
+            let next = terms.renewal.as_ref();
+            act = Some(Act::Renew(RenewForm {
+                id: b.id.clone(),
+                review: next.map_or(terms.review, |r| r.review).to_string(),
+                ends: next.map_or(terms.ends, |r| r.ends).to_string(),
+            }));
+        }
+        for Action {
+            shown,
+            label,
+            done,
+            act,
+        } in actions
+        {
+            if shown && ui.button(label).clicked() {
+                let id = b.id.clone();
+                ctx.worker
+                    .command(ctx.device, move |_| done.into(), move |d| act(d, &id));
+            }
+        }
+    });
+    act
+}
+
+impl Boundaries {
+    /// The form for a new transparency agreement, folded away until opened.
+    fn agreement_form(&mut self, ui: &mut egui::Ui, ctx: &Ctx<'_>) {
+        egui::CollapsingHeader::new("Propose a transparency agreement").show(ui, |ui| {
+            widgets::note(ui, view::AGREEMENT_ABOUT);
+            if self.agreement.sent.swap(false, Ordering::Relaxed) {
+                self.agreement = AgreementForm::default();
+            }
+            let f = &mut self.agreement;
+            if f.review.is_empty() && f.ends.is_empty() {
+                let today = kintsugi_device::today();
+                f.review = (today + chrono::Days::new(30)).to_string();
+                f.ends = (today + chrono::Days::new(90)).to_string();
+            }
+            widgets::field(ui, "What you agree to", &mut f.text);
+            widgets::field(ui, "What it covers", &mut f.scope);
+            widgets::field(ui, "Review on (YYYY-MM-DD)", &mut f.review);
+            widgets::field(ui, "Ends on (YYYY-MM-DD)", &mut f.ends);
+            let ready = !f.text.trim().is_empty() && !f.scope.trim().is_empty();
+            if ui
+                .add_enabled(ready, egui::Button::new("Propose agreement"))
+                .clicked()
+            {
+                let (text, scope) = (f.text.clone(), f.scope.clone());
+                let (review, ends, sent) = (f.review.clone(), f.ends.clone(), f.sent.clone());
+                ctx.worker.command(
+                    ctx.device,
+                    |_| "Proposed. It holds once you both agree.".into(),
+                    move |d| {
+                        let id = d.propose_agreement(&text, &scope, &review, &ends)?;
+                        sent.store(true, Ordering::Relaxed);
+                        Ok(id)
+                    },
+                );
+            }
+        });
+    }
+}
+
+impl RenewForm {
+    /// Draws the form held in `slot`, if any, and empties the slot once answered:
+    /// the agreement's id and the new dates when the person proposed them.
+    fn ask(slot: &mut Option<Self>, ctx: &egui::Context) -> Option<(String, String, String)> {
+        let form = slot.as_mut()?;
+        let (answer, closed) =
+            dialogs::dialog(ctx, "renew-form", "Renew this agreement", true, |ui| {
+                widgets::field(ui, "New review date (YYYY-MM-DD)", &mut form.review);
+                widgets::field(ui, "New end date (YYYY-MM-DD)", &mut form.ends);
+                widgets::note(
+                    ui,
+                    "Your partner has to agree to the new dates before they count. Until then \
+                     the dates that stand stay, and on its end date the agreement ends.",
+                );
+                dialogs::form_buttons(ui, "Propose new dates", true)
+            });
+        let answer = match closed {
+            dialogs::Closed::Dismissed => answer.or(Some(false)),
+            dialogs::Closed::No => answer,
+        }?;
+        let form = slot.take()?;
+        answer.then_some((form.id, form.review, form.ends))
+    }
 }

@@ -79,6 +79,7 @@ impl View for Home {
                 exercises: &c.exercises,
                 letters: &c.letters,
                 opened: &c.opened,
+                boundaries: &c.boundaries,
             },
         );
         let asked = crate::release::waiting(c).cloned();
@@ -92,6 +93,9 @@ impl View for Home {
                     view::Due::Promise { .. } => Page::Promises,
                     view::Due::ExerciseAnswer { .. } => Page::Exercises,
                     view::Due::UnreadLetters { .. } => Page::Letters,
+                    view::Due::AgreementReview { .. } | view::Due::RenewalAsked { .. } => {
+                        Page::Boundaries
+                    }
                 });
             }
         }
