@@ -11,7 +11,7 @@ fn two_devices_agree_review_renew_and_end_an_agreement() {
     let day = |n: u64| (today + chrono::Days::new(n)).to_string();
 
     // No agreements yet: the list says what one is for.
-    assert!(a.ok(&["agreement", "list"]).contains("ends by itself"));
+    assert!(a.ok(&["agreement", "list"]).contains("stops by itself"));
     let err = a.fails(&[
         "agreement",
         "add",
