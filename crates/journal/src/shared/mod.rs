@@ -24,6 +24,7 @@ use crate::error::Result;
 use crate::ids::EntryKind;
 
 pub use exercise::valid_exercise_id;
+pub use letter::unseal_letter;
 pub use lists::SharedLists;
 pub use reveal::{COMMITMENT_SALT_LEN, checkin_commitment};
 pub use stage::FORGIVENESS_STAGE;

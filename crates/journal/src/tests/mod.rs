@@ -15,6 +15,7 @@ mod props;
 mod resolve;
 mod reveal;
 mod revisions;
+mod sealed_letters;
 mod sharing;
 mod triggers;
 
