@@ -10,3 +10,4 @@ mod exercises;
 mod log_canary;
 mod reveal;
 mod revise;
+mod sealed;
