@@ -39,7 +39,10 @@ fn a_letter_sealed_until_the_reader_is_ready_opens_only_then() {
     assert!(!theirs.contains("9b3e"), "{theirs}");
     let json = b.json(&["letter", "list"]);
     let l = &json["received"][0];
-    assert_eq!((&l["kind"], &l["title"], &l["body"]), (&"hope".into(), &"".into(), &"".into()));
+    assert_eq!(
+        (&l["kind"], &l["title"], &l["body"]),
+        (&"hope".into(), &"".into(), &"".into())
+    );
     assert_eq!(l["seal"]["until"], "ready");
     assert_eq!(l["seal"]["sealed"], true);
     let refused = b.fails(&["letter", "read", &id]);
@@ -49,7 +52,10 @@ fn a_letter_sealed_until_the_reader_is_ready_opens_only_then() {
     assert!(!b.ok(&["export", "--format", "md"]).contains("9b3e"));
     assert_eq!(found_in(&b.path(), "9b3e"), Vec::<String>::new());
     // Only the reader says they are ready.
-    assert!(a.fails(&["letter", "ready", &id]).contains("your own letter"));
+    assert!(
+        a.fails(&["letter", "ready", &id])
+            .contains("your own letter")
+    );
 
     let said = b.ok(&["letter", "ready", &id]);
     assert!(said.contains("Ari's device will send the key"), "{said}");
@@ -66,7 +72,10 @@ fn a_letter_sealed_until_the_reader_is_ready_opens_only_then() {
     assert_eq!(l["seal"]["sealed"], false);
     assert!(l["seal"]["opened_at"].is_i64());
     assert!(b.ok(&["letter", "list"]).contains("was sealed; opened"));
-    assert!(b.ok(&["search", "9b3e"]).contains("9b3e"), "the search above would have found it");
+    assert!(
+        b.ok(&["search", "9b3e"]).contains("9b3e"),
+        "the search above would have found it"
+    );
     // The look into the files finds the words where they are plain: in Ari's diary
     // history, which held the draft. (In Bea's journal they stay encrypted, beside
     // the key that opens them.)
@@ -85,17 +94,27 @@ fn a_letter_sealed_until_a_day_shows_the_day_and_a_day_gone_by_is_refused() {
     }
     let refused = a.fails(&["letter", "send", &id, "--sealed-until", "next week"]);
     assert!(refused.contains("YYYY-MM-DD"), "{refused}");
-    assert!(a.ok(&["letter", "list"]).contains(TITLE), "the draft is kept");
+    assert!(
+        a.ok(&["letter", "list"]).contains(TITLE),
+        "the draft is kept"
+    );
 
-    let later = (today + chrono::Days::new(30)).format("%Y-%m-%d").to_string();
+    let later = (today + chrono::Days::new(30))
+        .format("%Y-%m-%d")
+        .to_string();
     a.ok(&["letter", "send", &id, "--sealed-until", &later]);
     exchange(&a, &b);
     let theirs = b.ok(&["letter", "list"]);
     assert!(
-        theirs.contains(&format!("sealed until {later}; it opens once Ari's device syncs")),
+        theirs.contains(&format!(
+            "sealed until {later}; it opens once Ari's device syncs"
+        )),
         "{theirs}"
     );
-    assert!(b.fails(&["letter", "ready", &id]).contains("sealed until a date"));
+    assert!(
+        b.fails(&["letter", "ready", &id])
+            .contains("sealed until a date")
+    );
     let l = &b.json(&["letter", "list"])["received"][0];
     assert_eq!(l["seal"]["until"], "date");
     assert!(l["seal"]["until_time"].is_i64());

@@ -45,8 +45,9 @@ pub use kintsugi_journal::{
     Acceptance, Amendment, Boundary, BoundaryStatus, CheckIn, CheckInAnswers, CheckInInput,
     DateProposal, DiaryEntry, EntryKind, Exercise, ExerciseStatus, FORGIVENESS_STAGE, Forgiveness,
     Letter, LetterDraft, LetterKind, List, Partner, PartnerId, Promise, PromiseOutcome, Reflection,
-    Revealed, STRENGTH_MAX, STRENGTH_MIN, Seal, SealUntil, SealedCheckIn, SharedEntry, SharedTrigger,
-    SharedTriggerWeek, StageProgress, Trigger, TriggerWeek, Upserted, Version, parse_date,
+    Revealed, STRENGTH_MAX, STRENGTH_MIN, Seal, SealUntil, SealedCheckIn, SharedEntry,
+    SharedTrigger, SharedTriggerWeek, StageProgress, Trigger, TriggerWeek, Upserted, Version,
+    parse_date,
 };
 pub use kintsugi_net::sync::SessionEnd;
 pub use kintsugi_net::{Invite, Link, NetError, NetworkMode, Offer, RelayUrl, Via};

@@ -60,8 +60,8 @@ pub use entries::{
     Acceptance, Amendment, Boundary, BoundaryStatus, CheckIn, CheckInAnswers, CheckInInput,
     DateProposal, DiaryEntry, Exercise, ExerciseStatus, Forgiveness, Letter, LetterDraft,
     LetterKind, Partner, Promise, PromiseOutcome, Reflection, Revealed, Seal, SealUntil,
-    SealedCheckIn, SharedEntry,
-    SharedTrigger, SharedTriggerWeek, StageProgress, Trigger, TriggerWeek, Upserted, Version,
+    SealedCheckIn, SharedEntry, SharedTrigger, SharedTriggerWeek, StageProgress, Trigger,
+    TriggerWeek, Upserted, Version,
 };
 pub use error::{JournalError, Result};
 pub use ids::{EntryKind, PartnerId};

@@ -47,7 +47,10 @@ fn a_letter_sealed_until_the_reader_is_ready_is_nowhere_on_their_device_until_th
     let tmp = tempfile::tempdir().unwrap();
     let (a, b) = paired(tmp.path());
     let id = send(&a, SealUntil::Ready);
-    assert!(a.drafts().unwrap().is_empty(), "the draft became the letter");
+    assert!(
+        a.drafts().unwrap().is_empty(),
+        "the draft became the letter"
+    );
     // The writer reads it with the key its device keeps.
     let mine = a.read_letter(&id, None).unwrap();
     assert_eq!((mine.title.as_str(), mine.body.as_str()), (TITLE, BODY));
@@ -64,10 +67,19 @@ fn a_letter_sealed_until_the_reader_is_ready_is_nowhere_on_their_device_until_th
         Err(DeviceError::Journal(JournalError::StillSealed(e))) if e == id
     ));
     assert!(b.tell_letter_read(&id).is_err());
-    assert!(b.opened_letters().unwrap().is_empty(), "nothing was recorded");
-    assert!(!everything(&b).contains("7c41"), "Bea's device answers with the letter");
+    assert!(
+        b.opened_letters().unwrap().is_empty(),
+        "nothing was recorded"
+    );
+    assert!(
+        !everything(&b).contains("7c41"),
+        "Bea's device answers with the letter"
+    );
     let found = found_in(&tmp.path().join("b"), "7c41");
-    assert!(found.is_empty(), "Bea's profile holds the letter: {found:?}");
+    assert!(
+        found.is_empty(),
+        "Bea's profile holds the letter: {found:?}"
+    );
     // Nothing due to read yet.
     let today = chrono::Local::now().date_naive();
     assert!(
@@ -80,7 +92,10 @@ fn a_letter_sealed_until_the_reader_is_ready_is_nowhere_on_their_device_until_th
     // Bea is ready; the writer's device releases the key when it sees that.
     let asked = b.ready_for_letter(&id).unwrap();
     assert!(asked.is_sealed() && asked.seal.unwrap().ready_at.is_some());
-    assert!(a.ready_for_letter(&id).is_err(), "the writer is not the one to be ready");
+    assert!(
+        a.ready_for_letter(&id).is_err(),
+        "the writer is not the one to be ready"
+    );
     sync_directly(&a, &b);
     sync_directly(&a, &b);
     let read = b.read_letter(&id, None).unwrap();
@@ -92,7 +107,10 @@ fn a_letter_sealed_until_the_reader_is_ready_is_nowhere_on_their_device_until_th
     assert!(held.letters.is_empty());
     let mine = a.read_letter(&id, None).unwrap();
     assert_eq!(mine.body, BODY);
-    assert!(everything(&b).contains(BODY), "the questions above would have found it");
+    assert!(
+        everything(&b).contains(BODY),
+        "the questions above would have found it"
+    );
     // The words stay encrypted in Bea's journal even now (the key beside them), but
     // the look above does find them where they are plain: in Ari's diary history,
     // which held the draft.
@@ -118,7 +136,10 @@ fn a_letter_sealed_until_a_moment_opens_at_the_first_sync_after_it() {
     assert!(b.letters().unwrap()[0].is_sealed());
     assert!(b.read_letter(&id, None).is_err());
     assert!(
-        matches!(b.ready_for_letter(&id), Err(DeviceError::Journal(JournalError::NotNow { .. }))),
+        matches!(
+            b.ready_for_letter(&id),
+            Err(DeviceError::Journal(JournalError::NotNow { .. }))
+        ),
         "a dated seal waits for its day, not for a word"
     );
     assert!(found_in(&tmp.path().join("b"), "7c41").is_empty());

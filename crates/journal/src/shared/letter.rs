@@ -215,9 +215,10 @@ pub fn unseal_letter(letter: &Letter, key: &Secret32) -> Result<Letter> {
     let Some(seal) = &letter.seal else {
         return Ok(letter.clone());
     };
-    let (title, body) = open_text(key, letter, &seal.sealed).ok_or_else(|| JournalError::Corrupt {
-        what: format!("letter {}: the key does not open it", letter.id),
-    })?;
+    let (title, body) =
+        open_text(key, letter, &seal.sealed).ok_or_else(|| JournalError::Corrupt {
+            what: format!("letter {}: the key does not open it", letter.id),
+        })?;
     Ok(Letter {
         title,
         body,
@@ -253,8 +254,8 @@ fn seal_text(
 }
 
 fn open_text(key: &Secret32, letter: &Letter, sealed: &[u8]) -> Option<(String, String)> {
-    let plain = kintsugi_crypto::open(key, &aad(&letter.id, &letter.author, letter.kind), sealed)
-        .ok()?;
+    let plain =
+        kintsugi_crypto::open(key, &aad(&letter.id, &letter.author, letter.kind), sealed).ok()?;
     let (len, rest) = plain.split_first_chunk::<8>()?;
     let len = usize::try_from(u64::from_be_bytes(*len)).ok()?;
     if len > rest.len() {

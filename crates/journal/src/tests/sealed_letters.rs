@@ -41,7 +41,10 @@ fn a_sealed_letter_holds_neither_title_nor_body_until_its_key_is_written() {
     assert_eq!((l.title.as_str(), l.body.as_str()), ("", ""));
     assert_eq!(l.kind, LetterKind::Hope);
     let seal = l.seal.clone().unwrap();
-    assert_eq!((seal.until, seal.ready_at, seal.opened_at), (SealUntil::Ready, None, None));
+    assert_eq!(
+        (seal.until, seal.ready_at, seal.opened_at),
+        (SealUntil::Ready, None, None)
+    );
     // The author's device reads it with the key it keeps; a wrong key does not.
     assert_eq!(unseal_letter(&l, &key).unwrap().body, CANARY);
     assert!(unseal_letter(&l, &Secret32::from_bytes([8; 32])).is_err());
@@ -55,7 +58,10 @@ fn a_sealed_letter_holds_neither_title_nor_body_until_its_key_is_written() {
     assert!(j.ready_for_letter(&alice(), &id, NOW + 3).is_err());
     assert!(j.ready_for_letter(&bob(), &id, NOW + 3).unwrap());
     assert!(!j.ready_for_letter(&bob(), &id, NOW + 4).unwrap());
-    assert_eq!(j.get_letter(&id).unwrap().seal.unwrap().ready_at, Some(NOW + 3));
+    assert_eq!(
+        j.get_letter(&id).unwrap().seal.unwrap().ready_at,
+        Some(NOW + 3)
+    );
 
     // Only the author opens it, and only with its key.
     assert!(matches!(
@@ -116,5 +122,8 @@ fn an_opening_that_does_not_open_the_letter_leaves_it_sealed_and_listed() {
     assert_eq!(j.letters().len(), 1);
     // A seal of a kind this version does not know is reported, not guessed at.
     j.doc_mut().put(&obj, "seal", "someday").unwrap();
-    assert!(matches!(j.get_letter(&id), Err(JournalError::Corrupt { .. })));
+    assert!(matches!(
+        j.get_letter(&id),
+        Err(JournalError::Corrupt { .. })
+    ));
 }

@@ -330,11 +330,10 @@ impl View for Letters {
                         move |dev| dev.send_sealed_letter(&id, until),
                     ),
                     // A day that does not read: said as any refused command is.
-                    Err(e) => ctx.worker.command(
-                        ctx.device,
-                        |()| String::new(),
-                        move |_| Err::<(), _>(e),
-                    ),
+                    Err(e) => {
+                        ctx.worker
+                            .command(ctx.device, |()| String::new(), move |_| Err::<(), _>(e))
+                    }
                 }
             }
             Some(Act::Edit(e)) => {
