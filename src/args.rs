@@ -382,8 +382,17 @@ pub enum LetterCmd {
         #[arg(long, default_value = "other")]
         kind: String,
     },
-    /// Send a draft: it enters the shared journal
-    Send { id: String },
+    /// Send a draft: it enters the shared journal. Sealed, your partner's device
+    /// gets only that it exists, its kind and its seal until the seal opens
+    Send {
+        id: String,
+        /// Keep it sealed until this day (YYYY-MM-DD, after today)
+        #[arg(long, value_name = "YYYY-MM-DD", conflicts_with = "sealed_until_ready")]
+        sealed_until: Option<String>,
+        /// Keep it sealed until your partner says they are ready to read it
+        #[arg(long)]
+        sealed_until_ready: bool,
+    },
     /// List drafts, sent and received letters
     List,
     /// Show a letter. Whether its writer learns that you read it follows your
@@ -399,6 +408,9 @@ pub enum LetterCmd {
     },
     /// Let your partner know you read a letter they wrote to you
     MarkRead { id: String },
+    /// Say you are ready to read a letter your partner sealed until then: it opens
+    /// once their device has seen that
+    Ready { id: String },
     /// Change a draft before you send it
     Edit {
         id: String,

@@ -507,8 +507,32 @@ fn letter(device: &Device, cmd: &LetterCmd, json: bool) -> Result<()> {
             println!("{}", device.draft_letter(kind, title, body)?);
             Ok(())
         }
-        LetterCmd::Send { id } => {
-            println!("{}", device.send_letter(id)?);
+        LetterCmd::Send {
+            id,
+            sealed_until,
+            sealed_until_ready,
+        } => {
+            let until = match (sealed_until, sealed_until_ready) {
+                (Some(day), _) => Some(kintsugi_device::seal_until_day(day)?),
+                (None, true) => Some(kintsugi_device::SealUntil::Ready),
+                (None, false) => None,
+            };
+            match until {
+                None => println!("{}", device.send_letter(id)?),
+                Some(until) => {
+                    println!("{}", device.send_sealed_letter(id, until)?);
+                    eprintln!("{}", view::SEAL_GUARANTEE);
+                }
+            }
+            Ok(())
+        }
+        LetterCmd::Ready { id } => {
+            let l = device.ready_for_letter(id)?;
+            if json {
+                return print_json(&v1::Letter::from(&l));
+            }
+            let names = device.names()?;
+            println!("{}", view::ready_said(&names.name(&l.author)));
             Ok(())
         }
         LetterCmd::List => {
@@ -537,28 +561,45 @@ fn letter(device: &Device, cmd: &LetterCmd, json: bool) -> Result<()> {
             for d in &list.drafts {
                 println!("  {}  [{}] {}", d.id, d.kind.as_str(), d.title);
             }
+            let seal = |l: &Letter| {
+                view::seal_line(l, &names)
+                    .map(|s| format!(" — {s}"))
+                    .unwrap_or_default()
+            };
             println!("Sent:");
             for l in &list.sent {
                 println!(
-                    "  {}  [{}] {} — sent {}{}",
+                    "  {}  [{}] {} — sent {}{}{}",
                     l.id,
                     l.kind.as_str(),
                     l.title,
                     when(l.sent),
                     l.read_at
                         .map(|r| format!(", read {}", when(r)))
-                        .unwrap_or_default()
+                        .unwrap_or_default(),
+                    seal(l)
                 );
             }
             println!("Received:");
             for l in &list.received {
                 let writer = names.name(&l.author);
+                if l.is_sealed() {
+                    println!(
+                        "  {}  {}, sent {}{}",
+                        l.id,
+                        view::sealed_letter_heading(l, &names),
+                        when(l.sent),
+                        seal(l)
+                    );
+                    continue;
+                }
                 println!(
-                    "  {}  [{}] {} — from {writer}, {}",
+                    "  {}  [{}] {} — from {writer}, {}{}",
                     l.id,
                     l.kind.as_str(),
                     l.title,
-                    view::letter_receipt(l, &opened, &writer)
+                    view::letter_receipt(l, &opened, &writer),
+                    seal(l)
                 );
             }
             Ok(())

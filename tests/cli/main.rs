@@ -11,3 +11,4 @@ mod exercises;
 mod log_canary;
 mod reveal;
 mod revise;
+mod sealed;

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::common::*;
-use kintsugi_device::{CheckInInput, Device, LetterKind, Options};
+use kintsugi_device::{CheckInInput, Device, LetterKind, Options, SealUntil};
 use serde_json::{Value, json};
 
 fn opts() -> Options {
@@ -166,6 +166,13 @@ fn build() -> Built {
     track(&d);
     d.send_letter(&draft).unwrap();
     track(&d);
+    // A letter sealed until the partner is ready: its key waits in `letters.sealed`.
+    let sealed = d
+        .draft_letter(LetterKind::Hope, "Sealed", "Kept until you are ready")
+        .unwrap();
+    track(&d);
+    d.send_sealed_letter(&sealed, SealUntil::Ready).unwrap();
+    track(&d);
     d.draft_letter(LetterKind::Hope, "Unsent", "kept private")
         .unwrap();
     track(&d);
@@ -253,6 +260,7 @@ fn every_file_of_a_profile_damaged_gives_a_recovery_or_a_clear_error() {
         "diary.klog",
         "settings.sealed",
         "partner.sealed",
+        "letters.sealed",
     ] {
         assert!(names.iter().any(|n| n == want), "{want} missing: {names:?}");
     }
@@ -388,8 +396,9 @@ fn damaged_files_through_the_binary_give_one_clear_line_and_change_nothing() {
     let bundle = p.dir.path().join("out.kbundle");
     let bundle_arg = bundle.to_str().unwrap().to_string();
     // The command that reads each file.
-    let cases: [(&str, Vec<&str>); 6] = [
+    let cases: [(&str, Vec<&str>); 7] = [
         ("keyring", vec!["export", "--format", "json"]),
+        ("letters.sealed", vec!["letter", "list"]),
         ("manifest.sealed", vec!["export", "--format", "json"]),
         ("shared.klog", vec!["export", "--format", "json"]),
         ("diary.klog", vec!["export", "--format", "json"]),

@@ -120,7 +120,11 @@ impl Device {
         let id = self.resolve_shared(id, EntryKind::Letter)?;
         let letter = self.read_shared(|s, _| s.get_letter(&id))??;
         if letter.author == self.me()? {
-            return Ok(letter);
+            return self.unseal_one(letter);
+        }
+        // Nothing is recorded for a letter that cannot be read yet.
+        if letter.is_sealed() {
+            return Err(kintsugi_journal::JournalError::StillSealed(id).into());
         }
         self.write_diary(|d, _, now| d.mark_letter_opened(&id, now))?;
         let tell = match tell {
@@ -149,8 +153,11 @@ impl Device {
         self.read_diary(|d, _| d.opened_letters())
     }
 
+    /// My sealed letters read here with the keys this device keeps; my partner's
+    /// sealed ones have no title or body until they open.
     pub fn letters(&self) -> Result<List<Letter>> {
-        self.cached(|l, j| l.letters(j))
+        let list = self.cached(|l, j| l.letters(j))?;
+        self.unseal_mine(list)
     }
 
     // --- promises -------------------------------------------------------------

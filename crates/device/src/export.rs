@@ -279,6 +279,18 @@ fn markdown(all: &Everything) -> String {
 
     let _ = writeln!(w, "## Letters\n");
     for l in &all.letters {
+        // My partner's letter that has not opened: nothing of it is on this device
+        // but its seal.
+        if l.is_sealed() && l.title.is_empty() && l.body.is_empty() {
+            let _ = writeln!(
+                w,
+                "### A sealed letter ({}) — from {}, sent {}\n\nStill sealed.\n",
+                l.kind.as_str(),
+                name(&l.author),
+                format_time(l.sent),
+            );
+            continue;
+        }
         let _ = writeln!(
             w,
             "### {} ({}) — from {}, sent {}{}\n\n{}\n",

@@ -180,6 +180,25 @@ pub mod v1 {
         /// for letters not opened, for my own, and in exports: it is never shared.
         #[serde(skip_serializing_if = "Option::is_none")]
         pub opened_at: Option<i64>,
+        /// Absent for a letter sent open. While `seal.sealed`, the recipient's
+        /// `title` and `body` are empty: their device does not hold them yet.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub seal: Option<LetterSeal>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct LetterSeal {
+        /// `date` (until a moment) or `ready` (until the recipient says so).
+        pub until: &'static str,
+        /// For `date`: the moment it may open, Unix ms.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub until_time: Option<i64>,
+        /// For `ready`: when the recipient said they were.
+        pub ready_at: Option<i64>,
+        /// When the writer's device released the key.
+        pub opened_at: Option<i64>,
+        /// Whether it is still sealed.
+        pub sealed: bool,
     }
 
     #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -685,6 +704,19 @@ pub mod v1 {
                 read_at: l.read_at,
                 read_by: opt_id(&l.read_by),
                 opened_at: None,
+                seal: l.seal.as_ref().map(|seal| LetterSeal {
+                    until: match seal.until {
+                        kintsugi_journal::SealUntil::Time(_) => "date",
+                        kintsugi_journal::SealUntil::Ready => "ready",
+                    },
+                    until_time: match seal.until {
+                        kintsugi_journal::SealUntil::Time(t) => Some(t),
+                        kintsugi_journal::SealUntil::Ready => None,
+                    },
+                    ready_at: seal.ready_at,
+                    opened_at: seal.opened_at,
+                    sealed: l.is_sealed(),
+                }),
             }
         }
     }
@@ -1148,6 +1180,7 @@ mod snapshot {
             sent: 42,
             read_at: Some(43),
             read_by: Some(me.clone()),
+            seal: None,
         };
         let promise = j::Promise {
             id: "p1".into(),
@@ -1391,11 +1424,23 @@ mod snapshot {
         show("checkin", &CheckIn::from(&checkin));
         let mut opened = Letter::from(&letter);
         opened.opened_at = Some(44);
+        // A letter of mine, sealed until my partner is ready, who said they are.
+        let mut sealed = Letter::from(&letter);
+        sealed.id = "l2".into();
+        sealed.author = me.to_string();
+        (sealed.read_at, sealed.read_by) = (None, None);
+        sealed.seal = Some(LetterSeal {
+            until: "ready",
+            until_time: None,
+            ready_at: Some(45),
+            opened_at: None,
+            sealed: true,
+        });
         show(
             "letter list",
             &LetterList {
                 drafts: list(std::slice::from_ref(&draft)),
-                sent: Vec::new(),
+                sent: vec![sealed],
                 received: vec![opened],
             },
         );

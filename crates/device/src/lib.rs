@@ -24,6 +24,7 @@ mod release;
 mod replica;
 mod reveal;
 mod revise;
+mod sealed;
 mod search;
 mod settings;
 mod state_file;
@@ -46,9 +47,9 @@ pub use kintsugi_journal::{
     Acceptance, Agreement, AgreementState, Amendment, Boundary, BoundaryStatus, CheckIn,
     CheckInAnswers, CheckInInput, DateProposal, DiaryEntry, EntryKind, Exercise, ExerciseStatus,
     FORGIVENESS_STAGE, Forgiveness, Letter, LetterDraft, LetterKind, List, Partner, PartnerId,
-    Promise, PromiseOutcome, Reflection, Renewal, Revealed, STRENGTH_MAX, STRENGTH_MIN,
-    SealedCheckIn, SharedEntry, SharedTrigger, SharedTriggerWeek, StageProgress, Trigger,
-    TriggerWeek, Upserted, Version, parse_date,
+    Promise, PromiseOutcome, Reflection, Renewal, Revealed, STRENGTH_MAX, STRENGTH_MIN, Seal,
+    SealUntil, SealedCheckIn, SharedEntry, SharedTrigger, SharedTriggerWeek, StageProgress,
+    Trigger, TriggerWeek, Upserted, Version, parse_date,
 };
 pub use kintsugi_net::sync::SessionEnd;
 pub use kintsugi_net::{Invite, Link, NetError, NetworkMode, Offer, RelayUrl, Via};
@@ -63,6 +64,7 @@ pub use profile::Options;
 pub use release::{ReleaseRequest, ReleaseStatus};
 pub use reveal::SavedCheckIn;
 pub use revise::{AnswersEdit, DiaryEdit, DraftEdit};
+pub use sealed::seal_until_day;
 pub use search::{SearchHit, SearchKind, SearchLists, SearchQuery, search};
 pub use settings::{AUTO_LOCK_MINUTES, ReadReceipts, Settings};
 pub use status::Status;

@@ -56,6 +56,11 @@ impl Replica for DeviceReplica {
         // sync` runs) is read now, not at the watcher's next tick: a one-shot partner
         // that finds both sides in sync ends the session, and would leave without it.
         self.device.refresh().map_err(replica_error)?;
+        // A sealed letter whose moment came while no session ran: its key goes with
+        // this session.
+        if let Err(e) = self.device.open_due_letters() {
+            tracing::warn!("could not open a sealed letter held on this device: {e}");
+        }
         let persisted = self
             .device
             .partner_state()
@@ -261,6 +266,10 @@ impl ReplicaSession for DeviceSession {
             // wait here for theirs: revealing now lets this session carry them.
             if let Err(e) = self.device.reveal_due() {
                 tracing::warn!("could not reveal a check-in held on this device: {e}");
+            }
+            // Or said they are ready for a letter sealed until then.
+            if let Err(e) = self.device.open_due_letters() {
+                tracing::warn!("could not open a sealed letter held on this device: {e}");
             }
         }
         Ok(())

@@ -374,7 +374,7 @@ impl SearchHit {
 
 /// Where a day begins in this device's time zone, as Unix ms. A midnight that does
 /// not exist (a clock change at 00:00) counts from the first moment that does.
-fn day_start(day: NaiveDate) -> i64 {
+pub(crate) fn day_start(day: NaiveDate) -> i64 {
     let midnight = day.and_time(chrono::NaiveTime::MIN);
     match Local.from_local_datetime(&midnight).earliest() {
         Some(t) => t.timestamp_millis(),

@@ -38,10 +38,14 @@ impl StateFile {
     }
 
     pub(crate) fn write<T: Serialize>(&self, i: &Inner, value: &T) -> Result<()> {
-        let bytes = serde_json::to_vec(value).map_err(|e| DeviceError::Encode {
-            what: self.name,
-            reason: e.to_string(),
-        })?;
+        // Some of these files hold keys or words waiting to travel: the plaintext is
+        // wiped once sealed.
+        let bytes = zeroize::Zeroizing::new(serde_json::to_vec(value).map_err(|e| {
+            DeviceError::Encode {
+                what: self.name,
+                reason: e.to_string(),
+            }
+        })?);
         Ok(write_sealed(
             &i.dir.join(self.name),
             &i.keys.keyring.profile_key,

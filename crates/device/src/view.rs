@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use chrono::{Datelike, NaiveDate};
 use kintsugi_journal::{
     AgreementState, Boundary, CheckIn, Exercise, Letter, List, Partner, PartnerId, Promise,
-    PromiseOutcome,
+    PromiseOutcome, SealUntil,
 };
 use kintsugi_net::NetworkMode;
 use serde::Deserialize;
@@ -406,8 +406,77 @@ pub fn due(today: NaiveDate, names: &Names, lists: DueLists<'_>) -> Vec<Due> {
 }
 
 /// Whether a letter to me is still new to me: neither opened here nor marked read.
+/// A letter still sealed is not: it cannot be read yet.
 pub fn letter_is_new(letter: &Letter, opened: &BTreeMap<String, i64>) -> bool {
-    letter.read_at.is_none() && !opened.contains_key(&letter.id)
+    !letter.is_sealed() && letter.read_at.is_none() && !opened.contains_key(&letter.id)
+}
+
+/// What sealing a letter can and cannot promise, said where a letter is sealed and
+/// beside one that waits.
+pub const SEAL_GUARANTEE: &str = "A sealed letter travels locked. The reader's device \
+learns that it exists, who wrote it, what kind of letter it is and until when it is \
+sealed; its title and words arrive encrypted, and the key to them stays on the writer's \
+device until the seal opens: on the day chosen, or once the reader says they are ready. \
+Then the writer's device sends the key with its next sync, and from then on the letter \
+can be read for good. So no change to the reader's app can open it early. What the seal \
+cannot do: the writer's own device can always read the letter, and if that device is \
+lost, or never connects again, the letter stays sealed. A letter sealed until a day \
+opens once the writer's device is on and syncs on or after that day.";
+
+/// How a letter sealed until a moment names it: the day, in this device's calendar.
+fn seal_day(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| {
+            t.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d")
+                .to_string()
+        })
+        .unwrap_or_else(|| "?".into())
+}
+
+/// A letter's seal in the words both front ends show beside it; `None` for a
+/// letter sent open.
+pub fn seal_line(letter: &Letter, names: &Names) -> Option<String> {
+    let seal = letter.seal.as_ref()?;
+    let mine = names.is_me(&letter.author);
+    let writer = names.name(&letter.author);
+    let partner = names.partner_in_sentence();
+    Some(match (seal.opened_at, seal.until) {
+        (Some(at), _) => format!("was sealed; opened {}", crate::format_time(at)),
+        (None, SealUntil::Time(t)) if mine => format!("sealed until {}", seal_day(t)),
+        (None, SealUntil::Time(t)) => format!(
+            "sealed until {}; it opens once {writer}'s device syncs on or after that day",
+            seal_day(t)
+        ),
+        (None, SealUntil::Ready) => match (mine, seal.ready_at.is_some()) {
+            (true, false) => format!("sealed until {partner} says they are ready"),
+            (true, true) => {
+                format!("sealed; {partner} is ready, so it opens with your next sync")
+            }
+            (false, false) => "sealed until you say you are ready".into(),
+            (false, true) => format!(
+                "sealed; you said you are ready, and it opens once {writer}'s device has \
+                 seen that"
+            ),
+        },
+    })
+}
+
+/// How a letter to me that is still sealed is named, since its title is sealed too.
+pub fn sealed_letter_heading(letter: &Letter, names: &Names) -> String {
+    format!(
+        "A sealed letter ({}) from {}",
+        letter.kind.as_str(),
+        names.name(&letter.author)
+    )
+}
+
+/// What saying "I'm ready" did, in the words both front ends show.
+pub fn ready_said(writer: &str) -> String {
+    format!(
+        "{writer}'s device will send the key with its next sync, and the letter opens \
+         then. Nothing else was told."
+    )
 }
 
 /// Where a letter I received stands, in the words both front ends show beside it.

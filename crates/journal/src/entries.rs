@@ -414,6 +414,40 @@ pub struct Letter {
     pub sent: i64,
     pub read_at: Option<i64>,
     pub read_by: Option<PartnerId>,
+    /// `None` for a letter sent open. While a sealed letter is not open, `title` and
+    /// `body` are empty: the journal holds them only encrypted.
+    pub seal: Option<Seal>,
+}
+
+impl Letter {
+    /// Whether the letter is sealed and its key was not released yet: its recipient
+    /// cannot read it. (Its author's device can, with the key it keeps.)
+    pub fn is_sealed(&self) -> bool {
+        self.seal.as_ref().is_some_and(|s| s.opened_at.is_none())
+    }
+}
+
+/// Until when a sealed letter stays closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SealUntil {
+    /// A moment (Unix ms): the author's device releases the key once it has come.
+    Time(i64),
+    /// Until the recipient says they are ready to read it.
+    Ready,
+}
+
+/// A letter's seal: what the recipient sees of it before it opens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Seal {
+    pub until: SealUntil,
+    /// When the recipient said they were ready (a [`SealUntil::Ready`] seal).
+    pub ready_at: Option<i64>,
+    /// When the author's device released the key; from then on the letter reads.
+    pub opened_at: Option<i64>,
+    /// The title and body, encrypted under the letter's own key.
+    #[serde(skip)]
+    pub(crate) sealed: Vec<u8>,
 }
 
 /// How a promise turned out, as confirmed by the other partner.

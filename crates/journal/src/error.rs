@@ -69,6 +69,10 @@ pub enum JournalError {
     #[error("letter {0} was written by you: only the recipient can mark it read")]
     NotRecipient(String),
 
+    /// A sealed letter whose key its author's device has not released yet.
+    #[error("letter {0} is still sealed: it can be read once it opens")]
+    StillSealed(String),
+
     /// This partner's agreement to the boundary is already recorded.
     #[error("you have already agreed to boundary {0}")]
     AlreadyAgreed(String),

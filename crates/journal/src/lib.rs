@@ -18,7 +18,7 @@
 //! |--------------|----------------------|------------------------------------------------------------------------------------------|
 //! | `boundaries` | entry id             | `text`, `category`?, `agreed_by` (map partner → ms), `revisit_at`?, `revisit_by`?, `retired_at`?, `retired_by`? |
 //! | `checkins`   | entry id             | `week` (`2026-W48`), `mood` 1–5, `trust` 1–10, `closeness` 1–10, `went_well`?, `hard`?, `need`?, `appreciate`?; revealed together: `commitment` first (and no scores), then `salt` and `sealed_scores` |
-//! | `letters`    | draft id             | `kind`, `title`, `body`, `sent`, `read_at`?, `read_by`?                                  |
+//! | `letters`    | draft id             | `kind`, `title`, `body`, `sent`, `read_at`?, `read_by`?; sealed: no `title`/`body` but `seal` (`date`/`ready`), `seal_until`? (ms), `sealed` (hex), then `ready_at`?/`ready_by`?, `opening` (hex key)?, `opened_at`? (`shared/letter.rs`) |
 //! | `promises`   | entry id             | `text`, `due` (`YYYY-MM-DD`), `outcome` (`open`/`kept`/`missed`/`renegotiated`), `outcome_by`?, `outcome_at`? |
 //! | `steps`      | `"{stage}:{partner}"`| `stage` 1–7, `done` (bool), `done_at`?, `note`?; on stage 6 `forgiven_at`?, `forgiveness`? |
 //! | `shared`     | diary entry id       | `origin`, `text`, `mood`?, `stage`?, `shared_at`                                         |
@@ -60,7 +60,8 @@ pub use entries::{
     Acceptance, Agreement, AgreementState, Amendment, Boundary, BoundaryStatus, CheckIn,
     CheckInAnswers, CheckInInput, DateProposal, DiaryEntry, Exercise, ExerciseStatus, Forgiveness,
     Letter, LetterDraft, LetterKind, Partner, Promise, PromiseOutcome, Reflection, Renewal,
-    Revealed, SealedCheckIn, SharedEntry, SharedTrigger, SharedTriggerWeek, StageProgress, Trigger,
+    Revealed, Seal, SealUntil, SealedCheckIn, SharedEntry, SharedTrigger, SharedTriggerWeek,
+    StageProgress, Trigger,
     TriggerWeek, Upserted, Version,
 };
 pub use error::{JournalError, Result};
@@ -69,7 +70,7 @@ pub use lists::{Iter, List};
 pub use shared::{
     AgreementTerms, FORGIVENESS_STAGE, SharedJournal, SharedLists, valid_exercise_id,
 };
-pub use shared::{COMMITMENT_SALT_LEN, checkin_commitment};
+pub use shared::{COMMITMENT_SALT_LEN, checkin_commitment, unseal_letter};
 pub use triggers::{STRENGTH_MAX, STRENGTH_MIN, trigger_weeks};
 pub use validate::{format_date, iso_week_of, parse_date, parse_week};
 

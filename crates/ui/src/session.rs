@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use kintsugi_device::{Device, Event, Watcher};
+use kintsugi_device::{Device, Event, SealUntil, Watcher};
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
@@ -66,6 +66,8 @@ pub struct Session {
     watch: Option<Watcher>,
     last_input: Instant,
     toasts: Vec<Toast>,
+    /// The moment of a letter of mine sealed until then, once its opening was asked.
+    seal_opened_at: Option<i64>,
 }
 
 /// A confirmation or an error, shown for a few seconds over the page.
@@ -76,6 +78,44 @@ struct Toast {
 }
 
 impl Session {
+    /// A letter of mine sealed until a moment opens when the moment comes, even if
+    /// nothing else happens then (a window left open all day): besides auto-lock, the
+    /// one clock a session keeps, and only while such a letter waits.
+    fn open_sealed_on_time(&mut self, ctx: &egui::Context, worker: &Worker) {
+        let me = self.cache.me.as_ref();
+        let next = self
+            .cache
+            .letters
+            .iter()
+            .filter(|l| l.is_sealed() && Some(&l.author) == me)
+            .filter_map(|l| match l.seal.as_ref()?.until {
+                SealUntil::Time(t) => Some(t),
+                SealUntil::Ready => None,
+            })
+            .min();
+        let Some(at) = next else {
+            return;
+        };
+        let now = kintsugi_device::now_ms();
+        if now < at {
+            let wait = u64::try_from(at - now).unwrap_or(u64::MAX).min(3_600_000);
+            ctx.request_repaint_after(Duration::from_millis(wait));
+            return;
+        }
+        if self.seal_opened_at == Some(at) {
+            return;
+        }
+        self.seal_opened_at = Some(at);
+        let d = self.device.clone();
+        worker.blocking(move || {
+            Done::Command(
+                d.open_due_letters()
+                    .map(|_| String::new())
+                    .map_err(|e| e.to_string()),
+            )
+        });
+    }
+
     /// Opens the session. Its network starts once `after` (the previous session's
     /// end, which frees the port) has finished.
     pub fn new(
@@ -130,6 +170,7 @@ impl Session {
             locked: false,
             watch: Some(watch),
             last_input: Instant::now(),
+            seal_opened_at: None,
             toasts: Vec::new(),
         }
     }
@@ -305,6 +346,7 @@ impl Session {
         // The only clock a session needs: changes wake the window by themselves.
         ctx.request_repaint_after(lock_after.saturating_sub(idle_for));
         let mut lock = lock_key || idle;
+        self.open_sealed_on_time(&ctx, worker);
 
         egui::Panel::top("top").show(ui, |ui| {
             ui.horizontal(|ui| {

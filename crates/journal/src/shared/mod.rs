@@ -25,6 +25,7 @@ use crate::ids::EntryKind;
 
 pub use boundary::AgreementTerms;
 pub use exercise::valid_exercise_id;
+pub use letter::unseal_letter;
 pub use lists::SharedLists;
 pub use reveal::{COMMITMENT_SALT_LEN, checkin_commitment};
 pub use stage::FORGIVENESS_STAGE;

@@ -16,6 +16,7 @@ mod props;
 mod resolve;
 mod reveal;
 mod revisions;
+mod sealed_letters;
 mod sharing;
 mod triggers;
 

@@ -1,7 +1,8 @@
-//! Letters: drafted and reworked privately, sent into the shared journal, opened,
-//! and, when the reader chooses, marked read for the writer.
+//! Letters: drafted and reworked privately, sent into the shared journal (open, or
+//! sealed until a day or until the reader is ready), opened, and, when the reader
+//! chooses, marked read for the writer.
 
-use kintsugi_device::{DraftEdit, Letter, LetterKind, PartnerId, view};
+use kintsugi_device::{DraftEdit, Letter, LetterKind, PartnerId, SealUntil, view};
 
 use super::{Ctx, View};
 use crate::dialogs;
@@ -22,6 +23,17 @@ pub struct Letters {
     /// The letters to me and mine, worked out again only when the list changes.
     received: widgets::Picked<Letter, Option<PartnerId>>,
     sent: widgets::Picked<Letter, Option<PartnerId>>,
+    /// How the next draft is sent: open, or sealed.
+    seal: Sealing,
+    /// The day a letter sealed until a day opens, as typed.
+    seal_day: String,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sealing {
+    Open,
+    UntilDay,
+    UntilReady,
 }
 
 struct Editing {
@@ -40,6 +52,8 @@ impl Default for Letters {
             discarding: None,
             received: Default::default(),
             sent: Default::default(),
+            seal: Sealing::Open,
+            seal_day: String::new(),
         }
     }
 }
@@ -162,6 +176,7 @@ impl View for Letters {
             }
         });
         let c = ctx.cache;
+        let names = c.names();
 
         // The letter being read, whole; the lists below show one line of each.
         if let Some(id) = self.open.clone() {
@@ -217,6 +232,29 @@ impl View for Letters {
         }
 
         ui.label(egui::RichText::new(format!("Drafts ({})", c.drafts.len())).strong());
+        if !c.drafts.is_empty() {
+            ui.horizontal(|ui| {
+                ui.label("Send:");
+                ui.radio_value(&mut self.seal, Sealing::Open, "open");
+                ui.radio_value(&mut self.seal, Sealing::UntilDay, "sealed until a day");
+                ui.radio_value(
+                    &mut self.seal,
+                    Sealing::UntilReady,
+                    "sealed until they say they are ready",
+                );
+            });
+            if self.seal == Sealing::UntilDay {
+                widgets::field(ui, "Sealed until (YYYY-MM-DD)", &mut self.seal_day);
+            }
+            if self.seal != Sealing::Open {
+                widgets::note(ui, view::SEAL_GUARANTEE);
+            }
+        }
+        let sealed_label = if self.seal == Sealing::Open {
+            ""
+        } else {
+            " sealed"
+        };
         let editing = self.editing.as_ref().map(|e| e.id.as_str());
         let mut act = None;
         let mut read = None;
@@ -236,7 +274,7 @@ impl View for Letters {
                 let send = ui
                     .add_enabled(
                         !(this && unsaved),
-                        egui::Button::new(format!("Send \"{}\"", d.title)),
+                        egui::Button::new(format!("Send \"{}\"{sealed_label}", d.title)),
                     )
                     .on_disabled_hover_text("Save your changes first");
                 if send.clicked() {
@@ -275,11 +313,28 @@ impl View for Letters {
                 if editing == Some(id.as_str()) {
                     self.clear_form();
                 }
-                ctx.worker.command(
-                    ctx.device,
-                    |_| "Sent.".into(),
-                    move |dev| dev.send_letter(&id),
-                );
+                let until = match self.seal {
+                    Sealing::Open => Ok(None),
+                    Sealing::UntilReady => Ok(Some(SealUntil::Ready)),
+                    Sealing::UntilDay => kintsugi_device::seal_until_day(&self.seal_day).map(Some),
+                };
+                match until {
+                    Ok(None) => ctx.worker.command(
+                        ctx.device,
+                        |_| "Sent.".into(),
+                        move |dev| dev.send_letter(&id),
+                    ),
+                    Ok(Some(until)) => ctx.worker.command(
+                        ctx.device,
+                        |_| "Sent, sealed.".into(),
+                        move |dev| dev.send_sealed_letter(&id, until),
+                    ),
+                    // A day that does not read: said as any refused command is.
+                    Err(e) => {
+                        ctx.worker
+                            .command(ctx.device, |()| String::new(), move |_| Err::<(), _>(e))
+                    }
+                }
             }
             Some(Act::Edit(e)) => {
                 (self.kind, self.title, self.body) = e.was.clone();
@@ -306,6 +361,35 @@ impl View for Letters {
                 return;
             };
             let writer = c.name(&l.author);
+            if l.is_sealed() {
+                // Nothing of it is on this device but who wrote it, its kind and
+                // its seal.
+                widgets::line(
+                    ui,
+                    format!(
+                        "{}, {}",
+                        view::sealed_letter_heading(l, &names),
+                        widgets::when(l.sent)
+                    ),
+                );
+                widgets::line(
+                    ui,
+                    egui::RichText::new(view::seal_line(l, &names).unwrap_or_default()).weak(),
+                );
+                let waiting = l
+                    .seal
+                    .as_ref()
+                    .is_some_and(|s| s.until == SealUntil::Ready && s.ready_at.is_none());
+                if waiting && ui.button("I'm ready to read it").clicked() {
+                    let id = l.id.clone();
+                    ctx.worker.command(
+                        ctx.device,
+                        move |_| view::ready_said(&writer),
+                        move |d| d.ready_for_letter(&id),
+                    );
+                }
+                return;
+            }
             let status = view::letter_receipt(l, &c.opened, &writer);
             widgets::line(ui, format!("{} · {status}", from_line(c, l)));
             widgets::line(ui, egui::RichText::new(first_line(&l.body)).weak());
@@ -349,6 +433,9 @@ impl View for Letters {
                         .unwrap_or_default()
                 ),
             );
+            if let Some(seal) = view::seal_line(l, &names) {
+                widgets::line(ui, egui::RichText::new(seal).weak());
+            }
             widgets::line(ui, egui::RichText::new(first_line(&l.body)).weak());
             if ui.button(format!("Read \"{}\" again", l.title)).clicked() {
                 self.open = Some(l.id.clone());
