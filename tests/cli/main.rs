@@ -8,5 +8,6 @@ mod care;
 mod commands;
 mod exercises;
 mod log_canary;
+mod packet;
 mod reveal;
 mod revise;
