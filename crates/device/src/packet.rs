@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, Duration, Local, NaiveDate};
 use kintsugi_journal::{
-    Boundary, CheckIn, DiaryEntry, EntryKind, Letter, PartnerId, Promise, PromiseOutcome,
+    Boundary, CheckIn, DiaryEntry, EntryKind, Letter, List, PartnerId, Promise, PromiseOutcome,
     TriggerWeek,
 };
 use kintsugi_store::Replace;
@@ -361,7 +361,7 @@ impl Page {
     fn checkins(
         &mut self,
         weeks: &[String],
-        all: &[CheckIn],
+        all: &List<CheckIn>,
         me: &PartnerId,
         who: &dyn Fn(&PartnerId) -> String,
     ) {
@@ -453,7 +453,7 @@ impl Page {
     fn promises(
         &mut self,
         req: &PacketRequest,
-        all: &[Promise],
+        all: &List<Promise>,
         who: &dyn Fn(&PartnerId) -> String,
     ) {
         self.section("promises", "Promises and how they were kept");
@@ -534,7 +534,7 @@ impl Page {
     fn boundaries(
         &mut self,
         req: &PacketRequest,
-        all: &[Boundary],
+        all: &List<Boundary>,
         who: &dyn Fn(&PartnerId) -> String,
     ) {
         self.section("boundaries", "Boundaries and amendments");
@@ -856,14 +856,10 @@ fn trim_number(v: f64) -> String {
 mod tests {
     use super::*;
     use crate::CheckInInput;
-    use crate::test_support::paired;
+    use crate::test_support::{paired, sync_directly};
 
     const DIARY_CANARY: &str = "UNPICKED-DIARY-CANARY-4417";
     const PASS: &str = "lantern orchard quietly nineteen velvet";
-
-    fn carry(from: &Device, to: &Device) {
-        to.import_bundle(&from.export_bundle().unwrap()).unwrap();
-    }
 
     #[test]
     fn a_packet_holds_what_was_chosen_and_never_an_unpicked_diary_entry() {
@@ -886,9 +882,8 @@ mod tests {
         bea.share_trigger_trend(None).unwrap();
         ari.add_trigger(None, 3, "ARI-TRIGGER-WORDS").unwrap();
         // Revealed together: each device reveals its answers once it sees the other's.
-        carry(&bea, &ari);
-        carry(&ari, &bea);
-        carry(&bea, &ari);
+        sync_directly(&ari, &bea);
+        sync_directly(&ari, &bea);
         ari.add_diary_entry(DIARY_CANARY, None, None).unwrap();
         let picked = ari
             .add_diary_entry("a picked entry, for the session", Some(3), None)
@@ -911,7 +906,7 @@ mod tests {
         assert!(!html.contains("TRIGGER-WORDS"), "never a moment's words");
         assert!(html.contains(&format!("{week}</td><td>Bea")));
 
-        req.diary = vec![picked[..12].to_owned()];
+        req.diary = vec![picked.clone()];
         let html = ari.packet_html(&req).unwrap();
         assert!(html.contains("a picked entry, for the session"));
         assert!(!html.contains(DIARY_CANARY));
