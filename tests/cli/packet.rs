@@ -82,10 +82,9 @@ fn a_therapist_packet_holds_what_was_chosen_and_renders_in_chromium() {
     let letter = ari.id(&["letter", "send", &draft]);
     // Moments in two weeks on each side; Bea shares her weekly numbers.
     for (p, strength) in [(&ari, "6"), (&bea, "8")] {
-        for days in [7, 0] {
-            let at = (today - Duration::days(days)).to_string();
-            p.ok(&["trigger", "add", TRIGGER_WORDS, "--strength", strength, "--at", &at]);
-        }
+        let week_ago = (today - Duration::days(7)).to_string();
+        p.ok(&["trigger", "add", TRIGGER_WORDS, "--strength", strength, "--at", &week_ago]);
+        p.ok(&["trigger", "add", TRIGGER_WORDS, "--strength", strength]);
     }
     bea.ok(&["trigger", "share-trend"]);
     exchange(&ari, &bea);
