@@ -63,27 +63,63 @@ fn a_therapist_packet_holds_what_was_chosen_and_renders_in_chromium() {
     for (i, week) in weeks.iter().enumerate() {
         let trust = (4 + 2 * i).to_string();
         ari.ok(&[
-            "checkin", "add", "--week", week, "--mood", "3", "--trust", &trust,
-            "--closeness", "6", "--went-well", "We <talked> & listened",
+            "checkin",
+            "add",
+            "--week",
+            week,
+            "--mood",
+            "3",
+            "--trust",
+            &trust,
+            "--closeness",
+            "6",
+            "--went-well",
+            "We <talked> & listened",
         ]);
         bea.ok(&[
-            "checkin", "add", "--week", week, "--mood", "4", "--trust", "5",
-            "--closeness", "7",
+            "checkin",
+            "add",
+            "--week",
+            week,
+            "--mood",
+            "4",
+            "--trust",
+            "5",
+            "--closeness",
+            "7",
         ]);
     }
     // A promise Bea confirms, a boundary with an amendment, a letter.
     let due = today.to_string();
-    let promise = ari.id(&["promise", "add", "Call when I am running late", "--due", &due]);
+    let promise = ari.id(&[
+        "promise",
+        "add",
+        "Call when I am running late",
+        "--due",
+        &due,
+    ]);
     let boundary = ari.id(&["boundary", "add", "No phones at dinner"]);
     let draft = ari.id(&[
-        "letter", "draft", "--title", "What I understand now", "--body",
+        "letter",
+        "draft",
+        "--title",
+        "What I understand now",
+        "--body",
         "I see how the silence hurt you.",
     ]);
     let letter = ari.id(&["letter", "send", &draft]);
     // Moments in two weeks on each side; Bea shares her weekly numbers.
     for (p, strength) in [(&ari, "6"), (&bea, "8")] {
         let week_ago = (today - Duration::days(7)).to_string();
-        p.ok(&["trigger", "add", TRIGGER_WORDS, "--strength", strength, "--at", &week_ago]);
+        p.ok(&[
+            "trigger",
+            "add",
+            TRIGGER_WORDS,
+            "--strength",
+            strength,
+            "--at",
+            &week_ago,
+        ]);
         p.ok(&["trigger", "add", TRIGGER_WORDS, "--strength", strength]);
     }
     bea.ok(&["trigger", "share-trend"]);
@@ -104,16 +140,40 @@ fn a_therapist_packet_holds_what_was_chosen_and_renders_in_chromium() {
     let from = (today - Duration::days(20)).to_string();
     let to = today.to_string();
     let all = [
-        "packet", "--from", &from, "--to", &to, "--checkins", "--promises", "--boundaries",
-        "--triggers", "--letter", &letter, "--diary", &picked, "--out", out,
+        "packet",
+        "--from",
+        &from,
+        "--to",
+        &to,
+        "--checkins",
+        "--promises",
+        "--boundaries",
+        "--triggers",
+        "--letter",
+        &letter,
+        "--diary",
+        &picked,
+        "--out",
+        out,
     ];
 
     // Nothing chosen, a backwards range, someone else's diary: refused, nothing written.
     let err = ari.fails(&["packet", "--from", &from, "--out", out]);
     assert!(err.contains("choose at least one"), "{err}");
-    let err = ari.fails(&["packet", "--from", &to, "--to", &from, "--checkins", "--out", out]);
+    let err = ari.fails(&[
+        "packet",
+        "--from",
+        &to,
+        "--to",
+        &from,
+        "--checkins",
+        "--out",
+        out,
+    ]);
     assert!(err.contains("end earlier"), "{err}");
-    ari.fails(&["packet", "--from", &from, "--diary", &bea_diary, "--out", out]);
+    ari.fails(&[
+        "packet", "--from", &from, "--diary", &bea_diary, "--out", out,
+    ]);
     assert!(!html_path.exists());
 
     let said = stderr_of(&ari, &all);
@@ -122,15 +182,30 @@ fn a_therapist_packet_holds_what_was_chosen_and_renders_in_chromium() {
     #[cfg(unix)]
     assert_eq!(mode(&html_path), 0o600);
     let err = ari.fails(&all);
-    assert!(err.contains("exists"), "an existing packet is not replaced: {err}");
+    assert!(
+        err.contains("exists"),
+        "an existing packet is not replaced: {err}"
+    );
 
     let html = std::fs::read_to_string(&html_path).unwrap();
-    assert!(!html.contains(DIARY_CANARY), "an unpicked diary entry is in the packet");
-    assert!(!html.contains(TRIGGER_WORDS), "a moment's words are in the packet");
+    assert!(
+        !html.contains(DIARY_CANARY),
+        "an unpicked diary entry is in the packet"
+    );
+    assert!(
+        !html.contains(TRIGGER_WORDS),
+        "a moment's words are in the packet"
+    );
     assert!(html.contains(PICKED));
-    assert!(html.contains("We &lt;talked&gt; &amp; listened"), "not escaped");
+    assert!(
+        html.contains("We &lt;talked&gt; &amp; listened"),
+        "not escaped"
+    );
     assert!(!html.to_ascii_lowercase().contains("<script"));
-    assert!(!html.contains("src=") && !html.contains("href="), "it loads nothing");
+    assert!(
+        !html.contains("src=") && !html.contains("href="),
+        "it loads nothing"
+    );
     assert!(html.contains("@media print"));
     // Three check-in plots and two trigger plots, each with a line per person.
     assert_eq!(html.matches("<svg").count(), 5, "{html}");
@@ -191,12 +266,13 @@ fn a_therapist_packet_holds_what_was_chosen_and_renders_in_chromium() {
         "the screenshot is one colour"
     );
     // The plots' lines are drawn: pixels of each person's line colour.
-    let near = |p: &image::Rgb<u8>, c: [u8; 3]| {
-        p.0.iter().zip(c).all(|(a, b)| a.abs_diff(b) < 24)
-    };
+    let near = |p: &image::Rgb<u8>, c: [u8; 3]| p.0.iter().zip(c).all(|(a, b)| a.abs_diff(b) < 24);
     for colour in [[0xb8, 0x86, 0x0b], [0x2f, 0x5d, 0x8a]] {
         let n = img.pixels().filter(|p| near(p, colour)).count();
-        assert!(n > 200, "few pixels of {colour:?} ({n}): no plot lines drawn");
+        assert!(
+            n > 200,
+            "few pixels of {colour:?} ({n}): no plot lines drawn"
+        );
     }
 
     // Sealed: an age file that opens with the passphrase alone.
@@ -217,13 +293,19 @@ fn a_therapist_packet_holds_what_was_chosen_and_renders_in_chromium() {
         String::from_utf8_lossy(&run.stdout).trim(),
         sealed_path.display().to_string()
     );
-    assert!(!sealed_out.exists(), "no plaintext beside the sealed packet");
+    assert!(
+        !sealed_out.exists(),
+        "no plaintext beside the sealed packet"
+    );
     #[cfg(unix)]
     assert_eq!(mode(&sealed_path), 0o600);
     let sealed = std::fs::read(&sealed_path).unwrap();
     assert!(sealed.starts_with(b"age-encryption.org/v1\n-> scrypt "));
     for plain in [PICKED, "<svg", "Call when I am running late", "packet"] {
-        assert!(!holds(&sealed, plain), "{plain:?} readable in the sealed packet");
+        assert!(
+            !holds(&sealed, plain),
+            "{plain:?} readable in the sealed packet"
+        );
     }
     let identity = age::scrypt::Identity::new(age::secrecy::SecretString::from(SEAL.to_owned()));
     let opened = age::decrypt(&identity, &sealed).unwrap();

@@ -79,7 +79,8 @@ impl PacketRequest {
             ));
         }
         let mut weeks = Vec::new();
-        let monday = self.from - Duration::days(i64::from(self.from.weekday().num_days_from_monday()));
+        let monday =
+            self.from - Duration::days(i64::from(self.from.weekday().num_days_from_monday()));
         let mut day = monday;
         while day <= self.to {
             if weeks.len() == PACKET_MAX_WEEKS {
@@ -122,7 +123,9 @@ impl Device {
                     .ok_or_else(|| {
                         DeviceError::bad_input(
                             Field::Packet,
-                            format!("{id} is a letter not yet sent: only sent letters go into a packet"),
+                            format!(
+                                "{id} is a letter not yet sent: only sent letters go into a packet"
+                            ),
                         )
                     })
             })
@@ -366,10 +369,7 @@ impl Page {
         who: &dyn Fn(&PartnerId) -> String,
     ) {
         self.section("checkins", "Weekly check-ins");
-        let chosen: Vec<&CheckIn> = all
-            .iter()
-            .filter(|c| weeks.contains(&c.week))
-            .collect();
+        let chosen: Vec<&CheckIn> = all.iter().filter(|c| weeks.contains(&c.week)).collect();
         if chosen.is_empty() {
             self.nothing();
             self.close();
@@ -496,11 +496,7 @@ impl Page {
                 ),
                 _ => p.outcome.as_str().to_owned(),
             };
-            let _ = write!(
-                w,
-                "<tr><td><span class=\"text\">{}</span>",
-                esc(&p.text)
-            );
+            let _ = write!(w, "<tr><td><span class=\"text\">{}</span>", esc(&p.text));
             for v in &p.earlier {
                 let due = v.due.map(|d| format!(", due {d}")).unwrap_or_default();
                 let _ = write!(
@@ -694,7 +690,11 @@ impl Page {
             "<table>\n<thead><tr><th>Week</th><th>Whose</th><th>Moments</th><th>Average strength</th></tr></thead>\n<tbody>"
         );
         let mut ordered: Vec<&(PartnerId, &TriggerWeek)> = rows.iter().collect();
-        ordered.sort_by(|a, b| a.1.week.cmp(&b.1.week).then((&a.0 != me).cmp(&(&b.0 != me))));
+        ordered.sort_by(|a, b| {
+            a.1.week
+                .cmp(&b.1.week)
+                .then((&a.0 != me).cmp(&(&b.0 != me)))
+        });
         for (by, t) in ordered {
             let _ = writeln!(
                 w,
@@ -895,12 +895,22 @@ mod tests {
         req.triggers = true;
         let html = ari.packet_html(&req).unwrap();
         assert!(html.contains("<svg"));
-        assert_eq!(html.matches("<figure>").count(), 5, "three check-in plots and two trigger plots");
+        assert_eq!(
+            html.matches("<figure>").count(),
+            5,
+            "three check-in plots and two trigger plots"
+        );
         assert!(html.contains("<polyline"));
-        assert!(html.contains("a &lt;b&gt;walk&lt;/b&gt; &amp; talk"), "text is escaped");
+        assert!(
+            html.contains("a &lt;b&gt;walk&lt;/b&gt; &amp; talk"),
+            "text is escaped"
+        );
         assert!(!html.contains("<b>walk"));
         assert!(!html.to_lowercase().contains("<script"));
-        assert!(!html.contains("src=") && !html.contains("href="), "nothing is fetched");
+        assert!(
+            !html.contains("src=") && !html.contains("href="),
+            "nothing is fetched"
+        );
         assert!(!html.contains(DIARY_CANARY));
         assert!(!html.contains("a picked entry"));
         assert!(!html.contains("TRIGGER-WORDS"), "never a moment's words");
@@ -926,7 +936,10 @@ mod tests {
 
         // Written for its owner alone; sealed, it opens with the passphrase only.
         let out = tmp.path().join("packet.html");
-        assert_eq!(ari.write_packet(&req, &out, None, Replace::No).unwrap(), out);
+        assert_eq!(
+            ari.write_packet(&req, &out, None, Replace::No).unwrap(),
+            out
+        );
         assert!(ari.write_packet(&req, &out, None, Replace::No).is_err());
         #[cfg(unix)]
         {
@@ -935,8 +948,13 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
         }
         assert!(
-            ari.write_packet(&req, &tmp.path().join("weak.html"), Some("abc"), Replace::No)
-                .is_err(),
+            ari.write_packet(
+                &req,
+                &tmp.path().join("weak.html"),
+                Some("abc"),
+                Replace::No
+            )
+            .is_err(),
             "a weak passphrase is refused"
         );
         let sealed = ari

@@ -791,7 +791,8 @@ average. The words of a moment are never part of a packet. A partner's numbers a
 they chose to share them.";
 
 /// Above diary entries in a packet.
-pub const PACKET_DIARY_NOTE: &str = "Chosen one by one from a private diary that is otherwise never shared.";
+pub const PACKET_DIARY_NOTE: &str =
+    "Chosen one by one from a private diary that is otherwise never shared.";
 
 /// Beside the diary in the packet page: why nothing is ticked there.
 pub const PACKET_DIARY_CHOICE: &str = "Your diary stays out of the packet. If there is an entry you would like \

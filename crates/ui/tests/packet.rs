@@ -48,7 +48,10 @@ fn the_packet_page_writes_what_was_chosen_and_seals_it_when_asked() {
     assert!(html.contains("<svg") && html.contains("<polyline"));
     assert!(html.contains("a quiet evening together"));
     assert!(html.contains(PICKED));
-    assert!(!html.contains(CANARY), "an unticked diary entry is in the packet");
+    assert!(
+        !html.contains(CANARY),
+        "an unticked diary entry is in the packet"
+    );
 
     // Saving again asks before replacing.
     click(&mut a, "Save the packet");

@@ -102,7 +102,10 @@ impl View for Packet {
 
         ui.add_space(4.0);
         ui.label(egui::RichText::new("What to bring").strong());
-        ui.checkbox(&mut self.checkins, "Check-in trends (plotted, with the answers)");
+        ui.checkbox(
+            &mut self.checkins,
+            "Check-in trends (plotted, with the answers)",
+        );
         ui.checkbox(&mut self.promises, "Promises and how they were kept");
         ui.checkbox(&mut self.boundaries, "Boundaries and their amendments");
         ui.checkbox(
@@ -149,7 +152,11 @@ impl View for Packet {
         for e in in_range {
             let mut on = self.diary.contains(&e.id);
             let text: String = e.text.chars().take(60).collect();
-            let more = if e.text.chars().count() > 60 { "…" } else { "" };
+            let more = if e.text.chars().count() > 60 {
+                "…"
+            } else {
+                ""
+            };
             let label = format!("{} · {text}{more}", widgets::when(e.created));
             if ui.checkbox(&mut on, label).changed() {
                 toggle(&mut self.diary, &e.id, on);
@@ -284,7 +291,12 @@ fn save(ctx: &mut Ctx<'_>, p: Pending, replace: Replace, exists: Arc<Mutex<Optio
     ctx.worker.command(
         ctx.device,
         |msg: String| msg,
-        move |d| match d.write_packet(&p.req, &p.path, p.seal.as_ref().map(|s| s.as_str()), replace) {
+        move |d| match d.write_packet(
+            &p.req,
+            &p.path,
+            p.seal.as_ref().map(|s| s.as_str()),
+            replace,
+        ) {
             Ok(written) => Ok(view::packet_written(&written, p.seal.is_some())),
             Err(err) if err.is_existing_file() => {
                 let shown = format!("{} already exists.", p.target().display());
