@@ -747,7 +747,8 @@ fn plot(title: &str, weeks: &[String], y_max: f64, series: &[Series]) -> String 
     const W: f64 = 640.0;
     const H: f64 = 230.0;
     const LEFT: f64 = 42.0;
-    const RIGHT: f64 = 16.0;
+    // Room for half of the last week's label, which is centred on its point.
+    const RIGHT: f64 = 36.0;
     const TOP: f64 = 14.0;
     const BOTTOM: f64 = 44.0;
     let y_max = if y_max > 0.0 { y_max } else { 1.0 };
