@@ -105,6 +105,9 @@ pub enum Command {
     Trigger(TriggerCmd),
     /// Find entries in the shared journal and your private diary
     Search(SearchArgs),
+    /// Write a packet for your therapist: one HTML page (plots included) holding only
+    /// what you choose, readable only by you, optionally sealed with a passphrase
+    Packet(PacketArgs),
     /// Export everything readable (md, json) or the shared journal as an Automerge file
     Export {
         #[arg(long, value_enum)]
@@ -231,6 +234,46 @@ pub enum BundleCmd {
     },
     /// Merge a bundle from your partner (importing twice is harmless)
     Import { file: PathBuf },
+}
+
+/// `kintsugi packet`: every kind is left out unless named; the diary only entry by
+/// entry.
+#[derive(Args, Debug)]
+pub struct PacketArgs {
+    /// First day covered (YYYY-MM-DD)
+    #[arg(long, value_name = "DATE")]
+    pub from: String,
+    /// Last day covered (YYYY-MM-DD) [default: today]
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// Both your weekly check-ins, plotted, with the answers
+    #[arg(long)]
+    pub checkins: bool,
+    /// Promises and how they were kept
+    #[arg(long)]
+    pub promises: bool,
+    /// Boundaries, with their earlier wordings and amendments
+    #[arg(long)]
+    pub boundaries: bool,
+    /// Your trigger trend and the one your partner shared (numbers only), plotted
+    #[arg(long)]
+    pub triggers: bool,
+    /// A sent letter to include (repeat for more)
+    #[arg(long = "letter", value_name = "ID")]
+    pub letters: Vec<String>,
+    /// One entry of your private diary to include (repeat for more)
+    #[arg(long = "diary", value_name = "ID")]
+    pub diary: Vec<String>,
+    /// Lock the packet with a passphrase (age format; from KINTSUGI_PACKET_PASSPHRASE
+    /// or asked for); `.age` is added to the file name
+    #[arg(long)]
+    pub seal: bool,
+    /// Where to write the packet (readable only by you)
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Replace FILE if it exists
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy)]

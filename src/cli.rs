@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, anyhow, bail};
 use kintsugi_device::{
     Boundary, CheckInInput, Device, ExportFormat, ExportScope, Letter, LetterKind, Options,
-    PromiseOutcome, ReadReceipts, Replace, Status, json::v1, view,
+    PacketRequest, PromiseOutcome, ReadReceipts, Replace, Status, json::v1, view,
 };
 use serde::Serialize;
 use zeroize::Zeroizing;
@@ -186,6 +186,7 @@ pub fn run(cli: Cli) -> Result<()> {
             println!("{shared}");
             Ok(())
         }
+        Command::Packet(args) => packet(&unlock(&dir, &cli)?, args),
         Command::Export {
             format,
             out,
@@ -940,4 +941,49 @@ fn stage(device: &Device, cmd: &StageCmd, json: bool) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// `kintsugi packet`: the device builds and writes it; this reads the choice and the
+/// passphrase, and says how to open what was written.
+fn packet(device: &Device, args: &PacketArgs) -> Result<()> {
+    let date = |s: &str| kintsugi_device::parse_date(s).map_err(|e| anyhow!(e));
+    let from = date(&args.from)?;
+    let to = match &args.to {
+        Some(to) => date(to)?,
+        None => chrono::Local::now().date_naive(),
+    };
+    let req = PacketRequest {
+        checkins: args.checkins,
+        promises: args.promises,
+        boundaries: args.boundaries,
+        triggers: args.triggers,
+        letters: args.letters.clone(),
+        diary: args.diary.clone(),
+        ..PacketRequest::new(from, to)
+    };
+    if !req.diary.is_empty() {
+        eprintln!(
+            "kintsugi: the packet includes {} entr{} of your private diary, as you chose",
+            req.diary.len(),
+            if req.diary.len() == 1 { "y" } else { "ies" }
+        );
+    }
+    let seal = if args.seal {
+        Some(passphrase(
+            "Passphrase for the packet: ",
+            "KINTSUGI_PACKET_PASSPHRASE",
+            true,
+        )?)
+    } else {
+        None
+    };
+    let written = device.write_packet(
+        &req,
+        &args.out,
+        seal.as_ref().map(|s| s.as_str()),
+        replace(args.force),
+    )?;
+    eprintln!("{}", view::packet_written(&written, seal.is_some()));
+    println!("{}", written.display());
+    Ok(())
 }

@@ -97,6 +97,8 @@ pub enum Field {
     /// An exercise of the library, by its id.
     Exercise,
     ReadReceipts,
+    /// What a therapist packet holds (see `PacketRequest`).
+    Packet,
 }
 
 /// Why a bundle was refused.

@@ -16,6 +16,7 @@ mod export;
 mod forgiveness;
 pub mod json;
 mod network;
+mod packet;
 mod partner;
 mod passphrase;
 mod profile;
@@ -58,6 +59,7 @@ pub use network::{
     Bind, Hosting, NetOverrides, Network, PendingPairing, RELAY_WAIT, describe_link, parse_relay,
     rtt_ms,
 };
+pub use packet::{PACKET_MAX_WEEKS, PacketRequest, open_sealed_packet, sealed_path};
 pub use partner::PartnerInfo;
 pub use passphrase::{MIN_PASSPHRASE_SCORE, PassphraseStrength, passphrase_strength};
 pub use profile::Options;

@@ -165,7 +165,7 @@ impl Device {
 }
 
 /// The floor every new passphrase must pass; see [`passphrase_strength`].
-fn check_new_passphrase(passphrase: &[u8], name: &str) -> Result<()> {
+pub(crate) fn check_new_passphrase(passphrase: &[u8], name: &str) -> Result<()> {
     if passphrase.is_empty() {
         return Err(DeviceError::bad_input(
             Field::Passphrase,

@@ -10,7 +10,7 @@ use kintsugi_journal::{
 use crate::{Device, DeviceError, Field, Result, now_ms};
 
 /// The calendar day a moment fell on here.
-fn local_day(ms: i64) -> NaiveDate {
+pub(crate) fn local_day(ms: i64) -> NaiveDate {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| t.with_timezone(&Local).date_naive())
         .unwrap_or_default()

@@ -31,6 +31,8 @@ pub enum Page {
     Triggers,
     /// Diary entries either partner shared.
     Shared,
+    /// What a person chooses to bring to a therapist, written as one page.
+    Packet,
     Stage(u8),
     Pair,
     Settings,

@@ -8,6 +8,7 @@ mod diary;
 mod exercises;
 mod home;
 mod letters;
+mod packet;
 mod pair;
 mod promises;
 mod search;
@@ -192,6 +193,7 @@ fn registry() -> Vec<Entry> {
         entry(Page::Diary, Journal, diary::Diary::default),
         entry(Page::Triggers, Journal, triggers::Triggers::default),
         entry(Page::Shared, Journal, shared::Shared::default),
+        entry(Page::Packet, Journal, packet::Packet::default),
         entry(Page::Pair, Partner, pair::Pair::default),
         entry(Page::Settings, Partner, settings::Settings::default),
     ];
