@@ -8,5 +8,6 @@ mod care;
 mod commands;
 mod exercises;
 mod log_canary;
+mod remind;
 mod reveal;
 mod revise;

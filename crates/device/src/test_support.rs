@@ -108,6 +108,7 @@ pub(crate) fn found_in(dir: &Path, needle: &str) -> Vec<String> {
             "manifest v1",
             "release v1",
             "held check-ins v1",
+            "reminders shown v1",
         ] {
             if let Ok(Some(plain)) =
                 kintsugi_store::read_sealed(&path, &keys.keyring.profile_key, label)
