@@ -82,31 +82,24 @@ impl Settings {
                 }
             }
             let mut quiet = r.quiet_hours.is_some();
-            ui.horizontal(|ui| {
-                if ui.checkbox(&mut quiet, "Quiet hours").changed() {
-                    r.quiet_hours = quiet.then_some(
-                        r.quiet_hours
-                            .unwrap_or(QuietHours { from: 22, until: 8 }),
-                    );
-                    changed = true;
+            if ui.checkbox(&mut quiet, "Quiet hours").changed() {
+                r.quiet_hours =
+                    quiet.then_some(r.quiet_hours.unwrap_or(QuietHours { from: 22, until: 8 }));
+                changed = true;
+            }
+            if let Some(q) = &mut r.quiet_hours {
+                for (label, h) in [("Quiet from", &mut q.from), ("Quiet until", &mut q.until)] {
+                    egui::ComboBox::from_label(label)
+                        .selected_text(format!("{h:02}:00"))
+                        .show_ui(ui, |ui| {
+                            for n in 0..24u8 {
+                                changed |= ui
+                                    .selectable_value(h, n, format!("{n:02}:00"))
+                                    .changed();
+                            }
+                        });
                 }
-                if let Some(q) = &mut r.quiet_hours {
-                    let mut hour = |ui: &mut egui::Ui, label: &str, h: &mut u8| {
-                        ui.label(label);
-                        egui::ComboBox::from_id_salt(label)
-                            .selected_text(format!("{h:02}:00"))
-                            .show_ui(ui, |ui| {
-                                for n in 0..24u8 {
-                                    changed |= ui
-                                        .selectable_value(h, n, format!("{n:02}:00"))
-                                        .changed();
-                                }
-                            });
-                    };
-                    hour(ui, "from", &mut q.from);
-                    hour(ui, "until", &mut q.until);
-                }
-            });
+            }
         });
         let same_hour = r.quiet_hours.is_some_and(|q| q.from == q.until);
         if same_hour {
