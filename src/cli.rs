@@ -260,9 +260,11 @@ pub fn run(cli: Cli) -> Result<()> {
             let device = unlock(&dir, &cli)?;
             // Everything is parsed before anything is stored: a bad value changes nothing.
             let receipts = read_receipts
+                .as_ref()
                 .map(|r| r.parse::<ReadReceipts>())
                 .transpose()?;
             let kinds = remind_about
+                .as_ref()
                 .map(|ks| {
                     ks.iter()
                         .map(|k| k.parse::<ReminderKind>())
@@ -283,7 +285,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     if let Some(r) = receipts {
                         s.read_receipts = r;
                     }
-                    if let Some(on) = reminders {
+                    if let Some(on) = *reminders {
                         s.reminders.enabled = on;
                     }
                     if let Some(kinds) = &kinds {
@@ -331,6 +333,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Remind { dry_run } => {
+            let dry_run = *dry_run;
             let device = unlock(&dir, &cli)?;
             let reminders = device.settings()?.reminders;
             let shown = if dry_run {
