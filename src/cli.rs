@@ -276,10 +276,8 @@ pub fn run(cli: Cli) -> Result<()> {
                 Some("off") => Some(None),
                 Some(q) => Some(Some(q.parse::<QuietHours>()?)),
             };
-            let changes = receipts.is_some()
-                || reminders.is_some()
-                || kinds.is_some()
-                || quiet.is_some();
+            let changes =
+                receipts.is_some() || reminders.is_some() || kinds.is_some() || quiet.is_some();
             let settings = if changes {
                 device.update_settings(|s| {
                     if let Some(r) = receipts {

@@ -264,12 +264,18 @@ fn reminders_are_shown_by_the_desktop_once_and_say_only_that_something_waits() {
 
     // A dry run shows nothing and marks nothing.
     let said = stdout(&desktop.remind(&bea, &["--dry-run"]));
-    assert!(said.contains("Would show: Something from Ari is waiting"), "{said}");
+    assert!(
+        said.contains("Would show: Something from Ari is waiting"),
+        "{said}"
+    );
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(desktop.shown(), Vec::<String>::new());
 
     let out = desktop.remind(&bea, &[]);
-    no_canary("remind's error output", &String::from_utf8_lossy(&out.stderr));
+    no_canary(
+        "remind's error output",
+        &String::from_utf8_lossy(&out.stderr),
+    );
     let said = stdout(&out);
     assert!(
         said.contains("Shown: A promise is due tomorrow")
@@ -289,7 +295,10 @@ fn reminders_are_shown_by_the_desktop_once_and_say_only_that_something_waits() {
     // screen into it): then they are in dunst's history, which holds no entry text.
     desktop.dunstctl(&["close-all"]).unwrap();
     let history = desktop.dunstctl(&["history"]).unwrap();
-    assert!(history.contains("Something from Ari is waiting"), "{history}");
+    assert!(
+        history.contains("Something from Ari is waiting"),
+        "{history}"
+    );
     no_canary("dunst's history", &history);
 
     // Once: nothing new, nothing shown.
@@ -318,9 +327,15 @@ fn reminders_are_shown_by_the_desktop_once_and_say_only_that_something_waits() {
     no_canary("the error", &err);
 
     let said = stdout(&desktop.remind(&bea, &[]));
-    assert!(said.contains("Shown: Something from Ari is waiting"), "{said}");
+    assert!(
+        said.contains("Shown: Something from Ari is waiting"),
+        "{said}"
+    );
     let shown = desktop.wait_shown(3);
-    assert_eq!(shown[2], "Kintsugi\tKintsugi\tSomething from Ari is waiting");
+    assert_eq!(
+        shown[2],
+        "Kintsugi\tKintsugi\tSomething from Ari is waiting"
+    );
     for s in &shown {
         no_canary("a notification", s);
     }
@@ -331,7 +346,11 @@ fn reminders_are_shown_by_the_desktop_once_and_say_only_that_something_waits() {
     for (flag, value, says) in [
         ("--quiet-hours", "8-8", "different hours"),
         ("--quiet-hours", "late", "like 22-08"),
-        ("--remind-about", "letters", "expected checkin, promise, letter or exercise"),
+        (
+            "--remind-about",
+            "letters",
+            "expected checkin, promise, letter or exercise",
+        ),
     ] {
         let err = bea.fails(&["settings", "--reminders", "off", flag, value]);
         assert!(err.contains(says), "{err}");

@@ -141,7 +141,9 @@ impl std::str::FromStr for QuietHours {
         let bad = || {
             DeviceError::bad_input(
                 Field::QuietHours,
-                format!("{s:?} is not quiet hours: write them as FROM-UNTIL in whole hours, like 22-08, or off"),
+                format!(
+                    "{s:?} is not quiet hours: write them as FROM-UNTIL in whole hours, like 22-08, or off"
+                ),
             )
         };
         let hour = |h: &str| -> Result<u8> {
@@ -265,19 +267,21 @@ impl Device {
             }
         };
 
-        if today.weekday().num_days_from_monday() >= CHECKIN_REMINDER_FROM.num_days_from_monday()
-        {
+        if today.weekday().num_days_from_monday() >= CHECKIN_REMINDER_FROM.num_days_from_monday() {
             let week = view::week_of(today);
-            let mine = |author: &kintsugi_journal::PartnerId, w: &str| {
-                names.is_me(author) && w == week
-            };
+            let mine =
+                |author: &kintsugi_journal::PartnerId, w: &str| names.is_me(author) && w == week;
             let written = self.checkins()?.iter().any(|c| mine(&c.author, &c.week))
                 || self
                     .sealed_checkins()?
                     .iter()
                     .any(|c| mine(&c.author, &c.week));
             if !written {
-                add(ReminderKind::Checkin, vec![format!("checkin:{week}")], false);
+                add(
+                    ReminderKind::Checkin,
+                    vec![format!("checkin:{week}")],
+                    false,
+                );
             }
         }
 
@@ -321,7 +325,8 @@ impl Device {
     pub fn mark_reminded(&self, reminder: &Reminder) -> Result<()> {
         let now = crate::now_ms();
         self.update_state_file(&REMINDED, |r: &mut Reminded| {
-            r.shown.retain(|_, at| now.saturating_sub(*at) < REMEMBER_FOR_MS);
+            r.shown
+                .retain(|_, at| now.saturating_sub(*at) < REMEMBER_FOR_MS);
             for k in &reminder.keys {
                 r.shown.insert(k.clone(), now);
             }
@@ -354,7 +359,9 @@ impl Device {
 
     /// Changes the reminders setting, keeping the other settings as stored.
     pub fn set_reminders(&self, change: impl FnOnce(&mut Reminders)) -> Result<Reminders> {
-        Ok(self.update_settings(|s| change(&mut s.reminders))?.reminders)
+        Ok(self
+            .update_settings(|s| change(&mut s.reminders))?
+            .reminders)
     }
 }
 

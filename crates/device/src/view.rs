@@ -421,7 +421,9 @@ pub fn reminder_text(kind: crate::ReminderKind, partner: &str, today: bool) -> S
 /// What each kind of reminder is about, where it is chosen.
 pub fn reminder_kind_label(kind: crate::ReminderKind) -> &'static str {
     match kind {
-        crate::ReminderKind::Checkin => "this week's check-in, from Friday, if it is not written yet",
+        crate::ReminderKind::Checkin => {
+            "this week's check-in, from Friday, if it is not written yet"
+        }
         crate::ReminderKind::Promise => "a promise due tomorrow",
         crate::ReminderKind::Letter => "a letter from your partner that you have not opened",
         crate::ReminderKind::Exercise => "an exercise planned for today",

@@ -60,10 +60,7 @@ fn off_until_turned_on_and_each_kind_can_be_left_out() {
     // The setting is sealed with the others, and survives a lock.
     let dir = a.profile_dir().unwrap();
     a.lock();
-    assert!(matches!(
-        a.reminders_due(friday),
-        Err(DeviceError::Locked)
-    ));
+    assert!(matches!(a.reminders_due(friday), Err(DeviceError::Locked)));
     let a = Device::unlock(&dir, crate::test_support::PASS, crate::test_support::opts()).unwrap();
     let r = a.settings().unwrap().reminders;
     assert!(r.enabled && !r.checkin && r.letter);
@@ -98,7 +95,10 @@ fn a_checkin_from_friday_until_written_once() {
     })
     .unwrap();
     assert_eq!(kinds(&a, next_friday), []);
-    assert_eq!(kinds(&a, at(day("2026-12-18"), 12)), [ReminderKind::Checkin]);
+    assert_eq!(
+        kinds(&a, at(day("2026-12-18"), 12)),
+        [ReminderKind::Checkin]
+    );
 }
 
 #[test]
@@ -116,7 +116,13 @@ fn quiet_hours_hold_reminders_back_until_they_end() {
     let r = a
         .set_reminders(|r| r.quiet_hours = Some("13-15".parse().unwrap()))
         .unwrap();
-    assert_eq!(r.quiet_hours, Some(QuietHours { from: 13, until: 15 }));
+    assert_eq!(
+        r.quiet_hours,
+        Some(QuietHours {
+            from: 13,
+            until: 15
+        })
+    );
     assert_eq!(kinds(&a, at(friday, 14)), []);
     assert_eq!(kinds(&a, at(friday, 23)), [ReminderKind::Checkin]);
     a.set_reminders(|r| r.quiet_hours = None).unwrap();
@@ -130,7 +136,10 @@ fn quiet_hours_hold_reminders_back_until_they_end() {
         }
     }
     for (good, from, until) in [("22-08", 22, 8), ("22:00-7:00", 22, 7), ("0-6", 0, 6)] {
-        assert_eq!(good.parse::<QuietHours>().unwrap(), QuietHours { from, until });
+        assert_eq!(
+            good.parse::<QuietHours>().unwrap(),
+            QuietHours { from, until }
+        );
     }
     assert!(matches!(
         a.set_reminders(|r| r.quiet_hours = Some(QuietHours { from: 9, until: 30 })),

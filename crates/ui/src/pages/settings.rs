@@ -93,9 +93,8 @@ impl Settings {
                         .selected_text(format!("{h:02}:00"))
                         .show_ui(ui, |ui| {
                             for n in 0..24u8 {
-                                changed |= ui
-                                    .selectable_value(h, n, format!("{n:02}:00"))
-                                    .changed();
+                                changed |=
+                                    ui.selectable_value(h, n, format!("{n:02}:00")).changed();
                             }
                         });
                 }
