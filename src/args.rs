@@ -128,6 +128,24 @@ pub enum Command {
         /// choose each time; the default) or always
         #[arg(long, value_name = "ask|always")]
         read_receipts: Option<String>,
+        /// Desktop notifications for what waits for you: on or off (the default).
+        /// They never show what was written, only that something is waiting
+        #[arg(long, value_name = "on|off", value_parser = on_off)]
+        reminders: Option<bool>,
+        /// What to be reminded of, comma-separated: checkin, promise, letter,
+        /// exercise (the others are left out)
+        #[arg(long, value_name = "KINDS", value_delimiter = ',')]
+        remind_about: Option<Vec<String>>,
+        /// Hours of the day without reminders, in local time, like 22-08; or off
+        #[arg(long, value_name = "FROM-UNTIL|off")]
+        quiet_hours: Option<String>,
+    },
+    /// Show a desktop notification for what is waiting and was not shown before.
+    /// Notifications say only that something waits, never what was written
+    Remind {
+        /// Say what would be shown, and show nothing
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Change the profile's passphrase
     #[command(subcommand)]
@@ -709,4 +727,13 @@ pub enum StageCmd {
 pub enum PassphraseCmd {
     /// Set a new passphrase (asks for the current one first)
     Change,
+}
+
+/// `on` or `off`, as settings are switched.
+fn on_off(s: &str) -> Result<bool, String> {
+    match s {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err(format!("expected on or off, not {s:?}")),
+    }
 }

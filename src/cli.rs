@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, anyhow, bail};
 use kintsugi_device::{
     Boundary, CheckInInput, Device, ExportFormat, ExportScope, Letter, LetterKind, Options,
-    PacketRequest, PromiseOutcome, ReadReceipts, Replace, Status, json::v1, view,
+    PacketRequest, PromiseOutcome, QuietHours, ReadReceipts, ReminderKind, Replace, Status,
+    json::v1, view,
 };
 use serde::Serialize;
 use zeroize::Zeroizing;
@@ -253,14 +254,52 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Settings { read_receipts } => {
+        Command::Settings {
+            read_receipts,
+            reminders,
+            remind_about,
+            quiet_hours,
+        } => {
             let device = unlock(&dir, &cli)?;
-            let settings = match read_receipts {
-                Some(r) => {
-                    let r: ReadReceipts = r.parse()?;
-                    device.update_settings(|s| s.read_receipts = r)?
-                }
-                None => device.settings()?,
+            // Everything is parsed before anything is stored: a bad value changes nothing.
+            let receipts = read_receipts
+                .as_ref()
+                .map(|r| r.parse::<ReadReceipts>())
+                .transpose()?;
+            let kinds = remind_about
+                .as_ref()
+                .map(|ks| {
+                    ks.iter()
+                        .map(|k| k.parse::<ReminderKind>())
+                        .collect::<kintsugi_device::Result<Vec<_>>>()
+                })
+                .transpose()?;
+            let quiet = match quiet_hours.as_deref().map(str::trim) {
+                None => None,
+                Some("off") => Some(None),
+                Some(q) => Some(Some(q.parse::<QuietHours>()?)),
+            };
+            let changes =
+                receipts.is_some() || reminders.is_some() || kinds.is_some() || quiet.is_some();
+            let settings = if changes {
+                device.update_settings(|s| {
+                    if let Some(r) = receipts {
+                        s.read_receipts = r;
+                    }
+                    if let Some(on) = *reminders {
+                        s.reminders.enabled = on;
+                    }
+                    if let Some(kinds) = &kinds {
+                        for k in ReminderKind::ALL {
+                            s.reminders.set(k, kinds.contains(&k));
+                        }
+                    }
+                    if let Some(q) = quiet {
+                        s.reminders.quiet_hours = q;
+                    }
+                })?
+            } else {
+                device.settings()?
             };
             if cli.json {
                 return print_json(&v1::Settings::from(&settings));
@@ -288,6 +327,42 @@ pub fn run(cli: Cli) -> Result<()> {
                 "Read receipts:  {}",
                 view::read_receipts_label(settings.read_receipts)
             );
+            println!(
+                "Reminders:      {}",
+                view::reminders_label(&settings.reminders)
+            );
+            Ok(())
+        }
+        Command::Remind { dry_run } => {
+            let dry_run = *dry_run;
+            let device = unlock(&dir, &cli)?;
+            let reminders = device.settings()?.reminders;
+            let shown = if dry_run {
+                device.reminders_due_now()?
+            } else {
+                device.remind_now()?
+            };
+            if cli.json {
+                return print_json(
+                    &shown
+                        .iter()
+                        .map(|r| serde_json::json!({ "kind": r.kind, "text": r.text }))
+                        .collect::<Vec<_>>(),
+                );
+            }
+            if shown.is_empty() {
+                println!(
+                    "{}",
+                    view::reminders_none(&reminders, kintsugi_device::quiet_now(&reminders))
+                );
+            }
+            for r in &shown {
+                if dry_run {
+                    println!("Would show: {}", r.text);
+                } else {
+                    println!("Shown: {}", r.text);
+                }
+            }
             Ok(())
         }
         Command::Passphrase(PassphraseCmd::Change) => {

@@ -10,6 +10,7 @@ mod commands;
 mod exercises;
 mod log_canary;
 mod packet;
+mod remind;
 mod reveal;
 mod revise;
 mod sealed;

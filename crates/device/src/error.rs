@@ -68,6 +68,10 @@ pub enum DeviceError {
     /// Making bytes for a person (a QR image, an export) failed; nothing was written.
     #[error("could not make {what}: {reason}")]
     Encode { what: &'static str, reason: String },
+    /// The desktop did not show a reminder (no notification service is running, say);
+    /// it is not marked shown, so the next check tries again.
+    #[error("could not show a notification: {0}")]
+    Notify(String),
 }
 
 fn hint_suffix(hint: &str) -> String {
@@ -99,6 +103,9 @@ pub enum Field {
     ReadReceipts,
     /// What a therapist packet holds (see `PacketRequest`).
     Packet,
+    /// Which reminders to show.
+    Reminders,
+    QuietHours,
 }
 
 /// Why a bundle was refused.

@@ -278,6 +278,9 @@ pub mod v1 {
         pub reveal_checkins_together: bool,
         /// ask or always: whether opening a letter tells its writer.
         pub read_receipts: &'static str,
+        /// `enabled`, one flag per kind (`checkin`, `promise`, `letter`,
+        /// `exercise`) and `quiet_hours` (`from`, `until`: local hours, or `null`).
+        pub reminders: crate::Reminders,
     }
 
     impl From<&crate::Settings> for Settings {
@@ -289,6 +292,7 @@ pub mod v1 {
                 auto_lock_minutes: s.auto_lock_minutes,
                 reveal_checkins_together: s.reveal_checkins_together,
                 read_receipts: s.read_receipts.as_str(),
+                reminders: s.reminders.clone(),
             }
         }
     }
@@ -1453,6 +1457,7 @@ mod snapshot {
                 auto_lock_minutes: Some(5),
                 reveal_checkins_together: true,
                 read_receipts: crate::ReadReceipts::Ask,
+                reminders: crate::Reminders::default(),
             }),
         );
         show("promise", &Promise::from(&promise));

@@ -22,6 +22,7 @@ mod passphrase;
 mod profile;
 pub mod qr;
 mod release;
+mod reminders;
 mod replica;
 mod reveal;
 mod revise;
@@ -64,6 +65,9 @@ pub use partner::PartnerInfo;
 pub use passphrase::{MIN_PASSPHRASE_SCORE, PassphraseStrength, passphrase_strength};
 pub use profile::Options;
 pub use release::{ReleaseRequest, ReleaseStatus};
+pub use reminders::{
+    CHECKIN_REMINDER_FROM, QuietHours, Reminder, ReminderKind, Reminders, quiet_now,
+};
 pub use reveal::SavedCheckIn;
 pub use revise::{AnswersEdit, DiaryEdit, DraftEdit};
 pub use sealed::seal_until_day;

@@ -7,6 +7,7 @@ use std::net::Ipv4Addr;
 use kintsugi_net::{NetworkMode, RelayUrl};
 use serde::{Deserialize, Serialize};
 
+use crate::reminders::Reminders;
 use crate::state_file::StateFile;
 use crate::{Device, DeviceError, Field, Result};
 
@@ -54,6 +55,9 @@ pub struct Settings {
     /// Whether opening a letter tells its writer that it was read.
     #[serde(default)]
     pub read_receipts: ReadReceipts,
+    /// Desktop notifications for what waits (see `reminders.rs`); off by default.
+    #[serde(default)]
+    pub reminders: Reminders,
 }
 
 fn on() -> bool {
@@ -109,6 +113,7 @@ impl Default for Settings {
             auto_lock_minutes: None,
             reveal_checkins_together: true,
             read_receipts: ReadReceipts::Ask,
+            reminders: Reminders::default(),
         }
     }
 }
@@ -132,7 +137,7 @@ impl Settings {
                 ),
             ));
         }
-        Ok(())
+        self.reminders.check()
     }
 }
 
@@ -182,6 +187,7 @@ mod tests {
         assert_eq!(s.auto_lock_minutes, None);
         assert!(s.reveal_checkins_together, "on unless turned off");
         assert_eq!(s.read_receipts, ReadReceipts::Ask);
+        assert!(!s.reminders.enabled, "reminders are off unless turned on");
     }
 
     #[test]

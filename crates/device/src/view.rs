@@ -514,6 +514,74 @@ pub fn reveal_together_label(on: bool) -> &'static str {
     }
 }
 
+/// The title of every reminder: the app's name and nothing else.
+pub const NOTIFICATION_SUMMARY: &str = "Kintsugi";
+
+/// A reminder's words. They say that something waits, never what: no title, text,
+/// date or exercise, since anyone near the screen can read a notification and the
+/// desktop may keep it. `today` is for a promise due today rather than tomorrow.
+pub fn reminder_text(kind: crate::ReminderKind, partner: &str, today: bool) -> String {
+    match kind {
+        crate::ReminderKind::Checkin => "A check-in for this week is waiting for you".into(),
+        crate::ReminderKind::Promise if today => "A promise is due today".into(),
+        crate::ReminderKind::Promise => "A promise is due tomorrow".into(),
+        crate::ReminderKind::Letter => format!("Something from {partner} is waiting"),
+        crate::ReminderKind::Exercise => format!("Something with {partner} is planned for today"),
+    }
+}
+
+/// What each kind of reminder is about, where it is chosen.
+pub fn reminder_kind_label(kind: crate::ReminderKind) -> &'static str {
+    match kind {
+        crate::ReminderKind::Checkin => {
+            "this week's check-in, from Friday, if it is not written yet"
+        }
+        crate::ReminderKind::Promise => "a promise due tomorrow",
+        crate::ReminderKind::Letter => "a letter from your partner that you have not opened",
+        crate::ReminderKind::Exercise => "an exercise planned for today",
+    }
+}
+
+/// What reminders show and what they do not, said where they are turned on.
+pub const REMINDERS_NOTE: &str = "Reminders are notifications on your desktop. They \
+never show what was written: only that something is waiting, like \u{201c}Something \
+from your partner is waiting\u{201d}. Still, anyone near your screen can see that one \
+came. Each shows once, none appear while Kintsugi is locked or closed, and during \
+quiet hours they wait until the hours end.";
+
+/// How the reminders setting reads in a list of settings.
+pub fn reminders_label(r: &crate::Reminders) -> String {
+    if !r.enabled {
+        return "off".into();
+    }
+    let kinds: Vec<&str> = crate::ReminderKind::ALL
+        .into_iter()
+        .filter(|k| r.wants(*k))
+        .map(|k| k.as_str())
+        .collect();
+    let about = if kinds.is_empty() {
+        "nothing chosen".to_string()
+    } else {
+        kinds.join(", ")
+    };
+    let quiet = r
+        .quiet_hours
+        .map(|q| format!("quiet {q}"))
+        .unwrap_or_else(|| "no quiet hours".into());
+    format!("on — {about}; {quiet}")
+}
+
+/// What the CLI says of a check for reminders that showed nothing, and why.
+pub fn reminders_none(r: &crate::Reminders, quiet: bool) -> String {
+    if !r.enabled {
+        "Reminders are off. `kintsugi settings --reminders on` turns them on.".into()
+    } else if let (true, Some(q)) = (quiet, r.quiet_hours) {
+        format!("Quiet hours ({q}): reminders wait until they end.")
+    } else {
+        "Nothing new to remind you of.".into()
+    }
+}
+
 /// How each read receipt setting is offered, in a list.
 pub fn read_receipts_label(r: crate::ReadReceipts) -> &'static str {
     match r {

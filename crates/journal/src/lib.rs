@@ -61,8 +61,7 @@ pub use entries::{
     CheckInAnswers, CheckInInput, DateProposal, DiaryEntry, Exercise, ExerciseStatus, Forgiveness,
     Letter, LetterDraft, LetterKind, Partner, Promise, PromiseOutcome, Reflection, Renewal,
     Revealed, Seal, SealUntil, SealedCheckIn, SharedEntry, SharedTrigger, SharedTriggerWeek,
-    StageProgress, Trigger,
-    TriggerWeek, Upserted, Version,
+    StageProgress, Trigger, TriggerWeek, Upserted, Version,
 };
 pub use error::{JournalError, Result};
 pub use ids::{EntryKind, PartnerId};

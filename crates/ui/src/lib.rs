@@ -42,6 +42,9 @@ pub struct AppConfig {
     pub network: bool,
     /// Close the window after this long (the real-window smoke test).
     pub exit_after: Option<Duration>,
+    /// Check for reminders while unlocked (when the profile turned them on). Tests
+    /// turn it off so that they never reach the desktop they run on.
+    pub reminders: bool,
 }
 
 impl AppConfig {
@@ -53,6 +56,7 @@ impl AppConfig {
             auto_lock: Duration::from_secs(10 * 60),
             network: true,
             exit_after: None,
+            reminders: true,
         }
     }
 }

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use kintsugi_device::{Device, Event};
+use kintsugi_device::{Device, DeviceError, Event};
 use tokio::sync::{Notify, broadcast};
 use tokio::task::JoinHandle;
 
@@ -117,6 +117,42 @@ async fn follow(
             stale = false;
             let d = device.clone();
             building = Some(tokio::task::spawn_blocking(move || Cache::load(&d)));
+        }
+    }
+}
+
+/// How often an unlocked app checks for reminders.
+pub const REMIND_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Shows the device's reminders (`Device::remind_now`) every [`REMIND_EVERY`] while
+/// its session is open; stops when dropped, as the session is at lock, and by
+/// itself once the device is locked. What to show and when is the device's.
+pub struct Reminding(JoinHandle<()>);
+
+impl Reminding {
+    pub fn start(rt: &tokio::runtime::Handle, device: Device) -> Self {
+        Self(rt.spawn(remind(device)))
+    }
+}
+
+impl Drop for Reminding {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+async fn remind(device: Device) {
+    let mut every = tokio::time::interval(REMIND_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let d = device.clone();
+        match tokio::task::spawn_blocking(move || d.remind_now()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(DeviceError::Locked)) | Err(_) => return,
+            // No notification service, say: tried again at the next check. Device
+            // errors name files and ids, never what was written.
+            Ok(Err(e)) => tracing::warn!("reminders: {e}"),
         }
     }
 }

@@ -16,7 +16,7 @@ use tokio::task::JoinHandle;
 
 use crate::AppConfig;
 use crate::guide::Guide;
-use crate::live::Follower;
+use crate::live::{Follower, Reminding};
 use crate::model::{AutoLock, Cache, NetState, Page};
 use crate::pages::{Ctx, Pages};
 use crate::widgets::{self, GOLD};
@@ -56,6 +56,8 @@ pub struct Session {
     /// The frame's own copy of the device's events: the network state and locking.
     events: broadcast::Receiver<Event>,
     follower: Follower,
+    /// Checks for reminders while the session is open (dropped with it at lock).
+    _reminding: Option<Reminding>,
     cache: Arc<Cache>,
     net: NetState,
     page: Page,
@@ -157,11 +159,15 @@ impl Session {
                 )
             });
         }
+        let reminding = config
+            .reminders
+            .then(|| Reminding::start(worker.handle(), device.clone()));
         Self {
             id,
             device,
             events,
             follower,
+            _reminding: reminding,
             cache,
             net: NetState::default(),
             page: Page::Home,

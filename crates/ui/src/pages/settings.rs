@@ -6,8 +6,8 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
 use kintsugi_device::{
-    AUTO_LOCK_MINUTES, ExportFormat, ExportScope, ReadReceipts, Replace,
-    Settings as ProfileSettings, view,
+    AUTO_LOCK_MINUTES, ExportFormat, ExportScope, QuietHours, ReadReceipts, ReminderKind,
+    Reminders, Replace, Settings as ProfileSettings, view,
 };
 use zeroize::Zeroize;
 
@@ -33,6 +33,8 @@ pub struct Settings {
     release: crate::release::Controls,
     /// Revealing check-ins together, as last chosen here (the stored setting until then).
     together: Option<bool>,
+    /// The reminders setting as shown; saved the moment it changes.
+    reminders: Option<Reminders>,
 }
 
 /// The export form. Exports are plaintext, so the private part is opt-in and a file
@@ -51,6 +53,74 @@ struct PendingExport {
     path: PathBuf,
     format: ExportFormat,
     scope: ExportScope,
+}
+
+impl Settings {
+    fn reminders_ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
+        ui.label(egui::RichText::new("Reminders").strong());
+        widgets::note(ui, view::REMINDERS_NOTE);
+        let c = ctx.cache;
+        let r = self.reminders.get_or_insert_with(|| {
+            c.settings
+                .as_ref()
+                .map(|s| s.reminders.clone())
+                .unwrap_or_default()
+        });
+        let mut changed = ui
+            .checkbox(&mut r.enabled, "Remind me with a notification")
+            .changed();
+        ui.add_enabled_ui(r.enabled, |ui| {
+            ui.label("Remind me of:");
+            for kind in ReminderKind::ALL {
+                let mut on = r.wants(kind);
+                if ui
+                    .checkbox(&mut on, view::reminder_kind_label(kind))
+                    .changed()
+                {
+                    r.set(kind, on);
+                    changed = true;
+                }
+            }
+            let mut quiet = r.quiet_hours.is_some();
+            if ui.checkbox(&mut quiet, "Quiet hours").changed() {
+                r.quiet_hours =
+                    quiet.then_some(r.quiet_hours.unwrap_or(QuietHours { from: 22, until: 8 }));
+                changed = true;
+            }
+            if let Some(q) = &mut r.quiet_hours {
+                for (label, h) in [("Quiet from", &mut q.from), ("Quiet until", &mut q.until)] {
+                    egui::ComboBox::from_label(label)
+                        .selected_text(format!("{h:02}:00"))
+                        .show_ui(ui, |ui| {
+                            for n in 0..24u8 {
+                                changed |=
+                                    ui.selectable_value(h, n, format!("{n:02}:00")).changed();
+                            }
+                        });
+                }
+            }
+        });
+        let same_hour = r.quiet_hours.is_some_and(|q| q.from == q.until);
+        if same_hour {
+            widgets::note(
+                ui,
+                "Quiet hours need to start and end at different hours; nothing was changed.",
+            );
+        } else if changed {
+            let chosen = r.clone();
+            ctx.worker.command(
+                ctx.device,
+                |r: Reminders| {
+                    if r.enabled {
+                        "Reminders saved.".into()
+                    } else {
+                        "Reminders are off.".into()
+                    }
+                },
+                move |d| d.set_reminders(|r| *r = chosen),
+            );
+        }
+    }
 }
 
 impl View for Settings {
@@ -237,6 +307,9 @@ impl View for Settings {
                 );
             }
         }
+
+        ui.separator();
+        self.reminders_ui(ui, ctx);
 
         ui.separator();
         self.export_ui(ui, ctx);

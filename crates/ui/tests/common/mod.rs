@@ -25,6 +25,7 @@ pub fn config(dir: &Path, network: bool) -> AppConfig {
     let mut c = AppConfig::new(dir.join("profile"));
     c.kdf = KdfParams::INSECURE_FAST;
     c.network = network;
+    c.reminders = false;
     c.net = NetOverrides {
         mode: Some(NetworkMode::Direct),
         bind: Some(kintsugi_device::Bind::Socket(([127, 0, 0, 1], 0).into())),
