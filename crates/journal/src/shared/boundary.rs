@@ -264,12 +264,11 @@ impl SharedJournal {
         let rid = new_entry_id(now)?;
         self.doc.transact(now, |am, _| {
             // One waiting at a time: a new proposal takes back the one before.
-            if let Some(w) = waiting {
-                if let Some((Value::Object(ObjType::Map), r)) =
+            if let Some(w) = waiting
+                && let Some((Value::Object(ObjType::Map), r)) =
                     am.get(&obj, format!("{RENEW}{}", w.id))?
-                {
-                    am.put(&r, "withdrawn_at", now)?;
-                }
+            {
+                am.put(&r, "withdrawn_at", now)?;
             }
             let r = am.put_object(&obj, format!("{RENEW}{rid}"), ObjType::Map)?;
             am.put(&r, "by", me.as_str())?;
