@@ -1127,8 +1127,10 @@ mod snapshot {
             }),
             agreement: Some(j::Agreement {
                 scope: "messages with one colleague".into(),
-                review: j::parse_date("2026-12-20").unwrap(),
-                ends: j::parse_date("2027-01-20").unwrap(),
+                // Long past, so that the state the snapshot pins ("ended") does
+                // not change with the day the test runs.
+                review: j::parse_date("2020-01-10").unwrap(),
+                ends: j::parse_date("2020-02-10").unwrap(),
                 renewed: Some(15),
                 renewal: Some(j::Renewal {
                     id: "r2".into(),

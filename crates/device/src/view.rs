@@ -883,6 +883,47 @@ pub fn held_checkin(h: &kintsugi_journal::CheckInInput) -> Vec<String> {
     lines
 }
 
+/// At the top of every therapist packet.
+pub const PACKET_PREAMBLE: &str = "This packet holds only what its author chose to bring, for the dates above. \
+It is a copy taken from Kintsugi: once opened, it is an ordinary page, so please keep it as \
+privately as any notes from a session.";
+
+/// Under the trigger trend of a packet: what it holds, and what it never does.
+pub const PACKET_TRIGGERS_NOTE: &str = "For each week: how many moments were logged and how strong they felt on \
+average. The words of a moment are never part of a packet. A partner's numbers are here only if \
+they chose to share them.";
+
+/// Above diary entries in a packet.
+pub const PACKET_DIARY_NOTE: &str =
+    "Chosen one by one from a private diary that is otherwise never shared.";
+
+/// Beside the diary in the packet page: why nothing is ticked there.
+pub const PACKET_DIARY_CHOICE: &str = "Your diary stays out of the packet. If there is an entry you would like \
+to bring, tick just that one.";
+
+/// Beside the passphrase of a packet: what sealing does.
+pub const PACKET_SEAL_SAYS: &str = "With a passphrase, the packet is locked in the standard age format, so it \
+can travel by email or on a stick. Tell the passphrase another way (in person, or by phone).";
+
+/// What the front ends say once a packet is written: where, and how to open it.
+pub fn packet_written(path: &std::path::Path, sealed: bool) -> String {
+    if sealed {
+        format!(
+            "Wrote {} (readable only by you, and locked with the passphrase). To open it: \
+             `age -d -o packet.html {}`, then open packet.html in a browser; it prints to PDF \
+             from there.",
+            path.display(),
+            path.display()
+        )
+    } else {
+        format!(
+            "Wrote {} (readable only by you, but not encrypted: keep it somewhere private). \
+             Open it in a browser; it prints to PDF from there.",
+            path.display()
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -968,46 +1009,5 @@ mod tests {
                 "Sam's promise \"call at nine\" is due in 2 days (Fri)",
             ]
         );
-    }
-}
-
-/// At the top of every therapist packet.
-pub const PACKET_PREAMBLE: &str = "This packet holds only what its author chose to bring, for the dates above. \
-It is a copy taken from Kintsugi: once opened, it is an ordinary page, so please keep it as \
-privately as any notes from a session.";
-
-/// Under the trigger trend of a packet: what it holds, and what it never does.
-pub const PACKET_TRIGGERS_NOTE: &str = "For each week: how many moments were logged and how strong they felt on \
-average. The words of a moment are never part of a packet. A partner's numbers are here only if \
-they chose to share them.";
-
-/// Above diary entries in a packet.
-pub const PACKET_DIARY_NOTE: &str =
-    "Chosen one by one from a private diary that is otherwise never shared.";
-
-/// Beside the diary in the packet page: why nothing is ticked there.
-pub const PACKET_DIARY_CHOICE: &str = "Your diary stays out of the packet. If there is an entry you would like \
-to bring, tick just that one.";
-
-/// Beside the passphrase of a packet: what sealing does.
-pub const PACKET_SEAL_SAYS: &str = "With a passphrase, the packet is locked in the standard age format, so it \
-can travel by email or on a stick. Tell the passphrase another way (in person, or by phone).";
-
-/// What the front ends say once a packet is written: where, and how to open it.
-pub fn packet_written(path: &std::path::Path, sealed: bool) -> String {
-    if sealed {
-        format!(
-            "Wrote {} (readable only by you, and locked with the passphrase). To open it: \
-             `age -d -o packet.html {}`, then open packet.html in a browser; it prints to PDF \
-             from there.",
-            path.display(),
-            path.display()
-        )
-    } else {
-        format!(
-            "Wrote {} (readable only by you, but not encrypted: keep it somewhere private). \
-             Open it in a browser; it prints to PDF from there.",
-            path.display()
-        )
     }
 }
