@@ -170,7 +170,7 @@ mod tests {
             (week.as_str(), 2)
         );
         assert_eq!(shared[0].strength_sum, 12);
-        let one = bea.share_trigger(&chosen[..13]).unwrap();
+        let one = bea.share_trigger(&chosen[..24]).unwrap();
         assert_eq!(one.words, "a song on the radio");
         carry(&bea, &ari);
 
