@@ -89,6 +89,19 @@ pub(crate) fn refuse_withdrawn(
     Ok(())
 }
 
+/// Refuses with `reason` when there is one: the `*_refusal` methods of the entry
+/// types say why, and every command that checks one turns it into the same error.
+pub(crate) fn refuse(kind: EntryKind, reason: Option<&'static str>, id: &str) -> Result<()> {
+    match reason {
+        Some(reason) => Err(JournalError::NotNow {
+            kind,
+            id: id.to_owned(),
+            reason,
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Only the author changes or withdraws an entry.
 pub(crate) fn require_author(
     author: &PartnerId,

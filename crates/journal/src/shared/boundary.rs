@@ -27,7 +27,7 @@ use crate::entries::{Agreement, Amendment, Boundary, BoundaryStatus, Renewal, Ve
 use crate::error::{JournalError, Result};
 use crate::fields::Fields;
 use crate::ids::{EntryKind, PartnerId, new_entry_id};
-use crate::revisions::{self, refuse_withdrawn, require_author};
+use crate::revisions::{self, refuse, refuse_withdrawn, require_author};
 use crate::validate::{format_date, optional_text, parse_date, require_text};
 
 const KIND: EntryKind = EntryKind::Boundary;
@@ -55,17 +55,6 @@ fn agreement_dates(
     parse_date(&review)?;
     parse_date(&ends)?;
     Ok((review, ends))
-}
-
-fn refuse(reason: Option<&'static str>, id: &str) -> Result<()> {
-    match reason {
-        Some(reason) => Err(JournalError::NotNow {
-            kind: KIND,
-            id: id.to_owned(),
-            reason,
-        }),
-        None => Ok(()),
-    }
 }
 
 /// What a transparency agreement holds when it is proposed.
@@ -258,7 +247,7 @@ impl SharedJournal {
         now: i64,
     ) -> Result<String> {
         let (obj, boundary, _) = self.boundary_for_update(id)?;
-        refuse(boundary.renew_refusal(), id)?;
+        refuse(KIND, boundary.renew_refusal(), id)?;
         let (review, ends) = agreement_dates(review, ends, today)?;
         let waiting = boundary.agreement.as_ref().and_then(|a| a.renewal.as_ref());
         let rid = new_entry_id(now)?;
@@ -286,14 +275,14 @@ impl SharedJournal {
     /// Agrees to the new dates my partner proposed: from now on they stand.
     pub fn agree_renewal(&mut self, me: &PartnerId, id: &str, now: i64) -> Result<()> {
         let (obj, boundary, _) = self.boundary_for_update(id)?;
-        refuse(boundary.agree_renewal_refusal(me), id)?;
+        refuse(KIND, boundary.agree_renewal_refusal(me), id)?;
         let Some(renewal) = boundary.agreement.and_then(|a| a.renewal) else {
-            return refuse(Some("no renewal is waiting"), id);
+            return refuse(KIND, Some("no renewal is waiting"), id);
         };
         self.doc.transact(now, |am, _| {
             let r = match am.get(&obj, format!("{RENEW}{}", renewal.id))? {
                 Some((Value::Object(ObjType::Map), r)) => r,
-                _ => return refuse(Some("no renewal is waiting"), id),
+                _ => return refuse(KIND, Some("no renewal is waiting"), id),
             };
             let agreed_by = Fields::new(am, r, KIND, id).map("agreed_by")?;
             am.put(&agreed_by, me.as_str(), now)?;
@@ -305,9 +294,9 @@ impl SharedJournal {
     /// Takes back new dates I proposed, before my partner agreed to them.
     pub fn withdraw_renewal(&mut self, me: &PartnerId, id: &str, now: i64) -> Result<()> {
         let (obj, boundary, _) = self.boundary_for_update(id)?;
-        refuse(boundary.withdraw_renewal_refusal(me), id)?;
+        refuse(KIND, boundary.withdraw_renewal_refusal(me), id)?;
         let Some(renewal) = boundary.agreement.and_then(|a| a.renewal) else {
-            return refuse(Some("no renewal is waiting"), id);
+            return refuse(KIND, Some("no renewal is waiting"), id);
         };
         self.doc.transact(now, |am, _| {
             if let Some((Value::Object(ObjType::Map), r)) =

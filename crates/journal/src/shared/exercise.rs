@@ -34,6 +34,7 @@ use crate::entries::{DateProposal, Exercise, ExerciseStatus, Reflection};
 use crate::error::{JournalError, Result};
 use crate::fields::Fields;
 use crate::ids::{EntryKind, PartnerId, new_entry_id};
+use crate::revisions::refuse;
 use crate::validate::{format_date, parse_date, require_text};
 
 const KIND: EntryKind = EntryKind::Exercise;
@@ -62,17 +63,6 @@ fn future_date(date: NaiveDate, today: NaiveDate) -> Result<String> {
         return Err(JournalError::PastDate(stored));
     }
     Ok(stored)
-}
-
-fn refuse(reason: Option<&'static str>, id: &str) -> Result<()> {
-    match reason {
-        Some(reason) => Err(JournalError::NotNow {
-            kind: KIND,
-            id: id.to_owned(),
-            reason,
-        }),
-        None => Ok(()),
-    }
 }
 
 /// Writes a date suggestion by `me` into the entry, holding my agreement.
@@ -125,14 +115,14 @@ impl SharedJournal {
     /// Accepts the date waiting for my answer: from now on it is the plan.
     pub fn accept_exercise_date(&mut self, me: &PartnerId, id: &str, now: i64) -> Result<()> {
         let (obj, exercise) = self.exercise_for_update(id)?;
-        refuse(exercise.accept_refusal(me), id)?;
+        refuse(KIND, exercise.accept_refusal(me), id)?;
         let Some(waiting) = exercise.waiting else {
-            return refuse(Some("no date is waiting for an answer"), id);
+            return refuse(KIND, Some("no date is waiting for an answer"), id);
         };
         self.doc.transact(now, |am, _| {
             let p = match am.get(&obj, format!("{DATE}{}", waiting.id))? {
                 Some((Value::Object(ObjType::Map), p)) => p,
-                _ => return refuse(Some("no date is waiting for an answer"), id),
+                _ => return refuse(KIND, Some("no date is waiting for an answer"), id),
             };
             let agreed_by = Fields::new(am, p, KIND, id).map("agreed_by")?;
             am.put(&agreed_by, me.as_str(), now)?;
@@ -153,7 +143,7 @@ impl SharedJournal {
         now: i64,
     ) -> Result<String> {
         let (obj, exercise) = self.exercise_for_update(id)?;
-        refuse(exercise.suggest_refusal(), id)?;
+        refuse(KIND, exercise.suggest_refusal(), id)?;
         if exercise.date_on_the_table() == Some(date) {
             return Err(JournalError::Unchanged {
                 kind: KIND,
@@ -168,7 +158,7 @@ impl SharedJournal {
     /// Marks it done for me, once a date was agreed.
     pub fn mark_exercise_done(&mut self, me: &PartnerId, id: &str, now: i64) -> Result<()> {
         let (obj, exercise) = self.exercise_for_update(id)?;
-        refuse(exercise.done_refusal(me), id)?;
+        refuse(KIND, exercise.done_refusal(me), id)?;
         self.doc.transact(now, |am, _| {
             let done = Fields::new(am, obj.clone(), KIND, id).map("done")?;
             am.put(&done, me.as_str(), now)?;
@@ -181,7 +171,7 @@ impl SharedJournal {
     /// called off, by whom and when.
     pub fn cancel_exercise(&mut self, me: &PartnerId, id: &str, now: i64) -> Result<()> {
         let (obj, exercise) = self.exercise_for_update(id)?;
-        refuse(exercise.cancel_refusal(), id)?;
+        refuse(KIND, exercise.cancel_refusal(), id)?;
         self.doc.transact(now, |am, _| {
             am.put(&obj, "cancelled_at", now)?;
             am.put(&obj, "cancelled_by", me.as_str())?;
@@ -202,7 +192,7 @@ impl SharedJournal {
     ) -> Result<String> {
         let text = require_text("reflection", text)?;
         let (obj, exercise) = self.exercise_for_update(id)?;
-        refuse(exercise.reflect_refusal(me), id)?;
+        refuse(KIND, exercise.reflect_refusal(me), id)?;
         let rid = new_entry_id(now)?;
         self.doc.transact(now, |am, _| {
             let r = am.put_object(&obj, format!("{REFLECTION}{rid}"), ObjType::Map)?;
