@@ -856,3 +856,135 @@ impl Chronological for SharedTrigger {
 pub(crate) fn sort_chronologically<T: Chronological>(entries: &mut [T]) {
     entries.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
 }
+
+/// One appreciation for the weekly meeting: something the partner did, and what it
+/// shows about them ("…and it shows that you are…").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Appreciation {
+    pub what: String,
+    pub shows: Option<String>,
+}
+
+/// What one partner brings to a week's meeting, in the order the meeting takes it:
+/// appreciations first, then what went well, then at most one issue.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MeetingPoints {
+    pub appreciations: Vec<Appreciation>,
+    pub went_well: Option<String>,
+    pub issue: Option<String>,
+}
+
+impl MeetingPoints {
+    pub fn is_empty(&self) -> bool {
+        self.appreciations.is_empty() && self.went_well.is_none() && self.issue.is_none()
+    }
+}
+
+/// My private preparation for a week's meeting: in the diary until I bring it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MeetingDraft {
+    /// ISO week, e.g. `2026-W48`.
+    pub week: String,
+    pub points: MeetingPoints,
+    pub created: i64,
+    pub updated: i64,
+}
+
+/// What one partner brought to a week's meeting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MeetingSide {
+    pub author: PartnerId,
+    pub points: MeetingPoints,
+    /// When it was brought first, and last changed.
+    pub brought_at: i64,
+    pub updated: i64,
+}
+
+/// One partner's side of an issue raised in the meeting, as the meeting wrote it
+/// down: the partner who raised it and the one who answers are each heard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Heard {
+    pub id: String,
+    /// Whose issue this is about.
+    pub issue_of: PartnerId,
+    /// Whose side this is.
+    pub side_of: PartnerId,
+    /// On whose device it was written: the meeting runs on either.
+    pub written_by: PartnerId,
+    pub text: String,
+    pub at: i64,
+}
+
+/// What a meeting's plan became.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutcomeKind {
+    /// A promise, made by the partner whose device recorded it.
+    Promise,
+    /// New wording proposed for a boundary of the partner whose device recorded it.
+    Amendment,
+}
+
+impl OutcomeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Promise => "promise",
+            Self::Amendment => "amendment",
+        }
+    }
+
+    pub(crate) fn from_name(s: &str) -> Option<Self> {
+        match s {
+            "promise" => Some(Self::Promise),
+            "amendment" => Some(Self::Amendment),
+            _ => None,
+        }
+    }
+}
+
+/// A promise or boundary amendment a meeting's plan became.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MeetingOutcome {
+    pub id: String,
+    pub kind: OutcomeKind,
+    /// The promise's id, or the amended boundary's.
+    pub entry: String,
+    pub by: PartnerId,
+    pub at: i64,
+}
+
+/// A week's meeting as both devices read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Meeting {
+    /// ISO week, e.g. `2026-W48`.
+    pub week: String,
+    /// What each partner brought, by author.
+    pub sides: Vec<MeetingSide>,
+    /// The sides heard, oldest first; for each issue and side the latest stands.
+    pub heard: Vec<Heard>,
+    pub outcomes: Vec<MeetingOutcome>,
+    /// Who closed the meeting, and when (the first to, if both did).
+    pub held: Option<(PartnerId, i64)>,
+}
+
+impl Meeting {
+    /// What `author` brought, if anything.
+    pub fn side(&self, author: &PartnerId) -> Option<&MeetingSide> {
+        self.sides.iter().find(|s| &s.author == author)
+    }
+
+    /// The side of `side_of` on the issue `issue_of` raised, as it stands.
+    pub fn heard_from(&self, issue_of: &PartnerId, side_of: &PartnerId) -> Option<&Heard> {
+        self.heard
+            .iter()
+            .filter(|h| &h.issue_of == issue_of && &h.side_of == side_of)
+            .max_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)))
+    }
+
+    /// Why nothing more may be added, or `None`: a meeting closed is a record.
+    pub fn closed_refusal(&self) -> Option<&'static str> {
+        self.held
+            .as_ref()
+            .map(|_| "this meeting is closed: bring it to next week's")
+    }
+}

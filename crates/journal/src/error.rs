@@ -147,6 +147,10 @@ pub enum JournalError {
     #[error("you have already offered forgiveness; take it back first to offer it in other words")]
     AlreadyForgiven,
 
+    /// No points of mine for this week's meeting: nothing to bring or throw away.
+    #[error("you have written nothing for the meeting of {0} yet")]
+    NoMeetingPoints(String),
+
     /// Taking back what was never given (acceptance, forgiveness).
     #[error("there is nothing to take back: {0}")]
     NothingToTakeBack(&'static str),

@@ -70,6 +70,8 @@ pub enum EntryKind {
     Reflection,
     /// A moment of the private trigger log (and, once shared, its shared copy).
     Trigger,
+    /// A week's meeting (named by its week, not an id).
+    Meeting,
 }
 
 impl EntryKind {
@@ -85,6 +87,7 @@ impl EntryKind {
             Self::Exercise => "exercise",
             Self::Reflection => "reflection",
             Self::Trigger => "trigger",
+            Self::Meeting => "meeting",
         }
     }
 }

@@ -23,6 +23,7 @@
 //! | `steps`      | `"{stage}:{partner}"`| `stage` 1–7, `done` (bool), `done_at`?, `note`?; on stage 6 `forgiven_at`?, `forgiveness`? |
 //! | `shared`     | diary entry id       | `origin`, `text`, `mood`?, `stage`?, `shared_at`                                         |
 //! | `shared`     | `trend:{partner}:{week}` / trigger id | `kind` = `trigger-week` (`week`, `count`, `strength_sum`) or `trigger` (`origin`, `at`, `strength`, `words`, `shared_at`); see `shared/triggers.rs` |
+//! | `shared`     | `meeting:{week}:{partner}`, `meeting-heard:{id}`, `meeting-outcome:{id}`, `meeting-held:{week}:{partner}` | the weekly meeting: `kind` = `meeting-side`, `meeting-heard`, `meeting-outcome`, `meeting-held`; see `shared/meeting.rs` |
 //! | `partners`   | partner id           | `name`, `updated` (no `author`/`created`)                                                |
 //! | `exercises`  | entry id             | `exercise` (library id), `done` (map partner → ms), `cancelled_at`?, `cancelled_by`?; `date:<id>` maps (`by`, `at`, `date`, `agreed_by`), `reflection:<id>` maps (`by`, `at`, `text`) |
 //!
@@ -33,7 +34,8 @@
 //! `title`, `body`), `reflections` (private records, each with a `kind`: reflections
 //! on exercises (`exercise-reflection`, in `diary.rs`; older ones have no `kind` and
 //! an `exercise` field), letters opened and acceptance (`reflections.rs`), moments
-//! of the trigger log (`triggers.rs`)). Each reader skips the kinds it does not know.
+//! of the trigger log (`triggers.rs`), points prepared for a weekly meeting
+//! (`meeting-draft`, `meeting.rs`)). Each reader skips the kinds it does not know.
 //!
 //! Anything read back is checked: a malformed entry is skipped by list queries and
 //! reported as [`JournalError::Corrupt`] by a get, because the partner's device may
@@ -46,6 +48,7 @@ mod error;
 mod fields;
 mod ids;
 mod lists;
+mod meeting;
 mod reflections;
 mod release;
 mod revisions;
@@ -57,15 +60,17 @@ pub use automerge::{AutoCommit, ChangeHash};
 pub use diary::{DiaryLists, PrivateDiary};
 pub use doc::SCHEMA_VERSION;
 pub use entries::{
-    Acceptance, Agreement, AgreementState, Amendment, Boundary, BoundaryStatus, CheckIn,
-    CheckInAnswers, CheckInInput, DateProposal, DiaryEntry, Exercise, ExerciseStatus, Forgiveness,
-    Letter, LetterDraft, LetterKind, Partner, Promise, PromiseOutcome, Reflection, Renewal,
+    Acceptance, Agreement, AgreementState, Amendment, Appreciation, Boundary, BoundaryStatus,
+    CheckIn, CheckInAnswers, CheckInInput, DateProposal, DiaryEntry, Exercise, ExerciseStatus,
+    Forgiveness, Heard, Letter, LetterDraft, LetterKind, Meeting, MeetingDraft, MeetingOutcome,
+    MeetingPoints, MeetingSide, OutcomeKind, Partner, Promise, PromiseOutcome, Reflection, Renewal,
     Revealed, Seal, SealUntil, SealedCheckIn, SharedEntry, SharedTrigger, SharedTriggerWeek,
     StageProgress, Trigger, TriggerWeek, Upserted, Version,
 };
 pub use error::{JournalError, Result};
 pub use ids::{EntryKind, PartnerId};
 pub use lists::{Iter, List};
+pub use meeting::MAX_APPRECIATIONS;
 pub use shared::{
     AgreementTerms, FORGIVENESS_STAGE, SharedJournal, SharedLists, valid_exercise_id,
 };

@@ -10,6 +10,7 @@
 //! | `opened`  | `opened:{letter id}`  | `at`: when I first opened the letter |
 //! | `acceptance` | `acceptance`       | `reached_at`, `words`?, `updated`   |
 //! | `trigger` | entry id              | see `triggers.rs`                   |
+//! | `meeting-draft` | `meeting:{week}` | see `meeting.rs`                    |
 //!
 //! Reflections on exercises written before records had a `kind` have none; they
 //! are told apart by their `exercise` field. A key says what a record is too where

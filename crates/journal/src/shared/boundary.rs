@@ -177,6 +177,13 @@ impl SharedJournal {
         text: &str,
         now: i64,
     ) -> Result<String> {
+        let obj = self.amendable(me, id, text)?;
+        self.doc
+            .transact(now, |am, _| put_boundary_amendment(am, &obj, me, text, now))
+    }
+
+    /// The object of my boundary `id`, if `text` would be an amendment of it.
+    pub(super) fn amendable(&self, me: &PartnerId, id: &str, text: &str) -> Result<ObjId> {
         let text = require_text("text", text)?;
         let (obj, boundary, _) = self.boundary_for_update(id)?;
         require_author(&boundary.author, me, KIND, id)?;
@@ -187,11 +194,7 @@ impl SharedJournal {
                 id: id.to_owned(),
             });
         }
-        self.doc.transact(now, |am, _| {
-            let (rev, rev_id) = revisions::put_amendment(am, &obj, me, now)?;
-            am.put(&rev, "text", text)?;
-            Ok(rev_id)
-        })
+        Ok(obj)
     }
 
     /// Agrees to the new wording my partner proposed for a boundary: from now on it
@@ -445,4 +448,18 @@ fn read_agreement(f: &Fields<'_>) -> Result<Option<Agreement>> {
         renewal: waiting.map(|i| stored[i].renewal.clone()),
         superseded,
     }))
+}
+
+/// Writes new wording for a boundary [`SharedJournal::amendable`] allowed; returns
+/// the amendment's id.
+pub(super) fn put_boundary_amendment(
+    am: &mut AutoCommit,
+    boundary: &ObjId,
+    me: &PartnerId,
+    text: &str,
+    now: i64,
+) -> Result<String> {
+    let (rev, rev_id) = revisions::put_amendment(am, boundary, me, now)?;
+    am.put(&rev, "text", text)?;
+    Ok(rev_id)
 }

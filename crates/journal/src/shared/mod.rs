@@ -9,6 +9,7 @@ mod checkin;
 mod exercise;
 mod letter;
 mod lists;
+mod meeting;
 mod partner;
 mod promise;
 mod reveal;

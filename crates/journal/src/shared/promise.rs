@@ -27,22 +27,10 @@ impl SharedJournal {
         due: NaiveDate,
         now: i64,
     ) -> Result<String> {
-        let text = require_text("text", text)?;
-        let due = format_date(due);
-        // Years outside 0000–9999 would not read back.
-        parse_date(&due)?;
-        let id = new_entry_id(now)?;
+        let terms = terms(text, due)?;
         self.doc.transact(now, |am, roots| {
-            let obj = am.put_object(&roots[PROMISES], &id, ObjType::Map)?;
-            am.put(&obj, "author", me.as_str())?;
-            am.put(&obj, "text", text)?;
-            am.put(&obj, "due", due.as_str())?;
-            am.put(&obj, "outcome", PromiseOutcome::Open.as_str())?;
-            am.put(&obj, "created", now)?;
-            am.put(&obj, "updated", now)?;
-            Ok(())
-        })?;
-        Ok(id)
+            put_promise(am, &roots[PROMISES], me, terms, now)
+        })
     }
 
     /// Records how a promise turned out. Only the partner it was made to may do this:
@@ -170,6 +158,34 @@ impl SharedJournal {
     pub fn get_promise(&self, id: &str) -> Result<Promise> {
         self.doc.get(KIND, id, read_promise)
     }
+}
+
+/// A new promise's wording and due date as stored, checked.
+pub(super) fn terms(text: &str, due: NaiveDate) -> Result<(&str, String)> {
+    let text = require_text("text", text)?;
+    let due = format_date(due);
+    // Years outside 0000–9999 would not read back.
+    parse_date(&due)?;
+    Ok((text, due))
+}
+
+/// Writes a new promise of mine with checked [`terms`]; returns its id.
+pub(super) fn put_promise(
+    am: &mut AutoCommit,
+    promises: &ObjId,
+    me: &PartnerId,
+    (text, due): (&str, String),
+    now: i64,
+) -> Result<String> {
+    let id = new_entry_id(now)?;
+    let obj = am.put_object(promises, &id, ObjType::Map)?;
+    am.put(&obj, "author", me.as_str())?;
+    am.put(&obj, "text", text)?;
+    am.put(&obj, "due", due.as_str())?;
+    am.put(&obj, "outcome", PromiseOutcome::Open.as_str())?;
+    am.put(&obj, "created", now)?;
+    am.put(&obj, "updated", now)?;
+    Ok(id)
 }
 
 fn read_due(f: &Fields<'_>) -> Result<NaiveDate> {

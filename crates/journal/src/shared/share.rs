@@ -108,12 +108,17 @@ impl SharedJournal {
 
 pub(super) fn read_shared(am: &AutoCommit, id: &str, obj: ObjId) -> Result<SharedEntry> {
     let f = Fields::new(am, obj, KIND, id);
-    // Shared diary entries have no `kind`; what of the trigger log was shared does.
-    if f.opt_str("kind")?.is_some() {
+    // Shared diary entries have no `kind`; what of the trigger log was shared, and
+    // the weekly meetings, do.
+    if let Some(kind) = f.opt_str("kind")? {
         return Err(JournalError::WrongKind {
             id: id.to_owned(),
             expected: KIND,
-            found: EntryKind::Trigger,
+            found: if kind.starts_with("meeting") {
+                EntryKind::Meeting
+            } else {
+                EntryKind::Trigger
+            },
         });
     }
     let author = f.partner("author")?;

@@ -11,6 +11,7 @@ mod exercises;
 mod forgiveness;
 mod letters_promises;
 mod lists;
+mod meetings;
 mod private_records;
 mod props;
 mod resolve;
