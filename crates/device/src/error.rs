@@ -106,6 +106,8 @@ pub enum Field {
     /// Which reminders to show.
     Reminders,
     QuietHours,
+    /// Whose side or issue (mine or my partner's).
+    Partner,
 }
 
 /// Why a bundle was refused.

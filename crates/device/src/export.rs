@@ -56,6 +56,7 @@ struct Everything {
     exercises: kintsugi_journal::List<crate::Exercise>,
     trigger_trend: kintsugi_journal::List<crate::SharedTriggerWeek>,
     shared_triggers: kintsugi_journal::List<crate::SharedTrigger>,
+    meetings: Vec<crate::Meeting>,
     /// Absent unless the person asked for the private part.
     private: Option<Private>,
 }
@@ -66,6 +67,7 @@ struct Private {
     exercise_reflections: kintsugi_journal::List<crate::Reflection>,
     acceptance: Option<crate::Acceptance>,
     triggers: kintsugi_journal::List<crate::Trigger>,
+    meeting_drafts: Vec<crate::MeetingDraft>,
 }
 
 fn gather(device: &Device, scope: ExportScope) -> Result<Everything> {
@@ -82,6 +84,7 @@ fn gather(device: &Device, scope: ExportScope) -> Result<Everything> {
         exercises: device.exercises()?,
         trigger_trend: device.trigger_trend()?,
         shared_triggers: device.shared_triggers()?,
+        meetings: device.meetings()?,
         private: match scope {
             ExportScope::Shared => None,
             ExportScope::WithPrivate => Some(Private {
@@ -90,6 +93,7 @@ fn gather(device: &Device, scope: ExportScope) -> Result<Everything> {
                 exercise_reflections: device.exercise_reflections()?,
                 acceptance: device.acceptance()?,
                 triggers: device.triggers()?,
+                meeting_drafts: device.meeting_drafts()?,
             }),
         },
     })
@@ -130,12 +134,14 @@ fn to_json(all: &Everything) -> v1::Export {
         exercises: v1::list(&all.exercises),
         trigger_trend: v1::list(&all.trigger_trend),
         shared_triggers: v1::list(&all.shared_triggers),
+        meetings: v1::list(&all.meetings),
         private: all.private.as_ref().map(|p| v1::Private {
             diary: v1::list(&p.diary),
             letter_drafts: v1::list(&p.letter_drafts),
             exercise_reflections: v1::list(&p.exercise_reflections),
             acceptance: p.acceptance.as_ref().map(v1::Acceptance::from),
             triggers: v1::list(&p.triggers),
+            meeting_drafts: v1::list(&p.meeting_drafts),
         }),
     }
 }
@@ -389,6 +395,38 @@ fn markdown(all: &Everything) -> String {
             t.strength
         );
     }
+    if !all.meetings.is_empty() {
+        let _ = writeln!(w, "\n## Weekly meetings\n");
+    }
+    for m in &all.meetings {
+        let held = m
+            .held
+            .as_ref()
+            .map(|(by, at)| format!(", held (closed by {} at {})", name(by), format_time(*at)))
+            .unwrap_or_default();
+        let _ = writeln!(w, "### {}{held}", m.week);
+        for s in &m.sides {
+            points_md(w, &format!("{} brought", name(&s.author)), &s.points);
+        }
+        for h in &m.heard {
+            let _ = writeln!(
+                w,
+                "- {}'s side of {}'s issue ({}): {}",
+                name(&h.side_of),
+                name(&h.issue_of),
+                format_time(h.at),
+                h.text
+            );
+        }
+        for o in &m.outcomes {
+            let _ = writeln!(
+                w,
+                "- {} ({})",
+                crate::view::outcome_line(o.kind, &name(&o.by)),
+                o.entry
+            );
+        }
+    }
 
     let Some(private) = &all.private else {
         return md;
@@ -438,9 +476,30 @@ fn markdown(all: &Everything) -> String {
             t.strength
         );
     }
+    for d in &private.meeting_drafts {
+        points_md(
+            w,
+            &format!("Points for the meeting of {} (private)", d.week),
+            &d.points,
+        );
+    }
     let _ = writeln!(w, "\n## Letter drafts (private)\n");
     for d in &private.letter_drafts {
         let _ = writeln!(w, "### {} ({})\n\n{}\n", d.title, d.kind.as_str(), d.body);
     }
     md
+}
+
+/// One partner's points for a meeting, under a heading line.
+fn points_md(w: &mut String, heading: &str, p: &crate::MeetingPoints) {
+    let _ = writeln!(w, "\n{heading}:\n");
+    for a in &p.appreciations {
+        let _ = writeln!(w, "- Thanks: {}", crate::view::appreciation_line(a));
+    }
+    if let Some(t) = &p.went_well {
+        let _ = writeln!(w, "- Went well: {t}");
+    }
+    if let Some(t) = &p.issue {
+        let _ = writeln!(w, "- Issue: {t}");
+    }
 }

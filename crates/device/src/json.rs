@@ -468,6 +468,8 @@ pub mod v1 {
         pub trigger_trend: Vec<TriggerWeek>,
         /// Moments of trigger logs shared one by one.
         pub shared_triggers: Vec<SharedTrigger>,
+        /// Weekly meetings: what each partner brought, what was heard, what came of it.
+        pub meetings: Vec<Meeting>,
         /// Absent unless the person asked for the private part.
         #[serde(skip_serializing_if = "Option::is_none")]
         pub private: Option<Private>,
@@ -482,6 +484,177 @@ pub mod v1 {
         pub acceptance: Option<Acceptance>,
         /// The whole trigger log.
         pub triggers: Vec<Trigger>,
+        /// Points prepared for weekly meetings, as they stand in the diary.
+        pub meeting_drafts: Vec<MeetingDraft>,
+    }
+
+    /// An appreciation: what the partner did, and what it shows about them.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct Appreciation {
+        pub what: String,
+        pub shows: Option<String>,
+    }
+
+    /// What a partner prepares for a weekly meeting.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct MeetingPoints {
+        pub appreciations: Vec<Appreciation>,
+        pub went_well: Option<String>,
+        pub issue: Option<String>,
+    }
+
+    /// My private points for a week's meeting.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct MeetingDraft {
+        /// ISO week.
+        pub week: String,
+        #[serde(flatten)]
+        pub points: MeetingPoints,
+        pub created: i64,
+        pub updated: i64,
+    }
+
+    /// What one partner brought to a meeting.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct MeetingSide {
+        pub author: String,
+        #[serde(flatten)]
+        pub points: MeetingPoints,
+        pub brought_at: i64,
+        pub updated: i64,
+    }
+
+    /// One side of an issue, as the meeting wrote it down.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct Heard {
+        pub id: String,
+        /// Whose issue.
+        pub issue_of: String,
+        /// Whose side.
+        pub side_of: String,
+        /// On whose device it was written.
+        pub written_by: String,
+        pub text: String,
+        pub at: i64,
+    }
+
+    /// What a meeting's plan became: `promise` (`entry` is the promise's id) or
+    /// `amendment` (`entry` is the boundary's id).
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct MeetingOutcome {
+        pub id: String,
+        pub kind: &'static str,
+        pub entry: String,
+        pub by: String,
+        pub at: i64,
+    }
+
+    /// A week's meeting.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct Meeting {
+        /// ISO week.
+        pub week: String,
+        pub sides: Vec<MeetingSide>,
+        /// Every side written down, oldest first; for each issue and side the
+        /// latest stands.
+        pub heard: Vec<Heard>,
+        pub outcomes: Vec<MeetingOutcome>,
+        /// Who closed it, and when (Unix ms).
+        pub held_by: Option<String>,
+        pub held_at: Option<i64>,
+    }
+
+    /// `meeting show --json`: my private points and the meeting as it stands.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct MeetingPrep {
+        pub week: String,
+        /// Mine, private until brought.
+        pub draft: Option<MeetingDraft>,
+        /// Whether bringing would change what my partner sees.
+        pub unbrought: bool,
+        pub meeting: Meeting,
+    }
+
+    impl From<&kintsugi_journal::MeetingPoints> for MeetingPoints {
+        fn from(p: &kintsugi_journal::MeetingPoints) -> Self {
+            Self {
+                appreciations: p
+                    .appreciations
+                    .iter()
+                    .map(|a| Appreciation {
+                        what: a.what.clone(),
+                        shows: a.shows.clone(),
+                    })
+                    .collect(),
+                went_well: p.went_well.clone(),
+                issue: p.issue.clone(),
+            }
+        }
+    }
+
+    impl From<&kintsugi_journal::MeetingDraft> for MeetingDraft {
+        fn from(d: &kintsugi_journal::MeetingDraft) -> Self {
+            Self {
+                week: d.week.clone(),
+                points: (&d.points).into(),
+                created: d.created,
+                updated: d.updated,
+            }
+        }
+    }
+
+    impl From<&kintsugi_journal::Meeting> for Meeting {
+        fn from(m: &kintsugi_journal::Meeting) -> Self {
+            Self {
+                week: m.week.clone(),
+                sides: m
+                    .sides
+                    .iter()
+                    .map(|s| MeetingSide {
+                        author: s.author.to_string(),
+                        points: (&s.points).into(),
+                        brought_at: s.brought_at,
+                        updated: s.updated,
+                    })
+                    .collect(),
+                heard: m
+                    .heard
+                    .iter()
+                    .map(|h| Heard {
+                        id: h.id.clone(),
+                        issue_of: h.issue_of.to_string(),
+                        side_of: h.side_of.to_string(),
+                        written_by: h.written_by.to_string(),
+                        text: h.text.clone(),
+                        at: h.at,
+                    })
+                    .collect(),
+                outcomes: m
+                    .outcomes
+                    .iter()
+                    .map(|o| MeetingOutcome {
+                        id: o.id.clone(),
+                        kind: o.kind.as_str(),
+                        entry: o.entry.clone(),
+                        by: o.by.to_string(),
+                        at: o.at,
+                    })
+                    .collect(),
+                held_by: m.held.as_ref().map(|(by, _)| by.to_string()),
+                held_at: m.held.as_ref().map(|(_, at)| *at),
+            }
+        }
+    }
+
+    impl From<&crate::MeetingPrep> for MeetingPrep {
+        fn from(p: &crate::MeetingPrep) -> Self {
+            Self {
+                week: p.week.clone(),
+                draft: p.draft.as_ref().map(MeetingDraft::from),
+                unbrought: p.unbrought,
+                meeting: (&p.meeting).into(),
+            }
+        }
     }
 
     /// A moment of the private trigger log.
@@ -1396,6 +1569,45 @@ mod snapshot {
             created: 106,
             private: true,
         };
+        let points = j::MeetingPoints {
+            appreciations: vec![j::Appreciation {
+                what: "you cooked".into(),
+                shows: Some("thoughtful".into()),
+            }],
+            went_well: Some("the walk".into()),
+            issue: Some("late nights".into()),
+        };
+        let meeting = j::Meeting {
+            week: "2026-W48".into(),
+            sides: vec![j::MeetingSide {
+                author: me.clone(),
+                points: points.clone(),
+                brought_at: 110,
+                updated: 111,
+            }],
+            heard: vec![j::Heard {
+                id: "h1".into(),
+                issue_of: me.clone(),
+                side_of: them.clone(),
+                written_by: me.clone(),
+                text: "I lose track of time".into(),
+                at: 112,
+            }],
+            outcomes: vec![j::MeetingOutcome {
+                id: "o1".into(),
+                kind: j::OutcomeKind::Promise,
+                entry: "p1".into(),
+                by: them.clone(),
+                at: 113,
+            }],
+            held: Some((them.clone(), 114)),
+        };
+        let meeting_draft = j::MeetingDraft {
+            week: "2026-W49".into(),
+            points,
+            created: 115,
+            updated: 116,
+        };
         let export = |private: bool| Export {
             version: EXPORT_VERSION,
             exported_at: "2026-12-02T04:00:00+00:00".into(),
@@ -1410,6 +1622,7 @@ mod snapshot {
             exercises: list(std::slice::from_ref(&exercise)),
             trigger_trend: list(std::slice::from_ref(&trend)),
             shared_triggers: list(std::slice::from_ref(&shared_trigger)),
+            meetings: list(std::slice::from_ref(&meeting)),
             private: private.then(|| Private {
                 diary: list(std::slice::from_ref(&diary)),
                 letter_drafts: list(std::slice::from_ref(&draft)),
@@ -1420,6 +1633,7 @@ mod snapshot {
                     updated: 73,
                 })),
                 triggers: list(std::slice::from_ref(&trigger)),
+                meeting_drafts: list(std::slice::from_ref(&meeting_draft)),
             }),
         };
         let mut out = String::new();
@@ -1520,6 +1734,15 @@ mod snapshot {
         );
         show("export", &export(false));
         show("export with private", &export(true));
+        show(
+            "meeting prep",
+            &MeetingPrep::from(&crate::MeetingPrep {
+                week: meeting.week.clone(),
+                draft: None,
+                unbrought: false,
+                meeting: meeting.clone(),
+            }),
+        );
         out
     }
 

@@ -15,6 +15,7 @@ mod exercises;
 mod export;
 mod forgiveness;
 pub mod json;
+mod meetings;
 mod network;
 mod packet;
 mod partner;
@@ -46,16 +47,18 @@ pub use error::{BundleProblem, DeviceError, Field, Result};
 pub use exercises::Visibility;
 pub use export::{ExportFormat, ExportScope, format_time};
 pub use kintsugi_journal::{
-    Acceptance, Agreement, AgreementState, Amendment, Boundary, BoundaryStatus, CheckIn,
-    CheckInAnswers, CheckInInput, DateProposal, DiaryEntry, EntryKind, Exercise, ExerciseStatus,
-    FORGIVENESS_STAGE, Forgiveness, Letter, LetterDraft, LetterKind, List, Partner, PartnerId,
-    Promise, PromiseOutcome, Reflection, Renewal, Revealed, STRENGTH_MAX, STRENGTH_MIN, Seal,
-    SealUntil, SealedCheckIn, SharedEntry, SharedTrigger, SharedTriggerWeek, StageProgress,
-    Trigger, TriggerWeek, Upserted, Version, parse_date,
+    Acceptance, Agreement, AgreementState, Amendment, Appreciation, Boundary, BoundaryStatus,
+    CheckIn, CheckInAnswers, CheckInInput, DateProposal, DiaryEntry, EntryKind, Exercise,
+    ExerciseStatus, FORGIVENESS_STAGE, Forgiveness, Heard, Letter, LetterDraft, LetterKind, List,
+    MAX_APPRECIATIONS, Meeting, MeetingDraft, MeetingOutcome, MeetingPoints, MeetingSide,
+    OutcomeKind, Partner, PartnerId, Promise, PromiseOutcome, Reflection, Renewal, Revealed,
+    STRENGTH_MAX, STRENGTH_MIN, Seal, SealUntil, SealedCheckIn, SharedEntry, SharedTrigger,
+    SharedTriggerWeek, StageProgress, Trigger, TriggerWeek, Upserted, Version, parse_date,
 };
 pub use kintsugi_net::sync::SessionEnd;
 pub use kintsugi_net::{Invite, Link, NetError, NetworkMode, Offer, RelayUrl, Via};
 pub use kintsugi_store::{KdfParams, Replace};
+pub use meetings::{MeetingPrep, this_week};
 pub use network::{
     Bind, Hosting, NetOverrides, Network, PendingPairing, RELAY_WAIT, describe_link, parse_relay,
     rtt_ms,

@@ -19,12 +19,14 @@ use serde::Deserialize;
 
 mod agreements;
 mod exercises;
+mod meeting;
 
 pub use agreements::{AGREEMENT_ABOUT, agreement_line, renewal_line};
 pub use exercises::{
     LibraryExercise, REFLECTION_PRIVATE, REFLECTION_SHARED, day, exercise_dates, exercise_state,
     exercise_title, library, library_exercise, next_exercise, next_exercise_line, waits_for_me,
 };
+pub use meeting::{MEETING_ABOUT, MeetingStep, appreciation_line, meeting_line, outcome_line};
 
 /// The seven stages (DESIGN.md §1) in the app's own words: the one table of their
 /// names. `assets/guide.json` adds each stage's summary, steps and prompts.
