@@ -77,6 +77,10 @@ pub enum Command {
     /// Weekly check-ins
     #[command(subcommand)]
     Checkin(CheckinCmd),
+    /// The weekly meeting: prepare your points alone, bring them, then go through
+    /// them together (thanks, what went well, one issue each, what you will do)
+    #[command(subcommand)]
+    Meeting(MeetingCmd),
     /// Letters: drafted privately, shared when sent
     #[command(subcommand)]
     Letter(LetterCmd),
@@ -647,6 +651,87 @@ pub enum TriggerCmd {
     Share { id: String },
     /// Delete a moment from your log (the diary's history keeps it until released)
     Delete { id: String },
+}
+
+/// Whose issue or side, in a meeting.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Whose {
+    Mine,
+    Partner,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MeetingCmd {
+    /// Write your points for a week's meeting (private: they stay on this device
+    /// until you bring them); replaces the points you had for that week
+    Prepare {
+        /// ISO week, e.g. 2026-W49 [default: this week]
+        #[arg(long)]
+        week: Option<String>,
+        /// Something you appreciated, and after a "|" what it shows about your partner
+        /// ("...and it shows that you are ..."), e.g. "You cooked on Tuesday |
+        /// thoughtful"; repeat for more, up to five
+        #[arg(long, value_name = "WHAT[|SHOWS]")]
+        thanks: Vec<String>,
+        /// What went well this week
+        #[arg(long)]
+        went_well: Option<String>,
+        /// The one issue you want to talk through
+        #[arg(long)]
+        issue: Option<String>,
+    },
+    /// Your points and the meeting as it stands
+    Show {
+        #[arg(long)]
+        week: Option<String>,
+    },
+    /// Every meeting so far
+    List,
+    /// Bring your points to the meeting: your partner's device receives them
+    Bring {
+        #[arg(long)]
+        week: Option<String>,
+    },
+    /// Throw your private points for a week away
+    Discard {
+        #[arg(long)]
+        week: Option<String>,
+    },
+    /// Write down one side of an issue, in a sentence or two
+    Hear {
+        /// Whose issue it is
+        #[arg(long, value_enum)]
+        issue: Whose,
+        /// Whose side this is
+        #[arg(long, value_enum)]
+        side: Whose,
+        text: String,
+        #[arg(long)]
+        week: Option<String>,
+    },
+    /// Make the plan a promise of yours
+    Promise {
+        text: String,
+        /// YYYY-MM-DD
+        #[arg(long)]
+        due: String,
+        #[arg(long)]
+        week: Option<String>,
+    },
+    /// Make the plan new wording for one of your boundaries (your partner agrees to
+    /// it as to any amendment)
+    Amend {
+        /// The boundary's id (or a unique prefix)
+        boundary: String,
+        text: String,
+        #[arg(long)]
+        week: Option<String>,
+    },
+    /// Close the meeting: nothing more is added to it
+    Close {
+        #[arg(long)]
+        week: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -171,6 +171,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Boundary(cmd) => boundary(&unlock(&dir, &cli)?, cmd, cli.json),
         Command::Agreement(cmd) => crate::agreement::agreement(&unlock(&dir, &cli)?, cmd, cli.json),
         Command::Checkin(cmd) => checkin(&unlock(&dir, &cli)?, cmd, cli.json),
+        Command::Meeting(cmd) => crate::meeting::meeting(&unlock(&dir, &cli)?, cmd, cli.json),
         Command::Letter(cmd) => letter(&unlock(&dir, &cli)?, cmd, cli.json),
         Command::Promise(cmd) => promise(&unlock(&dir, &cli)?, cmd, cli.json),
         Command::Diary(cmd) => diary(&unlock(&dir, &cli)?, cmd, cli.json),

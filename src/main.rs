@@ -4,6 +4,7 @@ mod agreement;
 mod args;
 mod cli;
 mod exercise;
+mod meeting;
 mod net;
 mod release;
 mod revise;

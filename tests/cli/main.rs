@@ -9,6 +9,7 @@ mod care;
 mod commands;
 mod exercises;
 mod log_canary;
+mod meeting;
 mod packet;
 mod remind;
 mod reveal;

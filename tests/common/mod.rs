@@ -134,6 +134,7 @@ pub fn found_in(dir: &Path, needle: &str) -> Vec<String> {
             "release v1",
             "held check-ins v1",
             "held letter keys v1",
+            "reminders shown v1",
         ] {
             if let Ok(Some(plain)) =
                 kintsugi_store::read_sealed(&path, &keys.keyring.profile_key, label)

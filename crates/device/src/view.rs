@@ -26,7 +26,9 @@ pub use exercises::{
     LibraryExercise, REFLECTION_PRIVATE, REFLECTION_SHARED, day, exercise_dates, exercise_state,
     exercise_title, library, library_exercise, next_exercise, next_exercise_line, waits_for_me,
 };
-pub use meeting::{MEETING_ABOUT, MeetingStep, appreciation_line, meeting_line, outcome_line};
+pub use meeting::{
+    MEETING_ABOUT, MeetingStep, appreciation_line, meeting_line, outcome_line, side_title,
+};
 
 /// The seven stages (DESIGN.md §1) in the app's own words: the one table of their
 /// names. `assets/guide.json` adds each stage's summary, steps and prompts.

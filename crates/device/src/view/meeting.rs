@@ -2,7 +2,7 @@
 //! and how an appreciation reads aloud. The rules are the journal's
 //! (`shared/meeting.rs`); here they are put into words.
 
-use kintsugi_journal::{Appreciation, Meeting, OutcomeKind};
+use kintsugi_journal::{Appreciation, Meeting, OutcomeKind, PartnerId};
 
 use super::Names;
 
@@ -98,5 +98,28 @@ pub fn outcome_line(kind: OutcomeKind, by: &str) -> String {
     match kind {
         OutcomeKind::Promise => format!("{by} made a promise"),
         OutcomeKind::Amendment => format!("{by} proposed new wording for a boundary"),
+    }
+}
+
+/// Whose words a side of an issue is, as a heading: "Your issue, in your words",
+/// "Bea's side of your issue".
+pub fn side_title(issue_of: &PartnerId, side_of: &PartnerId, names: &Names) -> String {
+    let whose = |id: &PartnerId, capital: bool| match (names.is_me(id), capital) {
+        (true, true) => "Your".to_owned(),
+        (true, false) => "your".to_owned(),
+        (false, _) => format!("{}'s", names.name(id)),
+    };
+    if issue_of == side_of {
+        format!(
+            "{} issue, in {} words",
+            whose(issue_of, true),
+            whose(side_of, false)
+        )
+    } else {
+        format!(
+            "{} side of {} issue",
+            whose(side_of, true),
+            whose(issue_of, false)
+        )
     }
 }
