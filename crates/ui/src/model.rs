@@ -31,6 +31,8 @@ pub enum Page {
     Triggers,
     /// Diary entries either partner shared.
     Shared,
+    /// The weekly meeting: my points, and the meeting gone through together.
+    Meeting,
     /// What a person chooses to bring to a therapist, written as one page.
     Packet,
     Stage(u8),
@@ -61,6 +63,9 @@ pub struct Cache {
     pub trigger_weeks: Vec<TriggerWeek>,
     pub trigger_trend: List<SharedTriggerWeek>,
     pub shared_triggers: List<SharedTrigger>,
+    /// Every weekly meeting, and my private points for them.
+    pub meetings: Vec<kintsugi_device::Meeting>,
+    pub meeting_drafts: Vec<kintsugi_device::MeetingDraft>,
     /// My acceptance (stage 6), if I marked it: private.
     pub acceptance: Option<Acceptance>,
     pub stages: List<StageProgress>,
@@ -93,6 +98,8 @@ impl Cache {
             trigger_weeks: device.trigger_weeks().unwrap_or_default(),
             trigger_trend: device.trigger_trend().unwrap_or_default(),
             shared_triggers: device.shared_triggers().unwrap_or_default(),
+            meetings: device.meetings().unwrap_or_default(),
+            meeting_drafts: device.meeting_drafts().unwrap_or_default(),
             acceptance: device.acceptance().ok().flatten(),
             stages: device.stages().unwrap_or_default(),
             shared: device.shared_entries().unwrap_or_default(),

@@ -8,6 +8,7 @@ mod diary;
 mod exercises;
 mod home;
 mod letters;
+mod meeting;
 mod packet;
 mod pair;
 mod promises;
@@ -187,6 +188,7 @@ fn registry() -> Vec<Entry> {
         entry(Page::Search, Journal, search::Search::default),
         entry(Page::Boundaries, Journal, boundaries::Boundaries::default),
         entry(Page::Checkins, Journal, checkins::Checkins::default),
+        entry(Page::Meeting, Journal, meeting::MeetingPage::default),
         entry(Page::Letters, Journal, letters::Letters::default),
         entry(Page::Promises, Journal, promises::Promises::default),
         entry(Page::Exercises, Journal, exercises::Exercises::default),
