@@ -48,7 +48,7 @@ fn two_windows_prepare_bring_and_hold_a_weekly_meeting() {
     see(&mut a, "Bring your points to the meeting?");
     click(&mut a, "Bring them");
     see(&mut a, "Brought: Bea can see these points.");
-    see_in(&mut b, &mut a, &format!("{week}: brought by Ari"));
+    see_in(&mut b, &mut a, &format!("{week}: Ari brought their points"));
     assert_eq!(
         value(&b, "Thanks 1: what you appreciated"),
         "You told me about the message yourself"
@@ -56,7 +56,7 @@ fn two_windows_prepare_bring_and_hold_a_weekly_meeting() {
     type_into(&mut b, "Thanks 1: …and it shows that you are", "honest");
     click(&mut b, "Bring to the meeting…");
     click(&mut b, "Bring them");
-    see(&mut b, &format!("{week}: brought by Ari and You"));
+    see(&mut b, &format!("{week}: you both brought your points"));
 
     // The meeting at Bea's window: thanks, what went well, Ari's issue.
     see(
@@ -99,6 +99,10 @@ fn two_windows_prepare_bring_and_hold_a_weekly_meeting() {
         &mut b,
         "You made a promise: \"Text by eight when I am late\"",
     );
+    click(&mut b, "Back");
+    see(&mut b, "3. One issue each, heard from both sides");
+    keep_screenshot(&mut b, "screenshot-meeting");
+    click(&mut b, "Next");
 
     // At Ari's window: both sides as written at Bea's, then her boundary amended.
     click(&mut a, "Next");

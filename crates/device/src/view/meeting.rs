@@ -85,11 +85,13 @@ pub fn meeting_line(m: &Meeting, names: &Names) -> String {
             crate::format_time(*at)
         );
     }
-    let brought: Vec<String> = m.sides.iter().map(|s| names.name(&s.author)).collect();
-    if brought.is_empty() {
-        format!("{}: nothing brought yet", m.week)
-    } else {
-        format!("{}: brought by {}", m.week, brought.join(" and "))
+    match m.sides.as_slice() {
+        [] => format!("{}: nothing brought yet", m.week),
+        [one] if names.is_me(&one.author) => {
+            format!("{}: you brought your points", m.week)
+        }
+        [one] => format!("{}: {} brought their points", m.week, names.name(&one.author)),
+        _ => format!("{}: you both brought your points", m.week),
     }
 }
 

@@ -314,3 +314,17 @@ pub fn paired(da: &Path, db: &Path) -> (App, App) {
     });
     (a, b)
 }
+
+/// Keeps what the window shows as `{name}.png` in the folder `KINTSUGI_SCREENSHOTS`
+/// names, when it is set: how the README's pictures of the pages are made. Without
+/// it, nothing is written.
+pub fn keep_screenshot(h: &mut App, name: &str) {
+    let Some(dir) = std::env::var_os("KINTSUGI_SCREENSHOTS") else {
+        return;
+    };
+    h.run_steps(4);
+    let image = h.render().expect("the window renders");
+    image
+        .save(std::path::Path::new(&dir).join(format!("{name}.png")))
+        .expect("the screenshot is written");
+}
