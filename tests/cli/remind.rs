@@ -349,7 +349,7 @@ fn reminders_are_shown_by_the_desktop_once_and_say_only_that_something_waits() {
         (
             "--remind-about",
             "letters",
-            "expected checkin, promise, letter or exercise",
+            "expected checkin, promise, letter, exercise or agreement",
         ),
     ] {
         let err = bea.fails(&["settings", "--reminders", "off", flag, value]);

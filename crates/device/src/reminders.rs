@@ -40,8 +40,7 @@ pub const CHECKIN_REMINDER_FROM: Weekday = Weekday::Fri;
 /// about has passed (a week, a promise's day, an exercise's day).
 const REMEMBER_FOR_MS: i64 = 90 * 24 * 60 * 60 * 1000;
 
-/// What a reminder is about. Agreements have no review date in the journal, so
-/// there is nothing to remind of for them yet.
+/// What a reminder is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ReminderKind {
@@ -54,14 +53,17 @@ pub enum ReminderKind {
     Letter,
     /// An exercise planned together for today.
     Exercise,
+    /// A transparency agreement in force has reached its review date.
+    Agreement,
 }
 
 impl ReminderKind {
-    pub const ALL: [ReminderKind; 4] = [
+    pub const ALL: [ReminderKind; 5] = [
         ReminderKind::Checkin,
         ReminderKind::Promise,
         ReminderKind::Letter,
         ReminderKind::Exercise,
+        ReminderKind::Agreement,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -70,6 +72,7 @@ impl ReminderKind {
             ReminderKind::Promise => "promise",
             ReminderKind::Letter => "letter",
             ReminderKind::Exercise => "exercise",
+            ReminderKind::Agreement => "agreement",
         }
     }
 }
@@ -85,7 +88,7 @@ impl std::str::FromStr for ReminderKind {
                 DeviceError::bad_input(
                     Field::Reminders,
                     format!(
-                        "unknown reminder {s:?}: expected checkin, promise, letter or exercise"
+                        "unknown reminder {s:?}: expected checkin, promise, letter, exercise or agreement"
                     ),
                 )
             })
@@ -175,6 +178,7 @@ pub struct Reminders {
     pub promise: bool,
     pub letter: bool,
     pub exercise: bool,
+    pub agreement: bool,
     /// `None`: reminders at any hour.
     pub quiet_hours: Option<QuietHours>,
 }
@@ -187,6 +191,7 @@ impl Default for Reminders {
             promise: true,
             letter: true,
             exercise: true,
+            agreement: true,
             quiet_hours: Some(QuietHours { from: 22, until: 8 }),
         }
     }
@@ -199,6 +204,7 @@ impl Reminders {
             ReminderKind::Promise => self.promise,
             ReminderKind::Letter => self.letter,
             ReminderKind::Exercise => self.exercise,
+            ReminderKind::Agreement => self.agreement,
         }
     }
 
@@ -208,6 +214,7 @@ impl Reminders {
             ReminderKind::Promise => self.promise = on,
             ReminderKind::Letter => self.letter = on,
             ReminderKind::Exercise => self.exercise = on,
+            ReminderKind::Agreement => self.agreement = on,
         }
     }
 
@@ -318,6 +325,23 @@ impl Device {
             .map(|e| format!("exercise:{}:{today}", e.id))
             .collect();
         add(ReminderKind::Exercise, exercises, false);
+
+        // Once per review date: renewed dates bring a new review, and a new reminder.
+        let agreements = self
+            .agreements()?
+            .iter()
+            .filter(|b| {
+                b.agreement_state(today) == Some(kintsugi_journal::AgreementState::ReviewDue)
+            })
+            .filter_map(|b| {
+                Some(format!(
+                    "agreement:{}:{}",
+                    b.id,
+                    b.agreement.as_ref()?.review
+                ))
+            })
+            .collect();
+        add(ReminderKind::Agreement, agreements, false);
         Ok(out)
     }
 

@@ -531,6 +531,9 @@ pub fn reminder_text(kind: crate::ReminderKind, partner: &str, today: bool) -> S
         crate::ReminderKind::Promise => "A promise is due tomorrow".into(),
         crate::ReminderKind::Letter => format!("Something from {partner} is waiting"),
         crate::ReminderKind::Exercise => format!("Something with {partner} is planned for today"),
+        crate::ReminderKind::Agreement => {
+            format!("Something you agreed with {partner} is due for a look")
+        }
     }
 }
 
@@ -543,6 +546,7 @@ pub fn reminder_kind_label(kind: crate::ReminderKind) -> &'static str {
         crate::ReminderKind::Promise => "a promise due tomorrow",
         crate::ReminderKind::Letter => "a letter from your partner that you have not opened",
         crate::ReminderKind::Exercise => "an exercise planned for today",
+        crate::ReminderKind::Agreement => "a transparency agreement whose review day has come",
     }
 }
 

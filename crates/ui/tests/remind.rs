@@ -67,6 +67,23 @@ fn reminders_are_chosen_in_settings_and_kept_through_a_lock() {
         d.settings().unwrap().reminders.quiet_hours == Some(QuietHours { from: 22, until: 8 })
     });
     assert!(has_combo(&h, "Quiet from") && has_combo(&h, "Quiet until"));
+    // The hour pickers (the first hours: the list opens below the box, at the foot
+    // of the window): the same hour at both ends is refused and saves nothing.
+    let stored = |d: &kintsugi_device::Device| d.settings().unwrap().reminders.quiet_hours;
+    pick(&mut h, "Quiet from", "01:00");
+    wait(&mut h, "quiet from one", || {
+        stored(&d) == Some(QuietHours { from: 1, until: 8 })
+    });
+    let same = "Quiet hours need to start and end at different hours";
+    pick(&mut h, "Quiet until", "01:00");
+    see(&mut h, same);
+    h.run_steps(5);
+    assert_eq!(stored(&d), Some(QuietHours { from: 1, until: 8 }));
+    pick(&mut h, "Quiet until", "00:00");
+    wait(&mut h, "quiet until midnight", || {
+        stored(&d) == Some(QuietHours { from: 1, until: 0 })
+    });
+    gone(&mut h, same);
     let r = d.settings().unwrap().reminders;
     assert!(r.enabled && !r.letter && r.checkin && r.promise && r.exercise);
 

@@ -255,3 +255,60 @@ fn without_a_partner_yet_the_words_still_name_no_one() {
         "Something from your partner is waiting"
     );
 }
+
+#[test]
+fn an_agreement_reminds_both_once_on_its_review_day_and_again_after_renewal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = paired(tmp.path());
+    let today = chrono::Local::now().date_naive();
+    let after = |n: u64| (today + Days::new(n)).to_string();
+    let id = a
+        .propose_agreement(CANARY, "evenings out", &after(2), &after(30))
+        .unwrap();
+    carry(&a, &b);
+    for d in [&a, &b] {
+        on(d);
+        d.set_reminders(|r| {
+            r.checkin = false;
+            r.quiet_hours = None;
+        })
+        .unwrap();
+    }
+    // Not in force until both agree, and not before its review day.
+    assert_eq!(kinds(&a, at(today + Days::new(2), 12)), []);
+    b.agree_boundary(&id).unwrap();
+    carry(&b, &a);
+    assert_eq!(kinds(&a, at(today + Days::new(1), 12)), []);
+    let review_day = at(today + Days::new(2), 12);
+    for (d, other) in [(&a, "Bea"), (&b, "Ari")] {
+        assert_eq!(
+            shown(d, review_day),
+            [format!(
+                "Something you agreed with {other} is due for a look"
+            )]
+        );
+        assert_eq!(kinds(d, review_day), [], "once");
+    }
+    // Renewed dates bring their own review day, and a new reminder then.
+    a.renew_agreement(&id, &after(5), &after(60)).unwrap();
+    carry(&a, &b);
+    b.agree_renewal(&id).unwrap();
+    assert_eq!(kinds(&b, review_day), []);
+    assert_eq!(
+        kinds(&b, at(today + Days::new(5), 12)),
+        [ReminderKind::Agreement]
+    );
+    // Left out when not wanted.
+    a.set_reminders(|r| r.set(ReminderKind::Agreement, false))
+        .unwrap();
+    assert!(
+        !a.settings()
+            .unwrap()
+            .reminders
+            .wants(ReminderKind::Agreement)
+    );
+    assert_eq!(
+        "agreement".parse::<ReminderKind>().unwrap(),
+        ReminderKind::Agreement
+    );
+}

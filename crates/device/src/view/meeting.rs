@@ -90,7 +90,11 @@ pub fn meeting_line(m: &Meeting, names: &Names) -> String {
         [one] if names.is_me(&one.author) => {
             format!("{}: you brought your points", m.week)
         }
-        [one] => format!("{}: {} brought their points", m.week, names.name(&one.author)),
+        [one] => format!(
+            "{}: {} brought their points",
+            m.week,
+            names.name(&one.author)
+        ),
         _ => format!("{}: you both brought your points", m.week),
     }
 }
