@@ -191,6 +191,22 @@ fn build() -> Built {
     track(&d);
     d.revisit_boundary(&b1).unwrap();
     track(&d);
+    // A promise due tomorrow, reminded of: what was shown is kept in
+    // `reminders.sealed`.
+    let tomorrow = chrono::Local::now().date_naive() + chrono::Days::new(1);
+    d.add_promise("Text when I leave", &tomorrow.to_string())
+        .unwrap();
+    track(&d);
+    d.set_reminders(|r| {
+        r.enabled = true;
+        r.quiet_hours = None;
+    })
+    .unwrap();
+    let due = d.reminders_due_now().unwrap();
+    assert!(!due.is_empty());
+    for r in &due {
+        d.mark_reminded(r).unwrap();
+    }
     drop(d);
     // Every record boundary of both logs has a known view.
     for (name, at) in [("shared.klog", &shared_at), ("diary.klog", &diary_at)] {
@@ -261,6 +277,7 @@ fn every_file_of_a_profile_damaged_gives_a_recovery_or_a_clear_error() {
         "settings.sealed",
         "partner.sealed",
         "letters.sealed",
+        "reminders.sealed",
     ] {
         assert!(names.iter().any(|n| n == want), "{want} missing: {names:?}");
     }
@@ -285,6 +302,39 @@ fn every_file_of_a_profile_damaged_gives_a_recovery_or_a_clear_error() {
             );
             r
         };
+
+        if name == "reminders.sealed" {
+            // Only a cache of which reminders were shown: damaged, it is read as
+            // empty (a reminder may show once more), never an error, and the
+            // profile reads as before.
+            let mut damaged: Vec<Vec<u8>> = positions(&good, false, extra, &mut rng)
+                .into_iter()
+                .map(|pos| {
+                    let mut bad = good.clone();
+                    bad[pos] ^= rng.nonzero_byte();
+                    bad
+                })
+                .collect();
+            damaged.extend(
+                lengths(&good, false, extra, &mut rng)
+                    .into_iter()
+                    .map(|n| good[..n].to_vec()),
+            );
+            damaged.push([good.clone(), rng.bytes(40)].concat());
+            for bad in &damaged {
+                assert_eq!(try_with(bad), Ok(baseline.clone()), "{name} damaged");
+                let d = Device::unlock(&dir, PASS.as_bytes(), opts()).unwrap();
+                if let Err(e) = d.reminders_due_now() {
+                    panic!("{name} damaged: {e}");
+                }
+            }
+            std::fs::write(path, &good).unwrap();
+            report.push(format!(
+                "{name}: {} damaged copies read as no reminders shown yet",
+                damaged.len()
+            ));
+            continue;
+        }
 
         if good.is_empty() {
             // A lock file: its content means nothing, and its loss neither.

@@ -17,6 +17,7 @@ pub(crate) const PARTNER: StateFile = StateFile {
     name: "partner.sealed",
     context: "partner v1",
     fresh_if_unreadable: true,
+    fresh_if_damaged: false,
 };
 
 /// What this device remembers about its partner besides the keys.

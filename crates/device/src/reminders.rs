@@ -11,8 +11,10 @@
 //!
 //! Each reminder is shown once: what was shown is kept in `reminders.sealed`, under
 //! the profile key like the settings, since even the list of what one was reminded
-//! of says something about a person. During quiet hours nothing is shown and
-//! nothing is marked, so what came up then is shown when they end.
+//! of says something about a person. A copy that is damaged or does not open is
+//! read as empty (and logged as a warning): at worst a reminder shows once more,
+//! and damage there never stops the reminders. During quiet hours nothing is shown
+//! and nothing is marked, so what came up then is shown when they end.
 
 use std::collections::BTreeMap;
 
@@ -29,6 +31,7 @@ pub(crate) const REMINDED: StateFile = StateFile {
     name: "reminders.sealed",
     context: "reminders shown v1",
     fresh_if_unreadable: true,
+    fresh_if_damaged: true,
 };
 
 /// From this day of the ISO week on, a check-in not yet written this week is

@@ -26,6 +26,7 @@ pub(crate) const HELD: StateFile = StateFile {
     name: "checkins.sealed",
     context: "held check-ins v1",
     fresh_if_unreadable: false,
+    fresh_if_damaged: false,
 };
 
 #[derive(Default, Serialize, Deserialize)]

@@ -26,6 +26,7 @@ pub(crate) const KEYS: StateFile = StateFile {
     name: "letters.sealed",
     context: "held letter keys v1",
     fresh_if_unreadable: false,
+    fresh_if_damaged: false,
 };
 
 #[derive(Default, Serialize, Deserialize)]

@@ -31,6 +31,7 @@ pub(crate) const SETTINGS: StateFile = StateFile {
     name: "settings.sealed",
     context: "settings v1",
     fresh_if_unreadable: false,
+    fresh_if_damaged: false,
 };
 
 /// The shortest and longest idle time before the app locks, in minutes.

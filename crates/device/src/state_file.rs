@@ -17,13 +17,26 @@ pub(crate) struct StateFile {
     /// What a copy that opens but does not parse (written by another version) means:
     /// an error, or a fresh start for a file that only caches what can be learnt again.
     pub fresh_if_unreadable: bool,
+    /// Whether a copy that does not open at all (damaged, tampered with) starts
+    /// afresh too, with a warning in the log: only for a file whose loss costs
+    /// nothing but a repeat (which reminders were shown), so that damage there
+    /// never stops what reads it.
+    pub fresh_if_damaged: bool,
 }
 
 impl StateFile {
     /// The stored value; the default when the file does not exist yet.
     pub(crate) fn read<T: DeserializeOwned + Default>(&self, i: &Inner) -> Result<T> {
         let path = i.dir.join(self.name);
-        match read_sealed(&path, &i.keys.keyring.profile_key, self.context)? {
+        let sealed = match read_sealed(&path, &i.keys.keyring.profile_key, self.context) {
+            Ok(sealed) => sealed,
+            Err(e) if self.fresh_if_damaged => {
+                tracing::warn!(file = self.name, "starting afresh: {e}");
+                None
+            }
+            Err(e) => return Err(e.into()),
+        };
+        match sealed {
             None => Ok(T::default()),
             Some(bytes) => match serde_json::from_slice(&bytes) {
                 Ok(value) => Ok(value),

@@ -45,6 +45,7 @@ pub(crate) const RELEASE: StateFile = StateFile {
     name: "release.sealed",
     context: "release v1",
     fresh_if_unreadable: false,
+    fresh_if_damaged: false,
 };
 
 /// How many declined request ids are kept, to answer the partner's device if it
