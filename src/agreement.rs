@@ -5,18 +5,11 @@ use anyhow::Result;
 use kintsugi_device::{Boundary, Device, json::v1, view};
 
 use crate::args::AgreementCmd;
-use crate::cli::{print_boundary, print_json};
+use crate::cli::{print_boundary, print_json, show_boundary};
 
 pub fn agreement(device: &Device, cmd: &AgreementCmd, json: bool) -> Result<()> {
     let names = device.names()?;
-    let show = |b: Boundary| -> Result<()> {
-        if json {
-            print_json(&v1::Boundary::from(&b))
-        } else {
-            print_boundary(&b, &names);
-            Ok(())
-        }
-    };
+    let show = |b: Boundary| show_boundary(&b, &names, json);
     match cmd {
         AgreementCmd::Add {
             text,

@@ -426,6 +426,16 @@ pub(crate) fn when(ms: i64) -> String {
     kintsugi_device::format_time(ms)
 }
 
+/// A boundary as a command's answer: JSON v1, or its lines.
+pub(crate) fn show_boundary(b: &Boundary, names: &view::Names, json: bool) -> Result<()> {
+    if json {
+        print_json(&v1::Boundary::from(b))
+    } else {
+        print_boundary(b, names);
+        Ok(())
+    }
+}
+
 pub(crate) fn print_boundary(b: &Boundary, names: &view::Names) {
     let agreed: Vec<String> = b
         .agreements
@@ -457,14 +467,7 @@ pub(crate) fn print_boundary(b: &Boundary, names: &view::Names) {
 
 fn boundary(device: &Device, cmd: &BoundaryCmd, json: bool) -> Result<()> {
     let names = device.names()?;
-    let show = |b: Boundary| -> Result<()> {
-        if json {
-            print_json(&v1::Boundary::from(&b))
-        } else {
-            print_boundary(&b, &names);
-            Ok(())
-        }
-    };
+    let show = |b: Boundary| show_boundary(&b, &names, json);
     match cmd {
         BoundaryCmd::Add { text, category } => {
             println!("{}", device.propose_boundary(text, category.as_deref())?);

@@ -11,7 +11,7 @@ use kintsugi_device::{
 };
 
 use crate::args::*;
-use crate::cli::{print_boundary, print_json, when};
+use crate::cli::{print_json, show_boundary, when};
 
 /// Asks on standard error and reads one line; only "y" or "yes" agree. Without a
 /// terminal (a script, a test with no input) the answer is no.
@@ -73,14 +73,7 @@ fn print_promise_changes(p: &Promise, names: &view::Names) {
 
 pub fn boundary(device: &Device, cmd: &BoundaryCmd, json: bool) -> Result<()> {
     let names = device.names()?;
-    let show = |b: Boundary| -> Result<()> {
-        if json {
-            print_json(&v1::Boundary::from(&b))
-        } else {
-            print_boundary(&b, &names);
-            Ok(())
-        }
-    };
+    let show = |b: Boundary| show_boundary(&b, &names, json);
     match cmd {
         BoundaryCmd::Agree {
             id,

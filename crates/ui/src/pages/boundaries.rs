@@ -23,6 +23,18 @@ struct Action {
     act: fn(&Device, &str) -> kintsugi_device::Result<Boundary>,
 }
 
+/// Draws the actions that are `shown`; a click hands the boundary `id` to the
+/// device, and the confirmation follows.
+fn buttons<const N: usize>(ui: &mut egui::Ui, ctx: &Ctx<'_>, id: &str, actions: [Action; N]) {
+    for a in actions {
+        if a.shown && ui.button(a.label).clicked() {
+            let (id, done, act) = (id.to_owned(), a.done, a.act);
+            ctx.worker
+                .command(ctx.device, move |_| done.into(), move |d| act(d, &id));
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct Boundaries {
     text: String,
@@ -318,19 +330,7 @@ fn row(
                 act: Device::withdraw_amendment,
             },
         ];
-        for Action {
-            shown,
-            label,
-            done,
-            act,
-        } in actions
-        {
-            if shown && ui.button(label).clicked() {
-                let id = b.id.clone();
-                ctx.worker
-                    .command(ctx.device, move |_| done.into(), move |d| act(d, &id));
-            }
-        }
+        buttons(ui, ctx, &b.id, actions);
         if open && mine && ui.button("Change wording").clicked() {
             let from = b.amendment.as_ref().map(|a| a.text.as_str());
             act = Some(Act::Amend(TextForm::new(
@@ -392,19 +392,7 @@ fn agreement_buttons(ui: &mut egui::Ui, ctx: &Ctx<'_>, b: &Boundary) -> Option<A
                 ends: next.map_or(terms.ends, |r| r.ends).to_string(),
             }));
         }
-        for Action {
-            shown,
-            label,
-            done,
-            act,
-        } in actions
-        {
-            if shown && ui.button(label).clicked() {
-                let id = b.id.clone();
-                ctx.worker
-                    .command(ctx.device, move |_| done.into(), move |d| act(d, &id));
-            }
-        }
+        buttons(ui, ctx, &b.id, actions);
     });
     act
 }
