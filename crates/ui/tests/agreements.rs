@@ -38,6 +38,7 @@ fn two_windows_agree_review_renew_and_end_an_agreement() {
         ad.agreements().unwrap().len() == 1
     });
     see(&mut a, "Covers: location, evenings out only · not in force");
+    keep_screenshot(&mut a, "screenshot-agreements");
     let id = ad.agreements().unwrap()[0].id.clone();
 
     // Bea sees it proposed and agrees; both are told its review is due.

@@ -189,6 +189,7 @@ fn the_trigger_log_shares_the_numbers_and_a_chosen_moment_only() {
     see(&mut b, "Ari will see this one moment");
     click(&mut b, "Share this moment");
     see(&mut b, "shared with Ari");
+    keep_screenshot(&mut b, "screenshot-triggers");
 
     nav(&mut a, "Trigger log");
     see_in(&mut a, &mut b, "What Bea shared of their log");

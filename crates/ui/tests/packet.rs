@@ -39,6 +39,7 @@ fn the_packet_page_writes_what_was_chosen_and_seals_it_when_asked() {
     type_into(&mut a, "Save to", out.to_str().unwrap());
     click_label(&mut a, "Check-in trends");
     click_label(&mut a, PICKED);
+    keep_screenshot(&mut a, "screenshot-packet");
     click(&mut a, "Save the packet");
     see(&mut a, "Wrote");
     wait(&mut a, "the packet", || out.exists());

@@ -84,6 +84,7 @@ fn reminders_are_chosen_in_settings_and_kept_through_a_lock() {
         stored(&d) == Some(QuietHours { from: 1, until: 0 })
     });
     gone(&mut h, same);
+    keep_screenshot(&mut h, "screenshot-reminders");
     let r = d.settings().unwrap().reminders;
     assert!(r.enabled && !r.letter && r.checkin && r.promise && r.exercise);
 

@@ -55,6 +55,7 @@ fn a_sealed_letter_opens_in_the_readers_window_only_once_they_are_ready() {
     nav(&mut b, "Letters");
     see_in(&mut b, &mut a, "A sealed letter (apology) from Ari");
     see(&mut b, "sealed until you say you are ready");
+    keep_screenshot(&mut b, "screenshot-sealed");
     assert!(!shows(&b, "4d2a"), "Bea's window shows the letter's words");
     let l = &bd.letters().unwrap()[0];
     assert!(l.is_sealed() && l.title.is_empty() && l.body.is_empty());
