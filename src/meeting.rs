@@ -80,6 +80,13 @@ pub fn meeting(device: &Device, cmd: &MeetingCmd, json: bool) -> Result<()> {
                 }
             }
             print_meeting(&prep.meeting, &names);
+            let from_checkins = view::checkin_lines(&prep.week, device.checkins()?.iter(), &names);
+            if !from_checkins.is_empty() {
+                println!("\nFrom this week's check-ins:");
+                for line in from_checkins {
+                    println!("  {line}");
+                }
+            }
             Ok(())
         }
         MeetingCmd::List => {

@@ -74,6 +74,24 @@ fn two_devices_prepare_bring_and_hold_a_weekly_meeting() {
     ]);
     b.ok(&["meeting", "bring", "--week", WEEK]);
     let boundary = a.id(&["boundary", "add", "No phones at dinner"]);
+    // The week's check-ins, revealed once both saved, are there to start from.
+    for (p, well) in [(&a, "the Saturday walk"), (&b, "breakfast together")] {
+        p.ok(&[
+            "checkin",
+            "add",
+            "--week",
+            WEEK,
+            "--mood",
+            "3",
+            "--trust",
+            "5",
+            "--closeness",
+            "5",
+            "--went-well",
+            well,
+        ]);
+    }
+    exchange(&a, &b);
     exchange(&a, &b);
     assert_eq!(found_in(&b.path(), UNBROUGHT), Vec::<String>::new());
 
@@ -84,6 +102,11 @@ fn two_devices_prepare_bring_and_hold_a_weekly_meeting() {
         "{shown}"
     );
     assert!(shown.contains("Issue: The late evenings"), "{shown}");
+    assert!(
+        shown.contains("Ari's check-in, what went well: the Saturday walk")
+            && shown.contains("Your check-in, what went well: breakfast together"),
+        "{shown}"
+    );
     b.ok(&[
         "meeting",
         "hear",

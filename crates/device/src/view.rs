@@ -27,7 +27,8 @@ pub use exercises::{
     exercise_title, library, library_exercise, next_exercise, next_exercise_line, waits_for_me,
 };
 pub use meeting::{
-    MEETING_ABOUT, MeetingStep, appreciation_line, meeting_line, outcome_line, side_title,
+    MEETING_ABOUT, MeetingStep, appreciation_line, checkin_lines, meeting_line, outcome_line,
+    side_title,
 };
 
 /// The seven stages (DESIGN.md §1) in the app's own words: the one table of their

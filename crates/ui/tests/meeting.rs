@@ -8,7 +8,7 @@
 mod common;
 
 use common::*;
-use kintsugi_device::{OutcomeKind, this_week, today};
+use kintsugi_device::{CheckInInput, OutcomeKind, this_week, today};
 
 #[test]
 fn two_windows_prepare_bring_and_hold_a_weekly_meeting() {
@@ -57,6 +57,27 @@ fn two_windows_prepare_bring_and_hold_a_weekly_meeting() {
     click(&mut b, "Bring to the meeting…");
     click(&mut b, "Bring them");
     see(&mut b, &format!("{week}: you both brought your points"));
+
+    // The week's check-ins, once both are saved and revealed, are there to start from.
+    for (d, well) in [(&ad, "the Saturday walk"), (&bd, "breakfast together")] {
+        d.save_checkin(&CheckInInput {
+            week: week.clone(),
+            mood: 3,
+            trust: 5,
+            closeness: 5,
+            went_well: Some(well.into()),
+            hard: None,
+            need: None,
+            appreciate: None,
+        })
+        .unwrap();
+    }
+    see_in(
+        &mut b,
+        &mut a,
+        "Ari's check-in, what went well: the Saturday walk",
+    );
+    see(&mut b, "Your check-in, what went well: breakfast together");
 
     // The meeting at Bea's window: thanks, what went well, Ari's issue.
     see(

@@ -111,9 +111,8 @@ pub fn outcome_line(kind: OutcomeKind, by: &str) -> String {
 /// "Bea's side of your issue".
 pub fn side_title(issue_of: &PartnerId, side_of: &PartnerId, names: &Names) -> String {
     let whose = |id: &PartnerId, capital: bool| match (names.is_me(id), capital) {
-        (true, true) => "Your".to_owned(),
         (true, false) => "your".to_owned(),
-        (false, _) => format!("{}'s", names.name(id)),
+        _ => possessive(id, names),
     };
     if issue_of == side_of {
         format!(
@@ -127,5 +126,36 @@ pub fn side_title(issue_of: &PartnerId, side_of: &PartnerId, names: &Names) -> S
             whose(side_of, true),
             whose(issue_of, false)
         )
+    }
+}
+
+/// What the week's check-ins (those both can read) bring to the meeting, one line
+/// per answer given: the meeting is built on the check-in, so its answers are there
+/// to start from. A check-in still waiting to be revealed brings nothing.
+pub fn checkin_lines<'a>(
+    week: &str,
+    checkins: impl IntoIterator<Item = &'a kintsugi_journal::CheckIn>,
+    names: &Names,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in checkins.into_iter().filter(|c| c.week == week) {
+        for a in super::Answer::ALL {
+            if let Some(text) = a.of(c) {
+                out.push(format!(
+                    "{} check-in, {}: {text}",
+                    possessive(&c.author, names),
+                    a.question().to_lowercase()
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn possessive(id: &PartnerId, names: &Names) -> String {
+    if names.is_me(id) {
+        "Your".into()
+    } else {
+        format!("{}'s", names.name(id))
     }
 }

@@ -176,6 +176,13 @@ impl MeetingPage {
             );
             return;
         }
+        let from_checkins = view::checkin_lines(week, c.checkins.iter(), &names);
+        if !from_checkins.is_empty() {
+            ui.label(egui::RichText::new("From this week's check-ins").strong());
+            for line in from_checkins {
+                widgets::line(ui, line);
+            }
+        }
         let open = m.closed_refusal().is_none();
         self.step = self.step.min(view::MeetingStep::ALL.len() - 1);
         let step = view::MeetingStep::ALL[self.step];
