@@ -41,6 +41,7 @@ impl Device {
                 letters: &self.letters()?,
                 opened: &self.opened_letters()?,
                 boundaries: &self.boundaries()?,
+                meetings: &self.meetings()?,
             },
         ))
     }

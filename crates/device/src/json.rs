@@ -378,6 +378,12 @@ pub mod v1 {
             ends: String,
             message: String,
         },
+        /// The partner brought their points to this week's meeting; I have not.
+        MeetingWaiting {
+            week: String,
+            by: String,
+            message: String,
+        },
     }
 
     /// One exercise of `exercise library --json`.
@@ -1115,6 +1121,11 @@ pub mod v1 {
                     ends: kintsugi_journal::format_date(*ends),
                     message,
                 },
+                DueItem::MeetingWaiting { week, by } => Due::MeetingWaiting {
+                    week: week.clone(),
+                    by: id(by),
+                    message,
+                },
             }
         }
     }
@@ -1508,6 +1519,10 @@ mod snapshot {
                 text: "no secret messaging".into(),
                 by: them.clone(),
                 ends: j::parse_date("2027-02-20").unwrap(),
+            },
+            DueItem::MeetingWaiting {
+                week: "2026-W49".into(),
+                by: them.clone(),
             },
         ];
         let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 12, d).unwrap();

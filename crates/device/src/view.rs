@@ -308,6 +308,9 @@ pub enum Due {
         by: PartnerId,
         ends: NaiveDate,
     },
+    /// My partner brought their points to this week's meeting, and I have not
+    /// brought mine.
+    MeetingWaiting { week: String, by: PartnerId },
 }
 
 /// How far ahead an open promise counts as due.
@@ -324,6 +327,7 @@ pub struct DueLists<'a> {
     /// The letters to me opened on this device.
     pub opened: &'a BTreeMap<String, i64>,
     pub boundaries: &'a List<Boundary>,
+    pub meetings: &'a [kintsugi_journal::Meeting],
 }
 
 /// What is waiting for the person `names` calls "You" on `today`, in the order to
@@ -337,6 +341,7 @@ pub fn due(today: NaiveDate, names: &Names, lists: DueLists<'_>) -> Vec<Due> {
         letters,
         opened,
         boundaries,
+        meetings,
     } = lists;
     let mut out = Vec::new();
     let week = week_of(today);
@@ -345,7 +350,7 @@ pub fn due(today: NaiveDate, names: &Names, lists: DueLists<'_>) -> Vec<Due> {
     if !checkins.iter().any(|c| mine(&c.author, &c.week))
         && !sealed.iter().any(|c| mine(&c.author, &c.week))
     {
-        out.push(Due::Checkin { week });
+        out.push(Due::Checkin { week: week.clone() });
     }
     let mut soon: Vec<_> = promises
         .iter()
@@ -406,6 +411,18 @@ pub fn due(today: NaiveDate, names: &Names, lists: DueLists<'_>) -> Vec<Due> {
             }
             None => {}
         }
+    }
+    let this_meeting = meetings
+        .iter()
+        .find(|m| m.week == week && m.closed_refusal().is_none());
+    if let Some(m) = this_meeting
+        && !m.sides.iter().any(|s| names.is_me(&s.author))
+        && let Some(theirs) = m.sides.iter().find(|s| !names.is_me(&s.author))
+    {
+        out.push(Due::MeetingWaiting {
+            week,
+            by: theirs.author.clone(),
+        });
     }
     out
 }
@@ -648,6 +665,10 @@ impl Due {
                 "{} asks to renew the agreement \"{text}\" until {}: agree, or let it end",
                 names.name(by),
                 day(*ends)
+            ),
+            Due::MeetingWaiting { by, .. } => format!(
+                "{} brought their points to this week's meeting: prepare yours when you are ready",
+                names.name(by)
             ),
             Due::UnreadLetters { count: 1 } => "1 unread letter from your partner".into(),
             Due::UnreadLetters { count } => format!("{count} unread letters from your partner"),
@@ -1007,6 +1028,7 @@ mod tests {
                 letters: &List::default(),
                 opened: &BTreeMap::new(),
                 boundaries: &List::default(),
+                meetings: &[],
             },
         );
         let lines: Vec<String> = due_now.iter().map(|d| d.describe(&names)).collect();

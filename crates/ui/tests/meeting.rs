@@ -49,6 +49,10 @@ fn two_windows_prepare_bring_and_hold_a_weekly_meeting() {
     click(&mut a, "Bring them");
     see(&mut a, "Brought: Bea can see these points.");
     see_in(&mut b, &mut a, &format!("{week}: Ari brought their points"));
+    // Home says so too, and leads back to the page, where the typing waits.
+    nav(&mut b, "Home");
+    click_label(&mut b, "Ari brought their points to this week's meeting");
+    see(&mut b, "Your points (private until you bring them)");
     assert_eq!(
         value(&b, "Thanks 1: what you appreciated"),
         "You told me about the message yourself"
@@ -57,6 +61,16 @@ fn two_windows_prepare_bring_and_hold_a_weekly_meeting() {
     click(&mut b, "Bring to the meeting…");
     click(&mut b, "Bring them");
     see(&mut b, &format!("{week}: you both brought your points"));
+    let waiting = |d: &kintsugi_device::Device| {
+        d.due(today())
+            .unwrap()
+            .iter()
+            .any(|x| matches!(x, kintsugi_device::view::Due::MeetingWaiting { .. }))
+    };
+    assert!(
+        !waiting(&bd) && !waiting(&ad),
+        "nothing waits once both brought"
+    );
 
     // The week's check-ins, once both are saved and revealed, are there to start from.
     for (d, well) in [(&ad, "the Saturday walk"), (&bd, "breakfast together")] {

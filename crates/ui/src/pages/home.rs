@@ -80,6 +80,7 @@ impl View for Home {
                 letters: &c.letters,
                 opened: &c.opened,
                 boundaries: &c.boundaries,
+                meetings: &c.meetings,
             },
         );
         let asked = crate::release::waiting(c).cloned();
@@ -96,6 +97,7 @@ impl View for Home {
                     view::Due::AgreementReview { .. } | view::Due::RenewalAsked { .. } => {
                         Page::Boundaries
                     }
+                    view::Due::MeetingWaiting { .. } => Page::Meeting,
                 });
             }
         }
