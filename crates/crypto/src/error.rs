@@ -19,4 +19,8 @@ pub enum CryptoError {
     WeakKeyExchange,
     #[error("authentication tag mismatch")]
     BadMac,
+    /// A signature that does not verify, or a public key that cannot be trusted
+    /// (not on the curve, or of small order).
+    #[error("the signature does not verify")]
+    BadSignature,
 }

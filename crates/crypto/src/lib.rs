@@ -10,6 +10,7 @@ mod kdf;
 mod pairing;
 mod seal;
 mod secret;
+mod sign;
 
 pub use error::CryptoError;
 pub use kdf::{KdfParams, derive_key, derive_passphrase_key};
@@ -18,3 +19,4 @@ pub use pairing::{
 };
 pub use seal::{NONCE_LEN, SEAL_OVERHEAD, TAG_LEN, open, seal, seal_with_nonce};
 pub use secret::{Secret32, random_array};
+pub use sign::{sign, signing_public, verify};

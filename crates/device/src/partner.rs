@@ -155,3 +155,19 @@ pub(crate) fn iroh_id(secret: &kintsugi_store::Secret32) -> [u8; 32] {
         .public()
         .as_bytes()
 }
+
+#[cfg(test)]
+mod tests {
+    /// A device's iroh identity is the Ed25519 key of its device secret, so a record
+    /// this device signs with that secret is checked against the endpoint id its
+    /// partner already trusts from pairing (the plan for several devices each
+    /// relies on it; a change in iroh's key derivation would show here first).
+    #[test]
+    fn the_endpoint_id_is_the_signing_key_of_the_device_secret() {
+        let secret = kintsugi_store::Secret32::from_bytes([42; 32]);
+        let public = kintsugi_crypto::signing_public(&secret);
+        assert_eq!(super::iroh_id(&secret), public);
+        let sig = kintsugi_crypto::sign(&secret, b"a record");
+        assert_eq!(kintsugi_crypto::verify(&public, b"a record", &sig), Ok(()));
+    }
+}
