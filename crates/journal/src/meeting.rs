@@ -27,7 +27,7 @@ const DRAFT: &str = "meeting-draft";
 const KEY: &str = "meeting:";
 const APPRECIATION: &str = "appreciation:";
 
-/// The points as they are stored: blanks are absent, an appreciation needs its
+/// The points as they are stored: trimmed, blanks absent, an appreciation needs its
 /// `what`, and there are at most [`MAX_APPRECIATIONS`].
 pub(crate) fn checked(points: &MeetingPoints) -> Result<MeetingPoints> {
     if points.appreciations.len() > MAX_APPRECIATIONS {
@@ -50,8 +50,8 @@ pub(crate) fn checked(points: &MeetingPoints) -> Result<MeetingPoints> {
         .collect::<Result<Vec<_>>>()?;
     Ok(MeetingPoints {
         appreciations,
-        went_well: optional_text(points.went_well.as_deref()).map(str::to_owned),
-        issue: optional_text(points.issue.as_deref()).map(str::to_owned),
+        went_well: optional_text(points.went_well.as_deref()).map(|t| t.trim().to_owned()),
+        issue: optional_text(points.issue.as_deref()).map(|t| t.trim().to_owned()),
     })
 }
 

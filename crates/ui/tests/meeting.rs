@@ -25,7 +25,12 @@ fn two_windows_prepare_bring_and_hold_a_weekly_meeting() {
         "Thanks 1: what you appreciated",
         "You picked me up from the station",
     );
-    type_into(&mut a, "Thanks 1: …and it shows that you are", "thoughtful");
+    // A trailing space is trimmed as the journal trims it: brought reads as brought.
+    type_into(
+        &mut a,
+        "Thanks 1: …and it shows that you are",
+        "thoughtful ",
+    );
     type_into(
         &mut a,
         "One issue you want to talk through (optional, only one)",

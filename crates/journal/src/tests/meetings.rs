@@ -21,7 +21,7 @@ fn points(issue: Option<&str>) -> MeetingPoints {
             appreciation(" You cooked on Tuesday ", Some(" thoughtful ")),
             appreciation("You told me about the call", None),
         ],
-        went_well: Some("Sunday's walk".into()),
+        went_well: Some(" Sunday's walk ".into()),
         issue: issue.map(str::to_owned),
     }
 }
@@ -50,6 +50,7 @@ fn a_draft_is_kept_in_the_diary_replaced_whole_and_checked() {
         appreciation("You cooked on Tuesday", Some("thoughtful"))
     );
     assert_eq!(draft.points.issue, None, "a blank issue is no issue");
+    assert_eq!(draft.points.went_well.as_deref(), Some("Sunday's walk"));
 
     // Saving again replaces the draft: fewer appreciations leave none behind.
     let fewer = MeetingPoints {

@@ -55,14 +55,16 @@ impl MeetingPage {
     }
 
     fn points(&self) -> MeetingPoints {
-        let opt = |s: &str| Some(s.to_owned()).filter(|t| !t.trim().is_empty());
+        // Trimmed as the journal stores them, so that what is typed compares equal to
+        // what was kept or brought.
+        let opt = |s: &str| Some(s.trim().to_owned()).filter(|t| !t.is_empty());
         MeetingPoints {
             appreciations: self
                 .thanks
                 .iter()
                 .filter(|(what, _)| !what.trim().is_empty())
                 .map(|(what, shows)| Appreciation {
-                    what: what.clone(),
+                    what: what.trim().to_owned(),
                     shows: opt(shows),
                 })
                 .collect(),
