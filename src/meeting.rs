@@ -108,7 +108,7 @@ pub fn meeting(device: &Device, cmd: &MeetingCmd, json: bool) -> Result<()> {
             if !json {
                 eprintln!(
                     "Brought. {} receives your points with the next sync and keeps them.",
-                    names.partner_in_sentence()
+                    names.partner_name()
                 );
             }
             show(&m)
@@ -135,7 +135,7 @@ pub fn meeting(device: &Device, cmd: &MeetingCmd, json: bool) -> Result<()> {
             println!(
                 "Promised, due {}. {} will say whether it was kept.",
                 p.due,
-                names.partner_in_sentence()
+                names.partner_name()
             );
             println!("{}", p.id);
             Ok(())

@@ -135,7 +135,10 @@ impl MeetingPage {
             return;
         }
         let lines = [
-            format!("{partner} will receive these points with the next sync, and keep them."),
+            format!(
+                "{} will receive these points with the next sync, and keep them.",
+                c.names().partner_name()
+            ),
             "You can still change them and bring them again until the meeting is closed."
                 .to_owned(),
         ];
