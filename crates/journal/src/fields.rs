@@ -235,6 +235,29 @@ pub(crate) fn entry_object(
     }
 }
 
+/// The record of one author and week under `key` in `map`, made with its `kind`,
+/// `author`, `week` and `created` the first time: such a record is keyed by author
+/// and week, so writing it again changes the one record on every device.
+pub(crate) fn weekly_record(
+    am: &mut AutoCommit,
+    map: &ObjId,
+    key: &str,
+    kind: &str,
+    author: &PartnerId,
+    week: &str,
+    now: i64,
+) -> Result<ObjId> {
+    if let Some((Value::Object(ObjType::Map), obj)) = am.get(map, key)? {
+        return Ok(obj);
+    }
+    let obj = am.put_object(map, key, ObjType::Map)?;
+    am.put(&obj, "kind", kind)?;
+    am.put(&obj, "author", author.as_str())?;
+    am.put(&obj, "week", week)?;
+    am.put(&obj, "created", now)?;
+    Ok(obj)
+}
+
 /// Writes an optional field: `None` removes the key, so "absent" has one representation.
 pub(crate) fn put_opt<V: Into<ScalarValue>>(
     am: &mut AutoCommit,

@@ -15,7 +15,7 @@ use automerge::{AutoCommit, ObjId, ObjType, ReadDoc, Value, ValueRef};
 use crate::diary::{PrivateDiary, REFLECTIONS};
 use crate::entries::{Appreciation, MeetingDraft, MeetingPoints};
 use crate::error::{JournalError, Result};
-use crate::fields::{Fields, put_opt};
+use crate::fields::{Fields, put_opt, weekly_record};
 use crate::ids::PartnerId;
 use crate::validate::{optional_text, parse_week, require_text};
 
@@ -111,17 +111,7 @@ impl PrivateDiary {
         let points = checked(points)?;
         let key = format!("{KEY}{week}");
         self.doc.transact(now, |am, roots| {
-            let obj = match am.get(&roots[REFLECTIONS], key.as_str())? {
-                Some((Value::Object(ObjType::Map), obj)) => obj,
-                _ => {
-                    let obj = am.put_object(&roots[REFLECTIONS], key.as_str(), ObjType::Map)?;
-                    am.put(&obj, "kind", DRAFT)?;
-                    am.put(&obj, "author", me.as_str())?;
-                    am.put(&obj, "week", week.as_str())?;
-                    am.put(&obj, "created", now)?;
-                    obj
-                }
-            };
+            let obj = weekly_record(am, &roots[REFLECTIONS], &key, DRAFT, me, &week, now)?;
             put_points(am, &obj, &points)?;
             am.put(&obj, "updated", now)?;
             Ok(())

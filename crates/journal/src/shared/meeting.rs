@@ -20,13 +20,13 @@
 use std::collections::BTreeMap;
 
 use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ObjId, ObjType, ReadDoc, Value, ValueRef};
+use automerge::{AutoCommit, ObjId, ObjType, ReadDoc, ValueRef};
 use chrono::NaiveDate;
 
 use super::{PROMISES, SHARED, SharedJournal, boundary, promise};
 use crate::entries::{Heard, Meeting, MeetingOutcome, MeetingPoints, MeetingSide, OutcomeKind};
 use crate::error::{JournalError, Result};
-use crate::fields::Fields;
+use crate::fields::{Fields, weekly_record};
 use crate::ids::{EntryKind, PartnerId, new_entry_id};
 use crate::meeting::{checked, put_points, read_points};
 use crate::validate::{parse_week, require_text};
@@ -63,17 +63,7 @@ impl SharedJournal {
         self.refuse_closed(&week)?;
         let key = format!("meeting:{week}:{me}");
         self.doc.transact(now, |am, roots| {
-            let obj = match am.get(&roots[SHARED], key.as_str())? {
-                Some((Value::Object(ObjType::Map), obj)) => obj,
-                _ => {
-                    let obj = am.put_object(&roots[SHARED], key.as_str(), ObjType::Map)?;
-                    am.put(&obj, "kind", SIDE)?;
-                    am.put(&obj, "author", me.as_str())?;
-                    am.put(&obj, "week", week.as_str())?;
-                    am.put(&obj, "created", now)?;
-                    obj
-                }
-            };
+            let obj = weekly_record(am, &roots[SHARED], &key, SIDE, me, &week, now)?;
             put_points(am, &obj, &points)?;
             am.put(&obj, "updated", now)?;
             Ok(())

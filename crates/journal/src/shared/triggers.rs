@@ -14,12 +14,12 @@
 //! logging more that week) updates the same record on both devices.
 
 use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ObjId, ObjType, ReadDoc, Value, ValueRef};
+use automerge::{AutoCommit, ObjId, ObjType, ReadDoc, ValueRef};
 
 use super::{SHARED, SharedJournal};
 use crate::entries::{SharedTrigger, SharedTriggerWeek, Trigger, TriggerWeek};
 use crate::error::{JournalError, Result};
-use crate::fields::Fields;
+use crate::fields::{Fields, weekly_record};
 use crate::ids::{EntryKind, PartnerId};
 use crate::validate::{STRENGTH, parse_week, require_text};
 
@@ -50,17 +50,8 @@ impl SharedJournal {
         self.doc.transact(now, |am, roots| {
             for w in &changed {
                 let key = format!("{TREND}{me}:{}", w.week);
-                let obj = match am.get(&roots[SHARED], key.as_str())? {
-                    Some((Value::Object(ObjType::Map), obj)) => obj,
-                    _ => {
-                        let obj = am.put_object(&roots[SHARED], key.as_str(), ObjType::Map)?;
-                        am.put(&obj, "kind", "trigger-week")?;
-                        am.put(&obj, "author", me.as_str())?;
-                        am.put(&obj, "week", w.week.as_str())?;
-                        am.put(&obj, "created", now)?;
-                        obj
-                    }
-                };
+                let obj =
+                    weekly_record(am, &roots[SHARED], &key, "trigger-week", me, &w.week, now)?;
                 am.put(&obj, "count", i64::from(w.count))?;
                 am.put(&obj, "strength_sum", i64::from(w.strength_sum))?;
                 am.put(&obj, "updated", now)?;
