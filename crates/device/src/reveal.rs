@@ -29,6 +29,9 @@ pub(crate) const HELD: StateFile = StateFile {
     fresh_if_damaged: false,
 };
 
+/// Held only while check-ins are saved or revealed (`Device::checkin_steps`).
+pub(crate) const CHECKIN_STEPS_LOCK: &str = "checkins.lock";
+
 #[derive(Default, Serialize, Deserialize)]
 struct Held {
     /// By ISO week: one check-in per person and week.
@@ -91,6 +94,7 @@ impl Device {
     /// partner has saved theirs; otherwise, or once mine can be read by my partner,
     /// the answers go straight in (a second save in the same week updates the first).
     pub fn save_checkin(&self, input: &CheckInInput) -> Result<SavedCheckIn> {
+        let _steps = self.checkin_steps()?;
         let week = parse_week(&input.week)?;
         let together = self.settings()?.reveal_checkins_together && self.is_paired()?;
         let (open, sealed) = self.read_shared(|s, me| {
@@ -116,8 +120,25 @@ impl Device {
             h.weeks.insert(week.clone(), HeldCheckIn::new(input, salt));
             Ok(())
         })?;
-        let up = self.write_shared(|s, me, now| s.commit_checkin(me, &week, &commitment, now))?;
-        let revealed = self.reveal_due()?;
+        let commit = self.write_shared(|s, me, now| s.commit_checkin(me, &week, &commitment, now));
+        let up = match commit {
+            Ok(up) => up,
+            Err(DeviceError::Journal(JournalError::AlreadyRevealed(_))) => {
+                // Another process of this profile revealed my check-in for the week
+                // since the look above (my partner's commitment reached it first): my
+                // partner may read it now, so this save changes it in the open, as a
+                // save after the reveal does.
+                let up = self.write_shared(|s, me, now| s.upsert_checkin(me, input, now))?;
+                self.forget_held(&[week])?;
+                return Ok(SavedCheckIn {
+                    id: up.id,
+                    is_new: up.is_new,
+                    waiting: false,
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        let revealed = self.reveal_held()?;
         Ok(SavedCheckIn {
             id: up.id,
             is_new: up.is_new,
@@ -153,6 +174,12 @@ impl Device {
     /// answers of those revealed. Returns the weeks revealed. Called after a save
     /// and whenever the partner's changes arrive.
     pub(crate) fn reveal_due(&self) -> Result<Vec<String>> {
+        let _steps = self.checkin_steps()?;
+        self.reveal_held()
+    }
+
+    /// [`Device::reveal_due`] for a caller already holding [`Device::checkin_steps`].
+    fn reveal_held(&self) -> Result<Vec<String>> {
         let held: Held = self.with(|i| HELD.read(i))?;
         if held.weeks.is_empty() {
             return Ok(Vec::new());
@@ -186,8 +213,7 @@ impl Device {
             let reveal = |d: &Device| {
                 d.write_shared(|s, me, now| s.reveal_checkin(me, &input, &h.salt, now))
             };
-            match reveal(self) {
-                Ok(_) => {}
+            let outcome = match reveal(self) {
                 Err(DeviceError::Journal(
                     JournalError::NotCommitted(_) | JournalError::NothingToReveal(_),
                 )) => {
@@ -195,23 +221,45 @@ impl Device {
                     // between keeping them and committing): commit to them, then
                     // reveal them.
                     let c = checkin_commitment(&input, &h.salt)?;
-                    self.write_shared(|s, me, now| s.commit_checkin(me, week, &c, now))?;
-                    reveal(self)?;
+                    self.write_shared(|s, me, now| s.commit_checkin(me, week, &c, now))
+                        .and_then(|_| reveal(self))
                 }
+                other => other,
+            };
+            match outcome {
+                Ok(_) => revealed.push(week.clone()),
+                // Another process of this profile revealed it after this one last
+                // read the journal: nothing is left to do but forget the answers.
+                Err(DeviceError::Journal(JournalError::AlreadyRevealed(_))) => {}
                 Err(e) => return Err(e),
             }
             done.push(week.clone());
-            revealed.push(week.clone());
         }
-        if !done.is_empty() {
-            self.update_state_file(&HELD, |h: &mut Held| {
-                for week in &done {
-                    h.weeks.remove(week);
-                }
-                Ok(())
-            })?;
-        }
+        self.forget_held(&done)?;
         Ok(revealed)
+    }
+
+    fn forget_held(&self, weeks: &[String]) -> Result<()> {
+        if weeks.is_empty() {
+            return Ok(());
+        }
+        self.update_state_file(&HELD, |h: &mut Held| {
+            for week in weeks {
+                h.weeks.remove(week);
+            }
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    /// Held check-ins are saved and revealed in several steps (keep the answers,
+    /// commit, reveal, forget them). One such sequence at a time for the profile, in
+    /// any process or thread, so that a sync revealing what is held (the app's, or a
+    /// CLI's) cannot cut into a save and reveal older answers or forget newer ones.
+    /// The lock is released when the returned file is dropped.
+    fn checkin_steps(&self) -> Result<std::fs::File> {
+        let dir = self.with(|i| Ok(i.dir.clone()))?;
+        Ok(kintsugi_store::lock_file(&dir.join(CHECKIN_STEPS_LOCK))?)
     }
 
     fn is_paired(&self) -> Result<bool> {

@@ -30,7 +30,12 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "file".into());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    // Unique per write, not only per process: two handles on one profile in the same
+    // process (threads of a test, the app and its background work) may write the
+    // same file at once, and each rename must find its own temporary file.
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = dir.join(format!(".{name}.tmp-{}-{n}", std::process::id()));
     let result = (|| {
         let mut opts = OpenOptions::new();
         opts.write(true).create(true).truncate(true);
@@ -55,7 +60,7 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
 /// Takes an exclusive lock on an empty side file, creating it if needed; the lock is
 /// released when the returned file is dropped. Locks live on side files, never on the
 /// files they guard, because those are replaced by renames.
-pub(crate) fn lock_file(path: &Path) -> Result<File, StoreError> {
+pub fn lock_file(path: &Path) -> Result<File, StoreError> {
     let mut opts = OpenOptions::new();
     opts.read(true).write(true).create(true).truncate(false);
     #[cfg(unix)]

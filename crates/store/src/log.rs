@@ -554,7 +554,7 @@ impl DocLog {
     }
 }
 
-/// Removes what a compaction killed mid-write left behind (`.NAME.tmp-PID`, sealed, so
+/// Removes what a compaction killed mid-write left behind (`.NAME.tmp-PID-N`, sealed, so
 /// never plaintext, but as big as the journal). Called under the log's lock: every
 /// compaction of this log holds it, so no live one can be writing these files.
 fn remove_stale_temps(path: &Path) {

@@ -254,12 +254,12 @@ fn starting_with(dir: &Path, prefix: &str) -> Vec<PathBuf> {
         .collect()
 }
 
-/// What a killed compaction of the log left: `.NAME.tmp-PID`.
+/// What a killed compaction of the log left: `.NAME.tmp-PID-N`.
 fn temps_of(dir: &Path, kind: LogKind) -> Vec<PathBuf> {
     starting_with(dir, &format!(".{}.tmp-", kind.file_name()))
 }
 
-/// What a killed write of `.NAME.next` left: `..NAME.next.tmp-PID`.
+/// What a killed write of `.NAME.next` left: `..NAME.next.tmp-PID-N`.
 fn temps_of_next(dir: &Path, kind: LogKind) -> Vec<PathBuf> {
     starting_with(dir, &format!("..{}.next.tmp-", kind.file_name()))
 }

@@ -156,3 +156,63 @@ fn answers_kept_but_not_committed_to_before_a_crash_are_committed_and_revealed()
         .find(|c| c.went_well.as_deref() == Some("newer"));
     assert_eq!(ari.map(|c| c.revealed), Some(Revealed::Together));
 }
+
+/// A sync reveals what is held whenever the partner's changes land, in this process
+/// (the live session) or in another one of the same profile (the app while the CLI
+/// saves). Saving while that happens must neither fail nor lose the answers typed.
+#[test]
+fn saving_while_the_partners_commitment_lands_elsewhere_saves_and_reveals() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = paired(tmp.path());
+    let weeks: Vec<String> = (1..=20).map(|w| format!("2026-W{w:02}")).collect();
+    for week in &weeks {
+        a.save_checkin(&CheckInInput {
+            week: week.clone(),
+            ..input(ARI)
+        })
+        .unwrap();
+    }
+    sync_directly(&a, &b);
+    let other = Device::unlock(
+        &tmp.path().join("b"),
+        crate::test_support::PASS,
+        crate::test_support::opts(),
+    )
+    .unwrap();
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let revealers = [b.clone(), other.clone()].map(|d| {
+            let stop = &stop;
+            s.spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    d.reveal_due().unwrap();
+                }
+            })
+        });
+        for week in &weeks {
+            let saved = b
+                .save_checkin(&CheckInInput {
+                    week: week.clone(),
+                    ..input(&format!("{BEA} in {week}"))
+                })
+                .unwrap();
+            assert!(!saved.waiting, "{week}: Ari had committed already");
+        }
+        stop.store(true, Ordering::Relaxed);
+        for r in revealers {
+            r.join().unwrap();
+        }
+    });
+    b.reveal_due().unwrap();
+    sync_directly(&a, &b);
+    for week in &weeks {
+        let hers: Vec<_> = (a.checkins().unwrap().iter())
+            .filter(|c| &c.week == week && c.went_well.as_deref() != Some(ARI))
+            .map(|c| c.went_well.clone())
+            .collect();
+        assert_eq!(hers, [Some(format!("{BEA} in {week}"))], "{week} at Ari's");
+    }
+    assert!(b.held_checkins().unwrap().is_empty());
+}
