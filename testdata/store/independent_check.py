@@ -24,7 +24,7 @@ def xopen(key, sealed, aad):
 
 v = json.load(open('vectors.json'))
 h = bytes.fromhex
-for name in ['keyring', 'keyring_v1']:
+for name in ['keyring', 'keyring_v1', 'keyring_v3']:
     k = v[name]; f = open(k['file'], 'rb').read()
     assert hashlib.sha256(f[:-32]).digest() == f[-32:]
     assert f[:8] == b'KTSGKRNG'
@@ -35,8 +35,22 @@ for name in ['keyring', 'keyring_v1']:
     pk = Argon2id(salt=salt, length=32, iterations=t, lanes=p, memory_cost=m).derive(k['passphrase_utf8'].encode())
     assert pk == h(k['expected']['passphrase_key_hex']), name
     plain = xopen(pk, f[hl:-32], f[:hl])
-    assert plain == h(k['expected']['plaintext_hex']) and len(plain) == 146
+    assert plain == h(k['expected']['plaintext_hex'])
     assert plain[33:65] == h(k['contents']['profile_key_hex'])
+    c = k['contents']
+    if 'person' not in c:
+        assert plain[0] == 1 and len(plain) == 146
+    else:
+        # Version 3: version 2's 210 bytes, both logs' keys, then tagged records.
+        assert plain[0] == 3 and plain[146:178] == h(c['shared_log_key_hex'])
+        assert plain[178:210] == h(c['diary_log_key_hex'])
+        total = struct.unpack('>H', plain[210:212])[0]; assert total == len(plain) - 212
+        tag, n = plain[212], struct.unpack('>H', plain[213:215])[0]
+        assert (tag, n) == (1, 104) and 215 + n == len(plain)
+        p = c['person']; r = plain[215:]
+        assert r[0:32] == h(p['seed_hex']) and struct.unpack('>I', r[32:36])[0] == p['generation']
+        assert r[36:68] == h(p['anchor_hex']) and r[68:100] == h(p['self_key_hex'])
+        assert struct.unpack('>I', r[100:104])[0] == p['self_generation']
     print(name, 'ok, version', ver, 'generation', gen)
 for lg in v['logs']:
     f = open(lg['file'], 'rb').read(); key = h(lg['key_hex'])

@@ -34,6 +34,13 @@ const V2_HEADER_LEN: usize = V1_HEADER_LEN + 8;
 const PLAIN_VERSION: u8 = 2;
 const PLAIN_V1_LEN: usize = 1 + 32 + 32 + 16 + 1 + 32 + 32;
 const PLAIN_LEN: usize = PLAIN_V1_LEN + 32 + 32;
+/// Version 3 is version 2 followed by tagged records (see FORMAT.md), for what
+/// only some keyrings hold. A keyring holding none of them is still written as
+/// version 2 (or 1), so its bytes stay as they were.
+const PLAIN_V3: u8 = 3;
+/// The person this device belongs to (see [`Person`]).
+const TAG_PERSON: u8 = 1;
+const PERSON_LEN: usize = 32 + 4 + 32 + 32 + 4;
 /// How often an unlock reads the keyring again when it seemed behind the manifest,
 /// because another process rewrote both between our two reads.
 const UNLOCK_TRIES: usize = 3;
@@ -83,6 +90,61 @@ impl LogKeys {
     }
 }
 
+/// The person a device belongs to, as every one of that person's devices holds it:
+/// what lets a person have more than one device, each with its own identity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Person {
+    /// Seed of the person's Ed25519 signing key: it signs the records that say which
+    /// devices are this person's, so that the partner's devices accept a new one on
+    /// the person's word and no one else's.
+    pub seed: Secret32,
+    /// Rises by one each time a device is removed and the signing key replaced.
+    pub generation: u32,
+    /// The endpoint id of the person's first device: the partner's devices trust the
+    /// signing key because that device, checked at pairing, vouches for it.
+    pub anchor: [u8; 32],
+    /// Seals the private diary's sessions among the person's own devices; the
+    /// partner's devices never hold it.
+    pub self_key: Secret32,
+    /// Rises by one each time the self key is replaced.
+    pub self_generation: u32,
+}
+
+impl Person {
+    /// A new person whose first device is `anchor`, with fresh keys.
+    pub fn generate(anchor: [u8; 32]) -> Result<Self, StoreError> {
+        Ok(Self {
+            seed: Secret32::random()?,
+            generation: 0,
+            anchor,
+            self_key: Secret32::random()?,
+            self_generation: 0,
+        })
+    }
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.seed.expose());
+        out.extend_from_slice(&self.generation.to_be_bytes());
+        out.extend_from_slice(&self.anchor);
+        out.extend_from_slice(self.self_key.expose());
+        out.extend_from_slice(&self.self_generation.to_be_bytes());
+    }
+
+    fn decode(v: &[u8]) -> Option<Self> {
+        if v.len() != PERSON_LEN {
+            return None;
+        }
+        let u32_at = |at: usize| Some(u32::from_be_bytes(v.get(at..at + 4)?.try_into().ok()?));
+        Some(Self {
+            seed: Secret32::from_slice(&v[0..32])?,
+            generation: u32_at(32)?,
+            anchor: v[36..68].try_into().ok()?,
+            self_key: Secret32::from_slice(&v[68..100])?,
+            self_generation: u32_at(100)?,
+        })
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Keyring {
     /// Seed of this device's iroh identity.
@@ -94,6 +156,9 @@ pub struct Keyring {
     pub partner_id: [u8; 16],
     pub pairing: Option<Pairing>,
     pub log_keys: LogKeys,
+    /// `None` until the device first takes part in keeping a person's device list
+    /// (a profile made before that existed gets one then).
+    pub person: Option<Person>,
 }
 
 impl Keyring {
@@ -105,6 +170,7 @@ impl Keyring {
             partner_id: random_array()?,
             pairing: None,
             log_keys: LogKeys::generate()?,
+            person: None,
         })
     }
 
@@ -114,9 +180,14 @@ impl Keyring {
     }
 
     fn encode(&self) -> Zeroizing<Vec<u8>> {
-        let v2 = self.log_keys.shared.is_some() || self.log_keys.diary.is_some();
-        let mut out = Zeroizing::new(Vec::with_capacity(PLAIN_LEN));
-        out.push(if v2 { PLAIN_VERSION } else { 1 });
+        let v3 = self.person.is_some();
+        let v2 = v3 || self.log_keys.shared.is_some() || self.log_keys.diary.is_some();
+        let mut out = Zeroizing::new(Vec::with_capacity(PLAIN_LEN + 3 + 3 + PERSON_LEN));
+        out.push(match (v3, v2) {
+            (true, _) => PLAIN_V3,
+            (false, true) => PLAIN_VERSION,
+            (false, false) => 1,
+        });
         out.extend_from_slice(self.device_secret.expose());
         out.extend_from_slice(self.profile_key.expose());
         out.extend_from_slice(&self.partner_id);
@@ -139,15 +210,57 @@ impl Keyring {
                 }
             }
         }
+        if let Some(person) = &self.person {
+            let mut records = Zeroizing::new(Vec::with_capacity(3 + PERSON_LEN));
+            records.push(TAG_PERSON);
+            records.extend_from_slice(&(PERSON_LEN as u16).to_be_bytes());
+            person.encode(&mut records);
+            out.extend_from_slice(&(records.len() as u16).to_be_bytes());
+            out.extend_from_slice(&records);
+        }
         out
+    }
+
+    /// The tagged records of a version 3 plaintext. Each known tag at most once and
+    /// in order, and nothing unknown: a record this version cannot read is damage,
+    /// never something to drop silently at the next write.
+    fn decode_records(bytes: &[u8]) -> Option<Option<Person>> {
+        let len = usize::from(u16::from_be_bytes(bytes.get(..2)?.try_into().ok()?));
+        let mut rest = bytes.get(2..)?;
+        if rest.len() != len {
+            return None;
+        }
+        let mut person = None;
+        let mut last = 0u8;
+        while let [tag, a, b, tail @ ..] = rest {
+            let n = usize::from(u16::from_be_bytes([*a, *b]));
+            let value = tail.get(..n)?;
+            if *tag <= last {
+                return None;
+            }
+            match *tag {
+                TAG_PERSON => person = Some(Person::decode(value)?),
+                _ => return None,
+            }
+            last = *tag;
+            rest = &tail[n..];
+        }
+        // No record at all is written as version 2, so it cannot be version 3.
+        if !rest.is_empty() || person.is_none() {
+            return None;
+        }
+        Some(person)
     }
 
     fn decode(bytes: &[u8], path: &Path) -> Result<Self, StoreError> {
         let damaged = || StoreError::KeyringDamaged(path.to_path_buf());
-        match (bytes.first(), bytes.len()) {
-            (Some(1), PLAIN_V1_LEN) | (Some(&PLAIN_VERSION), PLAIN_LEN) => {}
+        let person = match (bytes.first(), bytes.len()) {
+            (Some(1), PLAIN_V1_LEN) | (Some(&PLAIN_VERSION), PLAIN_LEN) => None,
+            (Some(&PLAIN_V3), n) if n > PLAIN_LEN => {
+                Self::decode_records(&bytes[PLAIN_LEN..]).ok_or_else(damaged)?
+            }
             _ => return Err(damaged()),
-        }
+        };
         let secret = |at: usize| Secret32::from_slice(&bytes[at..at + 32]).ok_or_else(damaged);
         let mut partner_id = [0u8; 16];
         partner_id.copy_from_slice(&bytes[65..81]);
@@ -179,6 +292,7 @@ impl Keyring {
                 shared: log_key(PLAIN_V1_LEN)?,
                 diary: log_key(PLAIN_V1_LEN + 32)?,
             },
+            person,
         })
     }
 }
@@ -858,10 +972,110 @@ mod tests {
         assert!(Keyring::decode(&wrong, dir.path()).is_err());
     }
 
+    fn person() -> Person {
+        Person {
+            seed: Secret32::from_bytes([1; 32]),
+            generation: 7,
+            anchor: [2; 32],
+            self_key: Secret32::from_bytes([3; 32]),
+            self_generation: 258,
+        }
+    }
+
+    #[test]
+    fn a_person_round_trips_as_version_3_and_only_a_person_makes_it_version_3() {
+        let dir = tempfile::tempdir().unwrap();
+        let kr = Keyring::generate().unwrap();
+        assert_eq!(
+            kr.encode().len(),
+            PLAIN_LEN,
+            "no person: version 2 as before"
+        );
+        let mut u = Unlocked::create(dir.path(), kr, b"p", P).unwrap();
+        u.update(|k| k.person = Some(person())).unwrap();
+        let read = Unlocked::unlock(dir.path(), b"p").unwrap().keyring.clone();
+        assert_eq!(read.person, Some(person()));
+        assert_eq!(read, u.keyring);
+        let plain = read.encode();
+        assert_eq!(plain[0], PLAIN_V3);
+        assert_eq!(plain.len(), PLAIN_LEN + 2 + 3 + PERSON_LEN);
+        // The first 210 bytes are version 2's, so nothing before the records moved.
+        let mut without = read.clone();
+        without.person = None;
+        assert_eq!(plain[1..PLAIN_LEN], without.encode()[1..]);
+        // A stale handle that never saw the person keeps it when it writes.
+        let mut stale = Unlocked::unlock(dir.path(), b"p").unwrap();
+        u.update(|k| k.person.as_mut().unwrap().generation = 8)
+            .unwrap();
+        stale.change_passphrase(b"q", P).unwrap();
+        let now = Unlocked::unlock(dir.path(), b"q").unwrap();
+        assert_eq!(now.keyring.person.as_ref().unwrap().generation, 8);
+    }
+
+    #[test]
+    fn version_3_records_that_do_not_read_exactly_are_damage() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut kr = Keyring::generate().unwrap();
+        kr.person = Some(person());
+        let good = kr.encode().to_vec();
+        assert_eq!(Keyring::decode(&good, dir.path()).unwrap(), kr);
+        let records = PLAIN_LEN;
+        let mut cases: Vec<(&str, Vec<u8>)> = Vec::new();
+        // Version 3 without a record, and version 2 with one.
+        cases.push(("no records", {
+            let mut b = good[..PLAIN_LEN].to_vec();
+            b[0] = PLAIN_V3;
+            b.extend_from_slice(&[0, 0]);
+            b
+        }));
+        cases.push(("version 2 with records", {
+            let mut b = good.clone();
+            b[0] = PLAIN_VERSION;
+            b
+        }));
+        cases.push(("an unknown tag", {
+            let mut b = good.clone();
+            b[records + 2] = 9;
+            b
+        }));
+        cases.push(("a short record", {
+            let mut b = good.clone();
+            b[records + 4] -= 1;
+            b
+        }));
+        cases.push(("a wrong total", {
+            let mut b = good.clone();
+            b[records + 1] += 1;
+            b
+        }));
+        cases.push(("a byte too many", {
+            let mut b = good.clone();
+            b.push(0);
+            b
+        }));
+        cases.push(("the same tag twice", {
+            let mut b = good.clone();
+            let record = good[records + 2..].to_vec();
+            b.extend_from_slice(&record);
+            let total = (2 * record.len()) as u16;
+            b[records..records + 2].copy_from_slice(&total.to_be_bytes());
+            b
+        }));
+        for (what, bytes) in cases {
+            assert!(Keyring::decode(&bytes, dir.path()).is_err(), "{what}");
+        }
+        for len in PLAIN_LEN..good.len() {
+            assert!(Keyring::decode(&good[..len], dir.path()).is_err(), "{len}");
+        }
+    }
+
     #[test]
     fn every_flipped_byte_is_detected_and_file_untouched() {
         let dir = tempfile::tempdir().unwrap();
-        Unlocked::create(dir.path(), Keyring::generate().unwrap(), b"p", P).unwrap();
+        let mut kr = Keyring::generate().unwrap();
+        // Version 3, so that the tagged records are covered too.
+        kr.person = Some(person());
+        Unlocked::create(dir.path(), kr, b"p", P).unwrap();
         let path = dir.path().join(KEYRING_FILE);
         let good = std::fs::read(&path).unwrap();
         for i in 0..good.len() {

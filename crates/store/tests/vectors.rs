@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use kintsugi_crypto::{derive_passphrase_key, sha256};
 use kintsugi_store::vectors::{self, KeyringMark, LogMark, Manifest};
 use kintsugi_store::{
-    DocLog, KdfParams, Keyring, LogKind, Pairing, Secret32, Unlocked, read_sealed,
+    DocLog, KdfParams, Keyring, LogKind, Pairing, Person, Secret32, Unlocked, read_sealed,
 };
 use serde_json::{Value, json};
 
@@ -106,7 +106,21 @@ fn keyring_of(c: &Value) -> Keyring {
             couple_key: Secret32::from_bytes(arr(&c["pairing"]["couple_key_hex"])),
             partner_endpoint: arr(&c["pairing"]["partner_endpoint_hex"]),
         }),
-        log_keys: Default::default(),
+        log_keys: kintsugi_store::LogKeys {
+            shared: c
+                .get("shared_log_key_hex")
+                .map(|k| Secret32::from_bytes(arr(k))),
+            diary: c
+                .get("diary_log_key_hex")
+                .map(|k| Secret32::from_bytes(arr(k))),
+        },
+        person: c.get("person").map(|p| Person {
+            seed: Secret32::from_bytes(arr(&p["seed_hex"])),
+            generation: int(&p["generation"]) as u32,
+            anchor: arr(&p["anchor_hex"]),
+            self_key: Secret32::from_bytes(arr(&p["self_key_hex"])),
+            self_generation: int(&p["self_generation"]) as u32,
+        }),
     }
 }
 
@@ -131,7 +145,13 @@ fn keyring(check: &mut Check, v: &mut Value) -> Vec<u8> {
     let pass_key = derive_passphrase_key(&pass, &salt, params).unwrap();
     let header_len = if version == 1 { 38 } else { 46 };
     // The plaintext layout of FORMAT.md, written out independently of the code.
-    let mut plain = vec![1u8];
+    let log_keys = [&keyring.log_keys.shared, &keyring.log_keys.diary];
+    let plain_version = match (&keyring.person, log_keys.iter().any(|k| k.is_some())) {
+        (Some(_), _) => 3u8,
+        (None, true) => 2,
+        (None, false) => 1,
+    };
+    let mut plain = vec![plain_version];
     plain.extend(keyring.device_secret.expose());
     plain.extend(keyring.profile_key.expose());
     plain.extend(keyring.partner_id);
@@ -142,6 +162,22 @@ fn keyring(check: &mut Check, v: &mut Value) -> Vec<u8> {
             plain.extend(p.partner_endpoint);
         }
         None => plain.extend([0u8; 65]),
+    }
+    if plain_version >= 2 {
+        for k in log_keys {
+            plain.extend(k.as_ref().map_or([0u8; 32], |k| *k.expose()));
+        }
+    }
+    if let Some(p) = &keyring.person {
+        // The records' total length, then one record: tag 1, length 104, the person.
+        plain.extend(107u16.to_be_bytes());
+        plain.push(1);
+        plain.extend(104u16.to_be_bytes());
+        plain.extend(p.seed.expose());
+        plain.extend(p.generation.to_be_bytes());
+        plain.extend(p.anchor);
+        plain.extend(p.self_key.expose());
+        plain.extend(p.self_generation.to_be_bytes());
     }
     let sealed = &file[header_len..file.len() - 32];
     assert_eq!(sealed.len(), 24 + plain.len() + 16);
@@ -262,6 +298,7 @@ fn every_vector_is_what_the_code_writes_and_opens_to_its_inputs() {
 
     let keyring_file = keyring(&mut check, &mut all["keyring"]);
     keyring(&mut check, &mut all["keyring_v1"]);
+    keyring(&mut check, &mut all["keyring_v3"]);
     let mut lines = Vec::new();
     for v in all["logs"].as_array_mut().unwrap() {
         let (kind, _, mark) = log(&mut check, v);
