@@ -155,6 +155,17 @@ pub enum JournalError {
     #[error("there is nothing to take back: {0}")]
     NothingToTakeBack(&'static str),
 
+    /// A device record no honest device writes (an empty label, kept devices out
+    /// of order); `0` says which rule.
+    #[error("invalid device record: {0}")]
+    BadDeviceRecord(&'static str),
+
+    /// Another record already holds this device record's key. Each key has one
+    /// writer, once: a record that changed under the same signatures would leave
+    /// the partners' devices judging different records.
+    #[error("{0} already holds a different device record; device records are never rewritten")]
+    DeviceRecordTaken(String),
+
     /// A loaded document does not have the root maps of our genesis.
     #[error("not a Kintsugi {doc} document: root map {map} is missing")]
     MissingRoot {

@@ -72,6 +72,8 @@ pub enum EntryKind {
     Trigger,
     /// A week's meeting (named by its week, not an id).
     Meeting,
+    /// A signed record of a person's devices (named by what it is about, not an id).
+    Device,
 }
 
 impl EntryKind {
@@ -88,6 +90,7 @@ impl EntryKind {
             Self::Reflection => "reflection",
             Self::Trigger => "trigger",
             Self::Meeting => "meeting",
+            Self::Device => "device",
         }
     }
 }

@@ -24,6 +24,7 @@
 //! | `shared`     | diary entry id       | `origin`, `text`, `mood`?, `stage`?, `shared_at`                                         |
 //! | `shared`     | `trend:{partner}:{week}` / trigger id | `kind` = `trigger-week` (`week`, `count`, `strength_sum`) or `trigger` (`origin`, `at`, `strength`, `words`, `shared_at`); see `shared/triggers.rs` |
 //! | `shared`     | `meeting:{week}:{partner}`, `meeting-heard:{id}`, `meeting-outcome:{id}`, `meeting-held:{week}:{partner}` | the weekly meeting: `kind` = `meeting-side`, `meeting-heard`, `meeting-outcome`, `meeting-held`; see `shared/meeting.rs` |
+//! | `shared`     | `person:{partner}`, `device:{endpoint}`, `revoked:{endpoint}:{by}` | signed device records: `kind` = `person`, `device`, `device-revoked`; see `shared/devices.rs` |
 //! | `partners`   | partner id           | `name`, `updated` (no `author`/`created`)                                                |
 //! | `exercises`  | entry id             | `exercise` (library id), `done` (map partner → ms), `cancelled_at`?, `cancelled_by`?; `date:<id>` maps (`by`, `at`, `date`, `agreed_by`), `reflection:<id>` maps (`by`, `at`, `text`) |
 //!
@@ -41,6 +42,7 @@
 //! reported as [`JournalError::Corrupt`] by a get, because the partner's device may
 //! run another version or simply be wrong. Errors never contain entry text.
 
+pub mod devices;
 mod diary;
 mod doc;
 mod entries;
@@ -57,6 +59,9 @@ mod triggers;
 mod validate;
 
 pub use automerge::{AutoCommit, ChangeHash};
+pub use devices::{
+    DeviceInfo, DeviceRecord, DeviceSet, PersonDevices, Refusal, Revocation, signed_bytes,
+};
 pub use diary::{DiaryLists, PrivateDiary};
 pub use doc::SCHEMA_VERSION;
 pub use entries::{

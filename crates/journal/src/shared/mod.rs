@@ -6,6 +6,7 @@
 
 mod boundary;
 mod checkin;
+mod devices;
 mod exercise;
 mod letter;
 mod lists;

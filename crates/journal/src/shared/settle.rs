@@ -67,6 +67,9 @@ pub(super) fn settle(am: &AutoCommit, root: usize, key: &str, obj: &ObjId) -> Se
             waiting: None,
             without: Vec::new(),
         }),
+        // Records with a `kind` (shared moments, meetings, device records) are no
+        // shared entries and are kept as they are: a device record's signatures
+        // cover every field, so any settling would void it.
         SHARED => share::read_shared(am, key, obj.clone()).map(|s| Settle::Fold {
             set: vec![("text", Some(s.text.into()))],
             waiting: None,

@@ -11,7 +11,7 @@
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjId, ObjType};
 
-use super::{SHARED, SharedJournal};
+use super::{SHARED, SharedJournal, devices};
 use crate::entries::{DiaryEntry, SharedEntry, Version};
 use crate::error::{JournalError, Result};
 use crate::fields::{Fields, put_opt};
@@ -108,14 +108,16 @@ impl SharedJournal {
 
 pub(super) fn read_shared(am: &AutoCommit, id: &str, obj: ObjId) -> Result<SharedEntry> {
     let f = Fields::new(am, obj, KIND, id);
-    // Shared diary entries have no `kind`; what of the trigger log was shared, and
-    // the weekly meetings, do.
+    // Shared diary entries have no `kind`; what of the trigger log was shared, the
+    // weekly meetings and the device records do.
     if let Some(kind) = f.opt_str("kind")? {
         return Err(JournalError::WrongKind {
             id: id.to_owned(),
             expected: KIND,
             found: if kind.starts_with("meeting") {
                 EntryKind::Meeting
+            } else if devices::is_device_kind(&kind) {
+                EntryKind::Device
             } else {
                 EntryKind::Trigger
             },

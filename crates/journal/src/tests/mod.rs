@@ -5,6 +5,7 @@ mod agreements;
 mod boundaries;
 mod checkins;
 mod corrupt;
+mod devices;
 mod diary;
 mod documents;
 mod exercises;
