@@ -164,6 +164,9 @@ pub enum Command {
     /// Pair this device with your partner's, once, by QR code or invite text
     #[command(subcommand)]
     Pair(PairCmd),
+    /// The couple's devices: yours and your partner's, as their signed records say
+    #[command(subcommand)]
+    Device(DeviceCmd),
     /// End the pairing: stop syncing and forget your partner's device
     Unpair {
         /// Also delete the shared journal from this device (it is kept as an archive otherwise)
@@ -210,6 +213,12 @@ pub enum ReleaseCmd {
     Decline,
     /// Whether a request is open, and when the history was last released
     Status,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DeviceCmd {
+    /// List the devices of both of you, and any record that vouches for nothing
+    List,
 }
 
 #[derive(Subcommand, Debug)]

@@ -158,6 +158,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Pair(cmd) => crate::net::pair(&unlock(&dir, &cli)?, &cli, cmd),
+        Command::Device(cmd) => crate::devices::device(&unlock(&dir, &cli)?, cmd, cli.json),
         Command::Unpair { delete_shared, yes } => {
             crate::net::unpair(&unlock(&dir, &cli)?, &cli, *delete_shared, *yes)
         }

@@ -3,6 +3,7 @@
 mod agreement;
 mod args;
 mod cli;
+mod devices;
 mod exercise;
 mod meeting;
 mod net;

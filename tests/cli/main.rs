@@ -7,6 +7,7 @@ mod common;
 mod agreements;
 mod care;
 mod commands;
+mod devices;
 mod exercises;
 mod log_canary;
 mod meeting;

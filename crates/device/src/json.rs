@@ -570,6 +570,58 @@ pub mod v1 {
         pub held_at: Option<i64>,
     }
 
+    /// `device list --json`: the couple's devices, as the signed records say.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct Devices {
+        pub devices: Vec<DeviceEntry>,
+        /// Records in the shared journal that vouch for nothing, and why.
+        pub refused: Vec<RefusedRecord>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct DeviceEntry {
+        /// The endpoint id, in hex.
+        pub endpoint: String,
+        pub mine: bool,
+        pub this_device: bool,
+        pub label: Option<String>,
+        /// `false` for a partner's first device whose signed record has not arrived.
+        pub signed: bool,
+        pub revoked: bool,
+        /// Milliseconds since the epoch; `null` when unknown.
+        pub last_sync: Option<i64>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct RefusedRecord {
+        pub key: String,
+        pub why: String,
+    }
+
+    impl From<&crate::DeviceList> for Devices {
+        fn from(l: &crate::DeviceList) -> Self {
+            Self {
+                devices: (l.devices.iter())
+                    .map(|d| DeviceEntry {
+                        endpoint: d.endpoint.clone(),
+                        mine: d.mine,
+                        this_device: d.this_device,
+                        label: d.label.clone(),
+                        signed: d.signed,
+                        revoked: d.revoked,
+                        last_sync: d.last_sync,
+                    })
+                    .collect(),
+                refused: (l.refused.iter())
+                    .map(|(key, why)| RefusedRecord {
+                        key: key.clone(),
+                        why: why.clone(),
+                    })
+                    .collect(),
+            }
+        }
+    }
+
     /// `meeting show --json`: my private points and the meeting as it stands.
     #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
     pub struct MeetingPrep {
@@ -1749,6 +1801,36 @@ mod snapshot {
         );
         show("export", &export(false));
         show("export with private", &export(true));
+        let row = crate::DeviceRow {
+            endpoint: "ab".repeat(32),
+            mine: true,
+            this_device: true,
+            label: Some(crate::FIRST_DEVICE_LABEL.into()),
+            signed: true,
+            revoked: false,
+            last_sync: None,
+        };
+        show(
+            "devices",
+            &Devices::from(&crate::DeviceList {
+                devices: vec![
+                    row.clone(),
+                    crate::DeviceRow {
+                        endpoint: "cd".repeat(32),
+                        mine: false,
+                        this_device: false,
+                        signed: false,
+                        label: None,
+                        last_sync: Some(1_764_000_000_000),
+                        ..row
+                    },
+                ],
+                refused: vec![(
+                    "device:".to_owned() + &"ef".repeat(32),
+                    "its signature does not check".into(),
+                )],
+            }),
+        );
         show(
             "meeting prep",
             &MeetingPrep::from(&crate::MeetingPrep {

@@ -8,6 +8,7 @@
 mod agreements;
 mod bounded;
 mod bundle;
+mod devices;
 mod documents;
 mod entries;
 mod error;
@@ -42,6 +43,7 @@ use tokio::sync::broadcast;
 
 pub use agreements::today;
 pub use bounded::{MAX_BUNDLE_FILE, MAX_DECODED, Refusal};
+pub use devices::{DeviceList, DeviceRow, FIRST_DEVICE_LABEL};
 pub use documents::Watcher;
 pub use error::{BundleProblem, DeviceError, Field, Result};
 pub use exercises::Visibility;

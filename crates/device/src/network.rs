@@ -119,6 +119,10 @@ impl Device {
         };
         let secret = self.with(|i| Ok(i.keys.keyring.device_secret.clone()))?;
         let partner = self.pairing()?.map(|(p, _)| p);
+        if partner.is_some() {
+            // Pairs made before device records existed publish theirs here.
+            self.publish_identity()?;
+        }
         let mut cfg = NetConfig { mode, bind, relay };
         // A network this process just shut down may hold the port for a moment
         // longer (its socket closes asynchronously): retry briefly before giving up.

@@ -146,6 +146,11 @@ impl Device {
             }
         })?;
         let _ = self.events.send(Event::Paired);
+        // The pairing is stored whatever happens here; a failure is tried again at
+        // the next start of the network.
+        if let Err(e) = self.publish_identity() {
+            tracing::warn!("could not publish this device's signed records yet: {e}");
+        }
         Ok(())
     }
 }

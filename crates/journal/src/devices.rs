@@ -101,6 +101,20 @@ impl DeviceRecord {
         }
     }
 
+    /// This record with both signatures set: the caller signs [`signed_bytes`] of
+    /// the record (which leave the signatures out) with the two keys.
+    pub fn with_signatures(mut self, by_person: [u8; 64], by_device: [u8; 64]) -> Self {
+        match &mut self {
+            Self::Person { sig, cosig, .. }
+            | Self::Device { sig, cosig, .. }
+            | Self::Revoked { sig, cosig, .. } => {
+                *sig = by_person;
+                *cosig = by_device;
+            }
+        }
+        self
+    }
+
     fn sigs(&self) -> (&[u8; 64], &[u8; 64]) {
         match self {
             Self::Person { sig, cosig, .. }

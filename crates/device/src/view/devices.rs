@@ -1,0 +1,35 @@
+//! The words for the couple's devices, for every front end.
+
+use super::Names;
+use crate::{DeviceRow, format_time};
+
+/// What the list of devices means, said once above it.
+pub const DEVICES_ABOUT: &str = "Each device here holds the shared journal. Your partner's \
+     devices accept one of yours only when your own devices have signed for it, and yours do \
+     the same for theirs.";
+
+/// One device, in a line: whose it is, its name, and what is known of it.
+pub fn device_line(row: &DeviceRow, names: &Names) -> String {
+    let whose = match (row.this_device, row.mine, names.partner_id()) {
+        (true, _, _) => "this device".to_owned(),
+        (false, true, _) => "one of your devices".to_owned(),
+        (false, false, Some(id)) => format!("{}'s", names.name(id)),
+        (false, false, None) => "your partner's".to_owned(),
+    };
+    let name = row.label.as_deref().unwrap_or("a device");
+    let mut line = format!("{name} ({whose})");
+    if row.revoked {
+        line.push_str(", removed: it keeps what it had and receives nothing new");
+    } else if !row.signed {
+        line.push_str(", checked at pairing; its signed record has not arrived yet");
+    }
+    if let Some(at) = row.last_sync {
+        line.push_str(&format!(", last synced {}", format_time(at)));
+    }
+    line
+}
+
+/// A record that vouches for nothing, in a line.
+pub fn refused_line(key: &str, why: &str) -> String {
+    format!("Not accepted: {key}: {why}")
+}

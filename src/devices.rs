@@ -1,0 +1,32 @@
+//! `kintsugi device`: the couple's devices. Which ones count, and the words for
+//! each, come from the device crate (`Device::devices`, `view::device_line`).
+
+use anyhow::Result;
+use kintsugi_device::{Device, json::v1, view};
+
+use crate::args::DeviceCmd;
+use crate::cli::print_json;
+
+pub fn device(device: &Device, cmd: &DeviceCmd, json: bool) -> Result<()> {
+    match cmd {
+        DeviceCmd::List => {
+            let list = device.devices()?;
+            if json {
+                return print_json(&v1::Devices::from(&list));
+            }
+            let names = device.names()?;
+            println!("{}", view::DEVICES_ABOUT);
+            for row in &list.devices {
+                println!(
+                    "  {}  {}",
+                    &row.endpoint[..12],
+                    view::device_line(row, &names)
+                );
+            }
+            for (key, why) in &list.refused {
+                println!("{}", view::refused_line(key, why));
+            }
+            Ok(())
+        }
+    }
+}
