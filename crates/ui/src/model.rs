@@ -78,6 +78,8 @@ pub struct Cache {
     pub settings: Option<Settings>,
     /// Where releasing the shared journal's history stands.
     pub release: Option<ReleaseStatus>,
+    /// The couple's devices, as the signed records in the shared journal say.
+    pub devices: Option<kintsugi_device::DeviceList>,
 }
 
 impl Cache {
@@ -109,6 +111,7 @@ impl Cache {
             partner: device.partner().ok().flatten(),
             settings: device.settings().ok(),
             release: device.release_status().ok(),
+            devices: device.devices().ok(),
         }
     }
 

@@ -885,3 +885,24 @@ fn a_rolled_back_profile_opens_only_when_the_person_accepts_it() {
     see_exact(&mut h, "Kept from before");
     assert!(h.query_by_label("Written last").is_none());
 }
+
+/// Settings lists the couple's devices: this one at once, and the partner's, first as
+/// the device checked at pairing, then as signed by its person once its record
+/// arrives with live sync.
+#[test]
+fn settings_lists_both_devices_signed_once_their_records_arrive() {
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (mut a, mut b) = paired(da.path(), db.path());
+    nav(&mut a, "Settings");
+    see(&mut a, "Devices");
+    see(&mut a, "first device (this device)");
+    see_in(&mut a, &mut b, "first device (Bea's)");
+    assert!(
+        !shows(&a, "signed record has not arrived yet"),
+        "Bea's record arrived with her name"
+    );
+    assert!(!shows(&a, "Not accepted"));
+    nav(&mut b, "Settings");
+    see_in(&mut b, &mut a, "first device (Ari's)");
+    keep_screenshot(&mut a, "screenshot-devices");
+}

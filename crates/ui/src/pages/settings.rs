@@ -1,5 +1,5 @@
 //! Settings: name, network, passphrase, auto-lock, check-ins revealed together, read
-//! receipts, export, release of history, unpair.
+//! receipts, the couple's devices, export, release of history, unpair.
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -189,6 +189,26 @@ impl View for Settings {
                         })
                     },
                 );
+            }
+        }
+
+        if let Some(list) = c
+            .devices
+            .as_ref()
+            .filter(|l| c.status.as_ref().is_some_and(|s| s.paired) && !l.devices.is_empty())
+        {
+            ui.separator();
+            ui.label(egui::RichText::new("Devices").strong());
+            widgets::note(ui, view::DEVICES_ABOUT);
+            let names = c.names();
+            for row in &list.devices {
+                ui.horizontal(|ui| {
+                    ui.label(egui::RichText::new(&row.endpoint[..12]).monospace().weak());
+                    ui.label(view::device_line(row, &names));
+                });
+            }
+            for (key, why) in &list.refused {
+                widgets::error_text(ui, &view::refused_line(key, why));
             }
         }
 
