@@ -12,12 +12,12 @@ use std::collections::BTreeSet;
 
 use kintsugi_crypto::{Secret32, sign, signing_public};
 use kintsugi_journal::devices::resolve;
-use kintsugi_journal::{DeviceRecord, DeviceSet, PartnerId, signed_bytes};
+use kintsugi_journal::{DeviceRecord, DeviceSet, JournalError, PartnerId, signed_bytes};
 use kintsugi_store::Person;
 use serde::Serialize;
 
 use crate::partner::iroh_id;
-use crate::{Device, Result, now_ms};
+use crate::{Device, DeviceError, Result, now_ms};
 
 /// The label of a person's first device. The label is signed and read by the
 /// partner's devices, so it says nothing about the machine (no host name).
@@ -94,7 +94,13 @@ impl Device {
                 continue;
             }
             let signed = signed_with(record, &person.seed, &secret);
-            self.write_shared(|s, _, now| s.put_device_record(&signed, now))?;
+            match self.write_shared(|s, _, now| s.put_device_record(&signed, now)) {
+                // Another process of this profile (the app while `kintsugi sync`
+                // starts) wrote it between the look above and this write, with the
+                // same keys and another time: one record is all it takes.
+                Ok(_) | Err(DeviceError::Journal(JournalError::DeviceRecordTaken(_))) => {}
+                Err(e) => return Err(e),
+            }
         }
         Ok(())
     }

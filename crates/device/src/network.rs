@@ -119,9 +119,12 @@ impl Device {
         };
         let secret = self.with(|i| Ok(i.keys.keyring.device_secret.clone()))?;
         let partner = self.pairing()?.map(|(p, _)| p);
-        if partner.is_some() {
-            // Pairs made before device records existed publish theirs here.
-            self.publish_identity()?;
+        if partner.is_some()
+            && let Err(e) = self.publish_identity()
+        {
+            // Pairs made before device records existed publish theirs here. Sync does
+            // not need them yet, so a failure waits for the next start.
+            tracing::warn!("could not publish this device's signed records yet: {e}");
         }
         let mut cfg = NetConfig { mode, bind, relay };
         // A network this process just shut down may hold the port for a moment

@@ -93,3 +93,27 @@ fn a_record_not_signed_by_the_person_vouches_for_nothing() {
         assert!(list.refused[0].0.starts_with("device:"));
     }
 }
+
+/// Two processes of one profile (the app, and `kintsugi sync` started beside it)
+/// publish at once: the second finds the records written and takes them as its own.
+#[test]
+fn two_processes_publishing_at_once_write_one_record_each() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = paired(tmp.path());
+    let other = Device::unlock(&tmp.path().join("a"), PASS, opts()).unwrap();
+    a.publish_identity().unwrap();
+    other.publish_identity().unwrap();
+    let keys = |d: &Device| {
+        d.with(|i| Ok(i.keys.keyring.person.clone()))
+            .unwrap()
+            .unwrap()
+    };
+    assert_eq!(keys(&a).seed, keys(&other).seed, "one person key");
+    b.publish_identity().unwrap();
+    sync_directly(&other, &b);
+    let list = b.devices().unwrap();
+    assert!(list.refused.is_empty(), "{:?}", list.refused);
+    assert!(list.devices.iter().all(|d| d.signed), "{list:?}");
+    let records = other.read_shared(|s, _| s.device_records()).unwrap();
+    assert_eq!(records.len(), 4, "{records:?}");
+}
