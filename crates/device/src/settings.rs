@@ -142,11 +142,34 @@ impl Settings {
     }
 }
 
+/// Where the profile's port is chosen: below the ranges systems hand out for
+/// outgoing sockets (Linux 32768-60999, Windows and macOS 49152-65535). A port
+/// taken from those ranges can be handed to any other program's socket later, and
+/// the partner would then find that instead of this device at its remembered
+/// address.
+const STABLE_PORTS: std::ops::RangeInclusive<u16> = 20000..=32767;
+
 fn free_port() -> u16 {
-    std::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))
-        .and_then(|s| s.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(0)
+    let free = |port: u16| {
+        std::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, port))
+            .and_then(|s| s.local_addr())
+            .map(|a| a.port())
+            .ok()
+    };
+    let span = u32::from(STABLE_PORTS.end() - STABLE_PORTS.start()) + 1;
+    for _ in 0..64 {
+        let Ok(r) = kintsugi_crypto::random_array::<4>() else {
+            break;
+        };
+        let offset = u32::from_le_bytes(r) % span;
+        // `offset` is below `span`, so the sum stays within STABLE_PORTS.
+        let port = STABLE_PORTS.start() + offset as u16;
+        if let Some(p) = free(port) {
+            return p;
+        }
+    }
+    // A crowded range: any free port, as before.
+    free(0).unwrap_or(0)
 }
 
 impl Device {
@@ -179,6 +202,20 @@ impl Device {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_new_profile_takes_a_port_no_system_hands_to_outgoing_sockets() {
+        for _ in 0..20 {
+            let port = free_port();
+            assert!(STABLE_PORTS.contains(&port), "{port}");
+        }
+        // Taken: another is chosen.
+        let held = std::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, free_port())).unwrap();
+        let taken = held.local_addr().unwrap().port();
+        for _ in 0..20 {
+            assert_ne!(free_port(), taken);
+        }
+    }
 
     #[test]
     fn files_from_before_auto_lock_still_open() {
