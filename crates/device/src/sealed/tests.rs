@@ -7,8 +7,9 @@ use kintsugi_journal::{JournalError, LetterKind, SealUntil};
 use crate::test_support::{found_in, paired, sync_directly};
 use crate::{Device, DeviceError, ExportFormat, ExportScope, SearchQuery, now_ms};
 
-const TITLE: &str = "title 7c41 of the letter";
-const BODY: &str = "canary 7c41 sealed body";
+// Not hex, so that no key or signature in the journal can hold it by chance.
+const TITLE: &str = "title 7cqz of the letter";
+const BODY: &str = "canary 7cqz sealed body";
 
 /// Everything `d` can be asked that might hold a letter's words.
 fn everything(d: &Device) -> String {
@@ -18,7 +19,7 @@ fn everything(d: &Device) -> String {
     }
     let hits = d
         .search(&SearchQuery {
-            text: "7c41".into(),
+            text: "7cqz".into(),
             ..Default::default()
         })
         .unwrap();
@@ -72,10 +73,10 @@ fn a_letter_sealed_until_the_reader_is_ready_is_nowhere_on_their_device_until_th
         "nothing was recorded"
     );
     assert!(
-        !everything(&b).contains("7c41"),
+        !everything(&b).contains("7cqz"),
         "Bea's device answers with the letter"
     );
-    let found = found_in(&tmp.path().join("b"), "7c41");
+    let found = found_in(&tmp.path().join("b"), "7cqz");
     assert!(
         found.is_empty(),
         "Bea's profile holds the letter: {found:?}"
@@ -114,7 +115,7 @@ fn a_letter_sealed_until_the_reader_is_ready_is_nowhere_on_their_device_until_th
     // The words stay encrypted in Bea's journal even now (the key beside them), but
     // the look above does find them where they are plain: in Ari's diary history,
     // which held the draft.
-    assert!(!found_in(&tmp.path().join("a"), "7c41").is_empty());
+    assert!(!found_in(&tmp.path().join("a"), "7cqz").is_empty());
 }
 
 #[test]
@@ -142,7 +143,7 @@ fn a_letter_sealed_until_a_moment_opens_at_the_first_sync_after_it() {
         ),
         "a dated seal waits for its day, not for a word"
     );
-    assert!(found_in(&tmp.path().join("b"), "7c41").is_empty());
+    assert!(found_in(&tmp.path().join("b"), "7cqz").is_empty());
     std::thread::sleep(std::time::Duration::from_millis(1600));
     // The moment has come: the next session carries the key.
     sync_directly(&a, &b);
