@@ -221,7 +221,9 @@ async fn used_expired_and_forged_invites_are_refused_clearly() {
     let invite = a.net.create_invite(Duration::from_secs(60)).unwrap();
     let mut forged = invite.invite().clone();
     forged.secret = kintsugi_store::Secret32::from_bytes([7; 32]);
-    let host = a.net.host(&invite);
+    // The door opens before anyone dials, as a shown invite's does (`start_hosting`):
+    // a future that opens it only when first polled can lose that race under load.
+    let host = a.net.start_hosting(&invite).unwrap().wait();
     tokio::pin!(host);
     let forged_join = c.net.join(&forged);
     let err = tokio::select! {
@@ -601,7 +603,9 @@ async fn silent_connections_cannot_block_a_shown_invite() {
     let bea = side("Bea").await;
     let offer = ari.net.create_invite(Duration::from_secs(60)).unwrap();
     let addr = offer.endpoint_addr();
-    let host = ari.net.host(&offer);
+    // The door opens before anyone dials, as a shown invite's does (`start_hosting`):
+    // a future that opens it only when first polled can lose that race under load.
+    let host = ari.net.start_hosting(&offer).unwrap().wait();
     tokio::pin!(host);
 
     // Ten devices nearby open pairing connections and say nothing.
@@ -648,7 +652,9 @@ async fn a_flood_of_attempts_says_busy_not_used() {
     let bea = side("Bea").await;
     let offer = ari.net.create_invite(Duration::from_secs(60)).unwrap();
     let addr = offer.endpoint_addr();
-    let host = ari.net.host(&offer);
+    // The door opens before anyone dials, as a shown invite's does (`start_hosting`):
+    // a future that opens it only when first polled can lose that race under load.
+    let host = ari.net.start_hosting(&offer).unwrap().wait();
     tokio::pin!(host);
     // More silent attempts than the host serves at once.
     let mut silent = Vec::new();
