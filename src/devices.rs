@@ -17,11 +17,8 @@ pub fn device(device: &Device, cmd: &DeviceCmd, json: bool) -> Result<()> {
             let names = device.names()?;
             println!("{}", view::DEVICES_ABOUT);
             for row in &list.devices {
-                println!(
-                    "  {}  {}",
-                    &row.endpoint[..12],
-                    view::device_line(row, &names)
-                );
+                let short = row.endpoint.get(..12).unwrap_or(&row.endpoint);
+                println!("  {short}  {}", view::device_line(row, &names));
             }
             for (key, why) in &list.refused {
                 println!("{}", view::refused_line(key, why));

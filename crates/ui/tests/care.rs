@@ -71,6 +71,17 @@ fn opening_a_letter_tells_the_writer_only_when_the_reader_chooses() {
     );
 }
 
+/// Whether any change in the history of `d`'s shared journal holds `text`, every
+/// change decoded: the saved bytes compress their columns once the document is big
+/// enough, so a search of them raw could miss what is there.
+fn in_history(d: &kintsugi_device::Device, text: &str) -> bool {
+    let bytes = d.shared_automerge_bytes().unwrap();
+    let mut doc = automerge::AutoCommit::load(&bytes).unwrap();
+    doc.get_changes(&[])
+        .iter()
+        .any(|c| format!("{:?}", c.decode()).contains(text))
+}
+
 fn holds(bytes: &[u8], text: &str) -> bool {
     bytes.windows(text.len()).any(|w| w == text.as_bytes())
 }
@@ -127,7 +138,7 @@ fn acceptance_stays_private_and_forgiveness_reaches_the_partner() {
             assert!(!holds(&ad.export(format, scope).unwrap(), CANARY));
         }
     }
-    assert!(!holds(&ad.shared_automerge_bytes().unwrap(), CANARY));
+    assert!(!in_history(&ad, CANARY));
 
     // Taken back after a plain question: it leaves Ari's screen.
     click(&mut b, "Take back my forgiveness…");
@@ -211,6 +222,6 @@ fn the_trigger_log_shares_the_numbers_and_a_chosen_moment_only() {
             assert!(!holds(&ad.export(format, scope).unwrap(), CANARY));
         }
     }
-    assert!(!holds(&ad.shared_automerge_bytes().unwrap(), CANARY));
-    assert!(holds(&ad.shared_automerge_bytes().unwrap(), "the old cafe"));
+    assert!(!in_history(&ad, CANARY));
+    assert!(in_history(&ad, "the old cafe"));
 }

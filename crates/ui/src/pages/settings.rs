@@ -1,5 +1,5 @@
 //! Settings: name, network, passphrase, auto-lock, check-ins revealed together, read
-//! receipts, the couple's devices, export, release of history, unpair.
+//! receipts, export, release of history, unpair, the couple's devices.
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -192,26 +192,6 @@ impl View for Settings {
             }
         }
 
-        if let Some(list) = c
-            .devices
-            .as_ref()
-            .filter(|l| c.status.as_ref().is_some_and(|s| s.paired) && !l.devices.is_empty())
-        {
-            ui.separator();
-            ui.label(egui::RichText::new("Devices").strong());
-            widgets::note(ui, view::DEVICES_ABOUT);
-            let names = c.names();
-            for row in &list.devices {
-                ui.horizontal(|ui| {
-                    ui.label(egui::RichText::new(&row.endpoint[..12]).monospace().weak());
-                    ui.label(view::device_line(row, &names));
-                });
-            }
-            for (key, why) in &list.refused {
-                widgets::error_text(ui, &view::refused_line(key, why));
-            }
-        }
-
         ui.separator();
         ui.label(egui::RichText::new("Passphrase").strong());
         widgets::password(ui, "New passphrase", &mut self.pass);
@@ -373,6 +353,28 @@ impl View for Settings {
                         self.confirm_unpair = false;
                     }
                 });
+            }
+        }
+
+        // Last, so that adding it moved nothing a person already knew where to find.
+        if let Some(list) = c
+            .devices
+            .as_ref()
+            .filter(|l| c.status.as_ref().is_some_and(|s| s.paired) && !l.devices.is_empty())
+        {
+            ui.separator();
+            ui.label(egui::RichText::new("Devices").strong());
+            widgets::note(ui, view::DEVICES_ABOUT);
+            let names = c.names();
+            for row in &list.devices {
+                ui.horizontal(|ui| {
+                    let short = row.endpoint.get(..12).unwrap_or(&row.endpoint);
+                    ui.label(egui::RichText::new(short).monospace().weak());
+                    ui.label(view::device_line(row, &names));
+                });
+            }
+            for (key, why) in &list.refused {
+                widgets::error_text(ui, &view::refused_line(key, why));
             }
         }
     }
