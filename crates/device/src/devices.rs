@@ -23,6 +23,13 @@ use crate::{Device, DeviceError, Result, now_ms};
 /// partner's devices, so it says nothing about the machine (no host name).
 pub const FIRST_DEVICE_LABEL: &str = "first device";
 
+/// What the last resolution of the device records was made from: the records and the
+/// trusted first devices.
+pub(crate) type DeviceInputs = (
+    Vec<(String, std::result::Result<DeviceRecord, String>)>,
+    Vec<(PartnerId, [u8; 32])>,
+);
+
 /// One device of the couple, as the front ends list it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DeviceRow {
@@ -147,7 +154,24 @@ impl Device {
         {
             anchors.push((partner, endpoint));
         }
-        Ok(resolve(&records, &anchors))
+        // The app asks after every change the partner sends, and the records rarely
+        // change: the signatures are checked again only when they did.
+        let inputs = (records, anchors);
+        let seen = self.with(|i| {
+            Ok(match &i.devices_seen {
+                Some((was, set)) if *was == inputs => Some(set.clone()),
+                _ => None,
+            })
+        })?;
+        if let Some(set) = seen {
+            return Ok(set);
+        }
+        let set = resolve(&inputs.0, &inputs.1);
+        self.with(|i| {
+            i.devices_seen = Some((inputs, set.clone()));
+            Ok(())
+        })?;
+        Ok(set)
     }
 
     /// My partner's person id: from what of theirs has arrived, or else from a person

@@ -28,6 +28,9 @@ pub(crate) struct Inner {
     pub(crate) options: Options,
     /// The size and time of `release.sealed` when last looked at (see `release.rs`).
     pub(crate) release_seen: Option<(u64, std::time::SystemTime)>,
+    /// The last resolution of the device records and what it was made from (see
+    /// `devices.rs`).
+    pub(crate) devices_seen: Option<(crate::devices::DeviceInputs, kintsugi_journal::DeviceSet)>,
 }
 
 impl Device {

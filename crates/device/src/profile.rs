@@ -112,6 +112,7 @@ impl Device {
                 diary,
                 options,
                 release_seen: None,
+                devices_seen: None,
             }))),
             events,
         };

@@ -904,5 +904,9 @@ fn settings_lists_both_devices_signed_once_their_records_arrive() {
     assert!(!shows(&a, "Not accepted"));
     nav(&mut b, "Settings");
     see_in(&mut b, &mut a, "first device (Ari's)");
+    // The section is the page's last: scroll to it, as a person would, for the picture.
+    a.get_by_label_contains("first device (Bea's)")
+        .scroll_to_me();
+    a.run_steps(30);
     keep_screenshot(&mut a, "screenshot-devices");
 }

@@ -4,9 +4,9 @@ use super::Names;
 use crate::{DeviceRow, format_time};
 
 /// What the list of devices means, said once above it.
-pub const DEVICES_ABOUT: &str = "Each device here holds the shared journal. Your partner's \
-     devices accept one of yours only when your own devices have signed for it, and yours do \
-     the same for theirs.";
+pub const DEVICES_ABOUT: &str = "The devices that hold your shared journal. Each one's record \
+     is signed by its person's key and checked against the device you paired with; a record \
+     nobody signed is listed as not accepted. For now each of you has one device.";
 
 /// One device, in a line: whose it is, its name, and what is known of it.
 pub fn device_line(row: &DeviceRow, names: &Names) -> String {
