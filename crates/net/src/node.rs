@@ -1,10 +1,15 @@
 //! One iroh endpoint per running device, serving both protocols.
 //!
-//! Authorization happens at the edge: a sync connection from anyone but the paired
-//! partner is refused as soon as the TLS handshake names the remote endpoint, before
-//! a single application byte is read. Pairing connections are only taken while an
-//! invite is being hosted.
+//! Authorization happens at the edge: a sync connection from any device but the
+//! couple's own (the set [`Node::set_allowed`] names) is refused as soon as the TLS
+//! handshake names the remote endpoint, before a single application byte is read.
+//! Pairing connections are only taken while an invite is being hosted.
+//!
+//! Accepted sync connections are handed out per remote device ([`Node::incoming`]):
+//! with several devices, each peer's sessions are kept by their own loop, and one
+//! loop must never take another peer's call.
 
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
@@ -128,23 +133,88 @@ struct Inbox {
 }
 
 /// The sync connections of this process that may still be open, newest last: where
-/// the path to the partner is read for the app's top bar.
+/// the path to each peer is read, and what is closed when a device stops being
+/// allowed.
 type Recent = Arc<std::sync::Mutex<Vec<Connection>>>;
+
+/// Enough for every device of a couple, each with a session and a crossing call.
+const RECENT: usize = 32;
 
 fn remember(recent: &Recent, conn: &Connection) {
     if let Ok(mut r) = recent.lock() {
         r.retain(|c| c.close_reason().is_none());
-        if r.len() >= 4 {
+        if r.len() >= RECENT {
             r.remove(0);
         }
         r.push(conn.clone());
     }
 }
 
+/// How many accepted calls may wait for a loop to take them. A loop takes its
+/// peer's call at once; more than this waiting means nobody is taking them.
+const WAITING: usize = 16;
+
+/// Accepted sync connections on their way to the loop that keeps their peer.
+#[derive(Debug, Default)]
+struct Inboxes {
+    /// One per peer whose loop runs ([`Node::incoming`]).
+    routes: HashMap<EndpointId, mpsc::Sender<Connection>>,
+    /// Calls of peers no loop has claimed yet: a call that arrives while the loop
+    /// starts is kept for it, not lost ([`Node::incoming`] takes them over).
+    waiting: VecDeque<Connection>,
+}
+
+#[derive(Debug, Default)]
+struct Routes {
+    inboxes: std::sync::Mutex<Inboxes>,
+    /// Wakes [`Node::next_sync_connection`].
+    arrived: tokio::sync::Notify,
+}
+
+impl Routes {
+    fn deliver(&self, conn: Connection) {
+        let Ok(mut inboxes) = self.inboxes.lock() else {
+            close::close(&conn, close::Code::NotSyncing);
+            return;
+        };
+        let remote = conn.remote_id();
+        let conn = match inboxes.routes.get(&remote) {
+            None => conn,
+            Some(tx) => match tx.try_send(conn) {
+                Ok(()) => return,
+                Err(mpsc::error::TrySendError::Full(conn)) => {
+                    close::close(&conn, close::Code::Busy);
+                    return;
+                }
+                // That loop ended; keep the call for the next one.
+                Err(mpsc::error::TrySendError::Closed(conn)) => {
+                    inboxes.routes.remove(&remote);
+                    conn
+                }
+            },
+        };
+        inboxes.waiting.retain(|c| c.close_reason().is_none());
+        if inboxes.waiting.len() >= WAITING
+            && let Some(oldest) = inboxes.waiting.pop_front()
+        {
+            close::close(&oldest, close::Code::NotSyncing);
+        }
+        inboxes.waiting.push_back(conn);
+        drop(inboxes);
+        self.arrived.notify_one();
+    }
+
+    fn take_waiting(&self) -> Option<Connection> {
+        let mut inboxes = self.inboxes.lock().ok()?;
+        inboxes.waiting.retain(|c| c.close_reason().is_none());
+        inboxes.waiting.pop_front()
+    }
+}
+
 #[derive(Debug, Clone)]
 struct SyncGate {
-    partner: Arc<RwLock<Option<EndpointId>>>,
-    inbox: Arc<Inbox>,
+    allowed: Arc<RwLock<BTreeSet<EndpointId>>>,
+    routes: Arc<Routes>,
     recent: Recent,
 }
 
@@ -152,12 +222,12 @@ impl ProtocolHandler for SyncGate {
     async fn on_accepting(&self, accepting: Accepting) -> Result<Connection, AcceptError> {
         let conn = accepting.await?;
         let allowed = self
-            .partner
+            .allowed
             .read()
-            .map(|p| *p == Some(conn.remote_id()))
+            .map(|a| a.contains(&conn.remote_id()))
             .unwrap_or(false);
         if !allowed {
-            tracing::info!(remote = %conn.remote_id().fmt_short(), "refused a sync connection from a device that is not the partner");
+            tracing::info!(remote = %conn.remote_id().fmt_short(), "refused a sync connection from a device that is not one of the couple's");
             close::close(&conn, close::Code::NotPaired);
             return Err(AcceptError::from_err(NetError::NotPartner));
         }
@@ -166,9 +236,7 @@ impl ProtocolHandler for SyncGate {
 
     async fn accept(&self, conn: Connection) -> Result<(), AcceptError> {
         remember(&self.recent, &conn);
-        if self.inbox.tx.send(conn.clone()).await.is_err() {
-            close::close(&conn, close::Code::NotSyncing);
-        }
+        self.routes.deliver(conn);
         Ok(())
     }
 }
@@ -196,10 +264,10 @@ pub struct Node {
     mode: NetworkMode,
     relay: Option<RelayUrl>,
     recent: Recent,
-    partner: Arc<RwLock<Option<EndpointId>>>,
+    allowed: Arc<RwLock<BTreeSet<EndpointId>>>,
+    routes: Arc<Routes>,
     hosting: Arc<AtomicBool>,
     pair_rx: Mutex<mpsc::Receiver<Connection>>,
-    sync_rx: Mutex<mpsc::Receiver<Connection>>,
 }
 
 impl std::fmt::Debug for Node {
@@ -218,13 +286,22 @@ impl Node {
         Self::spawn_paired(device_secret, cfg, None).await
     }
 
-    /// [`Node::spawn`] with the partner already let through the sync gate. Setting it
-    /// afterwards left a moment in which the partner's call, already waiting at the
-    /// socket, was refused as "not paired".
+    /// [`Node::spawn`] with the partner already let through the sync gate.
     pub async fn spawn_paired(
         device_secret: &Secret32,
         cfg: &NetConfig,
         partner: Option<EndpointId>,
+    ) -> Result<Self, NetError> {
+        Self::spawn_allowing(device_secret, cfg, partner).await
+    }
+
+    /// [`Node::spawn`] with the couple's devices already let through the sync gate.
+    /// Setting them afterwards left a moment in which a call already waiting at the
+    /// socket was refused as "not paired".
+    pub async fn spawn_allowing(
+        device_secret: &Secret32,
+        cfg: &NetConfig,
+        allowed: impl IntoIterator<Item = EndpointId>,
     ) -> Result<Self, NetError> {
         let mut builder = Endpoint::builder(presets::Minimal)
             .secret_key(SecretKey::from_bytes(device_secret.expose()))
@@ -243,17 +320,17 @@ impl Node {
             .bind()
             .await
             .map_err(|e| NetError::Bind(e.to_string()))?;
-        let partner = Arc::new(RwLock::new(partner));
+        let allowed = Arc::new(RwLock::new(allowed.into_iter().collect()));
         let hosting = Arc::new(AtomicBool::new(false));
         let recent = Recent::default();
-        let (sync_tx, sync_rx) = mpsc::channel(8);
+        let routes = Arc::new(Routes::default());
         let (pair_tx, pair_rx) = mpsc::channel(16);
         let router = Router::builder(endpoint)
             .accept(
                 SYNC_ALPN,
                 SyncGate {
-                    partner: partner.clone(),
-                    inbox: Arc::new(Inbox { tx: sync_tx }),
+                    allowed: allowed.clone(),
+                    routes: routes.clone(),
                     recent: recent.clone(),
                 },
             )
@@ -270,10 +347,10 @@ impl Node {
             mode: cfg.mode,
             relay: cfg.relay.clone(),
             recent,
-            partner,
+            allowed,
+            routes,
             hosting,
             pair_rx: Mutex::new(pair_rx),
-            sync_rx: Mutex::new(sync_rx),
         })
     }
 
@@ -364,22 +441,55 @@ impl Node {
         }
     }
 
-    /// The path to the partner on the newest open sync connection of this process
-    /// (`None` when there is none).
+    /// The path on the newest open sync connection of this process, with whichever
+    /// device (`None` when there is none).
     pub fn partner_link(&self) -> Option<Link> {
         let recent = self.recent.lock().ok()?;
         recent.iter().rev().find_map(Link::of)
     }
 
+    /// The path to `peer` on the newest open sync connection with it.
+    pub fn link_to(&self, peer: EndpointId) -> Option<Link> {
+        let recent = self.recent.lock().ok()?;
+        recent
+            .iter()
+            .rev()
+            .filter(|c| c.remote_id() == peer)
+            .find_map(Link::of)
+    }
+
     /// The one device allowed on the sync protocol (none before pairing).
     pub fn set_partner(&self, partner: Option<EndpointId>) {
-        if let Ok(mut p) = self.partner.write() {
-            *p = partner;
+        self.set_allowed(partner);
+    }
+
+    /// The devices allowed on the sync protocol from now on. Open connections of a
+    /// device no longer among them are closed as not paired: a removed device must
+    /// not keep a session it opened before.
+    pub fn set_allowed(&self, allowed: impl IntoIterator<Item = EndpointId>) {
+        let allowed: BTreeSet<EndpointId> = allowed.into_iter().collect();
+        if let Ok(mut a) = self.allowed.write() {
+            *a = allowed.clone();
+        }
+        let open: Vec<Connection> = self
+            .recent
+            .lock()
+            .map(|r| r.iter().cloned().collect())
+            .unwrap_or_default();
+        for conn in open {
+            if !allowed.contains(&conn.remote_id()) && conn.close_reason().is_none() {
+                tracing::info!(remote = %conn.remote_id().fmt_short(), "closed the session of a device no longer allowed");
+                close::close(&conn, close::Code::NotPaired);
+            }
         }
     }
 
-    pub fn partner(&self) -> Option<EndpointId> {
-        self.partner.read().ok().and_then(|p| *p)
+    /// The devices allowed on the sync protocol now.
+    pub fn allowed(&self) -> Vec<EndpointId> {
+        self.allowed
+            .read()
+            .map(|a| a.iter().copied().collect())
+            .unwrap_or_default()
     }
 
     pub(crate) fn set_hosting(&self, on: bool) {
@@ -396,9 +506,43 @@ impl Node {
         self.pair_rx.lock().await.recv().await
     }
 
-    /// The next accepted sync connection (already checked to come from the partner).
+    /// The next accepted sync connection of any allowed device whose calls no
+    /// [`Node::incoming`] claims.
     pub async fn next_sync_connection(&self) -> Option<Connection> {
-        self.sync_rx.lock().await.recv().await
+        loop {
+            let arrived = self.routes.arrived.notified();
+            tokio::pin!(arrived);
+            arrived.as_mut().enable();
+            if let Some(conn) = self.routes.take_waiting() {
+                return Some(conn);
+            }
+            arrived.await;
+        }
+    }
+
+    /// From now on, every accepted sync connection from `peer` arrives here
+    /// (including one that arrived before), until the receiver is dropped. A loop
+    /// that keeps one peer in sync takes its calls here, so that with several
+    /// devices it never takes another's. A second claim for the same peer replaces
+    /// the first.
+    pub fn incoming(&self, peer: EndpointId) -> mpsc::Receiver<Connection> {
+        let (tx, rx) = mpsc::channel(8);
+        // Under one lock, so that no call slips in between.
+        if let Ok(mut inboxes) = self.routes.inboxes.lock() {
+            let waiting = std::mem::take(&mut inboxes.waiting);
+            for conn in waiting {
+                if conn.close_reason().is_some() {
+                    continue;
+                }
+                if conn.remote_id() != peer {
+                    inboxes.waiting.push_back(conn);
+                } else if let Err(mpsc::error::TrySendError::Full(conn)) = tx.try_send(conn) {
+                    close::close(&conn, close::Code::Busy);
+                }
+            }
+            inboxes.routes.insert(peer, tx);
+        }
+        rx
     }
 
     pub async fn connect(&self, addr: EndpointAddr, alpn: &[u8]) -> Result<Connection, NetError> {
@@ -415,5 +559,9 @@ impl Node {
 
     pub async fn shutdown(&self) {
         let _ = self.router.shutdown().await;
+        // Every loop waiting for a call hears that none will come.
+        if let Ok(mut inboxes) = self.routes.inboxes.lock() {
+            inboxes.routes.clear();
+        }
     }
 }

@@ -27,4 +27,4 @@ pub use session::{
     EpochVerdict, LinkEvent, ReleaseFlow, Replica, ReplicaError, ReplicaSession, SessionEnd, Until,
     run_session,
 };
-pub use supervisor::{accept, dial, once, send_unpaired, serve};
+pub use supervisor::{ReplicaFor, accept, dial, once, once_all, send_unpaired, serve, serve_all};

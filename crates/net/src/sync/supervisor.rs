@@ -214,6 +214,7 @@ pub async fn serve(
     mut stop: watch::Receiver<bool>,
 ) {
     let keep_own_dial = node.id().as_bytes() < partner.as_bytes();
+    let mut calls = node.incoming(partner);
     let mut backoff = Duration::from_millis(200);
     let mut incoming: Option<Connection> = None;
     loop {
@@ -252,7 +253,7 @@ pub async fn serve(
                         break r;
                     }
                 }
-                conn = node.next_sync_connection() => {
+                conn = calls.recv() => {
                     let Some(conn) = conn else { return };
                     let call = accept_owned(&node, conn, &couple_key, &replica, &stop, Until::Live);
                     if dialing && keep_own_dial && started.elapsed() < CROSSING_WINDOW {
@@ -287,7 +288,7 @@ pub async fn serve(
             Duration::from_millis(u64::from(random_array::<1>().map(|b| b[0]).unwrap_or(0)));
         tokio::select! {
             _ = tokio::time::sleep(backoff + jitter) => {}
-            conn = node.next_sync_connection() => {
+            conn = calls.recv() => {
                 let Some(conn) = conn else { return };
                 incoming = Some(conn);
                 continue;
@@ -349,6 +350,7 @@ pub async fn once(
     tokio::pin!(deadline);
     let redial = tokio::time::sleep(Duration::ZERO);
     tokio::pin!(redial);
+    let mut calls = node.incoming(partner);
     let mut sessions: Vec<SessionFuture> = Vec::new();
     let mut redial_due = true;
     let mut last_error: Option<NetError> = None;
@@ -360,7 +362,7 @@ pub async fn once(
                 redial_due = false;
                 sessions.push(dial_owned(&node, partner, &couple_key, &replica, &stop, Until::InSync));
             }
-            conn = node.next_sync_connection() => {
+            conn = calls.recv() => {
                 let Some(conn) = conn else { return Err(NetError::Closed) };
                 tracing::debug!("the partner called");
                 sessions.push(accept_owned(&node, conn, &couple_key, &replica, &stop, Until::InSync));
@@ -394,6 +396,143 @@ pub async fn once(
             _ = &mut deadline => return Err(last_error.unwrap_or(NetError::Timeout)),
             _ = stop.changed() => return Ok(SessionEnd::Stopped),
         }
+    }
+}
+
+/// The replica that keeps one peer's sync state: each peer has its own, so that one
+/// peer's session never overwrites what another's learnt.
+pub type ReplicaFor = Arc<dyn Fn(EndpointId) -> Arc<dyn Replica> + Send + Sync>;
+
+/// Keeps every device in `peers` in sync, one [`serve`] loop each, for as long as it
+/// runs. The set may change while it runs (a device linked or removed): loops start
+/// and stop with it.
+pub async fn serve_all(
+    node: Arc<Node>,
+    couple_key: Secret32,
+    replica_for: ReplicaFor,
+    mut peers: watch::Receiver<Vec<EndpointId>>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut loops: std::collections::HashMap<
+        EndpointId,
+        (watch::Sender<bool>, tokio::task::JoinHandle<()>),
+    > = std::collections::HashMap::new();
+    loop {
+        let wanted: Vec<EndpointId> = peers
+            .borrow_and_update()
+            .iter()
+            .copied()
+            .filter(|p| *p != node.id())
+            .collect();
+        loops.retain(|peer, (halt, task)| {
+            let keep = wanted.contains(peer) && !task.is_finished();
+            if !keep {
+                let _ = halt.send(true);
+            }
+            keep
+        });
+        for peer in wanted {
+            if loops.contains_key(&peer) {
+                continue;
+            }
+            let (halt, halted) = watch::channel(false);
+            tracing::debug!(peer = %peer.fmt_short(), "keeping a device in sync");
+            let task = tokio::spawn(serve(
+                node.clone(),
+                peer,
+                couple_key.clone(),
+                replica_for(peer),
+                halted,
+            ));
+            loops.insert(peer, (halt, task));
+        }
+        tokio::select! {
+            changed = peers.changed() => if changed.is_err() { break },
+            _ = stop.changed() => break,
+        }
+        if *stop.borrow() {
+            break;
+        }
+    }
+    for (_, (halt, task)) in loops {
+        let _ = halt.send(true);
+        let _ = task.await;
+    }
+}
+
+/// How long a one-shot sync with several devices waits for the others once one of
+/// them is in sync: changes travel on from there anyway, and a device that is off
+/// must not hold the command for its whole timeout.
+const ONCE_OTHERS: Duration = Duration::from_secs(5);
+
+/// [`once`] with each device in `peers` at the same time. In sync as soon as every
+/// peer that answers is, or [`ONCE_OTHERS`] after the first one was; an error only
+/// when none was reached (the most telling one: a device that refused this one says
+/// more than one that was off).
+pub async fn once_all(
+    node: Arc<Node>,
+    couple_key: Secret32,
+    replica_for: ReplicaFor,
+    peers: Vec<EndpointId>,
+    stop: watch::Receiver<bool>,
+    timeout: Duration,
+) -> Result<SessionEnd, NetError> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for peer in peers.into_iter().filter(|p| *p != node.id()) {
+        tasks.spawn(once(
+            node.clone(),
+            peer,
+            couple_key.clone(),
+            replica_for(peer),
+            stop.clone(),
+            timeout,
+        ));
+    }
+    let mut best: Option<Result<SessionEnd, NetError>> = None;
+    let mut grace: Option<std::pin::Pin<Box<tokio::time::Sleep>>> = None;
+    loop {
+        let joined = match grace.as_mut() {
+            Some(g) => tokio::select! {
+                j = tasks.join_next() => j,
+                _ = g.as_mut() => None,
+            },
+            None => tasks.join_next().await,
+        };
+        let Some(joined) = joined else { break };
+        let r = joined.unwrap_or_else(|e| Err(NetError::Io(e.to_string())));
+        match &r {
+            Ok(SessionEnd::PartnerUnpaired) | Ok(SessionEnd::Stopped) => {
+                best = Some(r);
+                break;
+            }
+            Ok(_) => {
+                grace.get_or_insert_with(|| Box::pin(tokio::time::sleep(ONCE_OTHERS)));
+                best = Some(r);
+            }
+            Err(e) => {
+                if !matches!(best, Some(Ok(_)))
+                    && best
+                        .as_ref()
+                        .is_none_or(|b| rank(e) > b.as_ref().err().map_or(0, rank))
+                {
+                    best = Some(r);
+                }
+            }
+        }
+    }
+    tasks.abort_all();
+    best.unwrap_or(Err(NetError::Unreachable(
+        "no device of the couple to sync with".into(),
+    )))
+}
+
+/// How much an error says about why no peer was reached.
+fn rank(e: &NetError) -> u8 {
+    match e {
+        NetError::HistoryReleased => 4,
+        NetError::NotPairedThere => 3,
+        NetError::Timeout | NetError::Unreachable(_) | NetError::Closed | NetError::Io(_) => 1,
+        _ => 2,
     }
 }
 
