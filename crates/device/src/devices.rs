@@ -131,7 +131,7 @@ impl Device {
         })
     }
 
-    fn endpoint_bytes(&self) -> Result<[u8; 32]> {
+    pub(crate) fn endpoint_bytes(&self) -> Result<[u8; 32]> {
         self.with(|i| Ok(iroh_id(&i.keys.keyring.device_secret)))
     }
 
@@ -172,6 +172,33 @@ impl Device {
             Ok(())
         })?;
         Ok(set)
+    }
+
+    /// The devices this one syncs with and lets through its sync gate: every active
+    /// device of the couple but this one, and the partner's first device (checked at
+    /// pairing) before its records have arrived, unless a record removed it. Empty
+    /// while unpaired.
+    pub(crate) fn sync_peers(&self) -> Result<Vec<kintsugi_net::EndpointId>> {
+        let Some(anchor) =
+            self.with(|i| Ok(i.keys.keyring.pairing.as_ref().map(|p| p.partner_endpoint)))?
+        else {
+            return Ok(Vec::new());
+        };
+        let set = self.device_set()?;
+        let this = self.endpoint_bytes()?;
+        let mut peers: BTreeSet<[u8; 32]> = set.active_endpoints().into_iter().collect();
+        let removed = set
+            .people
+            .iter()
+            .any(|p| p.revoked.iter().any(|r| r.endpoint == anchor));
+        if !removed {
+            peers.insert(anchor);
+        }
+        peers.remove(&this);
+        Ok(peers
+            .iter()
+            .filter_map(|p| kintsugi_net::EndpointId::from_bytes(p).ok())
+            .collect())
     }
 
     /// My partner's person id: from what of theirs has arrived, or else from a person

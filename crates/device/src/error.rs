@@ -68,6 +68,10 @@ pub enum DeviceError {
     /// Making bytes for a person (a QR image, an export) failed; nothing was written.
     #[error("could not make {what}: {reason}")]
     Encode { what: &'static str, reason: String },
+    /// Linking another device of this person cannot go on; the message says why.
+    /// Nothing was stored on this device.
+    #[error("{0}")]
+    Link(String),
     /// The desktop did not show a reminder (no notification service is running, say);
     /// it is not marked shown, so the next check tries again.
     #[error("could not show a notification: {0}")]

@@ -16,6 +16,7 @@ mod exercises;
 mod export;
 mod forgiveness;
 pub mod json;
+mod link;
 mod meetings;
 mod network;
 mod packet;
@@ -60,6 +61,7 @@ pub use kintsugi_journal::{
 pub use kintsugi_net::sync::SessionEnd;
 pub use kintsugi_net::{Invite, Link, NetError, NetworkMode, Offer, RelayUrl, Via};
 pub use kintsugi_store::{KdfParams, Replace};
+pub use link::{PeerHint, Transfer};
 pub use meetings::{MeetingPrep, this_week};
 pub use network::{
     Bind, Hosting, NetOverrides, Network, PendingPairing, RELAY_WAIT, describe_link, parse_relay,

@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use kintsugi_net::sync::{Replica, SessionEnd};
+use kintsugi_net::sync::SessionEnd;
 use kintsugi_net::{
     EndpointAddr, Invite, Link, NetConfig, NetError, NetworkMode, Node, Offer, RelayUrl, Via,
 };
@@ -118,24 +118,23 @@ impl Device {
             (None, None) => None,
         };
         let secret = self.with(|i| Ok(i.keys.keyring.device_secret.clone()))?;
-        let partner = self.pairing()?.map(|(p, _)| p);
-        if partner.is_some()
-            && let Err(e) = self.publish_identity()
-        {
+        let paired = self.pairing()?.is_some();
+        if paired && let Err(e) = self.publish_identity() {
             // Pairs made before device records existed publish theirs here. Sync does
             // not need them yet, so a failure waits for the next start.
             tracing::warn!("could not publish this device's signed records yet: {e}");
         }
+        let peers = self.sync_peers()?;
         let mut cfg = NetConfig { mode, bind, relay };
         // A network this process just shut down may hold the port for a moment
         // longer (its socket closes asynchronously): retry briefly before giving up.
-        let mut attempt = Node::spawn_paired(&secret, &cfg, partner).await;
+        let mut attempt = Node::spawn_allowing(&secret, &cfg, peers.clone()).await;
         for _ in 0..20 {
             if attempt.is_ok() || bind.port() == 0 {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            attempt = Node::spawn_paired(&secret, &cfg, partner).await;
+            attempt = Node::spawn_allowing(&secret, &cfg, peers.clone()).await;
         }
         let node = match attempt {
             Ok(node) => node,
@@ -144,7 +143,7 @@ impl Device {
             Err(e) if !port_given && bind.port() != 0 => {
                 tracing::info!(error = %e, "the profile's port is busy; using a temporary one");
                 cfg.bind.set_port(0);
-                Node::spawn_paired(&secret, &cfg, partner).await?
+                Node::spawn_allowing(&secret, &cfg, peers.clone()).await?
             }
             Err(e) => return Err(e.into()),
         };
@@ -253,46 +252,77 @@ impl Network {
     pub async fn finish_pairing(&self, pending: PendingPairing, matches: bool) -> Result<String> {
         let paired = pending.confirm(matches).await?;
         self.device.store_pairing(&paired)?;
-        self.node.set_partner(Some(paired.partner));
+        self.node.set_allowed(self.device.sync_peers()?);
         Ok(paired.partner_name)
     }
 
-    fn replica(&self) -> Arc<dyn Replica> {
-        self.device.sync_replica()
+    fn replicas(&self) -> kintsugi_net::sync::ReplicaFor {
+        let device = self.device.clone();
+        Arc::new(move |peer| device.sync_replica_for(peer))
     }
 
-    /// Keeps the partner in sync in the background until [`Network::shutdown`].
-    /// Returns false when there is no partner to sync with.
+    /// Keeps every device of the couple in sync in the background until
+    /// [`Network::shutdown`], one session each. Returns false when there is no
+    /// partner to sync with.
+    ///
+    /// The devices are those the signed records in the shared journal name: when a
+    /// change brings a new record (a device added or removed), the gate and the
+    /// sessions follow it.
     pub fn start_sync(&self) -> Result<bool> {
-        let Some((partner, key)) = self.device.pairing()? else {
+        let Some((_, key)) = self.device.pairing()? else {
             return Ok(false);
         };
-        let task = tokio::spawn(kintsugi_net::sync::serve(
+        let (peers_tx, peers) = watch::channel(self.device.sync_peers()?);
+        let follow = {
+            let (device, node) = (self.device.clone(), self.node.clone());
+            let mut changes = self.device.changes.subscribe();
+            let mut stop = self.stop.subscribe();
+            async move {
+                loop {
+                    tokio::select! {
+                        changed = changes.changed() => if changed.is_err() { return },
+                        _ = stop.changed() => return,
+                    }
+                    let Ok(now) = device.sync_peers() else {
+                        continue;
+                    };
+                    if *peers_tx.borrow() != now {
+                        tracing::info!(devices = now.len(), "the couple's devices changed");
+                        node.set_allowed(now.clone());
+                        let _ = peers_tx.send(now);
+                    }
+                }
+            }
+        };
+        let serving = kintsugi_net::sync::serve_all(
             self.node.clone(),
-            partner,
             key,
-            self.replica(),
+            self.replicas(),
+            peers,
             self.stop.subscribe(),
-        ));
+        );
+        let task = tokio::spawn(async move {
+            tokio::join!(follow, serving);
+        });
         if let Ok(mut s) = self.serving.lock() {
             *s = Some(task);
         }
         Ok(true)
     }
 
-    /// One sync with the partner: exchange until both hold the same journal, then
-    /// disconnect. It dials the partner and takes the partner's calls at once (see
-    /// [`kintsugi_net::sync::once`]), so two devices that both start a one-shot sync
-    /// meet.
+    /// One sync with every device of the couple: exchange until each that answers
+    /// holds the same journal, then disconnect. It dials them and takes their calls
+    /// at once (see [`kintsugi_net::sync::once`]), so two devices that both start a
+    /// one-shot sync meet.
     pub async fn sync_once(&self, timeout: Duration) -> Result<SessionEnd> {
-        let (partner, key) = self.device.pairing()?.ok_or_else(|| {
+        let (_, key) = self.device.pairing()?.ok_or_else(|| {
             DeviceError::NotPaired("pair with `kintsugi pair invite` or `pair join` first")
         })?;
-        kintsugi_net::sync::once(
+        kintsugi_net::sync::once_all(
             self.node.clone(),
-            partner,
             key,
-            self.replica(),
+            self.replicas(),
+            self.device.sync_peers()?,
             self.stop.subscribe(),
             timeout,
         )
@@ -308,16 +338,16 @@ impl Network {
     /// Every path to the partner this device knows: its remembered direct
     /// addresses and the relay it named.
     fn partner_addr(&self, partner: kintsugi_net::EndpointId) -> EndpointAddr {
-        let state = self.device.partner_state().unwrap_or_default();
-        kintsugi_net::endpoint_addr(partner, state.addrs, self.device.partner_relay())
+        let state = self.device.peer_state(Some(partner)).unwrap_or_default();
+        kintsugi_net::endpoint_addr(partner, state.addrs, self.device.peer_relay(Some(partner)))
     }
 
     /// For an error that says the partner was not reached: the mode, and each way
     /// that was tried.
     fn tried(&self) -> String {
-        let state = self.device.partner_state().unwrap_or_default();
+        let state = self.device.peer_state(None).unwrap_or_default();
         let mut ways = Vec::new();
-        if let Some(relay) = self.device.partner_relay() {
+        if let Some(relay) = self.device.peer_relay(None) {
             ways.push(format!("the relay {relay}"));
         }
         match state.addrs.as_slice() {
@@ -374,24 +404,30 @@ impl Network {
         self.node.partner_link()
     }
 
-    /// Ends the pairing here, and tells the partner's device when it can be reached.
-    /// Returns whether the partner was told.
+    /// Ends the pairing here, and tells the couple's other devices that can be
+    /// reached. Returns whether any of them was told.
     pub async fn unpair(&self, delete_shared: bool) -> Result<bool> {
-        let told = match self.device.pairing()? {
-            Some((partner, key)) => {
-                let _ = self.stop.send(true);
-                let addr = self.partner_addr(partner);
+        let Some((_, key)) = self.device.pairing()? else {
+            return Err(DeviceError::NotPaired(""));
+        };
+        let _ = self.stop.send(true);
+        let mut telling = tokio::task::JoinSet::new();
+        for peer in self.device.sync_peers()? {
+            let (node, addr, key) = (self.node.clone(), self.partner_addr(peer), key.clone());
+            telling.spawn(async move {
                 tokio::time::timeout(
                     Duration::from_secs(5),
-                    kintsugi_net::sync::send_unpaired(&self.node, addr, &key),
+                    kintsugi_net::sync::send_unpaired(&node, addr, &key),
                 )
                 .await
-                .map(|r| r.is_ok())
-                .unwrap_or(false)
-            }
-            None => return Err(DeviceError::NotPaired("")),
-        };
-        self.node.set_partner(None);
+                .is_ok_and(|r| r.is_ok())
+            });
+        }
+        let mut told = false;
+        while let Some(r) = telling.join_next().await {
+            told |= r.unwrap_or(false);
+        }
+        self.node.set_allowed([]);
         self.device.forget_partner(delete_shared)?;
         Ok(told)
     }

@@ -2,6 +2,7 @@
 //! reached, its name, when the two last held the same journal, and the sync state
 //! that keeps the next session short. Stored sealed in `partner.sealed`.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use kintsugi_net::EndpointId;
@@ -21,6 +22,12 @@ pub(crate) const PARTNER: StateFile = StateFile {
 };
 
 /// What this device remembers about its partner besides the keys.
+///
+/// The fields at the top are the partner's first device, the one checked at pairing
+/// (the shape this file always had); every other device of the couple this device
+/// syncs with has its own entry in `devices`, so that no two peers share a sync
+/// state: Automerge's sync state records what one peer holds, and a second peer's
+/// session would overwrite it with its own.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct PartnerState {
     pub addrs: Vec<SocketAddr>,
@@ -31,6 +38,59 @@ pub(crate) struct PartnerState {
     pub last_sync: Option<i64>,
     /// Automerge's persisted sync state (shared heads), so reconnects are cheap.
     pub sync_state: Option<Vec<u8>>,
+    /// Every other device of the couple, by endpoint id in hex.
+    #[serde(default)]
+    pub devices: BTreeMap<String, PeerState>,
+}
+
+/// What sync learnt about one device of the couple.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct PeerState {
+    pub addrs: Vec<SocketAddr>,
+    pub relay: Option<String>,
+    pub last_sync: Option<i64>,
+    pub sync_state: Option<Vec<u8>>,
+}
+
+/// Where a peer's state lives in [`PartnerState`]: `None` for the partner's first
+/// device (the top fields), else its entry in `devices`.
+type Slot = Option<String>;
+
+impl PartnerState {
+    fn peer(&self, slot: &Slot) -> PeerState {
+        match slot {
+            None => PeerState {
+                addrs: self.addrs.clone(),
+                relay: self.relay.clone(),
+                last_sync: self.last_sync,
+                sync_state: self.sync_state.clone(),
+            },
+            Some(key) => self.devices.get(key).cloned().unwrap_or_default(),
+        }
+    }
+
+    fn set_peer(&mut self, slot: &Slot, peer: PeerState) {
+        match slot {
+            None => {
+                self.addrs = peer.addrs;
+                self.relay = peer.relay;
+                self.last_sync = peer.last_sync;
+                self.sync_state = peer.sync_state;
+            }
+            Some(key) => {
+                self.devices.insert(key.clone(), peer);
+            }
+        }
+    }
+
+    /// Forgets what every peer was known to hold (the journal was released, and
+    /// those states describe the old one).
+    pub(crate) fn forget_sync_states(&mut self) {
+        self.sync_state = None;
+        for peer in self.devices.values_mut() {
+            peer.sync_state = None;
+        }
+    }
 }
 
 /// How the partner looks from here, for `status` and the home screen.
@@ -58,6 +118,45 @@ impl Device {
         .map(drop)
     }
 
+    fn slot(&self, peer: Option<EndpointId>) -> Result<Slot> {
+        let anchor =
+            self.with(|i| Ok(i.keys.keyring.pairing.as_ref().map(|p| p.partner_endpoint)))?;
+        Ok(match peer {
+            Some(peer) if Some(*peer.as_bytes()) != anchor => Some(peer.to_string()),
+            _ => None,
+        })
+    }
+
+    /// What sync learnt about `peer`; `None` is the partner's first device.
+    pub(crate) fn peer_state(&self, peer: Option<EndpointId>) -> Result<PeerState> {
+        let slot = self.slot(peer)?;
+        Ok(self.partner_state()?.peer(&slot))
+    }
+
+    /// [`Device::update_partner_state`] for one peer's part.
+    pub(crate) fn update_peer_state(
+        &self,
+        peer: Option<EndpointId>,
+        f: impl FnOnce(&mut PeerState),
+    ) -> Result<()> {
+        let slot = self.slot(peer)?;
+        self.update_partner_state(|state| {
+            let mut p = state.peer(&slot);
+            f(&mut p);
+            state.set_peer(&slot, p);
+        })
+    }
+
+    /// The relay `peer` last named, if it still parses (a hand-edited or damaged
+    /// entry is ignored: the next hello names it again).
+    pub(crate) fn peer_relay(&self, peer: Option<EndpointId>) -> Option<kintsugi_net::RelayUrl> {
+        self.peer_state(peer)
+            .ok()?
+            .relay?
+            .parse::<kintsugi_net::RelayUrl>()
+            .ok()
+    }
+
     /// The paired partner, if any.
     pub fn partner(&self) -> Result<Option<PartnerInfo>> {
         let Some(endpoint) =
@@ -82,16 +181,6 @@ impl Device {
             addrs: state.addrs,
             relay: state.relay,
         }))
-    }
-
-    /// The relay the partner last named, if it still parses (a hand-edited or
-    /// damaged entry is ignored: the next hello names it again).
-    pub(crate) fn partner_relay(&self) -> Option<kintsugi_net::RelayUrl> {
-        self.partner_state()
-            .ok()?
-            .relay?
-            .parse::<kintsugi_net::RelayUrl>()
-            .ok()
     }
 
     pub(crate) fn pairing(&self) -> Result<Option<(EndpointId, kintsugi_store::Secret32)>> {
@@ -143,6 +232,7 @@ impl Device {
                 name: Some(name),
                 last_sync: None,
                 sync_state: None,
+                devices: BTreeMap::new(),
             }
         })?;
         let _ = self.events.send(Event::Paired);

@@ -67,6 +67,23 @@ impl Device {
             ));
         }
         check_new_passphrase(passphrase, name)?;
+        let device = Self::create_blank(dir, passphrase, options)?;
+        device.set_name(name)?;
+        Ok(device)
+    }
+
+    /// Creates a profile in `dir` that is to become another device of a person who
+    /// has one already ([`Device::adopt`]): it writes nothing in either journal, not
+    /// even a name, so that it takes the person's journals as they are.
+    pub fn create_for_link(dir: &Path, passphrase: &[u8], options: Options) -> Result<Self> {
+        check_new_passphrase(passphrase, "")?;
+        Self::create_blank(dir, passphrase, options)
+    }
+
+    fn create_blank(dir: &Path, passphrase: &[u8], options: Options) -> Result<Self> {
+        if Self::exists(dir) {
+            return Err(kintsugi_store::StoreError::AlreadyExists(dir.to_path_buf()).into());
+        }
         std::fs::create_dir_all(dir).map_err(|e| kintsugi_store::StoreError::Io {
             what: format!("creating {}", dir.display()),
             source: e,
@@ -81,7 +98,6 @@ impl Device {
         Unlocked::create(dir, keyring, passphrase, options.kdf)?;
         let device = Self::unlock(dir, passphrase, options)?;
         device.init_settings()?;
-        device.set_name(name)?;
         Ok(device)
     }
 

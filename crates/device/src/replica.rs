@@ -38,16 +38,41 @@ pub const MAX_CHANGE: usize = 4 * 1024 * 1024;
 const _: () = assert!(MAX_CHANGE <= MAX_PAYLOAD / 2);
 
 impl Device {
-    /// The shared journal as the sync protocol sees it.
+    /// The shared journal as the sync protocol sees it, towards the partner's first
+    /// device.
     pub fn sync_replica(&self) -> Arc<dyn Replica> {
         Arc::new(DeviceReplica {
             device: self.clone(),
+            peer: None,
+        })
+    }
+
+    /// The shared journal towards one device of the couple, with that device's own
+    /// sync state.
+    pub fn sync_replica_for(&self, peer: kintsugi_net::EndpointId) -> Arc<dyn Replica> {
+        Arc::new(DeviceReplica {
+            device: self.clone(),
+            peer: Some(peer),
         })
     }
 }
 
 struct DeviceReplica {
     device: Device,
+    /// `None`: the partner's first device, the one checked at pairing.
+    peer: Option<kintsugi_net::EndpointId>,
+}
+
+impl DeviceReplica {
+    /// Whether the peer is one of this person's own devices: the partner's coming
+    /// and going is what the app shows, not that of one's own other devices.
+    fn is_own_device(&self) -> bool {
+        let Some(peer) = self.peer else { return false };
+        let (Ok(set), Ok(me)) = (self.device.device_set(), self.device.me()) else {
+            return false;
+        };
+        set.person_of(peer.as_bytes()) == Some(&me)
+    }
 }
 
 impl Replica for DeviceReplica {
@@ -63,7 +88,7 @@ impl Replica for DeviceReplica {
         }
         let persisted = self
             .device
-            .partner_state()
+            .peer_state(self.peer)
             .map_err(replica_error)?
             .sync_state;
         let state = persisted
@@ -73,6 +98,7 @@ impl Replica for DeviceReplica {
         let epoch = self.device.journal_epoch().map_err(replica_error)?;
         Ok(Box::new(DeviceSession {
             device: self.device.clone(),
+            peer: self.peer,
             state,
             refused: false,
             in_parts: false,
@@ -88,13 +114,15 @@ impl Replica for DeviceReplica {
 
     fn partner_addrs(&self, addrs: Vec<SocketAddr>) {
         if !addrs.is_empty() {
-            let _ = self.device.update_partner_state(|p| p.addrs = addrs);
+            let _ = self
+                .device
+                .update_peer_state(self.peer, |p| p.addrs = addrs);
         }
     }
 
     fn known_partner_addrs(&self) -> Vec<SocketAddr> {
         self.device
-            .partner_state()
+            .peer_state(self.peer)
             .map(|s| s.addrs)
             .unwrap_or_default()
     }
@@ -102,11 +130,11 @@ impl Replica for DeviceReplica {
     fn partner_relay(&self, relay: RelayUrl) {
         let _ = self
             .device
-            .update_partner_state(|p| p.relay = Some(relay.to_string()));
+            .update_peer_state(self.peer, |p| p.relay = Some(relay.to_string()));
     }
 
     fn known_partner_relay(&self) -> Option<RelayUrl> {
-        self.device.partner_relay()
+        self.device.peer_relay(self.peer)
     }
 
     fn partner_unpaired(&self) {
@@ -116,13 +144,14 @@ impl Replica for DeviceReplica {
 
     fn link(&self, event: LinkEvent) {
         let ev = match event {
+            LinkEvent::Online | LinkEvent::Offline if self.is_own_device() => return,
             LinkEvent::Online => Event::PartnerOnline,
             LinkEvent::Offline => Event::PartnerOffline,
             LinkEvent::Received(bytes) => Event::SyncProgress { bytes },
             LinkEvent::InSync => {
                 let _ = self
                     .device
-                    .update_partner_state(|p| p.last_sync = Some(now_ms()));
+                    .update_peer_state(self.peer, |p| p.last_sync = Some(now_ms()));
                 Event::InSync
             }
         };
@@ -158,6 +187,8 @@ fn replica_error(e: DeviceError) -> ReplicaError {
 
 struct DeviceSession {
     device: Device,
+    /// Whose sync state this session keeps ([`DeviceReplica::peer`]).
+    peer: Option<kintsugi_net::EndpointId>,
     state: sync::State,
     /// A message of this session was refused: its sync state is not kept, so the
     /// profile stays exactly as it was and the next session starts from the last
@@ -287,7 +318,7 @@ impl ReplicaSession for DeviceSession {
         let encoded = self.state.encode();
         let _ = self
             .device
-            .update_partner_state(|p| p.sync_state = Some(encoded));
+            .update_peer_state(self.peer, |p| p.sync_state = Some(encoded));
     }
 
     fn release_outbox(&mut self) -> std::result::Result<Vec<Release>, ReplicaError> {

@@ -38,14 +38,51 @@ pub(crate) fn paired(tmp: &Path) -> (Device, Device) {
     )
 }
 
+/// A new profile in `dir` made another device of `existing`'s person, as linking
+/// stores it on both sides (without the network).
+pub(crate) fn linked(existing: &Device, dir: &Path) -> Device {
+    let new = Device::create_for_link(dir, PASS, opts()).unwrap();
+    let endpoint = new.endpoint_bytes().unwrap();
+    let transfer = existing.vouch_for(endpoint, "laptop").unwrap();
+    let decoded = crate::Transfer::decode(&transfer.encode().unwrap()).unwrap();
+    new.adopt(
+        &decoded,
+        existing.endpoint_bytes().unwrap(),
+        Vec::new(),
+        None,
+    )
+    .unwrap();
+    new
+}
+
+pub(crate) fn endpoint_of(d: &Device) -> kintsugi_net::EndpointId {
+    kintsugi_net::EndpointId::from_bytes(&d.endpoint_bytes().unwrap()).unwrap()
+}
+
+/// [`sync_directly`] between any two devices of a couple, each with its own sync
+/// state for the other.
+pub(crate) fn sync_pair(a: &Device, b: &Device) -> Vec<usize> {
+    let (sa, sb) = (
+        a.sync_replica_for(endpoint_of(b)).begin().unwrap(),
+        b.sync_replica_for(endpoint_of(a)).begin().unwrap(),
+    );
+    run_sessions(sa, sb)
+}
+
 /// Runs one session on each device, handing each payload to the other as the
 /// network would, until neither has anything to say. Returns the sizes of what
 /// `a` sent.
 pub(crate) fn sync_directly(a: &Device, b: &Device) -> Vec<usize> {
-    let (mut sa, mut sb) = (
+    run_sessions(
         a.sync_replica().begin().unwrap(),
         b.sync_replica().begin().unwrap(),
-    );
+    )
+}
+
+fn run_sessions(
+    mut sa: Box<dyn kintsugi_net::sync::ReplicaSession>,
+    mut sb: Box<dyn kintsugi_net::sync::ReplicaSession>,
+) -> Vec<usize> {
     let mut sent = Vec::new();
     for _ in 0..100 {
         let from_a = sa.generate().unwrap();

@@ -40,7 +40,7 @@ const PLAIN_LEN: usize = PLAIN_V1_LEN + 32 + 32;
 const PLAIN_V3: u8 = 3;
 /// The person this device belongs to (see [`Person`]).
 const TAG_PERSON: u8 = 1;
-const PERSON_LEN: usize = 32 + 4 + 32 + 32 + 4;
+pub const PERSON_LEN: usize = 32 + 4 + 32 + 32 + 4;
 /// How often an unlock reads the keyring again when it seemed behind the manifest,
 /// because another process rewrote both between our two reads.
 const UNLOCK_TRIES: usize = 3;
@@ -120,6 +120,19 @@ impl Person {
             self_key: Secret32::random()?,
             self_generation: 0,
         })
+    }
+
+    /// The person's keys as one of their devices hands them to a new one, in the
+    /// keyring's own layout ([`PERSON_LEN`] bytes).
+    pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+        let mut out = Zeroizing::new(Vec::with_capacity(PERSON_LEN));
+        self.encode(&mut out);
+        out
+    }
+
+    /// What [`Person::to_bytes`] made; `None` for anything else.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        Self::decode(bytes)
     }
 
     fn encode(&self, out: &mut Vec<u8>) {

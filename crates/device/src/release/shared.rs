@@ -359,7 +359,7 @@ impl Device {
                 ))
             }
         })?;
-        self.update_partner_state(|p| p.sync_state = None)?;
+        self.update_partner_state(|p| p.forget_sync_states())?;
         self.update_release(|s| {
             if s.request.as_ref().is_some_and(|m| m.id == r.id) {
                 s.request = None;
