@@ -29,6 +29,7 @@ mod reminders;
 mod replica;
 mod reveal;
 mod revise;
+mod revoke;
 mod sealed;
 mod search;
 mod settings;

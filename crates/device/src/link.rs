@@ -197,6 +197,11 @@ impl Device {
                 "pair with your partner first, then add your other devices",
             ));
         }
+        if self.is_removed()? {
+            return Err(DeviceError::Link(
+                "this device was removed by another of your devices: it can add none".into(),
+            ));
+        }
         // The records that make this device's word count for the partner's devices.
         self.publish_identity()?;
         let (person, secret, person_id, pairing, this) = self.with(|i| {

@@ -124,6 +124,10 @@ impl Device {
             // not need them yet, so a failure waits for the next start.
             tracing::warn!("could not publish this device's signed records yet: {e}");
         }
+        // A removal of one of my devices that a crash cut short.
+        if let Err(e) = self.finish_revocation() {
+            tracing::warn!("could not finish removing a device: {e}");
+        }
         let peers = self.sync_peers()?;
         let mut cfg = NetConfig { mode, bind, relay };
         // A network this process just shut down may hold the port for a moment

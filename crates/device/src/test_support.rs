@@ -142,6 +142,7 @@ pub(crate) fn found_in(dir: &Path, needle: &str) -> Vec<String> {
         for label in [
             "settings v1",
             "partner v1",
+            "revoking v1",
             "manifest v1",
             "release v1",
             "held check-ins v1",
