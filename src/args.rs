@@ -219,6 +219,14 @@ pub enum ReleaseCmd {
 pub enum DeviceCmd {
     /// List the devices of both of you, and any record that vouches for nothing
     List,
+    /// Remove one of your other devices (lost, stolen, given away)
+    Revoke {
+        /// The device's id, or its first characters, as `device list` shows it
+        id: String,
+        /// Do not ask for confirmation
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -25,5 +25,22 @@ pub fn device(device: &Device, cmd: &DeviceCmd, json: bool) -> Result<()> {
             }
             Ok(())
         }
+        DeviceCmd::Revoke { id, yes } => {
+            eprintln!("{}", view::REMOVE_DEVICE_WARNING);
+            if !yes {
+                crate::release::confirm("Remove this device?")?;
+            }
+            let row = device.revoke(id)?;
+            let names = device.names()?;
+            if json {
+                return print_json(&v1::DeviceEntry::from(&row));
+            }
+            println!("Removed: {}", view::device_line(&row, &names));
+            eprintln!(
+                "Your devices and your partner's stop syncing with it as they hear of it; \
+                 `kintsugi sync` passes the news on."
+            );
+            Ok(())
+        }
     }
 }

@@ -12,7 +12,7 @@ use kintsugi_device::{Device, json::v1};
 
 use crate::args::ReleaseCmd;
 
-fn confirm(question: &str) -> Result<()> {
+pub(crate) fn confirm(question: &str) -> Result<()> {
     eprint!("{question} [y/N] ");
     let _ = std::io::stderr().flush();
     let mut line = String::new();

@@ -598,20 +598,25 @@ pub mod v1 {
         pub why: String,
     }
 
+    /// `device revoke --json`: the device removed.
+    impl From<&crate::DeviceRow> for DeviceEntry {
+        fn from(d: &crate::DeviceRow) -> Self {
+            Self {
+                endpoint: d.endpoint.clone(),
+                mine: d.mine,
+                this_device: d.this_device,
+                label: d.label.clone(),
+                signed: d.signed,
+                revoked: d.revoked,
+                last_sync: d.last_sync,
+            }
+        }
+    }
+
     impl From<&crate::DeviceList> for Devices {
         fn from(l: &crate::DeviceList) -> Self {
             Self {
-                devices: (l.devices.iter())
-                    .map(|d| DeviceEntry {
-                        endpoint: d.endpoint.clone(),
-                        mine: d.mine,
-                        this_device: d.this_device,
-                        label: d.label.clone(),
-                        signed: d.signed,
-                        revoked: d.revoked,
-                        last_sync: d.last_sync,
-                    })
-                    .collect(),
+                devices: l.devices.iter().map(DeviceEntry::from).collect(),
                 refused: (l.refused.iter())
                     .map(|(key, why)| RefusedRecord {
                         key: key.clone(),

@@ -54,7 +54,7 @@ impl Drop for Revoking {
 
 impl Device {
     /// Removes my device whose endpoint id starts with `prefix` (as `device list`
-    /// shows it). Returns the row of the removed device as it was.
+    /// shows it). Returns the removed device's row, as it now stands.
     pub fn revoke(&self, prefix: &str) -> Result<DeviceRow> {
         let prefix = prefix.trim().to_ascii_lowercase();
         if prefix.len() < 4 {
@@ -138,7 +138,10 @@ impl Device {
             )
         })?;
         self.finish_revocation()?;
-        Ok(row)
+        Ok(DeviceRow {
+            revoked: true,
+            ..row
+        })
     }
 
     /// Completes a removal a crash interrupted: writes the record if it is not in the

@@ -23,7 +23,7 @@ mod exercises;
 mod meeting;
 
 pub use agreements::{AGREEMENT_ABOUT, agreement_line, renewal_line};
-pub use devices::{DEVICES_ABOUT, device_line, refused_line};
+pub use devices::{DEVICES_ABOUT, REMOVE_DEVICE_WARNING, device_line, refused_line};
 pub use exercises::{
     LibraryExercise, REFLECTION_PRIVATE, REFLECTION_SHARED, day, exercise_dates, exercise_state,
     exercise_title, library, library_exercise, next_exercise, next_exercise_line, waits_for_me,

@@ -6,7 +6,14 @@ use crate::{DeviceRow, format_time};
 /// What the list of devices means, said once above it.
 pub const DEVICES_ABOUT: &str = "The devices that hold your shared journal. Each one's record \
      is signed by its person's key and checked against the device you paired with; a record \
-     nobody signed is listed as not accepted. For now each of you has one device.";
+     nobody signed is listed as not accepted. Your private diary goes only to your own \
+     devices, never to your partner's.";
+
+/// Said before a device is removed, and kept plain: removing cannot take back.
+pub const REMOVE_DEVICE_WARNING: &str = "The removed device keeps everything it already \
+     holds: nothing can reach into it to take that back. From now on it receives nothing \
+     new: your other devices and your partner's stop syncing with it as soon as they hear \
+     of the removal (at their next sync with any device that knows).";
 
 /// One device, in a line: whose it is, its name, and what is known of it.
 pub fn device_line(row: &DeviceRow, names: &Names) -> String {
