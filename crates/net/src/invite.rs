@@ -45,6 +45,7 @@ impl Purpose {
         }
     }
 }
+
 /// Version 2 added the key commitment; a version 1 invite is refused, since pairing
 /// without it can be steered by whoever swapped the invite. Version 3 has the same
 /// layout, and says that the inviter's pairing hello carries its relay: a version 2
