@@ -162,6 +162,7 @@ def invite_text(b):
 
 
 PAIR_LABEL = b"kintsugi/pair/2"
+LINK_LABEL = b"kintsugi/link/1"
 SYNC_LABEL = b"kintsugi/sync/1"
 
 INVITER_SEED = bytes([0x03]) * 32
@@ -351,6 +352,52 @@ def main():
     header = b"KTSGBNDL" + bytes([BUNDLE_VERSION]) + joiner + epoch
     sealed = xchacha20poly1305_seal(key, nonce, header, changes)
     out.hex("bundle", header + nonce + sealed)
+    out.write()
+
+    # Linking one's own second device: pairing's handshake under the link label.
+    out = Out("link.txt", "Linking a device of one's own (PROTOCOL.md, \"Linking\")")
+    out.comment("The keys, secret, expiry and addresses are invite.txt's and pairing.txt's;")
+    out.comment("only the purpose differs, and with it every value below.")
+    link_commitment = sha256(LINK_LABEL + b" commitment", i_pub)
+    out.hex("commitment", link_commitment)
+    link_invite = invite_bytes(inviter, EXPIRES, INVITE_SECRET, link_commitment, ADDRS, b"")
+    out.hex("bytes", link_invite)
+    out.text("text", "KINTSUGI-LINK:" + base64.b32encode(link_invite).decode().rstrip("="))
+    th0 = sha256(LINK_LABEL, link_invite, inviter, joiner)
+    out.hex("th0", th0)
+    jmac = hmac_sha256(INVITE_SECRET, b"joiner", th0, j_pub)
+    out.hex("join_request", bytes([PAIR_VERSION]) + j_pub + jmac)
+    imac = hmac_sha256(INVITE_SECRET, b"inviter", th0, j_pub, i_pub)
+    out.hex("reply", bytes([0]) + i_pub + imac)
+    th = sha256(th0, j_pub, i_pub)
+    out.hex("transcript_hash", th)
+    link_key = hkdf(INVITE_SECRET, shared, b"kintsugi couple key v1", th)
+    out.hex("couple_key", link_key)
+    sas_key = hkdf(INVITE_SECRET, shared, b"kintsugi sas v1", th)
+    n = struct.unpack(">I", sas_key[:4])[0] % 1_000_000
+    out.text("sas", f"{n // 1000:03d} {n % 1000:03d}")
+    j2i = hkdf(th, link_key, LINK_LABEL, b" j2i")
+    i2j = hkdf(th, link_key, LINK_LABEL, b" i2j")
+    out.hex("j2i", j2i)
+    out.hex("i2j", i2j)
+    hello_j = short_bytes(b"laptop") + addrs([]) + short_bytes(b"")
+    hello_i = short_bytes(b"phone") + addrs([]) + short_bytes(b"")
+    out.text("joiner_name", "laptop")
+    out.text("inviter_name", "phone")
+    out.hex("joiner_hello_sealed", seal_frame(j2i, DIALER_TO_ACCEPTOR, LINK_LABEL, 0, hello_j))
+    out.hex("inviter_hello_sealed", seal_frame(i2j, ACCEPTOR_TO_DIALER, LINK_LABEL, 0, hello_i))
+    out.hex("joiner_decision_sealed",
+            seal_frame(j2i, DIALER_TO_ACCEPTOR, LINK_LABEL, 1, bytes([1])))
+    out.hex("inviter_decision_sealed",
+            seal_frame(i2j, ACCEPTOR_TO_DIALER, LINK_LABEL, 1, bytes([1])))
+    payload = b"the first device's secrets, opaque to the protocol"
+    out.text("payload", payload.decode())
+    transfer = bytes([0x10]) + u32(len(payload)) + payload
+    out.hex("transfer", transfer)
+    out.hex("transfer_frame",
+            frame(seal_frame(i2j, ACCEPTOR_TO_DIALER, LINK_LABEL, 2, transfer)))
+    out.hex("link_done_frame",
+            frame(seal_frame(j2i, DIALER_TO_ACCEPTOR, LINK_LABEL, 2, bytes([0x11]))))
     out.write()
 
 

@@ -1,5 +1,7 @@
 use thiserror::Error;
 
+use crate::invite::Purpose;
+
 /// Network errors, phrased for the person in front of the screen. They never carry
 /// payload bytes.
 #[derive(Debug, Error)]
@@ -28,6 +30,10 @@ pub enum NetError {
         secs: u64,
         why: String,
     },
+    /// An invite read where the other kind is expected; the field is what the
+    /// invite is for (its prefix).
+    #[error("{}", wrong_kind(*.0))]
+    WrongInviteKind(Purpose),
     #[error("this invite has expired; ask your partner for a new one")]
     InviteExpired,
     #[error("this invite was already used or is no longer shown; ask your partner for a new one")]
@@ -46,6 +52,18 @@ pub enum NetError {
         "someone used this invite, but the pairing did not complete. Nothing was saved; make a new invite (if it was not your partner, someone else saw the code)"
     )]
     InviteSpoiled,
+    /// A link invite refused by the device showing it: its secret did not match, or
+    /// the code was read as another kind than it was shown (every derivation
+    /// depends on the purpose, so the MAC fails either way).
+    #[error(
+        "the invite was refused: it does not match the link invite your other device is showing. Nothing was sent; check that the whole code was copied, or make a new one"
+    )]
+    LinkRejected,
+    #[error(
+        "the data for the new device is {0} bytes, more than the {max} bytes a link may carry; nothing was sent",
+        max = crate::pair::MAX_TRANSFER
+    )]
+    TransferTooLarge(usize),
     #[error("no one joined before the invite expired")]
     NoOneJoined,
     #[error("could not reach the other device: {0}")]
@@ -110,6 +128,17 @@ pub enum NetError {
     Crypto(#[from] kintsugi_crypto::CryptoError),
     #[error(transparent)]
     Replica(#[from] crate::sync::ReplicaError),
+}
+
+fn wrong_kind(found: Purpose) -> &'static str {
+    match found {
+        Purpose::OwnDevice => {
+            "this invite links another device of your own; it cannot pair you with a partner. Use it where you link a device"
+        }
+        Purpose::Partner => {
+            "this invite pairs with a partner; it cannot link a device of your own. On your other device, make an invite to link a device"
+        }
+    }
 }
 
 impl NetError {

@@ -37,6 +37,13 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         }
     }
 
+    /// Changes the cap for the frames still to come: a protocol whose one large
+    /// message comes late (a link's transfer) raises it only then, so that nothing
+    /// before can make this side allocate more.
+    pub fn set_max(&mut self, max: usize) {
+        self.max = max;
+    }
+
     /// The next frame, or `None` when the peer finished the stream cleanly between
     /// frames. A stream that ends inside a frame is an error.
     ///
@@ -90,6 +97,11 @@ impl<W: AsyncWrite + Unpin> FrameWriter<W> {
             max,
             bytes_written: 0,
         }
+    }
+
+    /// See [`FrameReader::set_max`].
+    pub fn set_max(&mut self, max: usize) {
+        self.max = max;
     }
 
     pub async fn write(&mut self, payload: &[u8]) -> Result<(), NetError> {

@@ -6,6 +6,13 @@
 //! a swapped invite useless to a person in the middle (see [`crate::pair`]).
 //! The text form is `KINTSUGI:` followed by base32, which uses only characters of the
 //! QR alphanumeric mode (denser than byte mode, and robust to case changes when typed).
+//!
+//! An invite that links a person's own second device reads `KINTSUGI-LINK:` instead,
+//! with the same body: the [`Purpose`] rides on the prefix, so the bytes every
+//! derivation commits to keep one layout, and an invite shown before links existed
+//! reads exactly as it did. The purpose is not a hint to be trusted, though: both
+//! sides mix it into every derivation ([`crate::pair`]), so an invite read with the
+//! wrong prefix simply fails to pair.
 
 use std::net::SocketAddr;
 
@@ -16,6 +23,29 @@ use crate::NetError;
 use crate::wire::{Reader, put_addrs, put_relay};
 
 const PREFIX: &str = "KINTSUGI:";
+const LINK_PREFIX: &str = "KINTSUGI-LINK:";
+
+/// What an invite is for. Linking hands the existing device's secrets to the new
+/// one, pairing only agrees on a key with someone else: the two must never be
+/// mistaken for each other, on the screen or on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Purpose {
+    /// Pairs with the partner's device (`KINTSUGI:`).
+    Partner,
+    /// Links a second device of the same person (`KINTSUGI-LINK:`).
+    OwnDevice,
+}
+
+impl Purpose {
+    /// The text in front of the base32 body.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Purpose::Partner => PREFIX,
+            Purpose::OwnDevice => LINK_PREFIX,
+        }
+    }
+}
+
 /// Version 2 added the key commitment; a version 1 invite is refused, since pairing
 /// without it can be steered by whoever swapped the invite. Version 3 has the same
 /// layout, and says that the inviter's pairing hello carries its relay: a version 2
@@ -130,26 +160,81 @@ impl Invite {
         parse().ok_or(NetError::DamagedInvite)
     }
 
+    /// The text of a partner invite. A link invite's text comes from
+    /// [`Invitation::to_text`] (or [`crate::Offer::to_text`]), which knows its purpose.
     pub fn to_text(&self) -> String {
+        self.to_text_as(Purpose::Partner)
+    }
+
+    fn to_text_as(&self, purpose: Purpose) -> String {
         format!(
-            "{PREFIX}{}",
+            "{}{}",
+            purpose.prefix(),
             data_encoding::BASE32_NOPAD.encode(&self.to_bytes())
         )
     }
 
+    /// Reads a partner invite. A link invite is refused by name rather than read as a
+    /// partner one: every caller of this function pairs with a partner, and a person
+    /// who pasted the code of their own other device is better told so at once than
+    /// refused by that device a moment later. [`Invitation::from_text`] reads both.
+    pub fn from_text(text: &str) -> Result<Self, NetError> {
+        Invitation::from_text(text)?
+            .require(Purpose::Partner)
+            .map(|i| i.invite)
+    }
+}
+
+/// An invite together with what it is for, as its text says: what a joiner reads,
+/// and what [`crate::pair::join_invitation`] takes, so that the purpose travels with
+/// the invite from the QR code to the handshake and is never supplied separately.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    pub invite: Invite,
+    pub purpose: Purpose,
+}
+
+impl Invitation {
+    pub fn to_text(&self) -> String {
+        self.invite.to_text_as(self.purpose)
+    }
+
     /// Accepts the text however it was carried: any case, with spaces or line breaks
-    /// a messenger may have added.
+    /// a messenger may have added; the prefix says the purpose.
     pub fn from_text(text: &str) -> Result<Self, NetError> {
         let cleaned: String = text
             .chars()
             .filter(|c| !c.is_whitespace())
             .collect::<String>()
             .to_ascii_uppercase();
-        let body = cleaned.strip_prefix(PREFIX).ok_or(NetError::NotAnInvite)?;
+        let (purpose, body) = [Purpose::Partner, Purpose::OwnDevice]
+            .into_iter()
+            .find_map(|p| cleaned.strip_prefix(p.prefix()).map(|body| (p, body)))
+            .ok_or(NetError::NotAnInvite)?;
         let bytes = data_encoding::BASE32_NOPAD
             .decode(body.as_bytes())
             .map_err(|_| NetError::DamagedInvite)?;
-        Self::from_bytes(&bytes)
+        Ok(Self {
+            invite: Invite::from_bytes(&bytes)?,
+            purpose,
+        })
+    }
+
+    /// This invitation if it is for `purpose`, else an error that names what it is
+    /// for: for a screen that takes one kind only.
+    pub fn require(self, purpose: Purpose) -> Result<Self, NetError> {
+        if self.purpose == purpose {
+            Ok(self)
+        } else {
+            Err(NetError::WrongInviteKind(self.purpose))
+        }
+    }
+}
+
+impl std::ops::Deref for Invitation {
+    type Target = Invite;
+    fn deref(&self) -> &Invite {
+        &self.invite
     }
 }
 
@@ -220,6 +305,91 @@ mod tests {
     }
 
     #[test]
+    fn both_prefixes_round_trip_with_their_purpose() {
+        let inv = sample();
+        for purpose in [Purpose::Partner, Purpose::OwnDevice] {
+            let invitation = Invitation {
+                invite: inv.clone(),
+                purpose,
+            };
+            let text = invitation.to_text();
+            assert!(text.starts_with(purpose.prefix()), "{text}");
+            assert_eq!(Invitation::from_text(&text).unwrap(), invitation);
+            assert_eq!(
+                Invitation::from_text(&text.to_lowercase()).unwrap(),
+                invitation
+            );
+            let spaced = text.replace('A', "A \n");
+            assert_eq!(Invitation::from_text(&spaced).unwrap(), invitation);
+            assert_eq!(
+                invitation.clone().require(purpose).unwrap(),
+                invitation.clone()
+            );
+        }
+        // The body is the same; only the prefix differs, and a partner invite reads
+        // exactly as before.
+        let link = Invitation {
+            invite: inv.clone(),
+            purpose: Purpose::OwnDevice,
+        }
+        .to_text();
+        assert_eq!(
+            link.strip_prefix(LINK_PREFIX),
+            inv.to_text().strip_prefix(PREFIX)
+        );
+        assert_eq!(Invite::from_text(&inv.to_text()).unwrap(), inv);
+        // Read where a partner invite is expected, a link invite is refused by name.
+        let err = Invite::from_text(&link).unwrap_err();
+        assert!(
+            matches!(err, NetError::WrongInviteKind(Purpose::OwnDevice)),
+            "{err}"
+        );
+        assert!(err.to_string().contains("invite"));
+        let err = Invitation::from_text(&inv.to_text())
+            .unwrap()
+            .require(Purpose::OwnDevice)
+            .unwrap_err();
+        assert!(
+            matches!(err, NetError::WrongInviteKind(Purpose::Partner)),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn link_garbage_is_named() {
+        assert!(matches!(
+            Invitation::from_text("KINTSUGI-LINK:!!"),
+            Err(NetError::DamagedInvite)
+        ));
+        assert!(matches!(
+            Invitation::from_text("KINTSUGI-LINK:"),
+            Err(NetError::DamagedInvite)
+        ));
+        assert!(matches!(
+            Invitation::from_text("KINTSUGI-LINKS:AAAA"),
+            Err(NetError::NotAnInvite)
+        ));
+        let text = Invitation {
+            invite: sample(),
+            purpose: Purpose::OwnDevice,
+        }
+        .to_text();
+        for i in LINK_PREFIX.len()..text.len() {
+            let mut chars: Vec<char> = text.chars().collect();
+            chars[i] = if chars[i] == 'A' { 'B' } else { 'A' };
+            let bad: String = chars.into_iter().collect();
+            assert!(
+                Invitation::from_text(&bad).is_err(),
+                "change at {i} unnoticed"
+            );
+        }
+        assert!(matches!(
+            Invitation::from_text(&text[..text.len() - 3]),
+            Err(NetError::DamagedInvite)
+        ));
+    }
+
+    #[test]
     fn older_and_newer_invites_are_refused_by_name() {
         let mut body = sample().to_bytes();
         body.truncate(body.len() - 4);
@@ -250,6 +420,8 @@ mod tests {
         #[test]
         fn arbitrary_text_never_panics(s in ".{0,300}") {
             let _ = Invite::from_text(&s);
+            let _ = Invitation::from_text(&s);
+            let _ = Invitation::from_text(&format!("{LINK_PREFIX}{s}"));
         }
 
         #[test]

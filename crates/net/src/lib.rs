@@ -2,7 +2,9 @@
 //!
 //! - `kintsugi/pair/2` ([`pair`]): two devices that have never met agree on a couple
 //!   key, authenticated by a one-time invite secret shown as a QR code, a commitment
-//!   to the inviter's key in that code, and a short string both people compare.
+//!   to the inviter's key in that code, and a short string both people compare. The
+//!   same handshake, under its own labels, links a person's own second device and
+//!   hands it the first device's secrets ([`pair::LinkAgreed`]).
 //! - `kintsugi/sync/1` ([`sync`]): the paired devices exchange opaque sync payloads
 //!   (Automerge sync messages, to the layer above) in encrypted, counted frames.
 //!
@@ -22,7 +24,7 @@ pub mod sync;
 mod wire;
 
 pub use error::NetError;
-pub use invite::Invite;
+pub use invite::{Invitation, Invite, Purpose};
 pub use iroh::{EndpointAddr, EndpointId, RelayUrl, SecretKey};
 pub use node::{Link, NetConfig, NetworkMode, Node, Via};
 pub use pair::Offer;

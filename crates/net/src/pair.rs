@@ -23,6 +23,35 @@
 //! I until the six digits equal those of their own session with the real inviter
 //! (about a million tries: seconds of work). With it, I is fixed before J exists, so
 //! each of their sessions is one guess in a million, and it burns an invite.
+//!
+//! ## Linking a device of one's own, `kintsugi/link/1`
+//!
+//! The same handshake links a person's second device to their first: the first shows
+//! an invite reading `KINTSUGI-LINK:` ([`Purpose::OwnDevice`]), the second joins it,
+//! both show the SAS, and once both people said yes the inviter hands over what the
+//! new device needs (opaque here) and the joiner says it stored it:
+//!
+//! ```text
+//! joiner ⇄ inviter   sealed Decision, as above
+//! inviter → joiner   sealed Transfer: 0x10 | u32 len | bytes (at most MAX_TRANSFER)
+//! joiner → inviter   sealed LinkDone: 0x11
+//! ```
+//! Every derivation takes the purpose's own label: `kintsugi/link/1` instead of
+//! `kintsugi/pair/2` in `th0`, in the commitment and in the sealed channel, while a
+//! partner pairing stays byte for byte as it was. A link hands over everything the
+//! first device holds, so it must never complete with a device that believes it is
+//! pairing with a partner, nor a pairing with one that believes it is linking (it
+//! would take the partner for its own device). The purpose is never sent: each side
+//! knows it (the inviter from its [`Offer`], the joiner from the invite's prefix),
+//! and because `th0` depends on it, two sides that disagree fail at the joiner's MAC,
+//! before any key exists; no MAC, key or frame of one kind is valid in the other.
+//!
+//! The inviter confirms in two steps, [`PendingPairing::confirm_link`] then
+//! [`LinkAgreed::send`], so that it can record the new device before anything secret
+//! leaves: a device that sent its secrets and then failed to note who has them could
+//! never tell the person which devices to distrust. `LinkDone` only informs: when it
+//! does not come, the inviter has already committed, and the person is asked to check
+//! the new device.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -32,14 +61,16 @@ use std::time::Duration;
 use iroh::endpoint::{Connection, RecvStream, SendStream};
 use iroh::{EndpointAddr, EndpointId, RelayUrl};
 use kintsugi_crypto::{
-    EphemeralKeypair, PairingKeys, Secret32, derive_key, hmac_sha256, pairing_keys, sha256,
-    verify_hmac_sha256,
+    EphemeralKeypair, PairingKeys, Secret32, TAG_LEN, derive_key, hmac_sha256, pairing_keys,
+    sha256, verify_hmac_sha256,
 };
+use zeroize::Zeroizing;
 
 use crate::close;
 use crate::frame::{FrameReader, FrameWriter};
+use crate::invite::{Invitation, Purpose};
 use crate::secure::{Direction, Opener, Sealer};
-use crate::wire::{Reader, put_addrs, put_relay, put_short_bytes};
+use crate::wire::{Reader, put_addrs, put_long_bytes, put_relay, put_short_bytes};
 use crate::{Invite, NetError, Node, PAIR_ALPN};
 
 /// The pairing version, the same as the invite's ([`crate::invite::VERSION`]).
@@ -48,6 +79,21 @@ pub const VERSION: u8 = crate::invite::VERSION;
 const MAX_PAIR_FRAME: usize = 4096;
 pub const LABEL: &[u8] = b"kintsugi/pair/2";
 const COMMITMENT_LABEL: &[u8] = b"kintsugi/pair/2 commitment";
+/// [`LABEL`]'s counterpart for linking one's own device: see the module doc.
+pub const LINK_LABEL: &[u8] = b"kintsugi/link/1";
+const LINK_COMMITMENT_LABEL: &[u8] = b"kintsugi/link/1 commitment";
+/// The most a link may hand to the new device in its one [`Transfer`]: keys and a
+/// few settings, not a journal (that follows by sync). Small enough that the frame
+/// cap, raised for this one frame only, costs a hostile inviter's victim nothing.
+pub const MAX_TRANSFER: usize = 16 * 1024;
+/// The cap for the sealed [`Transfer`] frame, the one frame bigger than a pairing
+/// message, and only once both people said yes.
+const MAX_TRANSFER_FRAME: usize = Transfer::HEADER_LEN + MAX_TRANSFER + TAG_LEN;
+/// How long the new device waits for the [`Transfer`] after both said yes: the
+/// inviter's caller records the new device first, which may mean a disk write or two.
+pub const TRANSFER_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long the inviter waits for [`LinkDone`] after sending the transfer.
+pub const LINK_DONE_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long one side waits for the other person to compare the codes.
 pub const DECISION_TIMEOUT: Duration = Duration::from_secs(600);
 const STEP_TIMEOUT: Duration = Duration::from_secs(20);
@@ -58,9 +104,27 @@ pub const FIRST_MESSAGE_TIMEOUT: Duration = Duration::from_secs(4);
 /// someone opening silent connections cannot make the invite look used.
 pub const MAX_ATTEMPTS: usize = 32;
 
-/// The commitment to the inviter's ephemeral key that the invite carries.
+/// The label a purpose's derivations are separated by (see the module doc).
+pub fn label(purpose: Purpose) -> &'static [u8] {
+    match purpose {
+        Purpose::Partner => LABEL,
+        Purpose::OwnDevice => LINK_LABEL,
+    }
+}
+
+/// The commitment to the inviter's ephemeral key that a partner invite carries.
 pub fn commitment(inviter_key: &[u8; 32]) -> [u8; 32] {
-    sha256(&[COMMITMENT_LABEL, inviter_key])
+    commitment_for(Purpose::Partner, inviter_key)
+}
+
+/// The commitment an invite for `purpose` carries: a key committed to for one
+/// purpose is refused by a joiner of the other, even if everything else matched.
+pub fn commitment_for(purpose: Purpose, inviter_key: &[u8; 32]) -> [u8; 32] {
+    let label = match purpose {
+        Purpose::Partner => COMMITMENT_LABEL,
+        Purpose::OwnDevice => LINK_COMMITMENT_LABEL,
+    };
+    sha256(&[label, inviter_key])
 }
 
 /// An invite together with the ephemeral key it commits to: what the inviting device
@@ -68,21 +132,58 @@ pub fn commitment(inviter_key: &[u8; 32]) -> [u8; 32] {
 /// proves it holds the invite secret, and is gone after that.
 pub struct Offer {
     invite: Invite,
+    purpose: Purpose,
     key: Arc<Mutex<Option<EphemeralKeypair>>>,
 }
 
 impl Offer {
+    /// An invite to pair with a partner.
     pub fn new(addr: &EndpointAddr, expires: u64) -> Result<Self, NetError> {
+        Self::with_purpose(addr, expires, Purpose::Partner)
+    }
+
+    /// An invite to link a second device of this person's own.
+    pub fn new_link(addr: &EndpointAddr, expires: u64) -> Result<Self, NetError> {
+        Self::with_purpose(addr, expires, Purpose::OwnDevice)
+    }
+
+    pub fn with_purpose(
+        addr: &EndpointAddr,
+        expires: u64,
+        purpose: Purpose,
+    ) -> Result<Self, NetError> {
         let key = EphemeralKeypair::generate();
-        let invite = Invite::new(addr, expires, commitment(&key.public()))?;
+        let invite = Invite::new(addr, expires, commitment_for(purpose, &key.public()))?;
         Ok(Self {
             invite,
+            purpose,
             key: Arc::new(Mutex::new(Some(key))),
         })
     }
 
+    /// The invite's body. Its own [`Invite::to_text`] says "partner": show
+    /// [`Offer::to_text`], which carries this offer's purpose.
     pub fn invite(&self) -> &Invite {
         &self.invite
+    }
+
+    pub fn purpose(&self) -> Purpose {
+        self.purpose
+    }
+
+    /// The invite with its purpose, as a joiner reads it.
+    pub fn invitation(&self) -> Invitation {
+        Invitation {
+            invite: self.invite.clone(),
+            purpose: self.purpose,
+        }
+    }
+
+    /// The text (and QR content) to show, with the prefix of this offer's purpose.
+    /// It shadows [`Invite::to_text`] (reached through `Deref`), so that every place
+    /// that shows `offer.to_text()` shows a link invite as one.
+    pub fn to_text(&self) -> String {
+        self.invitation().to_text()
     }
 
     /// Whether the key was already given to an attempt (the invite is burned).
@@ -102,6 +203,7 @@ impl std::fmt::Debug for Offer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Offer")
             .field("invite", &self.invite)
+            .field("purpose", &self.purpose)
             .finish_non_exhaustive()
     }
 }
@@ -244,12 +346,98 @@ impl Decision {
     }
 }
 
+/// inviter → joiner, sealed, on a link once both said yes: what the new device needs,
+/// opaque to this crate (`tag | long(payload)`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Transfer<'a> {
+    pub payload: &'a [u8],
+}
+
+impl std::fmt::Debug for Transfer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The payload is secret: its length is all a log may show.
+        f.debug_struct("Transfer")
+            .field("len", &self.payload.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Transfer<'a> {
+    /// Apart from a [`Decision`]'s 0 and 1, so that a frame out of its place can never
+    /// be read as the message expected there.
+    pub const TAG: u8 = 0x10;
+    /// The tag and the length in front of the payload.
+    pub const HEADER_LEN: usize = 1 + 4;
+
+    /// Refuses a payload over [`MAX_TRANSFER`]: the new device would refuse it anyway,
+    /// after the person had been told the link was made. The encoding holds the
+    /// secret, so it is wiped when dropped.
+    pub fn encode(&self) -> Result<Zeroizing<Vec<u8>>, NetError> {
+        if self.payload.len() > MAX_TRANSFER {
+            return Err(NetError::TransferTooLarge(self.payload.len()));
+        }
+        let mut out = Zeroizing::new(Vec::with_capacity(Self::HEADER_LEN + self.payload.len()));
+        out.push(Self::TAG);
+        put_long_bytes(&mut out, self.payload);
+        Ok(out)
+    }
+
+    pub fn decode(bytes: &'a [u8]) -> Result<Self, NetError> {
+        let mut r = Reader::new(bytes);
+        let bad = || NetError::Protocol("bad transfer message".into());
+        if r.u8() != Some(Self::TAG) {
+            return Err(bad());
+        }
+        let len = r.u32().ok_or_else(bad)? as usize;
+        if len > MAX_TRANSFER {
+            return Err(NetError::Protocol(format!(
+                "a transfer of {len} bytes, more than the {MAX_TRANSFER} allowed"
+            )));
+        }
+        let payload = r.take(len).ok_or_else(bad)?;
+        if !r.is_empty() {
+            return Err(bad());
+        }
+        Ok(Self { payload })
+    }
+}
+
+/// joiner → inviter, sealed, on a link: the new device stored the [`Transfer`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkDone;
+
+impl LinkDone {
+    pub const TAG: u8 = 0x11;
+
+    pub fn encode(self) -> Vec<u8> {
+        vec![Self::TAG]
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Self, NetError> {
+        match bytes {
+            [Self::TAG] => Ok(LinkDone),
+            _ => Err(NetError::Protocol("bad link-done message".into())),
+        }
+    }
+}
+
 // ---- The transcript ---------------------------------------------------------------
 
-/// `th0` binds the invite (with its commitment) and both endpoint ids.
+/// `th0` of a partner pairing: see [`th0_for`].
 pub fn th0(invite: &Invite, inviter: &EndpointId, joiner: &EndpointId) -> [u8; 32] {
+    th0_for(Purpose::Partner, invite, inviter, joiner)
+}
+
+/// `th0` binds the purpose (by its label), the invite (with its commitment) and both
+/// endpoint ids; every MAC and key after it inherits all four.
+pub fn th0_for(
+    purpose: Purpose,
+    invite: &Invite,
+    inviter: &EndpointId,
+    joiner: &EndpointId,
+) -> [u8; 32] {
     sha256(&[
-        LABEL,
+        label(purpose),
         &invite.to_bytes(),
         inviter.as_bytes(),
         joiner.as_bytes(),
@@ -294,6 +482,9 @@ pub struct PendingPairing {
     sealer: Sealer,
     opener: Opener,
     keys: PairingKeys,
+    purpose: Purpose,
+    /// Whether this side showed the invite (a link's inviter sends the transfer).
+    inviter: bool,
     partner: EndpointId,
     partner_name: String,
     partner_addrs: Vec<SocketAddr>,
@@ -304,6 +495,7 @@ impl std::fmt::Debug for PendingPairing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PendingPairing")
             .field("partner", &self.partner.fmt_short().to_string())
+            .field("purpose", &self.purpose)
             .finish_non_exhaustive()
     }
 }
@@ -322,9 +514,124 @@ impl PendingPairing {
         self.partner
     }
 
+    /// Whether this is a pairing with a partner or a link of one's own device: it
+    /// says which of [`PendingPairing::confirm`] and the `confirm_link` calls applies.
+    pub fn purpose(&self) -> Purpose {
+        self.purpose
+    }
+
     /// Sends this person's decision and waits for the other's. Pairing completes only
     /// if both said the codes match; otherwise nothing is returned to store.
     pub async fn confirm(mut self, matches: bool) -> Result<Paired, NetError> {
+        self.check_kind(Purpose::Partner, None)?;
+        self.decide(matches).await?;
+        let paired = Paired {
+            couple_key: self.keys.couple_key.clone(),
+            partner: self.partner,
+            partner_name: self.partner_name.clone(),
+            partner_addrs: self.partner_addrs.clone(),
+            partner_relay: self.partner_relay.clone(),
+        };
+        finish_and_close(&self.conn, &mut self.writer).await;
+        Ok(paired)
+    }
+
+    /// The inviter of a link: sends this person's decision and waits for the other's,
+    /// as [`PendingPairing::confirm`] does. When both said yes, nothing more has been
+    /// sent: the caller records the new device, then hands it its secrets with
+    /// [`LinkAgreed::send`].
+    pub async fn confirm_link(mut self, matches: bool) -> Result<LinkAgreed, NetError> {
+        self.check_kind(Purpose::OwnDevice, Some(true))?;
+        self.decide(matches).await?;
+        Ok(LinkAgreed {
+            conn: self.conn,
+            reader: self.reader,
+            writer: self.writer,
+            sealer: self.sealer,
+            opener: self.opener,
+            device: self.partner,
+            name: self.partner_name,
+            addrs: self.partner_addrs,
+            relay: self.partner_relay,
+        })
+    }
+
+    /// The new device of a link: sends this person's decision, waits for the other's
+    /// and then for the inviter's [`Transfer`]. The caller stores what it received,
+    /// and only then calls [`LinkFinish::done`], so that the inviter's "done" means
+    /// the new device has it.
+    pub async fn confirm_link_receive(mut self, matches: bool) -> Result<LinkReceived, NetError> {
+        self.check_kind(Purpose::OwnDevice, Some(false))?;
+        self.decide(matches).await?;
+        let received = self.receive_transfer().await;
+        match received {
+            Ok(transfer) => Ok(LinkReceived {
+                transfer,
+                inviter: self.partner,
+                name: self.partner_name,
+                addrs: self.partner_addrs,
+                relay: self.partner_relay,
+                finish: LinkFinish {
+                    conn: self.conn,
+                    _reader: self.reader,
+                    writer: self.writer,
+                    sealer: self.sealer,
+                },
+            }),
+            Err(e) => {
+                close::close(&self.conn, close::Code::JoinFailed);
+                Err(e)
+            }
+        }
+    }
+
+    async fn receive_transfer(&mut self) -> Result<Zeroizing<Vec<u8>>, NetError> {
+        // Only now, after both said yes, may a frame be bigger than a pairing message.
+        self.reader.set_max(MAX_TRANSFER_FRAME);
+        let frame = within(TRANSFER_TIMEOUT, async {
+            self.reader.read().await.map_err(interrupted)
+        })
+        .await?
+        .ok_or(NetError::Interrupted)?;
+        let plain = self.opener.open(&frame)?;
+        let transfer = Transfer::decode(&plain)?;
+        Ok(Zeroizing::new(transfer.payload.to_vec()))
+    }
+
+    /// Refuses to finish this attempt as something it is not: a link confirmed as a
+    /// pairing would store the person's own device as their partner, a pairing
+    /// confirmed as a link would hand a partner the person's secrets (or take the
+    /// partner's). The connection is closed, so the other side is not left waiting.
+    fn check_kind(&self, purpose: Purpose, inviter: Option<bool>) -> Result<(), NetError> {
+        let why = if self.purpose != purpose {
+            match self.purpose {
+                Purpose::OwnDevice => {
+                    "a link between one person's devices was confirmed as a pairing"
+                }
+                Purpose::Partner => "a pairing with a partner was confirmed as a link",
+            }
+        } else if inviter.is_some_and(|i| i != self.inviter) {
+            if self.inviter {
+                "the inviting device of a link was asked to receive the transfer it sends"
+            } else {
+                "the joining device of a link was asked to send the transfer it receives"
+            }
+        } else {
+            return Ok(());
+        };
+        let code = if self.inviter {
+            close::Code::Refused
+        } else {
+            close::Code::JoinFailed
+        };
+        close::close(&self.conn, code);
+        Err(NetError::Protocol(why.into()))
+    }
+
+    /// Sends this person's decision and reads the other's: `Ok` only if both said the
+    /// codes match. On any other outcome the connection is closed here, so nothing can
+    /// follow the decisions.
+    async fn decide(&mut self, matches: bool) -> Result<(), NetError> {
         let sealed = self.sealer.seal(&Decision(matches).encode())?;
         self.writer.write(&sealed).await?;
         if !matches {
@@ -336,45 +643,225 @@ impl PendingPairing {
         let frame = tokio::time::timeout(DECISION_TIMEOUT, self.reader.read())
             .await
             .map_err(|_| NetError::Timeout)?
-            .map_err(|e| match e {
-                NetError::Closed | NetError::Io(_) => NetError::Interrupted,
-                other => other,
-            })?
+            .map_err(interrupted)?
             .ok_or(NetError::Interrupted)?;
-        let theirs = Decision::decode(&self.opener.open(&frame)?);
-        let result = match theirs {
-            Ok(Decision(true)) => Ok(Paired {
-                couple_key: self.keys.couple_key.clone(),
-                partner: self.partner,
-                partner_name: self.partner_name.clone(),
-                partner_addrs: self.partner_addrs.clone(),
-                partner_relay: self.partner_relay.clone(),
-            }),
-            Ok(Decision(false)) => Err(NetError::PartnerDeclined),
-            Err(e) => Err(e),
-        };
-        let _ = self.writer.get_mut().finish();
-        // Give the last frame a moment to leave before closing.
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        close::close(&self.conn, close::Code::Done);
-        result
+        match Decision::decode(&self.opener.open(&frame)?) {
+            Ok(Decision(true)) => Ok(()),
+            theirs => {
+                finish_and_close(&self.conn, &mut self.writer).await;
+                Err(match theirs {
+                    Ok(_) => NetError::PartnerDeclined,
+                    Err(e) => e,
+                })
+            }
+        }
     }
 }
 
-/// Both sides' sealed channel for the rest of the pairing, keyed from the new couple
-/// key so that names and addresses never travel in the clear.
+/// A connection that ends while waiting for the other person: what they meant is
+/// unknown, and nothing was stored.
+fn interrupted(e: NetError) -> NetError {
+    match e {
+        NetError::Closed | NetError::Io(_) => NetError::Interrupted,
+        other => other,
+    }
+}
+
+async fn finish_and_close(conn: &Connection, writer: &mut FrameWriter<SendStream>) {
+    let _ = writer.get_mut().finish();
+    // Give the last frame a moment to leave before closing.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    close::close(conn, close::Code::Done);
+}
+
+/// Both people said yes to a link, on the inviting device; nothing secret has left
+/// yet. The new device waits [`TRANSFER_TIMEOUT`] for [`LinkAgreed::send`]; dropping
+/// this instead closes the connection, and the new device is told it was interrupted.
+pub struct LinkAgreed {
+    conn: Connection,
+    reader: FrameReader<RecvStream>,
+    writer: FrameWriter<SendStream>,
+    sealer: Sealer,
+    opener: Opener,
+    device: EndpointId,
+    name: String,
+    addrs: Vec<SocketAddr>,
+    relay: Option<RelayUrl>,
+}
+
+impl std::fmt::Debug for LinkAgreed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LinkAgreed")
+            .field("device", &self.device.fmt_short().to_string())
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LinkAgreed {
+    /// The new device, to record before [`LinkAgreed::send`].
+    pub fn device(&self) -> EndpointId {
+        self.device
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn addrs(&self) -> &[SocketAddr] {
+        &self.addrs
+    }
+
+    pub fn relay(&self) -> Option<&RelayUrl> {
+        self.relay.as_ref()
+    }
+
+    /// Hands `transfer` (at most [`MAX_TRANSFER`] bytes) to the new device, then waits
+    /// up to [`LINK_DONE_TIMEOUT`] for it to say it stored it. A transfer too large is
+    /// refused before a byte of it is sent. Once it was sent, a missing or garbled
+    /// answer is no error (the secrets are out, whatever the new device did with
+    /// them): [`LinkSent::done`] says whether the answer came.
+    pub async fn send(mut self, transfer: &[u8]) -> Result<LinkSent, NetError> {
+        let sealed = Transfer { payload: transfer }
+            .encode()
+            .and_then(|message| self.sealer.seal(&message));
+        let sealed = match sealed {
+            Ok(sealed) => sealed,
+            Err(e) => {
+                close::close(&self.conn, close::Code::Refused);
+                return Err(e);
+            }
+        };
+        self.writer.set_max(MAX_TRANSFER_FRAME);
+        if let Err(e) = step(self.writer.write(&sealed)).await {
+            close::close(&self.conn, close::Code::Refused);
+            return Err(interrupted(e));
+        }
+        let done = match within(LINK_DONE_TIMEOUT, self.reader.read()).await {
+            Ok(Some(frame)) => match self.opener.open(&frame).and_then(|m| LinkDone::decode(&m)) {
+                Ok(LinkDone) => true,
+                Err(e) => {
+                    tracing::warn!(error = %e, "the new device answered the transfer with something else than done");
+                    false
+                }
+            },
+            Ok(None) => {
+                tracing::info!("the new device closed without saying it stored the transfer");
+                false
+            }
+            Err(e) => {
+                tracing::info!(error = %e, "no word from the new device after the transfer");
+                false
+            }
+        };
+        finish_and_close(&self.conn, &mut self.writer).await;
+        Ok(LinkSent {
+            device: self.device,
+            name: self.name,
+            addrs: self.addrs,
+            relay: self.relay,
+            done,
+        })
+    }
+}
+
+/// What the inviting device of a link is left with once the transfer left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkSent {
+    pub device: EndpointId,
+    pub name: String,
+    pub addrs: Vec<SocketAddr>,
+    pub relay: Option<RelayUrl>,
+    /// Whether the new device said it stored the transfer ([`LinkDone`]). When it
+    /// did not, the link may still have worked; the person should look at the new
+    /// device.
+    pub done: bool,
+}
+
+/// What the new device of a link received. Store it, then call
+/// [`LinkFinish::done`] on `finish`.
+pub struct LinkReceived {
+    /// The inviter's transfer, wiped from memory when dropped.
+    pub transfer: Zeroizing<Vec<u8>>,
+    pub inviter: EndpointId,
+    pub name: String,
+    pub addrs: Vec<SocketAddr>,
+    pub relay: Option<RelayUrl>,
+    pub finish: LinkFinish,
+}
+
+impl std::fmt::Debug for LinkReceived {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LinkReceived")
+            .field("transfer_len", &self.transfer.len())
+            .field("inviter", &self.inviter.fmt_short().to_string())
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The last step of a link on the new device: tells the inviter the transfer is
+/// stored. Dropped instead, the connection closes and the inviter reports that it
+/// does not know.
+pub struct LinkFinish {
+    conn: Connection,
+    /// Kept open until the end: dropping it early would ask the inviter to stop
+    /// sending while it still finishes its stream.
+    _reader: FrameReader<RecvStream>,
+    writer: FrameWriter<SendStream>,
+    sealer: Sealer,
+}
+
+impl std::fmt::Debug for LinkFinish {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LinkFinish").finish_non_exhaustive()
+    }
+}
+
+impl LinkFinish {
+    /// Sends the sealed [`LinkDone`] and closes the connection cleanly.
+    pub async fn done(mut self) -> Result<(), NetError> {
+        let sent = match self.sealer.seal(&LinkDone.encode()) {
+            Ok(sealed) => step(self.writer.write(&sealed)).await,
+            Err(e) => Err(e),
+        };
+        let _ = self.writer.get_mut().finish();
+        if sent.is_ok() {
+            // The inviter closes once it read the frame; closing first could drop it
+            // on the way.
+            let _ = tokio::time::timeout(Duration::from_secs(2), self.conn.closed()).await;
+        }
+        close::close(&self.conn, close::Code::Done);
+        sent.map_err(interrupted)
+    }
+}
+
+/// Both sides' sealed channel for the rest of a partner pairing: see [`channel_for`].
 pub fn channel(keys: &PairingKeys, th: &[u8; 32], joiner: bool) -> (Sealer, Opener) {
-    let j2i = derive_key(Some(th), keys.couple_key.expose(), &[LABEL, b" j2i"]);
-    let i2j = derive_key(Some(th), keys.couple_key.expose(), &[LABEL, b" i2j"]);
+    channel_for(Purpose::Partner, keys, th, joiner)
+}
+
+/// Both sides' sealed channel for the rest of the pairing, keyed from the new couple
+/// key so that names and addresses never travel in the clear. The purpose's label
+/// goes into the keys and into every frame's associated data.
+pub fn channel_for(
+    purpose: Purpose,
+    keys: &PairingKeys,
+    th: &[u8; 32],
+    joiner: bool,
+) -> (Sealer, Opener) {
+    let label = label(purpose);
+    let j2i = derive_key(Some(th), keys.couple_key.expose(), &[label, b" j2i"]);
+    let i2j = derive_key(Some(th), keys.couple_key.expose(), &[label, b" i2j"]);
     if joiner {
         (
-            Sealer::new(j2i, Direction::DialerToAcceptor, LABEL),
-            Opener::new(i2j, Direction::AcceptorToDialer, LABEL),
+            Sealer::new(j2i, Direction::DialerToAcceptor, label),
+            Opener::new(i2j, Direction::AcceptorToDialer, label),
         )
     } else {
         (
-            Sealer::new(i2j, Direction::AcceptorToDialer, LABEL),
-            Opener::new(j2i, Direction::DialerToAcceptor, LABEL),
+            Sealer::new(i2j, Direction::AcceptorToDialer, label),
+            Opener::new(j2i, Direction::DialerToAcceptor, label),
         )
     }
 }
@@ -401,8 +888,27 @@ fn now_secs() -> u64 {
 
 // ---- The joiner -------------------------------------------------------------------
 
-/// Joins the device that shows `invite`.
+/// Joins the partner's device that shows `invite`.
 pub async fn join(node: &Node, invite: &Invite, my_name: &str) -> Result<PendingPairing, NetError> {
+    join_as(node, invite, Purpose::Partner, my_name).await
+}
+
+/// Joins the device that shows `invitation`, for the purpose its text said: a partner
+/// pairing, or a link to this person's other device.
+pub async fn join_invitation(
+    node: &Node,
+    invitation: &Invitation,
+    my_name: &str,
+) -> Result<PendingPairing, NetError> {
+    join_as(node, &invitation.invite, invitation.purpose, my_name).await
+}
+
+async fn join_as(
+    node: &Node,
+    invite: &Invite,
+    purpose: Purpose,
+    my_name: &str,
+) -> Result<PendingPairing, NetError> {
     if invite.is_expired(now_secs()) {
         return Err(NetError::InviteExpired);
     }
@@ -415,11 +921,19 @@ pub async fn join(node: &Node, invite: &Invite, my_name: &str) -> Result<Pending
         .await
         .map_err(|e| match e {
             NetError::Timeout => NetError::Unreachable(
-                "no answer; is your partner's device still showing the invite?".into(),
+                match purpose {
+                    Purpose::Partner => {
+                        "no answer; is your partner's device still showing the invite?"
+                    }
+                    Purpose::OwnDevice => {
+                        "no answer; is your other device still showing the invite?"
+                    }
+                }
+                .into(),
             ),
             other => other,
         })?;
-    let result = join_on(node, &conn, invite, my_name)
+    let result = join_on(node, &conn, invite, purpose, my_name)
         .await
         .map_err(|e| refine_close(&conn, e));
     if let Err(e) = &result {
@@ -445,6 +959,7 @@ async fn join_on(
     node: &Node,
     conn: &Connection,
     invite: &Invite,
+    purpose: Purpose,
     my_name: &str,
 ) -> Result<PendingPairing, NetError> {
     let (send, recv) = step(async {
@@ -455,7 +970,7 @@ async fn join_on(
     .await?;
     let mut writer = FrameWriter::new(send, MAX_PAIR_FRAME);
     let mut reader = FrameReader::new(recv, MAX_PAIR_FRAME);
-    let th0 = th0(invite, &invite.endpoint, &node.id());
+    let th0 = th0_for(purpose, invite, &invite.endpoint, &node.id());
     let eph = EphemeralKeypair::generate();
     let j = eph.public();
     let request = JoinRequest {
@@ -468,7 +983,14 @@ async fn join_on(
     let (i, mac) = match Reply::decode(&reply)? {
         Reply::Accepted { inviter_key, mac } => (inviter_key, mac),
         Reply::Expired => return Err(NetError::InviteExpired),
-        Reply::Refused => return Err(NetError::InviteRejected),
+        // Also what a link read as a pairing (or the reverse) comes to: the inviter's
+        // th0 has its own purpose's label, so the MAC cannot verify there.
+        Reply::Refused => {
+            return Err(match purpose {
+                Purpose::Partner => NetError::InviteRejected,
+                Purpose::OwnDevice => NetError::LinkRejected,
+            });
+        }
         Reply::AlreadyUsed => return Err(NetError::InviteUsed),
     };
     verify_hmac_sha256(invite.secret.expose(), &[b"inviter", &th0, &j, &i], &mac).map_err(
@@ -476,13 +998,13 @@ async fn join_on(
     )?;
     // The key must be the one the invite promised before anything is derived from it:
     // otherwise whoever made the invite could have picked it after reading J.
-    if commitment(&i) != invite.commitment {
+    if commitment_for(purpose, &i) != invite.commitment {
         return Err(NetError::WrongInviterKey);
     }
     let shared = eph.agree(&i)?;
     let th = transcript_hash(&th0, &j, &i);
     let keys = derive(&invite.secret, &shared, &th);
-    let (mut sealer, mut opener) = channel(&keys, &th, true);
+    let (mut sealer, mut opener) = channel_for(purpose, &keys, &th, true);
 
     let mine = Hello {
         name: my_name.to_string(),
@@ -499,6 +1021,8 @@ async fn join_on(
         sealer,
         opener,
         keys,
+        purpose,
+        inviter: false,
         partner: invite.endpoint,
         partner_name: theirs.name,
         partner_addrs: theirs.addrs,
@@ -513,6 +1037,7 @@ async fn join_on(
 #[derive(Clone)]
 struct HostContext {
     invite: Invite,
+    purpose: Purpose,
     key: Arc<Mutex<Option<EphemeralKeypair>>>,
     me: EndpointId,
     my_addrs: Vec<SocketAddr>,
@@ -554,6 +1079,7 @@ pub fn start_host<'a>(
     }
     let ctx = HostContext {
         invite: offer.invite.clone(),
+        purpose: offer.purpose,
         key: offer.key.clone(),
         me: node.id(),
         my_addrs: node.direct_addrs(),
@@ -647,7 +1173,7 @@ async fn host_on(ctx: &HostContext, conn: &Connection) -> Result<PendingPairing,
         let _ = writer.write(&Reply::Expired.encode()).await;
         return Err(NetError::InviteExpired);
     }
-    let th0 = th0(&ctx.invite, &ctx.me, &joiner);
+    let th0 = th0_for(ctx.purpose, &ctx.invite, &ctx.me, &joiner);
     if verify_hmac_sha256(
         ctx.invite.secret.expose(),
         &[b"joiner", &th0, &j],
@@ -677,7 +1203,7 @@ async fn host_on(ctx: &HostContext, conn: &Connection) -> Result<PendingPairing,
     step(writer.write(&reply.encode())).await?;
     let th = transcript_hash(&th0, &j, &i);
     let keys = derive(&ctx.invite.secret, &shared, &th);
-    let (mut sealer, mut opener) = channel(&keys, &th, false);
+    let (mut sealer, mut opener) = channel_for(ctx.purpose, &keys, &th, false);
     let theirs = step(reader.read()).await?.ok_or(NetError::Closed)?;
     let theirs = Hello::decode(&opener.open(&theirs)?)?;
     let mine = Hello {
@@ -693,6 +1219,8 @@ async fn host_on(ctx: &HostContext, conn: &Connection) -> Result<PendingPairing,
         sealer,
         opener,
         keys,
+        purpose: ctx.purpose,
+        inviter: true,
         partner: joiner,
         partner_name: theirs.name,
         partner_addrs: theirs.addrs,
@@ -755,6 +1283,117 @@ mod tests {
         assert_eq!(Hello::decode(&long_name.encode()).unwrap().name.len(), 254);
         assert_eq!(Decision::decode(&[1]).unwrap(), Decision(true));
         assert!(Decision::decode(&[2]).is_err());
+    }
+
+    #[test]
+    fn link_messages_round_trip_and_refuse_garbage() {
+        let t = Transfer { payload: b"keys" };
+        let bytes = t.encode().unwrap();
+        assert_eq!(&bytes[..], &[0x10, 0, 0, 0, 4, b'k', b'e', b'y', b's']);
+        assert_eq!(Transfer::decode(&bytes).unwrap(), t);
+        let empty = Transfer { payload: b"" };
+        assert_eq!(Transfer::decode(&empty.encode().unwrap()).unwrap(), empty);
+        let full = vec![7; MAX_TRANSFER];
+        let full = Transfer { payload: &full }.encode().unwrap();
+        assert_eq!(full.len(), Transfer::HEADER_LEN + MAX_TRANSFER);
+        assert!(full.len() + TAG_LEN <= MAX_TRANSFER_FRAME);
+        assert!(matches!(
+            Transfer {
+                payload: &vec![0; MAX_TRANSFER + 1]
+            }
+            .encode(),
+            Err(NetError::TransferTooLarge(n)) if n == MAX_TRANSFER + 1
+        ));
+        // A length over the cap is refused before the bytes are looked for.
+        let mut over = vec![Transfer::TAG];
+        over.extend_from_slice(&(MAX_TRANSFER as u32 + 1).to_be_bytes());
+        assert!(matches!(
+            Transfer::decode(&over),
+            Err(NetError::Protocol(_))
+        ));
+        for bad in [
+            &[][..],
+            &[0x10][..],
+            &[0x10, 0, 0, 0, 5, 1, 2, 3, 4][..],
+            &[0x11, 0, 0, 0, 0][..],
+            &[0x01][..],
+        ] {
+            assert!(
+                matches!(Transfer::decode(bad), Err(NetError::Protocol(_))),
+                "{bad:?}"
+            );
+        }
+        let mut long = bytes.to_vec();
+        long.push(0);
+        assert!(matches!(
+            Transfer::decode(&long),
+            Err(NetError::Protocol(_))
+        ));
+        assert!(!format!("{t:?}").contains("keys"));
+
+        assert_eq!(LinkDone.encode(), vec![0x11]);
+        assert_eq!(LinkDone::decode(&[0x11]).unwrap(), LinkDone);
+        for bad in [&[][..], &[0x11, 0][..], &[0x01][..], &[0x10][..]] {
+            assert!(matches!(LinkDone::decode(bad), Err(NetError::Protocol(_))));
+        }
+        // Neither reads as a decision, nor a decision as either.
+        assert!(Decision::decode(&LinkDone.encode()).is_err());
+        assert!(Decision::decode(&bytes).is_err());
+        assert!(LinkDone::decode(&Decision(true).encode()).is_err());
+    }
+
+    /// The same invite, endpoints and keys under the two purposes: nothing derived
+    /// agrees, and a frame sealed under one does not open under the other. Partner
+    /// derivations are the unchanged ones (testdata/net/ pins their bytes).
+    #[test]
+    fn the_purpose_separates_every_derivation() {
+        let inviter = iroh::SecretKey::from_bytes(&[3; 32]).public();
+        let joiner = iroh::SecretKey::from_bytes(&[13; 32]).public();
+        let invite = Invite {
+            endpoint: inviter,
+            addrs: vec!["127.0.0.1:4242".parse().unwrap()],
+            relay: None,
+            secret: Secret32::from_bytes([9; 32]),
+            expires: 1_800_000_000,
+            commitment: [5; 32],
+        };
+        let (j, i) = ([1; 32], [2; 32]);
+        let shared = Secret32::from_bytes([4; 32]);
+        let partner = th0_for(Purpose::Partner, &invite, &inviter, &joiner);
+        let link = th0_for(Purpose::OwnDevice, &invite, &inviter, &joiner);
+        assert_eq!(partner, th0(&invite, &inviter, &joiner));
+        assert_ne!(partner, link);
+        assert_eq!(commitment(&i), commitment_for(Purpose::Partner, &i));
+        assert_ne!(
+            commitment_for(Purpose::Partner, &i),
+            commitment_for(Purpose::OwnDevice, &i)
+        );
+        assert_ne!(
+            joiner_mac(&invite.secret, &partner, &j),
+            joiner_mac(&invite.secret, &link, &j)
+        );
+        assert_ne!(
+            inviter_mac(&invite.secret, &partner, &j, &i),
+            inviter_mac(&invite.secret, &link, &j, &i)
+        );
+        let (th_p, th_l) = (
+            transcript_hash(&partner, &j, &i),
+            transcript_hash(&link, &j, &i),
+        );
+        let (kp, kl) = (
+            derive(&invite.secret, &shared, &th_p),
+            derive(&invite.secret, &shared, &th_l),
+        );
+        assert_ne!(kp.couple_key, kl.couple_key);
+        assert_ne!(kp.sas, kl.sas);
+
+        // The channel: the label alone (same keys, same transcript) separates it.
+        let (mut seal_p, _) = channel_for(Purpose::Partner, &kp, &th_p, true);
+        let (_, mut open_l) = channel_for(Purpose::OwnDevice, &kp, &th_p, false);
+        let (_, mut open_p) = channel(&kp, &th_p, false);
+        let frame = seal_p.seal(&Decision(true).encode()).unwrap();
+        assert!(matches!(open_l.open(&frame), Err(NetError::BadFrame)));
+        assert_eq!(&open_p.open(&frame).unwrap()[..], &[1]);
     }
 
     #[test]

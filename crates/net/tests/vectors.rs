@@ -8,12 +8,12 @@ use std::net::SocketAddr;
 
 use kintsugi_crypto::{Secret32, derive_key, open, seal_with_nonce};
 use kintsugi_net::frame::{FrameReader, FrameWriter};
-use kintsugi_net::pair::{self, Decision, JoinRequest, Reply};
+use kintsugi_net::pair::{self, Decision, JoinRequest, LinkDone, Reply, Transfer};
 use kintsugi_net::secure::session_keys;
 use kintsugi_net::sync::handshake::{LABEL, SessionParams, handshake_with_nonce};
 use kintsugi_net::sync::message::{Greeting, Hello, Message, Release, Sync, Unpaired};
 use kintsugi_net::sync::{MAX_FRAME, MAX_PAYLOAD, epoch_id, released_couple_key};
-use kintsugi_net::{EndpointId, Invite, RelayUrl, SecretKey};
+use kintsugi_net::{EndpointId, Invitation, Invite, Purpose, RelayUrl, SecretKey};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// One vector file: `name = hex` or `name = "text"` per line, `#` comments.
@@ -219,6 +219,108 @@ fn the_pairing_transcript_derives_exactly() {
         i_seal.seal(&Decision(false).encode()).unwrap(),
         v.hex("inviter_decision_sealed")
     );
+}
+
+/// The same transcript as pairing.txt's under the link purpose: every value differs,
+/// and the frames after the decisions (the transfer, its done) encode exactly.
+#[test]
+fn the_link_transcript_derives_exactly() {
+    let inv_v = Vectors::load("invite.txt");
+    let p = Vectors::load("pairing.txt");
+    let v = Vectors::load("link.txt");
+    let link = Purpose::OwnDevice;
+    let i = p.arr("inviter_ephemeral_public");
+    let j = p.arr("joiner_ephemeral_public");
+    assert_eq!(pair::commitment_for(link, &i), v.arr("commitment"));
+    let invite = Invite {
+        commitment: v.arr("commitment"),
+        ..invite(&inv_v)
+    };
+    assert_eq!(invite.to_bytes(), v.hex("bytes"));
+    let invitation = Invitation {
+        invite: invite.clone(),
+        purpose: link,
+    };
+    assert_eq!(invitation.to_text(), v.text("text"));
+    assert_eq!(Invitation::from_text(&v.text("text")).unwrap(), invitation);
+
+    let (inviter, joiner) = (p.id("inviter"), p.id("joiner"));
+    let th0 = pair::th0_for(link, &invite, &inviter, &joiner);
+    assert_eq!(th0, v.arr("th0"));
+    assert_ne!(th0, p.arr("th0"));
+    let request = JoinRequest {
+        joiner_key: j,
+        mac: pair::joiner_mac(&invite.secret, &th0, &j),
+    };
+    assert_eq!(request.encode(), v.hex("join_request"));
+    let reply = Reply::Accepted {
+        inviter_key: i,
+        mac: pair::inviter_mac(&invite.secret, &th0, &j, &i),
+    };
+    assert_eq!(reply.encode(), v.hex("reply"));
+    let th = pair::transcript_hash(&th0, &j, &i);
+    assert_eq!(th, v.arr("transcript_hash"));
+    let keys = pair::derive(&invite.secret, &p.secret("shared"), &th);
+    assert_eq!(keys.couple_key, v.secret("couple_key"));
+    assert_eq!(keys.sas, v.text("sas"));
+    assert_eq!(
+        derive_key(
+            Some(&th),
+            keys.couple_key.expose(),
+            &[pair::LINK_LABEL, b" i2j"]
+        ),
+        v.secret("i2j")
+    );
+
+    let (mut j_seal, mut j_open) = pair::channel_for(link, &keys, &th, true);
+    let (mut i_seal, mut i_open) = pair::channel_for(link, &keys, &th, false);
+    let hello = |name: &str| pair::Hello {
+        name: name.into(),
+        addrs: vec![],
+        relay: None,
+    };
+    assert_eq!(
+        j_seal
+            .seal(&hello(&v.text("joiner_name")).encode())
+            .unwrap(),
+        v.hex("joiner_hello_sealed")
+    );
+    assert_eq!(
+        i_seal
+            .seal(&hello(&v.text("inviter_name")).encode())
+            .unwrap(),
+        v.hex("inviter_hello_sealed")
+    );
+    for (seal, key) in [
+        (&mut j_seal, "joiner_decision_sealed"),
+        (&mut i_seal, "inviter_decision_sealed"),
+    ] {
+        assert_eq!(seal.seal(&Decision(true).encode()).unwrap(), v.hex(key));
+    }
+    let payload = v.text("payload");
+    let transfer = Transfer {
+        payload: payload.as_bytes(),
+    };
+    assert_eq!(&transfer.encode().unwrap()[..], &v.hex("transfer")[..]);
+    assert_eq!(
+        framed(&i_seal.seal(&transfer.encode().unwrap()).unwrap()),
+        v.hex("transfer_frame")
+    );
+    assert_eq!(
+        framed(&j_seal.seal(&LinkDone.encode()).unwrap()),
+        v.hex("link_done_frame")
+    );
+    // And the other way: each side opens the other's frames in order.
+    for key in ["inviter_hello_sealed", "inviter_decision_sealed"] {
+        j_open.open(&v.hex(key)).unwrap();
+    }
+    let opened = j_open.open(&v.hex("transfer_frame")[4..]).unwrap();
+    assert_eq!(Transfer::decode(&opened).unwrap(), transfer);
+    for key in ["joiner_hello_sealed", "joiner_decision_sealed"] {
+        i_open.open(&v.hex(key)).unwrap();
+    }
+    let opened = i_open.open(&v.hex("link_done_frame")[4..]).unwrap();
+    assert_eq!(LinkDone::decode(&opened).unwrap(), LinkDone);
 }
 
 fn sync_params<'k>(v: &Vectors, dialer: bool, key: &'k Secret32) -> SessionParams<'k> {
