@@ -219,6 +219,17 @@ pub enum ReleaseCmd {
 pub enum DeviceCmd {
     /// List the devices of both of you, and any record that vouches for nothing
     List,
+    /// Add another device of yours: show an invite (QR code and text) for it to join
+    Link(InviteArgs),
+    /// Make this a new device of yours, joining the invite `device link` shows on
+    /// one you already use (creates the profile here if there is none)
+    Join {
+        #[command(flatten)]
+        from: JoinArgs,
+        /// What to call this device in your device list
+        #[arg(long, default_value = "another device")]
+        label: String,
+    },
     /// Remove one of your other devices (lost, stolen, given away)
     Revoke {
         /// The device's id, or its first characters, as `device list` shows it
@@ -232,34 +243,42 @@ pub enum DeviceCmd {
 #[derive(Subcommand, Debug)]
 pub enum PairCmd {
     /// Show an invite (QR code and text) and wait for your partner to join
-    Invite {
-        /// Also save the QR code as a PNG image (readable only by you)
-        #[arg(long, value_name = "FILE")]
-        qr_png: Option<PathBuf>,
-        /// Replace the PNG file if it exists
-        #[arg(long)]
-        force: bool,
-        /// How long the invite stays valid, in seconds
-        #[arg(long, value_name = "S", default_value_t = 600)]
-        timeout: u64,
-        /// The code your partner's screen shows, if you already know it (otherwise
-        /// you are asked to type it)
-        #[arg(long, value_name = "DIGITS")]
-        expect_sas: Option<String>,
-    },
+    Invite(InviteArgs),
     /// Join your partner's invite: paste its text when asked, or give a file
-    Join {
-        /// A photo or screenshot (PNG or JPEG) of the QR code
-        #[arg(long, value_name = "FILE", conflicts_with = "invite_file")]
-        qr_image: Option<PathBuf>,
-        /// A file holding the invite text (starts with KINTSUGI:)
-        #[arg(long, value_name = "FILE")]
-        invite_file: Option<PathBuf>,
-        /// The code your partner's screen shows, if you already know it (otherwise
-        /// you are asked to type it)
-        #[arg(long, value_name = "DIGITS")]
-        expect_sas: Option<String>,
-    },
+    Join(JoinArgs),
+}
+
+/// How an invite is shown and waited on: for a partner, or another device of mine.
+#[derive(clap::Args, Debug)]
+pub struct InviteArgs {
+    /// Also save the QR code as a PNG image (readable only by you)
+    #[arg(long, value_name = "FILE")]
+    pub qr_png: Option<PathBuf>,
+    /// Replace the PNG file if it exists
+    #[arg(long)]
+    pub force: bool,
+    /// How long the invite stays valid, in seconds
+    #[arg(long, value_name = "S", default_value_t = 600)]
+    pub timeout: u64,
+    /// The code the other screen shows, if you already know it (otherwise you are
+    /// asked to type it)
+    #[arg(long, value_name = "DIGITS")]
+    pub expect_sas: Option<String>,
+}
+
+/// Where the invite to join comes from.
+#[derive(clap::Args, Debug)]
+pub struct JoinArgs {
+    /// A photo or screenshot (PNG or JPEG) of the QR code
+    #[arg(long, value_name = "FILE", conflicts_with = "invite_file")]
+    pub qr_image: Option<PathBuf>,
+    /// A file holding the invite text (starts with KINTSUGI: or KINTSUGI-LINK:)
+    #[arg(long, value_name = "FILE")]
+    pub invite_file: Option<PathBuf>,
+    /// The code the other screen shows, if you already know it (otherwise you are
+    /// asked to type it)
+    #[arg(long, value_name = "DIGITS")]
+    pub expect_sas: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

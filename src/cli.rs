@@ -39,7 +39,7 @@ pub const FAST_KDF_ENV: &str = "KINTSUGI_INSECURE_FAST_KDF";
 /// integration tests start this binary hundreds of times, which at half a second of
 /// Argon2id each would take minutes; a setting that makes a stolen keyring easy to
 /// brute-force must not be one environment variable away in the binary people run.
-fn options(cli: &Cli) -> Options {
+pub(crate) fn options(cli: &Cli) -> Options {
     let mut o = Options::default();
     if insecure_fast_kdf(cli) {
         o.kdf = kintsugi_device::KdfParams::INSECURE_FAST;
@@ -70,7 +70,7 @@ pub fn warn_about_ignored_settings() {
 }
 
 /// The passphrase from `KINTSUGI_PASSPHRASE` (for scripts) or an interactive prompt.
-fn passphrase(prompt: &str, env: &str, confirm: bool) -> Result<Zeroizing<String>> {
+pub(crate) fn passphrase(prompt: &str, env: &str, confirm: bool) -> Result<Zeroizing<String>> {
     if let Ok(p) = std::env::var(env) {
         return Ok(Zeroizing::new(p));
     }
@@ -90,7 +90,7 @@ fn passphrase(prompt: &str, env: &str, confirm: bool) -> Result<Zeroizing<String
     Ok(first)
 }
 
-fn unlock(dir: &Path, cli: &Cli) -> Result<Device> {
+pub(crate) fn unlock(dir: &Path, cli: &Cli) -> Result<Device> {
     if !Device::exists(dir) {
         bail!(
             "no profile in {}: create one with `kintsugi init --name NAME`",
@@ -158,7 +158,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Pair(cmd) => crate::net::pair(&unlock(&dir, &cli)?, &cli, cmd),
-        Command::Device(cmd) => crate::devices::device(&unlock(&dir, &cli)?, cmd, cli.json),
+        Command::Device(cmd) => crate::devices::device(&dir, &cli, cmd),
         Command::Unpair { delete_shared, yes } => {
             crate::net::unpair(&unlock(&dir, &cli)?, &cli, *delete_shared, *yes)
         }

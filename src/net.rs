@@ -4,9 +4,9 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
-use kintsugi_device::{Device, Event, Invite, NetOverrides, Network, qr};
+use kintsugi_device::{Device, Event, Invitation, NetOverrides, Network, Purpose, qr};
 
-use crate::args::{BundleCmd, Cli, PairCmd};
+use crate::args::{BundleCmd, Cli, InviteArgs, JoinArgs, PairCmd};
 
 pub fn overrides(cli: &Cli) -> NetOverrides {
     NetOverrides {
@@ -29,16 +29,16 @@ fn digits(typed: &str) -> String {
     typed.chars().filter(|c| c.is_ascii_digit()).collect()
 }
 
-/// Shows this screen's code and asks for the code on the partner's screen, like a
+/// Shows this screen's code and asks for the code on the other screen, like a
 /// Bluetooth passkey: the person has to read the other screen rather than press y
 /// out of habit. The codes match only if the digits are the same.
-fn compare_codes(sas: &str, partner: &str, expected: Option<&str>) -> Result<bool> {
-    println!("Pairing with {partner}. The code on this screen is:");
+fn compare_codes(sas: &str, with: &str, expected: Option<&str>) -> Result<bool> {
+    println!("{with}. The code on this screen is:");
     println!("{sas}");
     let theirs = match expected {
         Some(e) => e.to_string(),
         None => {
-            eprint!("Type the code shown on your partner's screen (or press Enter to stop): ");
+            eprint!("Type the code shown on the other screen (or press Enter to stop): ");
             let _ = std::io::stderr().flush();
             let mut line = String::new();
             std::io::stdin()
@@ -62,22 +62,60 @@ fn compare_codes(sas: &str, partner: &str, expected: Option<&str>) -> Result<boo
     Ok(same)
 }
 
+/// Which side of an invite this device is on, and for what.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// Pairing with the partner, from either side.
+    Partner,
+    /// My existing device, adding a new one.
+    Existing,
+    /// The new device, joining my existing one.
+    New,
+}
+
 async fn finish(
     net: &Network,
     pending: kintsugi_device::PendingPairing,
     expected: Option<&str>,
+    role: Role,
 ) -> Result<()> {
-    let partner = pending.partner_name().to_string();
+    let other = pending.partner_name().to_string();
+    let with = match role {
+        Role::Partner => format!("Pairing with {other}"),
+        Role::Existing => format!("Adding your device \"{other}\""),
+        Role::New => format!("Joining {other}'s device"),
+    };
     let sas = pending.sas().to_string();
     let expected = expected.map(str::to_string);
     let matches =
-        tokio::task::spawn_blocking(move || compare_codes(&sas, &partner, expected.as_deref()))
+        tokio::task::spawn_blocking(move || compare_codes(&sas, &with, expected.as_deref()))
             .await??;
     if matches {
-        eprintln!("The codes match. Waiting for your partner to confirm…");
+        eprintln!("The codes match. Waiting for the other screen to confirm…");
     }
-    let name = net.finish_pairing(pending, matches).await?;
-    println!("Paired with {name}. Run `kintsugi sync` to keep your shared journal in step.");
+    match role {
+        Role::Partner => {
+            let name = net.finish_pairing(pending, matches).await?;
+            println!(
+                "Paired with {name}. Run `kintsugi sync` to keep your shared journal in step."
+            );
+        }
+        Role::Existing => {
+            let (label, done) = net.finish_link(pending, matches).await?;
+            println!("Added your device \"{label}\".");
+            if !done {
+                eprintln!(
+                    "It did not say it stored everything: if `kintsugi device list` on it does not list your devices, remove it here and add it again."
+                );
+            }
+        }
+        Role::New => {
+            let name = net.finish_join_link(pending, matches).await?;
+            println!(
+                "This is now one of {name}'s devices. Run `kintsugi sync` to receive your journals."
+            );
+        }
+    }
     Ok(())
 }
 
@@ -85,13 +123,13 @@ async fn finish(
 /// where `ps` and the shell's history would keep the one-time secret. A messenger
 /// may have wrapped the text over several lines, so lines are joined until they make
 /// a whole invite.
-fn read_invite(invite_file: Option<&std::path::Path>) -> Result<Invite> {
+fn read_invite(invite_file: Option<&std::path::Path>) -> Result<Invitation> {
     let text = match invite_file {
         Some(path) => std::fs::read_to_string(path)
             .with_context(|| format!("could not read {}", path.display()))?,
         None => {
             if std::io::stdin().is_terminal() {
-                eprintln!("Paste the invite text your partner sent you, then press Enter:");
+                eprintln!("Paste the invite text, then press Enter:");
             }
             let mut text = String::new();
             let stdin = std::io::stdin();
@@ -109,7 +147,7 @@ fn read_invite(invite_file: Option<&std::path::Path>) -> Result<Invite> {
                     continue;
                 }
                 text.push_str(&line);
-                if line.trim().is_empty() || Invite::from_text(&text).is_ok() {
+                if line.trim().is_empty() || Invitation::from_text(&text).is_ok() {
                     break;
                 }
             }
@@ -119,7 +157,28 @@ fn read_invite(invite_file: Option<&std::path::Path>) -> Result<Invite> {
     if text.trim().is_empty() {
         bail!("no invite text: paste it when asked, or give --invite-file FILE or --qr-image FILE");
     }
-    Ok(Invite::from_text(&text).map_err(kintsugi_device::DeviceError::from)?)
+    Ok(Invitation::from_text(&text).map_err(kintsugi_device::DeviceError::from)?)
+}
+
+/// The invite a person gives, read before any network starts so that a bad one is
+/// refused at once, and refused by name when it is of the other kind.
+pub(crate) fn invitation(from: &JoinArgs, purpose: Purpose) -> Result<Invitation> {
+    let invitation = match &from.qr_image {
+        Some(path) => {
+            let bytes = std::fs::read(path)
+                .with_context(|| format!("could not read {}", path.display()))?;
+            Invitation::from_text(&qr::decode_image(&bytes)?)
+                .map_err(kintsugi_device::DeviceError::from)?
+        }
+        None => read_invite(from.invite_file.as_deref())?,
+    };
+    invitation.require(purpose).map_err(|e| {
+        let command = match purpose {
+            Purpose::Partner => "kintsugi device join",
+            Purpose::OwnDevice => "kintsugi pair join",
+        };
+        anyhow!("{e} (here: `{command}`)")
+    })
 }
 
 /// Writes the invite picture so that it appears whole: a partner, or a script, that
@@ -149,67 +208,78 @@ fn write_invite_png(path: &std::path::Path, text: &str, force: bool) -> Result<(
 }
 
 pub fn pair(device: &Device, cli: &Cli, cmd: &PairCmd) -> Result<()> {
-    // Read what the person gives before any network starts, so a bad invite is
-    // refused at once.
-    let invite = match cmd {
-        PairCmd::Join {
-            qr_image: Some(path),
-            ..
-        } => {
-            let bytes = std::fs::read(path)
-                .with_context(|| format!("could not read {}", path.display()))?;
-            Some(
-                Invite::from_text(&qr::decode_image(&bytes)?)
-                    .map_err(kintsugi_device::DeviceError::from)?,
-            )
+    match cmd {
+        PairCmd::Invite(args) => show_invite(device, cli, args, Role::Partner),
+        PairCmd::Join(from) => {
+            let invitation = invitation(from, Purpose::Partner)?;
+            join(device, cli, &invitation, from, Role::Partner, "")
         }
-        PairCmd::Join { invite_file, .. } => Some(read_invite(invite_file.as_deref())?),
-        PairCmd::Invite { .. } => None,
-    };
+    }
+}
+
+/// Shows an invite and serves the one who joins with it, then compares the codes.
+pub(crate) fn show_invite(device: &Device, cli: &Cli, args: &InviteArgs, role: Role) -> Result<()> {
     let rt = runtime()?;
     rt.block_on(async {
         let net = device.start_network(&overrides(cli)).await?;
         let result = async {
-            match (cmd, invite) {
-                (
-                    PairCmd::Invite {
-                        qr_png,
-                        force,
-                        timeout,
-                        expect_sas,
-                    },
-                    _,
-                ) => {
-                    let offer = net.create_invite(Duration::from_secs(*timeout))?;
-                    // Open the door before the invite is anywhere a partner can read
-                    // it: a partner who reads the picture the moment it appears must
-                    // not be told the invite was already used.
-                    let hosting = net.start_hosting(&offer)?;
-                    let text = offer.to_text();
-                    if let Some(path) = qr_png {
-                        write_invite_png(path, &text, *force)?;
-                    }
-                    if std::io::stdout().is_terminal() {
-                        println!("{}", qr::terminal(&text)?);
-                    }
-                    println!(
-                        "Ask your partner to scan the code, or send them the invite text below: they run `kintsugi pair join` and paste it."
-                    );
-                    println!("{text}");
-                    eprintln!(
-                        "Waiting for your partner to join (the invite works once, for {} minutes)…",
-                        timeout.div_ceil(60)
-                    );
-                    let pending = hosting.wait().await?;
-                    finish(&net, pending, expect_sas.as_deref()).await
-                }
-                (PairCmd::Join { expect_sas, .. }, Some(invite)) => {
-                    eprintln!("Connecting to your partner's device…");
-                    let pending = net.join(&invite).await?;
-                    finish(&net, pending, expect_sas.as_deref()).await
-                }
-                (PairCmd::Join { .. }, None) => Err(anyhow!("no invite to join")),
+            let ttl = Duration::from_secs(args.timeout);
+            let offer = match role {
+                Role::Partner => net.create_invite(ttl)?,
+                _ => net.create_link_invite(ttl)?,
+            };
+            // Open the door before the invite is anywhere a partner can read it: a
+            // partner who reads the picture the moment it appears must not be told
+            // the invite was already used.
+            let hosting = net.start_hosting(&offer)?;
+            let text = offer.to_text();
+            if let Some(path) = &args.qr_png {
+                write_invite_png(path, &text, args.force)?;
             }
+            if std::io::stdout().is_terminal() {
+                println!("{}", qr::terminal(&text)?);
+            }
+            match role {
+                Role::Partner => println!(
+                    "Ask your partner to scan the code, or send them the invite text below: they run `kintsugi pair join` and paste it."
+                ),
+                _ => println!(
+                    "On your other device, scan the code, or run `kintsugi device join` there and paste the text below. Keep it to yourself: it adds a device of yours."
+                ),
+            }
+            println!("{text}");
+            eprintln!(
+                "Waiting for the other device to join (the invite works once, for {} minutes)…",
+                args.timeout.div_ceil(60)
+            );
+            let pending = hosting.wait().await?;
+            finish(&net, pending, args.expect_sas.as_deref(), role).await
+        }
+        .await;
+        net.shutdown().await;
+        result
+    })
+}
+
+/// Joins the device showing `invitation`, then compares the codes.
+pub(crate) fn join(
+    device: &Device,
+    cli: &Cli,
+    invitation: &Invitation,
+    from: &JoinArgs,
+    role: Role,
+    label: &str,
+) -> Result<()> {
+    let rt = runtime()?;
+    rt.block_on(async {
+        let net = device.start_network(&overrides(cli)).await?;
+        let result = async {
+            eprintln!("Connecting to the device showing the invite…");
+            let pending = match role {
+                Role::New => net.join_link(invitation, label).await?,
+                _ => net.join(invitation).await?,
+            };
+            finish(&net, pending, from.expect_sas.as_deref(), role).await
         }
         .await;
         net.shutdown().await;

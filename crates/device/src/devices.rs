@@ -277,6 +277,20 @@ impl Device {
                 last_sync: info.last_sync,
             });
         }
+        // A device just linked holds no records until its first sync: it is still
+        // this device, and mine.
+        let this_hex = hex(&this);
+        if !devices.iter().any(|d| d.endpoint == this_hex) {
+            devices.push(DeviceRow {
+                endpoint: this_hex,
+                mine: true,
+                this_device: true,
+                label: None,
+                signed: false,
+                revoked: false,
+                last_sync: None,
+            });
+        }
         devices.sort_by_key(|d| (!d.this_device, !d.mine, d.revoked, d.endpoint.clone()));
         let refused = (set.refused.iter())
             .map(|(key, why)| (key.clone(), why.to_string()))

@@ -60,7 +60,9 @@ pub use kintsugi_journal::{
     SharedTriggerWeek, StageProgress, Trigger, TriggerWeek, Upserted, Version, parse_date,
 };
 pub use kintsugi_net::sync::SessionEnd;
-pub use kintsugi_net::{Invite, Link, NetError, NetworkMode, Offer, RelayUrl, Via};
+pub use kintsugi_net::{
+    Invitation, Invite, Link, NetError, NetworkMode, Offer, Purpose, RelayUrl, Via,
+};
 pub use kintsugi_store::{KdfParams, Replace};
 pub use link::{PeerHint, Transfer};
 pub use meetings::{MeetingPrep, this_week};

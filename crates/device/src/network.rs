@@ -7,11 +7,12 @@ use std::time::Duration;
 
 use kintsugi_net::sync::SessionEnd;
 use kintsugi_net::{
-    EndpointAddr, Invite, Link, NetConfig, NetError, NetworkMode, Node, Offer, RelayUrl, Via,
+    EndpointAddr, Invitation, Invite, Link, NetConfig, NetError, NetworkMode, Node, Offer, Purpose,
+    RelayUrl, Via,
 };
 use tokio::sync::watch;
 
-use crate::{Device, DeviceError, Field, Result, now_ms};
+use crate::{Device, DeviceError, Field, Result, Transfer, now_ms};
 
 pub use kintsugi_net::pair::PendingPairing;
 
@@ -196,6 +197,28 @@ impl Network {
         if self.device.pairing()?.is_some() {
             return Err(DeviceError::AlreadyPaired);
         }
+        self.offer(ttl, Purpose::Partner)
+    }
+
+    /// An invite for another device of mine ("Add another of my devices"): the same
+    /// committed, code-checked handshake as pairing, under its own labels, so it can
+    /// never complete as a pairing. Only a paired device that was not removed adds
+    /// devices.
+    pub fn create_link_invite(&self, ttl: Duration) -> Result<Offer> {
+        if self.device.pairing()?.is_none() {
+            return Err(DeviceError::NotPaired(
+                "pair with your partner first, then add your other devices",
+            ));
+        }
+        if self.device.is_removed()? {
+            return Err(DeviceError::Link(
+                "this device was removed by another of your devices: it can add none".into(),
+            ));
+        }
+        self.offer(ttl, Purpose::OwnDevice)
+    }
+
+    fn offer(&self, ttl: Duration, purpose: Purpose) -> Result<Offer> {
         let expires = (now_ms() / 1000) as u64 + ttl.as_secs();
         if !self.node.relay_connected() {
             return Err(self.node.no_relay(RELAY_WAIT).into());
@@ -214,7 +237,7 @@ impl Network {
                     .map(kintsugi_net::iroh_transport),
             );
         }
-        Ok(Offer::new(&addr, expires)?)
+        Ok(Offer::with_purpose(&addr, expires, purpose)?)
     }
 
     fn my_name(&self) -> Result<String> {
@@ -258,6 +281,55 @@ impl Network {
         self.device.store_pairing(&paired)?;
         self.node.set_allowed(self.device.sync_peers()?);
         Ok(paired.partner_name)
+    }
+
+    /// On the new device: joins my device that shows `invitation` (a link
+    /// invite). The name this device gives is its label, as my devices will list it.
+    pub async fn join_link(&self, invitation: &Invitation, label: &str) -> Result<PendingPairing> {
+        let invitation = invitation.clone().require(Purpose::OwnDevice)?;
+        if self.device.pairing()?.is_some() {
+            return Err(DeviceError::Link(
+                "this profile is already paired: only a new profile can become another device of yours".into(),
+            ));
+        }
+        Ok(kintsugi_net::pair::join_invitation(&self.node, &invitation, label.trim()).await?)
+    }
+
+    /// On my existing device, after the person compared the codes: if both screens
+    /// said yes, vouches for the new device in the shared journal (written before
+    /// anything leaves) and sends it what it needs. Returns the new device's label
+    /// and whether it said it stored everything.
+    pub async fn finish_link(
+        &self,
+        pending: PendingPairing,
+        matches: bool,
+    ) -> Result<(String, bool)> {
+        let agreed = pending.confirm_link(matches).await?;
+        let label = agreed.name().to_owned();
+        let transfer = self.device.vouch_for(*agreed.device().as_bytes(), &label)?;
+        let sent = agreed.send(&transfer.encode()?).await?;
+        self.node.set_allowed(self.device.sync_peers()?);
+        Ok((label, sent.done))
+    }
+
+    /// On the new device, after the person compared the codes: if both screens said
+    /// yes, becomes the person's device with what the existing one sent (one
+    /// keyring write), then tells it so. Returns the name of the person linked to.
+    pub async fn finish_join_link(&self, pending: PendingPairing, matches: bool) -> Result<String> {
+        let received = pending.confirm_link_receive(matches).await?;
+        let transfer = Transfer::decode(&received.transfer)?;
+        self.device.adopt(
+            &transfer,
+            *received.inviter.as_bytes(),
+            received.addrs.clone(),
+            received.relay.as_ref().map(|r| r.to_string()),
+        )?;
+        if let Err(e) = received.finish.done().await {
+            // Stored already: the existing device lists this one either way.
+            tracing::info!("could not tell the other device that linking finished: {e}");
+        }
+        self.node.set_allowed(self.device.sync_peers()?);
+        Ok(received.name)
     }
 
     fn replicas(&self) -> kintsugi_net::sync::ReplicaFor {

@@ -27,6 +27,8 @@ pub fn device_line(row: &DeviceRow, names: &Names) -> String {
     let mut line = format!("{name} ({whose})");
     if row.revoked {
         line.push_str(", removed: it keeps what it had and receives nothing new");
+    } else if !row.signed && row.mine {
+        line.push_str(", its signed record arrives with the first sync");
     } else if !row.signed {
         line.push_str(", checked at pairing; its signed record has not arrived yet");
     }
