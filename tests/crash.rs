@@ -11,7 +11,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -515,4 +515,247 @@ fn sigkill_during_compaction_loses_nothing() {
         leftovers.len(),
         started.elapsed()
     );
+}
+
+// --- Linking another device, and removing one ---------------------------------------
+
+/// Trials for the two device scenarios below (default 100 each).
+fn device_trials() -> usize {
+    env_count("KINTSUGI_DEVICE_CRASH_TRIALS", 100)
+}
+
+/// A copy of the whole profile `from` (its manifest included, so the copy is as
+/// consistent as the original): a fresh starting point for one trial.
+fn copy_profile(from: &Profile) -> Profile {
+    let to = Profile::new();
+    for (path, bytes) in all_files(&from.path()) {
+        let rel = path.strip_prefix(from.path()).unwrap();
+        let dest = to.path().join(rel);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::write(&dest, bytes).unwrap();
+    }
+    to
+}
+
+/// SIGKILL by process id, from another thread than the one that owns the child.
+fn kill_pid(pid: u32) {
+    let _ = Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// Runs `device link` on `existing` and `device join` on `new`, each person typing the
+/// other screen's code. With `kill = Some((inviter, after))`, that side is killed
+/// `after` the joiner started, and the other side 1.5 s later if it still runs (a
+/// survivor would otherwise wait minutes for a decision that never comes).
+fn link_once(
+    existing: &Profile,
+    new: &Profile,
+    kill: Option<(bool, Duration)>,
+) -> (Output, Output) {
+    let png = existing.dir.path().join("link.png");
+    let _ = std::fs::remove_file(&png);
+    let on = |p: &Profile, args: &[&str]| {
+        let mut c = p.cmd();
+        c.args(NET).args(args);
+        c
+    };
+    let png_arg = png.to_str().unwrap();
+    let a = Running::start(on(
+        existing,
+        &["device", "link", "--qr-png", png_arg, "--timeout", "60"],
+    ));
+    wait_for_file(&png);
+    let b = Running::start(on(
+        new,
+        &["device", "join", "--qr-image", png_arg, "--label", "laptop"],
+    ));
+    if let Some((inviter, after)) = kill {
+        let (victim, other) = if inviter {
+            (a.pid(), b.pid())
+        } else {
+            (b.pid(), a.pid())
+        };
+        std::thread::spawn(move || {
+            std::thread::sleep(after);
+            kill_pid(victim);
+            std::thread::sleep(Duration::from_millis(1500));
+            kill_pid(other);
+        });
+    }
+    exchange_codes(a, b, |code| code.to_string())
+}
+
+/// The devices `p` lists, after checking it opens and refuses no record.
+fn listed(p: &Profile, when: &str) -> Vec<serde_json::Value> {
+    let out = p.run(&["--json", "device", "list"]);
+    assert!(
+        !panicked(&out.stderr),
+        "{when}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "{when}: the profile does not open: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["refused"], serde_json::json!([]), "{when}: {v}");
+    v["devices"].as_array().unwrap().clone()
+}
+
+/// Killing either side of linking at any moment loses no entry of the existing
+/// device, leaves both profiles openable, and ends in one of three states: not
+/// linked (no record; the new profile absent or blank), a record for a device that
+/// never got its keys (listed, removable), or linked. Never a device holding the
+/// person's keys without a record that vouches for it.
+#[test]
+fn sigkill_during_linking_loses_nothing() {
+    let mut rng = Rng::seeded("link");
+    let (a1, b1) = paired_profiles();
+    exchange(&a1, &b1);
+    a1.ok(&["boundary", "add", "kept through every crash"]);
+    a1.ok(&["diary", "add", "a private line kept too"]);
+    let kinds = [Kind::Diary, Kind::Boundary];
+    let (entries, _) = read_back(&a1, &kinds);
+    // One undisturbed link: how long linking takes here.
+    let started = Instant::now();
+    let (shown, joined) = link_once(&copy_profile(&a1), &Profile::new(), None);
+    assert!(shown.status.success() && joined.status.success());
+    let full = started.elapsed().as_micros() as u64;
+
+    let mut outcomes = BTreeMap::<&str, usize>::new();
+    for trial in 0..device_trials() {
+        let (existing, new) = (copy_profile(&a1), Profile::new());
+        let inviter = rng.chance(2);
+        let after = Duration::from_micros(rng.below(full * 6 / 5 + 1));
+        let when = format!(
+            "trial {trial} (killed the {} after {after:?})",
+            if inviter { "inviter" } else { "joiner" }
+        );
+        let (shown, joined) = link_once(&existing, &new, Some((inviter, after)));
+        for out in [&shown, &joined] {
+            assert!(
+                !panicked(&out.stderr),
+                "{when}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        assert_eq!(read_back(&existing, &kinds).0, entries, "{when}");
+        let on_existing = listed(&existing, &when);
+        let recorded = on_existing.iter().any(|d| d["label"] == "laptop");
+        assert!(
+            on_existing.len() == 2 + usize::from(recorded),
+            "{when}: {on_existing:?}"
+        );
+        let has_keys = if new.path().join("keyring").exists() {
+            let on_new = listed(&new, &when);
+            // A linked device knows its person's first device; a blank one only itself.
+            on_new.len() > 1
+        } else {
+            false
+        };
+        assert!(
+            recorded || !has_keys,
+            "{when}: the new device holds the person's keys, but no record vouches for it"
+        );
+        let outcome = match (recorded, has_keys) {
+            (false, _) => "not linked",
+            (true, false) => "recorded, never got its keys",
+            (true, true) => "linked",
+        };
+        *outcomes.entry(outcome).or_default() += 1;
+    }
+    eprintln!("linking trials: {outcomes:?}");
+    assert!(
+        outcomes.len() >= 2,
+        "the kills all fell in one state: {outcomes:?}"
+    );
+}
+
+/// Killing `device revoke` at any moment loses no entry, and the removal is either
+/// not begun or finished by the next attempt: afterwards the device is removed, no
+/// record is refused, and this device's new signing key is the one the record names
+/// (a device it links next is accepted).
+#[test]
+fn sigkill_during_removal_loses_nothing() {
+    let mut rng = Rng::seeded("revoke");
+    let (a1, b1) = paired_profiles();
+    exchange(&a1, &b1);
+    let a2 = Profile::new();
+    let (shown, joined) = link_once(&a1, &a2, None);
+    assert!(
+        shown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shown.stderr)
+    );
+    assert!(
+        joined.status.success(),
+        "{}",
+        String::from_utf8_lossy(&joined.stderr)
+    );
+    a1.ok(&["boundary", "add", "kept through every removal"]);
+    let kinds = [Kind::Diary, Kind::Boundary];
+    let (entries, _) = read_back(&a1, &kinds);
+    let removed = listed(&a1, "before")
+        .into_iter()
+        .find(|d| d["label"] == "laptop")
+        .unwrap()["endpoint"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let revoke: Vec<String> = ["device", "revoke", &removed, "--yes"]
+        .map(String::from)
+        .to_vec();
+    let started = Instant::now();
+    let (id, killed) = write_until(
+        &copy_profile(&a1),
+        &revoke,
+        Instant::now() + Duration::from_secs(60),
+    );
+    assert!(id.is_some() && !killed);
+    let full = started.elapsed().as_micros() as u64;
+
+    let mut finished_by_kill = 0;
+    for trial in 0..device_trials() {
+        let p = copy_profile(&a1);
+        let after = Duration::from_micros(rng.below(full * 6 / 5 + 1));
+        let when = format!("trial {trial} (killed after {after:?})");
+        let (_, killed) = write_until(&p, &revoke, Instant::now() + after);
+        assert_eq!(read_back(&p, &kinds).0, entries, "{when}");
+        let gone = |p: &Profile| {
+            listed(p, &when)
+                .iter()
+                .any(|d| d["endpoint"] == removed.as_str() && d["revoked"] == true)
+        };
+        if gone(&p) {
+            finished_by_kill += usize::from(killed);
+        }
+        // The next attempt finishes what the kill cut short (or says it is done).
+        let again = p.run(&["device", "revoke", &removed, "--yes"]);
+        let said = String::from_utf8_lossy(&again.stderr);
+        assert!(
+            again.status.success() || said.contains("removed already"),
+            "{when}: {said}"
+        );
+        assert!(gone(&p), "{when}: not removed after a second attempt");
+        assert!(
+            !p.path().join("revoking.sealed").exists(),
+            "{when}: a removal is left pending"
+        );
+        // This device signs with the key the record named: what it vouches for now counts.
+        let opts = kintsugi_device::Options::INSECURE_FAST_FOR_TESTS;
+        let d = kintsugi_device::Device::unlock(&p.path(), PASS.as_bytes(), opts).unwrap();
+        d.vouch_for([trial as u8 | 1; 32], "probe").unwrap();
+        let list = d.devices().unwrap();
+        assert!(list.refused.is_empty(), "{when}: {:?}", list.refused);
+        assert!(
+            list.devices
+                .iter()
+                .any(|r| r.label.as_deref() == Some("probe") && !r.revoked),
+            "{when}"
+        );
+    }
+    eprintln!("removal trials: {finished_by_kill} killed after the removal was stored");
 }

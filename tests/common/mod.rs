@@ -398,6 +398,10 @@ impl Running {
         }
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Types `text` at the process's standard input.
     pub fn write(&mut self, text: &str) {
         use std::io::Write;
