@@ -244,23 +244,19 @@ impl Device {
             }
             Err(e) => return Err(e),
         }
+        // Where each device this one syncs with was last reached (a removed device's
+        // old address is of no use to the new one).
         let mut peers = Vec::new();
-        let state = self.partner_state()?;
-        if let Some(p) = &pairing {
-            peers.push(PeerHint {
-                endpoint: p.partner_endpoint,
-                addrs: state.addrs.clone(),
-                relay: state.relay.clone(),
-            });
-        }
-        for (key, peer) in &state.devices {
-            if let Ok(id) = key.parse::<kintsugi_net::EndpointId>() {
-                peers.push(PeerHint {
-                    endpoint: *id.as_bytes(),
-                    addrs: peer.addrs.clone(),
-                    relay: peer.relay.clone(),
-                });
+        for peer in self.sync_peers()? {
+            if peer.as_bytes() == &endpoint {
+                continue;
             }
+            let state = self.peer_state(Some(peer))?;
+            peers.push(PeerHint {
+                endpoint: *peer.as_bytes(),
+                addrs: state.addrs,
+                relay: state.relay,
+            });
         }
         Ok(Transfer {
             person_id,
