@@ -315,7 +315,7 @@ async fn bundles_carry_changes_without_a_network() {
             .import_bundle(&foreign)
             .unwrap_err()
             .to_string()
-            .contains("not made by your partner")
+            .contains("not made by another device of your couple")
     );
     assert_eq!(texts(&b.device), ["first", "from Bea", "second"]);
 }

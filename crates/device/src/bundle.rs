@@ -44,12 +44,12 @@ pub(crate) fn seal_for_partner(
     Ok(out)
 }
 
-/// Checks that the bundle comes from `expected_sender`, for the journal `couple_key`
-/// belongs to, and opens it. `released` tells the journals (epochs) this device
-/// released, and `any_released` whether it released any.
+/// Checks that the bundle comes from a device `sender_counts` accepts, for the
+/// journal `couple_key` belongs to, and opens it. `released` tells the journals
+/// (epochs) this device released, and `any_released` whether it released any.
 pub(crate) fn open_from_partner(
     couple_key: &Secret32,
-    expected_sender: &[u8; 32],
+    sender_counts: impl Fn(&[u8; 32]) -> bool,
     bytes: &[u8],
     released: impl Fn(&[u8; 16]) -> bool,
     any_released: bool,
@@ -67,7 +67,9 @@ pub(crate) fn open_from_partner(
         VERSION => return bad(BundleProblem::NotABundle),
         v => return bad(BundleProblem::UnknownVersion(v)),
     };
-    if &bytes[9..V1_HEADER_LEN] != expected_sender {
+    let mut sender = [0u8; 32];
+    sender.copy_from_slice(&bytes[9..V1_HEADER_LEN]);
+    if !sender_counts(&sender) {
         return bad(BundleProblem::WrongSender);
     }
     if header_len == HEADER_LEN {
@@ -148,13 +150,15 @@ impl Device {
                 max: MAX_BUNDLE_FILE,
             }));
         }
-        let (partner, couple_key) = self
+        let (_, couple_key) = self
             .pairing()?
             .ok_or_else(|| DeviceError::NotPaired("only your partner's bundles can be imported"))?;
         let released = self.released_epochs()?;
+        // Any device of the couple this one syncs with: a removed one is not.
+        let senders = self.sync_peers()?;
         let changes = crate::bundle::open_from_partner(
             &couple_key,
-            partner.as_bytes(),
+            |s| senders.iter().any(|p| p.as_bytes() == s),
             bytes,
             |e| released.contains(e),
             !released.is_empty(),
@@ -187,7 +191,7 @@ mod tests {
         let k = Secret32::from_bytes([1; 32]);
         let b = seal_for_partner(&k, &[2; 32], b"changes").unwrap();
         let open = |k: &Secret32, sender: &[u8; 32], b: &[u8]| {
-            open_from_partner(k, sender, b, |_| false, false)
+            open_from_partner(k, |s| s == sender, b, |_| false, false)
         };
         assert_eq!(&open(&k, &[2; 32], &b).unwrap()[..], b"changes");
         assert!(open(&k, &[3; 32], &b).is_err());
@@ -201,7 +205,7 @@ mod tests {
         // A bundle of a released journal is refused by name, before anything opens;
         // so is one of a journal this device does not know.
         let epoch = crate::release::epoch_of(&k);
-        let err = open_from_partner(&k, &[2; 32], &b, |e| e == &epoch, true).unwrap_err();
+        let err = open_from_partner(&k, |s| s == &[2; 32], &b, |e| e == &epoch, true).unwrap_err();
         assert!(matches!(
             err,
             DeviceError::BadBundle(BundleProblem::HistoryReleased)
@@ -218,7 +222,7 @@ mod tests {
         let sealed = seal(&key(&k), &v1, b"old").unwrap();
         v1.extend_from_slice(&sealed);
         assert_eq!(&open(&k, &[2; 32], &v1).unwrap()[..], b"old");
-        let err = open_from_partner(&k, &[2; 32], &v1, |_| false, true).unwrap_err();
+        let err = open_from_partner(&k, |s| s == &[2; 32], &v1, |_| false, true).unwrap_err();
         assert!(matches!(
             err,
             DeviceError::BadBundle(BundleProblem::HistoryReleased)
@@ -242,7 +246,8 @@ mod tests {
         };
         let k = Secret32::from_slice(&hex("couple_key")).unwrap();
         let sender: [u8; 32] = hex("sender").try_into().unwrap();
-        let opened = open_from_partner(&k, &sender, &hex("bundle"), |_| false, false).unwrap();
+        let opened =
+            open_from_partner(&k, |s| s == &sender, &hex("bundle"), |_| false, false).unwrap();
         assert_eq!(&opened[..], b"Automerge changes, opaque to the bundle");
     }
 }

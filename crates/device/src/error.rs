@@ -121,7 +121,9 @@ pub enum BundleProblem {
     NotABundle,
     #[error("this bundle uses format {0}, which this version of Kintsugi cannot read")]
     UnknownVersion(u8),
-    #[error("this bundle was not made by your partner's device (another couple's, or your own)")]
+    #[error(
+        "this bundle was not made by another device of your couple (it is another couple's, this device's own, or a removed device's)"
+    )]
     WrongSender,
     #[error("this bundle is damaged, or was sealed for another pairing; nothing was imported")]
     Damaged,
