@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use kintsugi_net::sync::SessionEnd;
 use kintsugi_net::{
-    EndpointAddr, Invite, Link, NetConfig, NetError, NetworkMode, Node, Offer, RelayUrl, Via,
+    EndpointAddr, Invite, Link, NetConfig, NetError, NetworkMode, Node, Offer, Protocol, RelayUrl,
+    Via,
 };
 use tokio::sync::watch;
 
@@ -296,6 +297,7 @@ impl Network {
         };
         let serving = kintsugi_net::sync::serve_all(
             self.node.clone(),
+            Protocol::Shared,
             key,
             self.replicas(),
             peers,
@@ -320,6 +322,7 @@ impl Network {
         })?;
         kintsugi_net::sync::once_all(
             self.node.clone(),
+            Protocol::Shared,
             key,
             self.replicas(),
             self.device.sync_peers()?,
