@@ -30,10 +30,7 @@ use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
-use kintsugi_journal::SharedJournal;
-
-use crate::documents::Inner;
-use crate::tracked::Tracked;
+use crate::tracked::{Persisted, Tracked};
 use crate::{BundleProblem, DeviceError, Result};
 
 /// The most one sync message or bundle may take once every compressed part is
@@ -401,23 +398,22 @@ pub(crate) fn read_bundle_file(path: &Path) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Runs `f`, which applies the partner's data to the shared journal, so that a panic
-/// inside Automerge neither poisons the device lock nor leaves a half-changed document
-/// in memory: after a caught panic the journal is read again from its log, which
-/// holds only what was durably written before.
-pub(crate) fn apply_from_partner<R>(
-    inner: &mut Inner,
-    f: impl FnOnce(&mut Tracked<SharedJournal>) -> Result<R>,
+/// Runs `f`, which applies another device's data to a document (the partner's to the
+/// shared journal, one's own other device's to the diary), so that a panic inside
+/// Automerge neither poisons the device lock nor leaves a half-changed document in
+/// memory: after a caught panic the document is read again from its log, which holds
+/// only what was durably written before.
+pub(crate) fn apply_from_partner<D: Persisted, R>(
+    tracked: &mut Tracked<D>,
+    f: impl FnOnce(&mut Tracked<D>) -> Result<R>,
 ) -> Result<R> {
-    let shared = &mut inner.shared;
-    match catch_unwind(AssertUnwindSafe(|| f(shared))) {
+    match catch_unwind(AssertUnwindSafe(|| f(tracked))) {
         Ok(result) => result,
         Err(_) => {
-            let reopened = inner.shared.reopen();
-            match reopened {
-                Ok(reopened) => inner.shared = reopened,
+            match tracked.reopen() {
+                Ok(reopened) => *tracked = reopened,
                 Err(e) => {
-                    tracing::warn!(error = %e, "could not reload the shared journal after Automerge failed");
+                    tracing::warn!(error = %e, doc = D::NAME, "could not reload the document after Automerge failed");
                     return Err(e);
                 }
             }

@@ -167,7 +167,7 @@ impl Device {
         crate::bounded::check_bundle_changes(&changes).map_err(refused)?;
         let (_, changed) = self
             .with(|i| {
-                crate::bounded::apply_from_partner(i, |shared| {
+                crate::bounded::apply_from_partner(&mut i.shared, |shared| {
                     shared.write(|d| d.load_incremental(&changes))
                 })
             })

@@ -201,6 +201,36 @@ impl Device {
             .collect())
     }
 
+    /// The devices this one syncs its private diary with and lets through the diary's
+    /// gate: my person's other active devices, as the signed records say, and nothing
+    /// else. Never a device of my partner's: a record can name a device mine only with
+    /// my person's signature, which my partner cannot make. Empty while unpaired (no
+    /// records count then) and for a profile without a person (it has never been
+    /// linked, so it has no other devices, and no self key to sync with).
+    pub fn own_peers(&self) -> Result<Vec<kintsugi_net::EndpointId>> {
+        let has_person = self.with(|i| {
+            let k = &i.keys.keyring;
+            Ok(k.pairing.is_some() && k.person.is_some())
+        })?;
+        if !has_person {
+            return Ok(Vec::new());
+        }
+        let set = self.device_set()?;
+        let me = self.me()?;
+        let this = self.endpoint_bytes()?;
+        let mine: BTreeSet<[u8; 32]> = set
+            .people
+            .iter()
+            .filter(|p| p.person == me)
+            .flat_map(|p| p.active.iter().map(|d| d.endpoint))
+            .filter(|e| *e != this)
+            .collect();
+        Ok(mine
+            .iter()
+            .filter_map(|p| kintsugi_net::EndpointId::from_bytes(p).ok())
+            .collect())
+    }
+
     /// My partner's person id: from what of theirs has arrived, or else from a person
     /// record naming their first device as its anchor (the resolver checks that the
     /// device signed it).

@@ -44,8 +44,9 @@ impl Device {
     }
 
     pub(crate) fn emit(&self, doc: DocKind, local: bool) {
-        if doc == DocKind::Shared {
-            self.changes.send_modify(|n| *n += 1);
+        match doc {
+            DocKind::Shared => self.changes.send_modify(|n| *n += 1),
+            DocKind::Diary => self.diary_changes.send_modify(|n| *n += 1),
         }
         let _ = self.events.send(Event::Changed { doc, local });
     }

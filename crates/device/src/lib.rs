@@ -9,6 +9,7 @@ mod agreements;
 mod bounded;
 mod bundle;
 mod devices;
+mod diary_replica;
 mod documents;
 mod entries;
 mod error;
@@ -138,6 +139,10 @@ pub struct Device {
     events: broadcast::Sender<Event>,
     /// Ticks on every change of the shared journal; the sync session waits on it.
     changes: Arc<tokio::sync::watch::Sender<u64>>,
+    /// Ticks on every change of the private diary: the diary's sessions with this
+    /// person's other devices wait on it. Apart from `changes`, so that a diary write
+    /// never wakes a session with the partner, and a journal write never a diary one.
+    diary_changes: Arc<tokio::sync::watch::Sender<u64>>,
     /// Diagnostics: sees every decrypted sync payload before it is applied.
     tap: Arc<Mutex<Option<PayloadTap>>>,
 }

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use kintsugi_net::sync::SessionEnd;
 use kintsugi_net::{
-    EndpointAddr, Invitation, Invite, Link, NetConfig, NetError, NetworkMode, Node, Offer, Purpose,
-    RelayUrl, Via,
+    EndpointAddr, Invitation, Invite, Link, NetConfig, NetError, NetworkMode, Node, Offer,
+    Protocol, Purpose, RelayUrl, Via,
 };
 use tokio::sync::watch;
 
@@ -130,16 +130,17 @@ impl Device {
             tracing::warn!("could not finish removing a device: {e}");
         }
         let peers = self.sync_peers()?;
+        let own = self.own_peers()?;
         let mut cfg = NetConfig { mode, bind, relay };
         // A network this process just shut down may hold the port for a moment
         // longer (its socket closes asynchronously): retry briefly before giving up.
-        let mut attempt = Node::spawn_allowing(&secret, &cfg, peers.clone()).await;
+        let mut attempt = Node::spawn_allowing_own(&secret, &cfg, peers.clone(), own.clone()).await;
         for _ in 0..20 {
             if attempt.is_ok() || bind.port() == 0 {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            attempt = Node::spawn_allowing(&secret, &cfg, peers.clone()).await;
+            attempt = Node::spawn_allowing_own(&secret, &cfg, peers.clone(), own.clone()).await;
         }
         let node = match attempt {
             Ok(node) => node,
@@ -148,7 +149,7 @@ impl Device {
             Err(e) if !port_given && bind.port() != 0 => {
                 tracing::info!(error = %e, "the profile's port is busy; using a temporary one");
                 cfg.bind.set_port(0);
-                Node::spawn_allowing(&secret, &cfg, peers.clone()).await?
+                Node::spawn_allowing_own(&secret, &cfg, peers.clone(), own.clone()).await?
             }
             Err(e) => return Err(e.into()),
         };
@@ -343,12 +344,14 @@ impl Network {
     ///
     /// The devices are those the signed records in the shared journal name: when a
     /// change brings a new record (a device added or removed), the gate and the
-    /// sessions follow it.
+    /// sessions follow it. The private diary syncs beside it with this person's own
+    /// devices only, on its own protocol and gate (`diary_replica.rs`).
     pub fn start_sync(&self) -> Result<bool> {
         let Some((_, key)) = self.device.pairing()? else {
             return Ok(false);
         };
         let (peers_tx, peers) = watch::channel(self.device.sync_peers()?);
+        let (own_tx, own) = watch::channel(self.device.own_peers()?);
         let follow = {
             let (device, node) = (self.device.clone(), self.node.clone());
             let mut changes = self.device.changes.subscribe();
@@ -358,6 +361,13 @@ impl Network {
                     tokio::select! {
                         changed = changes.changed() => if changed.is_err() { return },
                         _ = stop.changed() => return,
+                    }
+                    // The diary's gate and sessions follow this person's devices.
+                    if let Ok(now) = device.own_peers()
+                        && *own_tx.borrow() != now
+                    {
+                        node.set_allowed_own(now.clone());
+                        let _ = own_tx.send(now);
                     }
                     let Ok(now) = device.sync_peers() else {
                         continue;
@@ -372,13 +382,17 @@ impl Network {
         };
         let serving = kintsugi_net::sync::serve_all(
             self.node.clone(),
+            Protocol::Shared,
             key,
             self.replicas(),
             peers,
             self.stop.subscribe(),
         );
+        let diary = self
+            .device
+            .serve_diary(self.node.clone(), own, self.stop.subscribe());
         let task = tokio::spawn(async move {
-            tokio::join!(follow, serving);
+            tokio::join!(follow, serving, diary);
         });
         if let Ok(mut s) = self.serving.lock() {
             *s = Some(task);
@@ -389,26 +403,33 @@ impl Network {
     /// One sync with every device of the couple: exchange until each that answers
     /// holds the same journal, then disconnect. It dials them and takes their calls
     /// at once (see [`kintsugi_net::sync::once`]), so two devices that both start a
-    /// one-shot sync meet.
+    /// one-shot sync meet. The diary syncs with this person's own devices beside it;
+    /// how that went is only logged.
     pub async fn sync_once(&self, timeout: Duration) -> Result<SessionEnd> {
         let (_, key) = self.device.pairing()?.ok_or_else(|| {
             DeviceError::NotPaired("pair with `kintsugi pair invite` or `pair join` first")
         })?;
-        kintsugi_net::sync::once_all(
+        let shared = kintsugi_net::sync::once_all(
             self.node.clone(),
+            Protocol::Shared,
             key,
             self.replicas(),
             self.device.sync_peers()?,
             self.stop.subscribe(),
             timeout,
-        )
-        .await
-        .map_err(|e| match e {
-            NetError::Timeout | NetError::Unreachable(_) | NetError::Closed | NetError::Io(_) => {
-                NetError::Unreachable(format!("{e} ({})", self.tried())).into()
-            }
-            other => other.into(),
-        })
+        );
+        self.device
+            .with_diary_once(self.node.clone(), self.stop.subscribe(), timeout, shared)
+            .await
+            .map_err(|e| match e {
+                NetError::Timeout
+                | NetError::Unreachable(_)
+                | NetError::Closed
+                | NetError::Io(_) => {
+                    NetError::Unreachable(format!("{e} ({})", self.tried())).into()
+                }
+                other => other.into(),
+            })
     }
 
     /// Every path to the partner this device knows: its remembered direct

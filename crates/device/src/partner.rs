@@ -1,6 +1,7 @@
 //! What this device knows about its partner besides the keys: where it was last
-//! reached, its name, when the two last held the same journal, and the sync state
-//! that keeps the next session short. Stored sealed in `partner.sealed`.
+//! reached, its name, when the two last held the same journal, and the sync states
+//! that keep the next session short (the shared journal's with every device of the
+//! couple, the diary's with this person's own). Stored sealed in `partner.sealed`.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -41,6 +42,17 @@ pub(crate) struct PartnerState {
     /// Every other device of the couple, by endpoint id in hex.
     #[serde(default)]
     pub devices: BTreeMap<String, PeerState>,
+    /// The diary's sync state with the device of the top fields. That device is the
+    /// partner's, with whom no diary ever syncs, so it stays empty; it is here so that
+    /// a diary state is found by the same slot as every other state of a peer.
+    #[serde(default)]
+    pub diary_sync_state: Option<Vec<u8>>,
+    /// The diary's sync state with each of this person's other devices, by endpoint
+    /// id in hex, as in `devices`. Beside `devices` rather than in [`PeerState`],
+    /// whose every field linking fills in (`link.rs`): a diary state is never handed
+    /// from one device to another.
+    #[serde(default)]
+    pub diary_sync_states: BTreeMap<String, Vec<u8>>,
 }
 
 /// What sync learnt about one device of the couple.
@@ -91,6 +103,32 @@ impl PartnerState {
             peer.sync_state = None;
         }
     }
+
+    fn diary_state(&self, slot: &Slot) -> Option<Vec<u8>> {
+        match slot {
+            None => self.diary_sync_state.clone(),
+            Some(key) => self.diary_sync_states.get(key).cloned(),
+        }
+    }
+
+    fn set_diary_state(&mut self, slot: &Slot, state: Option<Vec<u8>>) {
+        match (slot, state) {
+            (None, state) => self.diary_sync_state = state,
+            (Some(key), Some(state)) => {
+                self.diary_sync_states.insert(key.clone(), state);
+            }
+            (Some(key), None) => {
+                self.diary_sync_states.remove(key);
+            }
+        }
+    }
+
+    /// Forgets what every device was known to hold of the diary (its history was
+    /// released here, and those states describe the old diary).
+    pub(crate) fn forget_diary_sync_states(&mut self) {
+        self.diary_sync_state = None;
+        self.diary_sync_states.clear();
+    }
 }
 
 /// How the partner looks from here, for `status` and the home screen.
@@ -131,6 +169,23 @@ impl Device {
     pub(crate) fn peer_state(&self, peer: Option<EndpointId>) -> Result<PeerState> {
         let slot = self.slot(peer)?;
         Ok(self.partner_state()?.peer(&slot))
+    }
+
+    /// The diary's sync state with `peer` (one of this person's own devices), as the
+    /// last session with it left it.
+    pub(crate) fn peer_diary_state(&self, peer: EndpointId) -> Result<Option<Vec<u8>>> {
+        let slot = self.slot(Some(peer))?;
+        Ok(self.partner_state()?.diary_state(&slot))
+    }
+
+    /// Keeps the diary's sync state with `peer` for its next session.
+    pub(crate) fn set_peer_diary_state(
+        &self,
+        peer: EndpointId,
+        state: Option<Vec<u8>>,
+    ) -> Result<()> {
+        let slot = self.slot(Some(peer))?;
+        self.update_partner_state(|p| p.set_diary_state(&slot, state))
     }
 
     /// [`Device::update_partner_state`] for one peer's part.
@@ -233,6 +288,8 @@ impl Device {
                 last_sync: None,
                 sync_state: None,
                 devices: BTreeMap::new(),
+                diary_sync_state: None,
+                diary_sync_states: BTreeMap::new(),
             }
         })?;
         let _ = self.events.send(Event::Paired);

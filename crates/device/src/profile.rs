@@ -116,8 +116,10 @@ impl Device {
         let diary = Tracked::open(&dir.join(DIARY_LOG), &keys.keyring)?;
         let (events, _) = broadcast::channel(256);
         let (changes, _) = tokio::sync::watch::channel(0);
+        let (diary_changes, _) = tokio::sync::watch::channel(0);
         let device = Self {
             changes: Arc::new(changes),
+            diary_changes: Arc::new(diary_changes),
             tap: Arc::new(Mutex::new(None)),
             inner: Arc::new(Mutex::new(Some(Inner {
                 lists: Lists::default(),

@@ -56,6 +56,13 @@ impl Device {
             Ok(())
         })?;
         tracing::info!("released the private diary's history");
+        // What this person's other devices were known to hold of the diary belongs to
+        // the old one (partner.sealed exists only once paired: none is made here).
+        if self.pairing()?.is_some()
+            && let Err(e) = self.update_partner_state(|p| p.forget_diary_sync_states())
+        {
+            tracing::warn!("could not forget the old diary's sync states: {e}");
+        }
         self.emit(DocKind::Diary, true);
         Ok(())
     }

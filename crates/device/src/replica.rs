@@ -176,7 +176,7 @@ impl Replica for DeviceReplica {
 
 /// Sorts a device error into what the sync session needs to know: whether the
 /// partner's message was at fault, or this device.
-fn replica_error(e: DeviceError) -> ReplicaError {
+pub(crate) fn replica_error(e: DeviceError) -> ReplicaError {
     match e {
         DeviceError::Sync(why) => ReplicaError::Refused(why),
         DeviceError::Store(e) => ReplicaError::Storage(e.to_string()),
@@ -252,12 +252,14 @@ impl ReplicaSession for DeviceSession {
                 // reads the document, so a caught panic leaves it as it was; the
                 // session ends instead of the app.
                 let doc = i.shared.doc.doc_mut();
-                std::panic::catch_unwind(AssertUnwindSafe(|| next_message(doc, state, in_parts)))
-                    .map_err(|_| {
-                        DeviceError::Sync(
-                            "the partner sent a sync message that cannot be answered".into(),
-                        )
-                    })
+                std::panic::catch_unwind(AssertUnwindSafe(|| {
+                    next_message(doc, state, in_parts, DocKind::Shared)
+                }))
+                .map_err(|_| {
+                    DeviceError::Sync(
+                        "the partner sent a sync message that cannot be answered".into(),
+                    )
+                })
             })
             .map_err(replica_error)?
     }
@@ -277,7 +279,7 @@ impl ReplicaSession for DeviceSession {
             .map_err(|_| ReplicaError::Refused("it does not decode".into()))?;
         let state = &mut self.state;
         let applied = self.device.with(|i| {
-            crate::bounded::apply_from_partner(i, |shared| {
+            crate::bounded::apply_from_partner(&mut i.shared, |shared| {
                 shared.write(|d| {
                     d.doc_mut()
                         .sync()
@@ -340,10 +342,9 @@ impl ReplicaSession for DeviceSession {
     }
 }
 
-/// Whether the partner takes `payload`: the session's cap on its size, and the
-/// bound on what it inflates to, checked with the walk the partner makes
-/// (`bounded`). DEFLATE inflates at most about 1032 times, so a small message needs
-/// no walk.
+/// Whether the other device takes `payload`: the session's cap on its size, and the
+/// bound on what it inflates to, checked with the walk it makes (`bounded`). DEFLATE
+/// inflates at most about 1032 times, so a small message needs no walk.
 fn fits(payload: &[u8]) -> bool {
     if payload.len() > MAX_PAYLOAD {
         return false;
@@ -352,7 +353,9 @@ fn fits(payload: &[u8]) -> bool {
         || crate::bounded::check_sync_message(payload).is_ok()
 }
 
-/// The next sync message for the partner, never one it would refuse.
+/// The next sync message of `kind` for the other device, never one it would refuse:
+/// the shared journal's for any device of the couple, the diary's for one's own (the
+/// other device checks both the same way, so one rule serves both).
 ///
 /// Automerge's own message comes first. When it is too large (a first sync of a big
 /// journal: a whole saved document, or a long change list), the sync state is put
@@ -362,10 +365,11 @@ fn fits(payload: &[u8]) -> bool {
 /// partner's reply (whose heads and Bloom filter then cover what arrived). The
 /// session stays in that mode: a whole document cannot be split, and making one only
 /// to find it too large again would cost a full save each round.
-fn next_message(
+pub(crate) fn next_message(
     doc: &mut AutoCommit,
     state: &mut sync::State,
     in_parts: &mut bool,
+    kind: DocKind,
 ) -> std::result::Result<Option<Vec<u8>>, ReplicaError> {
     if !*in_parts {
         let before = state.clone();
@@ -378,7 +382,7 @@ fn next_message(
         }
         tracing::info!(
             bytes = encoded.len(),
-            "the partner lacks more than one sync message carries; sending it in parts"
+            "the other device lacks more than one sync message carries; sending it in parts"
         );
         *state = before;
         *in_parts = true;
@@ -411,8 +415,12 @@ fn next_message(
         }
     }
     if part.is_empty() && !left.is_empty() {
+        let (doc, otherwise) = match kind {
+            DocKind::Shared => ("the shared journal", "; carry it with a bundle"),
+            DocKind::Diary => ("the private diary", ""),
+        };
         return Err(ReplicaError::Other(format!(
-            "a change in the shared journal is larger than one sync message can carry ({MAX_PAYLOAD} bytes): it cannot be synced over the network; carry it with a bundle"
+            "a change in {doc} is larger than one sync message can carry ({MAX_PAYLOAD} bytes): it cannot be synced over the network{otherwise}"
         )));
     }
     state.sent_hashes.retain(|h| !left.contains(h));

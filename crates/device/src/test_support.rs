@@ -69,6 +69,16 @@ pub(crate) fn sync_pair(a: &Device, b: &Device) -> Vec<usize> {
     run_sessions(sa, sb)
 }
 
+/// [`sync_pair`] for the private diary, between two devices of one person, each with
+/// its own diary sync state for the other.
+pub(crate) fn sync_diary_pair(a: &Device, b: &Device) -> Vec<usize> {
+    let (sa, sb) = (
+        a.diary_replica_for(endpoint_of(b)).begin().unwrap(),
+        b.diary_replica_for(endpoint_of(a)).begin().unwrap(),
+    );
+    run_sessions(sa, sb)
+}
+
 /// Runs one session on each device, handing each payload to the other as the
 /// network would, until neither has anything to say. Returns the sizes of what
 /// `a` sent.

@@ -1,4 +1,4 @@
-//! Kintsugi's network layer: one iroh endpoint per device, and two protocols on it.
+//! Kintsugi's network layer: one iroh endpoint per device, and three protocols on it.
 //!
 //! - `kintsugi/pair/2` ([`pair`]): two devices that have never met agree on a couple
 //!   key, authenticated by a one-time invite secret shown as a QR code, a commitment
@@ -7,6 +7,8 @@
 //!   hands it the first device's secrets ([`pair::LinkAgreed`]).
 //! - `kintsugi/sync/1` ([`sync`]): the paired devices exchange opaque sync payloads
 //!   (Automerge sync messages, to the layer above) in encrypted, counted frames.
+//! - `kintsugi/self/1` ([`sync`] too): the same sessions among one person's own
+//!   devices, under a key the partner never holds, behind a gate of their own.
 //!
 //! This crate knows nothing about documents or files: the device layer plugs in
 //! through the [`sync::Replica`] trait and stores what pairing returns. Every byte
@@ -26,7 +28,7 @@ mod wire;
 pub use error::NetError;
 pub use invite::{Invitation, Invite, Purpose};
 pub use iroh::{EndpointAddr, EndpointId, RelayUrl, SecretKey};
-pub use node::{Link, NetConfig, NetworkMode, Node, Via};
+pub use node::{Link, NetConfig, NetworkMode, Node, Protocol, Via};
 pub use pair::Offer;
 
 /// A direct socket address as iroh names it.
@@ -55,3 +57,7 @@ pub fn endpoint_addr(
 pub const PAIR_ALPN: &[u8] = b"kintsugi/pair/2";
 /// ALPN of the sync protocol.
 pub const SYNC_ALPN: &[u8] = b"kintsugi/sync/1";
+/// ALPN of the private diary's sync among one person's own devices. A protocol of
+/// its own, not a message type of `kintsugi/sync/1`, so that the partner's devices,
+/// which pass the sync gate, meet a second gate that never names them.
+pub const SELF_ALPN: &[u8] = b"kintsugi/self/1";

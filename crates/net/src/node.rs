@@ -1,13 +1,17 @@
-//! One iroh endpoint per running device, serving both protocols.
+//! One iroh endpoint per running device, serving every protocol.
 //!
 //! Authorization happens at the edge: a sync connection from any device but the
 //! couple's own (the set [`Node::set_allowed`] names) is refused as soon as the TLS
 //! handshake names the remote endpoint, before a single application byte is read.
+//! The private diary's protocol has a gate of its own ([`Node::set_allowed_own`]),
+//! which names only this person's other devices: being let in for the shared
+//! journal never lets a device in for the diary.
 //! Pairing connections are only taken while an invite is being hosted.
 //!
-//! Accepted sync connections are handed out per remote device ([`Node::incoming`]):
-//! with several devices, each peer's sessions are kept by their own loop, and one
-//! loop must never take another peer's call.
+//! Accepted sync connections are handed out per protocol and remote device
+//! ([`Node::incoming_on`]): with several devices, each peer's sessions are kept by
+//! their own loop, and one loop must never take another peer's call, nor a call
+//! of the other protocol.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -21,7 +25,36 @@ use iroh::{Endpoint, EndpointAddr, EndpointId, RelayMode, RelayUrl, SecretKey, W
 use kintsugi_crypto::Secret32;
 use tokio::sync::{Mutex, mpsc};
 
-use crate::{NetError, PAIR_ALPN, SYNC_ALPN, close};
+use crate::{NetError, PAIR_ALPN, SELF_ALPN, SYNC_ALPN, close};
+
+/// Which of the two sync protocols a session runs. They share the handshake and the
+/// framing; each has its own gate, its own calls and its own key, so a device let in
+/// for one is never let in for the other by mistake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Protocol {
+    /// `kintsugi/sync/1`: the shared journal, among every device of the couple, under
+    /// the couple key.
+    Shared,
+    /// `kintsugi/self/1`: the private diary, among one person's own devices, under
+    /// that person's self key.
+    Own,
+}
+
+impl Protocol {
+    pub const fn alpn(self) -> &'static [u8] {
+        match self {
+            Protocol::Shared => SYNC_ALPN,
+            Protocol::Own => SELF_ALPN,
+        }
+    }
+
+    /// The protocol of a sync ALPN; `None` for pairing or anything else.
+    pub fn of_alpn(alpn: &[u8]) -> Option<Self> {
+        [Protocol::Shared, Protocol::Own]
+            .into_iter()
+            .find(|p| p.alpn() == alpn)
+    }
+}
 
 /// How a device finds its partner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -211,11 +244,74 @@ impl Routes {
     }
 }
 
+/// The gate of one sync protocol: who may call, where their calls go, and which of
+/// its connections may still be open. One per protocol, so that nothing one of them
+/// admits or routes can reach the other.
 #[derive(Debug, Clone)]
 struct SyncGate {
+    protocol: Protocol,
     allowed: Arc<RwLock<BTreeSet<EndpointId>>>,
     routes: Arc<Routes>,
     recent: Recent,
+}
+
+impl SyncGate {
+    fn new(protocol: Protocol, allowed: impl IntoIterator<Item = EndpointId>) -> Self {
+        Self {
+            protocol,
+            allowed: Arc::new(RwLock::new(allowed.into_iter().collect())),
+            routes: Arc::new(Routes::default()),
+            recent: Recent::default(),
+        }
+    }
+
+    /// Admits exactly `allowed` from now on, and closes the open connections of any
+    /// other device: a removed device must not keep a session it opened before.
+    fn set_allowed(&self, allowed: impl IntoIterator<Item = EndpointId>) {
+        let allowed: BTreeSet<EndpointId> = allowed.into_iter().collect();
+        if let Ok(mut a) = self.allowed.write() {
+            *a = allowed.clone();
+        }
+        let open: Vec<Connection> = self
+            .recent
+            .lock()
+            .map(|r| r.iter().cloned().collect())
+            .unwrap_or_default();
+        for conn in open {
+            if !allowed.contains(&conn.remote_id()) && conn.close_reason().is_none() {
+                tracing::info!(remote = %conn.remote_id().fmt_short(), protocol = ?self.protocol, "closed the session of a device no longer allowed");
+                close::close(&conn, close::Code::NotPaired);
+            }
+        }
+    }
+
+    fn allowed(&self) -> Vec<EndpointId> {
+        self.allowed
+            .read()
+            .map(|a| a.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// See [`Node::incoming_on`].
+    fn incoming(&self, peer: EndpointId) -> mpsc::Receiver<Connection> {
+        let (tx, rx) = mpsc::channel(8);
+        // Under one lock, so that no call slips in between.
+        if let Ok(mut inboxes) = self.routes.inboxes.lock() {
+            let waiting = std::mem::take(&mut inboxes.waiting);
+            for conn in waiting {
+                if conn.close_reason().is_some() {
+                    continue;
+                }
+                if conn.remote_id() != peer {
+                    inboxes.waiting.push_back(conn);
+                } else if let Err(mpsc::error::TrySendError::Full(conn)) = tx.try_send(conn) {
+                    close::close(&conn, close::Code::Busy);
+                }
+            }
+            inboxes.routes.insert(peer, tx);
+        }
+        rx
+    }
 }
 
 impl ProtocolHandler for SyncGate {
@@ -227,7 +323,14 @@ impl ProtocolHandler for SyncGate {
             .map(|a| a.contains(&conn.remote_id()))
             .unwrap_or(false);
         if !allowed {
-            tracing::info!(remote = %conn.remote_id().fmt_short(), "refused a sync connection from a device that is not one of the couple's");
+            match self.protocol {
+                Protocol::Shared => {
+                    tracing::info!(remote = %conn.remote_id().fmt_short(), "refused a sync connection from a device that is not one of the couple's")
+                }
+                Protocol::Own => {
+                    tracing::info!(remote = %conn.remote_id().fmt_short(), "refused a diary sync connection from a device that is not one of this person's")
+                }
+            }
             close::close(&conn, close::Code::NotPaired);
             return Err(AcceptError::from_err(NetError::NotPartner));
         }
@@ -263,9 +366,10 @@ pub struct Node {
     router: Router,
     mode: NetworkMode,
     relay: Option<RelayUrl>,
-    recent: Recent,
-    allowed: Arc<RwLock<BTreeSet<EndpointId>>>,
-    routes: Arc<Routes>,
+    /// `kintsugi/sync/1`: the couple's devices.
+    shared: SyncGate,
+    /// `kintsugi/self/1`: this person's other devices, and no one else.
+    own: SyncGate,
     hosting: Arc<AtomicBool>,
     pair_rx: Mutex<mpsc::Receiver<Connection>>,
 }
@@ -303,9 +407,25 @@ impl Node {
         cfg: &NetConfig,
         allowed: impl IntoIterator<Item = EndpointId>,
     ) -> Result<Self, NetError> {
+        Self::spawn_allowing_own(device_secret, cfg, allowed, []).await
+    }
+
+    /// [`Node::spawn_allowing`] with this person's other devices let through the
+    /// diary's gate too, for the same reason: a call waiting at the socket when the
+    /// node starts must find the gate already set.
+    pub async fn spawn_allowing_own(
+        device_secret: &Secret32,
+        cfg: &NetConfig,
+        allowed: impl IntoIterator<Item = EndpointId>,
+        own: impl IntoIterator<Item = EndpointId>,
+    ) -> Result<Self, NetError> {
         let mut builder = Endpoint::builder(presets::Minimal)
             .secret_key(SecretKey::from_bytes(device_secret.expose()))
-            .alpns(vec![PAIR_ALPN.to_vec(), SYNC_ALPN.to_vec()])
+            .alpns(vec![
+                PAIR_ALPN.to_vec(),
+                SYNC_ALPN.to_vec(),
+                SELF_ALPN.to_vec(),
+            ])
             .clear_ip_transports()
             .bind_addr(cfg.bind)
             .map_err(|e| NetError::Bind(e.to_string()))?;
@@ -320,20 +440,13 @@ impl Node {
             .bind()
             .await
             .map_err(|e| NetError::Bind(e.to_string()))?;
-        let allowed = Arc::new(RwLock::new(allowed.into_iter().collect()));
+        let shared = SyncGate::new(Protocol::Shared, allowed);
+        let own = SyncGate::new(Protocol::Own, own);
         let hosting = Arc::new(AtomicBool::new(false));
-        let recent = Recent::default();
-        let routes = Arc::new(Routes::default());
         let (pair_tx, pair_rx) = mpsc::channel(16);
         let router = Router::builder(endpoint)
-            .accept(
-                SYNC_ALPN,
-                SyncGate {
-                    allowed: allowed.clone(),
-                    routes: routes.clone(),
-                    recent: recent.clone(),
-                },
-            )
+            .accept(SYNC_ALPN, shared.clone())
+            .accept(SELF_ALPN, own.clone())
             .accept(
                 PAIR_ALPN,
                 PairGate {
@@ -346,9 +459,8 @@ impl Node {
             router,
             mode: cfg.mode,
             relay: cfg.relay.clone(),
-            recent,
-            allowed,
-            routes,
+            shared,
+            own,
             hosting,
             pair_rx: Mutex::new(pair_rx),
         })
@@ -444,13 +556,13 @@ impl Node {
     /// The path on the newest open sync connection of this process, with whichever
     /// device (`None` when there is none).
     pub fn partner_link(&self) -> Option<Link> {
-        let recent = self.recent.lock().ok()?;
+        let recent = self.shared.recent.lock().ok()?;
         recent.iter().rev().find_map(Link::of)
     }
 
     /// The path to `peer` on the newest open sync connection with it.
     pub fn link_to(&self, peer: EndpointId) -> Option<Link> {
-        let recent = self.recent.lock().ok()?;
+        let recent = self.shared.recent.lock().ok()?;
         recent
             .iter()
             .rev()
@@ -467,29 +579,31 @@ impl Node {
     /// device no longer among them are closed as not paired: a removed device must
     /// not keep a session it opened before.
     pub fn set_allowed(&self, allowed: impl IntoIterator<Item = EndpointId>) {
-        let allowed: BTreeSet<EndpointId> = allowed.into_iter().collect();
-        if let Ok(mut a) = self.allowed.write() {
-            *a = allowed.clone();
-        }
-        let open: Vec<Connection> = self
-            .recent
-            .lock()
-            .map(|r| r.iter().cloned().collect())
-            .unwrap_or_default();
-        for conn in open {
-            if !allowed.contains(&conn.remote_id()) && conn.close_reason().is_none() {
-                tracing::info!(remote = %conn.remote_id().fmt_short(), "closed the session of a device no longer allowed");
-                close::close(&conn, close::Code::NotPaired);
-            }
-        }
+        self.shared.set_allowed(allowed);
+    }
+
+    /// The devices allowed on the diary's protocol (`kintsugi/self/1`) from now on:
+    /// this person's other devices. As with [`Node::set_allowed`], the open diary
+    /// sessions of a device no longer among them are closed.
+    pub fn set_allowed_own(&self, own: impl IntoIterator<Item = EndpointId>) {
+        self.own.set_allowed(own);
     }
 
     /// The devices allowed on the sync protocol now.
     pub fn allowed(&self) -> Vec<EndpointId> {
-        self.allowed
-            .read()
-            .map(|a| a.iter().copied().collect())
-            .unwrap_or_default()
+        self.shared.allowed()
+    }
+
+    /// The devices allowed on the diary's protocol now.
+    pub fn allowed_own(&self) -> Vec<EndpointId> {
+        self.own.allowed()
+    }
+
+    fn gate(&self, protocol: Protocol) -> &SyncGate {
+        match protocol {
+            Protocol::Shared => &self.shared,
+            Protocol::Own => &self.own,
+        }
     }
 
     pub(crate) fn set_hosting(&self, on: bool) {
@@ -510,10 +624,10 @@ impl Node {
     /// [`Node::incoming`] claims.
     pub async fn next_sync_connection(&self) -> Option<Connection> {
         loop {
-            let arrived = self.routes.arrived.notified();
+            let arrived = self.shared.routes.arrived.notified();
             tokio::pin!(arrived);
             arrived.as_mut().enable();
-            if let Some(conn) = self.routes.take_waiting() {
+            if let Some(conn) = self.shared.routes.take_waiting() {
                 return Some(conn);
             }
             arrived.await;
@@ -526,23 +640,13 @@ impl Node {
     /// devices it never takes another's. A second claim for the same peer replaces
     /// the first.
     pub fn incoming(&self, peer: EndpointId) -> mpsc::Receiver<Connection> {
-        let (tx, rx) = mpsc::channel(8);
-        // Under one lock, so that no call slips in between.
-        if let Ok(mut inboxes) = self.routes.inboxes.lock() {
-            let waiting = std::mem::take(&mut inboxes.waiting);
-            for conn in waiting {
-                if conn.close_reason().is_some() {
-                    continue;
-                }
-                if conn.remote_id() != peer {
-                    inboxes.waiting.push_back(conn);
-                } else if let Err(mpsc::error::TrySendError::Full(conn)) = tx.try_send(conn) {
-                    close::close(&conn, close::Code::Busy);
-                }
-            }
-            inboxes.routes.insert(peer, tx);
-        }
-        rx
+        self.incoming_on(Protocol::Shared, peer)
+    }
+
+    /// [`Node::incoming`] for either protocol: a loop keeping `peer`'s diary in sync
+    /// takes only that peer's diary calls, never a call of the shared journal.
+    pub fn incoming_on(&self, protocol: Protocol, peer: EndpointId) -> mpsc::Receiver<Connection> {
+        self.gate(protocol).incoming(peer)
     }
 
     pub async fn connect(&self, addr: EndpointAddr, alpn: &[u8]) -> Result<Connection, NetError> {
@@ -551,8 +655,8 @@ impl Node {
             .connect(addr, alpn)
             .await
             .map_err(|e| NetError::Unreachable(e.to_string()))?;
-        if alpn == SYNC_ALPN {
-            remember(&self.recent, &conn);
+        if let Some(protocol) = Protocol::of_alpn(alpn) {
+            remember(&self.gate(protocol).recent, &conn);
         }
         Ok(conn)
     }
@@ -560,8 +664,10 @@ impl Node {
     pub async fn shutdown(&self) {
         let _ = self.router.shutdown().await;
         // Every loop waiting for a call hears that none will come.
-        if let Ok(mut inboxes) = self.routes.inboxes.lock() {
-            inboxes.routes.clear();
+        for gate in [&self.shared, &self.own] {
+            if let Ok(mut inboxes) = gate.routes.inboxes.lock() {
+                inboxes.routes.clear();
+            }
         }
     }
 }

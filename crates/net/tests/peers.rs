@@ -1,7 +1,9 @@
 //! Sync among more than two devices: one loop per peer, each taking only its own
 //! peer's calls, and a gate that admits exactly the devices it is told, closing the
-//! session of one it stops admitting. Real iroh endpoints on loopback; the replica
-//! is a plain set of numbers that merges by union, so what travelled is easy to see.
+//! session of one it stops admitting. The diary's protocol (`kintsugi/self/1`) beside
+//! the shared one: each with its own gate, calls and key. Real iroh endpoints on
+//! loopback; the replica is a plain set of numbers that merges by union, so what
+//! travelled is easy to see.
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
@@ -12,21 +14,45 @@ use kintsugi_crypto::Secret32;
 use kintsugi_net::sync::{
     self, LinkEvent, Replica, ReplicaError, ReplicaFor, ReplicaSession, SessionEnd,
 };
-use kintsugi_net::{EndpointId, NetConfig, NetError, NetworkMode, Node};
+use kintsugi_net::{EndpointId, NetConfig, NetError, NetworkMode, Node, Protocol};
 use tokio::sync::watch;
 
 const KEY: [u8; 32] = [7; 32];
+/// A person's self key, for the diary's protocol.
+const OWN_KEY: [u8; 32] = [9; 32];
 
-async fn node(seed: u8, allowed: &[EndpointId]) -> Arc<Node> {
-    let cfg = NetConfig {
+fn loopback() -> NetConfig {
+    NetConfig {
         mode: NetworkMode::Direct,
         bind: ([127, 0, 0, 1], 0).into(),
         relay: None,
-    };
+    }
+}
+
+async fn node(seed: u8, allowed: &[EndpointId]) -> Arc<Node> {
     Arc::new(
-        Node::spawn_allowing(&Secret32::from_bytes([seed; 32]), &cfg, allowed.to_vec())
-            .await
-            .unwrap(),
+        Node::spawn_allowing(
+            &Secret32::from_bytes([seed; 32]),
+            &loopback(),
+            allowed.to_vec(),
+        )
+        .await
+        .unwrap(),
+    )
+}
+
+/// A node with a gate for each protocol: `shared` on `kintsugi/sync/1`, `own` on
+/// `kintsugi/self/1`.
+async fn node_own(seed: u8, shared: &[EndpointId], own: &[EndpointId]) -> Arc<Node> {
+    Arc::new(
+        Node::spawn_allowing_own(
+            &Secret32::from_bytes([seed; 32]),
+            &loopback(),
+            shared.to_vec(),
+            own.to_vec(),
+        )
+        .await
+        .unwrap(),
     )
 }
 
@@ -152,9 +178,20 @@ async fn once(
     numbers: &Arc<Numbers>,
     peers: Vec<EndpointId>,
 ) -> Result<SessionEnd, NetError> {
+    once_on(node, Protocol::Shared, KEY, numbers, peers).await
+}
+
+async fn once_on(
+    node: &Arc<Node>,
+    protocol: Protocol,
+    key: [u8; 32],
+    numbers: &Arc<Numbers>,
+    peers: Vec<EndpointId>,
+) -> Result<SessionEnd, NetError> {
     sync::once_all(
         node.clone(),
-        Secret32::from_bytes(KEY),
+        protocol,
+        Secret32::from_bytes(key),
         numbers.replica_for(),
         peers,
         running(),
@@ -198,6 +235,7 @@ async fn one_device_keeps_two_peers_in_sync_and_carries_changes_between_them() {
     let (stop_tx, stop) = watch::channel(false);
     let serving = tokio::spawn(sync::serve_all(
         na.clone(),
+        Protocol::Shared,
         Secret32::from_bytes(KEY),
         xa.replica_for(),
         peers,
@@ -207,6 +245,7 @@ async fn one_device_keeps_two_peers_in_sync_and_carries_changes_between_them() {
     // Live on all three: B and C keep a session with A.
     let live_b = tokio::spawn(sync::serve(
         nb.clone(),
+        Protocol::Shared,
         a,
         Secret32::from_bytes(KEY),
         xb.replica_for()(a),
@@ -214,6 +253,7 @@ async fn one_device_keeps_two_peers_in_sync_and_carries_changes_between_them() {
     ));
     let live_c = tokio::spawn(sync::serve(
         nc.clone(),
+        Protocol::Shared,
         a,
         Secret32::from_bytes(KEY),
         xc.replica_for()(a),
@@ -289,6 +329,183 @@ async fn a_one_shot_sync_with_one_peer_off_syncs_the_other() {
     assert_eq!(xa.items(), vec![1, 2]);
     assert!(matches!(other.await.unwrap(), Ok(SessionEnd::InSync)));
     for n in [na, nb] {
+        n.shutdown().await;
+    }
+}
+
+/// A keeps its shared journal in sync with B (its partner) and its diary with C (its
+/// own other device), on one endpoint. Each protocol's gate names only its own
+/// devices: B is turned away on the diary's protocol and C on the shared one, before
+/// any byte; what travels on one never reaches the other's replica; the path to the
+/// partner is read from shared sessions only; and removing C from the diary's gate
+/// closes its session there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_protocol_admits_only_the_devices_its_own_gate_names() {
+    let (a, b, c) = (id(21), id(22), id(23));
+    let na = node_own(21, &[b], &[c]).await;
+    let nb = node_own(22, &[a], &[]).await;
+    let nc = node_own(23, &[], &[a]).await;
+    // A's shared journal and A's diary; B's journal; C's diary.
+    let (xa, xo) = (Numbers::new(&[1]), Numbers::new(&[101]));
+    let (xb, xc) = (Numbers::new(&[2]), Numbers::new(&[103]));
+    xa.knows(&nb);
+    xo.knows(&nc);
+    xb.knows(&na);
+    xc.knows(&na);
+
+    let (stop_tx, stop) = watch::channel(false);
+    // Kept: a set whose sender is gone ends the loops.
+    let (_shared_tx, shared_peers) = watch::channel(vec![b]);
+    let shared = tokio::spawn(sync::serve_all(
+        na.clone(),
+        Protocol::Shared,
+        Secret32::from_bytes(KEY),
+        xa.replica_for(),
+        shared_peers,
+        stop.clone(),
+    ));
+    let (own_tx, own) = watch::channel(vec![c]);
+    let diary = tokio::spawn(sync::serve_all(
+        na.clone(),
+        Protocol::Own,
+        Secret32::from_bytes(OWN_KEY),
+        xo.replica_for(),
+        own,
+        stop,
+    ));
+    let live_b = tokio::spawn(sync::serve(
+        nb.clone(),
+        Protocol::Shared,
+        a,
+        Secret32::from_bytes(KEY),
+        xb.replica_for()(a),
+        running(),
+    ));
+    let live_c = tokio::spawn(sync::serve(
+        nc.clone(),
+        Protocol::Own,
+        a,
+        Secret32::from_bytes(OWN_KEY),
+        xc.replica_for()(a),
+        running(),
+    ));
+    eventually("A and B share 1, 2; A's diary and C share 101, 103", || {
+        xa.items() == vec![1, 2]
+            && xb.items() == vec![1, 2]
+            && xo.items() == vec![101, 103]
+            && xc.items() == vec![101, 103]
+    })
+    .await;
+    // The partner's link is a shared session's; the diary's session is not one.
+    assert!(na.link_to(b).is_some());
+    assert!(
+        na.link_to(c).is_none(),
+        "a diary session counted as a partner link"
+    );
+    assert_eq!(na.allowed(), vec![b]);
+    assert_eq!(na.allowed_own(), vec![c]);
+
+    // Each is turned away on the protocol whose gate does not name it.
+    let (xb2, xc2) = (Numbers::new(&[2]), Numbers::new(&[103]));
+    xb2.knows(&na);
+    xc2.knows(&na);
+    let r = once_on(&nb, Protocol::Own, OWN_KEY, &xb2, vec![a]).await;
+    assert!(matches!(r, Err(NetError::NotPairedThere)), "{r:?}");
+    let r = once_on(&nc, Protocol::Shared, KEY, &xc2, vec![a]).await;
+    assert!(matches!(r, Err(NetError::NotPairedThere)), "{r:?}");
+
+    // Changes keep to their protocol.
+    xo.add(150);
+    xa.add(50);
+    eventually("C holds A's diary number, B A's journal number", || {
+        xc.items().contains(&150) && xb.items().contains(&50)
+    })
+    .await;
+    assert!(!xb.items().contains(&150) && !xa.items().contains(&150));
+    assert!(!xc.items().contains(&50) && !xo.items().contains(&50));
+
+    // C leaves the diary's gate: its open session is closed, and nothing of A's
+    // diary reaches it afterwards, while the shared journal carries on.
+    na.set_allowed_own([]);
+    own_tx.send(vec![]).unwrap();
+    xo.add(160);
+    xa.add(60);
+    eventually("B holds A's next journal number", || {
+        xb.items().contains(&60)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        !xc.items().contains(&160),
+        "C was sent A's diary after it was removed"
+    );
+    live_c.abort();
+    let r = once_on(&nc, Protocol::Own, OWN_KEY, &xc2, vec![a]).await;
+    assert!(matches!(r, Err(NetError::NotPairedThere)), "{r:?}");
+
+    let _ = stop_tx.send(true);
+    shared.await.unwrap();
+    diary.await.unwrap();
+    live_b.abort();
+    for n in [na, nb, nc] {
+        n.shutdown().await;
+    }
+}
+
+/// A device let through the diary's gate that does not hold the self key (the
+/// partner's, were a gate ever set wrong: it holds only the couple key) fails at the
+/// handshake: the greetings name different keys, so no session key is derived and
+/// no payload is exchanged either way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_diary_session_under_another_key_fails_at_the_handshake() {
+    let (a, c) = (id(31), id(33));
+    let na = node_own(31, &[c], &[c]).await;
+    let nc = node_own(33, &[a], &[a]).await;
+    let (xo, xc) = (Numbers::new(&[101]), Numbers::new(&[103]));
+    xo.knows(&nc);
+    xc.knows(&na);
+    let (stop_tx, stop) = watch::channel(false);
+    let (_own_tx, own) = watch::channel(vec![c]);
+    let diary = tokio::spawn(sync::serve_all(
+        na.clone(),
+        Protocol::Own,
+        Secret32::from_bytes(OWN_KEY),
+        xo.replica_for(),
+        own,
+        stop,
+    ));
+    // The couple key where the self key belongs: what the partner holds.
+    let r = sync::dial(
+        &nc,
+        Protocol::Own,
+        a,
+        &Secret32::from_bytes(KEY),
+        xc.replica_for()(a).as_ref(),
+        sync::Until::InSync,
+        running(),
+    )
+    .await;
+    assert!(matches!(r, Err(NetError::OtherEpoch(_))), "{r:?}");
+    assert_eq!(xo.items(), vec![101]);
+    assert_eq!(xc.items(), vec![103]);
+
+    // Under the self key, the same two devices sync: only the key was wrong.
+    let r = sync::dial(
+        &nc,
+        Protocol::Own,
+        a,
+        &Secret32::from_bytes(OWN_KEY),
+        xc.replica_for()(a).as_ref(),
+        sync::Until::InSync,
+        running(),
+    )
+    .await;
+    assert!(matches!(r, Ok(SessionEnd::InSync)), "{r:?}");
+    assert_eq!(xc.items(), vec![101, 103]);
+
+    let _ = stop_tx.send(true);
+    diary.await.unwrap();
+    for n in [na, nc] {
         n.shutdown().await;
     }
 }

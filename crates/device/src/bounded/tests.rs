@@ -1,7 +1,7 @@
 use super::*;
 
 use automerge::sync::{self as am_sync, SyncDoc};
-use kintsugi_journal::{LetterDraft, LetterKind, PartnerId};
+use kintsugi_journal::{LetterDraft, LetterKind, PartnerId, SharedJournal};
 
 use crate::test_support::{PASS, opts, paired};
 use crate::{BundleProblem, Device};
@@ -613,7 +613,7 @@ fn a_panic_while_applying_reloads_the_journal_and_leaves_the_device_usable() {
     let d = Device::create(&tmp.path().join("p"), "Ari", PASS, opts()).unwrap();
     d.propose_boundary("durable", None).unwrap();
     let r: Result<()> = d.with(|i| {
-        apply_from_partner(i, |shared| {
+        apply_from_partner(&mut i.shared, |shared| {
             // Changed in memory, never written: what a panic halfway through leaves.
             shared
                 .doc

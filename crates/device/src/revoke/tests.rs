@@ -198,17 +198,28 @@ fn bundles_come_from_any_device_of_the_couple_but_a_removed_one() {
     let [a1, a2, b1, b2] = four(tmp.path());
     b2.propose_boundary("carried from B2", None).unwrap();
     assert!(a1.import_bundle(&b2.export_bundle().unwrap()).unwrap());
-    assert!(a1.boundaries().unwrap().iter().any(|b| b.text == "carried from B2"));
+    assert!(
+        a1.boundaries()
+            .unwrap()
+            .iter()
+            .any(|b| b.text == "carried from B2")
+    );
 
     a1.revoke(&hex(&a2)).unwrap();
     sync_pair(&a1, &b1);
-    a2.propose_boundary("from the removed device", None).unwrap();
+    a2.propose_boundary("from the removed device", None)
+        .unwrap();
     let from_removed = a2.export_bundle().unwrap();
     for d in [&a1, &b1] {
         assert!(matches!(
             d.import_bundle(&from_removed),
             Err(DeviceError::BadBundle(crate::BundleProblem::WrongSender))
         ));
-        assert!(!d.boundaries().unwrap().iter().any(|b| b.text == "from the removed device"));
+        assert!(
+            !d.boundaries()
+                .unwrap()
+                .iter()
+                .any(|b| b.text == "from the removed device")
+        );
     }
 }

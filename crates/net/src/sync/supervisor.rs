@@ -2,6 +2,10 @@
 //! one session up while the device syncs ([`serve`]), and telling the partner that
 //! the pairing ended ([`send_unpaired`]). The protocol itself is in
 //! [`super::session`]; this module decides which connections carry it.
+//!
+//! Everything here runs either sync protocol ([`Protocol`]): the shared journal's
+//! among the couple's devices, and the diary's among one person's own. The two
+//! differ only in their gate, their calls and the key the caller passes.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,7 +19,7 @@ use super::handshake::{HANDSHAKE_TIMEOUT, SessionParams, handshake};
 use super::message::{MAX_FRAME, Unpaired};
 use super::session::{Replica, SessionEnd, Until, close_send, run_session};
 use crate::frame::{FrameReader, FrameWriter};
-use crate::{NetError, Node, SYNC_ALPN, close};
+use crate::{NetError, Node, Protocol, SYNC_ALPN, close};
 
 /// How long after starting a dial a call from the partner counts as crossing it.
 const CROSSING_WINDOW: Duration = Duration::from_secs(5);
@@ -71,9 +75,11 @@ pub async fn send_unpaired(
     result
 }
 
-/// Dials the partner and runs one session on the connection.
+/// Dials the partner (or, on [`Protocol::Own`], another device of this person) and
+/// runs one session on the connection.
 pub async fn dial(
     node: &Node,
+    protocol: Protocol,
     partner: EndpointId,
     couple_key: &Secret32,
     replica: &dyn Replica,
@@ -88,7 +94,7 @@ pub async fn dial(
     );
     tracing::debug!("dialling the partner");
     let conn = node
-        .connect(addr, SYNC_ALPN)
+        .connect(addr, protocol.alpn())
         .await
         .inspect_err(|e| tracing::debug!(error = %e, "could not reach the partner"))?;
     tracing::debug!("connected to the partner");
@@ -112,7 +118,8 @@ fn turned_away(conn: &Connection, e: NetError) -> NetError {
     }
 }
 
-/// Accepts one session on a connection the node already authorized.
+/// Accepts one session on a connection the node already authorized, on whichever
+/// protocol its gate admitted it.
 pub async fn accept(
     node: &Node,
     conn: Connection,
@@ -208,13 +215,14 @@ type SessionFuture =
 /// milliseconds, two devices kept crossing for minutes.
 pub async fn serve(
     node: Arc<Node>,
+    protocol: Protocol,
     partner: EndpointId,
     couple_key: Secret32,
     replica: Arc<dyn Replica>,
     mut stop: watch::Receiver<bool>,
 ) {
     let keep_own_dial = node.id().as_bytes() < partner.as_bytes();
-    let mut calls = node.incoming(partner);
+    let mut calls = node.incoming_on(protocol, partner);
     let mut backoff = Duration::from_millis(200);
     let mut incoming: Option<Connection> = None;
     loop {
@@ -226,7 +234,15 @@ pub async fn serve(
         let mut dialing = incoming.is_none();
         let mut session: SessionFuture = match incoming.take() {
             Some(conn) => accept_owned(&node, conn, &couple_key, &replica, &stop, Until::Live),
-            None => dial_owned(&node, partner, &couple_key, &replica, &stop, Until::Live),
+            None => dial_owned(
+                &node,
+                protocol,
+                partner,
+                &couple_key,
+                &replica,
+                &stop,
+                Until::Live,
+            ),
         };
         let started = tokio::time::Instant::now();
         // The partner's call, run beside our own dial when the two crossed.
@@ -313,6 +329,7 @@ fn accept_owned(
 
 fn dial_owned(
     node: &Arc<Node>,
+    protocol: Protocol,
     partner: EndpointId,
     key: &Secret32,
     replica: &Arc<dyn Replica>,
@@ -320,7 +337,18 @@ fn dial_owned(
     until: Until,
 ) -> SessionFuture {
     let (node, key, replica, stop) = (node.clone(), key.clone(), replica.clone(), stop.clone());
-    Box::pin(async move { dial(&node, partner, &key, replica.as_ref(), until, stop).await })
+    Box::pin(async move {
+        dial(
+            &node,
+            protocol,
+            partner,
+            &key,
+            replica.as_ref(),
+            until,
+            stop,
+        )
+        .await
+    })
 }
 
 /// How long a one-shot sync waits before dialling again when it has no session.
@@ -340,6 +368,7 @@ const ONCE_REDIAL: Duration = Duration::from_millis(300);
 /// a short pause, until the timeout.
 pub async fn once(
     node: Arc<Node>,
+    protocol: Protocol,
     partner: EndpointId,
     couple_key: Secret32,
     replica: Arc<dyn Replica>,
@@ -350,7 +379,7 @@ pub async fn once(
     tokio::pin!(deadline);
     let redial = tokio::time::sleep(Duration::ZERO);
     tokio::pin!(redial);
-    let mut calls = node.incoming(partner);
+    let mut calls = node.incoming_on(protocol, partner);
     let mut sessions: Vec<SessionFuture> = Vec::new();
     let mut redial_due = true;
     let mut last_error: Option<NetError> = None;
@@ -360,7 +389,7 @@ pub async fn once(
         tokio::select! {
             _ = &mut redial, if redial_due => {
                 redial_due = false;
-                sessions.push(dial_owned(&node, partner, &couple_key, &replica, &stop, Until::InSync));
+                sessions.push(dial_owned(&node, protocol, partner, &couple_key, &replica, &stop, Until::InSync));
             }
             conn = calls.recv() => {
                 let Some(conn) = conn else { return Err(NetError::Closed) };
@@ -408,6 +437,7 @@ pub type ReplicaFor = Arc<dyn Fn(EndpointId) -> Arc<dyn Replica> + Send + Sync>;
 /// and stop with it.
 pub async fn serve_all(
     node: Arc<Node>,
+    protocol: Protocol,
     couple_key: Secret32,
     replica_for: ReplicaFor,
     mut peers: watch::Receiver<Vec<EndpointId>>,
@@ -439,6 +469,7 @@ pub async fn serve_all(
             tracing::debug!(peer = %peer.fmt_short(), "keeping a device in sync");
             let task = tokio::spawn(serve(
                 node.clone(),
+                protocol,
                 peer,
                 couple_key.clone(),
                 replica_for(peer),
@@ -471,6 +502,7 @@ const ONCE_OTHERS: Duration = Duration::from_secs(5);
 /// more than one that was off).
 pub async fn once_all(
     node: Arc<Node>,
+    protocol: Protocol,
     couple_key: Secret32,
     replica_for: ReplicaFor,
     peers: Vec<EndpointId>,
@@ -481,6 +513,7 @@ pub async fn once_all(
     for peer in peers.into_iter().filter(|p| *p != node.id()) {
         tasks.spawn(once(
             node.clone(),
+            protocol,
             peer,
             couple_key.clone(),
             replica_for(peer),
