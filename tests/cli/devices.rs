@@ -142,10 +142,15 @@ fn four_devices_sync_live_and_a_removed_one_is_refused() {
     ] {
         p.ok(&["boundary", "add", text]);
     }
+    // A diary line on Ari's second device: it goes to her first, never to Bea's.
+    const CANARY: &str = "diary canary 7f3q only for Ari's devices";
+    a2.ok(&["diary", "add", CANARY]);
     let all = ["from A1", "from A2", "from B1", "from B2"].map(String::from);
     for (name, p) in [("A1", &a1), ("A2", &a2), ("B1", &b1), ("B2", &b2)] {
         wait_until(&format!("{name} holds all four"), || p.texts() == all);
     }
+    let diary = |p: &Profile| p.json(&["diary", "list"]).to_string();
+    wait_until("A1 holds A2's diary line", || diary(&a1).contains(CANARY));
     // Everyone lists four signed devices; Ari's second one under her name.
     for p in [&a1, &a2, &b1, &b2] {
         wait_until("four devices listed", || devices(p).len() == 4);
@@ -153,6 +158,12 @@ fn four_devices_sync_live_and_a_removed_one_is_refused() {
     }
     assert_eq!(a2.json(&["status"])["name"], "Ari");
     drop(running);
+    // Every file of Bea's two profiles, decrypted (logs, history, sealed files).
+    for p in [&b1, &b2] {
+        assert!(!diary(p).contains(CANARY));
+        assert_eq!(found_in(&p.path(), CANARY), Vec::<String>::new());
+    }
+    assert!(!found_in(&a1.path(), CANARY).is_empty());
 
     // A1 removes A2; the news travels with live sync.
     let removed_id = endpoint(&a2);

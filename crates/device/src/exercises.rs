@@ -13,7 +13,7 @@ use crate::{Device, DeviceError, Field, Result, view};
 /// Where a reflection is kept, as its author chose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Visibility {
-    /// In the private diary: it never leaves this device (`view::REFLECTION_PRIVATE`).
+    /// In the private diary: it never reaches the partner (`view::REFLECTION_PRIVATE`).
     Private,
     /// In the shared journal: the partner's device keeps a copy
     /// (`view::REFLECTION_SHARED`).

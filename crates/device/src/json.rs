@@ -486,7 +486,7 @@ pub mod v1 {
         pub diary: Vec<DiaryEntry>,
         pub letter_drafts: Vec<LetterDraft>,
         pub exercise_reflections: Vec<Reflection>,
-        /// Acceptance (stage 6), if marked: it never leaves this device but here.
+        /// Acceptance (stage 6), if marked: it never reaches the partner's devices.
         pub acceptance: Option<Acceptance>,
         /// The whole trigger log.
         pub triggers: Vec<Trigger>,

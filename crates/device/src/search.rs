@@ -71,7 +71,7 @@ impl SearchKind {
         Self::ALL.into_iter().find(|k| k.as_str() == name)
     }
 
-    /// Whether it lives in the private diary, which never leaves this device.
+    /// Whether it lives in the private diary, which never reaches the partner.
     pub fn is_private(self) -> bool {
         matches!(self, Self::Diary | Self::Draft | Self::PrivateReflection)
     }

@@ -689,8 +689,8 @@ offered them.";
 pub const ACCEPTANCE_ABOUT: &str = "Acceptance is for you alone. It can mean that you \
 have stopped waiting for the past to be different, and are choosing how to carry it. \
 You can reach it without your partner doing anything, and it asks nothing of them. It \
-is kept in your private diary on this device and never shared, not even that it \
-exists.";
+is kept in your private diary, on your own devices only, and never shared, not even \
+that it exists.";
 
 /// What forgiveness is, and who sees it.
 pub const FORGIVENESS_ABOUT: &str = "Forgiveness is something you may offer your \
@@ -800,7 +800,7 @@ pub fn network_mode_label(mode: NetworkMode) -> &'static str {
 /// What deleting a diary entry (or a letter draft) does, in the words both front
 /// ends show after it.
 pub const DIARY_DELETED: &str = "Deleted. It is gone from every list, search and export \
-on this device. The diary's own encrypted history still holds it until you release \
+on your devices. The diary's own encrypted history still holds it until you release \
 the diary's history.";
 
 /// What withdrawing a shared entry does, and what it cannot do.

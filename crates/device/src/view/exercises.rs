@@ -227,8 +227,8 @@ pub fn next_exercise_line(e: &Exercise, today: NaiveDate, names: &Names) -> Stri
 }
 
 /// What choosing where a reflection goes means, in the words both front ends show.
-pub const REFLECTION_PRIVATE: &str = "Kept in your private diary on this device. It never \
-leaves it, and your partner never sees it.";
+pub const REFLECTION_PRIVATE: &str = "Kept in your private diary. It goes only to your \
+own devices, and your partner never sees it.";
 
 /// What sharing a reflection means.
 pub const REFLECTION_SHARED: &str = "Shared in your journal together. Your partner's \
