@@ -280,7 +280,7 @@ impl Network {
     pub async fn finish_pairing(&self, pending: PendingPairing, matches: bool) -> Result<String> {
         let paired = pending.confirm(matches).await?;
         self.device.store_pairing(&paired)?;
-        self.node.set_allowed(self.device.sync_peers()?);
+        self.admit_the_couple()?;
         Ok(paired.partner_name)
     }
 
@@ -309,7 +309,7 @@ impl Network {
         let label = agreed.name().to_owned();
         let transfer = self.device.vouch_for(*agreed.device().as_bytes(), &label)?;
         let sent = agreed.send(&transfer.encode()?).await?;
-        self.node.set_allowed(self.device.sync_peers()?);
+        self.admit_the_couple()?;
         Ok((label, sent.done))
     }
 
@@ -329,8 +329,16 @@ impl Network {
             // Stored already: the existing device lists this one either way.
             tracing::info!("could not tell the other device that linking finished: {e}");
         }
-        self.node.set_allowed(self.device.sync_peers()?);
+        self.admit_the_couple()?;
         Ok(received.name)
+    }
+
+    /// Both gates follow what this device now knows of the couple's devices: after a
+    /// pairing or a link, before any journal change has told the running sync.
+    fn admit_the_couple(&self) -> Result<()> {
+        self.node.set_allowed(self.device.sync_peers()?);
+        self.node.set_allowed_own(self.device.own_peers()?);
+        Ok(())
     }
 
     fn replicas(&self) -> kintsugi_net::sync::ReplicaFor {
