@@ -25,10 +25,13 @@ const LONG_ABOUT: &str = "\
 Measures what a Kintsugi user feels, each figure beside its baseline in the same run:
 
   glass_to_glass   the Propose click in A's app window until B's window shows the entry
-  live_sync        a write on A until durable and readable on B, both online (p50, p99)
+  live_sync        a write on A until durable and readable on B, both online (p50, p99);
+                   and with four devices (two each) syncing live, until readable on the
+                   farthest of A's three peers
   other_process_write  a second process writes to A's profile: until durable on B
   frame_during_catch_up  an empty partner's window: frame times while a catch-up lands
-  catch_up_10k     B paired but empty, A holds the big history: until B has it all
+  catch_up_10k     B paired but empty, A holds the big history: until B has it all;
+                   and a device newly linked to A: until it holds both journals
   wire_bytes_10k   UDP bytes both endpoints sent during catch_up_10k
   one_entry_bytes  UDP bytes to sync one new entry, at three history sizes
   open_10k         unlock (cheap KDF) and load a profile with the big shared journal

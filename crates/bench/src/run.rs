@@ -20,7 +20,7 @@ use tokio::runtime::Runtime;
 use crate::baseline::{MemSync, iroh_round_trips, plain_appends, plain_load, sync_in_memory};
 use crate::child;
 use crate::report::{Figure, GrowthRow, Target};
-use crate::side::{PASSPHRASE, Side, pair, settle};
+use crate::side::{PASSPHRASE, Side, link, pair, settle};
 use crate::stats::{median, ms, percentile};
 use crate::workload::Texts;
 
@@ -281,12 +281,14 @@ impl Bench {
         let live = self.live_sync(&mut a, &mut bea, started)?;
         let big = self.one_entry(&mut a, &mut bea, self.sizes.bytes_samples)?;
         self.other_process(&mut a, &mut bea, &live)?;
+        self.linked_catch_up(root, &mut a)?;
         a.stop_network(&self.rt);
         bea.stop_network(&self.rt);
         self.write(&a, root)?;
         self.glass(root, a, bea, &live, &last_id)?;
 
         let small = self.growth(&mut c, &mut d, growth_started)?;
+        self.far3(root, &live)?;
         let row_big = GrowthRow {
             history: n,
             write_p50_ms: median(&live.write_ms),
@@ -886,6 +888,109 @@ impl Bench {
         ));
         self.note_warm_up(&format!("Ari and {}", bea.name), &warm);
         Ok(live)
+    }
+
+    /// A new device of Ari's, linked to the big profile as a person links one: from
+    /// the moment both screens confirmed until the new device holds every shared
+    /// entry and every diary entry, with live sync running as in the app. Beside it:
+    /// the catch-up of an empty partner (shared journal only).
+    fn linked_catch_up(&mut self, root: &Path, a: &mut Side) -> Result<()> {
+        let shared = a.device.boundaries()?.len();
+        let diary = a.device.diary_entries()?.len();
+        progress(format!(
+            "catch-up of a newly linked device: {shared} shared and {diary} diary entries from Ari"
+        ));
+        let mut new = Side::create_for_link(root, "Ari's laptop")?;
+        new.start_network(&self.rt)?;
+        link(&self.rt, a, &new)?;
+        let linked = Instant::now();
+        new.start_sync(&self.rt)?;
+        let done = new.wait_until(&self.rt, Duration::from_secs(600), "Ari's history", |d| {
+            d.boundaries().is_ok_and(|l| l.len() >= shared)
+                && d.diary_entries().is_ok_and(|l| l.len() >= diary)
+        })?;
+        let took = ms(done - linked);
+        let partner = self
+            .figures
+            .iter()
+            .find(|f| f.name == self.sized("catch_up_10k"))
+            .map(|f| f.value);
+        let mut f = Figure::new(self.sized("catch_up_10k"), took, "ms").variant("linked device");
+        if let Some(p) = partner {
+            f = f.baseline(p);
+        }
+        self.figures.push(f);
+        self.note(format!(
+            "catch_up_10k (linked device): from both screens' yes until {shared} shared and {diary} diary entries were durable and readable on the new device: {took:.0} ms (its own device id; the journals come by ordinary sync)"
+        ));
+        new.stop_network(&self.rt);
+        Ok(())
+    }
+
+    /// Four devices, two people with two each, all syncing live as in the app: a
+    /// write on Ari's first device until it is durable and readable on the last of
+    /// the other three (her second device, Bea's two), which Ari's device reaches
+    /// directly or by way of another. Beside it: `live_sync` to one partner.
+    fn far3(&mut self, root: &Path, pair_live: &Live) -> Result<()> {
+        let count = self.sizes.growth_live_writes.max(5) * 2;
+        progress(format!(
+            "live sync among four devices: {count} writes on Ari's first device, each until readable on all three others"
+        ));
+        let root = root.join("four");
+        let mut a1 = Side::create(&root, "Ari")?;
+        let mut b1 = Side::create(&root, "Bea")?;
+        a1.start_network(&self.rt)?;
+        b1.start_network(&self.rt)?;
+        pair(&self.rt, &a1, &b1)?;
+        let mut a2 = Side::create_for_link(&root, "Ari's laptop")?;
+        let mut b2 = Side::create_for_link(&root, "Bea's phone")?;
+        a2.start_network(&self.rt)?;
+        b2.start_network(&self.rt)?;
+        link(&self.rt, &a1, &a2)?;
+        link(&self.rt, &b1, &b2)?;
+        for s in [&a1, &a2, &b1, &b2] {
+            s.start_sync(&self.rt)?;
+        }
+        // Every device holds every record (so every gate admits the others) once a
+        // first write has travelled everywhere.
+        std::thread::sleep(WARM_UP);
+        let mut latency = Vec::new();
+        for i in 0..count + self.sizes.warmup_writes {
+            let text = self.texts.boundary();
+            for s in [&mut a1, &mut a2, &mut b1, &mut b2] {
+                s.reset_events();
+            }
+            let id = a1.device.propose_boundary(&text, None)?;
+            let wrote = Instant::now();
+            let mut last = wrote;
+            for s in [&mut a2, &mut b1, &mut b2] {
+                let seen =
+                    s.wait_until(&self.rt, Duration::from_secs(60), "a live change", |d| {
+                        d.boundary(&id).is_ok()
+                    })?;
+                last = last.max(seen);
+            }
+            if i >= self.sizes.warmup_writes {
+                latency.push(ms(last - wrote));
+            }
+            std::thread::sleep(LIVE_QUIET);
+        }
+        for (p, v) in [("p50", 50.0), ("p99", 99.0)] {
+            self.figures.push(
+                Figure::new("live_sync", percentile(&latency, v), "ms")
+                    .variant(format!("{p}, farthest of 3 peers"))
+                    .baseline(percentile(&pair_live.latency_ms, v)),
+            );
+        }
+        self.note(format!(
+            "live_sync (farthest of 3 peers): {} writes on Ari's first device with four devices syncing live; max {:.1} ms; the baseline is live_sync to one partner",
+            latency.len(),
+            percentile(&latency, 100.0)
+        ));
+        for s in [&mut a1, &mut a2, &mut b1, &mut b2] {
+            s.stop_network(&self.rt);
+        }
+        Ok(())
     }
 
     fn note_warm_up(&mut self, who: &str, warm: &Live) {

@@ -81,6 +81,27 @@ impl Side {
         })
     }
 
+    /// A blank profile that is to become another device of someone's ([`link`]).
+    pub fn create_for_link(root: &Path, name: &'static str) -> Result<Self> {
+        let dir = root.join(name.to_lowercase().replace(['\'', ' '], "-"));
+        let device = Device::create_for_link(&dir, PASSPHRASE, options())
+            .with_context(|| format!("creating {name}'s profile"))?;
+        let events = device.subscribe();
+        Ok(Self {
+            name,
+            dir,
+            port: free_port()?,
+            device,
+            net: None,
+            events,
+            received_in_session: 0,
+            received_total: 0,
+            online: false,
+            sessions: 0,
+            first_online: None,
+        })
+    }
+
     /// Opens the profile again after it was locked (or written to behind the
     /// device's back), with a fresh event stream.
     pub fn reopen(&mut self) -> Result<()> {
@@ -205,10 +226,7 @@ impl Side {
         }
         loop {
             match self.next_event(rt, deadline) {
-                Some(Event::Changed {
-                    doc: DocKind::Shared,
-                    local: false,
-                }) => {
+                Some(Event::Changed { local: false, .. }) => {
                     if ready(&self.device) {
                         return Ok(Instant::now());
                     }
@@ -250,6 +268,27 @@ pub fn pair(rt: &Runtime, a: &Side, b: &Side) -> Result<()> {
         Ok(())
     })
     .context("pairing the two devices")
+}
+
+/// Links `new` (blank) to `existing` as another device of the same person, exactly
+/// as a person does: a link invite, both screens' codes confirmed. Returns when
+/// both sides have stored the link.
+pub fn link(rt: &Runtime, existing: &Side, new: &Side) -> Result<()> {
+    let (ne, nn) = (existing.net()?, new.net()?);
+    rt.block_on(async {
+        let offer = ne.create_link_invite(Duration::from_secs(120))?;
+        let invitation = offer.invitation();
+        let (host, join) = tokio::join!(ne.host(&offer), nn.join_link(&invitation, new.name));
+        let (host, join) = (host?, join?);
+        if host.sas() != join.sas() {
+            bail!("the two devices show different codes");
+        }
+        let (x, y) = tokio::join!(ne.finish_link(host, true), nn.finish_join_link(join, true));
+        x?;
+        y?;
+        Ok(())
+    })
+    .with_context(|| format!("linking {} to {}", new.name, existing.name))
 }
 
 /// Waits until neither device has sent a byte for `quiet`, then returns the total

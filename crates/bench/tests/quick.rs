@@ -58,7 +58,23 @@ fn quick_run_reports_every_figure() {
     }
     // Several values, one entry each.
     let count = |name: &str| figures.iter().filter(|f| f["name"] == name).count();
-    assert_eq!(count("live_sync"), 3, "p50, p99 and the p50 growth");
+    assert_eq!(
+        count("live_sync"),
+        5,
+        "p50, p99, the p50 growth, and p50 and p99 to the farthest of three peers"
+    );
+    assert_eq!(
+        count("catch_up_10k"),
+        2,
+        "an empty partner, a newly linked device"
+    );
+    let variant = |name: &str, v: &str| {
+        figures
+            .iter()
+            .any(|f| f["name"] == name && f["variant"].as_str().is_some_and(|s| s.contains(v)))
+    };
+    assert!(variant("live_sync", "farthest of 3 peers"), "{report:#}");
+    assert!(variant("catch_up_10k", "linked device"), "{report:#}");
     assert_eq!(count("glass_to_glass"), 2, "p50 and p99");
     assert_eq!(count("frame_during_catch_up"), 3, "p50, p99 and max");
     assert_eq!(count("one_entry_bytes"), 3, "three history sizes");
