@@ -13,6 +13,7 @@
 mod camera;
 mod dialogs;
 mod guide;
+mod invite;
 mod live;
 mod model;
 mod pages;
