@@ -1,13 +1,14 @@
 //! What every invite flow shares, so that pairing with a partner and adding a device
 //! of one's own look and behave alike: the invite shown (QR code, text, countdown),
-//! and the invite read (pasted, from a picture, from the webcam).
+//! the invite read (pasted, from a picture, from the webcam), and the two screens'
+//! codes compared by typing the other one's.
 
 use std::time::Duration;
 
 use kintsugi_device::qr;
 
 use crate::model::ShownInvite;
-use crate::widgets;
+use crate::widgets::{self, GOLD};
 use crate::work::{Done, Worker};
 
 /// How long an invite works.
@@ -197,4 +198,62 @@ impl InviteInput {
             self.scan = None;
         }
     }
+}
+
+/// The digits of a code as typed: spaces, dashes and the like are ignored.
+fn digits(typed: &str) -> String {
+    typed.chars().filter(|c| c.is_ascii_digit()).collect()
+}
+
+/// The codes compared the way a Bluetooth passkey is: the person types the code the
+/// other screen shows, so they have to read it rather than press yes out of habit.
+#[derive(Default)]
+pub struct CodeCheck {
+    typed: String,
+}
+
+impl CodeCheck {
+    /// Shows this screen's code `sas` and asks for the other screen's. `Some(Ok(()))`
+    /// once the digits typed are this screen's; `Some(Err(why))` once they differ or
+    /// the person stopped, which the caller sends on as a refusal (the other side
+    /// learns of it, and neither stores anything).
+    pub fn ui(&mut self, ui: &mut egui::Ui, sas: &str) -> Option<Result<(), String>> {
+        ui.label("The code on this screen:");
+        ui.label(egui::RichText::new(sas).size(40.0).monospace().color(GOLD));
+        let field = widgets::field(ui, "Code on the other screen", &mut self.typed);
+        let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        let ready = !digits(&self.typed).is_empty();
+        let mut answer = None;
+        ui.horizontal(|ui| {
+            if (ui
+                .add_enabled(ready, egui::Button::new("Confirm code"))
+                .clicked()
+                || enter)
+                && ready
+            {
+                let theirs = digits(&self.typed);
+                answer = Some(if theirs == digits(sas) {
+                    Ok(())
+                } else {
+                    Err(codes_differ(sas, &theirs))
+                });
+            }
+            if ui.button("Stop").clicked() {
+                answer = Some(Err("You stopped before the codes were compared.".into()));
+            }
+        });
+        if answer.is_some() {
+            self.typed.clear();
+        }
+        answer
+    }
+}
+
+/// Why a typed code was refused. A rule about the codes, kept here until the device
+/// crate has the words (the CLI says the same in its own `compare_codes`).
+pub fn codes_differ(sas: &str, typed: &str) -> String {
+    format!(
+        "The codes differ: this screen shows {sas}, and you typed {typed}. Someone may be \
+         in the middle, or a digit was mistyped."
+    )
 }
