@@ -49,6 +49,8 @@ pub enum Done {
     /// Adding my new device finished: its label and whether it said it stored
     /// everything.
     Linked(Result<(String, bool), String>),
+    /// On the start screen: this new device reached my other one; the codes to compare.
+    JoinPending(Result<Box<crate::start::Joining>, String>),
     /// An invite image was read (the decoded text) or failed.
     QrRead(Result<String, String>),
     Unpaired(Result<bool, String>),
