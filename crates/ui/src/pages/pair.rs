@@ -73,7 +73,8 @@ impl Pair {
         widgets::note(
             ui,
             "Pair once, with both devices in front of you (or on a call). After that your shared \
-             journal syncs directly between the two devices; your diary never leaves yours.",
+             journal syncs directly between your devices and your partner's; your diary goes \
+             only to your own devices, never to your partner's.",
         );
         let Some(net) = ctx.net.net.clone() else {
             match &ctx.net.error {
