@@ -13,6 +13,7 @@
 mod camera;
 mod dialogs;
 mod guide;
+mod invite;
 mod live;
 mod model;
 mod pages;
@@ -205,8 +206,14 @@ impl eframe::App for KintsugiApp {
             &mut self.screen,
             Screen::Start(Box::new(start::StartScreen::new(false))),
         );
-        if let Screen::Unlocked(s) = old {
-            self.closing = Some(s.close(&self.worker));
+        match old {
+            Screen::Unlocked(s) => self.closing = Some(s.close(&self.worker)),
+            // A new device waiting for its codes: nothing of it may remain.
+            Screen::Start(mut s) => {
+                if let Some(end) = s.abandon(&self.worker) {
+                    let _ = self.worker.handle().block_on(end);
+                }
+            }
         }
         if let Some(end) = self.closing.take() {
             let _ = self.worker.handle().block_on(end);

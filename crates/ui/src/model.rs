@@ -38,6 +38,8 @@ pub enum Page {
     Stage(u8),
     Pair,
     Settings,
+    /// Adding another device of mine (from Settings; not in the navigation).
+    Link,
 }
 
 /// What the pages read. Rebuilt when a document changes, never per frame, so a
@@ -80,6 +82,8 @@ pub struct Cache {
     pub release: Option<ReleaseStatus>,
     /// The couple's devices, as the signed records in the shared journal say.
     pub devices: Option<kintsugi_device::DeviceList>,
+    /// Whether another of my devices removed this one: it then adds no devices.
+    pub removed: bool,
 }
 
 impl Cache {
@@ -112,6 +116,7 @@ impl Cache {
             settings: device.settings().ok(),
             release: device.release_status().ok(),
             devices: device.devices().ok(),
+            removed: device.is_removed().unwrap_or(false),
         }
     }
 

@@ -1,12 +1,30 @@
-//! The first screen: create a profile, or unlock the one that exists.
+//! The first screen: create a profile, make this another device of someone who has
+//! one already, or unlock the profile that exists.
 
-use kintsugi_device::{Device, Options};
+use std::path::PathBuf;
+
+use kintsugi_device::{
+    Device, Invitation, NetOverrides, Network, Options, PendingPairing, Purpose,
+};
 use zeroize::Zeroize;
 
 use crate::AppConfig;
+use crate::invite::{CodeCheck, InviteInput};
 use crate::session::Opened;
 use crate::widgets::{self, GOLD, Passphrase};
 use crate::work::{Done, Worker};
+
+/// What making this another device of mine does and asks. It states rules (what the
+/// device receives, its own passphrase), so it belongs in `kintsugi_device::view`;
+/// kept here until it is moved there.
+pub const JOIN_ABOUT: &str = "On the device you already use, open Settings, then Devices, \
+     then \"Add another of my devices\". Paste the invite it shows here, or read its QR code. \
+     This device then receives your shared journal and your private diary, never your \
+     partner's diary. It has a passphrase of its own.";
+
+/// Why the device's name matters. For `kintsugi_device::view`, like [`JOIN_ABOUT`].
+pub const LABEL_NOTE: &str =
+    "Your devices and your partner's list it by this name, such as \"laptop\".";
 
 pub struct StartScreen {
     creating: bool,
@@ -20,6 +38,35 @@ pub struct StartScreen {
     rolled_back: Option<String>,
     /// The person ticked that they accept the rollback.
     accept_rollback: bool,
+    /// "This is another device of mine", chosen instead of creating a profile.
+    link: Option<Box<JoinForm>>,
+}
+
+/// Making this another device of mine: the form, then the codes to compare.
+#[derive(Default)]
+struct JoinForm {
+    label: String,
+    input: InviteInput,
+    check: CodeCheck,
+    /// Joined: the codes are on both screens.
+    joining: Option<Box<Joining>>,
+}
+
+/// A profile made for linking, joined to my other device, waiting for the person to
+/// compare the codes. Everything here is given up together if linking ends without
+/// this device added ([`discard`]).
+pub struct Joining {
+    device: Device,
+    net: Network,
+    pending: PendingPairing,
+    made: Made,
+}
+
+/// The profile folder the flow made its profile in, and whether it made the folder:
+/// only a folder it made is removed again.
+struct Made {
+    dir: PathBuf,
+    folder: bool,
 }
 
 impl StartScreen {
@@ -36,11 +83,26 @@ impl StartScreen {
             error: None,
             rolled_back: None,
             accept_rollback: false,
+            link: None,
         }
     }
 
     pub fn on_done(&mut self, done: Done) {
         match done {
+            Done::QrRead(result) => {
+                if let Some(form) = &mut self.link {
+                    form.input.read(result, &mut self.error);
+                }
+                return;
+            }
+            Done::JoinPending(result) => match result {
+                Ok(joining) => {
+                    if let Some(form) = &mut self.link {
+                        form.joining = Some(joining);
+                    }
+                }
+                Err(e) => self.error = Some(e),
+            },
             Done::Command(Err(e)) => self.error = Some(e),
             Done::RolledBack(e) => {
                 self.rolled_back = Some(e);
@@ -64,36 +126,47 @@ impl StartScreen {
 
     pub fn ui(&mut self, ui: &mut egui::Ui, config: &AppConfig, worker: &Worker) {
         egui::CentralPanel::default().show(ui, |ui| {
-            ui.vertical_centered(|ui| {
-                ui.add_space(60.0);
-                ui.label(egui::RichText::new("Kintsugi").size(40.0).color(GOLD));
-                widgets::note(
-                    ui,
-                    "Mending trust, together — privately, on your own devices.",
-                );
-                ui.add_space(30.0);
-            });
-            ui.horizontal(|ui| {
-                ui.add_space((ui.available_width() - 460.0).max(0.0) / 2.0);
-                ui.vertical(|ui| {
-                    ui.set_max_width(460.0);
-                    if self.creating {
-                        self.create_ui(ui, config, worker);
-                    } else {
-                        self.unlock_ui(ui, config, worker);
-                    }
-                    if let Some(e) = &self.error {
-                        widgets::error_text(ui, e);
-                    }
-                    if self.busy {
-                        ui.horizontal(|ui| {
-                            ui.spinner();
-                            ui.label("Working…");
+            // The longer forms (another device of mine, with the camera's preview)
+            // scroll in a small window rather than lose their buttons under its edge.
+            egui::ScrollArea::vertical()
+                .auto_shrink([false, false])
+                .show(ui, |ui| {
+                    ui.vertical_centered(|ui| {
+                        ui.add_space(60.0);
+                        ui.label(egui::RichText::new("Kintsugi").size(40.0).color(GOLD));
+                        widgets::note(
+                            ui,
+                            "Mending trust, together — privately, on your own devices.",
+                        );
+                        ui.add_space(30.0);
+                    });
+                    ui.horizontal(|ui| {
+                        ui.add_space((ui.available_width() - 460.0).max(0.0) / 2.0);
+                        ui.vertical(|ui| {
+                            ui.set_max_width(460.0);
+                            if self.creating && self.link.is_some() {
+                                self.link_ui(ui, config, worker);
+                            } else if self.creating {
+                                self.create_ui(ui, config, worker);
+                            } else {
+                                self.unlock_ui(ui, config, worker);
+                            }
+                            if let Some(e) = &self.error {
+                                widgets::error_text(ui, e);
+                            }
+                            if self.busy {
+                                ui.horizontal(|ui| {
+                                    ui.spinner();
+                                    ui.label("Working…");
+                                });
+                            }
                         });
-                    }
+                    });
                 });
-            });
         });
+        if let Some(form) = &mut self.link {
+            form.input.end_frame();
+        }
     }
 
     fn create_ui(&mut self, ui: &mut egui::Ui, config: &AppConfig, worker: &Worker) {
@@ -131,6 +204,110 @@ impl StartScreen {
                 },
             );
         }
+        ui.add_space(16.0);
+        ui.separator();
+        widgets::note(ui, "Already using Kintsugi on another device?");
+        if ui
+            .add_enabled(
+                !self.busy,
+                egui::Button::new("This is another device of mine"),
+            )
+            .clicked()
+        {
+            self.error = None;
+            self.link = Some(Box::default());
+        }
+    }
+
+    /// "This is another device of mine": a passphrase for this device, its name and
+    /// the invite my other device shows; then the codes, compared as pairing does.
+    fn link_ui(&mut self, ui: &mut egui::Ui, config: &AppConfig, worker: &Worker) {
+        let Some(form) = self.link.as_mut() else {
+            return;
+        };
+        widgets::heading(ui, "Another device of mine");
+        if let Some(joining) = form.joining.take() {
+            ui.label(format!(
+                "Connected to {}'s device. Type the code its screen shows.",
+                joining.pending.partner_name()
+            ));
+            match form.check.ui(ui, joining.pending.sas()) {
+                Some(verdict) => {
+                    self.busy = true;
+                    self.error = None;
+                    finish_join(worker, joining, verdict);
+                }
+                None => form.joining = Some(joining),
+            }
+            return;
+        }
+        if self.busy {
+            return;
+        }
+        widgets::note(ui, JOIN_ABOUT);
+        widgets::field(ui, "Name for this device", &mut form.label);
+        widgets::note(ui, LABEL_NOTE);
+        widgets::password(ui, "Passphrase", &mut self.pass);
+        // The device rates a linked profile's passphrase without a name: it has none
+        // of its own until the person's journal arrives.
+        let strong_enough = self.hint.show(ui, &self.pass, "");
+        widgets::password(ui, "Repeat passphrase", &mut self.pass2);
+        form.input
+            .ui(ui, worker, &mut self.error, "your other device's");
+        let ready =
+            !form.label.trim().is_empty() && !form.input.text.trim().is_empty() && strong_enough;
+        let (join, back) = ui
+            .horizontal(|ui| {
+                (
+                    ui.add_enabled(ready, egui::Button::new("Join my device"))
+                        .clicked(),
+                    ui.button("Create a new profile instead").clicked(),
+                )
+            })
+            .inner;
+        if back {
+            self.error = None;
+            self.link = None;
+            return;
+        }
+        if !join {
+            return;
+        }
+        self.error = None;
+        if *self.pass != *self.pass2 {
+            self.error = Some("The two passphrases differ.".into());
+            return;
+        }
+        // Read before anything is made, so that a wrong invite (a partner's, a damaged
+        // one) is refused with nothing to undo.
+        let invitation =
+            Invitation::from_text(&form.input.text).and_then(|i| i.require(Purpose::OwnDevice));
+        match invitation {
+            Ok(invitation) => {
+                self.busy = true;
+                let label = form.label.trim().to_string();
+                let pass = self.hand_over(ui.ctx());
+                start_join(worker, config, invitation, label, pass);
+            }
+            Err(e) => self.error = Some(e.to_string()),
+        }
+    }
+
+    /// Gives up a join waiting for the codes (the window is closing): the other
+    /// screen is told no, and the profile made for it goes. The returned task is
+    /// waited for before the process ends.
+    pub fn abandon(&mut self, worker: &Worker) -> Option<tokio::task::JoinHandle<()>> {
+        let joining = self.link.as_mut()?.joining.take()?;
+        Some(worker.handle().spawn(async move {
+            let Joining {
+                device,
+                net,
+                pending,
+                made,
+            } = *joining;
+            let _ = net.finish_join_link(pending, false).await;
+            discard(device, Some(net), made).await;
+        }))
     }
 
     fn unlock_ui(&mut self, ui: &mut egui::Ui, config: &AppConfig, worker: &Worker) {
@@ -193,5 +370,137 @@ impl StartScreen {
                 }
             });
         }
+    }
+}
+
+/// Makes the profile for this device and joins my other device with `invitation`, on
+/// the worker. Whatever fails after the profile is made takes the profile with it.
+fn start_join(
+    worker: &Worker,
+    config: &AppConfig,
+    invitation: Invitation,
+    label: String,
+    pass: Passphrase,
+) {
+    let dir = config.profile.clone();
+    let opts = Options { kdf: config.kdf };
+    let overrides: NetOverrides = config.net.clone();
+    worker.spawn(async move {
+        let created = tokio::task::spawn_blocking(move || {
+            let made = Made {
+                folder: !dir.exists(),
+                dir: dir.clone(),
+            };
+            (Device::create_for_link(&dir, pass.as_bytes(), opts), made)
+        })
+        .await;
+        let (device, made) = match created {
+            Ok((Ok(device), made)) => (device, made),
+            // Refused before it was made (a profile already there, a weak passphrase)
+            // or part way: only a folder made here is removed.
+            Ok((Err(e), made)) => {
+                let mut said = format!("This device's profile could not be made: {e}.");
+                if made.folder {
+                    said = format!("{said} {}", remove_made(&made));
+                }
+                return Done::JoinPending(Err(said));
+            }
+            Err(e) => return Done::JoinPending(Err(e.to_string())),
+        };
+        let net = match device.start_network(&overrides).await {
+            Ok(net) => net,
+            Err(e) => {
+                let left = discard(device, None, made).await;
+                return Done::JoinPending(Err(format!("The network could not start: {e}. {left}")));
+            }
+        };
+        match net.join_link(&invitation, &label).await {
+            Ok(pending) => Done::JoinPending(Ok(Box::new(Joining {
+                device,
+                net,
+                pending,
+                made,
+            }))),
+            Err(e) => {
+                let left = discard(device, Some(net), made).await;
+                Done::JoinPending(Err(format!(
+                    "Could not join your other device: {e}. {left}"
+                )))
+            }
+        }
+    });
+}
+
+/// Sends this screen's verdict on the codes. Once both screens said yes, this is one
+/// of my devices and its session opens; otherwise the profile made for it goes.
+fn finish_join(worker: &Worker, joining: Box<Joining>, verdict: Result<(), String>) {
+    let out = worker.reporter();
+    worker.spawn(async move {
+        let Joining {
+            device,
+            net,
+            pending,
+            made,
+        } = *joining;
+        let matches = verdict.is_ok();
+        match net.finish_join_link(pending, matches).await {
+            Ok(name) => {
+                // The session starts its own network on the same endpoint.
+                net.shutdown().await;
+                match tokio::task::spawn_blocking(move || Opened::new(device)).await {
+                    Ok(opened) => {
+                        out.send(Done::Unlocked(Box::new(opened)));
+                        Done::Command(Ok(format!(
+                            "This is now one of {name}'s devices. Your journals arrive as it syncs."
+                        )))
+                    }
+                    Err(e) => Done::Command(Err(e.to_string())),
+                }
+            }
+            Err(e) => {
+                let left = discard(device, Some(net), made).await;
+                Done::Command(Err(match verdict {
+                    Err(why) => format!("{why} {left}"),
+                    Ok(()) => format!("This device was not added: {e}. {left}"),
+                }))
+            }
+        }
+    });
+}
+
+/// Gives up a profile made for linking: its network stopped, the device locked, and
+/// the folder removed if the flow made it. Returns what is left, for the person.
+async fn discard(device: Device, net: Option<Network>, made: Made) -> String {
+    if let Some(net) = net {
+        // As a session's end does: a network slow to stop must not keep the folder,
+        // or a closing window, waiting.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(3), net.shutdown()).await;
+    }
+    tokio::task::spawn_blocking(move || {
+        device.lock();
+        drop(device);
+        remove_made(&made)
+    })
+    .await
+    .unwrap_or_else(|e| e.to_string())
+}
+
+/// Removes the profile folder if the flow made it; says what is left.
+fn remove_made(made: &Made) -> String {
+    let dir = made.dir.display();
+    if !made.dir.exists() {
+        return "Nothing was kept on this device.".into();
+    }
+    if !made.folder {
+        return format!(
+            "The new profile in {dir} stays, because its folder was there before: remove it \
+             before you try again."
+        );
+    }
+    match std::fs::remove_dir_all(&made.dir) {
+        Ok(()) => "Nothing was kept on this device.".into(),
+        Err(e) => format!(
+            "The new profile in {dir} could not be removed ({e}): remove it before you try again."
+        ),
     }
 }

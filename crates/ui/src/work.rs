@@ -35,6 +35,22 @@ pub enum Done {
     Invite(ShownInvite),
     Pending(Result<Box<PendingPairing>, String>),
     Paired(Result<String, String>),
+    /// The link invite to show while this device waits for my new device, for the
+    /// attempt numbered `attempt` (see the link page).
+    LinkInvite {
+        attempt: u64,
+        invite: ShownInvite,
+    },
+    /// My new device joined with the invite of attempt `attempt`: the codes to compare.
+    LinkPending {
+        attempt: u64,
+        pending: Result<Box<PendingPairing>, String>,
+    },
+    /// Adding my new device finished: its label and whether it said it stored
+    /// everything.
+    Linked(Result<(String, bool), String>),
+    /// On the start screen: this new device reached my other one; the codes to compare.
+    JoinPending(Result<Box<crate::start::Joining>, String>),
     /// An invite image was read (the decoded text) or failed.
     QrRead(Result<String, String>),
     Unpaired(Result<bool, String>),

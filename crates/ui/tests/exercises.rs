@@ -123,7 +123,7 @@ fn two_windows_propose_answer_do_and_reflect_on_an_exercise() {
     click_label(&mut a, "Keep it private");
     see(&mut a, view::REFLECTION_PRIVATE);
     click(&mut a, "Save reflection");
-    see(&mut a, "You reflected (private, only on this device):");
+    see(&mut a, "You reflected (private, only on your own devices):");
     see(&mut a, CANARY);
     wait(&mut a, "the private reflection", || {
         ad.exercise_reflections().unwrap().len() == 1
@@ -148,7 +148,7 @@ fn two_windows_propose_answer_do_and_reflect_on_an_exercise() {
         !shows(&b, "PRIVATE-CANARY"),
         "Bea's window shows Ari's private words"
     );
-    assert!(!shows(&b, "private, only on this device"));
+    assert!(!shows(&b, "private, only on your own devices"));
     assert!(bd.exercise_reflections().unwrap().is_empty());
     let everything = bd
         .export(ExportFormat::Json, ExportScope::WithPrivate)

@@ -90,7 +90,8 @@ impl View for Diary {
         widgets::heading(ui, "Private diary");
         widgets::note(
             ui,
-            "Only on this device. Nothing here is sent to your partner unless you share an entry.",
+            "Only on your own devices, never on your partner's: nothing here is sent to your \
+             partner unless you share an entry.",
         );
         ui.group(|ui| {
             widgets::area(ui, "New entry", &mut self.text, 5);

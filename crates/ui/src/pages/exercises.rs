@@ -363,7 +363,7 @@ fn exercise(
         for r in reflections {
             let who = names.name(&r.author);
             let whose = if r.private {
-                format!("{who} reflected (private, only on this device):")
+                format!("{who} reflected (private, only on your own devices):")
             } else {
                 format!("{who} reflected:")
             };

@@ -103,7 +103,7 @@ impl View for Letters {
         widgets::heading(ui, "Letters");
         widgets::note(
             ui,
-            "Drafts stay private on this device until you send them. Rework one as often as \
+            "Drafts stay private, on your own devices, until you send them. Rework one as often as \
              you like: Edit opens it in the form below.",
         );
         let unsaved = self.unsaved();

@@ -8,6 +8,7 @@ mod diary;
 mod exercises;
 mod home;
 mod letters;
+mod link;
 mod meeting;
 mod packet;
 mod pair;
@@ -149,6 +150,9 @@ enum Section {
     Journal,
     Stages,
     Partner,
+    /// Pages reached from another page only (not in [`Section::ALL`], so never drawn
+    /// in the navigation).
+    Elsewhere,
 }
 
 impl Section {
@@ -157,7 +161,7 @@ impl Section {
     fn heading(self) -> Option<&'static str> {
         match self {
             Section::Stages => Some("The seven stages"),
-            Section::Journal | Section::Partner => None,
+            Section::Journal | Section::Partner | Section::Elsewhere => None,
         }
     }
 }
@@ -198,6 +202,7 @@ fn registry() -> Vec<Entry> {
         entry(Page::Packet, Journal, packet::Packet::default),
         entry(Page::Pair, Partner, pair::Pair::default),
         entry(Page::Settings, Partner, settings::Settings::default),
+        entry(Page::Link, Elsewhere, link::Link::default),
     ];
     pages.extend((1..=7u8).map(|n| entry(Page::Stage(n), Stages, move || stages::Stage::new(n))));
     pages

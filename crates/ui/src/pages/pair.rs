@@ -1,12 +1,11 @@
 //! Pairing: invite (QR code, text, countdown) or join (pasted text, image file), then
 //! both people compare the code.
 
-use std::time::Duration;
-
-use kintsugi_device::{Invite, PendingPairing, qr};
+use kintsugi_device::{Invite, PendingPairing};
 
 use super::{Ctx, View};
 use crate::guide::Guide;
+use crate::invite::{self, INVITE_TTL, InviteInput};
 use crate::model::{Cache, ShownInvite};
 use crate::widgets::{self, GOLD};
 use crate::work::Done;
@@ -16,32 +15,8 @@ pub struct Pair {
     invite: Option<ShownInvite>,
     pending: Option<Box<PendingPairing>>,
     waiting: bool,
-    paste: String,
-    path: String,
+    input: InviteInput,
     error: Option<String>,
-    #[cfg(feature = "camera")]
-    scan: Option<Scan>,
-    /// Whether this frame drew the scan; a scan nobody can see is stopped, so the
-    /// camera never stays on behind another page, a pending join or a lock.
-    #[cfg(feature = "camera")]
-    scan_shown: bool,
-}
-
-/// A running webcam scan and the texture its preview frames go into.
-#[cfg(feature = "camera")]
-struct Scan {
-    scanner: crate::camera::Scanner,
-    preview: Option<egui::TextureHandle>,
-}
-
-/// How long an invite works.
-const INVITE_TTL: Duration = Duration::from_secs(600);
-
-fn now_secs() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 impl View for Pair {
@@ -65,8 +40,8 @@ impl View for Pair {
                     self.invite = Some(invite);
                 }
             }
-            Done::QrRead(Ok(text)) => self.paste = text,
-            Done::Pending(Err(e)) | Done::Paired(Err(e)) | Done::QrRead(Err(e)) => {
+            Done::QrRead(result) => self.input.read(result, &mut self.error),
+            Done::Pending(Err(e)) | Done::Paired(Err(e)) => {
                 self.error = Some(e);
                 self.waiting = false;
                 self.invite = None;
@@ -84,13 +59,7 @@ impl View for Pair {
 
     /// Also called after the page is drawn: a scan this frame did not draw stops.
     fn hidden(&mut self) {
-        #[cfg(feature = "camera")]
-        {
-            if !self.scan_shown {
-                self.scan = None;
-            }
-            self.scan_shown = false;
-        }
+        self.input.end_frame();
     }
 }
 
@@ -104,7 +73,8 @@ impl Pair {
         widgets::note(
             ui,
             "Pair once, with both devices in front of you (or on a call). After that your shared \
-             journal syncs directly between the two devices; your diary never leaves yours.",
+             journal syncs directly between your devices and your partner's; your diary goes \
+             only to your own devices, never to your partner's.",
         );
         let Some(net) = ctx.net.net.clone() else {
             match &ctx.net.error {
@@ -169,26 +139,9 @@ impl Pair {
             });
         }
 
-        if let Some(ShownInvite { text, expires, qr }) = &self.invite {
-            let left = expires.saturating_sub(now_secs());
-            ui.label(format!(
-                "Ask your partner to scan this code (or copy the text below). It works once, for the next {}:{:02}.",
-                left / 60,
-                left % 60
-            ));
-            widgets::qr(ui, qr.size, &qr.modules, 300.0);
-            let mut shown = text.clone();
-            ui.add(
-                egui::TextEdit::multiline(&mut shown)
-                    .desired_rows(3)
-                    .desired_width(460.0),
-            )
-            .on_hover_text("Invite text");
-            if ui.button("Copy invite text").clicked() {
-                ui.ctx().copy_text(text.clone());
-            }
-            ui.ctx().request_repaint_after(Duration::from_secs(1));
-            if left == 0 {
+        if let Some(shown) = &self.invite {
+            let ask = "Ask your partner to scan this code (or copy the text below).";
+            if !invite::show(ui, shown, ask) {
                 self.invite = None;
                 self.waiting = false;
                 self.error =
@@ -237,47 +190,17 @@ impl Pair {
         });
         ui.group(|ui| {
             ui.label(egui::RichText::new("Join my partner").strong());
-            widgets::area(ui, "Invite text", &mut self.paste, 3);
-            ui.horizontal(|ui| {
-                let l = ui.label("QR image file");
-                ui.add(
-                    egui::TextEdit::singleline(&mut self.path)
-                        .id_salt("QR image file")
-                        .desired_width(260.0),
-                )
-                .labelled_by(l.id);
-                if ui.button("Choose…").clicked()
-                    && let Some(p) = rfd::FileDialog::new()
-                        .add_filter("Images", &["png", "jpg", "jpeg"])
-                        .pick_file()
-                {
-                    self.path = p.display().to_string();
-                }
-                if ui
-                    .add_enabled(
-                        !self.path.trim().is_empty(),
-                        egui::Button::new("Read image"),
-                    )
-                    .clicked()
-                {
-                    let path = self.path.trim().to_string();
-                    ctx.worker.blocking(move || {
-                        Done::QrRead(
-                            std::fs::read(&path)
-                                .map_err(|e| format!("could not read {path}: {e}"))
-                                .and_then(|b| qr::decode_image(&b).map_err(|e| e.to_string())),
-                        )
-                    });
-                }
-            });
-            #[cfg(feature = "camera")]
-            self.camera_ui(ui);
+            self.input
+                .ui(ui, ctx.worker, &mut self.error, "your partner's");
             if ui
-                .add_enabled(!self.paste.trim().is_empty(), egui::Button::new("Join"))
+                .add_enabled(
+                    !self.input.text.trim().is_empty(),
+                    egui::Button::new("Join"),
+                )
                 .clicked()
             {
                 self.error = None;
-                match Invite::from_text(&self.paste) {
+                match Invite::from_text(&self.input.text) {
                     Ok(invite) => {
                         self.waiting = true;
                         let net = net.clone();
@@ -294,71 +217,6 @@ impl Pair {
                 }
             }
         });
-    }
-
-    /// The webcam scan: a button, then a live preview until a code is read, which
-    /// lands in the invite text field for the person to check and join.
-    #[cfg(feature = "camera")]
-    fn camera_ui(&mut self, ui: &mut egui::Ui) {
-        self.scan_shown = true;
-        let Some(Scan { scanner, preview }) = &mut self.scan else {
-            if ui.button("Scan with camera").clicked() {
-                self.error = None;
-                self.scan = Some(Scan {
-                    scanner: crate::camera::Scanner::start(ui.ctx().clone()),
-                    preview: None,
-                });
-            }
-            return;
-        };
-        let (camera, frame, hint, found, failed) = scanner.with_state(|s| {
-            (
-                s.camera.clone(),
-                s.preview.take(),
-                s.hint.clone(),
-                s.found.take(),
-                s.failed.take(),
-            )
-        });
-        if let Some(text) = found {
-            self.paste = text;
-            self.scan = None;
-            return;
-        }
-        if let Some(e) = failed {
-            self.error = Some(format!("The camera scan stopped: {e}"));
-            self.scan = None;
-            return;
-        }
-        if let Some(frame) = frame {
-            match preview {
-                Some(t) => t.set(frame, egui::TextureOptions::LINEAR),
-                None => {
-                    *preview = Some(ui.ctx().load_texture(
-                        "camera-preview",
-                        frame,
-                        egui::TextureOptions::LINEAR,
-                    ))
-                }
-            }
-        }
-        ui.horizontal(|ui| {
-            ui.spinner();
-            ui.label(match &camera {
-                Some(name) => format!("Hold your partner's code up to {name}…"),
-                None => "Opening the camera…".into(),
-            });
-        });
-        if let Some(t) = preview.as_ref() {
-            ui.add(egui::Image::new(t).max_width(360.0))
-                .on_hover_text("Camera preview");
-        }
-        if let Some(h) = hint {
-            widgets::note(ui, &h);
-        }
-        if ui.button("Stop camera").clicked() {
-            self.scan = None;
-        }
     }
 
     fn paired_ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {

@@ -1,5 +1,6 @@
 //! Settings: name, network, passphrase, auto-lock, check-ins revealed together, read
-//! receipts, export, release of history, unpair, the couple's devices.
+//! receipts, export, release of history, unpair, the couple's devices (adding one of
+//! mine, removing one).
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -13,7 +14,7 @@ use zeroize::Zeroize;
 
 use super::{Ctx, View};
 use crate::guide::Guide;
-use crate::model::Cache;
+use crate::model::{Cache, Page};
 use crate::widgets::{self, Passphrase};
 use crate::work::Done;
 
@@ -35,6 +36,14 @@ pub struct Settings {
     together: Option<bool>,
     /// The reminders setting as shown; saved the moment it changes.
     reminders: Option<Reminders>,
+    /// One of my devices the person asked to remove, while the question is open.
+    removing: Option<Removing>,
+}
+
+/// A device about to be removed: its id, and its name for the question.
+struct Removing {
+    endpoint: String,
+    label: String,
 }
 
 /// The export form. Exports are plaintext, so the private part is opt-in and a file
@@ -371,11 +380,56 @@ impl View for Settings {
                     let short = row.endpoint.get(..12).unwrap_or(&row.endpoint);
                     ui.label(egui::RichText::new(short).monospace().weak());
                     ui.label(view::device_line(row, &names));
+                    // The device refuses the rest (this one, my partner's) itself;
+                    // the button is offered only where removing can be asked for.
+                    let removable = row.mine && !row.this_device && !row.revoked;
+                    if removable && ui.small_button("Remove…").clicked() {
+                        self.removing = Some(Removing {
+                            endpoint: row.endpoint.clone(),
+                            label: row.label.clone().unwrap_or_else(|| "a device".into()),
+                        });
+                    }
                 });
             }
             for (key, why) in &list.refused {
                 widgets::error_text(ui, &view::refused_line(key, why));
             }
+            if !c.removed && ui.button("Add another of my devices").clicked() {
+                ctx.go(Page::Link);
+            }
+            self.ask_remove(ui.ctx(), ctx);
+        }
+    }
+}
+
+impl Settings {
+    /// Asks before one of my devices is removed, saying plainly what removing cannot
+    /// do, then has the device remove it; the list shows it removed once the record
+    /// is written.
+    fn ask_remove(&mut self, egui_ctx: &egui::Context, ctx: &mut Ctx<'_>) {
+        let Some(r) = &self.removing else {
+            return;
+        };
+        let answer = crate::dialogs::confirm(
+            egui_ctx,
+            "remove-device",
+            &format!("Remove \"{}\"?", r.label),
+            &[view::REMOVE_DEVICE_WARNING],
+            "Remove it",
+            "Keep it",
+        );
+        match answer {
+            Some(true) => {
+                let (endpoint, label) = (r.endpoint.clone(), r.label.clone());
+                ctx.worker.command(
+                    ctx.device,
+                    move |_| format!("Removed your device \"{label}\"."),
+                    move |d| d.revoke(&endpoint),
+                );
+                self.removing = None;
+            }
+            Some(false) => self.removing = None,
+            None => {}
         }
     }
 }

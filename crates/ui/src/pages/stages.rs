@@ -214,7 +214,9 @@ impl Choices {
         }
 
         ui.group(|ui| {
-            ui.label(egui::RichText::new("Acceptance — private, only on this device").strong());
+            ui.label(
+                egui::RichText::new("Acceptance — private, only on your own devices").strong(),
+            );
             ui.label(view::ACCEPTANCE_ABOUT);
             match &c.acceptance {
                 Some(a) => {
