@@ -87,7 +87,7 @@ pub enum Command {
     /// Promises your partner confirms as kept, missed or renegotiated
     #[command(subcommand)]
     Promise(PromiseCmd),
-    /// Your private diary: it never leaves this device
+    /// Your private diary: it goes only to your own devices, never to your partner's
     #[command(subcommand)]
     Diary(DiaryCmd),
     /// Exercises to do together: the library, plans for a date, reflections
@@ -663,7 +663,7 @@ pub enum DiaryCmd {
 
 #[derive(Subcommand, Debug)]
 pub enum TriggerCmd {
-    /// Log a moment (private: it stays on this device)
+    /// Log a moment (private: it stays on your own devices)
     Add {
         /// A word or two
         words: String,

@@ -1010,7 +1010,7 @@ fn stage(device: &Device, cmd: &StageCmd, json: bool) -> Result<()> {
             }
             if let Some(a) = device.acceptance()? {
                 println!(
-                    "Your acceptance (private, only on this device): reached {}{}",
+                    "Your acceptance (private, only on your own devices): reached {}{}",
                     when(a.reached_at),
                     a.words
                         .as_deref()

@@ -130,7 +130,7 @@ fn print_exercise(e: &Exercise, names: &view::Names, private: &[Reflection]) {
             "    {} reflected{}: {}",
             names.name(&r.author),
             if r.private {
-                " (private, only on this device)"
+                " (private, only on your own devices)"
             } else {
                 ""
             },

@@ -4,7 +4,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
-use kintsugi_device::{Device, Event, Invitation, NetOverrides, Network, Purpose, qr};
+use kintsugi_device::{Device, Event, Invitation, NetOverrides, Network, Purpose, qr, view};
 
 use crate::args::{BundleCmd, Cli, InviteArgs, JoinArgs, PairCmd};
 
@@ -22,11 +22,6 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .context("could not start the network runtime")
-}
-
-/// The six digits of a code as typed: spaces, dashes and the like are ignored.
-fn digits(typed: &str) -> String {
-    typed.chars().filter(|c| c.is_ascii_digit()).collect()
 }
 
 /// Shows this screen's code and asks for the code on the other screen, like a
@@ -48,16 +43,13 @@ fn compare_codes(sas: &str, with: &str, expected: Option<&str>) -> Result<bool> 
             line
         }
     };
-    let theirs = digits(&theirs);
-    if theirs.is_empty() {
+    if view::code_digits(&theirs).is_empty() {
         eprintln!("No code was typed: stopping.");
         return Ok(false);
     }
-    let same = theirs == digits(sas);
+    let same = view::codes_match(sas, &theirs);
     if !same {
-        eprintln!(
-            "The codes differ: this screen shows {sas}, and you typed {theirs}. Someone may be in the middle, or a digit was mistyped."
-        );
+        eprintln!("{}", view::codes_differ(sas, &theirs));
     }
     Ok(same)
 }

@@ -139,7 +139,7 @@ fn acceptance_never_reaches_the_partner_and_forgiveness_does() {
     assert!(err.contains("already offered forgiveness"), "{err}");
     let mine = bea.ok(&["stage", "list"]);
     assert!(
-        mine.contains("Your acceptance (private, only on this device)"),
+        mine.contains("Your acceptance (private, only on your own devices)"),
         "{mine}"
     );
     assert!(mine.contains(CANARY), "{mine}");

@@ -98,7 +98,7 @@ fn two_devices_plan_do_and_reflect_on_an_exercise() {
             &format!("{CANARY} what I held back"),
         ],
     );
-    assert!(said.contains("never leaves"), "{said}");
+    assert!(said.contains("only to your"), "{said}");
     let said = stderr_of(
         &b,
         &["exercise", "reflect", &id, "I felt listened to", "--shared"],
@@ -127,7 +127,7 @@ fn two_devices_plan_do_and_reflect_on_an_exercise() {
         "{human}"
     );
     assert!(
-        human.contains("You reflected (private, only on this device): CANARY"),
+        human.contains("You reflected (private, only on your own devices): CANARY"),
         "{human}"
     );
 

@@ -260,6 +260,17 @@ impl Device {
         let me = self.me()?;
         let this = self.endpoint_bytes()?;
         let partner = self.partner()?;
+        // A removed device is still listed by the name its record gave it.
+        let labels: std::collections::BTreeMap<[u8; 32], String> = self
+            .read_shared(|s, _| s.device_records())?
+            .into_iter()
+            .filter_map(|(_, r)| match r {
+                Ok(DeviceRecord::Device {
+                    endpoint, label, ..
+                }) => Some((endpoint, label)),
+                _ => None,
+            })
+            .collect();
         let mut devices = Vec::new();
         for person in &set.people {
             let mine = person.person == me;
@@ -285,7 +296,7 @@ impl Device {
                     endpoint: hex(&r.endpoint),
                     mine,
                     this_device: r.endpoint == this,
-                    label: None,
+                    label: labels.get(&r.endpoint).cloned(),
                     signed,
                     revoked: true,
                     last_sync: None,

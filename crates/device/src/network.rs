@@ -171,6 +171,19 @@ impl Device {
     }
 }
 
+/// Pairing's words for a "no" name a partner; linking is one person at two screens.
+fn link_error(e: NetError) -> DeviceError {
+    match e {
+        NetError::PartnerDeclined => DeviceError::Link(
+            "the other screen did not confirm the codes (they differed, or it stopped). Nothing was saved".into(),
+        ),
+        NetError::Declined => {
+            DeviceError::Link("you did not confirm the codes. Nothing was saved".into())
+        }
+        other => other.into(),
+    }
+}
+
 /// A running network presence for a device.
 pub struct Network {
     device: Device,
@@ -305,7 +318,7 @@ impl Network {
         pending: PendingPairing,
         matches: bool,
     ) -> Result<(String, bool)> {
-        let agreed = pending.confirm_link(matches).await?;
+        let agreed = pending.confirm_link(matches).await.map_err(link_error)?;
         let label = agreed.name().to_owned();
         let transfer = self.device.vouch_for(*agreed.device().as_bytes(), &label)?;
         let sent = agreed.send(&transfer.encode()?).await?;
@@ -317,7 +330,10 @@ impl Network {
     /// yes, becomes the person's device with what the existing one sent (one
     /// keyring write), then tells it so. Returns the name of the person linked to.
     pub async fn finish_join_link(&self, pending: PendingPairing, matches: bool) -> Result<String> {
-        let received = pending.confirm_link_receive(matches).await?;
+        let received = pending
+            .confirm_link_receive(matches)
+            .await
+            .map_err(link_error)?;
         let transfer = Transfer::decode(&received.transfer)?;
         self.device.adopt(
             &transfer,
@@ -533,6 +549,7 @@ impl Network {
             told |= r.unwrap_or(false);
         }
         self.node.set_allowed([]);
+        self.node.set_allowed_own([]);
         self.device.forget_partner(delete_shared)?;
         Ok(told)
     }

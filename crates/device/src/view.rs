@@ -23,7 +23,10 @@ mod exercises;
 mod meeting;
 
 pub use agreements::{AGREEMENT_ABOUT, agreement_line, renewal_line};
-pub use devices::{DEVICES_ABOUT, REMOVE_DEVICE_WARNING, device_line, refused_line};
+pub use devices::{
+    DEVICES_ABOUT, JOIN_ABOUT, LABEL_NOTE, LINK_ABOUT, LINK_NOT_CONFIRMED, REMOVE_DEVICE_WARNING,
+    code_digits, codes_differ, codes_match, device_line, refused_line,
+};
 pub use exercises::{
     LibraryExercise, REFLECTION_PRIVATE, REFLECTION_SHARED, day, exercise_dates, exercise_state,
     exercise_title, library, library_exercise, next_exercise, next_exercise_line, waits_for_me,
@@ -734,8 +737,8 @@ fn capitalized(s: &str) -> String {
 pub const TRIGGERS_ABOUT: &str = "A trigger is a moment when something brings the hurt \
 back: a place, a song, a name, a phone lying face down. Writing it down takes a few \
 seconds, and can take some of its weight. Over the months the log can show whether \
-such moments come less often, or less strongly. It is private: it stays on this \
-device unless you share part of it.";
+such moments come less often, or less strongly. It is private: it stays on your own \
+devices unless you share part of it.";
 
 /// What sharing the weekly numbers gives the partner, and what it does not.
 pub fn trend_share_says(partner: &str) -> String {

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use kintsugi_device::qr;
+use kintsugi_device::{qr, view};
 
 use crate::model::ShownInvite;
 use crate::widgets::{self, GOLD};
@@ -200,11 +200,6 @@ impl InviteInput {
     }
 }
 
-/// The digits of a code as typed: spaces, dashes and the like are ignored.
-fn digits(typed: &str) -> String {
-    typed.chars().filter(|c| c.is_ascii_digit()).collect()
-}
-
 /// The codes compared the way a Bluetooth passkey is: the person types the code the
 /// other screen shows, so they have to read it rather than press yes out of habit.
 #[derive(Default)]
@@ -222,7 +217,7 @@ impl CodeCheck {
         ui.label(egui::RichText::new(sas).size(40.0).monospace().color(GOLD));
         let field = widgets::field(ui, "Code on the other screen", &mut self.typed);
         let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-        let ready = !digits(&self.typed).is_empty();
+        let ready = !view::code_digits(&self.typed).is_empty();
         let mut answer = None;
         ui.horizontal(|ui| {
             if (ui
@@ -231,11 +226,10 @@ impl CodeCheck {
                 || enter)
                 && ready
             {
-                let theirs = digits(&self.typed);
-                answer = Some(if theirs == digits(sas) {
+                answer = Some(if view::codes_match(sas, &self.typed) {
                     Ok(())
                 } else {
-                    Err(codes_differ(sas, &theirs))
+                    Err(view::codes_differ(sas, &self.typed))
                 });
             }
             if ui.button("Stop").clicked() {
@@ -247,13 +241,4 @@ impl CodeCheck {
         }
         answer
     }
-}
-
-/// Why a typed code was refused. A rule about the codes, kept here until the device
-/// crate has the words (the CLI says the same in its own `compare_codes`).
-pub fn codes_differ(sas: &str, typed: &str) -> String {
-    format!(
-        "The codes differ: this screen shows {sas}, and you typed {typed}. Someone may be \
-         in the middle, or a digit was mistyped."
-    )
 }

@@ -14,18 +14,6 @@ use crate::session::Opened;
 use crate::widgets::{self, GOLD, Passphrase};
 use crate::work::{Done, Worker};
 
-/// What making this another device of mine does and asks. It states rules (what the
-/// device receives, its own passphrase), so it belongs in `kintsugi_device::view`;
-/// kept here until it is moved there.
-pub const JOIN_ABOUT: &str = "On the device you already use, open Settings, then Devices, \
-     then \"Add another of my devices\". Paste the invite it shows here, or read its QR code. \
-     This device then receives your shared journal and your private diary, never your \
-     partner's diary. It has a passphrase of its own.";
-
-/// Why the device's name matters. For `kintsugi_device::view`, like [`JOIN_ABOUT`].
-pub const LABEL_NOTE: &str =
-    "Your devices and your partner's list it by this name, such as \"laptop\".";
-
 pub struct StartScreen {
     creating: bool,
     name: String,
@@ -244,9 +232,9 @@ impl StartScreen {
         if self.busy {
             return;
         }
-        widgets::note(ui, JOIN_ABOUT);
+        widgets::note(ui, kintsugi_device::view::JOIN_ABOUT);
         widgets::field(ui, "Name for this device", &mut form.label);
-        widgets::note(ui, LABEL_NOTE);
+        widgets::note(ui, kintsugi_device::view::LABEL_NOTE);
         widgets::password(ui, "Passphrase", &mut self.pass);
         // The device rates a linked profile's passphrase without a name: it has none
         // of its own until the person's journal arrives.

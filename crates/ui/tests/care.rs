@@ -160,7 +160,7 @@ fn the_trigger_log_shares_the_numbers_and_a_chosen_moment_only() {
     let (ad, bd) = (device(&a), device(&b));
 
     nav(&mut b, "Trigger log");
-    see(&mut b, "It is private: it stays on this device");
+    see(&mut b, "It is private: it stays on your own devices");
     type_into(&mut b, "What brought it back", CANARY);
     click(&mut b, "Log it");
     wait(&mut b, "the first moment", || {

@@ -42,3 +42,45 @@ pub fn device_line(row: &DeviceRow, names: &Names) -> String {
 pub fn refused_line(key: &str, why: &str) -> String {
     format!("Not accepted: {key}: {why}")
 }
+
+/// What adding a device does and asks of the person, beside the invite it shows.
+pub const LINK_ABOUT: &str = "On your other device, open Kintsugi, choose \"This is another \
+     device of mine\", and scan this code or paste the text below. It receives your shared \
+     journal and your private diary, and your partner's devices accept it on your signature. \
+     Keep the invite to yourself: whoever uses it becomes one of your devices.";
+
+/// Said when the new device did not confirm that it stored what it was sent.
+pub const LINK_NOT_CONFIRMED: &str = "It did not say that it stored everything. If, once it \
+     has synced, its Settings do not list your devices, remove it here and add it again.";
+
+/// What making this another device of mine does and asks.
+pub const JOIN_ABOUT: &str = "On the device you already use, open Settings, then Devices, \
+     then \"Add another of my devices\". Paste the invite it shows here, or read its QR code. \
+     This device then receives your shared journal and your private diary, never your \
+     partner's diary. It has a passphrase of its own.";
+
+/// Why a device's name matters.
+pub const LABEL_NOTE: &str =
+    "Your devices and your partner's list it by this name, such as \"laptop\".";
+
+/// The digits of a code as typed: spaces, dashes and the like do not count.
+pub fn code_digits(typed: &str) -> String {
+    typed.chars().filter(|c| c.is_ascii_digit()).collect()
+}
+
+/// Whether the code typed from the other screen is the one this screen shows. The
+/// person reads the other screen and types it, like a Bluetooth passkey, rather than
+/// pressing yes out of habit.
+pub fn codes_match(shown: &str, typed: &str) -> bool {
+    let typed = code_digits(typed);
+    !typed.is_empty() && typed == code_digits(shown)
+}
+
+/// Why a typed code was refused.
+pub fn codes_differ(shown: &str, typed: &str) -> String {
+    format!(
+        "The codes differ: this screen shows {shown}, and you typed {}. Someone may be in \
+         the middle, or a digit was mistyped.",
+        code_digits(typed)
+    )
+}

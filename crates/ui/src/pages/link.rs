@@ -11,19 +11,6 @@ use crate::model::{Cache, Page, ShownInvite};
 use crate::widgets::{self, GOLD};
 use crate::work::Done;
 
-/// What adding a device does and asks of the person. It states rules (what the new
-/// device receives, who accepts it), so it belongs in `kintsugi_device::view`; kept
-/// here until it is moved there.
-pub const LINK_ABOUT: &str = "On your other device, open Kintsugi, choose \"This is another \
-     device of mine\", and scan this code or paste the text below. It receives your shared \
-     journal and your private diary, and your partner's devices accept it on your signature. \
-     Keep the invite to yourself: whoever uses it becomes one of your devices.";
-
-/// Said when the new device did not confirm that it stored what it was sent. Like
-/// [`LINK_ABOUT`], for `kintsugi_device::view`.
-pub const LINK_NOT_CONFIRMED: &str = "It did not say that it stored everything. If, once it \
-     has synced, its Settings do not list your devices, remove it here and add it again.";
-
 #[derive(Default)]
 pub struct Link {
     /// Numbers the attempts, so that a result of one given up on is not taken for
@@ -90,7 +77,7 @@ impl View for Link {
 
     fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
         widgets::heading(ui, "Add another of my devices");
-        widgets::note(ui, LINK_ABOUT);
+        widgets::note(ui, kintsugi_device::view::LINK_ABOUT);
         let Some(net) = ctx.net.net.clone() else {
             match &ctx.net.error {
                 Some(e) => widgets::error_text(ui, &format!("The network could not start: {e}")),
@@ -172,7 +159,7 @@ impl View for Link {
                         .color(GOLD),
                 );
                 if !stored {
-                    widgets::note(ui, LINK_NOT_CONFIRMED);
+                    widgets::note(ui, kintsugi_device::view::LINK_NOT_CONFIRMED);
                 }
                 if ui.button("Back to Settings").clicked() {
                     ctx.go(Page::Settings);
