@@ -65,6 +65,10 @@ impl Side {
         let dir = root.join(name.to_lowercase());
         let device = Device::create(&dir, name, PASSPHRASE, options())
             .with_context(|| format!("creating {name}'s profile"))?;
+        Self::around(name, dir, device)
+    }
+
+    fn around(name: &'static str, dir: PathBuf, device: Device) -> Result<Self> {
         let events = device.subscribe();
         Ok(Self {
             name,
@@ -86,20 +90,7 @@ impl Side {
         let dir = root.join(name.to_lowercase().replace(['\'', ' '], "-"));
         let device = Device::create_for_link(&dir, PASSPHRASE, options())
             .with_context(|| format!("creating {name}'s profile"))?;
-        let events = device.subscribe();
-        Ok(Self {
-            name,
-            dir,
-            port: free_port()?,
-            device,
-            net: None,
-            events,
-            received_in_session: 0,
-            received_total: 0,
-            online: false,
-            sessions: 0,
-            first_online: None,
-        })
+        Self::around(name, dir, device)
     }
 
     /// Opens the profile again after it was locked (or written to behind the

@@ -22,7 +22,6 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -34,7 +33,7 @@ use kintsugi_net::{EndpointId, Node, Protocol, RelayUrl};
 use kintsugi_store::Secret32;
 use tokio::sync::watch;
 
-use crate::replica::{next_message, replica_error};
+use crate::replica::{checked_message, guarded_next_message, replica_error};
 use crate::{Device, DeviceError, DocKind, Refusal, Result};
 
 /// Domain separation for the key of a diary whose history was released.
@@ -277,39 +276,19 @@ impl DiarySession {
 impl ReplicaSession for DiarySession {
     fn generate(&mut self) -> std::result::Result<Option<Vec<u8>>, ReplicaError> {
         self.still_current()?;
-        let state = &mut self.state;
-        let in_parts = &mut self.in_parts;
-        self.device
-            .with(|i| {
-                // Generating only reads the diary, so a panic Automerge makes over a
-                // hostile sync state leaves it as it was (see `replica.rs`).
-                let doc = i.diary.doc.doc_mut();
-                std::panic::catch_unwind(AssertUnwindSafe(|| {
-                    next_message(doc, state, in_parts, DocKind::Diary)
-                }))
-                .map_err(|_| {
-                    DeviceError::Sync(
-                        "the other device sent a sync message that cannot be answered".into(),
-                    )
-                })
-            })
-            .map_err(replica_error)?
+        guarded_next_message(
+            &self.device,
+            DocKind::Diary,
+            &mut self.state,
+            &mut self.in_parts,
+        )
     }
 
     fn receive(&mut self, payload: &[u8]) -> std::result::Result<(), ReplicaError> {
         self.still_current()?;
-        if let Ok(tap) = self.device.tap.lock()
-            && let Some(tap) = tap.as_ref()
-        {
-            tap(payload);
-        }
-        // One's own device holds the diary's key, not necessarily an honest program:
-        // the same bounds as for the partner, before Automerge sees anything.
-        if let Err(refusal) = crate::bounded::check_sync_message(payload) {
-            return Err(self.refuse(refusal));
-        }
-        let Ok(msg) = sync::Message::decode(payload) else {
-            return Err(self.refuse(Refusal::Malformed("it does not decode")));
+        let msg = match checked_message(&self.device, payload) {
+            Ok(msg) => msg,
+            Err(refusal) => return Err(self.refuse(refusal)),
         };
         let state = &mut self.state;
         let applied = self.device.with(|i| {

@@ -243,40 +243,20 @@ impl ReplicaSession for DeviceSession {
         if self.release.holds_sync(&self.device) {
             return Ok(None);
         }
-        let state = &mut self.state;
-        let in_parts = &mut self.in_parts;
-        self.device
-            .with(|i| {
-                // Automerge 0.12 can panic on what a hostile partner put into the sync
-                // state (a Bloom filter with no bits divides by zero). Generating only
-                // reads the document, so a caught panic leaves it as it was; the
-                // session ends instead of the app.
-                let doc = i.shared.doc.doc_mut();
-                std::panic::catch_unwind(AssertUnwindSafe(|| {
-                    next_message(doc, state, in_parts, DocKind::Shared)
-                }))
-                .map_err(|_| {
-                    DeviceError::Sync(
-                        "the partner sent a sync message that cannot be answered".into(),
-                    )
-                })
-            })
-            .map_err(replica_error)?
+        guarded_next_message(
+            &self.device,
+            DocKind::Shared,
+            &mut self.state,
+            &mut self.in_parts,
+        )
     }
 
     fn receive(&mut self, payload: &[u8]) -> std::result::Result<(), ReplicaError> {
         self.still_current()?;
-        if let Ok(tap) = self.device.tap.lock()
-            && let Some(tap) = tap.as_ref()
-        {
-            tap(payload);
-        }
-        // Automerge inflates what it loads with no bound; check first (see `bounded`).
-        if let Err(refusal) = crate::bounded::check_sync_message(payload) {
-            return Err(self.refuse(refusal));
-        }
-        let msg = sync::Message::decode(payload)
-            .map_err(|_| ReplicaError::Refused("it does not decode".into()))?;
+        let msg = match checked_message(&self.device, payload) {
+            Ok(msg) => msg,
+            Err(refusal) => return Err(self.refuse(refusal)),
+        };
         let state = &mut self.state;
         let applied = self.device.with(|i| {
             crate::bounded::apply_from_partner(&mut i.shared, |shared| {
@@ -365,6 +345,51 @@ fn fits(payload: &[u8]) -> bool {
 /// partner's reply (whose heads and Bloom filter then cover what arrived). The
 /// session stays in that mode: a whole document cannot be split, and making one only
 /// to find it too large again would cost a full save each round.
+/// The next message of a session on `kind`, with Automerge's panics caught: Automerge
+/// 0.12 can panic on what a hostile peer put into the sync state (a Bloom filter with
+/// no bits divides by zero). Generating only reads the document, so a caught panic
+/// leaves it as it was; the session ends instead of the app.
+pub(crate) fn guarded_next_message(
+    device: &Device,
+    kind: DocKind,
+    state: &mut sync::State,
+    in_parts: &mut bool,
+) -> std::result::Result<Option<Vec<u8>>, ReplicaError> {
+    device
+        .with(|i| {
+            let doc = match kind {
+                DocKind::Shared => i.shared.doc.doc_mut(),
+                DocKind::Diary => i.diary.doc.doc_mut(),
+            };
+            std::panic::catch_unwind(AssertUnwindSafe(|| {
+                next_message(doc, state, in_parts, kind)
+            }))
+            .map_err(|_| {
+                DeviceError::Sync(
+                    "the other device sent a sync message that cannot be answered".into(),
+                )
+            })
+        })
+        .map_err(replica_error)?
+}
+
+/// What a peer sent, shown to the diagnostics tap, then bounded and decoded before
+/// Automerge applies any of it: Automerge inflates what it loads with no bound (see
+/// `bounded`). One's own device holds the keys, not necessarily an honest program, so
+/// both protocols take the same care.
+pub(crate) fn checked_message(
+    device: &Device,
+    payload: &[u8],
+) -> std::result::Result<sync::Message, Refusal> {
+    if let Ok(tap) = device.tap.lock()
+        && let Some(tap) = tap.as_ref()
+    {
+        tap(payload);
+    }
+    crate::bounded::check_sync_message(payload)?;
+    sync::Message::decode(payload).map_err(|_| Refusal::Malformed("it does not decode"))
+}
+
 pub(crate) fn next_message(
     doc: &mut AutoCommit,
     state: &mut sync::State,
