@@ -314,7 +314,9 @@ fn once_outcome(
     use kintsugi_device::SessionEnd;
     match ended {
         Ok(SessionEnd::InSync) => {
-            println!("In sync with your partner.");
+            println!(
+                "In sync: every device of the couple that answered holds the same shared journal as this one."
+            );
             Ok(())
         }
         Ok(SessionEnd::PartnerUnpaired) => Err(anyhow!(

@@ -194,6 +194,7 @@ fn partner_addrs(p: &Profile) -> Vec<std::net::SocketAddr> {
 /// record). Returns once the victim ends the session, or after 30 s.
 async fn send_as_partner(partner: &Profile, victim_at: Vec<std::net::SocketAddr>, payload: &[u8]) {
     let (secret, couple_key, victim) = keys_of(partner);
+    let session_keys = kintsugi_net::sync::SessionKeys::single(couple_key.clone());
     let node = Node::spawn_paired(
         &secret,
         &NetConfig {
@@ -217,7 +218,7 @@ async fn send_as_partner(partner: &Profile, victim_at: Vec<std::net::SocketAddr>
         dialer: true,
         me: node.id(),
         them: victim,
-        couple_key: &couple_key,
+        keys: &session_keys,
         my_addrs: Vec::new(),
         my_relay: None,
     };

@@ -23,7 +23,8 @@ fn bundle_history(dir: &Path, bundle: &[u8]) -> String {
     let keys = Unlocked::unlock(dir, PASS.as_bytes()).unwrap();
     let couple = keys.keyring.pairing.clone().unwrap().couple_key;
     let key = kintsugi_crypto::derive_key(None, couple.expose(), &[b"kintsugi bundle v1"]);
-    let header = 8 + 1 + 32 + 16;
+    // magic, version, sender, epoch, generation.
+    let header = 8 + 1 + 32 + 16 + 4;
     let changes = kintsugi_crypto::open(&key, &bundle[..header], &bundle[header..]).unwrap();
     let mut doc = automerge::AutoCommit::new();
     doc.load_incremental(&changes).unwrap();

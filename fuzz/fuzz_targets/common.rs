@@ -35,11 +35,8 @@ pub fn profile() -> Profile {
         .public()
         .as_bytes();
     let mut keys = Unlocked::unlock(&dir, PASS).unwrap();
-    keys.set_pairing(Some(Pairing {
-        couple_key: Secret32::from_bytes(COUPLE),
-        partner_endpoint: partner,
-    }))
-    .unwrap();
+    keys.set_pairing(Some(Pairing::new(Secret32::from_bytes(COUPLE), partner)))
+        .unwrap();
     let keyring = keys.keyring.clone();
     drop(keys);
     let device = Device::unlock(&dir, PASS, opts()).unwrap();

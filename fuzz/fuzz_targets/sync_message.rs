@@ -10,7 +10,7 @@ mod common;
 use std::sync::OnceLock;
 
 use kintsugi_net::frame::{FrameReader, FrameWriter, MAX_FRAME};
-use kintsugi_net::sync::{SessionParams, Until, handshake, run_session};
+use kintsugi_net::sync::{SessionKeys, SessionParams, Until, handshake, run_session};
 use kintsugi_store::Secret32;
 use libfuzzer_sys::fuzz_target;
 use tokio::io::AsyncWriteExt;
@@ -34,7 +34,7 @@ fuzz_target!(|data: &[u8]| {
         .build()
         .unwrap();
     rt.block_on(async {
-        let key = Secret32::from_bytes([8; 32]);
+        let key = SessionKeys::single(Secret32::from_bytes([8; 32]));
         let (att, vic) = tokio::io::duplex(1 << 20);
         let (vic_r, vic_w) = tokio::io::split(vic);
         let (att_r, att_w) = tokio::io::split(att);
@@ -47,7 +47,7 @@ fuzz_target!(|data: &[u8]| {
                 dialer: false,
                 me: id(1),
                 them: id(2),
-                couple_key: &key,
+                keys: &key,
                 my_addrs: Vec::new(),
                 my_relay: None,
             },
@@ -62,7 +62,7 @@ fuzz_target!(|data: &[u8]| {
                 dialer: true,
                 me: id(2),
                 them: id(1),
-                couple_key: &key,
+                keys: &key,
                 my_addrs: Vec::new(),
                 my_relay: None,
             };

@@ -147,8 +147,8 @@ class Out:
 
 
 PAIR_VERSION = 3   # the invite's and the JoinRequest's version byte
-SYNC_VERSION = 3   # the Greeting's version byte
-BUNDLE_VERSION = 2
+SYNC_VERSION = 4   # the Greeting's version byte
+BUNDLE_VERSION = 3
 
 
 def invite_bytes(endpoint, expires, secret, commitment, addr_list, relay):
@@ -159,6 +159,28 @@ def invite_bytes(endpoint, expires, secret, commitment, addr_list, relay):
 
 def invite_text(b):
     return "KINTSUGI:" + base64.b32encode(b).decode().rstrip("=")
+
+
+def key_id(key):
+    """The eight bytes a greeting names a couple (or self) key by."""
+    return hkdf(None, key, b"kintsugi key id v1")[:8]
+
+
+def greeting(nonce, epoch, keys):
+    """keys: (generation, key) pairs, generations strictly descending, the current first."""
+    assert 1 <= len(keys) <= 8
+    assert all(a[0] > b[0] for a, b in zip(keys, keys[1:]))
+    return bytes([SYNC_VERSION]) + nonce + epoch + bytes([len(keys)]) \
+        + b"".join(u32(g) + key_id(k) for g, k in keys)
+
+
+def rekey(generation, key, removed, person=None):
+    """A Rekey message; person is (generation, signing-key seed) on kintsugi/self/1."""
+    assert 1 <= len(removed) <= 16
+    out = bytes([5]) + u32(generation) + key + bytes([len(removed)]) + b"".join(removed)
+    if person is None:
+        return out + bytes([0])
+    return out + bytes([1]) + u32(person[0]) + person[1]
 
 
 PAIR_LABEL = b"kintsugi/pair/2"
@@ -270,7 +292,13 @@ def main():
     # A sync session between the two, under the couple key from the pairing.
     out = Out("sync.txt", "The start of a sync session (PROTOCOL.md, \"Sync\")")
     out.comment("The couple key is pairing.txt's; the joiner dials the inviter.")
+    out.comment("The dialer holds the keys of generations 1 and 0, the acceptor only 0's,")
+    out.comment("so the session runs under generation 0, pairing.txt's key.")
     out.hex("couple_key", couple)
+    couple_1 = bytes([0x71]) * 32
+    out.hex("couple_key_1", couple_1)
+    out.hex("key_id_0", key_id(couple))
+    out.hex("key_id_1", key_id(couple_1))
     dialer, acceptor = joiner, inviter
     out.hex("dialer", dialer)
     out.hex("acceptor", acceptor)
@@ -280,8 +308,8 @@ def main():
     out.hex("acceptor_nonce", na)
     epoch = hkdf(None, couple, b"kintsugi epoch id v1")[:16]
     out.hex("epoch", epoch)
-    out.hex("dialer_greeting_frame", frame(bytes([SYNC_VERSION]) + nd + epoch))
-    out.hex("acceptor_greeting_frame", frame(bytes([SYNC_VERSION]) + na + epoch))
+    out.hex("dialer_greeting_frame", frame(greeting(nd, epoch, [(1, couple_1), (0, couple)])))
+    out.hex("acceptor_greeting_frame", frame(greeting(na, epoch, [(0, couple)])))
     d2a = hkdf(nd + na, couple, SYNC_LABEL, b" d2a", dialer, acceptor)
     a2d = hkdf(nd + na, couple, SYNC_LABEL, b" a2d", dialer, acceptor)
     out.hex("d2a", d2a)
@@ -305,6 +333,13 @@ def main():
     out.hex("dialer_sync_frame", frame(seal_frame(d2a, DIALER_TO_ACCEPTOR, SYNC_LABEL, 1, sync)))
     out.hex("dialer_unpaired_frame",
             frame(seal_frame(d2a, DIALER_TO_ACCEPTOR, SYNC_LABEL, 2, bytes([3]))))
+    removed = [bytes([0xee]) * 32]
+    dialer_rekey = rekey(1, couple_1, removed)
+    out.hex("dialer_rekey", dialer_rekey)
+    out.hex("dialer_rekey_frame",
+            frame(seal_frame(d2a, DIALER_TO_ACCEPTOR, SYNC_LABEL, 3, dialer_rekey)))
+    out.comment("A Rekey on kintsugi/self/1: a self key, with the person's next signing key.")
+    out.hex("self_rekey", rekey(2, bytes([0x52]) * 32, removed, (1, bytes([0x5e]) * 32)))
     out.write()
 
     # A release of history between the two (PROTOCOL.md, "Release of history").
@@ -336,12 +371,15 @@ def main():
     out.hex("new_epoch", hkdf(None, new_key, b"kintsugi epoch id v1")[:16])
     out.write()
 
-    # An offline bundle from the joiner, under the same couple key.
+    # An offline bundle from the joiner, under the couple key of generation 1.
     out = Out("bundle.txt", "An offline bundle (PROTOCOL.md, \"Offline bundles\")")
-    out.comment("The couple key is pairing.txt's; the joiner sends it.")
+    out.comment("The couple key is pairing.txt's, and names the epoch; the joiner sends the")
+    out.comment("bundle under the key of generation 1 that replaced it.")
     out.hex("couple_key", couple)
+    out.hex("couple_key_1", couple_1)
+    out.num("generation", 1)
     out.hex("sender", joiner)
-    key = hkdf(None, couple, b"kintsugi bundle v1")
+    key = hkdf(None, couple_1, b"kintsugi bundle v1")
     out.hex("key", key)
     nonce = bytes(range(0x80, 0x98))
     out.hex("nonce", nonce)
@@ -349,7 +387,8 @@ def main():
     out.text("changes", changes.decode())
     epoch = hkdf(None, couple, b"kintsugi epoch id v1")[:16]
     out.hex("epoch", epoch)
-    header = b"KTSGBNDL" + bytes([BUNDLE_VERSION]) + joiner + epoch
+    header = b"KTSGBNDL" + bytes([BUNDLE_VERSION]) + joiner + epoch + u32(1)
+    assert len(header) == 61
     sealed = xchacha20poly1305_seal(key, nonce, header, changes)
     out.hex("bundle", header + nonce + sealed)
     out.write()

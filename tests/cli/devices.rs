@@ -212,6 +212,20 @@ fn four_devices_sync_live_and_a_removed_one_is_refused() {
         });
     }
     assert!(!a2.texts().contains(&"after the removal".to_owned()));
+
+    // The couple key was replaced: once B2 has the new one (by way of B1 or A1),
+    // its bundle opens on A1 and not on the removed device, which holds only the
+    // old key. Until then A1 refuses B2's bundle as sealed under the old key.
+    let bundle = b2.dir.path().join("after.kbundle");
+    let bundle_arg = bundle.to_str().unwrap();
+    wait_until("B2's bundle opens on A1", || {
+        let _ = std::fs::remove_file(&bundle);
+        b2.ok(&["bundle", "export", bundle_arg]);
+        a1.run(&["bundle", "import", bundle_arg]).status.success()
+    });
+    let closed = a2.fails(&["bundle", "import", bundle_arg]);
+    assert!(closed.contains("newer couple key"), "{closed}");
+    assert!(!a2.texts().contains(&"after the removal".to_owned()));
     drop(running);
 }
 

@@ -604,10 +604,10 @@ pub fn endpoint_of(dir: &Path) -> [u8; 32] {
 /// stores it, without a network (tests/pairing.rs tests the network's part).
 pub fn store_pairing(dir: &Path, partner_endpoint: [u8; 32], couple_key: [u8; 32]) {
     let mut k = kintsugi_store::Unlocked::unlock(dir, PASS.as_bytes()).unwrap();
-    k.set_pairing(Some(kintsugi_store::Pairing {
-        couple_key: kintsugi_store::Secret32::from_bytes(couple_key),
+    k.set_pairing(Some(kintsugi_store::Pairing::new(
+        kintsugi_store::Secret32::from_bytes(couple_key),
         partner_endpoint,
-    }))
+    )))
     .unwrap();
 }
 

@@ -40,7 +40,9 @@ use common::*;
 use kintsugi_device::{Device, Options};
 use kintsugi_net::frame::{FrameReader, FrameWriter, MAX_FRAME};
 use kintsugi_net::secure::{Direction, Opener, Sealer, session_keys};
-use kintsugi_net::sync::{SessionEnd, SessionParams, Until, handshake, run_session};
+use kintsugi_net::sync::{
+    Rekey, SessionEnd, SessionKeys, SessionParams, Until, handshake, run_session,
+};
 use kintsugi_net::{Invite, NetError, SecretKey};
 use kintsugi_store::{DocLog, LogKind, Secret32};
 use serde_json::{Value, json};

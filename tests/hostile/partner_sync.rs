@@ -23,7 +23,7 @@ const RUNAWAY: u64 = 5_000;
 /// (already encoded protocol messages) sealed in well-formed frames, then the end of
 /// the stream, while it reads what the victim sends.
 async fn partner_sends(device: &Device, messages: Vec<Vec<u8>>) -> Outcome {
-    let key = Secret32::from_bytes([8; 32]);
+    let key = SessionKeys::single(Secret32::from_bytes([8; 32]));
     let (att, vic) = tokio::io::duplex(1 << 22);
     let (vic_r, vic_w) = tokio::io::split(vic);
     let (att_r, att_w) = tokio::io::split(att);
@@ -36,7 +36,7 @@ async fn partner_sends(device: &Device, messages: Vec<Vec<u8>>) -> Outcome {
             dialer: false,
             me: endpoint(1),
             them: endpoint(2),
-            couple_key: &key,
+            keys: &key,
             my_addrs: Vec::new(),
             my_relay: None,
         },
@@ -53,7 +53,7 @@ async fn partner_sends(device: &Device, messages: Vec<Vec<u8>>) -> Outcome {
             dialer: true,
             me: endpoint(2),
             them: endpoint(1),
-            couple_key: &key,
+            keys: &key,
             my_addrs: Vec::new(),
             my_relay: None,
         };
@@ -534,5 +534,45 @@ async fn a_partner_sending_valid_changes_that_break_the_schema_cannot_break_the_
     }
     for r in report {
         eprintln!("{r}");
+    }
+}
+
+/// A partner giving a new couple key that no removal this device knows of justifies,
+/// or one naming no removal at all: the session ends and the device keeps its keys.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partner_giving_a_key_nothing_justifies_ends_the_session_and_no_key_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("victim");
+    let (device, _partner, _real) = victim_and_partner(&dir);
+    let keyring = std::fs::read(dir.join("keyring")).unwrap();
+    let rekey = |removed: Vec<[u8; 32]>, person: Option<(u32, Secret32)>| {
+        Rekey {
+            generation: 7,
+            key: Secret32::from_bytes([0x66; 32]),
+            removed,
+            person,
+        }
+        .encode()
+        .to_vec()
+    };
+    for (what, msg) in [
+        ("a removal never recorded", rekey(vec![[3; 32]], None)),
+        ("no removal at all", {
+            let mut m = rekey(vec![[3; 32]], None);
+            m.truncate(m.len() - 34);
+            m.extend_from_slice(&[0, 0]);
+            m
+        }),
+        (
+            "a signing key on the couple's way",
+            rekey(vec![[3; 32]], Some((1, Secret32::from_bytes([1; 32])))),
+        ),
+    ] {
+        assert!(attack(&device, &dir, vec![msg], true, what).await, "{what}");
+        assert_eq!(
+            std::fs::read(dir.join("keyring")).unwrap(),
+            keyring,
+            "{what}"
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! where Automerge sync messages belong: the session ends and nothing is harmed.
 
 use kintsugi_device::{Device, Options};
-use kintsugi_net::sync::{SessionParams, Until, run_session};
+use kintsugi_net::sync::{SessionKeys, SessionParams, Until, run_session};
 use kintsugi_store::Secret32;
 use tokio::sync::watch;
 
@@ -35,7 +35,7 @@ async fn garbage_automerge_messages_end_the_session_and_change_nothing() {
         Vec::new(),
     ];
     for payload in cases {
-        let key = Secret32::from_bytes([1; 32]);
+        let key = SessionKeys::single(Secret32::from_bytes([1; 32]));
         let hostile = Scripted(Script::new(vec![payload]));
         let honest = device.sync_replica();
         let (a_w, b_r) = tokio::io::duplex(1 << 16);
@@ -48,7 +48,7 @@ async fn garbage_automerge_messages_end_the_session_and_change_nothing() {
                 dialer: true,
                 me: id(9),
                 them: id(1),
-                couple_key: &key,
+                keys: &key,
                 my_addrs: Vec::new(),
                 my_relay: None,
             },
@@ -63,7 +63,7 @@ async fn garbage_automerge_messages_end_the_session_and_change_nothing() {
                 dialer: false,
                 me: id(1),
                 them: id(9),
-                couple_key: &key,
+                keys: &key,
                 my_addrs: Vec::new(),
                 my_relay: None,
             },

@@ -2,16 +2,22 @@
 //! a USB stick or through any messenger.
 //!
 //! ```text
-//! magic "KTSGBNDL" | version u8 = 2 | sender endpoint id (32) | epoch (16) | Seal(k, aad = header, changes)
-//! k = HKDF(couple key, "kintsugi bundle v1")
+//! magic "KTSGBNDL" | version u8 = 3 | sender endpoint id (32) | epoch (16) | generation u32
+//!     | Seal(k, aad = header, changes)
+//! k = HKDF(couple key of that generation, "kintsugi bundle v1")
 //! ```
 //!
 //! The epoch names the journal the bundle belongs to (see `release`): a bundle from
 //! before a release of history is refused by name, since its changes would bring back
-//! what was released (they could not open anyway: the couple key changed too).
-//! Version 1 (no epoch) is still read while this device never released anything.
+//! what was released (they could not open anyway: the couple key changed too). The
+//! generation names the couple key: one made after a device was removed is sealed
+//! under a key the removed device never receives, and one sealed under a key since
+//! replaced is refused, since a removed device still holds that key and could have
+//! made it. Versions 1 (no epoch) and 2 (no generation) are read as generation 0;
+//! version 1 only while this device never released anything.
 
 use kintsugi_crypto::{Secret32, derive_key, open, seal};
+use kintsugi_net::sync::SessionKeys;
 use zeroize::Zeroizing;
 
 use automerge::sync;
@@ -21,16 +27,18 @@ use crate::partner::iroh_id;
 use crate::{BundleProblem, Device, DeviceError, DocKind, Result};
 
 const MAGIC: &[u8; 8] = b"KTSGBNDL";
-const VERSION: u8 = 2;
+const VERSION: u8 = 3;
 const V1_HEADER_LEN: usize = 8 + 1 + 32;
-const HEADER_LEN: usize = V1_HEADER_LEN + 16;
+const V2_HEADER_LEN: usize = V1_HEADER_LEN + 16;
+const HEADER_LEN: usize = V2_HEADER_LEN + 4;
 
 fn key(couple_key: &Secret32) -> Secret32 {
     derive_key(None, couple_key.expose(), &[b"kintsugi bundle v1"])
 }
 
+/// Seals `changes` under the current couple key of `keys`.
 pub(crate) fn seal_for_partner(
-    couple_key: &Secret32,
+    keys: &SessionKeys,
     sender: &[u8; 32],
     changes: &[u8],
 ) -> Result<Vec<u8>> {
@@ -38,17 +46,19 @@ pub(crate) fn seal_for_partner(
     out.extend_from_slice(MAGIC);
     out.push(VERSION);
     out.extend_from_slice(sender);
-    out.extend_from_slice(&crate::release::epoch_of(couple_key));
-    let sealed = seal(&key(couple_key), &out[..HEADER_LEN], changes)?;
+    out.extend_from_slice(&keys.epoch());
+    out.extend_from_slice(&keys.current_id().generation.to_be_bytes());
+    let sealed = seal(&key(keys.current()), &out[..HEADER_LEN], changes)?;
     out.extend_from_slice(&sealed);
     Ok(out)
 }
 
 /// Checks that the bundle comes from a device `sender_counts` accepts, for the
-/// journal `couple_key` belongs to, and opens it. `released` tells the journals
-/// (epochs) this device released, and `any_released` whether it released any.
+/// journal and under the current couple key of `keys`, and opens it. `released`
+/// tells the journals (epochs) this device released, and `any_released` whether it
+/// released any.
 pub(crate) fn open_from_partner(
-    couple_key: &Secret32,
+    keys: &SessionKeys,
     sender_counts: impl Fn(&[u8; 32]) -> bool,
     bytes: &[u8],
     released: impl Fn(&[u8; 16]) -> bool,
@@ -63,8 +73,9 @@ pub(crate) fn open_from_partner(
         // if this device released one.
         1 if any_released => return bad(BundleProblem::HistoryReleased),
         1 => V1_HEADER_LEN,
+        2 if bytes.len() >= V2_HEADER_LEN => V2_HEADER_LEN,
         VERSION if bytes.len() >= HEADER_LEN => HEADER_LEN,
-        VERSION => return bad(BundleProblem::NotABundle),
+        2 | VERSION => return bad(BundleProblem::NotABundle),
         v => return bad(BundleProblem::UnknownVersion(v)),
     };
     let mut sender = [0u8; 32];
@@ -72,18 +83,33 @@ pub(crate) fn open_from_partner(
     if !sender_counts(&sender) {
         return bad(BundleProblem::WrongSender);
     }
-    if header_len == HEADER_LEN {
+    if header_len >= V2_HEADER_LEN {
         let mut epoch = [0u8; 16];
-        epoch.copy_from_slice(&bytes[V1_HEADER_LEN..HEADER_LEN]);
+        epoch.copy_from_slice(&bytes[V1_HEADER_LEN..V2_HEADER_LEN]);
         if released(&epoch) {
             return bad(BundleProblem::HistoryReleased);
         }
-        if epoch != crate::release::epoch_of(couple_key) {
+        if epoch != keys.epoch() {
             return bad(BundleProblem::OtherJournal);
         }
     }
-    open(&key(couple_key), &bytes[..header_len], &bytes[header_len..])
-        .map_err(|_| DeviceError::BadBundle(BundleProblem::Damaged))
+    let generation = match bytes.get(V2_HEADER_LEN..HEADER_LEN) {
+        Some(g) if header_len == HEADER_LEN => u32::from_be_bytes([g[0], g[1], g[2], g[3]]),
+        _ => 0,
+    };
+    let current = keys.current_id().generation;
+    if generation > current {
+        return bad(BundleProblem::NewerKey);
+    }
+    if generation < current {
+        return bad(BundleProblem::ReplacedKey);
+    }
+    open(
+        &key(keys.current()),
+        &bytes[..header_len],
+        &bytes[header_len..],
+    )
+    .map_err(|_| DeviceError::BadBundle(BundleProblem::Damaged))
 }
 
 impl Device {
@@ -91,8 +117,8 @@ impl Device {
     /// (everything since the last state both devices were known to share), for when
     /// there is no network path at all.
     pub fn export_bundle(&self) -> Result<Vec<u8>> {
-        let (_, couple_key) = self
-            .pairing()?
+        let keys = self
+            .couple_keys()?
             .ok_or_else(|| DeviceError::NotPaired("a bundle is sealed for your partner"))?;
         let state = self.partner_state()?;
         let since = state
@@ -113,11 +139,7 @@ impl Device {
                 max: MAX_DECODED,
             }));
         }
-        crate::bundle::seal_for_partner(
-            &couple_key,
-            &me_endpoint,
-            &zeroize::Zeroizing::new(changes),
-        )
+        crate::bundle::seal_for_partner(&keys, &me_endpoint, &zeroize::Zeroizing::new(changes))
     }
 
     /// Writes [`Device::export_bundle`] to `path`, readable by its owner only.
@@ -150,14 +172,14 @@ impl Device {
                 max: MAX_BUNDLE_FILE,
             }));
         }
-        let (_, couple_key) = self
-            .pairing()?
+        let keys = self
+            .couple_keys()?
             .ok_or_else(|| DeviceError::NotPaired("only your partner's bundles can be imported"))?;
         let released = self.released_epochs()?;
         // Any device of the couple this one syncs with: a removed one is not.
         let senders = self.sync_peers()?;
         let changes = crate::bundle::open_from_partner(
-            &couple_key,
+            &keys,
             |s| senders.iter().any(|p| p.as_bytes() == s),
             bytes,
             |e| released.contains(e),
@@ -188,14 +210,18 @@ mod tests {
 
     #[test]
     fn round_trip_and_refusals() {
-        let k = Secret32::from_bytes([1; 32]);
+        let k = SessionKeys::single(Secret32::from_bytes([1; 32]));
         let b = seal_for_partner(&k, &[2; 32], b"changes").unwrap();
-        let open = |k: &Secret32, sender: &[u8; 32], b: &[u8]| {
+        let open = |k: &SessionKeys, sender: &[u8; 32], b: &[u8]| {
             open_from_partner(k, |s| s == sender, b, |_| false, false)
         };
         assert_eq!(&open(&k, &[2; 32], &b).unwrap()[..], b"changes");
         assert!(open(&k, &[3; 32], &b).is_err());
-        assert!(open(&Secret32::from_bytes([9; 32]), &[2; 32], &b).is_err());
+        let wrong = SessionKeys::new(k.epoch(), (0, Secret32::from_bytes([9; 32])), &[]);
+        assert!(matches!(
+            open(&wrong, &[2; 32], &b),
+            Err(DeviceError::BadBundle(BundleProblem::Damaged))
+        ));
         for i in 0..b.len() {
             let mut t = b.clone();
             t[i] ^= 4;
@@ -204,22 +230,24 @@ mod tests {
         assert!(open(&k, &[2; 32], b"garbage").is_err());
         // A bundle of a released journal is refused by name, before anything opens;
         // so is one of a journal this device does not know.
-        let epoch = crate::release::epoch_of(&k);
+        let epoch = k.epoch();
         let err = open_from_partner(&k, |s| s == &[2; 32], &b, |e| e == &epoch, true).unwrap_err();
         assert!(matches!(
             err,
             DeviceError::BadBundle(BundleProblem::HistoryReleased)
         ));
-        let other = seal_for_partner(&Secret32::from_bytes([8; 32]), &[2; 32], b"x").unwrap();
+        let other = SessionKeys::single(Secret32::from_bytes([8; 32]));
+        let other = seal_for_partner(&other, &[2; 32], b"x").unwrap();
         let err = open(&k, &[2; 32], &other).unwrap_err();
         assert!(matches!(
             err,
             DeviceError::BadBundle(BundleProblem::OtherJournal)
         ));
-        // A version 1 bundle opens until this device releases a journal.
+        // Versions 1 and 2 open as generation 0; version 1 until this device
+        // releases a journal.
         let mut v1 = b[..V1_HEADER_LEN].to_vec();
         v1[8] = 1;
-        let sealed = seal(&key(&k), &v1, b"old").unwrap();
+        let sealed = seal(&key(k.current()), &v1, b"old").unwrap();
         v1.extend_from_slice(&sealed);
         assert_eq!(&open(&k, &[2; 32], &v1).unwrap()[..], b"old");
         let err = open_from_partner(&k, |s| s == &[2; 32], &v1, |_| false, true).unwrap_err();
@@ -227,6 +255,40 @@ mod tests {
             err,
             DeviceError::BadBundle(BundleProblem::HistoryReleased)
         ));
+        let mut v2 = b[..V2_HEADER_LEN].to_vec();
+        v2[8] = 2;
+        let sealed = seal(&key(k.current()), &v2, b"older").unwrap();
+        v2.extend_from_slice(&sealed);
+        assert_eq!(&open(&k, &[2; 32], &v2).unwrap()[..], b"older");
+    }
+
+    /// After a removal: a bundle under the new key does not open where only the old
+    /// one is held, and one under the old key is refused where the new one is.
+    #[test]
+    fn a_bundle_opens_only_under_the_generation_it_names() {
+        let old = SessionKeys::single(Secret32::from_bytes([1; 32]));
+        let new = SessionKeys::new(
+            old.epoch(),
+            (1, Secret32::from_bytes([7; 32])),
+            &[(0, Secret32::from_bytes([1; 32]))],
+        );
+        let open = |k: &SessionKeys, b: &[u8]| open_from_partner(k, |_| true, b, |_| false, false);
+        let after = seal_for_partner(&new, &[2; 32], b"after").unwrap();
+        let before = seal_for_partner(&old, &[2; 32], b"before").unwrap();
+        assert_eq!(&open(&new, &after).unwrap()[..], b"after");
+        assert!(matches!(
+            open(&old, &after),
+            Err(DeviceError::BadBundle(BundleProblem::NewerKey))
+        ));
+        assert!(matches!(
+            open(&new, &before),
+            Err(DeviceError::BadBundle(BundleProblem::ReplacedKey))
+        ));
+        // Claiming the old generation for a bundle sealed under the new key opens
+        // nothing: the generation is in the sealed header.
+        let mut claimed = after.clone();
+        claimed[HEADER_LEN - 1] = 0;
+        assert!(open(&old, &claimed).is_err());
     }
 
     /// The fixed vector of crates/net/PROTOCOL.md ("Offline bundles"), written by an
@@ -244,7 +306,13 @@ mod tests {
                 .map(|i| u8::from_str_radix(&line[i..i + 2], 16).unwrap())
                 .collect()
         };
-        let k = Secret32::from_slice(&hex("couple_key")).unwrap();
+        // Sealed under the key that replaced the first one, at generation 1.
+        let first = Secret32::from_slice(&hex("couple_key")).unwrap();
+        let k = SessionKeys::new(
+            crate::release::epoch_of(&first),
+            (1, Secret32::from_slice(&hex("couple_key_1")).unwrap()),
+            &[(0, first)],
+        );
         let sender: [u8; 32] = hex("sender").try_into().unwrap();
         let opened =
             open_from_partner(&k, |s| s == &sender, &hex("bundle"), |_| false, false).unwrap();

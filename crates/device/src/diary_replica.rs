@@ -4,7 +4,7 @@
 //! Three defences keep it from the partner, each enough on its own:
 //! - the diary's gate ([`kintsugi_net::Node::set_allowed_own`]) admits only
 //!   [`Device::own_peers`], which a record can name only with this person's signature;
-//! - its sessions run under the person's self key ([`Device::diary_key`]), which only
+//! - its sessions run under the person's self key ([`Device::diary_keys`]), which only
 //!   this person's devices hold (linking copies it), so a partner let through a gate
 //!   set wrong fails at the handshake;
 //! - the shared journal's replica (`replica.rs`) never reads the diary.
@@ -26,18 +26,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use automerge::sync::{self, SyncDoc};
+use kintsugi_net::sync::SessionKeys;
 use kintsugi_net::sync::{
-    LinkEvent, Release, ReleaseFlow, Replica, ReplicaError, ReplicaFor, ReplicaSession,
+    KeyId, LinkEvent, Rekey, Release, ReleaseFlow, Replica, ReplicaError, ReplicaFor,
+    ReplicaSession,
 };
-use kintsugi_net::{EndpointId, Node, Protocol, RelayUrl};
-use kintsugi_store::Secret32;
+use kintsugi_net::{EndpointId, NetError, Node, Protocol, RelayUrl};
 use tokio::sync::watch;
 
 use crate::replica::{checked_message, guarded_next_message, replica_error};
 use crate::{Device, DeviceError, DocKind, Refusal, Result};
-
-/// Domain separation for the key of a diary whose history was released.
-const RELEASED_DIARY_KEY: &[u8] = b"kintsugi/self/1 released diary";
 
 /// How long a one-shot sync waits for the diary once the shared journal is done: a
 /// device of this person's that is off must not hold `sync --once` for its timeout.
@@ -58,24 +56,29 @@ impl Device {
         Arc::new(move |peer| device.diary_replica_for(peer))
     }
 
-    /// The key the diary's sessions run under: the person's self key, which the
-    /// partner never holds. Once this device released its diary's history, a key
-    /// derived from the self key and the new diary's epoch instead, so that the
-    /// greeting of a device still holding the old diary names another key and the
-    /// two stop there, before the old history could flow back. `None` without a
-    /// person (a profile never paired or linked has no other device).
-    pub(crate) fn diary_key(&self) -> Result<Option<Secret32>> {
+    /// The keys the diary's sessions run under: the person's self keys (the current
+    /// one and those a removal replaced), which the partner never holds, for the
+    /// diary's epoch (zeros until its history is first released). Once this device
+    /// released its diary's history, keys derived from the self keys and the new
+    /// diary's epoch instead, so that a device still holding the old diary names
+    /// another epoch and other keys, and the two stop there, before the old history
+    /// could flow back. `None` without a person (a profile never paired or linked
+    /// has no other device).
+    pub(crate) fn diary_keys(&self) -> Result<Option<SessionKeys>> {
         self.with(|i| {
             let Some(person) = &i.keys.keyring.person else {
                 return Ok(None);
             };
+            let keys = SessionKeys::new(
+                [0; 16],
+                (person.self_generation, person.self_key.clone()),
+                &person.previous_self,
+            );
             Ok(Some(match i.diary.doc.epoch() {
-                None => person.self_key.clone(),
-                Some(epoch) => kintsugi_crypto::derive_key(
-                    None,
-                    person.self_key.expose(),
-                    &[RELEASED_DIARY_KEY, &epoch],
-                ),
+                None => keys,
+                Some(epoch) => {
+                    keys.derive(epoch, |k| crate::rekey::diary_session_key(k, Some(epoch)))
+                }
             }))
         })
     }
@@ -94,7 +97,7 @@ impl Device {
     ) -> impl Future<Output = ()> + Send + 'static {
         let device = self.clone();
         async move {
-            let key = match device.diary_key() {
+            let key = match device.diary_keys() {
                 Ok(Some(key)) => key,
                 Ok(None) => return,
                 Err(e) => {
@@ -123,7 +126,7 @@ impl Device {
             tracing::warn!("could not tell which devices are this person's: {e}");
             Vec::new()
         });
-        let key = self.diary_key().ok().flatten();
+        let key = self.diary_keys().ok().flatten();
         let (Some(key), false) = (key, own.is_empty()) else {
             return shared.await;
         };
@@ -152,6 +155,15 @@ impl Device {
         };
         match ended {
             Ok(Ok(end)) => tracing::info!("the diary's one-shot sync ended: {end}"),
+            // Another device of mine that is off or away is no fault of anything.
+            Ok(Err(
+                e @ (NetError::Timeout
+                | NetError::Unreachable(_)
+                | NetError::Closed
+                | NetError::Io(_)),
+            )) => {
+                tracing::info!("the diary did not reach this person's other devices: {e}")
+            }
             Ok(Err(e)) => {
                 tracing::warn!("the diary did not sync with this person's other devices: {e}")
             }
@@ -194,6 +206,7 @@ impl Replica for DiaryReplica {
             refused: false,
             in_parts: false,
             epoch,
+            keys: crate::rekey::Rekeying::new(crate::rekey::KeyKind::Own, Some(self.peer)),
         }))
     }
 
@@ -238,8 +251,8 @@ impl Replica for DiaryReplica {
     /// devices syncing the diary show nowhere but in the diary.
     fn link(&self, _event: LinkEvent) {}
 
-    fn couple_key(&self) -> Option<Secret32> {
-        self.device.diary_key().ok().flatten()
+    fn keys(&self) -> Option<SessionKeys> {
+        self.device.diary_keys().ok().flatten()
     }
 }
 
@@ -255,6 +268,8 @@ struct DiarySession {
     /// another process, say) ends the session, so that neither the new diary goes
     /// out under the old key nor the old diary's changes come into the new one.
     epoch: Option<[u8; 16]>,
+    /// Passing a newer self key and signing key on (see `rekey`).
+    keys: crate::rekey::Rekeying,
 }
 
 impl DiarySession {
@@ -274,6 +289,16 @@ impl DiarySession {
 }
 
 impl ReplicaSession for DiarySession {
+    fn rekey_outbox(&mut self, theirs: KeyId) -> std::result::Result<Option<Rekey>, ReplicaError> {
+        self.still_current()?;
+        self.keys.outbox(&self.device, theirs)
+    }
+
+    fn rekey_receive(&mut self, rekey: Rekey) -> std::result::Result<(), ReplicaError> {
+        self.still_current()?;
+        self.keys.receive(&self.device, rekey)
+    }
+
     fn generate(&mut self) -> std::result::Result<Option<Vec<u8>>, ReplicaError> {
         self.still_current()?;
         guarded_next_message(

@@ -144,6 +144,17 @@ pub enum BundleProblem {
         "this bundle is for another version of your shared journal than the one on this device (a release of history this device was not part of); nothing was imported"
     )]
     OtherJournal,
+    /// Sealed under a couple key this device does not hold yet: made after this
+    /// device was removed, or before this device heard of a removal.
+    #[error(
+        "this bundle was sealed under a newer couple key than this device holds: it was made after this device was removed, or this device has not yet heard of a device removed since. Sync with another of your devices first; nothing was imported"
+    )]
+    NewerKey,
+    /// Sealed under a couple key since replaced, which a removed device still holds.
+    #[error(
+        "this bundle was sealed under a couple key replaced since it was made (a device was removed): make a new bundle on the other device; nothing was imported"
+    )]
+    ReplacedKey,
     /// Exporting: the changes to carry do not fit in a bundle the partner could import.
     #[error(
         "the changes to carry are {size} bytes, more than a bundle can hold ({max} bytes); sync over the network instead"

@@ -25,6 +25,7 @@ mod partner;
 mod passphrase;
 mod profile;
 pub mod qr;
+mod rekey;
 mod release;
 mod reminders;
 mod replica;

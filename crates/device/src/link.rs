@@ -16,13 +16,14 @@ use kintsugi_crypto::sign;
 use kintsugi_journal::{
     DeviceRecord, JournalError, PartnerId, PrivateDiary, SharedJournal, signed_bytes,
 };
-use kintsugi_store::{PERSON_LEN, Pairing, Person, Secret32};
+use kintsugi_store::{PERSON_LEN, Pairing, Person, Secret32, decode_previous, encode_previous};
 use zeroize::Zeroizing;
 
 use crate::partner::{PeerState, iroh_id};
 use crate::{Device, DeviceError, Event, Result, now_ms};
 
-const TRANSFER_VERSION: u8 = 1;
+/// Version 2 added the keys' generations, the journal's epoch and the replaced keys.
+const TRANSFER_VERSION: u8 = 2;
 /// More than a couple has devices; a transfer naming more is not from Kintsugi.
 const MAX_PEERS: usize = 16;
 const MAX_ADDRS: usize = 8;
@@ -91,6 +92,12 @@ impl<'a> Cursor<'a> {
             .map_err(|_| bad("it ends too early"))
     }
 
+    fn previous(&mut self) -> Result<Vec<(u32, Secret32)>> {
+        let (keys, used) = decode_previous(self.0).ok_or_else(|| bad("the replaced keys"))?;
+        self.take(used)?;
+        Ok(keys)
+    }
+
     fn text(&mut self) -> Result<String> {
         let len = usize::from(self.byte()?);
         String::from_utf8(self.take(len)?.to_vec()).map_err(|_| bad("a text is not UTF-8"))
@@ -103,11 +110,15 @@ impl Transfer {
         out.push(TRANSFER_VERSION);
         out.extend_from_slice(&self.person_id);
         out.extend_from_slice(&self.person.to_bytes());
+        encode_previous(&self.person.previous_self, &mut out);
         match &self.pairing {
             Some(p) => {
                 out.push(1);
                 out.extend_from_slice(p.couple_key.expose());
                 out.extend_from_slice(&p.partner_endpoint);
+                out.extend_from_slice(&p.generation.to_be_bytes());
+                out.extend_from_slice(&crate::release::pairing_epoch(p));
+                encode_previous(&p.previous, &mut out);
             }
             None => out.push(0),
         }
@@ -134,14 +145,24 @@ impl Transfer {
             )));
         }
         let person_id = c.array::<16>()?;
-        let person =
+        let mut person =
             Person::from_bytes(c.take(PERSON_LEN)?).ok_or_else(|| bad("the person's keys"))?;
+        person.previous_self = c.previous()?;
         let pairing = match c.byte()? {
             0 => None,
-            1 => Some(Pairing {
-                couple_key: Secret32::from_bytes(c.array::<32>()?),
-                partner_endpoint: c.array::<32>()?,
-            }),
+            1 => {
+                let mut p = Pairing::new(Secret32::from_bytes(c.array::<32>()?), c.array::<32>()?);
+                p.generation = u32::from_be_bytes(c.array::<4>()?);
+                let epoch = c.array::<16>()?;
+                p.previous = c.previous()?;
+                // Kept as the sender keeps it: stored once a key was replaced, and
+                // otherwise named by the key itself.
+                let replaced = p.generation > 0 || !p.previous.is_empty();
+                if replaced || epoch != crate::release::epoch_of(&p.couple_key) {
+                    p.epoch = Some(epoch);
+                }
+                Some(p)
+            }
             _ => return Err(bad("the pairing flag")),
         };
         let count = usize::from(c.byte()?);

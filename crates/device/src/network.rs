@@ -371,7 +371,7 @@ impl Network {
     /// sessions follow it. The private diary syncs beside it with this person's own
     /// devices only, on its own protocol and gate (`diary_replica.rs`).
     pub fn start_sync(&self) -> Result<bool> {
-        let Some((_, key)) = self.device.pairing()? else {
+        let Some(key) = self.device.couple_keys()? else {
             return Ok(false);
         };
         let (peers_tx, peers) = watch::channel(self.device.sync_peers()?);
@@ -430,7 +430,7 @@ impl Network {
     /// one-shot sync meet. The diary syncs with this person's own devices beside it;
     /// how that went is only logged.
     pub async fn sync_once(&self, timeout: Duration) -> Result<SessionEnd> {
-        let (_, key) = self.device.pairing()?.ok_or_else(|| {
+        let key = self.device.couple_keys()?.ok_or_else(|| {
             DeviceError::NotPaired("pair with `kintsugi pair invite` or `pair join` first")
         })?;
         let shared = kintsugi_net::sync::once_all(
@@ -528,7 +528,7 @@ impl Network {
     /// Ends the pairing here, and tells the couple's other devices that can be
     /// reached. Returns whether any of them was told.
     pub async fn unpair(&self, delete_shared: bool) -> Result<bool> {
-        let Some((_, key)) = self.device.pairing()? else {
+        let Some(key) = self.device.couple_keys()? else {
             return Err(DeviceError::NotPaired(""));
         };
         let _ = self.stop.send(true);

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use kintsugi_net::EndpointId;
+use kintsugi_net::sync::SessionKeys;
 use kintsugi_store::Pairing;
 use serde::{Deserialize, Serialize};
 
@@ -255,6 +256,20 @@ impl Device {
         })
     }
 
+    /// The couple's keys as a session offers them: the current couple key, the
+    /// ones it replaced, and the journal's epoch; `None` unpaired.
+    pub(crate) fn couple_keys(&self) -> Result<Option<SessionKeys>> {
+        self.with(|i| {
+            Ok(i.keys.keyring.pairing.as_ref().map(|p| {
+                SessionKeys::new(
+                    crate::release::pairing_epoch(p),
+                    (p.generation, p.couple_key.clone()),
+                    &p.previous,
+                )
+            }))
+        })
+    }
+
     /// Forgets the partner: no more syncing, the couple key is wiped. The shared
     /// journal stays as an archive unless `delete_shared` asks otherwise.
     pub fn forget_partner(&self, delete_shared: bool) -> Result<()> {
@@ -272,10 +287,10 @@ impl Device {
 
     pub(crate) fn store_pairing(&self, paired: &kintsugi_net::pair::Paired) -> Result<()> {
         self.with(|i| {
-            i.keys.set_pairing(Some(Pairing {
-                couple_key: paired.couple_key.clone(),
-                partner_endpoint: *paired.partner.as_bytes(),
-            }))?;
+            i.keys.set_pairing(Some(Pairing::new(
+                paired.couple_key.clone(),
+                *paired.partner.as_bytes(),
+            )))?;
             Ok(())
         })?;
         let (name, addrs) = (paired.partner_name.clone(), paired.partner_addrs.clone());

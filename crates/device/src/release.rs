@@ -20,7 +20,7 @@ use crate::{DIARY_LOG, Device, DeviceError, DocKind, Result, SHARED_LOG};
 mod shared;
 
 pub use shared::{ReleaseRequest, ReleaseStatus};
-pub(crate) use shared::{ReleaseSession, epoch_of};
+pub(crate) use shared::{ReleaseSession, epoch_of, pairing_epoch};
 
 /// The file of `release/shared.rs`'s state.
 pub(crate) const RELEASE_FILE: &str = shared::RELEASE.name;

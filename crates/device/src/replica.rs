@@ -18,9 +18,10 @@ use std::sync::Arc;
 use automerge::sync::{self, Capability, ChunkList, SyncDoc};
 use automerge::{AutoCommit, Change, ChangeHash};
 use kintsugi_net::RelayUrl;
+use kintsugi_net::sync::SessionKeys;
 use kintsugi_net::sync::{
-    EpochVerdict, LinkEvent, MAX_PAYLOAD, Release, ReleaseFlow, Replica, ReplicaError,
-    ReplicaSession,
+    EpochVerdict, KeyId, LinkEvent, MAX_PAYLOAD, Rekey, Release, ReleaseFlow, Replica,
+    ReplicaError, ReplicaSession,
 };
 use tokio::sync::watch;
 
@@ -105,6 +106,7 @@ impl Replica for DeviceReplica {
             release: Default::default(),
             rekeyed: false,
             epoch,
+            keys: crate::rekey::Rekeying::new(crate::rekey::KeyKind::Couple, self.peer),
         }))
     }
 
@@ -158,8 +160,8 @@ impl Replica for DeviceReplica {
         let _ = self.device.events.send(ev);
     }
 
-    fn couple_key(&self) -> Option<kintsugi_store::Secret32> {
-        self.device.pairing().ok().flatten().map(|(_, k)| k)
+    fn keys(&self) -> Option<SessionKeys> {
+        self.device.couple_keys().ok().flatten()
     }
 
     fn other_epoch(&self, theirs: &[u8; 16]) -> EpochVerdict {
@@ -207,6 +209,8 @@ struct DeviceSession {
     /// journal, the other must not carry the new journal's changes under the old key,
     /// nor take the old journal's into the new one.
     epoch: Option<[u8; 16]>,
+    /// Passing a newer couple key on (see `rekey`).
+    keys: crate::rekey::Rekeying,
 }
 
 impl DeviceSession {
@@ -319,6 +323,16 @@ impl ReplicaSession for DeviceSession {
             self.rekeyed = true;
         }
         Ok(flow)
+    }
+
+    fn rekey_outbox(&mut self, theirs: KeyId) -> std::result::Result<Option<Rekey>, ReplicaError> {
+        self.still_current()?;
+        self.keys.outbox(&self.device, theirs)
+    }
+
+    fn rekey_receive(&mut self, rekey: Rekey) -> std::result::Result<(), ReplicaError> {
+        self.still_current()?;
+        self.keys.receive(&self.device, rekey)
     }
 }
 

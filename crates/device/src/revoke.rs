@@ -181,6 +181,9 @@ impl Device {
                 Ok(_) | Err(DeviceError::Journal(JournalError::DeviceRecordTaken(_))) => {}
                 Err(e) => return Err(e),
             }
+            // The couple key and the self key are replaced in the same write, so the
+            // removed device, which holds the old ones, opens nothing made from now on.
+            let (couple, own) = (Secret32::random()?, Secret32::random()?);
             self.with(|i| {
                 i.keys.update(|k| {
                     if let Some(p) = k.person.as_mut()
@@ -188,10 +191,14 @@ impl Device {
                     {
                         p.seed = next.clone();
                         p.generation = r.generation + 1;
+                        crate::rekey::replace_keys(k, couple, own);
                     }
                 })?;
                 Ok(())
             })?;
+            // Sessions running now give the new keys on once in sync.
+            self.changes.send_modify(|n| *n += 1);
+            self.diary_changes.send_modify(|n| *n += 1);
         }
         self.with(|i| {
             let _ = std::fs::remove_file(i.dir.join(PENDING.name));

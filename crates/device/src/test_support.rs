@@ -26,11 +26,8 @@ pub(crate) fn paired(tmp: &Path) -> (Device, Device) {
     let (ia, ib) = (id_of(&da), id_of(&db));
     for (dir, partner) in [(&da, ib), (&db, ia)] {
         let mut k = Unlocked::unlock(dir, PASS).unwrap();
-        k.set_pairing(Some(Pairing {
-            couple_key: Secret32::from_bytes([3; 32]),
-            partner_endpoint: partner,
-        }))
-        .unwrap();
+        k.set_pairing(Some(Pairing::new(Secret32::from_bytes([3; 32]), partner)))
+            .unwrap();
     }
     (
         Device::unlock(&da, PASS, opts()).unwrap(),
@@ -62,21 +59,53 @@ pub(crate) fn endpoint_of(d: &Device) -> kintsugi_net::EndpointId {
 /// [`sync_directly`] between any two devices of a couple, each with its own sync
 /// state for the other.
 pub(crate) fn sync_pair(a: &Device, b: &Device) -> Vec<usize> {
-    let (sa, sb) = (
-        a.sync_replica_for(endpoint_of(b)).begin().unwrap(),
-        b.sync_replica_for(endpoint_of(a)).begin().unwrap(),
+    let (ra, rb) = (
+        a.sync_replica_for(endpoint_of(b)),
+        b.sync_replica_for(endpoint_of(a)),
     );
-    run_sessions(sa, sb)
+    run_keyed(ra.as_ref(), rb.as_ref())
+}
+
+/// [`run_sessions`], and then what the network session does once in sync: each
+/// side offers the other its newer key, if it has one, as the greetings told them
+/// apart. Returns the sizes of what `a` sent.
+fn run_keyed(
+    ra: &dyn kintsugi_net::sync::Replica,
+    rb: &dyn kintsugi_net::sync::Replica,
+) -> Vec<usize> {
+    let (ka, kb) = (ra.keys(), rb.keys());
+    let (mut sa, mut sb) = (ra.begin().unwrap(), rb.begin().unwrap());
+    let sent = exchange(sa.as_mut(), sb.as_mut());
+    if let (Some(ka), Some(kb)) = (ka, kb) {
+        // A key taken can make the taker's own next one (two removals crossed).
+        for _ in 0..4 {
+            let mut quiet = true;
+            if let Some(r) = sa.rekey_outbox(kb.current_id()).unwrap() {
+                sb.rekey_receive(r).unwrap();
+                quiet = false;
+            }
+            if let Some(r) = sb.rekey_outbox(ka.current_id()).unwrap() {
+                sa.rekey_receive(r).unwrap();
+                quiet = false;
+            }
+            if quiet {
+                break;
+            }
+        }
+    }
+    sa.end();
+    sb.end();
+    sent
 }
 
 /// [`sync_pair`] for the private diary, between two devices of one person, each with
 /// its own diary sync state for the other.
 pub(crate) fn sync_diary_pair(a: &Device, b: &Device) -> Vec<usize> {
-    let (sa, sb) = (
-        a.diary_replica_for(endpoint_of(b)).begin().unwrap(),
-        b.diary_replica_for(endpoint_of(a)).begin().unwrap(),
+    let (ra, rb) = (
+        a.diary_replica_for(endpoint_of(b)),
+        b.diary_replica_for(endpoint_of(a)),
     );
-    run_sessions(sa, sb)
+    run_keyed(ra.as_ref(), rb.as_ref())
 }
 
 /// Runs one session on each device, handing each payload to the other as the
@@ -92,6 +121,16 @@ pub(crate) fn sync_directly(a: &Device, b: &Device) -> Vec<usize> {
 fn run_sessions(
     mut sa: Box<dyn kintsugi_net::sync::ReplicaSession>,
     mut sb: Box<dyn kintsugi_net::sync::ReplicaSession>,
+) -> Vec<usize> {
+    let sent = exchange(sa.as_mut(), sb.as_mut());
+    sa.end();
+    sb.end();
+    sent
+}
+
+fn exchange(
+    sa: &mut dyn kintsugi_net::sync::ReplicaSession,
+    sb: &mut dyn kintsugi_net::sync::ReplicaSession,
 ) -> Vec<usize> {
     let mut sent = Vec::new();
     for _ in 0..100 {
@@ -112,8 +151,6 @@ fn run_sessions(
         sa.in_sync() && sb.in_sync(),
         "the sessions did not converge"
     );
-    sa.end();
-    sb.end();
     sent
 }
 

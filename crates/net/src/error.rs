@@ -96,6 +96,13 @@ pub enum NetError {
         "refused a device that offered this journal as it was before its history was released (an old copy of your partner's profile, restored from a backup?)"
     )]
     StaleEpoch,
+    /// The two devices hold no couple key in common: one of them missed more key
+    /// changes (removals of devices) than the other still remembers, or it was
+    /// removed itself.
+    #[error(
+        "this device and the other hold no key in common: it was removed, or one of the two missed too many device removals; link it again"
+    )]
+    NoCommonKey,
     /// The partner's device says the journal this device holds was released: this
     /// copy (restored from a backup, or a device that was not part of the release) can
     /// no longer sync.

@@ -11,7 +11,7 @@ use kintsugi_net::NetError;
 use kintsugi_net::frame::{FrameReader, FrameWriter};
 use kintsugi_net::sync::message::Sync;
 use kintsugi_net::sync::{
-    MAX_FRAME, MAX_PAYLOAD, SessionEnd, SessionParams, Until, handshake, run_session,
+    MAX_FRAME, MAX_PAYLOAD, SessionEnd, SessionKeys, SessionParams, Until, handshake, run_session,
 };
 use tokio::io::AsyncWriteExt;
 use tokio::sync::watch;
@@ -36,7 +36,7 @@ fn id(n: u8) -> iroh::EndpointId {
 /// Runs sender → meddler → receiver and returns the receiver's result and what its
 /// replica got.
 async fn run(meddle: Meddle) -> (Result<(), NetError>, Vec<Vec<u8>>) {
-    let key = Secret32::from_bytes([42; 32]);
+    let key = SessionKeys::single(Secret32::from_bytes([42; 32]));
     let payloads: Vec<Vec<u8>> = (0..5u8).map(|i| vec![i; 10]).collect();
     let sender = Script::new(payloads);
     let receiver = Script::new(Vec::new());
@@ -98,7 +98,7 @@ async fn run(meddle: Meddle) -> (Result<(), NetError>, Vec<Vec<u8>>) {
             dialer: true,
             me: id(1),
             them: id(2),
-            couple_key: &key,
+            keys: &key,
             my_addrs: Vec::new(),
             my_relay: None,
         },
@@ -113,7 +113,7 @@ async fn run(meddle: Meddle) -> (Result<(), NetError>, Vec<Vec<u8>>) {
             dialer: false,
             me: id(2),
             them: id(1),
-            couple_key: &key,
+            keys: &key,
             my_addrs: Vec::new(),
             my_relay: None,
         },
@@ -273,7 +273,7 @@ impl Logs {
     }
 }
 
-fn params(dialer: bool, key: &Secret32) -> SessionParams<'_> {
+fn params(dialer: bool, key: &SessionKeys) -> SessionParams<'_> {
     let (me, them) = if dialer {
         (id(1), id(2))
     } else {
@@ -283,7 +283,7 @@ fn params(dialer: bool, key: &Secret32) -> SessionParams<'_> {
         dialer,
         me,
         them,
-        couple_key: key,
+        keys: key,
         my_addrs: Vec::new(),
         my_relay: None,
     }
@@ -294,7 +294,7 @@ fn params(dialer: bool, key: &Secret32) -> SessionParams<'_> {
 /// session's result and what its replica got.
 async fn partner_then(
     receiver: &Arc<Script>,
-    key: &Secret32,
+    key: &SessionKeys,
     then: Vec<u8>,
 ) -> Result<SessionEnd, NetError> {
     let (a, b) = tokio::io::duplex(1 << 20);
@@ -326,7 +326,7 @@ async fn partner_then(
 async fn a_frame_over_the_cap_ends_the_session_in_one_line_and_the_next_one_works() {
     logging();
     let (logs, _guard) = Logs::capture();
-    let key = Secret32::from_bytes([42; 32]);
+    let key = SessionKeys::single(Secret32::from_bytes([42; 32]));
     let receiver = Script::new(Vec::new());
     let mut oversized = ((MAX_FRAME + 1) as u32).to_be_bytes().to_vec();
     oversized.extend_from_slice(&[0x5a; 4096]);
@@ -364,7 +364,7 @@ async fn a_frame_over_the_cap_ends_the_session_in_one_line_and_the_next_one_work
 async fn a_sync_message_claiming_more_than_the_cap_is_refused() {
     logging();
     let (logs, _guard) = Logs::capture();
-    let key = Secret32::from_bytes([42; 32]);
+    let key = SessionKeys::single(Secret32::from_bytes([42; 32]));
     let receiver = Script::new(Vec::new());
     // Type 2, a length one over the cap, and far fewer bytes than it claims.
     let claim = {
@@ -390,7 +390,7 @@ async fn a_sync_message_claiming_more_than_the_cap_is_refused() {
 /// [`partner_then`] with `message` sealed in a well-formed frame.
 async fn partner_sealed(
     receiver: &Arc<Script>,
-    key: &Secret32,
+    key: &SessionKeys,
     message: Vec<u8>,
 ) -> Result<SessionEnd, NetError> {
     let (a, b) = tokio::io::duplex(1 << 20);
@@ -421,7 +421,7 @@ async fn partner_sealed(
 #[tokio::test]
 async fn a_payload_over_the_cap_is_not_sent() {
     logging();
-    let key = Secret32::from_bytes([42; 32]);
+    let key = SessionKeys::single(Secret32::from_bytes([42; 32]));
     let sender = Script::new(vec![vec![1; MAX_PAYLOAD + 1]]);
     let receiver = Script::new(Vec::new());
     let (a, b) = tokio::io::duplex(1 << 20);

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use kintsugi_crypto::Secret32;
 use kintsugi_net::sync::{
-    self, LinkEvent, Replica, ReplicaError, ReplicaFor, ReplicaSession, SessionEnd,
+    self, LinkEvent, Replica, ReplicaError, ReplicaFor, ReplicaSession, SessionEnd, SessionKeys,
 };
 use kintsugi_net::{EndpointId, NetConfig, NetError, NetworkMode, Node, Protocol};
 use tokio::sync::watch;
@@ -191,7 +191,7 @@ async fn once_on(
     sync::once_all(
         node.clone(),
         protocol,
-        Secret32::from_bytes(key),
+        SessionKeys::single(Secret32::from_bytes(key)),
         numbers.replica_for(),
         peers,
         running(),
@@ -236,7 +236,7 @@ async fn one_device_keeps_two_peers_in_sync_and_carries_changes_between_them() {
     let serving = tokio::spawn(sync::serve_all(
         na.clone(),
         Protocol::Shared,
-        Secret32::from_bytes(KEY),
+        SessionKeys::single(Secret32::from_bytes(KEY)),
         xa.replica_for(),
         peers,
         stop,
@@ -247,7 +247,7 @@ async fn one_device_keeps_two_peers_in_sync_and_carries_changes_between_them() {
         nb.clone(),
         Protocol::Shared,
         a,
-        Secret32::from_bytes(KEY),
+        SessionKeys::single(Secret32::from_bytes(KEY)),
         xb.replica_for()(a),
         running(),
     ));
@@ -255,7 +255,7 @@ async fn one_device_keeps_two_peers_in_sync_and_carries_changes_between_them() {
         nc.clone(),
         Protocol::Shared,
         a,
-        Secret32::from_bytes(KEY),
+        SessionKeys::single(Secret32::from_bytes(KEY)),
         xc.replica_for()(a),
         running(),
     ));
@@ -359,7 +359,7 @@ async fn each_protocol_admits_only_the_devices_its_own_gate_names() {
     let shared = tokio::spawn(sync::serve_all(
         na.clone(),
         Protocol::Shared,
-        Secret32::from_bytes(KEY),
+        SessionKeys::single(Secret32::from_bytes(KEY)),
         xa.replica_for(),
         shared_peers,
         stop.clone(),
@@ -368,7 +368,7 @@ async fn each_protocol_admits_only_the_devices_its_own_gate_names() {
     let diary = tokio::spawn(sync::serve_all(
         na.clone(),
         Protocol::Own,
-        Secret32::from_bytes(OWN_KEY),
+        SessionKeys::single(Secret32::from_bytes(OWN_KEY)),
         xo.replica_for(),
         own,
         stop,
@@ -377,7 +377,7 @@ async fn each_protocol_admits_only_the_devices_its_own_gate_names() {
         nb.clone(),
         Protocol::Shared,
         a,
-        Secret32::from_bytes(KEY),
+        SessionKeys::single(Secret32::from_bytes(KEY)),
         xb.replica_for()(a),
         running(),
     ));
@@ -385,7 +385,7 @@ async fn each_protocol_admits_only_the_devices_its_own_gate_names() {
         nc.clone(),
         Protocol::Own,
         a,
-        Secret32::from_bytes(OWN_KEY),
+        SessionKeys::single(Secret32::from_bytes(OWN_KEY)),
         xc.replica_for()(a),
         running(),
     ));
@@ -469,7 +469,7 @@ async fn a_diary_session_under_another_key_fails_at_the_handshake() {
     let diary = tokio::spawn(sync::serve_all(
         na.clone(),
         Protocol::Own,
-        Secret32::from_bytes(OWN_KEY),
+        SessionKeys::single(Secret32::from_bytes(OWN_KEY)),
         xo.replica_for(),
         own,
         stop,
@@ -479,7 +479,7 @@ async fn a_diary_session_under_another_key_fails_at_the_handshake() {
         &nc,
         Protocol::Own,
         a,
-        &Secret32::from_bytes(KEY),
+        &SessionKeys::single(Secret32::from_bytes(KEY)),
         xc.replica_for()(a).as_ref(),
         sync::Until::InSync,
         running(),
@@ -494,7 +494,7 @@ async fn a_diary_session_under_another_key_fails_at_the_handshake() {
         &nc,
         Protocol::Own,
         a,
-        &Secret32::from_bytes(OWN_KEY),
+        &SessionKeys::single(Secret32::from_bytes(OWN_KEY)),
         xc.replica_for()(a).as_ref(),
         sync::Until::InSync,
         running(),

@@ -11,8 +11,10 @@ use kintsugi_net::frame::{FrameReader, FrameWriter};
 use kintsugi_net::pair::{self, Decision, JoinRequest, LinkDone, Reply, Transfer};
 use kintsugi_net::secure::session_keys;
 use kintsugi_net::sync::handshake::{LABEL, SessionParams, handshake_with_nonce};
-use kintsugi_net::sync::message::{Greeting, Hello, Message, Release, Sync, Unpaired};
-use kintsugi_net::sync::{MAX_FRAME, MAX_PAYLOAD, epoch_id, released_couple_key};
+use kintsugi_net::sync::message::{Greeting, Hello, Message, Rekey, Release, Sync, Unpaired};
+use kintsugi_net::sync::{
+    KeyId, MAX_FRAME, MAX_PAYLOAD, SessionKeys, epoch_id, released_couple_key,
+};
 use kintsugi_net::{EndpointId, Invitation, Invite, Purpose, RelayUrl, SecretKey};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -323,7 +325,19 @@ fn the_link_transcript_derives_exactly() {
     assert_eq!(LinkDone::decode(&opened).unwrap(), LinkDone);
 }
 
-fn sync_params<'k>(v: &Vectors, dialer: bool, key: &'k Secret32) -> SessionParams<'k> {
+/// What each side holds in the vector: the dialer the keys of generations 1 and 0,
+/// the acceptor only 0's, so the session runs under generation 0.
+fn sync_keys(v: &Vectors, dialer: bool) -> SessionKeys {
+    let k0 = v.secret("couple_key");
+    let epoch = epoch_id(&k0);
+    if dialer {
+        SessionKeys::new(epoch, (1, v.secret("couple_key_1")), &[(0, k0)])
+    } else {
+        SessionKeys::single(k0)
+    }
+}
+
+fn sync_params<'k>(v: &Vectors, dialer: bool, keys: &'k SessionKeys) -> SessionParams<'k> {
     let (d, a) = (v.id("dialer"), v.id("acceptor"));
     // The acceptor's hello carries no addresses and no relay in the vector.
     let (me, them, my_addrs, my_relay) = if dialer {
@@ -335,7 +349,7 @@ fn sync_params<'k>(v: &Vectors, dialer: bool, key: &'k Secret32) -> SessionParam
         dialer,
         me,
         them,
-        couple_key: key,
+        keys,
         my_addrs,
         my_relay,
     }
@@ -359,15 +373,46 @@ fn sync_keys_and_messages_encode_exactly() {
     assert_eq!(d2a, v.secret("d2a"));
     assert_eq!(a2d, v.secret("a2d"));
     assert_eq!(epoch_id(&v.secret("couple_key")), v.arr16("epoch"));
+    let id = |g: u32, name: &str| KeyId {
+        generation: g,
+        id: v.hex(name).try_into().unwrap(),
+    };
+    assert_eq!(KeyId::of(0, &v.secret("couple_key")), id(0, "key_id_0"));
+    assert_eq!(KeyId::of(1, &v.secret("couple_key_1")), id(1, "key_id_1"));
+    for (dialer, name) in [
+        (true, "dialer_greeting_frame"),
+        (false, "acceptor_greeting_frame"),
+    ] {
+        let nonce = if dialer {
+            "dialer_nonce"
+        } else {
+            "acceptor_nonce"
+        };
+        let greeting = Greeting {
+            nonce: v.arr(nonce),
+            epoch: v.arr16("epoch"),
+            keys: sync_keys(&v, dialer).offered(),
+        };
+        assert_eq!(framed(&greeting.encode()), v.hex(name), "{name}");
+        assert_eq!(Greeting::decode(&v.hex(name)[4..]).unwrap(), greeting);
+    }
+    let rekey = Rekey {
+        generation: 1,
+        key: v.secret("couple_key_1"),
+        removed: vec![[0xee; 32]],
+        person: None,
+    };
+    assert_eq!(&rekey.encode()[..], v.hex("dialer_rekey"));
+    let self_rekey = Rekey {
+        generation: 2,
+        key: Secret32::from_bytes([0x52; 32]),
+        removed: vec![[0xee; 32]],
+        person: Some((1, Secret32::from_bytes([0x5e; 32]))),
+    };
+    assert_eq!(&self_rekey.encode()[..], v.hex("self_rekey"));
     assert_eq!(
-        framed(
-            &Greeting {
-                nonce: v.arr("dialer_nonce"),
-                epoch: v.arr16("epoch"),
-            }
-            .encode()
-        ),
-        v.hex("dialer_greeting_frame")
+        Message::decode(&v.hex("self_rekey")).unwrap(),
+        Message::Rekey(self_rekey)
     );
     let hello = Hello {
         addrs: vec![v.addr("dialer_addr")],
@@ -397,12 +442,12 @@ fn sync_keys_and_messages_encode_exactly() {
 #[tokio::test]
 async fn the_dialer_handshake_sends_exactly_the_vector() {
     let v = Vectors::load("sync.txt");
-    let key = v.secret("couple_key");
+    let keys = sync_keys(&v, true);
     let (ours, mut theirs) = tokio::io::duplex(1 << 16);
     let (r, w) = tokio::io::split(ours);
     let mut reader = FrameReader::new(r, MAX_FRAME);
     let mut writer = FrameWriter::new(w, MAX_FRAME);
-    let params = sync_params(&v, true, &key);
+    let params = sync_params(&v, true, &keys);
     let acceptor = async {
         for (expect, answer) in [
             ("dialer_greeting_frame", "acceptor_greeting_frame"),
@@ -434,7 +479,16 @@ async fn the_dialer_handshake_sends_exactly_the_vector() {
         .write(&channel.sealer.seal(&Unpaired.encode()).unwrap())
         .await
         .unwrap();
-    for expect in ["dialer_sync_frame", "dialer_unpaired_frame"] {
+    writer
+        .write(&channel.sealer.seal(&v.hex("dialer_rekey")).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(channel.their_current.generation, 0);
+    for expect in [
+        "dialer_sync_frame",
+        "dialer_unpaired_frame",
+        "dialer_rekey_frame",
+    ] {
         let want = v.hex(expect);
         let mut got = vec![0; want.len()];
         theirs.read_exact(&mut got).await.unwrap();
@@ -447,12 +501,12 @@ async fn the_dialer_handshake_sends_exactly_the_vector() {
 #[tokio::test]
 async fn the_acceptor_handshake_answers_exactly_the_vector() {
     let v = Vectors::load("sync.txt");
-    let key = v.secret("couple_key");
+    let keys = sync_keys(&v, false);
     let (ours, mut theirs) = tokio::io::duplex(1 << 16);
     let (r, w) = tokio::io::split(ours);
     let mut reader = FrameReader::new(r, MAX_FRAME);
     let mut writer = FrameWriter::new(w, MAX_FRAME);
-    let params = sync_params(&v, false, &key);
+    let params = sync_params(&v, false, &keys);
     let dialer = async {
         theirs
             .write_all(&v.hex("dialer_greeting_frame"))
@@ -476,6 +530,7 @@ async fn the_acceptor_handshake_answers_exactly_the_vector() {
     );
     let mut channel = channel.unwrap();
     assert_eq!(channel.partner_hello.addrs, vec![v.addr("dialer_addr")]);
+    assert_eq!(channel.their_current.generation, 1);
     assert_eq!(channel.partner_hello.relay, Some(dialer_relay(&v)));
     let frame = reader.read().await.unwrap().unwrap();
     let plain = channel.opener.open(&frame).unwrap();
@@ -491,20 +546,23 @@ async fn the_acceptor_handshake_answers_exactly_the_vector() {
 #[test]
 fn the_bundle_seals_exactly() {
     let v = Vectors::load("bundle.txt");
+    // Made under the key of generation 1; the epoch is still generation 0's.
+    assert_eq!(v.num("generation"), 1);
     let key = derive_key(
         None,
-        v.secret("couple_key").expose(),
+        v.secret("couple_key_1").expose(),
         &[b"kintsugi bundle v1"],
     );
     assert_eq!(key, v.secret("key"));
     let bundle = v.hex("bundle");
-    let header_len = 8 + 1 + 32 + 16;
+    let header_len = 8 + 1 + 32 + 16 + 4;
     let (header, sealed) = bundle.split_at(header_len);
     assert_eq!(&header[..8], b"KTSGBNDL");
-    assert_eq!(header[8], 2);
+    assert_eq!(header[8], 3);
     assert_eq!(&header[9..41], v.hex("sender"));
-    assert_eq!(&header[41..], epoch_id(&v.secret("couple_key")));
-    assert_eq!(&header[41..], v.hex("epoch"));
+    assert_eq!(&header[41..57], epoch_id(&v.secret("couple_key")));
+    assert_eq!(&header[41..57], v.hex("epoch"));
+    assert_eq!(&header[57..], 1u32.to_be_bytes());
     let nonce: [u8; 24] = v.hex("nonce").try_into().unwrap();
     let changes = v.text("changes");
     assert_eq!(

@@ -40,7 +40,14 @@ const PLAIN_LEN: usize = PLAIN_V1_LEN + 32 + 32;
 const PLAIN_V3: u8 = 3;
 /// The person this device belongs to (see [`Person`]).
 const TAG_PERSON: u8 = 1;
+/// The couple key's generation, the journal's epoch and the earlier couple keys.
+const TAG_COUPLE_GENERATIONS: u8 = 2;
+/// The person's earlier self keys.
+const TAG_PREVIOUS_SELF: u8 = 3;
 pub const PERSON_LEN: usize = 32 + 4 + 32 + 32 + 4;
+/// How many replaced keys a device keeps, so that devices which have not yet heard
+/// of a removal can still sync with it (and bring them the news and the new key).
+pub const MAX_PREVIOUS_KEYS: usize = 8;
 /// How often an unlock reads the keyring again when it seemed behind the manifest,
 /// because another process rewrote both between our two reads.
 const UNLOCK_TRIES: usize = 3;
@@ -52,6 +59,57 @@ pub struct Pairing {
     pub couple_key: Secret32,
     /// The partner's iroh endpoint id (an Ed25519 public key).
     pub partner_endpoint: [u8; 32],
+    /// Rises by one each time the couple key is replaced because a device was
+    /// removed; 0 for the key pairing (or a release of history) made.
+    pub generation: u32,
+    /// The journal's epoch, kept once the couple key is replaced: until then it
+    /// follows from the key, which a replacement must not change.
+    pub epoch: Option<[u8; 16]>,
+    /// The keys this one replaced, newest first, at most [`MAX_PREVIOUS_KEYS`]:
+    /// a device that has not yet heard of a removal still greets with the old key.
+    pub previous: Vec<(u32, Secret32)>,
+}
+
+impl Pairing {
+    /// What pairing agrees: the first couple key.
+    pub fn new(couple_key: Secret32, partner_endpoint: [u8; 32]) -> Self {
+        Self {
+            couple_key,
+            partner_endpoint,
+            generation: 0,
+            epoch: None,
+            previous: Vec::new(),
+        }
+    }
+
+    /// The couple key of `generation`, if this device holds it.
+    pub fn key_of(&self, generation: u32) -> Option<&Secret32> {
+        if generation == self.generation {
+            return Some(&self.couple_key);
+        }
+        self.previous
+            .iter()
+            .find(|(g, _)| *g == generation)
+            .map(|(_, k)| k)
+    }
+
+    /// Makes `key` the couple key at `generation`, keeping the one it replaces (a
+    /// key of the same generation, replaced because two removals crossed, is kept
+    /// too: devices that took it still greet with it). `epoch` is the journal's, which
+    /// the new key no longer names.
+    pub fn replace_key(&mut self, generation: u32, key: Secret32, epoch: [u8; 16]) {
+        let old = std::mem::replace(&mut self.couple_key, key);
+        push_previous(&mut self.previous, self.generation, old);
+        self.generation = generation;
+        self.epoch = Some(epoch);
+    }
+}
+
+/// Puts `key` first among `previous`, dropping the oldest beyond
+/// [`MAX_PREVIOUS_KEYS`].
+fn push_previous(previous: &mut Vec<(u32, Secret32)>, generation: u32, key: Secret32) {
+    previous.insert(0, (generation, key));
+    previous.truncate(MAX_PREVIOUS_KEYS);
 }
 
 /// The keys of the two logs. A log without one of its own (a profile made before
@@ -108,6 +166,8 @@ pub struct Person {
     pub self_key: Secret32,
     /// Rises by one each time the self key is replaced.
     pub self_generation: u32,
+    /// The self keys this one replaced, newest first, at most [`MAX_PREVIOUS_KEYS`].
+    pub previous_self: Vec<(u32, Secret32)>,
 }
 
 impl Person {
@@ -119,11 +179,31 @@ impl Person {
             anchor,
             self_key: Secret32::random()?,
             self_generation: 0,
+            previous_self: Vec::new(),
         })
     }
 
+    /// The self key of `generation`, if this device holds it.
+    pub fn self_key_of(&self, generation: u32) -> Option<&Secret32> {
+        if generation == self.self_generation {
+            return Some(&self.self_key);
+        }
+        self.previous_self
+            .iter()
+            .find(|(g, _)| *g == generation)
+            .map(|(_, k)| k)
+    }
+
+    /// Makes `key` the self key at `generation`, keeping the one it replaces.
+    pub fn replace_self_key(&mut self, generation: u32, key: Secret32) {
+        let old = std::mem::replace(&mut self.self_key, key);
+        push_previous(&mut self.previous_self, self.self_generation, old);
+        self.self_generation = generation;
+    }
+
     /// The person's keys as one of their devices hands them to a new one, in the
-    /// keyring's own layout ([`PERSON_LEN`] bytes).
+    /// keyring's own layout ([`PERSON_LEN`] bytes; the earlier self keys travel
+    /// apart, see [`encode_previous`]).
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
         let mut out = Zeroizing::new(Vec::with_capacity(PERSON_LEN));
         self.encode(&mut out);
@@ -154,8 +234,40 @@ impl Person {
             anchor: v[36..68].try_into().ok()?,
             self_key: Secret32::from_slice(&v[68..100])?,
             self_generation: u32_at(100)?,
+            previous_self: Vec::new(),
         })
     }
+}
+
+/// Earlier keys as the keyring stores them: `count u8 | count × (generation u32 |
+/// key 32)`, newest first. Also how a device hands them to a new one of its person's.
+pub fn encode_previous(previous: &[(u32, Secret32)], out: &mut Vec<u8>) {
+    let keep = &previous[..previous.len().min(MAX_PREVIOUS_KEYS)];
+    out.push(keep.len() as u8);
+    for (g, k) in keep {
+        out.extend_from_slice(&g.to_be_bytes());
+        out.extend_from_slice(k.expose());
+    }
+}
+
+/// Reads what [`encode_previous`] wrote at the start of `bytes`, and how many bytes
+/// it took; `None` if it is cut short, holds too many keys, or its generations do
+/// not fall from newest to oldest.
+pub fn decode_previous(bytes: &[u8]) -> Option<(Vec<(u32, Secret32)>, usize)> {
+    let count = usize::from(*bytes.first()?);
+    if count > MAX_PREVIOUS_KEYS {
+        return None;
+    }
+    let mut out: Vec<(u32, Secret32)> = Vec::with_capacity(count);
+    for i in 0..count {
+        let at = 1 + i * 36;
+        let g = u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?);
+        if out.last().is_some_and(|(last, _)| *last < g) {
+            return None;
+        }
+        out.push((g, Secret32::from_slice(bytes.get(at + 4..at + 36)?)?));
+    }
+    Some((out, 1 + count * 36))
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -193,7 +305,9 @@ impl Keyring {
     }
 
     fn encode(&self) -> Zeroizing<Vec<u8>> {
-        let v3 = self.person.is_some();
+        let generations = self.pairing.as_ref().filter(|p| p.epoch.is_some());
+        let previous_self = self.person.as_ref().filter(|p| !p.previous_self.is_empty());
+        let v3 = self.person.is_some() || generations.is_some() || previous_self.is_some();
         let v2 = v3 || self.log_keys.shared.is_some() || self.log_keys.diary.is_some();
         let mut out = Zeroizing::new(Vec::with_capacity(PLAIN_LEN + 3 + 3 + PERSON_LEN));
         out.push(match (v3, v2) {
@@ -223,11 +337,30 @@ impl Keyring {
                 }
             }
         }
-        if let Some(person) = &self.person {
-            let mut records = Zeroizing::new(Vec::with_capacity(3 + PERSON_LEN));
-            records.push(TAG_PERSON);
-            records.extend_from_slice(&(PERSON_LEN as u16).to_be_bytes());
-            person.encode(&mut records);
+        if v3 {
+            let mut records = Zeroizing::new(Vec::with_capacity(1024));
+            let mut record = |tag: u8, value: &[u8]| {
+                records.push(tag);
+                records.extend_from_slice(&(value.len() as u16).to_be_bytes());
+                records.extend_from_slice(value);
+            };
+            if let Some(person) = &self.person {
+                let mut value = Zeroizing::new(Vec::with_capacity(PERSON_LEN));
+                person.encode(&mut value);
+                record(TAG_PERSON, &value);
+            }
+            if let Some(p) = generations {
+                let mut value = Zeroizing::new(Vec::with_capacity(64 + 36 * 8));
+                value.extend_from_slice(&p.generation.to_be_bytes());
+                value.extend_from_slice(&p.epoch.unwrap_or_default());
+                encode_previous(&p.previous, &mut value);
+                record(TAG_COUPLE_GENERATIONS, &value);
+            }
+            if let Some(person) = previous_self {
+                let mut value = Zeroizing::new(Vec::with_capacity(1 + 36 * 8));
+                encode_previous(&person.previous_self, &mut value);
+                record(TAG_PREVIOUS_SELF, &value);
+            }
             out.extend_from_slice(&(records.len() as u16).to_be_bytes());
             out.extend_from_slice(&records);
         }
@@ -237,13 +370,13 @@ impl Keyring {
     /// The tagged records of a version 3 plaintext. Each known tag at most once and
     /// in order, and nothing unknown: a record this version cannot read is damage,
     /// never something to drop silently at the next write.
-    fn decode_records(bytes: &[u8]) -> Option<Option<Person>> {
+    fn decode_records(bytes: &[u8]) -> Option<Records> {
         let len = usize::from(u16::from_be_bytes(bytes.get(..2)?.try_into().ok()?));
         let mut rest = bytes.get(2..)?;
         if rest.len() != len {
             return None;
         }
-        let mut person = None;
+        let mut records = Records::default();
         let mut last = 0u8;
         while let [tag, a, b, tail @ ..] = rest {
             let n = usize::from(u16::from_be_bytes([*a, *b]));
@@ -252,28 +385,59 @@ impl Keyring {
                 return None;
             }
             match *tag {
-                TAG_PERSON => person = Some(Person::decode(value)?),
+                TAG_PERSON => records.person = Some(Person::decode(value)?),
+                TAG_COUPLE_GENERATIONS => {
+                    let generation = u32::from_be_bytes(value.get(..4)?.try_into().ok()?);
+                    let epoch: [u8; 16] = value.get(4..20)?.try_into().ok()?;
+                    let (previous, used) = decode_previous(value.get(20..)?)?;
+                    if 20 + used != value.len() {
+                        return None;
+                    }
+                    records.generations = Some((generation, epoch, previous));
+                }
+                TAG_PREVIOUS_SELF => {
+                    let (previous, used) = decode_previous(value)?;
+                    if used != value.len() || previous.is_empty() {
+                        return None;
+                    }
+                    records.previous_self = Some(previous);
+                }
                 _ => return None,
             }
             last = *tag;
             rest = &tail[n..];
         }
-        // No record at all is written as version 2, so it cannot be version 3.
-        if !rest.is_empty() || person.is_none() {
+        // No record at all is written as version 2, so it cannot be version 3; and
+        // earlier self keys belong to a person.
+        let nothing = records.person.is_none()
+            && records.generations.is_none()
+            && records.previous_self.is_none();
+        if !rest.is_empty()
+            || nothing
+            || (records.previous_self.is_some() && records.person.is_none())
+        {
             return None;
         }
-        Some(person)
+        Some(records)
     }
 
     fn decode(bytes: &[u8], path: &Path) -> Result<Self, StoreError> {
         let damaged = || StoreError::KeyringDamaged(path.to_path_buf());
-        let person = match (bytes.first(), bytes.len()) {
-            (Some(1), PLAIN_V1_LEN) | (Some(&PLAIN_VERSION), PLAIN_LEN) => None,
+        let records = match (bytes.first(), bytes.len()) {
+            (Some(1), PLAIN_V1_LEN) | (Some(&PLAIN_VERSION), PLAIN_LEN) => Records::default(),
             (Some(&PLAIN_V3), n) if n > PLAIN_LEN => {
                 Self::decode_records(&bytes[PLAIN_LEN..]).ok_or_else(damaged)?
             }
             _ => return Err(damaged()),
         };
+        // Generations of a couple key with no couple key.
+        if bytes[81] == 0 && records.generations.is_some() {
+            return Err(damaged());
+        }
+        let mut person = records.person;
+        if let (Some(p), Some(previous)) = (person.as_mut(), records.previous_self) {
+            p.previous_self = previous;
+        }
         let secret = |at: usize| Secret32::from_slice(&bytes[at..at + 32]).ok_or_else(damaged);
         let mut partner_id = [0u8; 16];
         partner_id.copy_from_slice(&bytes[65..81]);
@@ -282,10 +446,13 @@ impl Keyring {
             1 => {
                 let mut partner_endpoint = [0u8; 32];
                 partner_endpoint.copy_from_slice(&bytes[114..146]);
-                Some(Pairing {
-                    couple_key: secret(82)?,
-                    partner_endpoint,
-                })
+                let mut pairing = Pairing::new(secret(82)?, partner_endpoint);
+                if let Some((generation, epoch, previous)) = records.generations {
+                    pairing.generation = generation;
+                    pairing.epoch = Some(epoch);
+                    pairing.previous = previous;
+                }
+                Some(pairing)
             }
             _ => return Err(damaged()),
         };
@@ -308,6 +475,17 @@ impl Keyring {
             person,
         })
     }
+}
+
+/// A couple key's generation, the journal's epoch and the keys it replaced.
+type Generations = (u32, [u8; 16], Vec<(u32, Secret32)>);
+
+/// The tagged records of a version 3 keyring, as read.
+#[derive(Default)]
+struct Records {
+    person: Option<Person>,
+    generations: Option<Generations>,
+    previous_self: Option<Vec<(u32, Secret32)>>,
 }
 
 /// An unlocked profile's keys. It keeps the passphrase-derived key (never the
@@ -927,10 +1105,7 @@ mod tests {
             .update(|k| k.log_keys.diary = Some(Secret32::from_bytes([5; 32])))
             .unwrap();
         stale
-            .set_pairing(Some(Pairing {
-                couple_key: Secret32::from_bytes([9; 32]),
-                partner_endpoint: [4; 32],
-            }))
+            .set_pairing(Some(Pairing::new(Secret32::from_bytes([9; 32]), [4; 32])))
             .unwrap();
         stale.change_passphrase(b"q", P).unwrap();
         let now = Unlocked::unlock(dir.path(), b"q").unwrap().keyring.clone();
@@ -954,10 +1129,7 @@ mod tests {
     fn pairing_round_trips() {
         let dir = tempfile::tempdir().unwrap();
         let mut u = Unlocked::create(dir.path(), Keyring::generate().unwrap(), b"p", P).unwrap();
-        let pairing = Pairing {
-            couple_key: Secret32::from_bytes([9; 32]),
-            partner_endpoint: [4; 32],
-        };
+        let pairing = Pairing::new(Secret32::from_bytes([9; 32]), [4; 32]);
         u.set_pairing(Some(pairing.clone())).unwrap();
         assert_eq!(
             Unlocked::unlock(dir.path(), b"p").unwrap().keyring.pairing,
@@ -992,7 +1164,80 @@ mod tests {
             anchor: [2; 32],
             self_key: Secret32::from_bytes([3; 32]),
             self_generation: 258,
+            previous_self: Vec::new(),
         }
+    }
+
+    #[test]
+    fn replaced_keys_round_trip_and_are_kept_newest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut kr = Keyring::generate().unwrap();
+        kr.person = Some(person());
+        kr.pairing = Some(Pairing::new(Secret32::from_bytes([9; 32]), [4; 32]));
+        let mut u = Unlocked::create(dir.path(), kr, b"p", P).unwrap();
+        u.update(|k| {
+            let p = k.pairing.as_mut().unwrap();
+            for g in 1..=10u8 {
+                p.replace_key(u32::from(g), Secret32::from_bytes([g; 32]), [5; 16]);
+            }
+            let person = k.person.as_mut().unwrap();
+            person.replace_self_key(259, Secret32::from_bytes([7; 32]));
+        })
+        .unwrap();
+        let read = Unlocked::unlock(dir.path(), b"p").unwrap().keyring.clone();
+        assert_eq!(read, u.keyring);
+        let p = read.pairing.as_ref().unwrap();
+        assert_eq!(p.generation, 10);
+        assert_eq!(p.epoch, Some([5; 16]));
+        assert_eq!(p.previous.len(), MAX_PREVIOUS_KEYS);
+        assert_eq!(p.previous[0].0, 9);
+        assert_eq!(p.key_of(10), Some(&Secret32::from_bytes([10; 32])));
+        assert_eq!(p.key_of(3), Some(&Secret32::from_bytes([3; 32])));
+        // The first key and the oldest replacement fell off the end.
+        assert_eq!(p.key_of(0), None);
+        assert_eq!(p.key_of(1), None);
+        let person = read.person.as_ref().unwrap();
+        assert_eq!(person.self_generation, 259);
+        assert_eq!(
+            person.self_key_of(258),
+            Some(&Secret32::from_bytes([3; 32]))
+        );
+        // Without a person, the couple's generations alone still make version 3.
+        let mut alone = read.clone();
+        alone.person = None;
+        let plain = alone.encode();
+        assert_eq!(plain[0], PLAIN_V3);
+        assert_eq!(Keyring::decode(&plain, dir.path()).unwrap(), alone);
+    }
+
+    #[test]
+    fn replaced_keys_that_do_not_read_exactly_are_damage() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut kr = Keyring::generate().unwrap();
+        let mut pairing = Pairing::new(Secret32::from_bytes([9; 32]), [4; 32]);
+        pairing.replace_key(1, Secret32::from_bytes([1; 32]), [5; 16]);
+        pairing.replace_key(2, Secret32::from_bytes([2; 32]), [5; 16]);
+        kr.pairing = Some(pairing);
+        let good = kr.encode().to_vec();
+        assert_eq!(Keyring::decode(&good, dir.path()).unwrap(), kr);
+        // Record: tag, len, generation (4), epoch (16), count, (generation, key)...
+        let first_previous = PLAIN_LEN + 2 + 3 + 20 + 1;
+        let mut rising = good.clone();
+        rising[first_previous + 36 + 3] = 5;
+        assert!(
+            Keyring::decode(&rising, dir.path()).is_err(),
+            "oldest first"
+        );
+        let mut unpaired = good.clone();
+        unpaired[81] = 0;
+        unpaired[82..146].fill(0);
+        assert!(
+            Keyring::decode(&unpaired, dir.path()).is_err(),
+            "no couple key"
+        );
+        let mut too_many = good.clone();
+        too_many[first_previous - 1] = MAX_PREVIOUS_KEYS as u8 + 1;
+        assert!(Keyring::decode(&too_many, dir.path()).is_err(), "too many");
     }
 
     #[test]

@@ -19,7 +19,8 @@ mod sealed_file;
 pub use error::{Rollback, RollbackFound, StoreError};
 pub use fsutil::{Replace, atomic_write, fsync_dir, lock_file, write_private_file};
 pub use keyring::{
-    KEYRING_FILE, KEYRING_LOCK_FILE, Keyring, LogKeys, PERSON_LEN, Pairing, Person, Unlocked,
+    KEYRING_FILE, KEYRING_LOCK_FILE, Keyring, LogKeys, MAX_PREVIOUS_KEYS, PERSON_LEN, Pairing,
+    Person, Unlocked, decode_previous, encode_previous,
 };
 pub use log::{DocLog, LogKind, LogOpen, MAX_RECORD_LEN, Record, TornTail};
 pub use manifest::{MANIFEST_FILE, MANIFEST_LOCK_FILE};

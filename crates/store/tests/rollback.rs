@@ -262,11 +262,8 @@ fn an_old_keyring_put_back_after_unpairing_or_a_passphrase_change_is_a_rollback(
     let keyring = p.file("keyring");
     let mut keys = Unlocked::unlock(&p.dir, PASS).unwrap();
     assert_eq!(keys.generation(), 1);
-    keys.set_pairing(Some(Pairing {
-        couple_key: Secret32::from_bytes([9; 32]),
-        partner_endpoint: [4; 32],
-    }))
-    .unwrap();
+    keys.set_pairing(Some(Pairing::new(Secret32::from_bytes([9; 32]), [4; 32])))
+        .unwrap();
     assert_eq!(keys.generation(), 2);
     let paired = read(&keyring);
     keys.set_pairing(None).unwrap();
@@ -405,11 +402,8 @@ fn a_keyring_ahead_of_the_manifest_opens_and_the_manifest_catches_up() {
     let before = read(&manifest);
     let old_keyring = read(&keyring);
     let mut keys = Unlocked::unlock(&p.dir, PASS).unwrap();
-    keys.set_pairing(Some(Pairing {
-        couple_key: Secret32::from_bytes([1; 32]),
-        partner_endpoint: [2; 32],
-    }))
-    .unwrap();
+    keys.set_pairing(Some(Pairing::new(Secret32::from_bytes([1; 32]), [2; 32])))
+        .unwrap();
     std::fs::write(&manifest, &before).unwrap();
     // Ahead: opens, and the unlock records it.
     assert!(Unlocked::unlock(&p.dir, PASS).is_ok());
@@ -499,10 +493,7 @@ fn accepting_an_old_keyring_brings_back_what_it_held_and_moves_past_the_newer_on
     let p = Profile::new();
     let keyring = p.file("keyring");
     let mut keys = Unlocked::unlock(&p.dir, PASS).unwrap();
-    let pairing = Pairing {
-        couple_key: Secret32::from_bytes([9; 32]),
-        partner_endpoint: [4; 32],
-    };
+    let pairing = Pairing::new(Secret32::from_bytes([9; 32]), [4; 32]);
     keys.set_pairing(Some(pairing.clone())).unwrap();
     let paired = read(&keyring);
     keys.set_pairing(None).unwrap();

@@ -102,9 +102,11 @@ fn keyring_of(c: &Value) -> Keyring {
         device_secret: Secret32::from_bytes(arr(&c["device_secret_hex"])),
         profile_key: Secret32::from_bytes(arr(&c["profile_key_hex"])),
         partner_id: arr(&c["partner_id_hex"]),
-        pairing: (!c["pairing"].is_null()).then(|| Pairing {
-            couple_key: Secret32::from_bytes(arr(&c["pairing"]["couple_key_hex"])),
-            partner_endpoint: arr(&c["pairing"]["partner_endpoint_hex"]),
+        pairing: (!c["pairing"].is_null()).then(|| {
+            Pairing::new(
+                Secret32::from_bytes(arr(&c["pairing"]["couple_key_hex"])),
+                arr(&c["pairing"]["partner_endpoint_hex"]),
+            )
         }),
         log_keys: kintsugi_store::LogKeys {
             shared: c
@@ -120,6 +122,7 @@ fn keyring_of(c: &Value) -> Keyring {
             anchor: arr(&p["anchor_hex"]),
             self_key: Secret32::from_bytes(arr(&p["self_key_hex"])),
             self_generation: int(&p["self_generation"]) as u32,
+            previous_self: Vec::new(),
         }),
     }
 }

@@ -23,6 +23,27 @@ fn now_secs() -> u64 {
 
 /// Draws the invite under `ask` (who should scan it); returns false once it expired,
 /// so the caller can withdraw it and say so.
+/// The network a pairing or linking page needs, or what keeps it: it starts beside
+/// the window, and may have failed to.
+pub fn network(
+    ui: &mut egui::Ui,
+    net: &crate::model::NetState,
+) -> Option<std::sync::Arc<kintsugi_device::Network>> {
+    if let Some(n) = &net.net {
+        return Some(n.clone());
+    }
+    match &net.error {
+        Some(e) => widgets::error_text(ui, &format!("The network could not start: {e}")),
+        None => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Starting the network…");
+            });
+        }
+    }
+    None
+}
+
 pub fn show(ui: &mut egui::Ui, invite: &ShownInvite, ask: &str) -> bool {
     let left = invite.expires.saturating_sub(now_secs());
     ui.label(format!(

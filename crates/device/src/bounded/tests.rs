@@ -538,7 +538,7 @@ fn a_refused_sync_message_applies_nothing_keeps_no_state_and_the_next_session_wo
 }
 
 fn sealed_bundle(from: &Device, changes: &[u8]) -> Vec<u8> {
-    let (_, key) = from.pairing().unwrap().unwrap();
+    let key = from.couple_keys().unwrap().unwrap();
     let sender = from.with(|i| Ok(crate::partner::iroh_id(&i.keys.keyring.device_secret)));
     crate::bundle::seal_for_partner(&key, &sender.unwrap(), changes).unwrap()
 }

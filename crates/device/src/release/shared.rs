@@ -130,11 +130,17 @@ impl Request {
         ))
     }
 
-    /// Stores both randomnesses and what they lead to, under the couple key `key`.
-    fn prepare(&mut self, leader: [u8; 32], follower: [u8; 32], key: &Secret32) {
+    /// Stores both randomnesses and what they lead to, under the couple key `key`
+    /// of the journal `epoch`.
+    fn prepare(
+        &mut self,
+        leader: [u8; 32],
+        follower: [u8; 32],
+        (key, epoch): &(Secret32, [u8; 16]),
+    ) {
         self.leader_random = Some(leader);
         self.follower_random = Some(follower);
-        self.old_epoch = Some(epoch_of(key));
+        self.old_epoch = Some(*epoch);
         self.new_epoch = self.new_key(key).map(|k| epoch_of(&k));
     }
 }
@@ -164,9 +170,16 @@ pub struct ReleaseStatus {
     pub journal: Option<[u8; 16]>,
 }
 
-/// The journal (epoch) that `couple_key` belongs to; see [`epoch_id`].
+/// The journal (epoch) that `couple_key` starts, as its first key; see [`epoch_id`].
 pub(crate) fn epoch_of(couple_key: &Secret32) -> [u8; 16] {
     epoch_id(couple_key)
+}
+
+/// The journal (epoch) a pairing's keys are for: named by its first key, and kept
+/// once that key was replaced (a removed device), since a replacement starts no new
+/// journal.
+pub(crate) fn pairing_epoch(p: &kintsugi_store::Pairing) -> [u8; 16] {
+    p.epoch.unwrap_or_else(|| epoch_of(&p.couple_key))
 }
 
 fn heads_of(hashes: &[ChangeHash]) -> Vec<[u8; 32]> {
@@ -205,15 +218,22 @@ impl Device {
 
     /// The journal (epoch) the shared journal here belongs to; `None` unpaired.
     pub(crate) fn journal_epoch(&self) -> Result<Option<[u8; 16]>> {
-        Ok(self.pairing()?.map(|(_, k)| epoch_of(&k)))
+        self.with(|i| Ok(i.keys.keyring.pairing.as_ref().map(pairing_epoch)))
     }
 
-    fn couple_key(&self) -> Result<Secret32> {
-        self.pairing()?
-            .map(|(_, k)| k)
-            .ok_or(DeviceError::NotPaired(
-                "releasing the shared journal's history needs your partner",
-            ))
+    /// The current couple key and the journal's epoch.
+    fn couple_key(&self) -> Result<(Secret32, [u8; 16])> {
+        self.with(|i| {
+            let p = i
+                .keys
+                .keyring
+                .pairing
+                .as_ref()
+                .ok_or(DeviceError::NotPaired(
+                    "releasing the shared journal's history needs your partner",
+                ))?;
+            Ok((p.couple_key.clone(), pairing_epoch(p)))
+        })
     }
 
     /// Whether this device leads a release with its partner: the lower endpoint id
@@ -294,7 +314,7 @@ impl Device {
 
     pub fn release_status(&self) -> Result<ReleaseStatus> {
         let s = self.release_state()?;
-        let journal = self.pairing()?.map(|(_, k)| epoch_of(&k));
+        let journal = self.journal_epoch()?;
         Ok(ReleaseStatus {
             request: s.request.map(|r| ReleaseRequest {
                 asked_by_me: r.asked_by_me,
@@ -340,11 +360,10 @@ impl Device {
         }
         let now = now_ms();
         self.with(|i| {
-            let key = match &i.keys.keyring.pairing {
-                Some(p) => p.couple_key.clone(),
+            let (key, current) = match &i.keys.keyring.pairing {
+                Some(p) => (p.couple_key.clone(), pairing_epoch(p)),
                 None => return Err(DeviceError::NotPaired("")),
             };
-            let current = epoch_of(&key);
             if current == old_epoch {
                 let new_key = r
                     .new_key(&key)
@@ -448,8 +467,12 @@ fn move_shared(
             Ok::<_, DeviceError>(new.save())
         },
         |k| {
+            // A new journal starts at its first key, which names its epoch.
             if let Some(p) = k.pairing.as_mut() {
                 p.couple_key = new_key.clone();
+                p.generation = 0;
+                p.epoch = None;
+                p.previous.clear();
             }
         },
     )?;

@@ -13,7 +13,9 @@ pub const DEVICES_ABOUT: &str = "The devices that hold your shared journal. Each
 pub const REMOVE_DEVICE_WARNING: &str = "The removed device keeps everything it already \
      holds: nothing can reach into it to take that back. From now on it receives nothing \
      new: your other devices and your partner's stop syncing with it as soon as they hear \
-     of the removal (at their next sync with any device that knows).";
+     of the removal (at their next sync with any device that knows), and the keys of your \
+     shared journal and your diary are replaced, so what is sealed from now on is closed \
+     to it.";
 
 /// One device, in a line: whose it is, its name, and what is known of it.
 pub fn device_line(row: &DeviceRow, names: &Names) -> String {

@@ -7,9 +7,10 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use iroh::{EndpointId, RelayUrl};
-use kintsugi_crypto::{Secret32, random_array};
+use kintsugi_crypto::random_array;
 use tokio::io::{AsyncRead, AsyncWrite};
 
+use super::keys::{KeyId, SessionKeys};
 use super::message::{Greeting, Hello, Message};
 use crate::NetError;
 use crate::frame::{FrameReader, FrameWriter};
@@ -21,13 +22,14 @@ pub const LABEL: &[u8] = b"kintsugi/sync/1";
 /// in milliseconds; a silent one must not hold a session slot.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// Who is talking, with which key.
+/// Who is talking, with which keys.
 pub struct SessionParams<'a> {
     /// This side opened the connection.
     pub dialer: bool,
     pub me: EndpointId,
     pub them: EndpointId,
-    pub couple_key: &'a Secret32,
+    /// The couple keys (the self keys, on the diary's sessions) and the epoch.
+    pub keys: &'a SessionKeys,
     /// Told to the partner in our [`Hello`].
     pub my_addrs: Vec<SocketAddr>,
     /// Told to the partner in our [`Hello`]: the relay that reaches us.
@@ -40,6 +42,8 @@ pub struct Channel {
     pub sealer: Sealer,
     pub opener: Opener,
     pub partner_hello: Hello,
+    /// The newest key the other side holds, as its greeting named it.
+    pub their_current: KeyId,
 }
 
 impl std::fmt::Debug for Channel {
@@ -53,10 +57,11 @@ impl std::fmt::Debug for Channel {
 /// Runs the handshake (PROTOCOL.md, "Sync handshake"):
 ///
 /// ```text
-/// dialer → acceptor   Greeting(3, Nd, epoch)   plaintext
-/// acceptor → dialer   Greeting(3, Na, epoch)   plaintext
+/// dialer → acceptor   Greeting(4, Nd, epoch, key ids)   plaintext
+/// acceptor → dialer   Greeting(4, Na, epoch, key ids)   plaintext
 ///                     (different epochs: NetError::OtherEpoch, before any key is used)
-///                     d2a, a2d = session_keys(couple key, Nd, Na, dialer id, acceptor id)
+///                     K = the newest key both listed (none: NetError::NoCommonKey)
+///                     d2a, a2d = session_keys(K, Nd, Na, dialer id, acceptor id)
 /// both ways           sealed Hello(addresses, relay)  counter 0 of each direction
 /// ```
 /// It returns only once the partner's hello opened, which proves the partner holds
@@ -87,8 +92,13 @@ where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
 {
-    let epoch = super::release::epoch_id(params.couple_key);
-    let mine = Greeting { nonce, epoch }.encode();
+    let epoch = params.keys.epoch();
+    let mine = Greeting {
+        nonce,
+        epoch,
+        keys: params.keys.offered(),
+    }
+    .encode();
     let theirs = within(async {
         if params.dialer {
             writer.write(&mine).await?;
@@ -105,19 +115,18 @@ where
     if theirs.epoch != epoch {
         return Err(NetError::OtherEpoch(theirs.epoch));
     }
+    let (_, key) = params
+        .keys
+        .choose(&theirs.keys)
+        .ok_or(NetError::NoCommonKey)?;
+    // Decode refuses an empty list.
+    let their_current = theirs.keys[0];
     let (dialer, acceptor, nd, na) = if params.dialer {
         (params.me, params.them, nonce, theirs.nonce)
     } else {
         (params.them, params.me, theirs.nonce, nonce)
     };
-    let (d2a, a2d) = session_keys(
-        params.couple_key,
-        LABEL,
-        dialer.as_bytes(),
-        acceptor.as_bytes(),
-        &nd,
-        &na,
-    );
+    let (d2a, a2d) = session_keys(key, LABEL, dialer.as_bytes(), acceptor.as_bytes(), &nd, &na);
     let (mut sealer, mut opener) = if params.dialer {
         (
             Sealer::new(d2a, Direction::DialerToAcceptor, LABEL),
@@ -150,6 +159,7 @@ where
         sealer,
         opener,
         partner_hello,
+        their_current,
     })
 }
 

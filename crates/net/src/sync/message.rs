@@ -7,7 +7,10 @@
 use std::net::SocketAddr;
 
 use iroh::RelayUrl;
-use kintsugi_crypto::TAG_LEN;
+use kintsugi_crypto::{Secret32, TAG_LEN};
+use zeroize::Zeroizing;
+
+use super::keys::{KeyId, MAX_OFFERED};
 
 use crate::NetError;
 use crate::wire::{Reader, put_addrs, put_long_bytes, put_relay};
@@ -15,8 +18,9 @@ use crate::wire::{Reader, put_addrs, put_long_bytes, put_relay};
 /// The version of the sync protocol; the first byte of a [`Greeting`]. Version 2
 /// added the relay to [`Hello`]; a version 1 device would refuse that hello as
 /// malformed, so the greeting tells the two apart and names the older one. Version 3
-/// added the epoch to the greeting and the [`Release`] messages.
-pub const VERSION: u8 = 3;
+/// added the epoch to the greeting and the [`Release`] messages; version 4 the keys
+/// each side holds to the greeting and the [`Rekey`] message.
+pub const VERSION: u8 = 4;
 
 /// The largest Automerge sync message either side may send in one [`Sync`].
 ///
@@ -36,24 +40,31 @@ fn malformed(what: &str) -> NetError {
     NetError::Protocol(format!("malformed {what} message"))
 }
 
-/// Plaintext, first thing each way: `version | nonce | epoch`. The two nonces salt
-/// the session keys, so no two sessions share one. The epoch names the journal the
-/// sender holds (see [`super::release::epoch_id`]): two devices on different epochs
-/// stop before any key is used, and the one whose epoch was released is told so.
+/// Plaintext, first thing each way: `version | nonce | epoch | keys`. The two nonces
+/// salt the session keys, so no two sessions share one. The epoch names the journal
+/// the sender holds (see [`super::release::epoch_id`]): two devices on different
+/// epochs stop before any key is used, and the one whose epoch was released is told
+/// so. The keys are the ids of the keys the sender holds, newest first (see
+/// [`super::keys`]); the session runs under the newest both hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Greeting {
     pub nonce: [u8; 32],
     pub epoch: [u8; 16],
+    pub keys: Vec<KeyId>,
 }
 
 impl Greeting {
-    pub const LEN: usize = 1 + 32 + 16;
-
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(Self::LEN);
+        let keys = &self.keys[..self.keys.len().min(MAX_OFFERED)];
+        let mut out = Vec::with_capacity(1 + 32 + 16 + 1 + 12 * keys.len());
         out.push(VERSION);
         out.extend_from_slice(&self.nonce);
         out.extend_from_slice(&self.epoch);
+        out.push(keys.len() as u8);
+        for k in keys {
+            out.extend_from_slice(&k.generation.to_be_bytes());
+            out.extend_from_slice(&k.id);
+        }
         out
     }
 
@@ -70,10 +81,27 @@ impl Greeting {
         }
         let nonce = r.array().ok_or_else(|| malformed("greeting"))?;
         let epoch = r.array().ok_or_else(|| malformed("greeting"))?;
+        let count = usize::from(r.u8().ok_or_else(|| malformed("greeting"))?);
+        if count == 0 || count > MAX_OFFERED {
+            return Err(malformed("greeting"));
+        }
+        let mut keys: Vec<KeyId> = Vec::with_capacity(count);
+        for _ in 0..count {
+            let generation = r.u32().ok_or_else(|| malformed("greeting"))?;
+            let id = r.array().ok_or_else(|| malformed("greeting"))?;
+            // Newest first, one key per generation.
+            if keys
+                .last()
+                .is_some_and(|last| last.generation <= generation)
+            {
+                return Err(malformed("greeting"));
+            }
+            keys.push(KeyId { generation, id });
+        }
         if !r.is_empty() {
             return Err(malformed("greeting"));
         }
-        Ok(Self { nonce, epoch })
+        Ok(Self { nonce, epoch, keys })
     }
 }
 
@@ -238,6 +266,82 @@ impl Release {
     }
 }
 
+/// Sealed: a newer key, from a device that holds it to one that does not, once the
+/// two are in sync (so the receiver already holds the records of the removals that
+/// made it). On the shared journal's sessions it is the couple key; on the diary's,
+/// the person's self key, with the person's signing key in `person`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Rekey {
+    pub generation: u32,
+    pub key: Secret32,
+    /// The removed devices the key shuts out: the receiver takes the key only if
+    /// it knows each of them removed.
+    pub removed: Vec<[u8; 32]>,
+    /// The person's signing key and its generation (the diary's sessions only).
+    pub person: Option<(u32, Secret32)>,
+}
+
+impl std::fmt::Debug for Rekey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rekey")
+            .field("generation", &self.generation)
+            .field("removed", &self.removed.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// More devices than a couple has; a longer list is not from Kintsugi.
+pub const MAX_REMOVED: usize = 16;
+
+impl Rekey {
+    pub const TAG: u8 = 5;
+
+    pub fn encode(&self) -> Zeroizing<Vec<u8>> {
+        let removed = &self.removed[..self.removed.len().min(MAX_REMOVED)];
+        let mut out = Zeroizing::new(Vec::with_capacity(1 + 4 + 32 + 1 + 32 * removed.len() + 37));
+        out.push(Self::TAG);
+        out.extend_from_slice(&self.generation.to_be_bytes());
+        out.extend_from_slice(self.key.expose());
+        out.push(removed.len() as u8);
+        for r in removed {
+            out.extend_from_slice(r);
+        }
+        match &self.person {
+            Some((g, seed)) => {
+                out.push(1);
+                out.extend_from_slice(&g.to_be_bytes());
+                out.extend_from_slice(seed.expose());
+            }
+            None => out.push(0),
+        }
+        out
+    }
+
+    fn decode(r: &mut Reader<'_>) -> Option<Self> {
+        let generation = r.u32()?;
+        let key = Secret32::from_bytes(r.array()?);
+        let n = usize::from(r.u8()?);
+        if n == 0 || n > MAX_REMOVED {
+            return None;
+        }
+        let mut removed = Vec::with_capacity(n);
+        for _ in 0..n {
+            removed.push(r.array()?);
+        }
+        let person = match r.u8()? {
+            0 => None,
+            1 => Some((r.u32()?, Secret32::from_bytes(r.array()?))),
+            _ => return None,
+        };
+        Some(Self {
+            generation,
+            key,
+            removed,
+            person,
+        })
+    }
+}
+
 /// Any sealed message, as it comes out of an opened frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message<'a> {
@@ -245,6 +349,7 @@ pub enum Message<'a> {
     Sync(Sync<'a>),
     Unpaired,
     Release(Release),
+    Rekey(Rekey),
 }
 
 impl<'a> Message<'a> {
@@ -269,6 +374,9 @@ impl<'a> Message<'a> {
             Some(Release::TAG) => {
                 Message::Release(Release::decode(&mut r).ok_or_else(|| malformed("release"))?)
             }
+            Some(Rekey::TAG) => {
+                Message::Rekey(Rekey::decode(&mut r).ok_or_else(|| malformed("rekey"))?)
+            }
             Some(t) => return Err(NetError::Protocol(format!("unknown message type {t}"))),
             None => return Err(malformed("empty")),
         };
@@ -284,6 +392,7 @@ impl<'a> Message<'a> {
             Message::Sync(s) => s.encode()?,
             Message::Unpaired => Unpaired.encode(),
             Message::Release(m) => m.encode(),
+            Message::Rekey(m) => m.encode().to_vec(),
         })
     }
 
@@ -294,6 +403,7 @@ impl<'a> Message<'a> {
             Message::Sync(_) => "sync",
             Message::Unpaired => "unpaired",
             Message::Release(_) => "release",
+            Message::Rekey(_) => "rekey",
         }
     }
 }
@@ -327,6 +437,18 @@ mod tests {
             }),
             Message::Release(Release::Retry { id }),
             Message::Release(Release::Committed { id }),
+            Message::Rekey(Rekey {
+                generation: 3,
+                key: Secret32::from_bytes([1; 32]),
+                removed: vec![[2; 32], [3; 32]],
+                person: None,
+            }),
+            Message::Rekey(Rekey {
+                generation: 1,
+                key: Secret32::from_bytes([1; 32]),
+                removed: vec![[2; 32]],
+                person: Some((4, Secret32::from_bytes([5; 32]))),
+            }),
         ] {
             let bytes = m.encode().unwrap();
             assert_eq!(Message::decode(&bytes).unwrap(), m);
@@ -335,13 +457,35 @@ mod tests {
             assert!(Message::decode(&long).is_err(), "{}", m.name());
             assert!(Message::decode(&bytes[..bytes.len() - 1]).is_err() || bytes.len() == 1);
         }
+        let key = |g: u32| KeyId {
+            generation: g,
+            id: [g as u8; 8],
+        };
         let g = Greeting {
             nonce: [9; 32],
             epoch: [4; 16],
+            keys: vec![key(2), key(0)],
         };
         assert_eq!(Greeting::decode(&g.encode()).unwrap(), g);
-        assert!(Greeting::decode(&g.encode()[..48]).is_err());
-        for other in [2u8, 4] {
+        for len in 0..g.encode().len() {
+            assert!(Greeting::decode(&g.encode()[..len]).is_err(), "{len}");
+        }
+        // No key, too many, the oldest first, one generation twice.
+        for keys in [
+            vec![],
+            (0..9).rev().map(key).collect(),
+            vec![key(0), key(2)],
+            vec![key(2), key(2)],
+        ] {
+            let mut bytes = g.encode()[..49].to_vec();
+            bytes.push(keys.len() as u8);
+            for k in &keys {
+                bytes.extend_from_slice(&k.generation.to_be_bytes());
+                bytes.extend_from_slice(&k.id);
+            }
+            assert!(Greeting::decode(&bytes).is_err(), "{keys:?}");
+        }
+        for other in [3u8, 5] {
             let mut bytes = g.encode();
             bytes[0] = other;
             let err = Greeting::decode(&bytes).unwrap_err().to_string();
@@ -350,6 +494,26 @@ mod tests {
         assert!(Message::decode(&[]).is_err());
         assert!(Message::decode(&[4]).is_err());
         assert!(Message::decode(&[5]).is_err());
+        assert!(Message::decode(&[6]).is_err());
+        // A rekey that removes nobody, too many, or whose person flag is not 0 or 1.
+        let rekey = Rekey {
+            generation: 1,
+            key: Secret32::from_bytes([1; 32]),
+            removed: vec![[2; 32]],
+            person: None,
+        };
+        let mut nobody = rekey.encode().to_vec();
+        nobody[37] = 0;
+        nobody.drain(38..70);
+        assert!(Message::decode(&nobody).is_err());
+        let mut many = rekey.encode()[..37].to_vec();
+        many.push(MAX_REMOVED as u8 + 1);
+        many.extend(std::iter::repeat_n(2u8, 32 * (MAX_REMOVED + 1)));
+        many.push(0);
+        assert!(Message::decode(&many).is_err());
+        let mut flag = rekey.encode().to_vec();
+        *flag.last_mut().unwrap() = 2;
+        assert!(Message::decode(&flag).is_err());
         // A release message with no heads, too many, or an answer that is not 0 or 1.
         let mut none = vec![Release::TAG, 3];
         none.extend_from_slice(&[0; 48]);

@@ -15,13 +15,15 @@
 //! it durably before the session moves on.
 
 pub mod handshake;
+pub mod keys;
 pub mod message;
 pub mod release;
 pub mod session;
 pub mod supervisor;
 
 pub use handshake::{Channel, SessionParams, handshake};
-pub use message::{MAX_FRAME, MAX_PAYLOAD, Release};
+pub use keys::{KeyId, SessionKeys};
+pub use message::{MAX_FRAME, MAX_PAYLOAD, Rekey, Release};
 pub use release::{epoch_id, released_couple_key};
 pub use session::{
     EpochVerdict, LinkEvent, ReleaseFlow, Replica, ReplicaError, ReplicaSession, SessionEnd, Until,

@@ -7,13 +7,13 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use iroh::RelayUrl;
-use kintsugi_crypto::Secret32;
 use thiserror::Error;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::watch;
 
 use super::handshake::{SessionParams, handshake};
-use super::message::{self, MAX_FRAME, Message, Release};
+use super::keys::{KeyId, SessionKeys};
+use super::message::{self, MAX_FRAME, Message, Rekey, Release};
 use crate::NetError;
 use crate::frame::{FrameReader, FrameWriter};
 use crate::secure::{Opener, Sealer};
@@ -99,9 +99,9 @@ pub trait Replica: Send + Sync + 'static {
     fn partner_unpaired(&self);
     /// Connection and progress news for the UI.
     fn link(&self, event: LinkEvent);
-    /// The couple key now. A release of history changes it, so every new session
-    /// asks; `None` keeps the key the sync was started with.
-    fn couple_key(&self) -> Option<Secret32> {
+    /// The keys now. A release of history or a removed device changes them, so
+    /// every new session asks; `None` keeps the keys the sync was started with.
+    fn keys(&self) -> Option<SessionKeys> {
         None
     }
     /// The partner's greeting named the journal of another epoch, `theirs`.
@@ -133,6 +133,19 @@ pub trait ReplicaSession: Send {
     /// A step of a release of history from the partner.
     fn release_receive(&mut self, _message: Release) -> Result<ReleaseFlow, ReplicaError> {
         Ok(ReleaseFlow::Continue)
+    }
+    /// A newer key for the other side, whose newest key is `theirs` (from its
+    /// greeting). Asked only while the two are in sync, so the other side already
+    /// holds every record that justifies the key; the replica returns each key once
+    /// per session.
+    fn rekey_outbox(&mut self, _theirs: KeyId) -> Result<Option<Rekey>, ReplicaError> {
+        Ok(None)
+    }
+    /// A newer key from the other side. A replica that takes no keys refuses it.
+    fn rekey_receive(&mut self, _rekey: Rekey) -> Result<(), ReplicaError> {
+        Err(ReplicaError::Refused(
+            "a key this session does not take".into(),
+        ))
     }
 }
 
@@ -230,6 +243,7 @@ where
                     replica,
                     until,
                     &mut stop,
+                    channel.their_current,
                 )
                 .await;
                 session.end();
@@ -269,6 +283,7 @@ async fn exchange<R, W>(
     replica: &dyn Replica,
     until: Until,
     stop: &mut watch::Receiver<bool>,
+    theirs: KeyId,
 ) -> Result<SessionEnd, NetError>
 where
     R: AsyncRead + Unpin,
@@ -322,6 +337,10 @@ where
                             return Ok(SessionEnd::Rekeyed);
                         }
                     }
+                    Message::Rekey(m) => {
+                        tracing::info!(generation = m.generation, "received a newer key");
+                        session.rekey_receive(m)?;
+                    }
                     Message::Hello(_) => {
                         return Err(NetError::Protocol("a second hello".into()));
                     }
@@ -331,6 +350,9 @@ where
                     send_release(writer, sealer, session).await?;
                 }
                 if session.in_sync() {
+                    if sending {
+                        send_rekey(writer, sealer, session, theirs).await?;
+                    }
                     replica.link(LinkEvent::InSync);
                     if until == Until::InSync && sending {
                         sending = false;
@@ -347,6 +369,9 @@ where
                 }
                 flush(writer, sealer, session).await?;
                 send_release(writer, sealer, session).await?;
+                if session.in_sync() {
+                    send_rekey(writer, sealer, session, theirs).await?;
+                }
             }
             _ = &mut drain, if !sending => return Ok(SessionEnd::InSync),
             _ = stop.changed() => {
@@ -378,6 +403,22 @@ async fn send_release<W: AsyncWrite + Unpin>(
 ) -> Result<(), NetError> {
     for m in session.release_outbox()? {
         tracing::debug!(step = m.name(), "release of history: sending");
+        writer.write(&sealer.seal(&m.encode())?).await?;
+    }
+    Ok(())
+}
+
+async fn send_rekey<W: AsyncWrite + Unpin>(
+    writer: &mut FrameWriter<W>,
+    sealer: &mut Sealer,
+    session: &mut dyn ReplicaSession,
+    theirs: KeyId,
+) -> Result<(), NetError> {
+    if let Some(m) = session.rekey_outbox(theirs)? {
+        tracing::info!(
+            generation = m.generation,
+            "giving the other device a newer key"
+        );
         writer.write(&sealer.seal(&m.encode())?).await?;
     }
     Ok(())

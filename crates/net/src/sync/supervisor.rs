@@ -12,10 +12,11 @@ use std::time::Duration;
 
 use iroh::endpoint::{Connection, RecvStream, SendStream};
 use iroh::{EndpointAddr, EndpointId};
-use kintsugi_crypto::{Secret32, random_array};
+use kintsugi_crypto::random_array;
 use tokio::sync::watch;
 
 use super::handshake::{HANDSHAKE_TIMEOUT, SessionParams, handshake};
+use super::keys::SessionKeys;
 use super::message::{MAX_FRAME, Unpaired};
 use super::session::{Replica, SessionEnd, Until, close_send, run_session};
 use crate::frame::{FrameReader, FrameWriter};
@@ -41,7 +42,7 @@ fn stream_error(e: impl std::fmt::Display) -> NetError {
 pub async fn send_unpaired(
     node: &Node,
     partner: EndpointAddr,
-    couple_key: &Secret32,
+    keys: &SessionKeys,
 ) -> Result<(), NetError> {
     let them = partner.id;
     let conn = node.connect(partner, SYNC_ALPN).await?;
@@ -53,7 +54,7 @@ pub async fn send_unpaired(
             dialer: true,
             me: node.id(),
             them,
-            couple_key,
+            keys,
             my_addrs: Vec::new(),
             my_relay: None,
         };
@@ -81,7 +82,7 @@ pub async fn dial(
     node: &Node,
     protocol: Protocol,
     partner: EndpointId,
-    couple_key: &Secret32,
+    keys: &SessionKeys,
     replica: &dyn Replica,
     until: Until,
     stop: watch::Receiver<bool>,
@@ -102,10 +103,7 @@ pub async fn dial(
         .open_bi()
         .await
         .map_err(|e| turned_away(&conn, stream_error(e)))?;
-    run_on(
-        node, conn, recv, send, true, couple_key, replica, until, stop,
-    )
-    .await
+    run_on(node, conn, recv, send, true, keys, replica, until, stop).await
 }
 
 /// `e`, or what the partner meant when its gate closed our call as not paired
@@ -123,7 +121,7 @@ fn turned_away(conn: &Connection, e: NetError) -> NetError {
 pub async fn accept(
     node: &Node,
     conn: Connection,
-    couple_key: &Secret32,
+    keys: &SessionKeys,
     replica: &dyn Replica,
     until: Until,
     stop: watch::Receiver<bool>,
@@ -132,10 +130,7 @@ pub async fn accept(
         .await
         .map_err(|_| NetError::Timeout)?
         .map_err(stream_error)?;
-    run_on(
-        node, conn, recv, send, false, couple_key, replica, until, stop,
-    )
-    .await
+    run_on(node, conn, recv, send, false, keys, replica, until, stop).await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -145,7 +140,7 @@ async fn run_on(
     recv: RecvStream,
     send: SendStream,
     dialer: bool,
-    couple_key: &Secret32,
+    keys: &SessionKeys,
     replica: &dyn Replica,
     until: Until,
     stop: watch::Receiver<bool>,
@@ -154,7 +149,7 @@ async fn run_on(
         dialer,
         me: node.id(),
         them: conn.remote_id(),
-        couple_key,
+        keys,
         my_addrs: node.direct_addrs(),
         my_relay: node.relay_url(),
     };
@@ -170,17 +165,23 @@ async fn run_on(
             // This session began under a key this device has since left behind (a
             // release another session just finished): the next session uses the new
             // one. Otherwise this device holds a released journal.
-            result = match replica.couple_key() {
-                Some(now) if &now != couple_key => Ok(SessionEnd::Rekeyed),
+            result = match replica.keys() {
+                Some(now) if now.epoch() != keys.epoch() => Ok(SessionEnd::Rekeyed),
                 _ => Err(NetError::HistoryReleased),
             };
         }
     }
-    if !dialer && matches!(result, Ok(SessionEnd::PeerClosed)) {
+    if !dialer
+        && matches!(
+            result,
+            Ok(SessionEnd::PeerClosed) | Err(NetError::NoCommonKey)
+        )
+    {
         // The dialer finished first and may be waiting for our side to finish too:
         // let it read our last frames and close, or close ourselves after a grace
         // period. (A session that ended in sync has read the dialer's finish after
-        // sending its own; there is nothing left to wait for.)
+        // sending its own; there is nothing left to wait for.) With no key in
+        // common, the dialer is still to read our greeting and find the same.
         let _ = tokio::time::timeout(CLOSE_GRACE, conn.closed()).await;
     }
     close::close(&conn, ended(&result));
@@ -217,7 +218,7 @@ pub async fn serve(
     node: Arc<Node>,
     protocol: Protocol,
     partner: EndpointId,
-    couple_key: Secret32,
+    keys: SessionKeys,
     replica: Arc<dyn Replica>,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -230,15 +231,15 @@ pub async fn serve(
             return;
         }
         // A release of history changes the key between sessions.
-        let couple_key = replica.couple_key().unwrap_or_else(|| couple_key.clone());
+        let keys = replica.keys().unwrap_or_else(|| keys.clone());
         let mut dialing = incoming.is_none();
         let mut session: SessionFuture = match incoming.take() {
-            Some(conn) => accept_owned(&node, conn, &couple_key, &replica, &stop, Until::Live),
+            Some(conn) => accept_owned(&node, conn, &keys, &replica, &stop, Until::Live),
             None => dial_owned(
                 &node,
                 protocol,
                 partner,
-                &couple_key,
+                &keys,
                 &replica,
                 &stop,
                 Until::Live,
@@ -271,7 +272,7 @@ pub async fn serve(
                 }
                 conn = calls.recv() => {
                     let Some(conn) = conn else { return };
-                    let call = accept_owned(&node, conn, &couple_key, &replica, &stop, Until::Live);
+                    let call = accept_owned(&node, conn, &keys, &replica, &stop, Until::Live);
                     if dialing && keep_own_dial && started.elapsed() < CROSSING_WINDOW {
                         beside = Some(call);
                     } else {
@@ -318,31 +319,31 @@ pub async fn serve(
 fn accept_owned(
     node: &Arc<Node>,
     conn: Connection,
-    key: &Secret32,
+    keys: &SessionKeys,
     replica: &Arc<dyn Replica>,
     stop: &watch::Receiver<bool>,
     until: Until,
 ) -> SessionFuture {
-    let (node, key, replica, stop) = (node.clone(), key.clone(), replica.clone(), stop.clone());
-    Box::pin(async move { accept(&node, conn, &key, replica.as_ref(), until, stop).await })
+    let (node, keys, replica, stop) = (node.clone(), keys.clone(), replica.clone(), stop.clone());
+    Box::pin(async move { accept(&node, conn, &keys, replica.as_ref(), until, stop).await })
 }
 
 fn dial_owned(
     node: &Arc<Node>,
     protocol: Protocol,
     partner: EndpointId,
-    key: &Secret32,
+    keys: &SessionKeys,
     replica: &Arc<dyn Replica>,
     stop: &watch::Receiver<bool>,
     until: Until,
 ) -> SessionFuture {
-    let (node, key, replica, stop) = (node.clone(), key.clone(), replica.clone(), stop.clone());
+    let (node, keys, replica, stop) = (node.clone(), keys.clone(), replica.clone(), stop.clone());
     Box::pin(async move {
         dial(
             &node,
             protocol,
             partner,
-            &key,
+            &keys,
             replica.as_ref(),
             until,
             stop,
@@ -370,7 +371,7 @@ pub async fn once(
     node: Arc<Node>,
     protocol: Protocol,
     partner: EndpointId,
-    couple_key: Secret32,
+    keys: SessionKeys,
     replica: Arc<dyn Replica>,
     mut stop: watch::Receiver<bool>,
     timeout: Duration,
@@ -385,16 +386,16 @@ pub async fn once(
     let mut last_error: Option<NetError> = None;
     loop {
         // A release of history changes the key between sessions.
-        let couple_key = replica.couple_key().unwrap_or_else(|| couple_key.clone());
+        let keys = replica.keys().unwrap_or_else(|| keys.clone());
         tokio::select! {
             _ = &mut redial, if redial_due => {
                 redial_due = false;
-                sessions.push(dial_owned(&node, protocol, partner, &couple_key, &replica, &stop, Until::InSync));
+                sessions.push(dial_owned(&node, protocol, partner, &keys, &replica, &stop, Until::InSync));
             }
             conn = calls.recv() => {
                 let Some(conn) = conn else { return Err(NetError::Closed) };
                 tracing::debug!("the partner called");
-                sessions.push(accept_owned(&node, conn, &couple_key, &replica, &stop, Until::InSync));
+                sessions.push(accept_owned(&node, conn, &keys, &replica, &stop, Until::InSync));
             }
             r = first_to_end(&mut sessions), if !sessions.is_empty() => {
                 match r {
@@ -438,7 +439,7 @@ pub type ReplicaFor = Arc<dyn Fn(EndpointId) -> Arc<dyn Replica> + Send + Sync>;
 pub async fn serve_all(
     node: Arc<Node>,
     protocol: Protocol,
-    couple_key: Secret32,
+    keys: SessionKeys,
     replica_for: ReplicaFor,
     mut peers: watch::Receiver<Vec<EndpointId>>,
     mut stop: watch::Receiver<bool>,
@@ -471,7 +472,7 @@ pub async fn serve_all(
                 node.clone(),
                 protocol,
                 peer,
-                couple_key.clone(),
+                keys.clone(),
                 replica_for(peer),
                 halted,
             ));
@@ -503,7 +504,7 @@ const ONCE_OTHERS: Duration = Duration::from_secs(5);
 pub async fn once_all(
     node: Arc<Node>,
     protocol: Protocol,
-    couple_key: Secret32,
+    keys: SessionKeys,
     replica_for: ReplicaFor,
     peers: Vec<EndpointId>,
     stop: watch::Receiver<bool>,
@@ -515,7 +516,7 @@ pub async fn once_all(
             node.clone(),
             protocol,
             peer,
-            couple_key.clone(),
+            keys.clone(),
             replica_for(peer),
             stop.clone(),
             timeout,

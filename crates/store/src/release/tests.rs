@@ -157,10 +157,7 @@ fn the_keyring_change_travels_with_the_new_key_and_others_changes_are_kept() {
     // Another process pairs meanwhile; this handle has not seen it.
     let mut other = Unlocked::unlock(&dir, PASS).unwrap();
     other
-        .set_pairing(Some(Pairing {
-            couple_key: Secret32::from_bytes([1; 32]),
-            partner_endpoint: [2; 32],
-        }))
+        .set_pairing(Some(Pairing::new(Secret32::from_bytes([1; 32]), [2; 32])))
         .unwrap();
     replace_log(
         &dir,

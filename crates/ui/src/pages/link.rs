@@ -78,16 +78,7 @@ impl View for Link {
     fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
         widgets::heading(ui, "Add another of my devices");
         widgets::note(ui, kintsugi_device::view::LINK_ABOUT);
-        let Some(net) = ctx.net.net.clone() else {
-            match &ctx.net.error {
-                Some(e) => widgets::error_text(ui, &format!("The network could not start: {e}")),
-                None => {
-                    ui.horizontal(|ui| {
-                        ui.spinner();
-                        ui.label("Starting the network…");
-                    });
-                }
-            }
+        let Some(net) = crate::invite::network(ui, ctx.net) else {
             return;
         };
         if let Some(e) = &self.error {

@@ -76,16 +76,7 @@ impl Pair {
              journal syncs directly between your devices and your partner's; your diary goes \
              only to your own devices, never to your partner's.",
         );
-        let Some(net) = ctx.net.net.clone() else {
-            match &ctx.net.error {
-                Some(e) => widgets::error_text(ui, &format!("The network could not start: {e}")),
-                None => {
-                    ui.horizontal(|ui| {
-                        ui.spinner();
-                        ui.label("Starting the network…");
-                    });
-                }
-            }
+        let Some(net) = crate::invite::network(ui, ctx.net) else {
             return;
         };
         if let Some(e) = &self.error {
