@@ -52,6 +52,30 @@ pub(crate) fn linked(existing: &Device, dir: &Path) -> Device {
     new
 }
 
+/// Each of `devices` on its own endpoint on loopback, each told where the others
+/// are (direct mode finds no one by itself).
+pub(crate) async fn on_loopback(devices: &[Device]) -> Vec<crate::Network> {
+    let on = crate::NetOverrides {
+        mode: Some(kintsugi_net::NetworkMode::Direct),
+        bind: Some(crate::Bind::Socket(([127, 0, 0, 1], 0).into())),
+        relay: None,
+    };
+    let mut nets = Vec::new();
+    for d in devices {
+        nets.push(d.start_network(&on).await.unwrap());
+    }
+    for d in devices {
+        for (other, net) in devices.iter().zip(&nets) {
+            if endpoint_of(other) != endpoint_of(d) {
+                let addrs = net.node().direct_addrs();
+                d.update_peer_state(Some(endpoint_of(other)), |p| p.addrs = addrs)
+                    .unwrap();
+            }
+        }
+    }
+    nets
+}
+
 pub(crate) fn endpoint_of(d: &Device) -> kintsugi_net::EndpointId {
     kintsugi_net::EndpointId::from_bytes(&d.endpoint_bytes().unwrap()).unwrap()
 }

@@ -6,12 +6,13 @@ use std::path::Path;
 use std::time::Duration;
 
 use kintsugi_net::sync::{ReplicaError, Until};
-use kintsugi_net::{EndpointId, NetError, NetworkMode, Protocol};
+use kintsugi_net::{EndpointId, NetError, Protocol};
 
 use crate::test_support::{
-    PASS, endpoint_of, found_in, linked, opts, paired, sync_diary_pair, sync_directly, sync_pair,
+    PASS, endpoint_of, found_in, linked, on_loopback, opts, paired, sync_diary_pair, sync_directly,
+    sync_pair,
 };
-use crate::{Bind, Device, DeviceError, NetOverrides, Network, Refusal};
+use crate::{Device, DeviceError, Refusal};
 
 const CANARY: &str = "diary canary 7f3a: never for Bea's eyes";
 
@@ -215,14 +216,6 @@ fn releasing_the_diary_here_stops_its_sync_with_a_device_holding_the_old_one() {
     assert!(a1.partner_state().unwrap().diary_sync_states.is_empty());
 }
 
-fn loopback() -> NetOverrides {
-    NetOverrides {
-        mode: Some(NetworkMode::Direct),
-        bind: Some(Bind::Socket(([127, 0, 0, 1], 0).into())),
-        relay: None,
-    }
-}
-
 async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
     for _ in 0..600 {
         if check() {
@@ -261,20 +254,7 @@ fn running() -> tokio::sync::watch::Receiver<bool> {
 async fn over_the_network_the_diary_reaches_my_other_device_and_never_my_partners() {
     let tmp = tempfile::tempdir().unwrap();
     let devices = four(tmp.path());
-    let mut nets: Vec<Network> = Vec::new();
-    for d in &devices {
-        nets.push(d.start_network(&loopback()).await.unwrap());
-    }
-    // Direct mode finds no one by itself: each device is told where the others are.
-    for (d, _) in devices.iter().zip(&nets) {
-        for (other, net) in devices.iter().zip(&nets) {
-            if endpoint_of(other) != endpoint_of(d) {
-                let addrs = net.node().direct_addrs();
-                d.update_peer_state(Some(endpoint_of(other)), |p| p.addrs = addrs)
-                    .unwrap();
-            }
-        }
-    }
+    let nets = on_loopback(&devices).await;
     for net in &nets {
         assert!(net.start_sync().unwrap());
     }

@@ -3,7 +3,9 @@
 use kintsugi_crypto::Secret32;
 use kintsugi_net::sync::{KeyId, Rekey, ReplicaError};
 
-use crate::test_support::{endpoint_of, linked, paired, sync_diary_pair, sync_directly, sync_pair};
+use crate::test_support::{
+    endpoint_of, linked, on_loopback, paired, sync_diary_pair, sync_directly, sync_pair,
+};
 use crate::{BundleProblem, Device, DeviceError};
 
 /// A1 and B1 paired, A2 and A3 linked to A1, B2 to B1, and every record on all five.
@@ -201,5 +203,46 @@ fn two_removals_at_once_end_with_one_key_that_neither_removed_device_was_given()
     assert_eq!(couple(&a3), agreed);
     for removed in [&a2, &b2] {
         assert_eq!(couple(removed).generation, 0);
+    }
+}
+
+/// Over real endpoints, one-shot syncs as `kintsugi sync --once` runs them on both
+/// sides at once: the key reaches the partner's device even when it is given last,
+/// after the other side has finished (the connection stays open until it is read),
+/// and the self key reaches my other device by the diary's one-shot sync.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_shot_syncs_carry_the_new_keys_over_the_network() {
+    let tmp = tempfile::tempdir().unwrap();
+    let [a1, a2, a3, b1, b2] = five(tmp.path());
+    let devices = [a1, a3, b1];
+    let nets = on_loopback(&devices).await;
+    let [a1, a3, b1] = &devices;
+    a1.revoke(&hex(&a2)[..8]).unwrap();
+    let timeout = std::time::Duration::from_secs(20);
+    let both = |x: usize, y: usize| {
+        let (nx, ny) = (&nets[x], &nets[y]);
+        async move {
+            let (rx, ry) = tokio::join!(nx.sync_once(timeout), ny.sync_once(timeout));
+            rx.unwrap();
+            ry.unwrap();
+        }
+    };
+    // The first sync carries the removal record and then the key.
+    both(0, 2).await;
+    assert_eq!(couple(b1), couple(a1));
+    // My other device: the diary's one-shot sync may be in sync before the shared
+    // journal has brought the record; the next sync takes the key then.
+    for _ in 0..3 {
+        both(0, 1).await;
+        if own(a3) == own(a1) && couple(a3) == couple(a1) {
+            break;
+        }
+    }
+    assert_eq!(couple(a3), couple(a1));
+    assert_eq!(own(a3), own(a1));
+    assert_eq!(signing_generation(a3), 1);
+    assert_eq!(couple(&b2).generation, 0);
+    for net in &nets {
+        net.shutdown().await;
     }
 }

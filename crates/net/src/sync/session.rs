@@ -207,12 +207,32 @@ pub async fn run_session<R, W>(
     params: SessionParams<'_>,
     replica: &dyn Replica,
     until: Until,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) -> Result<SessionEnd, NetError>
 where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
 {
+    run_session_giving(recv, send, params, replica, until, stop)
+        .await
+        .0
+}
+
+/// [`run_session`], and whether this side gave the other a key ([`Rekey`]) in it:
+/// then the connection must stay open until the other side has read it.
+pub(crate) async fn run_session_giving<R, W>(
+    recv: R,
+    send: W,
+    params: SessionParams<'_>,
+    replica: &dyn Replica,
+    until: Until,
+    mut stop: watch::Receiver<bool>,
+) -> (Result<SessionEnd, NetError>, bool)
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let mut gave = false;
     let mut reader = FrameReader::new(recv, MAX_FRAME);
     let mut writer = FrameWriter::new(send, MAX_FRAME);
     let result = async {
@@ -243,7 +263,10 @@ where
                     replica,
                     until,
                     &mut stop,
-                    channel.their_current,
+                    &mut Giving {
+                        theirs: channel.their_current,
+                        gave: &mut gave,
+                    },
                 )
                 .await;
                 session.end();
@@ -256,7 +279,14 @@ where
     }
     .await;
     log_end(&result, params.dialer);
-    result
+    (result, gave)
+}
+
+/// What a session needs to pass a newer key on: the other side's newest key, from
+/// its greeting, and whether one was given.
+struct Giving<'a> {
+    theirs: KeyId,
+    gave: &'a mut bool,
 }
 
 fn log_end(result: &Result<SessionEnd, NetError>, dialer: bool) {
@@ -283,7 +313,7 @@ async fn exchange<R, W>(
     replica: &dyn Replica,
     until: Until,
     stop: &mut watch::Receiver<bool>,
-    theirs: KeyId,
+    giving: &mut Giving<'_>,
 ) -> Result<SessionEnd, NetError>
 where
     R: AsyncRead + Unpin,
@@ -351,7 +381,7 @@ where
                 }
                 if session.in_sync() {
                     if sending {
-                        send_rekey(writer, sealer, session, theirs).await?;
+                        send_rekey(writer, sealer, session, giving).await?;
                     }
                     replica.link(LinkEvent::InSync);
                     if until == Until::InSync && sending {
@@ -370,7 +400,7 @@ where
                 flush(writer, sealer, session).await?;
                 send_release(writer, sealer, session).await?;
                 if session.in_sync() {
-                    send_rekey(writer, sealer, session, theirs).await?;
+                    send_rekey(writer, sealer, session, giving).await?;
                 }
             }
             _ = &mut drain, if !sending => return Ok(SessionEnd::InSync),
@@ -412,14 +442,15 @@ async fn send_rekey<W: AsyncWrite + Unpin>(
     writer: &mut FrameWriter<W>,
     sealer: &mut Sealer,
     session: &mut dyn ReplicaSession,
-    theirs: KeyId,
+    giving: &mut Giving<'_>,
 ) -> Result<(), NetError> {
-    if let Some(m) = session.rekey_outbox(theirs)? {
+    if let Some(m) = session.rekey_outbox(giving.theirs)? {
         tracing::info!(
             generation = m.generation,
             "giving the other device a newer key"
         );
         writer.write(&sealer.seal(&m.encode())?).await?;
+        *giving.gave = true;
     }
     Ok(())
 }

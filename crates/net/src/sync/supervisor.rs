@@ -18,7 +18,7 @@ use tokio::sync::watch;
 use super::handshake::{HANDSHAKE_TIMEOUT, SessionParams, handshake};
 use super::keys::SessionKeys;
 use super::message::{MAX_FRAME, Unpaired};
-use super::session::{Replica, SessionEnd, Until, close_send, run_session};
+use super::session::{Replica, SessionEnd, Until, close_send, run_session_giving};
 use crate::frame::{FrameReader, FrameWriter};
 use crate::{NetError, Node, Protocol, SYNC_ALPN, close};
 
@@ -153,7 +153,12 @@ async fn run_on(
         my_addrs: node.direct_addrs(),
         my_relay: node.relay_url(),
     };
-    let mut result = run_session(recv, send, params, replica, until, stop).await;
+    let (mut result, gave_key) = run_session_giving(recv, send, params, replica, until, stop).await;
+    if gave_key && result.is_ok() {
+        // The key may still be on its way: closing now would drop it. The other
+        // side closes once it has read everything (or the grace runs out).
+        let _ = tokio::time::timeout(CLOSE_GRACE, conn.closed()).await;
+    }
     if dialer {
         result = result.map_err(|e| turned_away(&conn, e));
     }
