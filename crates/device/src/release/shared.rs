@@ -182,6 +182,17 @@ pub(crate) fn pairing_epoch(p: &kintsugi_store::Pairing) -> [u8; 16] {
     p.epoch.unwrap_or_else(|| epoch_of(&p.couple_key))
 }
 
+/// The pairing a release needs.
+fn paired(i: &crate::documents::Inner) -> Result<&kintsugi_store::Pairing> {
+    i.keys
+        .keyring
+        .pairing
+        .as_ref()
+        .ok_or(DeviceError::NotPaired(
+            "releasing the shared journal's history needs your partner",
+        ))
+}
+
 fn heads_of(hashes: &[ChangeHash]) -> Vec<[u8; 32]> {
     hashes.iter().map(|h| h.0).collect()
 }
@@ -224,14 +235,7 @@ impl Device {
     /// The current couple key and the journal's epoch.
     fn couple_key(&self) -> Result<(Secret32, [u8; 16])> {
         self.with(|i| {
-            let p = i
-                .keys
-                .keyring
-                .pairing
-                .as_ref()
-                .ok_or(DeviceError::NotPaired(
-                    "releasing the shared journal's history needs your partner",
-                ))?;
+            let p = paired(i)?;
             Ok((p.couple_key.clone(), pairing_epoch(p)))
         })
     }
@@ -241,15 +245,7 @@ impl Device {
     pub(crate) fn leads(&self) -> Result<bool> {
         self.with(|i| {
             let me = crate::partner::iroh_id(&i.keys.keyring.device_secret);
-            let pairing = i
-                .keys
-                .keyring
-                .pairing
-                .as_ref()
-                .ok_or(DeviceError::NotPaired(
-                    "releasing the shared journal's history needs your partner",
-                ))?;
-            Ok(me < pairing.partner_endpoint)
+            Ok(me < paired(i)?.partner_endpoint)
         })
     }
 
