@@ -44,8 +44,7 @@ pub struct DeviceRow {
     /// checked at pairing, whose records have not arrived yet.
     pub signed: bool,
     pub revoked: bool,
-    /// When it last synced with this device (only known for my partner's first
-    /// device so far).
+    /// When it last synced with this device.
     pub last_sync: Option<i64>,
 }
 
@@ -260,6 +259,10 @@ impl Device {
         let me = self.me()?;
         let this = self.endpoint_bytes()?;
         let partner = self.partner()?;
+        let last_sync = |endpoint: &[u8; 32]| -> Option<i64> {
+            let id = kintsugi_net::EndpointId::from_bytes(endpoint).ok()?;
+            self.peer_state(Some(id)).ok()?.last_sync
+        };
         // A removed device is still listed by the name its record gave it.
         let labels: std::collections::BTreeMap<[u8; 32], String> = self
             .read_shared(|s, _| s.device_records())?
@@ -276,19 +279,16 @@ impl Device {
             let mine = person.person == me;
             let signed = person.public.is_some();
             for d in &person.active {
-                let endpoint = hex(&d.endpoint);
-                let last_sync = match &partner {
-                    Some(info) if !mine && info.endpoint == endpoint => info.last_sync,
-                    _ => None,
-                };
                 devices.push(DeviceRow {
-                    endpoint,
+                    endpoint: hex(&d.endpoint),
                     mine,
                     this_device: d.endpoint == this,
                     label: d.label.clone(),
                     signed,
                     revoked: false,
-                    last_sync,
+                    last_sync: (d.endpoint != this)
+                        .then(|| last_sync(&d.endpoint))
+                        .flatten(),
                 });
             }
             for r in &person.revoked {

@@ -525,6 +525,14 @@ impl Network {
         self.node.partner_link()
     }
 
+    /// The path of the running sync session with the device `endpoint` (hex, as
+    /// [`crate::DeviceRow`] names it), if there is one: what the Devices section
+    /// shows beside each device.
+    pub fn path_to(&self, endpoint: &str) -> Option<String> {
+        let id: kintsugi_net::EndpointId = endpoint.parse().ok()?;
+        self.node.link_to(id).map(|l| describe_link(&l))
+    }
+
     /// Ends the pairing here, and tells the couple's other devices that can be
     /// reached. Returns whether any of them was told.
     pub async fn unpair(&self, delete_shared: bool) -> Result<bool> {

@@ -25,7 +25,7 @@ mod meeting;
 pub use agreements::{AGREEMENT_ABOUT, agreement_line, renewal_line};
 pub use devices::{
     DEVICES_ABOUT, JOIN_ABOUT, LABEL_NOTE, LINK_ABOUT, LINK_NOT_CONFIRMED, REMOVE_DEVICE_WARNING,
-    code_digits, codes_differ, codes_match, device_line, refused_line,
+    code_digits, codes_differ, codes_match, connected_now, device_line, refused_line,
 };
 pub use exercises::{
     LibraryExercise, REFLECTION_PRIVATE, REFLECTION_SHARED, day, exercise_dates, exercise_state,

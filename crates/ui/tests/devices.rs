@@ -94,6 +94,24 @@ fn a_third_window_becomes_aris_laptop_and_ari_removes_it() {
     let list = device(&a).devices().unwrap();
     assert_eq!(list.devices.len(), 3, "{list:?}");
     assert!(list.refused.is_empty(), "{list:?}");
+    // Beside each device Ari's syncs with: when it last synced, and the path of
+    // the session running now.
+    until(
+        &mut [&mut a, &mut b, &mut c],
+        "the path to the laptop and to Bea's device",
+        |w| {
+            let rows = device(w[0]).devices().unwrap().devices;
+            rows.iter()
+                .filter(|d| !d.this_device)
+                .all(|d| d.last_sync.is_some())
+                && w[0]
+                    .query_all_by_role(Role::Label)
+                    .filter_map(|n| n.value())
+                    .filter(|t| t.starts_with("syncing now, direct, "))
+                    .count()
+                    == 2
+        },
+    );
     // For the picture: the pairing's confirmation gone, the section in view.
     gone(&mut a, "Paired with Bea.");
     a.get_by_label_contains("laptop (one of your devices)")

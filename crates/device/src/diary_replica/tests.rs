@@ -268,6 +268,22 @@ async fn over_the_network_the_diary_reaches_my_other_device_and_never_my_partner
         diary_texts(a2) == vec![CANARY.to_owned()]
     })
     .await;
+    // What the Devices section shows beside each of them: the path of the session
+    // running now, and when it last synced.
+    eventually("A1's sessions with A2 and B1 show their path", || {
+        [ia2, ib1].iter().all(|id| {
+            nets[0]
+                .path_to(&id.to_string())
+                .is_some_and(|p| p.starts_with("direct, "))
+        })
+    })
+    .await;
+    let rows = a1.devices().unwrap().devices;
+    for id in [ia2, ib1] {
+        let row = rows.iter().find(|r| r.endpoint == id.to_string()).unwrap();
+        assert!(row.last_sync.is_some(), "{row:?}");
+    }
+    assert!(nets[0].path_to("not a device").is_none());
     a1.propose_boundary("after the diary, from A1", None)
         .unwrap();
     a2.propose_boundary("after the diary, from A2", None)

@@ -40,6 +40,11 @@ pub fn device_line(row: &DeviceRow, names: &Names) -> String {
     line
 }
 
+/// Beside a device the network is syncing with now: by which path.
+pub fn connected_now(path: &str) -> String {
+    format!("syncing now, {path}")
+}
+
 /// A record that vouches for nothing, in a line.
 pub fn refused_line(key: &str, why: &str) -> String {
     format!("Not accepted: {key}: {why}")

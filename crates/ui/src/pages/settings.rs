@@ -380,6 +380,10 @@ impl View for Settings {
                     let short = row.endpoint.get(..12).unwrap_or(&row.endpoint);
                     ui.label(egui::RichText::new(short).monospace().weak());
                     ui.label(view::device_line(row, &names));
+                    let path = ctx.net.net.as_ref().and_then(|n| n.path_to(&row.endpoint));
+                    if let Some(path) = path {
+                        ui.label(egui::RichText::new(view::connected_now(&path)).weak());
+                    }
                     // The device refuses the rest (this one, my partner's) itself;
                     // the button is offered only where removing can be asked for.
                     let removable = row.mine && !row.this_device && !row.revoked;
