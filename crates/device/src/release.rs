@@ -35,6 +35,13 @@ impl Device {
     /// folder, screenshots), nor bytes the disk itself keeps after an overwrite (the
     /// old log's key is destroyed too, so those no longer open with this profile).
     pub fn release_diary_history(&self) -> Result<()> {
+        // Released here only, the diary's old history would stay whole on the
+        // person's other devices, which could then no longer sync it.
+        if !self.own_peers()?.is_empty() {
+            return Err(DeviceError::Release(
+                "your diary is also on your other devices: releasing its history here would leave the whole of it on them, and they could no longer sync it. For now the diary's history can be released only while it is on one device; remove the others first (they keep what they hold)",
+            ));
+        }
         let epoch: [u8; 16] = kintsugi_crypto::random_array()?;
         self.with(|i| {
             let dir = i.dir.clone();

@@ -197,23 +197,36 @@ fn a_panic_while_applying_reloads_the_diary_and_leaves_the_device_usable() {
     assert_eq!(diary_texts(&d).len(), 2);
 }
 
-/// A diary whose history was released here must not take the old history back from
-/// a device that still holds it: its sessions run under another key from then on, a
-/// session that began before ends, and the old sync states are forgotten.
+/// While the diary is on another device of mine, releasing its history here is
+/// refused: the other copy would keep all of it. Once that device is removed, the
+/// release goes ahead, and the diary must not take the old history back from the
+/// removed device, which still holds it: its sessions run under other keys and
+/// another epoch from then on, a session that began before ends, and the old sync
+/// states are forgotten.
 #[test]
-fn releasing_the_diary_here_stops_its_sync_with_a_device_holding_the_old_one() {
+fn releasing_the_diary_waits_for_it_to_be_on_one_device_and_never_takes_the_old_back() {
     let tmp = tempfile::tempdir().unwrap();
     let [a1, a2, ..] = four(tmp.path());
     a1.add_diary_entry("first wording", None, None).unwrap();
     sync_diary_pair(&a1, &a2);
+    let before = diary_texts(&a1);
+    let e = a1.release_diary_history().unwrap_err();
+    assert!(
+        matches!(e, DeviceError::Release(_)) && e.to_string().contains("other devices"),
+        "{e}"
+    );
+    assert_eq!(diary_texts(&a1), before);
     let mut running = a1.diary_replica_for(endpoint_of(&a2)).begin().unwrap();
-    let old_key = a1.diary_keys().unwrap().unwrap();
+    a1.revoke(&endpoint_of(&a2).to_string()[..8]).unwrap();
+    let old_keys = a1.diary_keys().unwrap().unwrap();
     a1.release_diary_history().unwrap();
-    assert_ne!(a1.diary_keys().unwrap().unwrap(), old_key);
-    assert_eq!(a2.diary_keys().unwrap().unwrap(), old_key);
+    let new_keys = a1.diary_keys().unwrap().unwrap();
+    assert_ne!(new_keys, old_keys);
+    assert_ne!(new_keys.epoch(), a2.diary_keys().unwrap().unwrap().epoch());
     assert!(running.generate().is_err());
     assert!(!running.in_sync());
     assert!(a1.partner_state().unwrap().diary_sync_states.is_empty());
+    assert_eq!(diary_texts(&a1), before);
 }
 
 async fn eventually(what: &str, mut check: impl FnMut() -> bool) {

@@ -240,6 +240,18 @@ impl Device {
         })
     }
 
+    /// A release is agreed and carried out between two devices: a third would keep
+    /// the old journal, with all it holds, and sync with no one. Until releases
+    /// reach every device, they are refused while either of you has another.
+    fn one_device_each(&self) -> Result<()> {
+        if self.sync_peers()?.len() > 1 {
+            return Err(DeviceError::Release(
+                "the shared journal is on more than your two devices: releasing its history now would leave the whole of it on the others, and they could no longer sync. For now a release needs each of you to have one device; remove the others first (they keep what they hold)",
+            ));
+        }
+        Ok(())
+    }
+
     /// Whether this device leads a release with its partner: the lower endpoint id
     /// does, as it does when both dial at once.
     pub(crate) fn leads(&self) -> Result<bool> {
@@ -254,6 +266,7 @@ impl Device {
     /// again while a request is open changes nothing.
     pub fn request_release_history(&self) -> Result<()> {
         self.leads()?;
+        self.one_device_each()?;
         let id: [u8; 16] = kintsugi_crypto::random_array()?;
         self.update_release(|s| match &s.request {
             Some(r) if r.asked_by_me || r.agreed => Ok(()),
@@ -272,6 +285,7 @@ impl Device {
     /// Accepts the partner's request: the release then happens at the next sync
     /// between the two devices, and cannot be taken back.
     pub fn accept_release_history(&self) -> Result<()> {
+        self.one_device_each()?;
         self.update_release(|s| match s.request.as_mut() {
             Some(r) if !r.asked_by_me && !r.agreed => {
                 r.agreed = true;

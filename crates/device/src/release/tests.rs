@@ -8,7 +8,9 @@ use std::path::Path;
 use kintsugi_net::sync::{EpochVerdict, Release, ReleaseFlow, ReplicaSession};
 use kintsugi_store::{LogKind, Unlocked};
 
-use crate::test_support::{PASS, found_in, opts, paired};
+use crate::test_support::{
+    PASS, endpoint_of, found_in, linked, opts, paired, sync_directly, sync_pair,
+};
 use crate::{CheckInInput, Device, DeviceError};
 
 const CANARY: &str = "canary 51c0 written and then deleted";
@@ -417,4 +419,31 @@ fn copy_dir(from: &Path, to: &Path) {
         let e = e.unwrap();
         std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
     }
+}
+
+/// A release is carried out between two devices: while either person has another,
+/// asking and accepting are refused by name (the other device would keep the whole
+/// history and sync with no one). Once it is removed, a release can be asked for.
+#[test]
+fn a_release_waits_until_each_of_us_has_one_device() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = paired(tmp.path());
+    a.publish_identity().unwrap();
+    b.publish_identity().unwrap();
+    sync_directly(&a, &b);
+    let a2 = linked(&a, &tmp.path().join("a2"));
+    sync_pair(&a, &a2);
+    sync_pair(&a, &b);
+    for d in [&a, &b] {
+        let e = d.request_release_history().unwrap_err();
+        assert!(
+            matches!(e, DeviceError::Release(_)) && e.to_string().contains("more than your two"),
+            "{e}"
+        );
+        assert!(d.release_status().unwrap().request.is_none());
+    }
+    a.revoke(&endpoint_of(&a2).to_string()[..8]).unwrap();
+    sync_pair(&a, &b);
+    a.request_release_history().unwrap();
+    assert!(a.release_status().unwrap().request.unwrap().asked_by_me);
 }
