@@ -14,13 +14,15 @@ use std::net::SocketAddr;
 
 use kintsugi_crypto::sign;
 use kintsugi_journal::{
-    DeviceRecord, JournalError, PartnerId, PrivateDiary, SharedJournal, signed_bytes,
+    ChangeHash, DeviceRecord, JournalError, PartnerId, PrivateDiary, SharedJournal, signed_bytes,
 };
+use kintsugi_store::LogKind;
 use kintsugi_store::{PERSON_LEN, Pairing, Person, Secret32, decode_previous, encode_previous};
 use zeroize::Zeroizing;
 
 use crate::partner::{PeerState, iroh_id};
-use crate::{Device, DeviceError, Event, Result, now_ms};
+use crate::tracked::Tracked;
+use crate::{DIARY_LOG, Device, DeviceError, Event, Result, SHARED_LOG, now_ms};
 
 /// Version 2 added the keys' generations, the journal's epoch and the replaced keys.
 const TRANSFER_VERSION: u8 = 2;
@@ -36,6 +38,11 @@ pub struct Transfer {
     pub person: Person,
     /// The couple's key and the partner's first device; `None` before pairing.
     pub pairing: Option<Pairing>,
+    /// The epochs of the two journals, once a release of history started new ones:
+    /// the new device starts each from that epoch's genesis, since a journal grown
+    /// from another genesis never merges with them.
+    pub shared_epoch: Option<[u8; 16]>,
+    pub diary_epoch: Option<[u8; 16]>,
     /// Where each other device of the couple was last reached.
     pub peers: Vec<PeerHint>,
 }
@@ -122,6 +129,15 @@ impl Transfer {
             }
             None => out.push(0),
         }
+        for epoch in [&self.shared_epoch, &self.diary_epoch] {
+            match epoch {
+                Some(e) => {
+                    out.push(1);
+                    out.extend_from_slice(e);
+                }
+                None => out.push(0),
+            }
+        }
         let peers = &self.peers[..self.peers.len().min(MAX_PEERS)];
         out.push(peers.len() as u8);
         for peer in peers {
@@ -165,6 +181,14 @@ impl Transfer {
             }
             _ => return Err(bad("the pairing flag")),
         };
+        let mut epoch = || -> Result<Option<[u8; 16]>> {
+            match c.byte()? {
+                0 => Ok(None),
+                1 => Ok(Some(c.array::<16>()?)),
+                _ => Err(bad("an epoch flag")),
+            }
+        };
+        let (shared_epoch, diary_epoch) = (epoch()?, epoch()?);
         let count = usize::from(c.byte()?);
         if count > MAX_PEERS {
             return Err(bad("too many devices"));
@@ -194,6 +218,8 @@ impl Transfer {
             person_id,
             person,
             pairing,
+            shared_epoch,
+            diary_epoch,
             peers,
         })
     }
@@ -279,10 +305,14 @@ impl Device {
                 relay: state.relay,
             });
         }
+        let (shared_epoch, diary_epoch) =
+            self.with(|i| Ok((i.shared.doc.epoch(), i.diary.doc.epoch())))?;
         Ok(Transfer {
             person_id,
             person,
             pairing,
+            shared_epoch,
+            diary_epoch,
             peers,
         })
     }
@@ -290,7 +320,9 @@ impl Device {
     /// On the new device: becomes the person's device `transfer` describes. Only a
     /// blank profile takes it (no pairing, no person, nothing written in either
     /// journal), so nothing of its own is ever mixed into another person's journal.
-    /// One keyring write: a crash leaves the profile blank or linked, nothing between.
+    /// A journal whose history was released is started from its epoch's genesis
+    /// first (still blank, and taken again by a retry); then one keyring write: a
+    /// crash leaves the profile blank or linked, nothing between.
     pub fn adopt(
         &self,
         transfer: &Transfer,
@@ -298,18 +330,40 @@ impl Device {
         inviter_addrs: Vec<SocketAddr>,
         inviter_relay: Option<String>,
     ) -> Result<()> {
+        let shared_genesis = |epoch: Option<&[u8; 16]>| -> Result<Vec<_>> {
+            Ok(SharedJournal::load(&SharedJournal::genesis_bytes_of(epoch))?.heads())
+        };
+        let diary_genesis = |epoch: Option<&[u8; 16]>| -> Result<Vec<_>> {
+            Ok(PrivateDiary::load(&PrivateDiary::genesis_bytes_of(epoch))?.heads())
+        };
+        let (shared_from, diary_from) = (
+            shared_genesis(transfer.shared_epoch.as_ref())?,
+            diary_genesis(transfer.diary_epoch.as_ref())?,
+        );
+        let (shared_blank, diary_blank) = (shared_genesis(None)?, diary_genesis(None)?);
         let blank = self.with(|i| {
             let k = &i.keys.keyring;
+            let (shared, diary) = (i.shared.doc.heads(), i.diary.doc.heads());
             Ok(k.pairing.is_none()
                 && k.person.is_none()
-                && i.shared.doc.heads() == SharedJournal::genesis().heads()
-                && i.diary.doc.heads() == PrivateDiary::genesis().heads())
+                && (shared == shared_blank || shared == shared_from)
+                && (diary == diary_blank || diary == diary_from))
         })?;
         if !blank {
             return Err(DeviceError::Link(
                 "this profile already holds a journal or a pairing; only a new profile can become another device of yours; nothing was stored".into(),
             ));
         }
+        self.start_from_epoch(
+            LogKind::Shared,
+            SharedJournal::genesis_bytes_of(transfer.shared_epoch.as_ref()),
+            &shared_from,
+        )?;
+        self.start_from_epoch(
+            LogKind::Diary,
+            PrivateDiary::genesis_bytes_of(transfer.diary_epoch.as_ref()),
+            &diary_from,
+        )?;
         let me = PartnerId::parse(
             &transfer
                 .person_id
@@ -351,6 +405,46 @@ impl Device {
         })?;
         let _ = self.events.send(Event::Paired);
         Ok(())
+    }
+}
+
+impl Device {
+    /// Replaces this blank profile's log of `kind` with `genesis`, whose heads are
+    /// `heads`, unless it already starts there.
+    fn start_from_epoch(
+        &self,
+        kind: LogKind,
+        genesis: Vec<u8>,
+        heads: &[ChangeHash],
+    ) -> Result<()> {
+        self.with(|i| {
+            let now = match kind {
+                LogKind::Shared => i.shared.doc.heads(),
+                LogKind::Diary => i.diary.doc.heads(),
+            };
+            if now == heads {
+                return Ok(());
+            }
+            let dir = i.dir.clone();
+            kintsugi_store::replace_log(
+                &dir,
+                &mut i.keys,
+                kind,
+                |_| Ok::<_, DeviceError>(genesis),
+                |_| {},
+            )?;
+            match kind {
+                LogKind::Shared => {
+                    i.shared = Tracked::open(&dir.join(SHARED_LOG), &i.keys.keyring)?;
+                    i.lists.shared = Default::default();
+                }
+                LogKind::Diary => {
+                    i.diary = Tracked::open(&dir.join(DIARY_LOG), &i.keys.keyring)?;
+                    i.lists.diary = Default::default();
+                }
+            }
+            Ok(())
+        })
     }
 }
 

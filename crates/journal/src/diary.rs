@@ -126,6 +126,12 @@ impl PrivateDiary {
         Doc::genesis_bytes(&SCHEMA)
     }
 
+    /// The genesis of the diary a release of history started with `epoch` (`None`:
+    /// the original genesis): where another device of the person starts from.
+    pub fn genesis_bytes_of(epoch: Option<&[u8; 16]>) -> Vec<u8> {
+        Doc::genesis_bytes_of(&SCHEMA, epoch)
+    }
+
     /// Loads a full save, optionally followed by incremental chunks.
     pub fn load(bytes: &[u8]) -> Result<Self> {
         Ok(Self {

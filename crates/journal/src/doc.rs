@@ -109,6 +109,13 @@ impl Doc {
         Self::genesis_doc(schema).save()
     }
 
+    /// `save()` of the genesis of `epoch`'s document (`None`: the original one),
+    /// identical on every device: what a device needs to start from to sync a
+    /// document that a release of history started.
+    pub fn genesis_bytes_of(schema: &Schema, epoch: Option<&[u8; 16]>) -> Vec<u8> {
+        Self::genesis_doc_of(schema, epoch).save()
+    }
+
     /// The genesis document and the ids of its root maps.
     fn genesis_parts(schema: &Schema) -> (AutoCommit, Vec<ObjId>) {
         Self::genesis_parts_of(schema, None)

@@ -9,7 +9,7 @@ use kintsugi_net::sync::{EpochVerdict, Release, ReleaseFlow, ReplicaSession};
 use kintsugi_store::{LogKind, Unlocked};
 
 use crate::test_support::{
-    PASS, endpoint_of, found_in, linked, opts, paired, sync_directly, sync_pair,
+    PASS, endpoint_of, found_in, linked, opts, paired, sync_diary_pair, sync_directly, sync_pair,
 };
 use crate::{CheckInInput, Device, DeviceError};
 
@@ -446,4 +446,52 @@ fn a_release_waits_until_each_of_us_has_one_device() {
     sync_pair(&a, &b);
     a.request_release_history().unwrap();
     assert!(a.release_status().unwrap().request.unwrap().asked_by_me);
+}
+
+/// A device linked after both journals' histories were released starts each from
+/// its epoch's genesis: it syncs both, and the journals stay one document on every
+/// device (a journal grown from another genesis would never merge with them).
+#[test]
+fn a_device_linked_after_releases_syncs_both_journals() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = paired(tmp.path());
+    a.publish_identity().unwrap();
+    b.publish_identity().unwrap();
+    b.propose_boundary("no phones at dinner", None).unwrap();
+    assert_eq!(session(&a, &b, false), End::InSync);
+    a.request_release_history().unwrap();
+    assert_eq!(session(&a, &b, false), End::InSync);
+    b.accept_release_history().unwrap();
+    assert_eq!(session(&a, &b, false), End::Rekeyed);
+    a.add_diary_entry("kept through the release", None, None)
+        .unwrap();
+    a.release_diary_history().unwrap();
+    let released = |d: &Device| d.with(|i| Ok((i.shared.doc.epoch(), i.diary.doc.epoch())));
+    let (shared_epoch, diary_epoch) = released(&a).unwrap();
+    assert!(shared_epoch.is_some() && diary_epoch.is_some());
+
+    let a2 = linked(&a, &tmp.path().join("a2"));
+    assert_eq!(released(&a2).unwrap(), (shared_epoch, diary_epoch));
+    sync_pair(&a, &a2);
+    sync_diary_pair(&a, &a2);
+    let heads = |d: &Device| {
+        d.with(|i| Ok((i.shared.doc.heads(), i.diary.doc.heads())))
+            .unwrap()
+    };
+    assert_eq!(heads(&a2), heads(&a));
+    assert_eq!(texts(&a2), texts(&a));
+    let diary = |d: &Device| -> Vec<String> {
+        d.diary_entries()
+            .unwrap()
+            .into_iter()
+            .map(|e| e.text)
+            .collect()
+    };
+    assert_eq!(diary(&a2), vec!["kept through the release".to_owned()]);
+    // What the laptop writes reaches Ari's first device and Bea's, in the one journal.
+    a2.propose_boundary("written on the laptop", None).unwrap();
+    sync_pair(&a2, &a);
+    assert_eq!(session(&a, &b, false), End::InSync);
+    assert!(texts(&b).contains(&"written on the laptop".to_owned()));
+    assert_eq!(heads(&a).0, heads(&b).0);
 }

@@ -90,6 +90,12 @@ impl SharedJournal {
         Doc::genesis_bytes(&SCHEMA)
     }
 
+    /// The genesis of the journal a release of history started with `epoch`
+    /// (`None`: the original genesis): where a newly linked device starts from.
+    pub fn genesis_bytes_of(epoch: Option<&[u8; 16]>) -> Vec<u8> {
+        Doc::genesis_bytes_of(&SCHEMA, epoch)
+    }
+
     /// Loads a full save, optionally followed by incremental chunks. Rejects documents
     /// that did not grow from our genesis.
     pub fn load(bytes: &[u8]) -> Result<Self> {
