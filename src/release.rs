@@ -101,6 +101,9 @@ pub fn release(device: &Device, cmd: &ReleaseCmd, json: bool) -> Result<()> {
                 ),
                 None => println!("The shared journal's history was never released on this device."),
             }
+            if let Some(why) = s.shared_blocked {
+                println!("A release cannot be asked for or accepted now: {why}.");
+            }
         }
     }
     Ok(())

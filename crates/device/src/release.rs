@@ -34,13 +34,18 @@ impl Device {
     /// It cannot reach copies made outside Kintsugi (exports, backups of the profile
     /// folder, screenshots), nor bytes the disk itself keeps after an overwrite (the
     /// old log's key is destroyed too, so those no longer open with this profile).
+    /// Why the diary's history cannot be released here now: released here only, the
+    /// old history would stay whole on the person's other devices, which could then
+    /// no longer sync it.
+    pub(crate) fn diary_release_blocked(&self) -> Result<Option<&'static str>> {
+        Ok((!self.own_peers()?.is_empty()).then_some(
+            "your diary is also on your other devices: releasing its history here would leave the whole of it on them, and they could no longer sync it. For now the diary's history can be released only while it is on one device; remove the others first (they keep what they hold)",
+        ))
+    }
+
     pub fn release_diary_history(&self) -> Result<()> {
-        // Released here only, the diary's old history would stay whole on the
-        // person's other devices, which could then no longer sync it.
-        if !self.own_peers()?.is_empty() {
-            return Err(DeviceError::Release(
-                "your diary is also on your other devices: releasing its history here would leave the whole of it on them, and they could no longer sync it. For now the diary's history can be released only while it is on one device; remove the others first (they keep what they hold)",
-            ));
+        if let Some(why) = self.diary_release_blocked()? {
+            return Err(DeviceError::Release(why));
         }
         let epoch: [u8; 16] = kintsugi_crypto::random_array()?;
         self.with(|i| {

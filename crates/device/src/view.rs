@@ -724,6 +724,12 @@ pub fn forgiveness_taken_back(partner: &str) -> String {
     )
 }
 
+/// A refusal the device words as an error ("your diary is…"), shown as a note of
+/// its own: a sentence.
+pub fn as_sentence(s: &str) -> String {
+    format!("{}.", capitalized(s.trim_end_matches('.')))
+}
+
 /// "your partner" at the start of a sentence.
 fn capitalized(s: &str) -> String {
     let mut c = s.chars();

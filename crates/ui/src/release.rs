@@ -40,6 +40,13 @@ impl Controls {
     }
 
     fn diary(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
+        let blocked = ctx.cache.release.as_ref().and_then(|s| s.diary_blocked);
+        if let Some(why) = blocked {
+            ui.add_enabled(false, egui::Button::new("Release the diary's history…"));
+            widgets::note(ui, &view::as_sentence(why));
+            self.open = Open::Nothing;
+            return;
+        }
         if ui.button("Release the diary's history…").clicked() {
             self.open = Open::Diary;
         }
@@ -132,6 +139,16 @@ impl Controls {
     }
 
     fn ask(&mut self, ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
+        let blocked = ctx.cache.release.as_ref().and_then(|s| s.shared_blocked);
+        if let Some(why) = blocked {
+            ui.add_enabled(
+                false,
+                egui::Button::new("Ask to release the shared journal's history…"),
+            );
+            widgets::note(ui, &view::as_sentence(why));
+            self.open = Open::Nothing;
+            return;
+        }
         if ui
             .button("Ask to release the shared journal's history…")
             .clicked()

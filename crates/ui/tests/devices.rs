@@ -95,7 +95,9 @@ fn a_third_window_becomes_aris_laptop_and_ari_removes_it() {
     assert_eq!(list.devices.len(), 3, "{list:?}");
     assert!(list.refused.is_empty(), "{list:?}");
     // Beside each device Ari's syncs with: when it last synced, and the path of
-    // the session running now.
+    // the session running now (in view: what is scrolled away is not drawn).
+    a.get_by_label_contains("laptop (one of your devices)")
+        .scroll_to_me();
     until(
         &mut [&mut a, &mut b, &mut c],
         "the path to the laptop and to Bea's device",
@@ -111,6 +113,13 @@ fn a_third_window_becomes_aris_laptop_and_ari_removes_it() {
                     .count()
                     == 2
         },
+    );
+    // With the diary on two devices, releasing its history here is not offered, and
+    // Settings says why; nor is asking to release the shared journal's.
+    see(&mut a, "Your diary is also on your other devices");
+    see(
+        &mut a,
+        "The shared journal is on more than your two devices",
     );
     // For the picture: the pairing's confirmation gone, the section in view.
     gone(&mut a, "Paired with Bea.");
@@ -133,6 +142,8 @@ fn a_third_window_becomes_aris_laptop_and_ari_removes_it() {
         !has_button(&a, "Remove…"),
         "nothing of mine is left to remove"
     );
+    // The diary is on this device alone again: its history can be released.
+    gone(&mut a, "Your diary is also on your other devices");
     let list = device(&a).devices().unwrap();
     assert_eq!(list.devices.len(), 3, "{list:?}");
     assert_eq!(

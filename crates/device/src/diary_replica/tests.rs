@@ -210,6 +210,7 @@ fn releasing_the_diary_waits_for_it_to_be_on_one_device_and_never_takes_the_old_
     a1.add_diary_entry("first wording", None, None).unwrap();
     sync_diary_pair(&a1, &a2);
     let before = diary_texts(&a1);
+    assert!(a1.release_status().unwrap().diary_blocked.is_some());
     let e = a1.release_diary_history().unwrap_err();
     assert!(
         matches!(e, DeviceError::Release(_)) && e.to_string().contains("other devices"),
@@ -219,6 +220,7 @@ fn releasing_the_diary_waits_for_it_to_be_on_one_device_and_never_takes_the_old_
     let mut running = a1.diary_replica_for(endpoint_of(&a2)).begin().unwrap();
     a1.revoke(&endpoint_of(&a2).to_string()[..8]).unwrap();
     let old_keys = a1.diary_keys().unwrap().unwrap();
+    assert!(a1.release_status().unwrap().diary_blocked.is_none());
     a1.release_diary_history().unwrap();
     let new_keys = a1.diary_keys().unwrap().unwrap();
     assert_ne!(new_keys, old_keys);

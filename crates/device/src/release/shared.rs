@@ -168,6 +168,10 @@ pub struct ReleaseStatus {
     /// Names the shared journal this device syncs (a new one after each release),
     /// while paired: two devices that sync show the same.
     pub journal: Option<[u8; 16]>,
+    /// Why a release of the shared journal cannot be asked for or accepted now.
+    pub shared_blocked: Option<&'static str>,
+    /// Why the diary's history cannot be released now.
+    pub diary_blocked: Option<&'static str>,
 }
 
 /// The journal (epoch) that `couple_key` starts, as its first key; see [`epoch_id`].
@@ -244,12 +248,16 @@ impl Device {
     /// the old journal, with all it holds, and sync with no one. Until releases
     /// reach every device, they are refused while either of you has another.
     fn one_device_each(&self) -> Result<()> {
-        if self.sync_peers()?.len() > 1 {
-            return Err(DeviceError::Release(
-                "the shared journal is on more than your two devices: releasing its history now would leave the whole of it on the others, and they could no longer sync. For now a release needs each of you to have one device; remove the others first (they keep what they hold)",
-            ));
+        match self.shared_release_blocked()? {
+            Some(why) => Err(DeviceError::Release(why)),
+            None => Ok(()),
         }
-        Ok(())
+    }
+
+    fn shared_release_blocked(&self) -> Result<Option<&'static str>> {
+        Ok((self.sync_peers()?.len() > 1).then_some(
+            "the shared journal is on more than your two devices: releasing its history now would leave the whole of it on the others, and they could no longer sync. For now a release needs each of you to have one device; remove the others first (they keep what they hold)",
+        ))
     }
 
     /// Whether this device leads a release with its partner: the lower endpoint id
@@ -325,7 +333,11 @@ impl Device {
     pub fn release_status(&self) -> Result<ReleaseStatus> {
         let s = self.release_state()?;
         let journal = self.journal_epoch()?;
+        let shared_blocked = self.shared_release_blocked()?;
+        let diary_blocked = self.diary_release_blocked()?;
         Ok(ReleaseStatus {
+            shared_blocked,
+            diary_blocked,
             request: s.request.map(|r| ReleaseRequest {
                 asked_by_me: r.asked_by_me,
                 asked_at: r.asked_at,
