@@ -37,6 +37,16 @@ pub(crate) fn paired(tmp: &Path) -> (Device, Device) {
 
 /// A new profile in `dir` made another device of `existing`'s person, as linking
 /// stores it on both sides (without the network).
+/// [`paired`], with both devices' signed records (person and device) published and
+/// synced: each knows the other's person, as before linking more devices.
+pub(crate) fn paired_known(tmp: &Path) -> (Device, Device) {
+    let (a, b) = paired(tmp);
+    a.publish_identity().unwrap();
+    b.publish_identity().unwrap();
+    sync_directly(&a, &b);
+    (a, b)
+}
+
 pub(crate) fn linked(existing: &Device, dir: &Path) -> Device {
     let new = Device::create_for_link(dir, PASS, opts()).unwrap();
     let endpoint = new.endpoint_bytes().unwrap();

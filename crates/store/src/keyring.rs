@@ -84,13 +84,11 @@ impl Pairing {
 
     /// The couple key of `generation`, if this device holds it.
     pub fn key_of(&self, generation: u32) -> Option<&Secret32> {
-        if generation == self.generation {
-            return Some(&self.couple_key);
-        }
-        self.previous
-            .iter()
-            .find(|(g, _)| *g == generation)
-            .map(|(_, k)| k)
+        key_of(
+            (self.generation, &self.couple_key),
+            &self.previous,
+            generation,
+        )
     }
 
     /// Makes `key` the couple key at `generation`, keeping the one it replaces (a
@@ -103,6 +101,21 @@ impl Pairing {
         self.generation = generation;
         self.epoch = Some(epoch);
     }
+}
+
+/// The key of `generation` among a current key and the ones it replaced.
+fn key_of<'a>(
+    current: (u32, &'a Secret32),
+    previous: &'a [(u32, Secret32)],
+    generation: u32,
+) -> Option<&'a Secret32> {
+    if generation == current.0 {
+        return Some(current.1);
+    }
+    previous
+        .iter()
+        .find(|(g, _)| *g == generation)
+        .map(|(_, k)| k)
 }
 
 /// Puts `key` first among `previous`, dropping the oldest beyond
@@ -185,13 +198,11 @@ impl Person {
 
     /// The self key of `generation`, if this device holds it.
     pub fn self_key_of(&self, generation: u32) -> Option<&Secret32> {
-        if generation == self.self_generation {
-            return Some(&self.self_key);
-        }
-        self.previous_self
-            .iter()
-            .find(|(g, _)| *g == generation)
-            .map(|(_, k)| k)
+        key_of(
+            (self.self_generation, &self.self_key),
+            &self.previous_self,
+            generation,
+        )
     }
 
     /// Makes `key` the self key at `generation`, keeping the one it replaces.

@@ -4,7 +4,7 @@
 use kintsugi_crypto::{Secret32, sign, signing_public};
 use kintsugi_journal::{DeviceRecord, signed_bytes};
 
-use crate::test_support::{PASS, opts, paired, sync_directly};
+use crate::test_support::{PASS, opts, paired, paired_known, sync_directly};
 use crate::{Device, ExportFormat, ExportScope, FIRST_DEVICE_LABEL};
 
 fn journal_bytes(d: &Device) -> Vec<u8> {
@@ -60,10 +60,7 @@ fn an_unpaired_device_publishes_nothing_and_makes_no_keys() {
 #[test]
 fn a_record_not_signed_by_the_person_vouches_for_nothing() {
     let tmp = tempfile::tempdir().unwrap();
-    let (a, b) = paired(tmp.path());
-    a.publish_identity().unwrap();
-    b.publish_identity().unwrap();
-    sync_directly(&a, &b);
+    let (a, b) = paired_known(tmp.path());
     // Bea's device writes a device for Ari, signed by a key Ari never had and
     // vouched for by her own device.
     let ari = a.me().unwrap();

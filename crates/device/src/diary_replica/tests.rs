@@ -9,7 +9,7 @@ use kintsugi_net::sync::{ReplicaError, Until};
 use kintsugi_net::{EndpointId, NetError, Protocol};
 
 use crate::test_support::{
-    PASS, endpoint_of, found_in, linked, on_loopback, opts, paired, sync_diary_pair, sync_directly,
+    PASS, endpoint_of, found_in, linked, on_loopback, opts, paired, paired_known, sync_diary_pair,
     sync_pair,
 };
 use crate::{Device, DeviceError, Refusal};
@@ -19,10 +19,7 @@ const CANARY: &str = "diary canary 7f3a: never for Bea's eyes";
 /// A1 and B1 paired, A2 linked to A1 and B2 to B1, and the shared journal (with every
 /// device record) on all four.
 fn four(tmp: &Path) -> [Device; 4] {
-    let (a1, b1) = paired(tmp);
-    a1.publish_identity().unwrap();
-    b1.publish_identity().unwrap();
-    sync_directly(&a1, &b1);
+    let (a1, b1) = paired_known(tmp);
     let a2 = linked(&a1, &tmp.join("a2"));
     let b2 = linked(&b1, &tmp.join("b2"));
     for _ in 0..2 {

@@ -3,7 +3,9 @@
 
 use kintsugi_store::Unlocked;
 
-use crate::test_support::{PASS, endpoint_of, linked, opts, paired, sync_directly, sync_pair};
+use crate::test_support::{
+    PASS, endpoint_of, linked, opts, paired, paired_known, sync_directly, sync_pair,
+};
 use crate::{Device, DeviceError, Transfer};
 
 fn texts(d: &Device) -> Vec<String> {
@@ -104,10 +106,7 @@ fn an_unpaired_device_links_nothing() {
 #[test]
 fn four_devices_share_one_journal_and_each_change_travels_on() {
     let tmp = tempfile::tempdir().unwrap();
-    let (a1, b1) = paired(tmp.path());
-    a1.publish_identity().unwrap();
-    b1.publish_identity().unwrap();
-    sync_directly(&a1, &b1);
+    let (a1, b1) = paired_known(tmp.path());
     let a2 = linked(&a1, &tmp.path().join("a2"));
     let b2 = linked(&b1, &tmp.path().join("b2"));
 

@@ -4,16 +4,13 @@ use kintsugi_crypto::Secret32;
 use kintsugi_net::sync::{KeyId, Rekey, ReplicaError};
 
 use crate::test_support::{
-    endpoint_of, linked, on_loopback, paired, sync_diary_pair, sync_directly, sync_pair,
+    endpoint_of, linked, on_loopback, paired_known, sync_diary_pair, sync_pair,
 };
 use crate::{BundleProblem, Device, DeviceError};
 
 /// A1 and B1 paired, A2 and A3 linked to A1, B2 to B1, and every record on all five.
 fn five(tmp: &std::path::Path) -> [Device; 5] {
-    let (a1, b1) = paired(tmp);
-    a1.publish_identity().unwrap();
-    b1.publish_identity().unwrap();
-    sync_directly(&a1, &b1);
+    let (a1, b1) = paired_known(tmp);
     let a2 = linked(&a1, &tmp.join("a2"));
     let a3 = linked(&a1, &tmp.join("a3"));
     let b2 = linked(&b1, &tmp.join("b2"));

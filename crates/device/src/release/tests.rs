@@ -9,7 +9,7 @@ use kintsugi_net::sync::{EpochVerdict, Release, ReleaseFlow, ReplicaSession};
 use kintsugi_store::{LogKind, Unlocked};
 
 use crate::test_support::{
-    PASS, endpoint_of, found_in, linked, opts, paired, sync_diary_pair, sync_directly, sync_pair,
+    PASS, endpoint_of, found_in, linked, opts, paired, paired_known, sync_diary_pair, sync_pair,
 };
 use crate::{CheckInInput, Device, DeviceError};
 
@@ -427,10 +427,7 @@ fn copy_dir(from: &Path, to: &Path) {
 #[test]
 fn a_release_waits_until_each_of_us_has_one_device() {
     let tmp = tempfile::tempdir().unwrap();
-    let (a, b) = paired(tmp.path());
-    a.publish_identity().unwrap();
-    b.publish_identity().unwrap();
-    sync_directly(&a, &b);
+    let (a, b) = paired_known(tmp.path());
     let a2 = linked(&a, &tmp.path().join("a2"));
     sync_pair(&a, &a2);
     sync_pair(&a, &b);

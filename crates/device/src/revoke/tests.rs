@@ -3,14 +3,11 @@
 
 use kintsugi_journal::Refusal;
 
-use crate::test_support::{PASS, endpoint_of, linked, opts, paired, sync_directly, sync_pair};
+use crate::test_support::{PASS, endpoint_of, linked, opts, paired_known, sync_pair};
 use crate::{Device, DeviceError};
 
 fn four(tmp: &std::path::Path) -> [Device; 4] {
-    let (a1, b1) = paired(tmp);
-    a1.publish_identity().unwrap();
-    b1.publish_identity().unwrap();
-    sync_directly(&a1, &b1);
+    let (a1, b1) = paired_known(tmp);
     let a2 = linked(&a1, &tmp.join("a2"));
     let b2 = linked(&b1, &tmp.join("b2"));
     sync_all(&[&a1, &a2, &b1, &b2]);
