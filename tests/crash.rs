@@ -708,6 +708,13 @@ fn sigkill_during_removal_loses_nothing() {
     let revoke: Vec<String> = ["device", "revoke", &removed, "--yes"]
         .map(String::from)
         .to_vec();
+    let keys_of = |p: &Profile| {
+        kintsugi_store::Unlocked::unlock(&p.path(), PASS.as_bytes())
+            .unwrap()
+            .keyring
+            .clone()
+    };
+    let first = keys_of(&a1).pairing.unwrap().couple_key;
     let started = Instant::now();
     let (id, killed) = write_until(
         &copy_profile(&a1),
@@ -744,6 +751,21 @@ fn sigkill_during_removal_loses_nothing() {
             !p.path().join("revoking.sealed").exists(),
             "{when}: a removal is left pending"
         );
+        // The couple key and the self key were replaced once, in the same write as
+        // the signing key; the first couple key is kept for devices not told yet.
+        let k = keys_of(&p);
+        let (pairing, person) = (k.pairing.unwrap(), k.person.unwrap());
+        assert_eq!(
+            (
+                pairing.generation,
+                person.self_generation,
+                person.generation
+            ),
+            (1, 1, 1),
+            "{when}"
+        );
+        assert_eq!(pairing.key_of(0), Some(&first), "{when}");
+        assert_ne!(pairing.couple_key, first, "{when}");
         // This device signs with the key the record named: what it vouches for now counts.
         let opts = kintsugi_device::Options::INSECURE_FAST_FOR_TESTS;
         let d = kintsugi_device::Device::unlock(&p.path(), PASS.as_bytes(), opts).unwrap();
