@@ -69,6 +69,28 @@ impl Rekeying {
         }
     }
 
+    /// The other side's newest key, from its greeting.
+    pub(crate) fn set_theirs(&mut self, theirs: KeyId) {
+        self.theirs = Some(theirs);
+    }
+
+    /// Whether both sides are known to hold the same current key (or nothing is
+    /// known of the other's, as when sessions are played in memory). A release of
+    /// history derives the next journal's key from the current one, so it waits
+    /// until the newer key was given.
+    pub(crate) fn agree(&self, device: &Device) -> std::result::Result<bool, ReplicaError> {
+        let Some(theirs) = self.theirs else {
+            return Ok(true);
+        };
+        let Some((mine, key, _)) = device.current_key(self.kind).map_err(other)? else {
+            return Ok(true);
+        };
+        Ok(device
+            .session_key_id(self.kind, mine.generation, &key)
+            .map_err(other)?
+            == theirs)
+    }
+
     /// The key to give the other side, whose newest is `theirs` (its greeting's):
     /// this device's current one, if it is newer and this session has not given it.
     pub(crate) fn outbox(

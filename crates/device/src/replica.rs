@@ -309,7 +309,8 @@ impl ReplicaSession for DeviceSession {
 
     fn release_outbox(&mut self) -> std::result::Result<Vec<Release>, ReplicaError> {
         self.still_current()?;
-        let in_sync = self.journals_in_sync();
+        // The next journal's key is derived from the current one: both must hold it.
+        let in_sync = self.journals_in_sync() && self.keys.agree(&self.device)?;
         self.release.outbox(&self.device, in_sync)
     }
 
@@ -323,6 +324,10 @@ impl ReplicaSession for DeviceSession {
             self.rekeyed = true;
         }
         Ok(flow)
+    }
+
+    fn their_key(&mut self, theirs: KeyId) {
+        self.keys.set_theirs(theirs);
     }
 
     fn rekey_outbox(&mut self, theirs: KeyId) -> std::result::Result<Option<Rekey>, ReplicaError> {

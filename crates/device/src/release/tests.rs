@@ -9,7 +9,8 @@ use kintsugi_net::sync::{EpochVerdict, Release, ReleaseFlow, ReplicaSession};
 use kintsugi_store::{LogKind, Unlocked};
 
 use crate::test_support::{
-    PASS, endpoint_of, found_in, linked, opts, paired, paired_known, sync_diary_pair, sync_pair,
+    PASS, endpoint_of, found_in, linked, opts, paired, paired_known, sync_diary_pair,
+    sync_directly, sync_pair,
 };
 use crate::{CheckInInput, Device, DeviceError};
 
@@ -87,7 +88,7 @@ fn releasing_the_diary_destroys_its_history_and_keeps_its_entries() {
 }
 
 fn epoch(d: &Device) -> [u8; 16] {
-    crate::release::epoch_of(&d.pairing().unwrap().unwrap().1)
+    d.journal_epoch().unwrap().unwrap()
 }
 
 enum Msg {
@@ -116,6 +117,10 @@ fn session(a: &Device, b: &Device, drop_committed: bool) -> End {
         a.sync_replica().begin().unwrap(),
         b.sync_replica().begin().unwrap(),
     ];
+    // What each greeting tells the other (the sessions played here give no keys).
+    let current = |d: &Device| d.couple_keys().unwrap().unwrap().current_id();
+    s[0].their_key(current(b));
+    s[1].their_key(current(a));
     let mut queues: [Vec<Msg>; 2] = [Vec::new(), Vec::new()];
     let mut ended = [false, false];
     let mut rekeyed = false;
@@ -491,4 +496,51 @@ fn a_device_linked_after_releases_syncs_both_journals() {
     assert_eq!(session(&a, &b, false), End::InSync);
     assert!(texts(&b).contains(&"written on the laptop".to_owned()));
     assert_eq!(heads(&a).0, heads(&b).0);
+}
+
+/// A release derives the next journal's key from the current couple key, so it
+/// waits while the two devices hold different ones (a removal's new key not given
+/// yet): the leader holds its step until the newer key was given, and then both end
+/// on the same new journal.
+#[test]
+fn a_release_waits_until_both_hold_the_same_couple_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = paired_known(tmp.path());
+    let a2 = linked(&a, &tmp.path().join("a2"));
+    sync_pair(&a, &a2);
+    sync_pair(&a, &b);
+    a.revoke(&endpoint_of(&a2).to_string()[..8]).unwrap();
+    // Bea's device hears of the removal (a session that gave no key, cut short
+    // say), so a release can be agreed while the keys still differ.
+    sync_directly(&a, &b);
+    let key = |d: &Device| d.couple_keys().unwrap().unwrap().current_id();
+    assert_ne!(key(&a), key(&b));
+    a.request_release_history().unwrap();
+    assert_eq!(session(&a, &b, false), End::InSync);
+    b.accept_release_history().unwrap();
+    let old = epoch(&a);
+    for _ in 0..2 {
+        assert_eq!(
+            session(&a, &b, false),
+            End::InSync,
+            "held while keys differ"
+        );
+    }
+    assert_eq!(epoch(&a), old);
+    // The newer key given (as a session does once in sync), the release goes
+    // through, to one journal on both.
+    let (mut sa, mut sb) = (
+        a.sync_replica().begin().unwrap(),
+        b.sync_replica().begin().unwrap(),
+    );
+    let rekey = sa.rekey_outbox(key(&b)).unwrap().unwrap();
+    sb.rekey_receive(rekey).unwrap();
+    sa.end();
+    sb.end();
+    assert_eq!(key(&a), key(&b));
+    assert_eq!(session(&a, &b, false), End::Rekeyed);
+    assert_ne!(epoch(&a), old);
+    assert_eq!(epoch(&a), epoch(&b));
+    let heads = |d: &Device| d.with(|i| Ok(i.shared.doc.heads())).unwrap();
+    assert_eq!(heads(&a), heads(&b));
 }

@@ -134,6 +134,9 @@ pub trait ReplicaSession: Send {
     fn release_receive(&mut self, _message: Release) -> Result<ReleaseFlow, ReplicaError> {
         Ok(ReleaseFlow::Continue)
     }
+    /// The other side's newest key, as its greeting named it: told once, before
+    /// anything else of the session.
+    fn their_key(&mut self, _theirs: KeyId) {}
     /// A newer key for the other side, whose newest key is `theirs` (from its
     /// greeting). Asked only while the two are in sync, so the other side already
     /// holds every record that justifies the key; the replica returns each key once
@@ -254,6 +257,7 @@ where
         replica.link(LinkEvent::Online);
         let result = match replica.begin() {
             Ok(mut session) => {
+                session.their_key(channel.their_current);
                 let r = exchange(
                     &mut reader,
                     &mut writer,
