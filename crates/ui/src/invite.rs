@@ -21,8 +21,6 @@ fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
-/// Draws the invite under `ask` (who should scan it); returns false once it expired,
-/// so the caller can withdraw it and say so.
 /// The network a pairing or linking page needs, or what keeps it: it starts beside
 /// the window, and may have failed to.
 pub fn network(
@@ -44,6 +42,8 @@ pub fn network(
     None
 }
 
+/// Draws the invite under `ask` (who should scan it); returns false once it expired,
+/// so the caller can withdraw it and say so.
 pub fn show(ui: &mut egui::Ui, invite: &ShownInvite, ask: &str) -> bool {
     let left = invite.expires.saturating_sub(now_secs());
     ui.label(format!(
