@@ -319,6 +319,7 @@ impl ReplicaSession for DeviceSession {
         message: Release,
     ) -> std::result::Result<ReleaseFlow, ReplicaError> {
         self.still_current()?;
+        self.release.keys_apart = !self.keys.agree(&self.device)?;
         let flow = self.release.receive(&self.device, message)?;
         if flow == ReleaseFlow::Rekeyed {
             self.rekeyed = true;

@@ -517,6 +517,10 @@ pub(crate) struct ReleaseSession {
     sent_declines: Vec<[u8; 16]>,
     sent_contribute: bool,
     queued: Vec<Release>,
+    /// The two devices are known to hold different current couple keys (a
+    /// removal's new key not given yet): the next journal's key, derived from the
+    /// current one, would differ, so a follower asks the leader to try again.
+    pub(crate) keys_apart: bool,
 }
 
 impl ReleaseSession {
@@ -715,7 +719,7 @@ impl ReleaseSession {
                 }
                 let hashes = hashes_of(&heads);
                 let holds = device.with(|i| Ok(i.shared.doc.has_all(&hashes)))?;
-                if !r.agreed || !holds {
+                if !r.agreed || !holds || self.keys_apart {
                     self.queued.push(Release::Retry { id });
                     return Ok(ReleaseFlow::Continue);
                 }

@@ -110,6 +110,12 @@ enum End {
 /// in sync or a release ends the session. `drop_committed` loses the leader's
 /// `Committed` on the way, as a connection cut at that moment would.
 fn session(a: &Device, b: &Device, drop_committed: bool) -> End {
+    session_told(a, b, drop_committed, None)
+}
+
+/// [`session`], with the side `misled` (0 for `a`, 1 for `b`) told by the other's
+/// greeting of a couple key it does not hold.
+fn session_told(a: &Device, b: &Device, drop_committed: bool, misled: Option<usize>) -> End {
     if epoch(a) != epoch(b) {
         return End::Epochs(a.other_epoch(&epoch(b)), b.other_epoch(&epoch(a)));
     }
@@ -121,6 +127,12 @@ fn session(a: &Device, b: &Device, drop_committed: bool) -> End {
     let current = |d: &Device| d.couple_keys().unwrap().unwrap().current_id();
     s[0].their_key(current(b));
     s[1].their_key(current(a));
+    if let Some(side) = misled {
+        s[side].their_key(kintsugi_net::sync::KeyId {
+            generation: 9,
+            id: [9; 8],
+        });
+    }
     let mut queues: [Vec<Msg>; 2] = [Vec::new(), Vec::new()];
     let mut ended = [false, false];
     let mut rekeyed = false;
@@ -543,4 +555,34 @@ fn a_release_waits_until_both_hold_the_same_couple_key() {
     assert_eq!(epoch(&a), epoch(&b));
     let heads = |d: &Device| d.with(|i| Ok(i.shared.doc.heads())).unwrap();
     assert_eq!(heads(&a), heads(&b));
+}
+
+/// The follower checks too: told of another couple key than its own, it asks the
+/// leader to try again instead of deriving the next journal's key from its own,
+/// and nothing moves until the two agree.
+#[test]
+fn a_follower_told_of_another_couple_key_asks_the_leader_to_retry() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = paired(tmp.path());
+    a.request_release_history().unwrap();
+    assert_eq!(session(&a, &b, false), End::InSync);
+    b.accept_release_history().unwrap();
+    let follower = if a.leads().unwrap() { 1 } else { 0 };
+    let old = epoch(&a);
+    assert_eq!(
+        session_told(&a, &b, false, Some(follower)),
+        End::InSync,
+        "held by the follower"
+    );
+    assert_eq!((epoch(&a), epoch(&b)), (old, old));
+    // The follower never prepared its side.
+    let r = [&a, &b][follower]
+        .release_status()
+        .unwrap()
+        .request
+        .unwrap();
+    assert!(r.agreed && !r.under_way, "{r:?}");
+    assert_eq!(session(&a, &b, false), End::Rekeyed);
+    assert_eq!(epoch(&a), epoch(&b));
+    assert_ne!(epoch(&a), old);
 }
