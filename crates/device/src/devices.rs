@@ -259,10 +259,8 @@ impl Device {
         let me = self.me()?;
         let this = self.endpoint_bytes()?;
         let partner = self.partner()?;
-        let last_sync = |endpoint: &[u8; 32]| -> Option<i64> {
-            let id = kintsugi_net::EndpointId::from_bytes(endpoint).ok()?;
-            self.peer_state(Some(id)).ok()?.last_sync
-        };
+        let synced = self.last_syncs()?;
+        let last_sync = |endpoint: &[u8; 32]| synced.get(endpoint).copied();
         // A removed device is still listed by the name its record gave it.
         let labels: std::collections::BTreeMap<[u8; 32], String> = self
             .read_shared(|s, _| s.device_records())?
@@ -286,9 +284,7 @@ impl Device {
                     label: d.label.clone(),
                     signed,
                     revoked: false,
-                    last_sync: (d.endpoint != this)
-                        .then(|| last_sync(&d.endpoint))
-                        .flatten(),
+                    last_sync: last_sync(&d.endpoint).filter(|_| d.endpoint != this),
                 });
             }
             for r in &person.revoked {

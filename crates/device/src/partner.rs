@@ -172,6 +172,24 @@ impl Device {
         Ok(self.partner_state()?.peer(&slot))
     }
 
+    /// When each device of the couple last synced with this one, by endpoint, from
+    /// one read of the stored state (the device list asks for every row at once).
+    pub(crate) fn last_syncs(&self) -> Result<BTreeMap<[u8; 32], i64>> {
+        let anchor =
+            self.with(|i| Ok(i.keys.keyring.pairing.as_ref().map(|p| p.partner_endpoint)))?;
+        let state = self.partner_state()?;
+        let mut out = BTreeMap::new();
+        if let (Some(anchor), Some(at)) = (anchor, state.peer(&None).last_sync) {
+            out.insert(anchor, at);
+        }
+        for (slot, peer) in &state.devices {
+            if let (Ok(id), Some(at)) = (slot.parse::<EndpointId>(), peer.last_sync) {
+                out.insert(*id.as_bytes(), at);
+            }
+        }
+        Ok(out)
+    }
+
     /// The diary's sync state with `peer` (one of this person's own devices), as the
     /// last session with it left it.
     pub(crate) fn peer_diary_state(&self, peer: EndpointId) -> Result<Option<Vec<u8>>> {

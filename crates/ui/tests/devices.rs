@@ -56,16 +56,20 @@ fn join_from_third_window(a: &mut App, b: &mut App, c: &mut App) {
     assert_eq!(code(a), code(c), "both screens show the same code");
 }
 
+/// Ari and Bea paired in two windows, and a third window, on its start screen, that
+/// joined Ari's link invite: both screens ask for the other's code. The folders
+/// live as long as the windows need them.
+fn three_windows_joining() -> ([tempfile::TempDir; 3], App, App, App) {
+    let dirs = [(); 3].map(|_| tempfile::tempdir().unwrap());
+    let (mut a, mut b) = paired(dirs[0].path(), dirs[1].path());
+    let mut c = app(config(dirs[2].path(), true));
+    join_from_third_window(&mut a, &mut b, &mut c);
+    (dirs, a, b, c)
+}
+
 #[test]
 fn a_third_window_becomes_aris_laptop_and_ari_removes_it() {
-    let (da, db, dc) = (
-        tempfile::tempdir().unwrap(),
-        tempfile::tempdir().unwrap(),
-        tempfile::tempdir().unwrap(),
-    );
-    let (mut a, mut b) = paired(da.path(), db.path());
-    let mut c = app(config(dc.path(), true));
-    join_from_third_window(&mut a, &mut b, &mut c);
+    let (_dirs, mut a, mut b, mut c) = three_windows_joining();
 
     // Each types the code the other screen shows.
     let (on_a, on_c) = (code(&a), code(&c));
@@ -165,14 +169,7 @@ fn devices(h: &App) -> Vec<(String, bool, bool)> {
 
 #[test]
 fn a_wrong_code_leaves_no_profile_and_aris_devices_as_they_were() {
-    let (da, db, dc) = (
-        tempfile::tempdir().unwrap(),
-        tempfile::tempdir().unwrap(),
-        tempfile::tempdir().unwrap(),
-    );
-    let (mut a, mut b) = paired(da.path(), db.path());
-    let mut c = app(config(dc.path(), true));
-    join_from_third_window(&mut a, &mut b, &mut c);
+    let ([_da, _db, dc], mut a, mut b, mut c) = three_windows_joining();
     assert!(
         dc.path().join("profile").exists(),
         "the join made a profile"
